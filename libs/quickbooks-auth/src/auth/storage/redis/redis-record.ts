@@ -1,0 +1,78 @@
+import type { ConnectionRef, ConnectionStatus, IntuitEnvironment, StoredConnection } from '../../connection.interface';
+import { StorageError } from '../../../errors/storage.error';
+import type { TokenCipher } from '../../../utils/crypto/token-cipher';
+
+/** Hash field values: integer ms for dates, '' for null, JSON for scopes. */
+export const ms = (d: Date | null | undefined): string => (d ? String(d.getTime()) : '');
+
+const STATUSES: ConnectionStatus[] = ['active', 'needs_reauth', 'revoked'];
+const ENVIRONMENTS: IntuitEnvironment[] = ['sandbox', 'production'];
+
+/** ['f1','v1','f2','v2',…] → object. */
+export function pairsToHash(reply: string[]): Record<string, string> {
+  const hash: Record<string, string> = {};
+  for (let i = 0; i + 1 < reply.length; i += 2) hash[reply[i]] = reply[i + 1];
+  return hash;
+}
+
+/** object → ['f1','v1',…] for HSET inside a script. */
+export function hashToPairs(fields: Record<string, string>): string[] {
+  return Object.entries(fields).flat();
+}
+
+/**
+ * Hash → StoredConnection, decrypting the tokens with the row's own AAD (I6). A malformed hash is
+ * a StorageError naming the connection's field, never its value; a bad ciphertext a DecryptionError.
+ */
+export function hashToConnection(hash: Record<string, string>, ref: ConnectionRef, cipher: TokenCipher): StoredConnection {
+  const bad = (field: string): never => {
+    throw new StorageError(`Redis connection record is malformed (field ${field})`, 'storage_corrupt');
+  };
+  // The ids inside the hash must match the key it was read from (I7: a moved hash is foreign).
+  if (hash.tenantId !== ref.tenantId || hash.realmId !== ref.realmId) bad('tenantId/realmId');
+  const date = (field: string): Date => {
+    const n = Number(hash[field]);
+    return hash[field] && Number.isFinite(n) ? new Date(n) : bad(field);
+  };
+  const optDate = (field: string): Date | null => (hash[field] ? date(field) : null);
+  const int = (field: string): number => {
+    const n = Number(hash[field]);
+    return hash[field] !== undefined && hash[field] !== '' && Number.isInteger(n) ? n : bad(field);
+  };
+  const status = hash.status as ConnectionStatus;
+  if (!STATUSES.includes(status)) bad('status');
+  const environment = hash.environment as IntuitEnvironment;
+  if (!ENVIRONMENTS.includes(environment)) bad('environment');
+  let scopes: string[] = [];
+  try {
+    scopes = JSON.parse(hash.scopes ?? '');
+  } catch {
+    bad('scopes');
+  }
+  if (!Array.isArray(scopes)) bad('scopes');
+  const decrypt = (field: 'accessTokenEnc' | 'refreshTokenEnc', aadField: 'access_token' | 'refresh_token'): string =>
+    hash[field] ? cipher.decrypt(hash[field], { tenantId: ref.tenantId, realmId: ref.realmId, field: aadField }) : '';
+  return {
+    tenantId: ref.tenantId,
+    realmId: ref.realmId,
+    environment,
+    status,
+    accessToken: decrypt('accessTokenEnc', 'access_token'),
+    refreshToken: decrypt('refreshTokenEnc', 'refresh_token'),
+    refreshTokenFingerprint: hash.refreshTokenFingerprint ?? '',
+    accessTokenExpiresAt: date('accessTokenExpiresAt'),
+    refreshTokenExpiresAt: date('refreshTokenExpiresAt'),
+    refreshTokenHardExpiresAt: optDate('refreshTokenHardExpiresAt'),
+    scopes,
+    version: int('version'),
+    leaseOwner: hash.leaseOwner || null,
+    leaseExpiresAt: hash.leaseOwner ? optDate('leaseExpiresAt') : null,
+    nextRefreshAt: date('nextRefreshAt'),
+    failureCount: int('failureCount'),
+    nextAttemptAt: optDate('nextAttemptAt'),
+    lastErrorCode: hash.lastErrorCode || null,
+    lastRefreshedAt: optDate('lastRefreshedAt'),
+    createdAt: date('createdAt'),
+    updatedAt: date('updatedAt'),
+  };
+}

@@ -1,0 +1,259 @@
+import type Redis from 'ioredis';
+import type { ConnectionRef, StoredConnection } from '../../connection.interface';
+import { ConfigurationError } from '../../../errors/configuration.error';
+import type { TokenCipher } from '../../../utils/crypto/token-cipher';
+import type { NewConnection, RefreshFailure, RefreshResult, StorageStats, TokenStorage } from '../token-storage.interface';
+import { toStorageError } from './redis-error';
+import { RedisKeys } from './redis-keys';
+import { hashToConnection, hashToPairs, ms, pairsToHash } from './redis-record';
+import { defineRedisScripts, type HashReply, type RedisScripts } from './redis-scripts';
+
+export interface RedisTokenStorageOptions {
+  /** Prefix of every key this backend writes (default `qb:`). Use the ioredis client without its own keyPrefix. */
+  keyPrefix?: string;
+  /** ping() gives up after this long (default 2000 ms), so health checks never hang on a dead server. */
+  pingTimeoutMs?: number;
+}
+
+const PAGE = 200;
+
+/**
+ * Connections in Redis: one hash per connection, a per-tenant set, a paging index and a due
+ * sorted set. Every state change is one Lua script (atomic, store clock for leases).
+ * Durability is Redis's: see docs/storage-backends.md (AOF `appendfsync always` for I2).
+ * Keys span slots, so this needs a single primary (optionally with Sentinel), not Redis Cluster.
+ */
+export class RedisTokenStorage implements TokenStorage {
+  readonly kind = 'redis';
+  private readonly keys: RedisKeys;
+  private readonly scripts: RedisScripts;
+  private readonly pingTimeoutMs: number;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly cipher: TokenCipher,
+    options: RedisTokenStorageOptions = {},
+  ) {
+    // Keys built inside scripts (claimDue) cannot see the client's keyPrefix; refuse the mix.
+    if (redis.options?.keyPrefix) throw new ConfigurationError(['redis storage: use options.keyPrefix, not the ioredis client keyPrefix']);
+    this.keys = new RedisKeys(options.keyPrefix ?? 'qb:');
+    this.pingTimeoutMs = options.pingTimeoutMs ?? 2000;
+    this.scripts = defineRedisScripts(redis);
+  }
+
+  async get(ref: ConnectionRef): Promise<StoredConnection | null> {
+    const hash = await this.run('get', () => this.redis.hgetall(this.keys.connection(ref)));
+    return Object.keys(hash).length ? hashToConnection(hash, ref, this.cipher) : null;
+  }
+
+  async listByTenant(tenantId: string): Promise<StoredConnection[]> {
+    const realms = await this.run('listByTenant', () => this.redis.smembers(this.keys.tenantIndex(tenantId)));
+    realms.sort();
+    const pipeline = this.redis.pipeline();
+    for (const realmId of realms) pipeline.hgetall(this.keys.connection({ tenantId, realmId }));
+    const replies = realms.length ? await this.run('listByTenant', () => pipeline.exec()) : [];
+    const out: StoredConnection[] = [];
+    replies?.forEach(([err, hash], i) => {
+      if (err) throw toStorageError('listByTenant', err);
+      const h = hash as Record<string, string>;
+      if (Object.keys(h).length) out.push(hashToConnection(h, { tenantId, realmId: realms[i] }, this.cipher));
+    });
+    return out;
+  }
+
+  async saveConnection(conn: NewConnection): Promise<StoredConnection> {
+    const ref = { tenantId: conn.tenantId, realmId: conn.realmId };
+    const fields = {
+      tenantId: conn.tenantId,
+      realmId: conn.realmId,
+      environment: conn.environment,
+      status: 'active',
+      scopes: JSON.stringify(conn.scopes),
+      ...this.tokenFields(ref, conn),
+      nextRefreshAt: ms(conn.nextRefreshAt),
+      failureCount: '0',
+      nextAttemptAt: '',
+      lastErrorCode: '',
+      leaseOwner: '',
+      leaseExpiresAt: '',
+    };
+    const reply = await this.run('saveConnection', () =>
+      this.scripts.saveConnection(this.allKeys(ref), [this.keys.member(ref), conn.realmId, ...hashToPairs(fields)]),
+    );
+    return this.toConnection(reply, ref)!;
+  }
+
+  async acquireLease(ref: ConnectionRef, owner: string, ttlMs: number): Promise<StoredConnection | null> {
+    const reply = await this.run('acquireLease', () => this.scripts.acquireLease(this.rowKeys(ref), [this.keys.member(ref), owner, String(Math.ceil(ttlMs))]));
+    return this.toConnection(reply, ref);
+  }
+
+  async renewLease(ref: ConnectionRef, owner: string, ttlMs: number): Promise<boolean> {
+    const n = await this.run('renewLease', () => this.scripts.renewLease(this.rowKeys(ref), [this.keys.member(ref), owner, String(Math.ceil(ttlMs))]));
+    return n === 1;
+  }
+
+  async releaseLease(ref: ConnectionRef, owner: string): Promise<void> {
+    await this.run('releaseLease', () => this.scripts.releaseLease(this.rowKeys(ref), [this.keys.member(ref), owner]));
+  }
+
+  async compareAndSwapTokens(ref: ConnectionRef, expectedFingerprint: string, result: RefreshResult, owner: string): Promise<StoredConnection | null> {
+    const fields = {
+      ...this.tokenFields(ref, result),
+      nextRefreshAt: ms(result.nextRefreshAt),
+      status: 'active',
+      failureCount: '0',
+      nextAttemptAt: '',
+      lastErrorCode: '',
+    };
+    const reply = await this.run('compareAndSwapTokens', () =>
+      this.scripts.compareAndSwap(this.rowKeys(ref), [this.keys.member(ref), expectedFingerprint, owner, ...hashToPairs(fields)]),
+    );
+    return this.toConnection(reply, ref);
+  }
+
+  async recordFailure(ref: ConnectionRef, owner: string, failure: RefreshFailure): Promise<void> {
+    await this.run('recordFailure', () =>
+      this.scripts.recordFailure(this.rowKeys(ref), [this.keys.member(ref), owner, String(failure.failureCount), ms(failure.nextAttemptAt), failure.lastErrorCode]),
+    );
+  }
+
+  async markNeedsReauth(ref: ConnectionRef, expectedFingerprint: string, errorCode: string): Promise<boolean> {
+    const n = await this.run('markNeedsReauth', () => this.scripts.markNeedsReauth(this.rowKeys(ref), [this.keys.member(ref), expectedFingerprint, errorCode]));
+    return n === 1;
+  }
+
+  async markRevoked(ref: ConnectionRef): Promise<boolean> {
+    const n = await this.run('markRevoked', () => this.scripts.markRevoked(this.rowKeys(ref), [this.keys.member(ref)]));
+    return n === 1;
+  }
+
+  async delete(ref: ConnectionRef): Promise<boolean> {
+    const n = await this.run('delete', () => this.scripts.deleteConnection(this.allKeys(ref), [this.keys.member(ref), ref.realmId]));
+    return n === 1;
+  }
+
+  async claimDue(now: Date, limit: number, owner: string, ttlMs: number): Promise<StoredConnection[]> {
+    if (limit <= 0) return [];
+    const scanCap = Math.max(1000, limit * 20);
+    const replies = await this.run('claimDue', () =>
+      this.scripts.claimDue([this.keys.due], [this.keys.prefix, String(now.getTime()), String(limit), owner, String(Math.ceil(ttlMs)), String(scanCap)]),
+    );
+    return replies.map((reply) => {
+      const hash = pairsToHash(reply);
+      return hashToConnection(hash, { tenantId: hash.tenantId, realmId: hash.realmId }, this.cipher);
+    });
+  }
+
+  async stats(now: Date, withinMs: number): Promise<StorageStats> {
+    const stats: StorageStats = {
+      byStatus: { active: 0, needs_reauth: 0, revoked: 0 },
+      accessExpiringSoon: 0,
+      accessExpired: 0,
+      soonestAccessExpiry: null,
+      soonestRefreshExpiry: null,
+      staleLeases: 0,
+    };
+    const [sec, micro] = await this.run('stats', () => this.redis.time());
+    const storeNow = Number(sec) * 1000 + Math.floor(Number(micro) / 1000);
+    const nowMs = now.getTime();
+    let soonestAccess = Infinity;
+    let soonestRefresh = Infinity;
+    let cursor: string | null = null;
+    do {
+      const page: string[] = await this.run('stats', () => this.redis.zrangebylex(this.keys.refs, cursor === null ? '-' : `(${cursor}`, '+', 'LIMIT', 0, PAGE));
+      if (!page.length) break;
+      cursor = page[page.length - 1];
+      const pipeline = this.redis.pipeline();
+      for (const member of page) {
+        pipeline.hmget(this.keys.connection(this.keys.parseMember(member)), 'status', 'accessTokenExpiresAt', 'refreshTokenExpiresAt', 'refreshTokenHardExpiresAt', 'leaseOwner', 'leaseExpiresAt');
+      }
+      const rows = (await this.run('stats', () => pipeline.exec())) ?? [];
+      for (const [err, row] of rows) {
+        if (err) throw toStorageError('stats', err);
+        const [status, accessExp, refreshExp, hardExp, leaseOwner, leaseExp] = row as Array<string | null>;
+        if (status !== 'active' && status !== 'needs_reauth' && status !== 'revoked') continue;
+        stats.byStatus[status]++;
+        if (leaseOwner && leaseExp && Number(leaseExp) <= storeNow) stats.staleLeases++;
+        if (status !== 'active') continue;
+        const access = Number(accessExp);
+        if (access <= nowMs) stats.accessExpired++;
+        if (access < nowMs + withinMs) stats.accessExpiringSoon++;
+        soonestAccess = Math.min(soonestAccess, access);
+        const refresh = Math.min(Number(refreshExp), hardExp ? Number(hardExp) : Infinity);
+        soonestRefresh = Math.min(soonestRefresh, refresh);
+      }
+    } while (cursor !== null);
+    stats.soonestAccessExpiry = Number.isFinite(soonestAccess) ? new Date(soonestAccess) : null;
+    stats.soonestRefreshExpiry = Number.isFinite(soonestRefresh) ? new Date(soonestRefresh) : null;
+    return stats;
+  }
+
+  async ping(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })), this.pingTimeoutMs);
+    });
+    try {
+      await this.run('ping', () => Promise.race([this.redis.ping(), timeout]));
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async listRefs(afterCursor: string | null, limit: number): Promise<{ refs: ConnectionRef[]; nextCursor: string | null }> {
+    // The cursor is the last member returned: members are encoded ids, safe to hand out.
+    const page = await this.run('listRefs', () => this.redis.zrangebylex(this.keys.refs, afterCursor === null ? '-' : `(${afterCursor}`, '+', 'LIMIT', 0, limit));
+    return {
+      refs: page.map((m) => this.keys.parseMember(m)),
+      nextCursor: page.length === limit && page.length > 0 ? page[page.length - 1] : null,
+    };
+  }
+
+  async reencrypt(ref: ConnectionRef): Promise<boolean> {
+    const [accessEnc, refreshEnc] = await this.run('reencrypt', () => this.redis.hmget(this.keys.connection(ref), 'accessTokenEnc', 'refreshTokenEnc'));
+    const stale = (v: string | null): boolean => !!v && this.cipher.needsReencryption(v);
+    if (!stale(accessEnc) && !stale(refreshEnc)) return false;
+    const rewrap = (v: string | null, field: 'access_token' | 'refresh_token'): string =>
+      v ? this.cipher.encrypt(this.cipher.decrypt(v, { ...ref, field }), { ...ref, field }) : '';
+    const n = await this.run('reencrypt', () =>
+      this.scripts.reencrypt([this.keys.connection(ref)], [accessEnc ?? '', refreshEnc ?? '', rewrap(accessEnc, 'access_token'), rewrap(refreshEnc, 'refresh_token')]),
+    );
+    return n === 1;
+  }
+
+  /** The host owns the client: nothing to close here. */
+  async close(): Promise<void> {}
+
+  private tokenFields(ref: ConnectionRef, t: NewConnection | RefreshResult): Record<string, string> {
+    const ctx = (field: 'access_token' | 'refresh_token') => ({ tenantId: ref.tenantId, realmId: ref.realmId, field });
+    return {
+      accessTokenEnc: this.cipher.encrypt(t.accessToken, ctx('access_token')),
+      refreshTokenEnc: this.cipher.encrypt(t.refreshToken, ctx('refresh_token')),
+      refreshTokenFingerprint: this.cipher.fingerprint(t.refreshToken),
+      accessTokenExpiresAt: ms(t.accessTokenExpiresAt),
+      refreshTokenExpiresAt: ms(t.refreshTokenExpiresAt),
+      refreshTokenHardExpiresAt: ms(t.refreshTokenHardExpiresAt),
+    };
+  }
+
+  private toConnection(reply: HashReply, ref: ConnectionRef): StoredConnection | null {
+    return reply && reply.length ? hashToConnection(pairsToHash(reply), ref, this.cipher) : null;
+  }
+
+  private rowKeys(ref: ConnectionRef): string[] {
+    return [this.keys.connection(ref), this.keys.due];
+  }
+
+  private allKeys(ref: ConnectionRef): string[] {
+    return [this.keys.connection(ref), this.keys.tenantIndex(ref.tenantId), this.keys.refs, this.keys.due];
+  }
+
+  private async run<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw toStorageError(operation, err);
+    }
+  }
+}
