@@ -1,0 +1,101 @@
+import type { FaultRule, ProtocolEndpoint } from '../faults';
+import { destroySocket, sendHtml, sendJson, sleep } from '../http-utils';
+import type { RouteContext } from './route-context';
+
+export interface FaultGateResult {
+  /** A fault already answered (or killed) the request: the route must stop. */
+  handled: boolean;
+  /** An armed drop_after_rotate rule: process normally, then call dropAfterSuccess(). */
+  dropAfter: FaultRule | null;
+}
+
+/** Body a 429/5xx gets on the QBO API slice (Intuit's fault envelope) vs the OAuth endpoints. */
+function faultBody(endpoint: ProtocolEndpoint, status: number, nowMs: number): unknown {
+  if (endpoint === 'companyinfo') {
+    const throttled = status === 429;
+    return {
+      warnings: null,
+      intuitObject: null,
+      fault: {
+        error: [
+          {
+            message: throttled ? 'message=ThrottleExceeded; errorCode=003001; statusCode=429' : `message=ServiceUnavailable; errorCode=003002; statusCode=${status}`,
+            detail: throttled ? 'ThrottleExceeded' : 'Service temporarily unavailable',
+            code: throttled ? '3001' : '3002',
+            element: null,
+          },
+        ],
+        type: throttled ? 'SERVICE' : 'SYSTEM',
+      },
+      time: nowMs,
+    };
+  }
+  if (status === 429) return { error: 'rate_limit_exceeded', error_description: 'Too many requests' };
+  return { error: status >= 500 ? 'server_error' : 'invalid_request', error_description: `Injected fault (HTTP ${status})` };
+}
+
+function retryAfterHeader(value: number | string | undefined, fallback?: number): Record<string, string> {
+  const v = value ?? fallback;
+  return v === undefined ? {} : { 'retry-after': String(v) };
+}
+
+/**
+ * Applies the fault rules matching this request, in the order a real edge would: latency first,
+ * then at most one terminal fault (status, rate_limit, reset, garbage, html).
+ */
+export async function faultGate(ctx: RouteContext, endpoint: ProtocolEndpoint, grantType?: string): Promise<FaultGateResult> {
+  const { state, req, res } = ctx;
+  const rules = state.faults.select(endpoint, grantType);
+  if (rules.length === 0) return { handled: false, dropAfter: null };
+  let dropAfter: FaultRule | null = null;
+  for (const rule of rules) {
+    if (rule.type !== 'latency' || !state.faults.consume(rule)) continue;
+    state.stats.faultsApplied += 1;
+    await sleep(rule.latencyMs ?? 1000);
+  }
+  for (const rule of rules) {
+    if (rule.type === 'latency') continue;
+    if (rule.type === 'drop_after_rotate') {
+      dropAfter ??= rule;
+      continue;
+    }
+    if (!state.faults.consume(rule)) continue;
+    state.stats.faultsApplied += 1;
+    const now = state.serverNow();
+    switch (rule.type) {
+      case 'reset':
+        destroySocket(req, res);
+        break;
+      case 'rate_limit':
+        sendJson(res, 429, faultBody(endpoint, 429, now), retryAfterHeader(rule.retryAfter, 60));
+        break;
+      case 'status': {
+        const status = rule.status ?? 503;
+        const html = rule.body ? rule.body === 'html' : status === 502 || status === 503 || status === 504;
+        const headers = retryAfterHeader(rule.retryAfter);
+        if (html) sendHtml(res, status, `<html><head><title>${status}</title></head><body><h1>${status} Service Unavailable</h1><p>Intuit emulator injected fault.</p></body></html>`, headers);
+        else sendJson(res, status, faultBody(endpoint, status, now), headers);
+        break;
+      }
+      case 'garbage':
+        // Declared JSON, but not JSON: what a broken proxy or truncated body looks like.
+        res.statusCode = 200;
+        res.end('{"access_token": <<garbage>> \u0000\u0001 not json');
+        break;
+      case 'html':
+        sendHtml(res, 200, '<!DOCTYPE html><html><head><title>Intuit</title></head><body><h1>We\'re making some updates</h1><p>QuickBooks is temporarily unavailable.</p></body></html>');
+        break;
+    }
+    return { handled: true, dropAfter: null };
+  }
+  return { handled: false, dropAfter };
+}
+
+/** Commit happened; now lose the response. True when the connection was dropped. */
+export function dropAfterSuccess(ctx: RouteContext, rule: FaultRule | null): boolean {
+  if (!rule || !ctx.state.faults.consume(rule)) return false;
+  ctx.state.stats.faultsApplied += 1;
+  ctx.state.stats.droppedAfterRotate += 1;
+  destroySocket(ctx.req, ctx.res);
+  return true;
+}

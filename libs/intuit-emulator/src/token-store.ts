@@ -1,0 +1,202 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { EmulatorClient } from './config';
+
+/**
+ * In-memory state of the emulated Intuit authorization server. Every lookup a request needs is
+ * a Map keyed by the token, code or realm it carries, so per-request work stays O(1) even with
+ * 100k connections minted.
+ */
+
+export type GrantStatus = 'active' | 'revoked';
+export type TokenFate = 'active' | 'superseded' | 'revoked' | 'expired';
+
+/** One consent = one realm + one app = one token family (Intuit's "grant"). */
+export interface Grant {
+  id: number;
+  clientId: string;
+  realmId: string;
+  scopes: string[];
+  /** OIDC subject: stable per grant so userinfo/id_token agree. */
+  sub: string;
+  createdAt: number;
+  hardExpiresAt: number;
+  status: GrantStatus;
+  revokedAt: number | null;
+  revokedReason: string | null;
+  /** The refresh token a refresh currently accepts (older ones are superseded). */
+  current: RefreshTokenRecord;
+  rotations: number;
+  refreshes: number;
+  supersededUses: number;
+}
+
+export interface RefreshTokenRecord {
+  value: string;
+  grant: Grant;
+  issuedAt: number;
+  /** Rolling expiry: issue + refreshTokenTtlSeconds. */
+  expiresAt: number;
+  supersededAt: number | null;
+}
+
+export interface AccessTokenRecord {
+  value: string;
+  grant: Grant;
+  issuedAt: number;
+  expiresAt: number;
+}
+
+export interface AuthCodeRecord {
+  code: string;
+  clientId: string;
+  redirectUri: string;
+  realmId: string;
+  scopes: string[];
+  createdAt: number;
+  expiresAt: number;
+  usedAt: number | null;
+  /** The grant this code produced: revoked if the code is replayed. */
+  grant: Grant | null;
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const ab = Buffer.from(a);
+  const bb = Buffer.from(b);
+  return ab.length === bb.length && timingSafeEqual(ab, bb);
+}
+
+export class TokenStore {
+  readonly clients = new Map<string, EmulatorClient>();
+  readonly codes = new Map<string, AuthCodeRecord>();
+  readonly refreshTokens = new Map<string, RefreshTokenRecord>();
+  readonly accessTokens = new Map<string, AccessTokenRecord>();
+  /** realmId -> grants, newest last (a realm may be connected to several apps or re-consented). */
+  readonly grantsByRealm = new Map<string, Grant[]>();
+  private nextGrantId = 1;
+  private issuesSincePrune = 0;
+
+  registerClient(client: EmulatorClient): void {
+    if (!client || typeof client.clientId !== 'string' || !client.clientId) throw new Error('clientId is required');
+    if (typeof client.clientSecret !== 'string' || !client.clientSecret) throw new Error('clientSecret is required');
+    if (!Array.isArray(client.redirectUris) || client.redirectUris.some((u) => typeof u !== 'string')) {
+      throw new Error('redirectUris must be an array of strings');
+    }
+    this.clients.set(client.clientId, {
+      clientId: client.clientId,
+      clientSecret: client.clientSecret,
+      redirectUris: [...client.redirectUris],
+    });
+  }
+
+  authenticateClient(clientId: string | undefined, clientSecret: string | undefined): EmulatorClient | null {
+    if (!clientId || clientSecret === undefined) return null;
+    const client = this.clients.get(clientId);
+    if (!client) return null;
+    return safeEqual(client.clientSecret, clientSecret) ? client : null;
+  }
+
+  saveCode(record: AuthCodeRecord): void {
+    this.codes.set(record.code, record);
+  }
+
+  createGrant(input: { clientId: string; realmId: string; scopes: string[]; sub: string; now: number; hardExpirySeconds: number; refreshToken: RefreshTokenInit }): Grant {
+    const grant = {
+      id: this.nextGrantId++,
+      clientId: input.clientId,
+      realmId: input.realmId,
+      scopes: input.scopes,
+      sub: input.sub,
+      createdAt: input.now,
+      hardExpiresAt: input.now + input.hardExpirySeconds * 1000,
+      status: 'active',
+      revokedAt: null,
+      revokedReason: null,
+      rotations: 0,
+      refreshes: 0,
+      supersededUses: 0,
+    } as Omit<Grant, 'current'> as Grant;
+    grant.current = this.addRefreshToken(grant, input.refreshToken);
+    const list = this.grantsByRealm.get(input.realmId);
+    if (list) list.push(grant);
+    else this.grantsByRealm.set(input.realmId, [grant]);
+    return grant;
+  }
+
+  /** Replaces the grant's current refresh token; the old one becomes superseded. */
+  rotate(grant: Grant, init: RefreshTokenInit): RefreshTokenRecord {
+    grant.current.supersededAt = init.issuedAt;
+    grant.current = this.addRefreshToken(grant, init);
+    grant.rotations += 1;
+    return grant.current;
+  }
+
+  addAccessToken(grant: Grant, value: string, issuedAt: number, expiresAt: number): AccessTokenRecord {
+    const record = { value, grant, issuedAt, expiresAt };
+    this.accessTokens.set(value, record);
+    this.maybePrune(issuedAt);
+    return record;
+  }
+
+  revokeGrant(grant: Grant, now: number, reason: string): void {
+    if (grant.status === 'revoked') return;
+    grant.status = 'revoked';
+    grant.revokedAt = now;
+    grant.revokedReason = reason;
+  }
+
+  latestGrantForRealm(realmId: string): Grant | undefined {
+    const list = this.grantsByRealm.get(realmId);
+    return list?.[list.length - 1];
+  }
+
+  refreshFate(record: RefreshTokenRecord, now: number): TokenFate {
+    if (record.grant.status === 'revoked') return 'revoked';
+    if (record.supersededAt !== null) return 'superseded';
+    if (now >= record.expiresAt || now >= record.grant.hardExpiresAt) return 'expired';
+    return 'active';
+  }
+
+  /** Counts refresh tokens by fate; O(n), only called from stats. */
+  fates(now: number): Record<TokenFate, number> {
+    const out: Record<TokenFate, number> = { active: 0, superseded: 0, revoked: 0, expired: 0 };
+    for (const record of this.refreshTokens.values()) out[this.refreshFate(record, now)] += 1;
+    return out;
+  }
+
+  clear(): void {
+    this.clients.clear();
+    this.codes.clear();
+    this.refreshTokens.clear();
+    this.accessTokens.clear();
+    this.grantsByRealm.clear();
+    this.issuesSincePrune = 0;
+  }
+
+  private addRefreshToken(grant: Grant, init: RefreshTokenInit): RefreshTokenRecord {
+    const record: RefreshTokenRecord = { value: init.value, grant, issuedAt: init.issuedAt, expiresAt: init.expiresAt, supersededAt: null };
+    this.refreshTokens.set(init.value, record);
+    return record;
+  }
+
+  /**
+   * Long benchmarks issue millions of access tokens; drop ones that expired over an hour ago
+   * (amortised: one sweep per 50k issues) so memory stays flat. An expired token and an
+   * unknown one both answer 401, so forgetting them changes nothing observable.
+   */
+  private maybePrune(now: number): void {
+    if (++this.issuesSincePrune < 50_000) return;
+    this.issuesSincePrune = 0;
+    for (const [value, record] of this.accessTokens) {
+      if (record.expiresAt + 3_600_000 < now) this.accessTokens.delete(value);
+    }
+    for (const [code, record] of this.codes) {
+      if (record.expiresAt + 3_600_000 < now && record.usedAt === null) this.codes.delete(code);
+    }
+  }
+}
+
+export interface RefreshTokenInit {
+  value: string;
+  issuedAt: number;
+  expiresAt: number;
+}
