@@ -1,0 +1,46 @@
+import type { ConnectionRef, ConnectionStatus, IntuitEnvironment } from '../../connection.interface';
+
+/** One connection as the memory backend keeps it: tokens sealed, times as epoch ms. */
+export interface MemoryConnectionRow {
+  id: number;
+  tenantId: string;
+  realmId: string;
+  environment: IntuitEnvironment;
+  status: ConnectionStatus;
+  /** `v1:keyId:...` ciphertexts (never plaintext), null once revoked. */
+  accessTokenEnc: string | null;
+  refreshTokenEnc: string | null;
+  refreshTokenFingerprint: string | null;
+  accessTokenExpiresAt: number;
+  refreshTokenExpiresAt: number;
+  refreshTokenHardExpiresAt: number | null;
+  scopes: string[];
+  version: number;
+  leaseOwner: string | null;
+  leaseExpiresAt: number | null;
+  nextRefreshAt: number;
+  failureCount: number;
+  nextAttemptAt: number | null;
+  lastErrorCode: string | null;
+  lastRefreshedAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/**
+ * The rows behind a MemoryTokenStorage, kept apart so tests can reopen the same data under a
+ * new key ring (rotation) or inspect the raw ciphertexts.
+ */
+export class MemoryConnectionStore {
+  readonly rows = new Map<string, MemoryConnectionRow>();
+  private lastId = 0;
+
+  nextId(): number {
+    return ++this.lastId;
+  }
+
+  /** JSON keeps tenant and realm unambiguous whatever characters they hold (I7). */
+  static key(ref: ConnectionRef): string {
+    return JSON.stringify([ref.tenantId, ref.realmId]);
+  }
+}

@@ -1,0 +1,307 @@
+import type { TokenCipher } from '../../../utils/crypto/token-cipher';
+import { DecryptionError } from '../../../errors/decryption.error';
+import { StorageError } from '../../../errors/storage.error';
+import type { ConnectionRef, ConnectionStatus, StoredConnection } from '../../connection.interface';
+import type { NewConnection, RefreshFailure, RefreshResult, StorageStats, TokenStorage } from '../token-storage.interface';
+import { assertValidConnectionRef, assertValidLimit, assertValidTenantId, assertValidTtl } from '../connection-ref.validation';
+import { ACCESS_TOKEN_FIELD, REFRESH_TOKEN_FIELD, openToken, sealToken } from '../token-sealing';
+import { MemoryConnectionStore, type MemoryConnectionRow } from './memory-connection.store';
+
+/**
+ * In-process storage for tests and single-process demos. Tokens are sealed exactly as in the
+ * durable backends (AES-256-GCM, AAD tenant + realm + field) so the same I6 checks hold here.
+ * Every operation runs synchronously inside one tick, which makes it atomic; leases use the
+ * local clock (there is only one process). Callers always get copies, never the stored rows.
+ */
+export class MemoryTokenStorage implements TokenStorage {
+  readonly kind = 'memory';
+
+  constructor(
+    private readonly cipher: TokenCipher,
+    /** Pass an existing store to reopen the same rows (e.g. under a rotated key ring). */
+    readonly store: MemoryConnectionStore = new MemoryConnectionStore(),
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  async get(ref: ConnectionRef): Promise<StoredConnection | null> {
+    assertValidConnectionRef(ref);
+    const row = this.row(ref);
+    return row ? this.toStored(row) : null;
+  }
+
+  async listByTenant(tenantId: string): Promise<StoredConnection[]> {
+    assertValidTenantId(tenantId);
+    return [...this.store.rows.values()]
+      .filter((row) => row.tenantId === tenantId)
+      .sort((a, b) => a.id - b.id)
+      .map((row) => this.toStored(row));
+  }
+
+  async saveConnection(conn: NewConnection): Promise<StoredConnection> {
+    assertValidConnectionRef(conn);
+    const now = this.clock();
+    const existing = this.row(conn);
+    const row: MemoryConnectionRow = {
+      id: existing?.id ?? this.store.nextId(),
+      tenantId: conn.tenantId,
+      realmId: conn.realmId,
+      environment: conn.environment,
+      status: 'active',
+      accessTokenEnc: sealToken(this.cipher, conn, ACCESS_TOKEN_FIELD, conn.accessToken),
+      refreshTokenEnc: sealToken(this.cipher, conn, REFRESH_TOKEN_FIELD, conn.refreshToken),
+      refreshTokenFingerprint: this.cipher.fingerprint(conn.refreshToken),
+      accessTokenExpiresAt: conn.accessTokenExpiresAt.getTime(),
+      refreshTokenExpiresAt: conn.refreshTokenExpiresAt.getTime(),
+      refreshTokenHardExpiresAt: conn.refreshTokenHardExpiresAt?.getTime() ?? null,
+      scopes: [...conn.scopes],
+      version: (existing?.version ?? 0) + 1,
+      leaseOwner: null,
+      leaseExpiresAt: null,
+      nextRefreshAt: conn.nextRefreshAt.getTime(),
+      failureCount: 0,
+      nextAttemptAt: null,
+      lastErrorCode: null,
+      lastRefreshedAt: existing?.lastRefreshedAt ?? null,
+      createdAt: existing?.createdAt ?? now,
+      updatedAt: now,
+    };
+    this.store.rows.set(MemoryConnectionStore.key(conn), row);
+    return this.toStored(row);
+  }
+
+  async acquireLease(ref: ConnectionRef, owner: string, ttlMs: number): Promise<StoredConnection | null> {
+    assertValidConnectionRef(ref);
+    const ttl = assertValidTtl(ttlMs);
+    const row = this.row(ref);
+    const now = this.clock();
+    if (!row || row.status !== 'active' || !this.leaseFree(row, owner, now)) return null;
+    this.lease(row, owner, now + ttl, now);
+    return this.toStored(row);
+  }
+
+  async renewLease(ref: ConnectionRef, owner: string, ttlMs: number): Promise<boolean> {
+    assertValidConnectionRef(ref);
+    const ttl = assertValidTtl(ttlMs);
+    const row = this.row(ref);
+    const now = this.clock();
+    // An expired lease can be renewed only while nobody else took it over.
+    if (!row || row.leaseOwner !== owner) return false;
+    this.lease(row, owner, now + ttl, now);
+    return true;
+  }
+
+  async releaseLease(ref: ConnectionRef, owner: string): Promise<void> {
+    assertValidConnectionRef(ref);
+    const row = this.row(ref);
+    if (!row || row.leaseOwner !== owner) return;
+    this.lease(row, null, null, this.clock());
+  }
+
+  async compareAndSwapTokens(ref: ConnectionRef, expectedFingerprint: string, result: RefreshResult, owner: string): Promise<StoredConnection | null> {
+    assertValidConnectionRef(ref);
+    void owner; // a successful swap ends any lease: it was taken for a token that is now superseded
+    const row = this.row(ref);
+    if (!row || row.status === 'revoked' || row.refreshTokenFingerprint !== expectedFingerprint) return null;
+    const now = this.clock();
+    Object.assign(row, {
+      status: 'active',
+      accessTokenEnc: sealToken(this.cipher, ref, ACCESS_TOKEN_FIELD, result.accessToken),
+      refreshTokenEnc: sealToken(this.cipher, ref, REFRESH_TOKEN_FIELD, result.refreshToken),
+      refreshTokenFingerprint: this.cipher.fingerprint(result.refreshToken),
+      accessTokenExpiresAt: result.accessTokenExpiresAt.getTime(),
+      refreshTokenExpiresAt: result.refreshTokenExpiresAt.getTime(),
+      refreshTokenHardExpiresAt: result.refreshTokenHardExpiresAt?.getTime() ?? null,
+      nextRefreshAt: result.nextRefreshAt.getTime(),
+      failureCount: 0,
+      nextAttemptAt: null,
+      lastErrorCode: null,
+      lastRefreshedAt: now,
+      leaseOwner: null,
+      leaseExpiresAt: null,
+      version: row.version + 1,
+      updatedAt: now,
+    } satisfies Partial<MemoryConnectionRow>);
+    return this.toStored(row);
+  }
+
+  async recordFailure(ref: ConnectionRef, owner: string, failure: RefreshFailure): Promise<void> {
+    assertValidConnectionRef(ref);
+    const row = this.row(ref);
+    // Only the lease owner (or anyone when unleased) records; never touches status (I4).
+    if (!row || row.status !== 'active' || (row.leaseOwner !== null && row.leaseOwner !== owner)) return;
+    const now = this.clock();
+    Object.assign(row, {
+      failureCount: failure.failureCount,
+      nextAttemptAt: failure.nextAttemptAt?.getTime() ?? null,
+      lastErrorCode: failure.lastErrorCode,
+      leaseOwner: null,
+      leaseExpiresAt: null,
+      version: row.version + 1,
+      updatedAt: now,
+    } satisfies Partial<MemoryConnectionRow>);
+  }
+
+  async markNeedsReauth(ref: ConnectionRef, expectedFingerprint: string, errorCode: string): Promise<boolean> {
+    assertValidConnectionRef(ref);
+    const row = this.row(ref);
+    if (!row || row.status !== 'active' || row.refreshTokenFingerprint !== expectedFingerprint) return false;
+    Object.assign(row, {
+      status: 'needs_reauth',
+      lastErrorCode: errorCode,
+      leaseOwner: null,
+      leaseExpiresAt: null,
+      version: row.version + 1,
+      updatedAt: this.clock(),
+    } satisfies Partial<MemoryConnectionRow>);
+    return true;
+  }
+
+  async markRevoked(ref: ConnectionRef): Promise<boolean> {
+    assertValidConnectionRef(ref);
+    const row = this.row(ref);
+    if (!row) return false;
+    Object.assign(row, {
+      status: 'revoked',
+      accessTokenEnc: null,
+      refreshTokenEnc: null,
+      refreshTokenFingerprint: null,
+      leaseOwner: null,
+      leaseExpiresAt: null,
+      version: row.version + 1,
+      updatedAt: this.clock(),
+    } satisfies Partial<MemoryConnectionRow>);
+    return true;
+  }
+
+  async delete(ref: ConnectionRef): Promise<boolean> {
+    assertValidConnectionRef(ref);
+    return this.store.rows.delete(MemoryConnectionStore.key(ref));
+  }
+
+  async claimDue(now: Date, limit: number, owner: string, ttlMs: number): Promise<StoredConnection[]> {
+    const max = assertValidLimit(limit);
+    const ttl = assertValidTtl(ttlMs);
+    const due = now.getTime();
+    const leaseNow = this.clock();
+    const candidates = [...this.store.rows.values()]
+      .filter((row) => row.status === 'active' && row.nextRefreshAt <= due && (row.nextAttemptAt === null || row.nextAttemptAt <= due))
+      .filter((row) => row.leaseOwner === null || (row.leaseExpiresAt ?? 0) < leaseNow)
+      .sort((a, b) => a.nextRefreshAt - b.nextRefreshAt || a.id - b.id)
+      .slice(0, max);
+    const claimed: StoredConnection[] = [];
+    for (const row of candidates) {
+      this.lease(row, owner, leaseNow + ttl, leaseNow);
+      try {
+        claimed.push(this.toStored(row));
+      } catch (err) {
+        // A row that cannot be decrypted stays leased until the TTL passes (a natural back-off);
+        // it must not block every other connection in the batch (I8).
+        if (!(err instanceof DecryptionError)) throw err;
+      }
+    }
+    return claimed;
+  }
+
+  async stats(now: Date, withinMs: number): Promise<StorageStats> {
+    const byStatus: Record<ConnectionStatus, number> = { active: 0, needs_reauth: 0, revoked: 0 };
+    const t = now.getTime();
+    const leaseNow = this.clock();
+    let accessExpiringSoon = 0;
+    let accessExpired = 0;
+    let staleLeases = 0;
+    let soonestAccess: number | null = null;
+    let soonestRefresh: number | null = null;
+    for (const row of this.store.rows.values()) {
+      byStatus[row.status]++;
+      if (row.leaseOwner !== null && (row.leaseExpiresAt ?? 0) < leaseNow) staleLeases++;
+      if (row.status !== 'active') continue;
+      if (row.accessTokenExpiresAt < t + withinMs) accessExpiringSoon++;
+      if (row.accessTokenExpiresAt < t) accessExpired++;
+      soonestAccess = soonestAccess === null ? row.accessTokenExpiresAt : Math.min(soonestAccess, row.accessTokenExpiresAt);
+      soonestRefresh = soonestRefresh === null ? row.refreshTokenExpiresAt : Math.min(soonestRefresh, row.refreshTokenExpiresAt);
+    }
+    return {
+      byStatus,
+      accessExpiringSoon,
+      accessExpired,
+      soonestAccessExpiry: soonestAccess === null ? null : new Date(soonestAccess),
+      soonestRefreshExpiry: soonestRefresh === null ? null : new Date(soonestRefresh),
+      staleLeases,
+    };
+  }
+
+  async ping(): Promise<void> {}
+
+  async listRefs(afterCursor: string | null, limit: number): Promise<{ refs: ConnectionRef[]; nextCursor: string | null }> {
+    const max = assertValidLimit(limit);
+    if (afterCursor !== null && !/^\d{1,15}$/.test(afterCursor)) throw new StorageError('listRefs cursor is not one this storage returned', 'invalid_cursor');
+    const after = afterCursor === null ? 0 : Number(afterCursor);
+    const page = [...this.store.rows.values()]
+      .filter((row) => row.id > after)
+      .sort((a, b) => a.id - b.id)
+      .slice(0, max);
+    return {
+      refs: page.map((row) => ({ tenantId: row.tenantId, realmId: row.realmId })),
+      nextCursor: page.length === max ? String(page[page.length - 1].id) : null,
+    };
+  }
+
+  async reencrypt(ref: ConnectionRef): Promise<boolean> {
+    assertValidConnectionRef(ref);
+    const row = this.row(ref);
+    if (!row || row.accessTokenEnc === null || row.refreshTokenEnc === null) return false;
+    if (!this.cipher.needsReencryption(row.accessTokenEnc) && !this.cipher.needsReencryption(row.refreshTokenEnc)) return false;
+    // The fingerprint is kept: an in-flight refresh fences on it, and it is an opaque value.
+    row.accessTokenEnc = sealToken(this.cipher, ref, ACCESS_TOKEN_FIELD, openToken(this.cipher, ref, ACCESS_TOKEN_FIELD, row.accessTokenEnc));
+    row.refreshTokenEnc = sealToken(this.cipher, ref, REFRESH_TOKEN_FIELD, openToken(this.cipher, ref, REFRESH_TOKEN_FIELD, row.refreshTokenEnc));
+    row.version++;
+    row.updatedAt = this.clock();
+    return true;
+  }
+
+  private row(ref: ConnectionRef): MemoryConnectionRow | undefined {
+    return this.store.rows.get(MemoryConnectionStore.key(ref));
+  }
+
+  private leaseFree(row: MemoryConnectionRow, owner: string, now: number): boolean {
+    return row.leaseOwner === null || row.leaseOwner === owner || (row.leaseExpiresAt ?? 0) < now;
+  }
+
+  private lease(row: MemoryConnectionRow, owner: string | null, expiresAt: number | null, now: number): void {
+    row.leaseOwner = owner;
+    row.leaseExpiresAt = expiresAt;
+    row.version++;
+    row.updatedAt = now;
+  }
+
+  private toStored(row: MemoryConnectionRow): StoredConnection {
+    const ref = { tenantId: row.tenantId, realmId: row.realmId };
+    return {
+      tenantId: row.tenantId,
+      realmId: row.realmId,
+      environment: row.environment,
+      status: row.status,
+      accessToken: row.accessTokenEnc === null ? '' : openToken(this.cipher, ref, ACCESS_TOKEN_FIELD, row.accessTokenEnc),
+      refreshToken: row.refreshTokenEnc === null ? '' : openToken(this.cipher, ref, REFRESH_TOKEN_FIELD, row.refreshTokenEnc),
+      refreshTokenFingerprint: row.refreshTokenFingerprint ?? '',
+      accessTokenExpiresAt: new Date(row.accessTokenExpiresAt),
+      refreshTokenExpiresAt: new Date(row.refreshTokenExpiresAt),
+      refreshTokenHardExpiresAt: date(row.refreshTokenHardExpiresAt),
+      scopes: [...row.scopes],
+      version: row.version,
+      leaseOwner: row.leaseOwner,
+      leaseExpiresAt: date(row.leaseExpiresAt),
+      nextRefreshAt: new Date(row.nextRefreshAt),
+      failureCount: row.failureCount,
+      nextAttemptAt: date(row.nextAttemptAt),
+      lastErrorCode: row.lastErrorCode,
+      lastRefreshedAt: date(row.lastRefreshedAt),
+      createdAt: new Date(row.createdAt),
+      updatedAt: new Date(row.updatedAt),
+    };
+  }
+}
+
+function date(ms: number | null): Date | null {
+  return ms === null ? null : new Date(ms);
+}

@@ -1,0 +1,761 @@
+/**
+ * One conformance suite for every TokenStorage backend (memory, TypeORM MySQL/SQLite, Redis, file).
+ *
+ * Usage, in `<backend>.int-spec.ts`:
+ *
+ *   describeTokenStorageConformance('redis', async (keysSpec) => {
+ *     const storage = new RedisTokenStorage(redis, cipherFor(keysSpec), { prefix });
+ *     return {
+ *       storage,
+ *       raw: { dump, tamper, copyField, swapFields },             // see ConformanceRawAccess
+ *       reopenWithKeys: async (spec) => new RedisTokenStorage(redis, cipherFor(spec), { prefix }),
+ *       cleanup: async () => { ...delete the prefix... },
+ *     };
+ *   });
+ *
+ * The factory is called once per test (beforeEach) with a key-ring spec (`id:base64,...`) and
+ * must return an EMPTY store; `cleanup` runs in afterEach. `raw` reads and writes the backend's
+ * stored bytes directly, bypassing the storage class, so the suite can prove I6 (no plaintext at
+ * rest, ciphertexts bound to tenant + realm + field). `reopenWithKeys` opens the SAME data with a
+ * new key ring (for key rotation); the harness's cleanup should also close what it opened.
+ */
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ConnectionRef, StoredConnection } from '@quickbooks-auth/nestjs/auth/connection.interface';
+import type { NewConnection, RefreshResult, TokenStorage } from '@quickbooks-auth/nestjs/auth/storage/token-storage.interface';
+import { DecryptionError } from '@quickbooks-auth/nestjs/errors/decryption.error';
+import { KeyRing } from '@quickbooks-auth/nestjs/utils/crypto/key-ring';
+import { TokenCipher } from '@quickbooks-auth/nestjs/utils/crypto/token-cipher';
+
+export type TokenColumn = 'access_token' | 'refresh_token';
+
+/** Direct access to what the backend stored, bypassing the storage class. */
+export interface ConformanceRawAccess {
+  /** Every stored value as text (each column / hash field / file), for plaintext scans. */
+  dump(): Promise<string[]>;
+  /** Replace one stored ciphertext with `mutate(ciphertext)`. */
+  tamper(ref: ConnectionRef, field: TokenColumn, mutate: (ciphertext: string) => string): Promise<void>;
+  /** Copy one row's stored ciphertext of `field` over the same field of another row. */
+  copyField(fromRef: ConnectionRef, toRef: ConnectionRef, field: TokenColumn): Promise<void>;
+  /** Swap the stored access-token and refresh-token ciphertexts of one row. */
+  swapFields(ref: ConnectionRef): Promise<void>;
+}
+
+export interface ConformanceHarness {
+  storage: TokenStorage;
+  raw: ConformanceRawAccess;
+  /** The same data under a new key ring (`id:key` newest first), for rotation. */
+  reopenWithKeys(keysSpec: string): Promise<TokenStorage>;
+  cleanup(): Promise<void>;
+}
+
+export type ConformanceFactory = (keysSpec: string) => Promise<ConformanceHarness>;
+
+export interface ConformanceOptions {
+  /** Concurrent writers in the race cases (default 50). */
+  concurrency?: number;
+  /** Rows in the claimDue race (default 200). */
+  claimRows?: number;
+}
+
+/** A TokenCipher for a key spec, for factories. */
+export function cipherFor(keysSpec: string): TokenCipher {
+  return new TokenCipher(KeyRing.parse(keysSpec));
+}
+
+/** A fresh key-ring entry `id:base64(32 random bytes)`. */
+export function newKeySpec(id: string): string {
+  return `${id}:${randomBytes(32).toString('base64')}`;
+}
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+function token(kind: 'AT' | 'RT'): string {
+  // Looks like a real token, long enough that a leak in any encoding is detectable.
+  return `${kind}-${randomBytes(30).toString('base64url')}`;
+}
+
+function ref(tenantId: string, realmId: string): ConnectionRef {
+  return { tenantId, realmId };
+}
+
+function newConnection(r: ConnectionRef, overrides: Partial<NewConnection> = {}): NewConnection {
+  const now = Date.now();
+  return {
+    ...r,
+    environment: 'sandbox',
+    accessToken: token('AT'),
+    refreshToken: token('RT'),
+    accessTokenExpiresAt: new Date(now + HOUR + 123),
+    refreshTokenExpiresAt: new Date(now + 100 * DAY + 456),
+    refreshTokenHardExpiresAt: new Date(now + 5 * 365 * DAY + 789),
+    scopes: ['com.intuit.quickbooks.accounting', 'openid'],
+    nextRefreshAt: new Date(now + 45 * MINUTE + 7),
+    ...overrides,
+  };
+}
+
+function refreshResult(overrides: Partial<RefreshResult> = {}): RefreshResult {
+  const now = Date.now();
+  return {
+    accessToken: token('AT'),
+    refreshToken: token('RT'),
+    accessTokenExpiresAt: new Date(now + HOUR + 321),
+    refreshTokenExpiresAt: new Date(now + 100 * DAY + 654),
+    refreshTokenHardExpiresAt: null,
+    nextRefreshAt: new Date(now + 45 * MINUTE + 99),
+    ...overrides,
+  };
+}
+
+/** Every form a leaked token could take in storage. */
+function encodings(secret: string): string[] {
+  const buf = Buffer.from(secret, 'utf8');
+  return [secret, buf.toString('base64'), buf.toString('base64url'), encodeURIComponent(secret), buf.toString('hex')];
+}
+
+/** Flip one character well inside the base64url payload (every bit of it is significant). */
+function flipMiddle(ciphertext: string): string {
+  const i = ciphertext.length - 12;
+  return ciphertext.slice(0, i) + (ciphertext[i] === 'A' ? 'B' : 'A') + ciphertext.slice(i + 1);
+}
+
+export function describeTokenStorageConformance(name: string, factory: ConformanceFactory, options: ConformanceOptions = {}): void {
+  const concurrency = options.concurrency ?? 50;
+  const claimRows = options.claimRows ?? 200;
+
+  describe(`TokenStorage conformance: ${name}`, () => {
+    let harness: ConformanceHarness;
+    let storage: TokenStorage;
+    let oldKey: string;
+    const extraStorages: TokenStorage[] = [];
+
+    beforeEach(async () => {
+      oldKey = newKeySpec('k1');
+      harness = await factory(oldKey);
+      storage = harness.storage;
+    });
+
+    afterEach(async () => {
+      for (const s of extraStorages.splice(0)) await s.close?.();
+      await harness?.cleanup();
+    });
+
+    async function save(r: ConnectionRef, overrides: Partial<NewConnection> = {}): Promise<{ input: NewConnection; stored: StoredConnection }> {
+      const input = newConnection(r, overrides);
+      return { input, stored: await storage.saveConnection(input) };
+    }
+
+    describe('CRUD', () => {
+      it('get returns null for an unknown connection', async () => {
+        await expect(storage.get(ref('t-none', '1'))).resolves.toBeNull();
+      });
+
+      it('saveConnection stores every field and get returns it with tokens decrypted', async () => {
+        const r = ref('tenant-crud', '9130350000000001');
+        const { input, stored } = await save(r);
+        const got = await storage.get(r);
+        for (const conn of [stored, got!]) {
+          expect(conn).toMatchObject({
+            tenantId: r.tenantId,
+            realmId: r.realmId,
+            environment: 'sandbox',
+            status: 'active',
+            accessToken: input.accessToken,
+            refreshToken: input.refreshToken,
+            scopes: input.scopes,
+            leaseOwner: null,
+            leaseExpiresAt: null,
+            failureCount: 0,
+            nextAttemptAt: null,
+            lastErrorCode: null,
+          });
+          expect(conn.refreshTokenFingerprint).toEqual(expect.any(String));
+          expect(conn.refreshTokenFingerprint).not.toContain(input.refreshToken);
+          // Millisecond precision survives the round trip.
+          expect(conn.accessTokenExpiresAt.getTime()).toBe(input.accessTokenExpiresAt.getTime());
+          expect(conn.refreshTokenExpiresAt.getTime()).toBe(input.refreshTokenExpiresAt.getTime());
+          expect(conn.refreshTokenHardExpiresAt?.getTime()).toBe(input.refreshTokenHardExpiresAt!.getTime());
+          expect(conn.nextRefreshAt.getTime()).toBe(input.nextRefreshAt.getTime());
+          expect(conn.version).toBeGreaterThanOrEqual(1);
+          expect(conn.createdAt).toBeInstanceOf(Date);
+          expect(conn.updatedAt).toBeInstanceOf(Date);
+        }
+        expect(got!.refreshTokenFingerprint).toBe(stored.refreshTokenFingerprint);
+      });
+
+      it('keeps a null hard expiry null', async () => {
+        const r = ref('tenant-crud', 'nohard');
+        await save(r, { refreshTokenHardExpiresAt: null });
+        expect((await storage.get(r))!.refreshTokenHardExpiresAt).toBeNull();
+      });
+
+      it('returns copies: mutating a result does not change the store', async () => {
+        const r = ref('tenant-copy', '1');
+        const { input } = await save(r);
+        const got = (await storage.get(r))!;
+        got.scopes.push('evil');
+        got.accessToken = 'changed';
+        got.nextRefreshAt.setTime(0);
+        const again = (await storage.get(r))!;
+        expect(again.scopes).toEqual(input.scopes);
+        expect(again.accessToken).toBe(input.accessToken);
+        expect(again.nextRefreshAt.getTime()).toBe(input.nextRefreshAt.getTime());
+      });
+
+      it('listByTenant lists only that tenant', async () => {
+        await save(ref('tenant-list', 'r1'));
+        await save(ref('tenant-list', 'r2'));
+        await save(ref('tenant-other', 'r3'));
+        const list = await storage.listByTenant('tenant-list');
+        expect(list.map((c) => c.realmId).sort()).toEqual(['r1', 'r2']);
+        expect(list.every((c) => c.tenantId === 'tenant-list')).toBe(true);
+        await expect(storage.listByTenant('tenant-nobody')).resolves.toEqual([]);
+      });
+
+      it('delete removes the row and reports whether it existed', async () => {
+        const r = ref('tenant-del', '1');
+        await save(r);
+        await expect(storage.delete(r)).resolves.toBe(true);
+        await expect(storage.get(r)).resolves.toBeNull();
+        await expect(storage.delete(r)).resolves.toBe(false);
+      });
+
+      it('ping works', async () => {
+        await expect(storage.ping()).resolves.toBeUndefined();
+      });
+
+      it('listRefs pages through every connection exactly once', async () => {
+        const refs = ['a', 'b', 'c', 'd', 'e'].map((x, i) => ref(`tenant-page-${i % 2}`, `realm-${x}`));
+        for (const r of refs) await save(r);
+        const seen: string[] = [];
+        let cursor: string | null = null;
+        for (let pages = 0; pages < 10; pages++) {
+          const page: { refs: ConnectionRef[]; nextCursor: string | null } = await storage.listRefs(cursor, 2);
+          expect(page.refs.length).toBeLessThanOrEqual(2);
+          seen.push(...page.refs.map((x) => `${x.tenantId}/${x.realmId}`));
+          cursor = page.nextCursor;
+          if (cursor === null) break;
+        }
+        expect(cursor).toBeNull();
+        expect(seen.sort()).toEqual(refs.map((x) => `${x.tenantId}/${x.realmId}`).sort());
+      });
+    });
+
+    describe('reconnect', () => {
+      it('saveConnection on an existing connection replaces tokens, clears needs_reauth, failures and lease, bumps version', async () => {
+        const r = ref('tenant-reconnect', '1');
+        const { stored: first } = await save(r);
+        await storage.acquireLease(r, 'owner-1', 60_000);
+        await storage.recordFailure(r, 'owner-1', { failureCount: 3, nextAttemptAt: new Date(Date.now() + HOUR), lastErrorCode: 'http_503' });
+        expect(await storage.markNeedsReauth(r, first.refreshTokenFingerprint, 'invalid_grant')).toBe(true);
+        const before = (await storage.get(r))!;
+        expect(before.status).toBe('needs_reauth');
+
+        const { input, stored } = await save(r, { environment: 'production' });
+        expect(stored).toMatchObject({
+          status: 'active',
+          environment: 'production',
+          accessToken: input.accessToken,
+          refreshToken: input.refreshToken,
+          failureCount: 0,
+          nextAttemptAt: null,
+          lastErrorCode: null,
+          leaseOwner: null,
+        });
+        expect(stored.version).toBeGreaterThan(before.version);
+        expect(stored.refreshTokenFingerprint).not.toBe(first.refreshTokenFingerprint);
+        // A refresh in flight for the old token loses its compare-and-swap.
+        await expect(storage.compareAndSwapTokens(r, first.refreshTokenFingerprint, refreshResult(), 'owner-1')).resolves.toBeNull();
+        expect((await storage.get(r))!.refreshToken).toBe(input.refreshToken);
+        expect(await storage.listByTenant('tenant-reconnect')).toHaveLength(1);
+      });
+    });
+
+    describe('tenant isolation (I7)', () => {
+      const realm = '9130350000000042';
+      const a = ref('tenant-a', realm);
+      const b = ref('tenant-b', realm);
+      const aUpper = ref('TENANT-A', realm);
+
+      it('the same realm under two tenants is two separate rows', async () => {
+        const sa = await save(a);
+        const sb = await save(b);
+        const sc = await save(aUpper);
+        expect((await storage.get(a))!.refreshToken).toBe(sa.input.refreshToken);
+        expect((await storage.get(b))!.refreshToken).toBe(sb.input.refreshToken);
+        expect((await storage.get(aUpper))!.refreshToken).toBe(sc.input.refreshToken);
+        expect((await storage.listByTenant('tenant-a')).map((c) => c.tenantId)).toEqual(['tenant-a']);
+        expect((await storage.listByTenant('TENANT-A')).map((c) => c.tenantId)).toEqual(['TENANT-A']);
+      });
+
+      it('lease, CAS, needs_reauth, revoke and delete on one tenant never touch the other', async () => {
+        const sa = await save(a);
+        const sb = await save(b);
+        const bBefore = (await storage.get(b))!;
+
+        expect(await storage.acquireLease(a, 'owner-a', 60_000)).not.toBeNull();
+        // Leasing A does not lease B.
+        expect(await storage.acquireLease(b, 'owner-b', 60_000)).not.toBeNull();
+        await storage.releaseLease(b, 'owner-b');
+        // CAS on A with B's fingerprint fails; CAS on A with A's fingerprint changes only A.
+        await expect(storage.compareAndSwapTokens(a, sb.stored.refreshTokenFingerprint, refreshResult(), 'owner-a')).resolves.toBeNull();
+        expect(await storage.compareAndSwapTokens(a, sa.stored.refreshTokenFingerprint, refreshResult(), 'owner-a')).not.toBeNull();
+        await expect(storage.markNeedsReauth(a, sb.stored.refreshTokenFingerprint, 'invalid_grant')).resolves.toBe(false);
+        await expect(storage.markRevoked(a)).resolves.toBe(true);
+        await expect(storage.delete(a)).resolves.toBe(true);
+
+        const bAfter = (await storage.get(b))!;
+        expect(bAfter).toMatchObject({
+          status: 'active',
+          accessToken: sb.input.accessToken,
+          refreshToken: sb.input.refreshToken,
+          refreshTokenFingerprint: bBefore.refreshTokenFingerprint,
+          leaseOwner: null,
+        });
+        expect(await storage.listByTenant('tenant-b')).toHaveLength(1);
+        expect(await storage.listByTenant('tenant-a')).toHaveLength(0);
+      });
+
+      it('a tenant id differing only by a trailing space or case is a different tenant or refused', async () => {
+        await save(a);
+        const spaced = ref('tenant-a ', realm);
+        // Either refused outright (typed error) or a separate, empty tenant: never tenant-a's row.
+        const got = await storage.get(spaced).catch((err: Error) => err);
+        if (got instanceof Error) expect(got.name).toMatch(/Error$/);
+        else expect(got).toBeNull();
+        await expect(storage.get(ref('Tenant-a', realm))).resolves.toBeNull();
+      });
+    });
+
+    describe('compare-and-swap (I2, I3)', () => {
+      it(`${concurrency} concurrent writers with the same expected fingerprint: exactly one wins`, async () => {
+        const r = ref('tenant-cas', '1');
+        const { stored } = await save(r);
+        const results = Array.from({ length: concurrency }, () => refreshResult());
+        const outcomes = await Promise.all(
+          results.map((res, i) => storage.compareAndSwapTokens(r, stored.refreshTokenFingerprint, res, `owner-${i}`)),
+        );
+        const winners = outcomes.map((o, i) => (o ? i : -1)).filter((i) => i >= 0);
+        expect(winners).toHaveLength(1);
+        const winner = results[winners[0]];
+        const after = (await storage.get(r))!;
+        expect(after.refreshToken).toBe(winner.refreshToken);
+        expect(after.accessToken).toBe(winner.accessToken);
+        expect(after.refreshTokenFingerprint).toBe(outcomes[winners[0]]!.refreshTokenFingerprint);
+        expect(after.version).toBeGreaterThan(stored.version);
+      });
+
+      it('a successful CAS stores the tokens, clears failures and lease, sets lastRefreshedAt', async () => {
+        const r = ref('tenant-cas', '2');
+        const { stored } = await save(r);
+        await storage.acquireLease(r, 'owner-1', 60_000);
+        await storage.recordFailure(r, 'owner-1', { failureCount: 2, nextAttemptAt: new Date(Date.now() - 1000), lastErrorCode: 'http_500' });
+        await storage.acquireLease(r, 'owner-1', 60_000);
+        const result = refreshResult({ refreshTokenHardExpiresAt: new Date(Date.now() + 1000 * DAY + 5) });
+        const swapped = await storage.compareAndSwapTokens(r, stored.refreshTokenFingerprint, result, 'owner-1');
+        expect(swapped).toMatchObject({
+          status: 'active',
+          accessToken: result.accessToken,
+          refreshToken: result.refreshToken,
+          failureCount: 0,
+          nextAttemptAt: null,
+          lastErrorCode: null,
+          leaseOwner: null,
+          leaseExpiresAt: null,
+        });
+        expect(swapped!.lastRefreshedAt).toBeInstanceOf(Date);
+        expect(swapped!.accessTokenExpiresAt.getTime()).toBe(result.accessTokenExpiresAt.getTime());
+        expect(swapped!.refreshTokenHardExpiresAt!.getTime()).toBe(result.refreshTokenHardExpiresAt!.getTime());
+        expect(swapped!.nextRefreshAt.getTime()).toBe(result.nextRefreshAt.getTime());
+        expect(swapped!.refreshTokenFingerprint).not.toBe(stored.refreshTokenFingerprint);
+        expect(await storage.get(r)).toEqual(swapped);
+        // Lease released: another owner can take it at once.
+        expect(await storage.acquireLease(r, 'owner-2', 60_000)).not.toBeNull();
+      });
+
+      it('a stale fingerprint returns null and changes nothing', async () => {
+        const r = ref('tenant-cas', '3');
+        const { stored } = await save(r);
+        const first = await storage.compareAndSwapTokens(r, stored.refreshTokenFingerprint, refreshResult(), 'o');
+        expect(first).not.toBeNull();
+        const before = (await storage.get(r))!;
+        await expect(storage.compareAndSwapTokens(r, stored.refreshTokenFingerprint, refreshResult(), 'o')).resolves.toBeNull();
+        expect(await storage.get(r)).toEqual(before);
+      });
+
+      it('never writes over a revoked connection', async () => {
+        const r = ref('tenant-cas', '4');
+        const { stored } = await save(r);
+        await storage.markRevoked(r);
+        await expect(storage.compareAndSwapTokens(r, stored.refreshTokenFingerprint, refreshResult(), 'o')).resolves.toBeNull();
+        expect((await storage.get(r))!.status).toBe('revoked');
+      });
+
+      it('returns null for an unknown connection', async () => {
+        await expect(storage.compareAndSwapTokens(ref('t-none', '1'), 'k1:nothing', refreshResult(), 'o')).resolves.toBeNull();
+      });
+    });
+
+    describe('leases (I1)', () => {
+      it(`${concurrency} concurrent acquireLease calls: exactly one gets the connection`, async () => {
+        const r = ref('tenant-lease', '1');
+        const { input } = await save(r);
+        const outcomes = await Promise.all(Array.from({ length: concurrency }, (_, i) => storage.acquireLease(r, `owner-${i}`, 60_000)));
+        const winners = outcomes.filter((o) => o !== null);
+        expect(winners).toHaveLength(1);
+        expect(winners[0]!.refreshToken).toBe(input.refreshToken);
+        expect(winners[0]!.leaseOwner).toMatch(/^owner-\d+$/);
+        expect(winners[0]!.leaseExpiresAt!.getTime()).toBeGreaterThan(Date.now() + 30_000);
+        expect((await storage.get(r))!.leaseOwner).toBe(winners[0]!.leaseOwner);
+      });
+
+      it('renew and release work only for the owner', async () => {
+        const r = ref('tenant-lease', '2');
+        await save(r);
+        const leased = (await storage.acquireLease(r, 'owner-1', 60_000))!;
+        await expect(storage.renewLease(r, 'owner-2', 60_000)).resolves.toBe(false);
+        await storage.releaseLease(r, 'owner-2');
+        expect((await storage.get(r))!.leaseOwner).toBe('owner-1');
+        await expect(storage.acquireLease(r, 'owner-2', 60_000)).resolves.toBeNull();
+
+        await expect(storage.renewLease(r, 'owner-1', 120_000)).resolves.toBe(true);
+        const renewed = (await storage.get(r))!;
+        expect(renewed.leaseExpiresAt!.getTime()).toBeGreaterThan(leased.leaseExpiresAt!.getTime());
+
+        await storage.releaseLease(r, 'owner-1');
+        const released = (await storage.get(r))!;
+        expect(released.leaseOwner).toBeNull();
+        expect(released.leaseExpiresAt).toBeNull();
+        await expect(storage.renewLease(r, 'owner-1', 60_000)).resolves.toBe(false);
+        expect(await storage.acquireLease(r, 'owner-2', 60_000)).not.toBeNull();
+      });
+
+      it('an expired lease can be taken over; the old owner then cannot renew or release it', async () => {
+        const r = ref('tenant-lease', '3');
+        await save(r);
+        expect(await storage.acquireLease(r, 'owner-1', 300)).not.toBeNull();
+        await expect(storage.acquireLease(r, 'owner-2', 60_000)).resolves.toBeNull();
+        await sleep(450);
+        const taken = await storage.acquireLease(r, 'owner-2', 60_000);
+        expect(taken?.leaseOwner).toBe('owner-2');
+        await expect(storage.renewLease(r, 'owner-1', 60_000)).resolves.toBe(false);
+        await storage.releaseLease(r, 'owner-1');
+        expect((await storage.get(r))!.leaseOwner).toBe('owner-2');
+      });
+
+      it('only active connections can be leased', async () => {
+        const needs = ref('tenant-lease', 'needs');
+        const revoked = ref('tenant-lease', 'revoked');
+        const n = await save(needs);
+        await save(revoked);
+        await storage.markNeedsReauth(needs, n.stored.refreshTokenFingerprint, 'invalid_grant');
+        await storage.markRevoked(revoked);
+        await expect(storage.acquireLease(needs, 'o', 60_000)).resolves.toBeNull();
+        await expect(storage.acquireLease(revoked, 'o', 60_000)).resolves.toBeNull();
+        await expect(storage.acquireLease(ref('tenant-lease', 'missing'), 'o', 60_000)).resolves.toBeNull();
+      });
+    });
+
+    describe('claimDue', () => {
+      it(`${claimRows} due rows, 4 concurrent claimers: every row claimed exactly once`, async () => {
+        const past = Date.now() - HOUR;
+        for (let i = 0; i < claimRows; i++) {
+          await save(ref(`tenant-claim-${i % 7}`, `realm-${i}`), { nextRefreshAt: new Date(past + i) });
+        }
+        const now = new Date();
+        const claimer = async (owner: string): Promise<StoredConnection[]> => {
+          const mine: StoredConnection[] = [];
+          for (;;) {
+            const batch = await storage.claimDue(now, 17, owner, 60_000);
+            if (batch.length === 0) return mine;
+            mine.push(...batch);
+          }
+        };
+        const batches = await Promise.all(['c1', 'c2', 'c3', 'c4'].map(claimer));
+        const all = batches.flat();
+        const keys = all.map((c) => `${c.tenantId}/${c.realmId}`);
+        expect(new Set(keys).size).toBe(keys.length);
+        expect(keys).toHaveLength(claimRows);
+        for (const [i, batch] of batches.entries()) {
+          for (const c of batch) expect(c.leaseOwner).toBe(`c${i + 1}`);
+        }
+        expect(all.every((c) => c.accessToken.startsWith('AT-') && c.refreshToken.startsWith('RT-'))).toBe(true);
+        await expect(storage.claimDue(now, 100, 'late', 60_000)).resolves.toEqual([]);
+      });
+
+      it('claims in nextRefreshAt order up to the limit', async () => {
+        const base = Date.now() - HOUR;
+        await save(ref('tenant-order', 'r3'), { nextRefreshAt: new Date(base + 3000) });
+        await save(ref('tenant-order', 'r1'), { nextRefreshAt: new Date(base + 1000) });
+        await save(ref('tenant-order', 'r2'), { nextRefreshAt: new Date(base + 2000) });
+        const first = await storage.claimDue(new Date(), 2, 'o', 60_000);
+        expect(first.map((c) => c.realmId)).toEqual(['r1', 'r2']);
+        expect(first[0].leaseExpiresAt!.getTime()).toBeGreaterThan(Date.now());
+      });
+
+      it('skips rows that are not due, leased, backing off, needs_reauth or revoked', async () => {
+        const now = Date.now();
+        const due = ref('tenant-skip', 'due');
+        await save(due, { nextRefreshAt: new Date(now - MINUTE) });
+        await save(ref('tenant-skip', 'future'), { nextRefreshAt: new Date(now + MINUTE) });
+        const leased = ref('tenant-skip', 'leased');
+        await save(leased, { nextRefreshAt: new Date(now - MINUTE) });
+        expect(await storage.acquireLease(leased, 'someone', 60_000)).not.toBeNull();
+        const backoff = ref('tenant-skip', 'backoff');
+        await save(backoff, { nextRefreshAt: new Date(now - MINUTE) });
+        await storage.recordFailure(backoff, 'x', { failureCount: 1, nextAttemptAt: new Date(now + MINUTE), lastErrorCode: 'http_503' });
+        const needs = ref('tenant-skip', 'needs');
+        const n = await save(needs, { nextRefreshAt: new Date(now - MINUTE) });
+        await storage.markNeedsReauth(needs, n.stored.refreshTokenFingerprint, 'invalid_grant');
+        const revoked = ref('tenant-skip', 'revoked');
+        await save(revoked, { nextRefreshAt: new Date(now - MINUTE) });
+        await storage.markRevoked(revoked);
+
+        const claimed = await storage.claimDue(new Date(now), 100, 'claimer', 60_000);
+        expect(claimed.map((c) => c.realmId)).toEqual(['due']);
+        // Backoff past: claimable again.
+        const later = await storage.claimDue(new Date(now + 2 * MINUTE), 100, 'claimer', 60_000);
+        expect(later.map((c) => c.realmId).sort()).toEqual(['backoff', 'future']);
+      });
+
+      it('takes over rows whose lease expired', async () => {
+        const r = ref('tenant-expired', '1');
+        await save(r, { nextRefreshAt: new Date(Date.now() - MINUTE) });
+        expect(await storage.claimDue(new Date(), 10, 'crashed', 300)).toHaveLength(1);
+        await expect(storage.claimDue(new Date(), 10, 'other', 60_000)).resolves.toEqual([]);
+        await sleep(450);
+        const taken = await storage.claimDue(new Date(), 10, 'other', 60_000);
+        expect(taken.map((c) => c.leaseOwner)).toEqual(['other']);
+      });
+    });
+
+    describe('failures and needs_reauth (I4)', () => {
+      it('recordFailure keeps status active, stores the failure and releases the lease', async () => {
+        const r = ref('tenant-fail', '1');
+        await save(r);
+        await storage.acquireLease(r, 'owner-1', 60_000);
+        const nextAttemptAt = new Date(Date.now() + 5 * MINUTE + 3);
+        await storage.recordFailure(r, 'owner-1', { failureCount: 4, nextAttemptAt, lastErrorCode: 'timeout' });
+        const got = (await storage.get(r))!;
+        expect(got).toMatchObject({ status: 'active', failureCount: 4, lastErrorCode: 'timeout', leaseOwner: null });
+        expect(got.nextAttemptAt!.getTime()).toBe(nextAttemptAt.getTime());
+      });
+
+      it('recordFailure by a non-owner does not disturb a live lease', async () => {
+        const r = ref('tenant-fail', '2');
+        await save(r);
+        await storage.acquireLease(r, 'owner-1', 60_000);
+        await storage.recordFailure(r, 'owner-2', { failureCount: 9, nextAttemptAt: null, lastErrorCode: 'http_500' });
+        expect((await storage.get(r))!).toMatchObject({ leaseOwner: 'owner-1', failureCount: 0, status: 'active' });
+      });
+
+      it('markNeedsReauth with the current fingerprint moves to needs_reauth and releases the lease', async () => {
+        const r = ref('tenant-reauth', '1');
+        const { stored } = await save(r);
+        await storage.acquireLease(r, 'owner-1', 60_000);
+        await expect(storage.markNeedsReauth(r, stored.refreshTokenFingerprint, 'invalid_grant')).resolves.toBe(true);
+        expect((await storage.get(r))!).toMatchObject({ status: 'needs_reauth', lastErrorCode: 'invalid_grant', leaseOwner: null });
+      });
+
+      it('markNeedsReauth with a stale fingerprint does nothing', async () => {
+        const r = ref('tenant-reauth', '2');
+        const { stored } = await save(r);
+        const swapped = await storage.compareAndSwapTokens(r, stored.refreshTokenFingerprint, refreshResult(), 'o');
+        const before = (await storage.get(r))!;
+        await expect(storage.markNeedsReauth(r, stored.refreshTokenFingerprint, 'invalid_grant')).resolves.toBe(false);
+        expect(await storage.get(r)).toEqual(before);
+        expect(before.refreshToken).toBe(swapped!.refreshToken);
+        await expect(storage.markNeedsReauth(ref('t-none', '1'), 'x', 'invalid_grant')).resolves.toBe(false);
+      });
+    });
+
+    describe('revoke', () => {
+      it('markRevoked wipes tokens, keeps the row and reports whether it existed', async () => {
+        const r = ref('tenant-revoke', '1');
+        const { input } = await save(r);
+        await storage.acquireLease(r, 'o', 60_000);
+        await expect(storage.markRevoked(r)).resolves.toBe(true);
+        const got = (await storage.get(r))!;
+        expect(got).toMatchObject({ status: 'revoked', accessToken: '', refreshToken: '', leaseOwner: null });
+        const dump = (await harness.raw.dump()).join('\n');
+        for (const secret of [input.accessToken, input.refreshToken]) for (const form of encodings(secret)) expect(dump).not.toContain(form);
+        await expect(storage.markRevoked(ref('tenant-revoke', 'missing'))).resolves.toBe(false);
+        // A new connect brings it back.
+        const again = await save(r);
+        expect((await storage.get(r))!).toMatchObject({ status: 'active', refreshToken: again.input.refreshToken });
+      });
+    });
+
+    describe('encryption at rest (I6)', () => {
+      it('stores no token in plain, base64, base64url, URL-encoded or hex form', async () => {
+        const r1 = ref('tenant-enc', '1');
+        const r2 = ref('tenant-enc', '2');
+        const s1 = await save(r1);
+        const s2 = await save(r2);
+        const result = refreshResult();
+        await storage.compareAndSwapTokens(r2, s2.stored.refreshTokenFingerprint, result, 'o');
+        const dump = await harness.raw.dump();
+        expect(dump.length).toBeGreaterThan(0);
+        expect(dump.some((v) => v.includes('v1:k1:'))).toBe(true);
+        const text = dump.join('\n');
+        for (const secret of [s1.input.accessToken, s1.input.refreshToken, s2.input.accessToken, s2.input.refreshToken, result.accessToken, result.refreshToken]) {
+          for (const form of encodings(secret)) expect(text).not.toContain(form);
+        }
+      });
+
+      it('every write uses a fresh IV: the same token saved twice gives two ciphertexts', async () => {
+        const shared = token('RT');
+        await save(ref('tenant-iv', '1'), { refreshToken: shared, accessToken: shared });
+        const values = (await harness.raw.dump()).filter((v) => v.startsWith('v1:'));
+        expect(values.length).toBeGreaterThanOrEqual(2);
+        expect(new Set(values).size).toBe(values.length);
+      });
+
+      it.each([
+        ['a flipped byte', flipMiddle],
+        ['truncation', (c: string) => c.slice(0, 20)],
+        ['a cut tag', (c: string) => c.slice(0, -4)],
+        ['an unknown key id', (c: string) => c.replace(/^v1:k1:/, 'v1:k9:')],
+      ])('tampering (%s) fails with a typed DecryptionError that contains no token', async (_label, mutate) => {
+        const r = ref('tenant-tamper', '1');
+        const other = ref('tenant-tamper-other', '1');
+        const { input } = await save(r);
+        const o = await save(other);
+        await harness.raw.tamper(r, 'refresh_token', mutate);
+        const err = await storage.get(r).then(() => null, (e: unknown) => e);
+        expect(err).toBeInstanceOf(DecryptionError);
+        const message = `${(err as Error).message} ${(err as Error).stack}`;
+        for (const secret of [input.accessToken, input.refreshToken]) expect(message).not.toContain(secret);
+        // Other tenants are unaffected (I8).
+        expect((await storage.get(other))!.refreshToken).toBe(o.input.refreshToken);
+      });
+
+      it('a tampered access token also fails', async () => {
+        const r = ref('tenant-tamper', '2');
+        await save(r);
+        await harness.raw.tamper(r, 'access_token', flipMiddle);
+        await expect(storage.get(r)).rejects.toBeInstanceOf(DecryptionError);
+      });
+
+      it('a ciphertext copied to another row (other tenant, same realm) fails to decrypt', async () => {
+        const a = ref('tenant-copy-a', '777');
+        const b = ref('tenant-copy-b', '777');
+        await save(a);
+        await save(b);
+        await harness.raw.copyField(a, b, 'refresh_token');
+        await expect(storage.get(b)).rejects.toBeInstanceOf(DecryptionError);
+        expect(await storage.get(a)).not.toBeNull();
+      });
+
+      it('a ciphertext copied to another realm of the same tenant fails to decrypt', async () => {
+        const a = ref('tenant-copy', '1');
+        const b = ref('tenant-copy', '2');
+        await save(a);
+        await save(b);
+        await harness.raw.copyField(a, b, 'access_token');
+        await expect(storage.get(b)).rejects.toBeInstanceOf(DecryptionError);
+      });
+
+      it('access and refresh ciphertexts swapped between fields fail to decrypt', async () => {
+        const r = ref('tenant-swap', '1');
+        await save(r);
+        await harness.raw.swapFields(r);
+        await expect(storage.get(r)).rejects.toBeInstanceOf(DecryptionError);
+      });
+
+      it('a row that cannot be decrypted does not block claimDue for the others (I8)', async () => {
+        const bad = ref('tenant-bad', '1');
+        const good = ref('tenant-good', '1');
+        await save(bad, { nextRefreshAt: new Date(Date.now() - 2 * MINUTE) });
+        await save(good, { nextRefreshAt: new Date(Date.now() - MINUTE) });
+        await harness.raw.tamper(bad, 'refresh_token', flipMiddle);
+        const claimed = await storage.claimDue(new Date(), 10, 'o', 60_000);
+        expect(claimed.map((c) => c.tenantId)).toEqual(['tenant-good']);
+      });
+    });
+
+    describe('key rotation', () => {
+      it('old rows stay readable under a new,old ring; reencrypt moves them to the new key; then the new key alone reads everything', async () => {
+        const refs = [ref('tenant-rot', '1'), ref('tenant-rot', '2'), ref('tenant-rot-2', '1')];
+        const saved = new Map<string, NewConnection>();
+        for (const r of refs) saved.set(`${r.tenantId}/${r.realmId}`, (await save(r)).input);
+        await storage.markRevoked(ref('tenant-rot-2', '1'));
+
+        const newKey = newKeySpec('k2');
+        const rotated = await harness.reopenWithKeys(`${newKey},${oldKey}`);
+        extraStorages.push(rotated);
+        for (const r of refs.slice(0, 2)) {
+          expect((await rotated.get(r))!.refreshToken).toBe(saved.get(`${r.tenantId}/${r.realmId}`)!.refreshToken);
+        }
+        const fpBefore = (await rotated.get(refs[0]))!.refreshTokenFingerprint;
+
+        let cursor: string | null = null;
+        let rewritten = 0;
+        do {
+          const page: { refs: ConnectionRef[]; nextCursor: string | null } = await rotated.listRefs(cursor, 2);
+          for (const r of page.refs) if (await rotated.reencrypt(r)) rewritten++;
+          cursor = page.nextCursor;
+        } while (cursor !== null);
+        expect(rewritten).toBe(2); // the revoked row has no tokens
+        await expect(rotated.reencrypt(refs[0])).resolves.toBe(false); // already on k2
+
+        const dump = (await harness.raw.dump()).filter((v) => v.startsWith('v1:'));
+        expect(dump.length).toBeGreaterThan(0);
+        expect(dump.every((v) => v.startsWith('v1:k2:'))).toBe(true);
+
+        const newOnly = await harness.reopenWithKeys(newKey);
+        extraStorages.push(newOnly);
+        for (const r of refs.slice(0, 2)) {
+          const got = (await newOnly.get(r))!;
+          expect(got.refreshToken).toBe(saved.get(`${r.tenantId}/${r.realmId}`)!.refreshToken);
+          expect(got.accessToken).toBe(saved.get(`${r.tenantId}/${r.realmId}`)!.accessToken);
+        }
+        // Re-encryption keeps the fingerprint, so an in-flight refresh still wins its CAS.
+        expect((await newOnly.get(refs[0]))!.refreshTokenFingerprint).toBe(fpBefore);
+        expect(await newOnly.compareAndSwapTokens(refs[0], fpBefore, refreshResult(), 'o')).not.toBeNull();
+        // Old ring without the new key cannot read re-encrypted rows: typed error, not garbage.
+        await expect(storage.get(refs[1])).rejects.toBeInstanceOf(DecryptionError);
+      });
+    });
+
+    describe('stats', () => {
+      it('counts by status, expiring and expired access tokens, soonest expiries and stale leases', async () => {
+        const now = Date.now();
+        const expired = ref('tenant-stats', 'expired');
+        await save(expired, { accessTokenExpiresAt: new Date(now - MINUTE), refreshTokenExpiresAt: new Date(now + 50 * DAY) });
+        await save(ref('tenant-stats', 'soon'), { accessTokenExpiresAt: new Date(now + MINUTE), refreshTokenExpiresAt: new Date(now + 10 * DAY) });
+        await save(ref('tenant-stats', 'later'), { accessTokenExpiresAt: new Date(now + HOUR), refreshTokenExpiresAt: new Date(now + 90 * DAY) });
+        const needs = ref('tenant-stats', 'needs');
+        const n = await save(needs, { accessTokenExpiresAt: new Date(now - HOUR), refreshTokenExpiresAt: new Date(now + DAY) });
+        await storage.markNeedsReauth(needs, n.stored.refreshTokenFingerprint, 'invalid_grant');
+        const revoked = ref('tenant-stats', 'revoked');
+        await save(revoked);
+        await storage.markRevoked(revoked);
+        await storage.acquireLease(expired, 'crashed', 200);
+        await sleep(350);
+
+        const stats = await storage.stats(new Date(now), 5 * MINUTE);
+        expect(stats.byStatus).toEqual({ active: 3, needs_reauth: 1, revoked: 1 });
+        expect(stats.accessExpired).toBe(1);
+        expect(stats.accessExpiringSoon).toBe(2); // expires before now + 5 min (the expired one included)
+        expect(stats.soonestAccessExpiry?.getTime()).toBe(now - MINUTE);
+        expect(stats.soonestRefreshExpiry?.getTime()).toBe(now + 10 * DAY);
+        expect(stats.staleLeases).toBe(1);
+      });
+
+      it('is all zeros and nulls on an empty store', async () => {
+        await expect(storage.stats(new Date(), MINUTE)).resolves.toEqual({
+          byStatus: { active: 0, needs_reauth: 0, revoked: 0 },
+          accessExpiringSoon: 0,
+          accessExpired: 0,
+          soonestAccessExpiry: null,
+          soonestRefreshExpiry: null,
+          staleLeases: 0,
+        });
+      });
+    });
+  });
+}
