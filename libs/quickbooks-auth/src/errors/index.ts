@@ -7,3 +7,5 @@ export * from './quickbooks-unavailable.error';
 export * from './invalid-state.error';
 export * from './intuit-response.error';
 export * from './storage.error';
+export * from './authorization-denied.error';
+export * from './invalid-callback.error';

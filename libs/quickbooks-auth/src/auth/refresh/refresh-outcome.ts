@@ -1,0 +1,19 @@
+import type { StoredConnection } from '../connection.interface';
+import type { IntuitCallFailure } from '../../intuit/intuit-call-failure';
+
+/** Result of one refresh attempt on one connection. */
+export type RefreshOutcome =
+  /** New tokens stored (I2: stored before anyone sees the access token). */
+  | { kind: 'refreshed'; connection: StoredConnection }
+  /** Under the lease the stored token was already fresh: someone else refreshed. */
+  | { kind: 'fresh'; connection: StoredConnection }
+  /** Another owner holds the lease: wait for it. */
+  | { kind: 'busy' }
+  /** The chain moved on (a newer token or a reconnect was stored meanwhile): re-read and retry. */
+  | { kind: 'superseded' }
+  /** Intuit refused the refresh token and storage holds nothing newer: needs_reauth (I4). */
+  | { kind: 'reauth_required'; reason: string }
+  /** Transient failure: the connection is intact; retry after `retryAfterMs`. */
+  | { kind: 'transient'; failure: IntuitCallFailure; retryAfterMs: number }
+  /** Not found, revoked or already needs_reauth. */
+  | { kind: 'unavailable'; connection: StoredConnection | null };

@@ -1,0 +1,30 @@
+/**
+ * When a connection should next be refreshed: `lead` seconds before the access token expires,
+ * minus a random part of `jitterRatio × lead` so a fleet connected at once does not refresh at
+ * once, and no later than `keepAlive` from now so an idle rolling refresh token never lapses.
+ */
+export function computeNextRefreshAt(params: {
+  now: number;
+  accessTokenExpiresAt: Date;
+  refreshLeadSeconds: number;
+  jitterRatio: number;
+  keepAliveSeconds: number;
+  random?: () => number;
+}): Date {
+  const random = params.random ?? Math.random;
+  const leadMs = params.refreshLeadSeconds * 1000;
+  const jitterMs = random() * params.jitterRatio * leadMs;
+  const ahead = params.accessTokenExpiresAt.getTime() - leadMs - jitterMs;
+  const keepAlive = params.now + params.keepAliveSeconds * 1000;
+  return new Date(Math.max(params.now, Math.min(ahead, keepAlive)));
+}
+
+/**
+ * Exponential backoff with full jitter for a persisted failure count (AWS architecture blog,
+ * "Exponential Backoff And Jitter"). Stateless on purpose: the count lives in storage so every
+ * replica backs off together; cockatiel's backoff iterators are per process.
+ */
+export function fullJitterBackoffMs(failureCount: number, baseMs = 5_000, capMs = 15 * 60_000, random: () => number = Math.random): number {
+  const ceiling = Math.min(capMs, baseMs * 2 ** Math.max(0, failureCount - 1));
+  return Math.round(random() * ceiling);
+}

@@ -1,0 +1,200 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { ResolvedQuickBooksAuthOptions } from '../../config/resolved-options';
+import { AuthEventsPublisher } from '../../events/auth-events.publisher';
+import type { RefreshTrigger } from '../../events/quickbooks-auth.events';
+import { IntuitCallFailure } from '../../intuit/intuit-call-failure';
+import { IntuitOAuthClient, type TokenCallResult } from '../../intuit/intuit-oauth.client';
+import { QUICKBOOKS_AUTH_RESOLVED_OPTIONS, QUICKBOOKS_TOKEN_STORAGE } from '../../quickbooks-auth.constants';
+import type { ConnectionRef, StoredConnection } from '../connection.interface';
+import type { TokenStorage } from '../storage/token-storage.interface';
+import { TenantSettingsService } from '../tenant-settings.service';
+import type { RefreshOutcome } from './refresh-outcome';
+import { computeNextRefreshAt, fullJitterBackoffMs } from './refresh-schedule';
+
+export interface RefreshRequest {
+  trigger: RefreshTrigger;
+  /** Under the lease: is the stored token already good enough (someone else refreshed)? */
+  isFresh: (conn: StoredConnection) => boolean;
+  correlationId?: string;
+}
+
+/** Gate in front of every token call (circuit breaker, global rate limit). */
+export interface TokenCallGate {
+  /** Resolves when a call may go out; throws IntuitCallFailure to refuse (breaker open). */
+  run<T>(call: () => Promise<T>): Promise<T>;
+}
+
+const passThroughGate: TokenCallGate = { run: (call) => call() };
+
+/**
+ * One refresh of one connection, safe across processes and replicas:
+ * lease (I1) → call Intuit with the stored refresh token → compare-and-swap on that token's
+ * fingerprint (I2, I3) → on invalid_grant re-read before marking needs_reauth (I4).
+ * No lock is held across the HTTP call; the lease is a row with an owner and an expiry.
+ */
+@Injectable()
+export class TokenRefresher {
+  private readonly logger = new Logger(TokenRefresher.name);
+  private attemptSeq = 0;
+  private gate: TokenCallGate = passThroughGate;
+
+  constructor(
+    @Inject(QUICKBOOKS_TOKEN_STORAGE) private readonly storage: TokenStorage,
+    private readonly intuit: IntuitOAuthClient,
+    private readonly tenants: TenantSettingsService,
+    private readonly events: AuthEventsPublisher,
+    @Inject(QUICKBOOKS_AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedQuickBooksAuthOptions,
+  ) {}
+
+  /** Install the breaker / rate-limit gate (the scheduler module does). */
+  useGate(gate: TokenCallGate): void {
+    this.gate = gate;
+  }
+
+  /** A lease owner id unique to one attempt in this process. */
+  newOwner(): string {
+    return `${this.options.instanceId}#${++this.attemptSeq}`;
+  }
+
+  /** Take the lease, then refresh. */
+  async refresh(ref: ConnectionRef, request: RefreshRequest): Promise<RefreshOutcome> {
+    const owner = this.newOwner();
+    const leased = await this.storage.acquireLease(ref, owner, this.options.leaseTtlMs);
+    if (!leased) {
+      const current = await this.storage.get(ref);
+      if (!current || current.status !== 'active') return { kind: 'unavailable', connection: current };
+      return { kind: 'busy' };
+    }
+    return this.refreshLeased(leased, owner, request);
+  }
+
+  /** Refresh a connection whose lease `owner` already holds (scheduler claims). Always releases it. */
+  async refreshLeased(conn: StoredConnection, owner: string, request: RefreshRequest): Promise<RefreshOutcome> {
+    const ref = { tenantId: conn.tenantId, realmId: conn.realmId };
+    const correlationId = request.correlationId ?? randomUUID();
+    const leasedAt = Date.now();
+    if (request.isFresh(conn)) {
+      await this.storage.releaseLease(ref, owner);
+      return { kind: 'fresh', connection: conn };
+    }
+    const creds = await this.tenants.credentialsFor(conn.tenantId);
+    const heartbeat = this.startHeartbeat(ref, owner);
+    let result: TokenCallResult;
+    try {
+      // A lease that may have lapsed while queued must not be used: someone else may hold it now.
+      if (Date.now() - leasedAt > this.options.leaseTtlMs / 2 && !(await this.storage.renewLease(ref, owner, this.options.leaseTtlMs))) {
+        return { kind: 'busy' };
+      }
+      result = await this.gate.run(() => this.intuit.refresh(conn.refreshToken, creds));
+    } catch (err) {
+      heartbeat.stop();
+      return this.onFailure(conn, owner, err, request.trigger, correlationId);
+    }
+    heartbeat.stop();
+    return this.onSuccess(conn, owner, result, request.trigger, correlationId);
+  }
+
+  private async onSuccess(conn: StoredConnection, owner: string, result: TokenCallResult, trigger: RefreshTrigger, correlationId: string): Promise<RefreshOutcome> {
+    const ref = { tenantId: conn.tenantId, realmId: conn.realmId };
+    const { tokens } = result;
+    const overrides = await this.tenants.overridesFor(conn.tenantId);
+    const nextRefreshAt = computeNextRefreshAt({
+      now: this.options.clock.now(),
+      accessTokenExpiresAt: tokens.accessTokenExpiresAt,
+      refreshLeadSeconds: overrides?.refreshLeadSeconds ?? this.options.refreshLeadSeconds,
+      jitterRatio: this.options.scheduler.jitterRatio,
+      keepAliveSeconds: this.options.scheduler.keepAliveSeconds,
+    });
+    // I2: the new refresh token is stored before any access token from this response is used.
+    const stored = await this.persistWithRetry(() =>
+      this.storage.compareAndSwapTokens(ref, conn.refreshTokenFingerprint, { ...tokens, nextRefreshAt }, owner),
+    );
+    if (!stored) {
+      // The chain moved on (reconnect or a takeover stored newer tokens). Ours are not newer.
+      this.logger.warn(`refresh result not stored: a newer token was stored meanwhile tenant=${conn.tenantId} realm=${this.events.realmForLogs(conn.realmId)} cid=${correlationId}`);
+      await this.storage.releaseLease(ref, owner).catch(() => undefined);
+      return { kind: 'superseded' };
+    }
+    if (result.clockSkewMs !== null && Math.abs(result.clockSkewMs) > 60_000) {
+      this.logger.warn(`clock skew with Intuit of ${Math.round(result.clockSkewMs / 1000)} s (expiries are computed from request time, so tokens stay safe)`);
+    }
+    this.events.refreshed({
+      ...ref,
+      correlationId,
+      intuitTid: result.intuitTid,
+      at: new Date(this.options.clock.now()),
+      rotated: stored.refreshTokenFingerprint !== conn.refreshTokenFingerprint,
+      trigger,
+      accessTokenExpiresAt: stored.accessTokenExpiresAt,
+      refreshTokenExpiresAt: stored.refreshTokenExpiresAt,
+      latencyMs: result.latencyMs,
+    });
+    return { kind: 'refreshed', connection: stored };
+  }
+
+  private async onFailure(conn: StoredConnection, owner: string, err: unknown, trigger: RefreshTrigger, correlationId: string): Promise<RefreshOutcome> {
+    const ref = { tenantId: conn.tenantId, realmId: conn.realmId };
+    const failure = err instanceof IntuitCallFailure ? err : new IntuitCallFailure('network_in_doubt', null, null);
+    if (!(err instanceof IntuitCallFailure)) {
+      this.logger.error(`unexpected error during refresh cid=${correlationId}: ${(err as Error)?.message ?? 'unknown'}`);
+    }
+    const now = this.options.clock.now();
+    if (failure.kind === 'invalid_grant') {
+      // I4: only if storage still holds the token we sent; otherwise someone stored a newer one.
+      const changed = await this.storage.markNeedsReauth(ref, conn.refreshTokenFingerprint, 'invalid_grant');
+      if (!changed) {
+        await this.storage.releaseLease(ref, owner).catch(() => undefined);
+        return { kind: 'superseded' };
+      }
+      this.events.reauthRequired({
+        ...ref, correlationId, intuitTid: failure.intuitTid, at: new Date(now), reason: 'invalid_grant',
+        reconnectUrl: this.options.reconnectUrl(ref),
+      });
+      return { kind: 'reauth_required', reason: 'invalid_grant' };
+    }
+    // 429 is Intuit pacing us, not a failure of the connection: honour Retry-After, keep the count.
+    const counted = failure.kind !== 'rate_limited';
+    const failureCount = conn.failureCount + (counted ? 1 : 0);
+    let retryAfterMs: number;
+    if (failure.kind === 'rate_limited') retryAfterMs = failure.retryAfterMs ?? 30_000;
+    else if (failure.kind === 'network_in_doubt' || failure.kind === 'bad_response') retryAfterMs = Math.min(fullJitterBackoffMs(failureCount, 1_000, 60_000), 60_000);
+    else if (failure.kind === 'invalid_client' || failure.kind === 'oauth_error') retryAfterMs = fullJitterBackoffMs(failureCount, 60_000, 3_600_000);
+    else retryAfterMs = Math.max(failure.retryAfterMs ?? 0, fullJitterBackoffMs(failureCount));
+    const nextAttemptAt = new Date(now + retryAfterMs);
+    const code = failure.oauthError && failure.kind !== 'server_error' ? failure.oauthError : failure.kind;
+    await this.storage
+      .recordFailure(ref, owner, { failureCount, nextAttemptAt, lastErrorCode: code })
+      .catch((e) => this.logger.warn(`could not record refresh failure cid=${correlationId}: ${(e as Error).message}`));
+    this.events.refreshFailed({
+      ...ref, correlationId, intuitTid: failure.intuitTid, at: new Date(now), trigger, reason: code,
+      httpStatus: failure.httpStatus, failureCount, nextAttemptAt,
+    });
+    return { kind: 'transient', failure, retryAfterMs };
+  }
+
+  /** Storage hiccups must not lose a token Intuit already rotated: retry the write while the lease lasts. */
+  private async persistWithRetry<T>(write: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + this.options.leaseTtlMs;
+    let delay = 100;
+    for (;;) {
+      try {
+        return await write();
+      } catch (err) {
+        if (Date.now() + delay > deadline) throw err;
+        this.logger.warn(`storing refreshed tokens failed, retrying in ${delay} ms: ${(err as Error).message}`);
+        await new Promise((r) => setTimeout(r, delay));
+        delay = Math.min(delay * 2, 5_000);
+      }
+    }
+  }
+
+  private startHeartbeat(ref: ConnectionRef, owner: string): { stop: () => void } {
+    const every = Math.max(1000, Math.floor(this.options.leaseTtlMs / 3));
+    const timer = setInterval(() => {
+      this.storage.renewLease(ref, owner, this.options.leaseTtlMs).catch(() => undefined);
+    }, every);
+    timer.unref();
+    return { stop: () => clearInterval(timer) };
+  }
+}

@@ -1,0 +1,157 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { ResolvedQuickBooksAuthOptions } from '../config/resolved-options';
+import { ConnectionNotFoundError } from '../errors/connection-not-found.error';
+import { QuickBooksUnavailableError } from '../errors/quickbooks-unavailable.error';
+import { ReauthorizationRequiredError } from '../errors/reauthorization-required.error';
+import type { RefreshTrigger } from '../events/quickbooks-auth.events';
+import { QUICKBOOKS_AUTH_RESOLVED_OPTIONS, QUICKBOOKS_TOKEN_STORAGE } from '../quickbooks-auth.constants';
+import type { ConnectionRef, ConnectionSummary, StoredConnection } from './connection.interface';
+import { assertConnectionRef } from './connection-ref';
+import { toSummary } from './connection-summary';
+import { TokenRefresher } from './refresh/token-refresher.service';
+import type { TokenStorage } from './storage/token-storage.interface';
+
+/** A usable access token and when it stops being usable. */
+export interface AccessToken {
+  accessToken: string;
+  expiresAt: Date;
+  realmId: string;
+}
+
+/**
+ * Hands out valid access tokens. Concurrent callers in one process share one refresh; callers
+ * in different replicas share one through the storage lease (I1). A transient Intuit failure
+ * never marks a connection dead; a token that is still valid keeps being served.
+ * @publicApi
+ */
+@Injectable()
+export class TokenService {
+  private readonly inFlight = new Map<string, Promise<StoredConnection>>();
+
+  constructor(
+    @Inject(QUICKBOOKS_TOKEN_STORAGE) private readonly storage: TokenStorage,
+    private readonly refresher: TokenRefresher,
+    @Inject(QUICKBOOKS_AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedQuickBooksAuthOptions,
+  ) {}
+
+  /** An access token valid for at least `minValiditySeconds` (default 300), refreshing when needed. */
+  async getAccessToken(ref: ConnectionRef): Promise<string> {
+    return (await this.getAccessTokenDetails(ref)).accessToken;
+  }
+
+  /** Like getAccessToken, with the expiry. */
+  async getAccessTokenDetails(ref: ConnectionRef): Promise<AccessToken> {
+    assertConnectionRef(ref);
+    const conn = this.usable(await this.storage.get(ref), ref);
+    if (this.validFor(conn, this.options.minValiditySeconds)) return this.tokenOf(conn);
+    return this.tokenOf(await this.singleFlight(ref, 'on_demand', (c) => this.validFor(c, this.options.minValiditySeconds)));
+  }
+
+  /**
+   * Runs `fn` with a valid access token. If `fn` fails with HTTP 401 (the token was revoked or
+   * expired early at Intuit), forces one refresh and retries once.
+   */
+  async withAccessToken<T>(ref: ConnectionRef, fn: (accessToken: string) => Promise<T>): Promise<T> {
+    const first = await this.getAccessToken(ref);
+    try {
+      return await fn(first);
+    } catch (err) {
+      if (!isUnauthorized(err)) throw err;
+    }
+    const refreshed = await this.singleFlight(ref, 'forced_401', (c) => c.accessToken !== first && this.validFor(c, 0));
+    return fn(refreshed.accessToken);
+  }
+
+  /** A tenant's connections: status and expiries, never tokens (I7: only that tenant's). */
+  async listConnections(tenantId: string): Promise<ConnectionSummary[]> {
+    if (typeof tenantId !== 'string' || !tenantId) throw new ConnectionNotFoundError(String(tenantId), '*');
+    return (await this.storage.listByTenant(tenantId)).map(toSummary);
+  }
+
+  /** One connection's summary; ConnectionNotFoundError if it does not exist for this tenant. */
+  async getConnection(ref: ConnectionRef): Promise<ConnectionSummary> {
+    assertConnectionRef(ref);
+    const conn = await this.storage.get(ref);
+    if (!conn) throw new ConnectionNotFoundError(ref.tenantId, ref.realmId);
+    return toSummary(conn);
+  }
+
+  private singleFlight(ref: ConnectionRef, trigger: RefreshTrigger, isFresh: (c: StoredConnection) => boolean): Promise<StoredConnection> {
+    const key = `${trigger === 'forced_401' ? 'f' : 'r'}\u0000${ref.tenantId}\u0000${ref.realmId}`;
+    let pending = this.inFlight.get(key);
+    if (!pending) {
+      pending = this.refreshUntilFresh(ref, trigger, isFresh).finally(() => this.inFlight.delete(key));
+      this.inFlight.set(key, pending);
+    }
+    return pending;
+  }
+
+  /** Refresh, or wait for whoever holds the lease, until the stored token is fresh. */
+  private async refreshUntilFresh(ref: ConnectionRef, trigger: RefreshTrigger, isFresh: (c: StoredConnection) => boolean): Promise<StoredConnection> {
+    const correlationId = randomUUID();
+    const deadline = Date.now() + this.options.leaseWaitTimeoutMs;
+    let pollMs = 25;
+    for (;;) {
+      const outcome = await this.refresher.refresh(ref, { trigger, isFresh, correlationId });
+      switch (outcome.kind) {
+        case 'refreshed':
+        case 'fresh':
+          return outcome.connection;
+        case 'reauth_required':
+          throw this.reauthError(ref, outcome.reason);
+        case 'unavailable':
+          this.usable(outcome.connection, ref);
+          break;
+        case 'transient': {
+          const current = await this.storage.get(ref);
+          // Graceful degradation: a token that is still valid is better than an error.
+          if (current && current.status === 'active' && this.validFor(current, 0)) return current;
+          throw new QuickBooksUnavailableError(outcome.failure.kind, outcome.retryAfterMs, outcome.failure.intuitTid);
+        }
+        case 'busy':
+        case 'superseded': {
+          // Another replica (or a reconnect) is ahead of us: wait for its result, then re-check.
+          if (outcome.kind === 'busy') await sleep(pollMs + Math.random() * pollMs);
+          pollMs = Math.min(pollMs * 2, 500);
+          const current = this.usable(await this.storage.get(ref), ref);
+          if (isFresh(current)) return current;
+          if (Date.now() > deadline) {
+            if (this.validFor(current, 0)) return current;
+            throw new QuickBooksUnavailableError('timed out waiting for another refresh of this connection');
+          }
+        }
+      }
+    }
+  }
+
+  private usable(conn: StoredConnection | null, ref: ConnectionRef): StoredConnection {
+    if (!conn || conn.status === 'revoked') throw new ConnectionNotFoundError(ref.tenantId, ref.realmId);
+    if (conn.status === 'needs_reauth') throw this.reauthError(ref, conn.lastErrorCode ?? 'invalid_grant');
+    return conn;
+  }
+
+  private reauthError(ref: ConnectionRef, reason: string): ReauthorizationRequiredError {
+    return new ReauthorizationRequiredError(ref.tenantId, ref.realmId, this.options.reconnectUrl(ref), reason);
+  }
+
+  private validFor(conn: StoredConnection, seconds: number): boolean {
+    return conn.accessTokenExpiresAt.getTime() - this.options.clock.now() > seconds * 1000;
+  }
+
+  private tokenOf(conn: StoredConnection): AccessToken {
+    return { accessToken: conn.accessToken, expiresAt: conn.accessTokenExpiresAt, realmId: conn.realmId };
+  }
+}
+
+/** A 401 from the QBO API, whatever HTTP client the host uses (axios, fetch wrappers, Nest HttpException). */
+function isUnauthorized(err: unknown): boolean {
+  const e = err as { status?: unknown; statusCode?: unknown; response?: { status?: unknown }; getStatus?: () => number } | null;
+  if (!e || typeof e !== 'object') return false;
+  if (e.status === 401 || e.statusCode === 401 || e.response?.status === 401) return true;
+  return typeof e.getStatus === 'function' && e.getStatus() === 401;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

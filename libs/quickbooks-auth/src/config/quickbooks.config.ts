@@ -1,0 +1,129 @@
+import { registerAs } from '@nestjs/config';
+import { resolve } from 'node:path';
+import { ConfigurationError } from '../errors/configuration.error';
+import type { QuickBooksAuthModuleOptions } from '../interfaces/quickbooks-auth-options.interface';
+import type { StorageOptions } from '../interfaces/storage-options.interface';
+import { QUICKBOOKS_CONFIG_NAMESPACE } from '../quickbooks-auth.constants';
+import { resolveOptions } from './resolved-options';
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Reads module options from environment variables. Every bad or missing variable is named in
+ * one ConfigurationError; values are never printed (they may be secrets).
+ *
+ * | variable | meaning |
+ * |---|---|
+ * | QB_CLIENT_ID, QB_CLIENT_SECRET | Intuit app credentials |
+ * | QB_REDIRECT_URI | callback URL registered with Intuit |
+ * | QB_ENVIRONMENT | sandbox (default) or production |
+ * | QB_ENCRYPTION_KEYS | key ring, newest first: `k2:<base64 32 bytes>,k1:<...>` |
+ * | QB_STATE_SECRET | HMAC secret for OAuth state, >= 32 chars |
+ * | QB_REFRESH_LEAD_SECONDS | refresh this long before expiry (default 1800) |
+ * | QB_MIN_VALIDITY_SECONDS | minimum validity of returned tokens (default 300) |
+ * | QB_STORAGE | typeorm (default) \| redis \| file \| memory |
+ * | DATABASE_URL / QB_SQLITE_PATH | typeorm target (MySQL URL, or SQLite file) |
+ * | REDIS_URL, QB_REDIS_KEY_PREFIX | redis storage |
+ * | QB_FILE_STORAGE_DIR | file storage directory |
+ * | QB_INTUIT_BASE_URL | point everything at another Intuit (the emulator) |
+ * | QB_DISCOVERY_URL, QB_API_BASE_URL | explicit overrides |
+ * | QB_RECONNECT_URL | reconnect link for ReauthorizationRequiredError (`{tenantId}`, `{realmId}`) |
+ * | QB_SCHEDULER_ENABLED, QB_SCHEDULER_TICK_SECONDS, QB_SCHEDULER_CONCURRENCY | proactive refresh |
+ */
+export function quickBooksOptionsFromEnv(env: Env = process.env): QuickBooksAuthModuleOptions {
+  const problems: string[] = [];
+  const num = (name: string): number | undefined => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return undefined;
+    const n = Number(raw);
+    if (!Number.isFinite(n)) {
+      problems.push(`${name} must be a number`);
+      return undefined;
+    }
+    return n;
+  };
+  const storageType = (env.QB_STORAGE ?? 'typeorm').trim();
+  let storage: StorageOptions | undefined;
+  switch (storageType) {
+    case 'typeorm':
+      if (env.QB_SQLITE_PATH) storage = { type: 'typeorm', sqlitePath: resolve(env.QB_SQLITE_PATH) };
+      else if (env.DATABASE_URL) storage = { type: 'typeorm', url: env.DATABASE_URL };
+      else problems.push('DATABASE_URL or QB_SQLITE_PATH is required when QB_STORAGE=typeorm');
+      break;
+    case 'redis':
+      if (!env.REDIS_URL) problems.push('REDIS_URL is required when QB_STORAGE=redis');
+      storage = { type: 'redis', url: env.REDIS_URL, keyPrefix: env.QB_REDIS_KEY_PREFIX };
+      break;
+    case 'file':
+      if (!env.QB_FILE_STORAGE_DIR) problems.push('QB_FILE_STORAGE_DIR is required when QB_STORAGE=file');
+      storage = { type: 'file', directory: resolve(env.QB_FILE_STORAGE_DIR ?? '.') };
+      break;
+    case 'memory':
+      storage = { type: 'memory' };
+      break;
+    default:
+      problems.push('QB_STORAGE must be one of typeorm, redis, file, memory');
+  }
+  const env_ = env.QB_ENVIRONMENT;
+  if (env_ !== undefined && env_ !== 'sandbox' && env_ !== 'production') problems.push('QB_ENVIRONMENT must be "sandbox" or "production"');
+  for (const name of ['QB_CLIENT_ID', 'QB_CLIENT_SECRET', 'QB_REDIRECT_URI', 'QB_ENCRYPTION_KEYS', 'QB_STATE_SECRET']) {
+    if (!env[name]) problems.push(`${name} is required`);
+  }
+  const options: QuickBooksAuthModuleOptions = {
+    clientId: env.QB_CLIENT_ID ?? '',
+    clientSecret: env.QB_CLIENT_SECRET ?? '',
+    redirectUri: env.QB_REDIRECT_URI ?? '',
+    environment: (env_ as 'sandbox' | 'production' | undefined) ?? 'sandbox',
+    encryptionKeys: env.QB_ENCRYPTION_KEYS ?? '',
+    stateSecret: env.QB_STATE_SECRET ?? '',
+    refreshLeadSeconds: num('QB_REFRESH_LEAD_SECONDS'),
+    minValiditySeconds: num('QB_MIN_VALIDITY_SECONDS'),
+    intuitBaseUrl: env.QB_INTUIT_BASE_URL || undefined,
+    discoveryUrl: env.QB_DISCOVERY_URL || undefined,
+    apiBaseUrl: env.QB_API_BASE_URL || undefined,
+    reconnectUrl: env.QB_RECONNECT_URL || undefined,
+    storage: storage ?? { type: 'memory' },
+    scheduler: {
+      enabled: env.QB_SCHEDULER_ENABLED === undefined ? undefined : env.QB_SCHEDULER_ENABLED !== 'false',
+      tickSeconds: num('QB_SCHEDULER_TICK_SECONDS'),
+      concurrency: num('QB_SCHEDULER_CONCURRENCY'),
+    },
+  };
+  if (problems.length) {
+    // Add option-level problems (key format, URL shapes) that the env names map onto.
+    try {
+      resolveOptions(options);
+    } catch (err) {
+      if (err instanceof ConfigurationError) {
+        for (const p of err.problems) if (!/is required/.test(p)) problems.push(p.replace(/^encryptionKeys/, 'QB_ENCRYPTION_KEYS'));
+      }
+    }
+    throw new ConfigurationError(problems);
+  }
+  resolveOptionsNamingEnv(options);
+  return options;
+}
+
+/** Validate now so a bad value fails at startup, with option names mapped back to env names. */
+function resolveOptionsNamingEnv(options: QuickBooksAuthModuleOptions): void {
+  const names: Record<string, string> = {
+    clientId: 'QB_CLIENT_ID', clientSecret: 'QB_CLIENT_SECRET', redirectUri: 'QB_REDIRECT_URI',
+    encryptionKeys: 'QB_ENCRYPTION_KEYS', stateSecret: 'QB_STATE_SECRET', refreshLeadSeconds: 'QB_REFRESH_LEAD_SECONDS',
+    minValiditySeconds: 'QB_MIN_VALIDITY_SECONDS', intuitBaseUrl: 'QB_INTUIT_BASE_URL', discoveryUrl: 'QB_DISCOVERY_URL',
+    apiBaseUrl: 'QB_API_BASE_URL',
+  };
+  try {
+    resolveOptions(options);
+  } catch (err) {
+    if (err instanceof ConfigurationError) {
+      throw new ConfigurationError(err.problems.map((p) => p.replace(/^(\w+)/, (m) => names[m] ?? m)));
+    }
+    throw err;
+  }
+}
+
+/**
+ * `registerAs` config factory: `ConfigModule.forRoot({ load: [quickBooksConfig] })`, then
+ * `QuickBooksAuthModule.forRootAsync({ ...quickBooksConfig.asProvider() })`.
+ */
+export const quickBooksConfig = registerAs(QUICKBOOKS_CONFIG_NAMESPACE, () => quickBooksOptionsFromEnv());

@@ -1,0 +1,158 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { ConnectionRef, IntuitEnvironment } from '../auth/connection.interface';
+import { ConfigurationError } from '../errors/configuration.error';
+import type {
+  HttpTimeoutOptions,
+  QuickBooksAuthModuleOptions,
+  SchedulerOptions,
+  TenantOverrides,
+} from '../interfaces/quickbooks-auth-options.interface';
+import type { StorageOptions } from '../interfaces/storage-options.interface';
+import { DEFAULT_SCOPES } from '../quickbooks-auth.constants';
+import { KeyRing } from '../utils/crypto/key-ring';
+import { systemClock, type Clock } from '../utils/clock';
+
+/** Options after validation, with every default filled in. @internal */
+export interface ResolvedQuickBooksAuthOptions {
+  clientId: string;
+  clientSecret: string;
+  redirectUri: string;
+  environment: IntuitEnvironment;
+  scopes: string[];
+  keyRing: KeyRing;
+  stateSecret: string;
+  stateTtlSeconds: number;
+  refreshLeadSeconds: number;
+  minValiditySeconds: number;
+  discoveryUrl: string | null;
+  apiBaseUrl: string | null;
+  intuitBaseUrl: string | null;
+  storage: StorageOptions;
+  reconnectUrl: (ref: ConnectionRef) => string | null;
+  http: Required<HttpTimeoutOptions>;
+  leaseTtlMs: number;
+  leaseWaitTimeoutMs: number;
+  scheduler: Required<Omit<SchedulerOptions, 'maxTokenCallsPerSecond'>> & { maxTokenCallsPerSecond: number | null };
+  tenantOverrides: (tenantId: string) => Promise<TenantOverrides | undefined>;
+  instanceId: string;
+  clock: Clock;
+  hashRealmIdsInLogs: boolean;
+}
+
+const STORAGE_TYPES = ['typeorm', 'redis', 'file', 'memory', 'custom'];
+
+/**
+ * Validates module options, naming every problem by option name and never echoing a value
+ * (values may be secrets). Throws ConfigurationError listing all problems at once.
+ */
+export function resolveOptions(options: QuickBooksAuthModuleOptions): ResolvedQuickBooksAuthOptions {
+  const problems: string[] = [];
+  const o = options ?? ({} as QuickBooksAuthModuleOptions);
+  const requireString = (name: keyof QuickBooksAuthModuleOptions) => {
+    const v = o[name];
+    if (typeof v !== 'string' || v.trim() === '') problems.push(`${name} is required`);
+  };
+  requireString('clientId');
+  requireString('clientSecret');
+  requireString('redirectUri');
+  if (typeof o.redirectUri === 'string' && o.redirectUri && !isHttpUrl(o.redirectUri)) problems.push('redirectUri must be an absolute http(s) URL');
+  if (o.environment !== undefined && o.environment !== 'sandbox' && o.environment !== 'production') {
+    problems.push('environment must be "sandbox" or "production"');
+  }
+  if (typeof o.stateSecret !== 'string' || o.stateSecret.length < 32) problems.push('stateSecret is required and must be at least 32 characters');
+  for (const url of ['intuitBaseUrl', 'discoveryUrl', 'apiBaseUrl'] as const) {
+    if (o[url] !== undefined && !isHttpUrl(o[url] as string)) problems.push(`${url} must be an absolute http(s) URL`);
+  }
+  const positive = (name: string, value: number | undefined, fallback: number, min = 0) => {
+    if (value === undefined) return fallback;
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
+      problems.push(`${name} must be a number >= ${min}`);
+      return fallback;
+    }
+    return value;
+  };
+  const refreshLeadSeconds = positive('refreshLeadSeconds', o.refreshLeadSeconds, 1800, 60);
+  const minValiditySeconds = positive('minValiditySeconds', o.minValiditySeconds, 300, 0);
+  const stateTtlSeconds = positive('stateTtlSeconds', o.stateTtlSeconds, 600, 30);
+  const leaseTtlMs = positive('leaseTtlMs', o.leaseTtlMs, 90_000, 1000);
+  const leaseWaitTimeoutMs = positive('leaseWaitTimeoutMs', o.leaseWaitTimeoutMs, 30_000, 0);
+  const s = o.scheduler ?? {};
+  const scheduler = {
+    enabled: s.enabled ?? true,
+    tickSeconds: positive('scheduler.tickSeconds', s.tickSeconds, 30, 0.05),
+    concurrency: positive('scheduler.concurrency', s.concurrency, 16, 1),
+    batchSize: positive('scheduler.batchSize', s.batchSize, 200, 1),
+    keepAliveSeconds: positive('scheduler.keepAliveSeconds', s.keepAliveSeconds, 86_400, 60),
+    jitterRatio: positive('scheduler.jitterRatio', s.jitterRatio, 0.2, 0),
+    refreshExpiryWarningSeconds: positive('scheduler.refreshExpiryWarningSeconds', s.refreshExpiryWarningSeconds, 30 * 86_400, 0),
+    maxTokenCallsPerSecond: s.maxTokenCallsPerSecond === undefined ? null : positive('scheduler.maxTokenCallsPerSecond', s.maxTokenCallsPerSecond, 0, 0.001),
+  };
+  const h = o.http ?? {};
+  const http = {
+    connectTimeoutMs: positive('http.connectTimeoutMs', h.connectTimeoutMs, 10_000, 1),
+    socketTimeoutMs: positive('http.socketTimeoutMs', h.socketTimeoutMs, 60_000, 1),
+    requestTimeoutMs: positive('http.requestTimeoutMs', h.requestTimeoutMs, 15_000, 1),
+  };
+  if (leaseTtlMs <= http.connectTimeoutMs) problems.push('leaseTtlMs must be longer than http.connectTimeoutMs');
+  if (!o.storage || !STORAGE_TYPES.includes((o.storage as StorageOptions).type)) {
+    problems.push(`storage.type must be one of ${STORAGE_TYPES.join(', ')}`);
+  } else if (o.storage.type === 'file' && !o.storage.directory) {
+    problems.push('storage.directory is required for file storage');
+  } else if (o.storage.type === 'typeorm' && !o.storage.dataSource && !o.storage.url && !o.storage.sqlitePath) {
+    problems.push('storage needs a dataSource, url or sqlitePath for typeorm storage');
+  } else if (o.storage.type === 'custom' && !o.storage.storage) {
+    problems.push('storage.storage is required for custom storage');
+  }
+  let keyRing: KeyRing | null = null;
+  try {
+    keyRing = typeof o.encryptionKeys === 'string' || o.encryptionKeys === undefined
+      ? KeyRing.parse(o.encryptionKeys as string | undefined, 'encryptionKeys')
+      : new KeyRing(o.encryptionKeys);
+  } catch (err) {
+    problems.push(...(err instanceof ConfigurationError ? err.problems : ['encryptionKeys are invalid']));
+  }
+  if (problems.length) throw new ConfigurationError(problems);
+
+  const base = o.intuitBaseUrl ? o.intuitBaseUrl.replace(/\/+$/, '') : null;
+  const reconnect = o.reconnectUrl;
+  return {
+    clientId: o.clientId,
+    clientSecret: o.clientSecret,
+    redirectUri: o.redirectUri,
+    environment: o.environment ?? 'sandbox',
+    scopes: o.scopes?.length ? [...o.scopes] : [...DEFAULT_SCOPES],
+    keyRing: keyRing!,
+    stateSecret: o.stateSecret,
+    stateTtlSeconds,
+    refreshLeadSeconds,
+    minValiditySeconds,
+    intuitBaseUrl: base,
+    discoveryUrl: o.discoveryUrl ?? (base ? `${base}/.well-known/openid_configuration` : null),
+    apiBaseUrl: o.apiBaseUrl ?? base,
+    storage: o.storage,
+    reconnectUrl: (ref) =>
+      typeof reconnect === 'function'
+        ? reconnect(ref)
+        : typeof reconnect === 'string'
+          ? reconnect.replace('{tenantId}', encodeURIComponent(ref.tenantId)).replace('{realmId}', encodeURIComponent(ref.realmId))
+          : null,
+    http,
+    leaseTtlMs,
+    leaseWaitTimeoutMs,
+    scheduler,
+    tenantOverrides: async (tenantId) => (o.tenantOverrides ? o.tenantOverrides(tenantId) : undefined),
+    instanceId: o.instanceId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
+    clock: o.clock ?? systemClock,
+    hashRealmIdsInLogs: o.hashRealmIdsInLogs ?? false,
+  };
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const u = new URL(value);
+    return u.protocol === 'http:' || u.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,8 @@
+import { QuickBooksAuthError } from './quickbooks-auth.error';
+
+/** The OAuth callback's parameters are missing or malformed (I8). Nothing was stored. */
+export class InvalidCallbackError extends QuickBooksAuthError {
+  constructor(reason: string) {
+    super(`Invalid QuickBooks callback: ${reason}`, 'invalid_callback');
+  }
+}

@@ -1,0 +1,89 @@
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { createHash } from 'node:crypto';
+import type { ResolvedQuickBooksAuthOptions } from '../config/resolved-options';
+import { QUICKBOOKS_AUTH_RESOLVED_OPTIONS } from '../quickbooks-auth.constants';
+import {
+  QuickBooksAuthEvent,
+  type ConnectedEvent,
+  type ExpiringEvent,
+  type QuickBooksAuthEventBase,
+  type ReauthRequiredEvent,
+  type RefreshedEvent,
+  type RefreshFailedEvent,
+  type RevokedEvent,
+} from './quickbooks-auth.events';
+
+/** Listener for in-module consumers (metrics) that must not depend on the host's EventEmitter2. */
+export type AuthEventListener = (name: string, payload: QuickBooksAuthEventBase) => void;
+
+/**
+ * One place where token lifecycle events are logged and emitted. Payloads carry ids, codes and
+ * `intuit_tid`, never tokens (I5). The host provides EventEmitter2 (EventEmitterModule.forRoot());
+ * without it events are only logged.
+ */
+@Injectable()
+export class AuthEventsPublisher {
+  private readonly logger = new Logger('QuickBooksAuth');
+  private readonly listeners: AuthEventListener[] = [];
+
+  constructor(
+    @Inject(QUICKBOOKS_AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedQuickBooksAuthOptions,
+    @Optional() private readonly emitter?: EventEmitter2,
+  ) {}
+
+  /** Subscribe in-process (used by metrics). */
+  subscribe(listener: AuthEventListener): void {
+    this.listeners.push(listener);
+  }
+
+  connected(e: ConnectedEvent): void {
+    this.publish(QuickBooksAuthEvent.Connected, e, 'log', e.reconnected ? 'reconnected' : 'connected');
+  }
+
+  refreshed(e: RefreshedEvent): void {
+    this.publish(QuickBooksAuthEvent.Refreshed, e, 'debug', `refreshed (${e.trigger}${e.rotated ? ', refresh token rotated' : ''}, ${Math.round(e.latencyMs)} ms)`);
+  }
+
+  refreshFailed(e: RefreshFailedEvent): void {
+    this.publish(QuickBooksAuthEvent.RefreshFailed, e, 'warn', `refresh failed: ${e.reason}${e.httpStatus ? ` (HTTP ${e.httpStatus})` : ''}, failures=${e.failureCount}`);
+  }
+
+  reauthRequired(e: ReauthRequiredEvent): void {
+    this.publish(QuickBooksAuthEvent.ReauthRequired, e, 'error', `reauthorization required: ${e.reason}`);
+  }
+
+  revoked(e: RevokedEvent): void {
+    this.publish(QuickBooksAuthEvent.Revoked, e, 'log', `disconnected${e.revokedAtIntuit ? ' and revoked at Intuit' : ''}`);
+  }
+
+  expiring(e: ExpiringEvent): void {
+    this.publish(QuickBooksAuthEvent.Expiring, e, 'warn', `${e.kind} token expires at ${e.expiresAt.toISOString()}`);
+  }
+
+  /** Realm id as it may appear in logs: as is, or hashed when configured. */
+  realmForLogs(realmId: string): string {
+    return this.options.hashRealmIdsInLogs ? `h:${createHash('sha256').update(realmId).digest('hex').slice(0, 12)}` : realmId;
+  }
+
+  private publish(name: string, payload: QuickBooksAuthEventBase, level: 'log' | 'debug' | 'warn' | 'error', message: string): void {
+    const realm = this.realmForLogs(payload.realmId);
+    const line = `${message} tenant=${payload.tenantId} realm=${realm} cid=${payload.correlationId}${payload.intuitTid ? ` intuit_tid=${payload.intuitTid}` : ''}`;
+    this.logger[level](line);
+    for (const listener of this.listeners) {
+      try {
+        listener(name, payload);
+      } catch {
+        // a broken listener must not break a refresh
+      }
+    }
+    if (this.emitter) {
+      // Events go to the host's own code, which needs the real realm id to act (reconnect links).
+      try {
+        this.emitter.emit(name, payload);
+      } catch (err) {
+        this.logger.warn(`event listener for ${name} threw: ${(err as Error).message}`);
+      }
+    }
+  }
+}

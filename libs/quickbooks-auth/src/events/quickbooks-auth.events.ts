@@ -1,0 +1,58 @@
+import type { ConnectionRef } from '../auth/connection.interface';
+
+/** Event names emitted through the host's EventEmitter2 (@nestjs/event-emitter). @publicApi */
+export const QuickBooksAuthEvent = {
+  Connected: 'quickbooks.connected',
+  Refreshed: 'quickbooks.refreshed',
+  RefreshFailed: 'quickbooks.refresh_failed',
+  ReauthRequired: 'quickbooks.reauth_required',
+  Revoked: 'quickbooks.revoked',
+  Expiring: 'quickbooks.expiring',
+} as const;
+export type QuickBooksAuthEventName = (typeof QuickBooksAuthEvent)[keyof typeof QuickBooksAuthEvent];
+
+/** Common payload: ids and codes only, never a token (I5). */
+export interface QuickBooksAuthEventBase extends ConnectionRef {
+  correlationId: string;
+  intuitTid: string | null;
+  at: Date;
+}
+
+export interface ConnectedEvent extends QuickBooksAuthEventBase {
+  reconnected: boolean;
+}
+
+export interface RefreshedEvent extends QuickBooksAuthEventBase {
+  /** Intuit returned a new refresh token value. */
+  rotated: boolean;
+  trigger: RefreshTrigger;
+  accessTokenExpiresAt: Date;
+  refreshTokenExpiresAt: Date;
+  latencyMs: number;
+}
+
+export interface RefreshFailedEvent extends QuickBooksAuthEventBase {
+  trigger: RefreshTrigger;
+  reason: string;
+  httpStatus: number | null;
+  failureCount: number;
+  nextAttemptAt: Date | null;
+}
+
+export interface ReauthRequiredEvent extends QuickBooksAuthEventBase {
+  reason: string;
+  reconnectUrl: string | null;
+}
+
+export interface RevokedEvent extends QuickBooksAuthEventBase {
+  revokedAtIntuit: boolean;
+}
+
+export interface ExpiringEvent extends QuickBooksAuthEventBase {
+  /** access: near expiry without a successful refresh; refresh / refresh_hard: the customer must reconnect before `expiresAt`. */
+  kind: 'access' | 'refresh' | 'refresh_hard';
+  expiresAt: Date;
+}
+
+/** What started a refresh. */
+export type RefreshTrigger = 'on_demand' | 'scheduled' | 'forced_401';

@@ -1,0 +1,90 @@
+import type { ConnectionRef, IntuitEnvironment } from '../auth/connection.interface';
+import type { EncryptionKey } from '../utils/crypto/key-ring';
+import type { Clock } from '../utils/clock';
+import type { StorageOptions } from './storage-options.interface';
+
+/** Settings one tenant may override (its own Intuit app, its own lead time). */
+export interface TenantOverrides {
+  clientId?: string;
+  clientSecret?: string;
+  redirectUri?: string;
+  refreshLeadSeconds?: number;
+}
+
+export interface HttpTimeoutOptions {
+  /** TCP/TLS connect timeout (ms, default 10000). */
+  connectTimeoutMs?: number;
+  /** Socket idle timeout (ms, default 60000). The token call is never aborted by anything shorter. */
+  socketTimeoutMs?: number;
+  /** Whole-request timeout for calls that are safe to abort: revoke, userinfo, discovery (ms, default 15000). */
+  requestTimeoutMs?: number;
+}
+
+export interface SchedulerOptions {
+  /** Run the proactive refresh scheduler in this process (default true). */
+  enabled?: boolean;
+  /** Tick interval in seconds (default 30). */
+  tickSeconds?: number;
+  /** Connections refreshed at once per process (default 16). */
+  concurrency?: number;
+  /** Connections claimed per tick (default 200). */
+  batchSize?: number;
+  /** Idle connections are refreshed at least this often so the rolling refresh token never lapses (default 86400). */
+  keepAliveSeconds?: number;
+  /** Spread of proactive refreshes, as a fraction of the lead time (default 0.2). */
+  jitterRatio?: number;
+  /** Alert when a refresh token's rolling or hard expiry is nearer than this (default 30 days). */
+  refreshExpiryWarningSeconds?: number;
+  /** Max token-endpoint calls per second across this process (default unlimited). */
+  maxTokenCallsPerSecond?: number;
+}
+
+/**
+ * Options of `QuickBooksAuthModule.forRoot` / `forRootAsync`.
+ * @publicApi
+ */
+export interface QuickBooksAuthModuleOptions {
+  clientId: string;
+  clientSecret: string;
+  redirectUri: string;
+  /** Intuit environment (default sandbox). */
+  environment?: IntuitEnvironment;
+  /** Scopes asked for at connect (default `com.intuit.quickbooks.accounting`). */
+  scopes?: string[];
+  /** Key ring, newest first: `k2:<base64>,k1:<base64>` or a list of keys. */
+  encryptionKeys: string | EncryptionKey[];
+  /** HMAC secret for OAuth `state` (at least 32 characters). */
+  stateSecret: string;
+  /** Lifetime of a connect `state` in seconds (default 600). */
+  stateTtlSeconds?: number;
+  /** Refresh this long before the access token expires (default 1800). */
+  refreshLeadSeconds?: number;
+  /** `getAccessToken` returns a token valid for at least this long (default 300). */
+  minValiditySeconds?: number;
+  /**
+   * Point everything at another Intuit (the emulator): discovery is read from
+   * `<intuitBaseUrl>/.well-known/openid_configuration` and the QBO API base is `intuitBaseUrl`.
+   */
+  intuitBaseUrl?: string;
+  /** Explicit discovery document URL (overrides the environment default). */
+  discoveryUrl?: string;
+  /** Explicit QBO API base URL (overrides the environment default). */
+  apiBaseUrl?: string;
+  storage: StorageOptions;
+  /** Where customers reconnect; included in `ReauthorizationRequiredError`. `{tenantId}`/`{realmId}` are substituted. */
+  reconnectUrl?: string | ((ref: ConnectionRef) => string);
+  http?: HttpTimeoutOptions;
+  /** Refresh lease length in ms (default 90000): longer than the slowest token call. */
+  leaseTtlMs?: number;
+  /** How long `getAccessToken` waits for another replica's refresh (default 30000 ms). */
+  leaseWaitTimeoutMs?: number;
+  scheduler?: SchedulerOptions;
+  /** Per-tenant overrides (own Intuit app, own lead time). */
+  tenantOverrides?: (tenantId: string) => TenantOverrides | undefined | Promise<TenantOverrides | undefined>;
+  /** Name of this process in leases and logs (default hostname:pid:random). */
+  instanceId?: string;
+  /** Clock for expiry math (tests, emulator demos). */
+  clock?: Clock;
+  /** Hash realm ids in logs and events (default false: realm ids are not secrets, but some teams treat them as PII). */
+  hashRealmIdsInLogs?: boolean;
+}

@@ -1,0 +1,70 @@
+import { Logger, type Provider } from '@nestjs/common';
+import { ConnectService } from './auth/connect/connect.service';
+import { TokenRefresher } from './auth/refresh/token-refresher.service';
+import { MemoryStateNonceStore } from './auth/state/memory-state-nonce.store';
+import { OAuthStateService } from './auth/state/oauth-state.service';
+import { createTokenStorage } from './auth/storage/create-token-storage';
+import { TenantSettingsService } from './auth/tenant-settings.service';
+import { TokenService } from './auth/token.service';
+import { resolveOptions, type ResolvedQuickBooksAuthOptions } from './config/resolved-options';
+import { AuthEventsPublisher } from './events/auth-events.publisher';
+import type { QuickBooksAuthModuleOptions } from './interfaces/quickbooks-auth-options.interface';
+import { intuitHttpProvider } from './intuit/intuit-http.provider';
+import { IntuitDiscoveryService } from './intuit/intuit-discovery.service';
+import { IntuitOAuthClient } from './intuit/intuit-oauth.client';
+import {
+  QUICKBOOKS_AUTH_MODULE_OPTIONS,
+  QUICKBOOKS_AUTH_RESOLVED_OPTIONS,
+  QUICKBOOKS_STATE_NONCE_STORE,
+  QUICKBOOKS_TOKEN_CIPHER,
+  QUICKBOOKS_TOKEN_STORAGE,
+} from './quickbooks-auth.constants';
+import { StorageLifecycle } from './auth/storage/storage-lifecycle';
+import { TokenCipher } from './utils/crypto/token-cipher';
+
+/** @internal Every provider of the module, in one list. */
+export const quickBooksAuthProviders: Provider[] = [
+  {
+    provide: QUICKBOOKS_AUTH_RESOLVED_OPTIONS,
+    inject: [QUICKBOOKS_AUTH_MODULE_OPTIONS],
+    useFactory: (raw: QuickBooksAuthModuleOptions) => resolveOptions(raw),
+  },
+  {
+    provide: QUICKBOOKS_TOKEN_CIPHER,
+    inject: [QUICKBOOKS_AUTH_RESOLVED_OPTIONS],
+    useFactory: (o: ResolvedQuickBooksAuthOptions) => new TokenCipher(o.keyRing),
+  },
+  {
+    provide: QUICKBOOKS_TOKEN_STORAGE,
+    inject: [QUICKBOOKS_AUTH_RESOLVED_OPTIONS, QUICKBOOKS_TOKEN_CIPHER],
+    useFactory: async (o: ResolvedQuickBooksAuthOptions, cipher: TokenCipher) => {
+      const storage = await createTokenStorage(o, cipher);
+      new Logger('QuickBooksAuth').log(`token storage: ${storage.kind}`);
+      return storage;
+    },
+  },
+  {
+    provide: QUICKBOOKS_STATE_NONCE_STORE,
+    useFactory: () => new MemoryStateNonceStore(),
+  },
+  intuitHttpProvider,
+  IntuitDiscoveryService,
+  IntuitOAuthClient,
+  TenantSettingsService,
+  OAuthStateService,
+  AuthEventsPublisher,
+  TokenRefresher,
+  TokenService,
+  ConnectService,
+  StorageLifecycle,
+];
+
+/** @internal What the module exports to the host. */
+export const quickBooksAuthExports = [
+  TokenService,
+  ConnectService,
+  AuthEventsPublisher,
+  QUICKBOOKS_TOKEN_STORAGE,
+  QUICKBOOKS_AUTH_RESOLVED_OPTIONS,
+  TokenRefresher,
+];
