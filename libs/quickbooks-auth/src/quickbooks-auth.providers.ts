@@ -1,6 +1,7 @@
 import { Logger, type Provider } from '@nestjs/common';
 import { ConnectService } from './auth/connect/connect.service';
 import { TokenRefresher } from './auth/refresh/token-refresher.service';
+import { RefreshStatus } from './auth/refresh/refresh-status.service';
 import { MemoryStateNonceStore } from './auth/state/memory-state-nonce.store';
 import { OAuthStateService } from './auth/state/oauth-state.service';
 import { createTokenStorage } from './auth/storage/create-token-storage';
@@ -54,6 +55,7 @@ export const quickBooksAuthProviders: Provider[] = [
   OAuthStateService,
   AuthEventsPublisher,
   TokenRefresher,
+  RefreshStatus,
   TokenService,
   ConnectService,
   StorageLifecycle,
@@ -67,4 +69,5 @@ export const quickBooksAuthExports = [
   QUICKBOOKS_TOKEN_STORAGE,
   QUICKBOOKS_AUTH_RESOLVED_OPTIONS,
   TokenRefresher,
+  RefreshStatus,
 ];
