@@ -30,15 +30,15 @@ describe('RedisTokenStorage (backend specifics)', () => {
   });
 
   it('lays keys out per tenant with encoded ids, and stores only ciphertext', async () => {
-    const tenant = 'acme:*{x}\n';
+    const tenant = 'acme:*{x} y';
     await storage.saveConnection(newConnection(tenant, '123', { accessToken: 'AT-PLAIN', refreshToken: 'RT-PLAIN' }));
     const keys = (await redis.keys(`${prefix}*`)).sort();
-    expect(keys).toEqual([`${prefix}due`, `${prefix}refs`, `${prefix}t:acme%3A%2A%7Bx%7D%0A:conn:123`, `${prefix}t:acme%3A%2A%7Bx%7D%0A:conns`].sort());
-    const hash = await redis.hgetall(`${prefix}t:acme%3A%2A%7Bx%7D%0A:conn:123`);
+    expect(keys).toEqual([`${prefix}due`, `${prefix}refs`, `${prefix}t:acme%3A%2A%7Bx%7D%20y:conn:123`, `${prefix}t:acme%3A%2A%7Bx%7D%20y:conns`].sort());
+    const hash = await redis.hgetall(`${prefix}t:acme%3A%2A%7Bx%7D%20y:conn:123`);
     expect(JSON.stringify(hash)).not.toMatch(/AT-PLAIN|RT-PLAIN/);
     expect(hash.accessTokenEnc).toMatch(/^v1:k1:/);
-    expect(await redis.smembers(`${prefix}t:acme%3A%2A%7Bx%7D%0A:conns`)).toEqual(['123']);
-    expect(Number(await redis.zscore(`${prefix}due`, 'acme%3A%2A%7Bx%7D%0A:123'))).toBeGreaterThan(Date.now());
+    expect(await redis.smembers(`${prefix}t:acme%3A%2A%7Bx%7D%20y:conns`)).toEqual(['123']);
+    expect(Number(await redis.zscore(`${prefix}due`, 'acme%3A%2A%7Bx%7D%20y:123'))).toBeGreaterThan(Date.now());
     const got = await storage.get({ tenantId: tenant, realmId: '123' });
     expect(got?.accessToken).toBe('AT-PLAIN');
     expect(await storage.listByTenant(tenant)).toHaveLength(1);

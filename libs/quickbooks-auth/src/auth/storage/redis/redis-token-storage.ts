@@ -1,6 +1,8 @@
 import type Redis from 'ioredis';
 import type { ConnectionRef, StoredConnection } from '../../connection.interface';
 import { ConfigurationError } from '../../../errors/configuration.error';
+import { QuickBooksAuthError } from '../../../errors/quickbooks-auth.error';
+import { assertValidConnectionRef, assertValidLimit, assertValidTenantId, assertValidTtl } from '../connection-ref.validation';
 import type { TokenCipher } from '../../../utils/crypto/token-cipher';
 import type { NewConnection, RefreshFailure, RefreshResult, StorageStats, TokenStorage } from '../token-storage.interface';
 import { toStorageError } from './redis-error';
@@ -42,11 +44,13 @@ export class RedisTokenStorage implements TokenStorage {
   }
 
   async get(ref: ConnectionRef): Promise<StoredConnection | null> {
+    assertValidConnectionRef(ref);
     const hash = await this.run('get', () => this.redis.hgetall(this.keys.connection(ref)));
     return Object.keys(hash).length ? hashToConnection(hash, ref, this.cipher) : null;
   }
 
   async listByTenant(tenantId: string): Promise<StoredConnection[]> {
+    assertValidTenantId(tenantId);
     const realms = await this.run('listByTenant', () => this.redis.smembers(this.keys.tenantIndex(tenantId)));
     realms.sort();
     const pipeline = this.redis.pipeline();
@@ -62,6 +66,7 @@ export class RedisTokenStorage implements TokenStorage {
   }
 
   async saveConnection(conn: NewConnection): Promise<StoredConnection> {
+    assertValidConnectionRef(conn);
     const ref = { tenantId: conn.tenantId, realmId: conn.realmId };
     const fields = {
       tenantId: conn.tenantId,
@@ -84,20 +89,26 @@ export class RedisTokenStorage implements TokenStorage {
   }
 
   async acquireLease(ref: ConnectionRef, owner: string, ttlMs: number): Promise<StoredConnection | null> {
-    const reply = await this.run('acquireLease', () => this.scripts.acquireLease(this.rowKeys(ref), [this.keys.member(ref), owner, String(Math.ceil(ttlMs))]));
+    assertValidConnectionRef(ref);
+    const ttl = assertValidTtl(ttlMs);
+    const reply = await this.run('acquireLease', () => this.scripts.acquireLease(this.rowKeys(ref), [this.keys.member(ref), owner, String(ttl)]));
     return this.toConnection(reply, ref);
   }
 
   async renewLease(ref: ConnectionRef, owner: string, ttlMs: number): Promise<boolean> {
-    const n = await this.run('renewLease', () => this.scripts.renewLease(this.rowKeys(ref), [this.keys.member(ref), owner, String(Math.ceil(ttlMs))]));
+    assertValidConnectionRef(ref);
+    const ttl = assertValidTtl(ttlMs);
+    const n = await this.run('renewLease', () => this.scripts.renewLease(this.rowKeys(ref), [this.keys.member(ref), owner, String(ttl)]));
     return n === 1;
   }
 
   async releaseLease(ref: ConnectionRef, owner: string): Promise<void> {
+    assertValidConnectionRef(ref);
     await this.run('releaseLease', () => this.scripts.releaseLease(this.rowKeys(ref), [this.keys.member(ref), owner]));
   }
 
   async compareAndSwapTokens(ref: ConnectionRef, expectedFingerprint: string, result: RefreshResult, owner: string): Promise<StoredConnection | null> {
+    assertValidConnectionRef(ref);
     const fields = {
       ...this.tokenFields(ref, result),
       nextRefreshAt: ms(result.nextRefreshAt),
@@ -113,36 +124,49 @@ export class RedisTokenStorage implements TokenStorage {
   }
 
   async recordFailure(ref: ConnectionRef, owner: string, failure: RefreshFailure): Promise<void> {
+    assertValidConnectionRef(ref);
     await this.run('recordFailure', () =>
       this.scripts.recordFailure(this.rowKeys(ref), [this.keys.member(ref), owner, String(failure.failureCount), ms(failure.nextAttemptAt), failure.lastErrorCode]),
     );
   }
 
   async markNeedsReauth(ref: ConnectionRef, expectedFingerprint: string, errorCode: string): Promise<boolean> {
+    assertValidConnectionRef(ref);
     const n = await this.run('markNeedsReauth', () => this.scripts.markNeedsReauth(this.rowKeys(ref), [this.keys.member(ref), expectedFingerprint, errorCode]));
     return n === 1;
   }
 
   async markRevoked(ref: ConnectionRef): Promise<boolean> {
+    assertValidConnectionRef(ref);
     const n = await this.run('markRevoked', () => this.scripts.markRevoked(this.rowKeys(ref), [this.keys.member(ref)]));
     return n === 1;
   }
 
   async delete(ref: ConnectionRef): Promise<boolean> {
+    assertValidConnectionRef(ref);
     const n = await this.run('delete', () => this.scripts.deleteConnection(this.allKeys(ref), [this.keys.member(ref), ref.realmId]));
     return n === 1;
   }
 
   async claimDue(now: Date, limit: number, owner: string, ttlMs: number): Promise<StoredConnection[]> {
-    if (limit <= 0) return [];
-    const scanCap = Math.max(1000, limit * 20);
+    const max = assertValidLimit(limit);
+    const ttl = assertValidTtl(ttlMs);
+    const scanCap = Math.max(1000, max * 20);
     const replies = await this.run('claimDue', () =>
-      this.scripts.claimDue([this.keys.due], [this.keys.prefix, String(now.getTime()), String(limit), owner, String(Math.ceil(ttlMs)), String(scanCap)]),
+      this.scripts.claimDue([this.keys.due], [this.keys.prefix, String(now.getTime()), String(max), owner, String(ttl), String(scanCap)]),
     );
-    return replies.map((reply) => {
+    const claimed: StoredConnection[] = [];
+    for (const reply of replies) {
       const hash = pairsToHash(reply);
-      return hashToConnection(hash, { tenantId: hash.tenantId, realmId: hash.realmId }, this.cipher);
-    });
+      try {
+        claimed.push(hashToConnection(hash, { tenantId: hash.tenantId, realmId: hash.realmId }, this.cipher));
+      } catch (err) {
+        // An unreadable row stays leased until its TTL passes (a natural back-off); it must not
+        // block the rest of the batch (I8).
+        if (!(err instanceof QuickBooksAuthError)) throw err;
+      }
+    }
+    return claimed;
   }
 
   async stats(now: Date, withinMs: number): Promise<StorageStats> {
@@ -166,22 +190,21 @@ export class RedisTokenStorage implements TokenStorage {
       cursor = page[page.length - 1];
       const pipeline = this.redis.pipeline();
       for (const member of page) {
-        pipeline.hmget(this.keys.connection(this.keys.parseMember(member)), 'status', 'accessTokenExpiresAt', 'refreshTokenExpiresAt', 'refreshTokenHardExpiresAt', 'leaseOwner', 'leaseExpiresAt');
+        pipeline.hmget(this.keys.connection(this.keys.parseMember(member)), 'status', 'accessTokenExpiresAt', 'refreshTokenExpiresAt', 'leaseOwner', 'leaseExpiresAt');
       }
       const rows = (await this.run('stats', () => pipeline.exec())) ?? [];
       for (const [err, row] of rows) {
         if (err) throw toStorageError('stats', err);
-        const [status, accessExp, refreshExp, hardExp, leaseOwner, leaseExp] = row as Array<string | null>;
+        const [status, accessExp, refreshExp, leaseOwner, leaseExp] = row as Array<string | null>;
         if (status !== 'active' && status !== 'needs_reauth' && status !== 'revoked') continue;
         stats.byStatus[status]++;
-        if (leaseOwner && leaseExp && Number(leaseExp) <= storeNow) stats.staleLeases++;
+        if (leaseOwner && Number(leaseExp || 0) < storeNow) stats.staleLeases++;
         if (status !== 'active') continue;
         const access = Number(accessExp);
-        if (access <= nowMs) stats.accessExpired++;
+        if (access < nowMs) stats.accessExpired++;
         if (access < nowMs + withinMs) stats.accessExpiringSoon++;
         soonestAccess = Math.min(soonestAccess, access);
-        const refresh = Math.min(Number(refreshExp), hardExp ? Number(hardExp) : Infinity);
-        soonestRefresh = Math.min(soonestRefresh, refresh);
+        soonestRefresh = Math.min(soonestRefresh, Number(refreshExp));
       }
     } while (cursor !== null);
     stats.soonestAccessExpiry = Number.isFinite(soonestAccess) ? new Date(soonestAccess) : null;
@@ -203,6 +226,7 @@ export class RedisTokenStorage implements TokenStorage {
 
   async listRefs(afterCursor: string | null, limit: number): Promise<{ refs: ConnectionRef[]; nextCursor: string | null }> {
     // The cursor is the last member returned: members are encoded ids, safe to hand out.
+    assertValidLimit(limit);
     const page = await this.run('listRefs', () => this.redis.zrangebylex(this.keys.refs, afterCursor === null ? '-' : `(${afterCursor}`, '+', 'LIMIT', 0, limit));
     return {
       refs: page.map((m) => this.keys.parseMember(m)),
@@ -211,6 +235,7 @@ export class RedisTokenStorage implements TokenStorage {
   }
 
   async reencrypt(ref: ConnectionRef): Promise<boolean> {
+    assertValidConnectionRef(ref);
     const [accessEnc, refreshEnc] = await this.run('reencrypt', () => this.redis.hmget(this.keys.connection(ref), 'accessTokenEnc', 'refreshTokenEnc'));
     const stale = (v: string | null): boolean => !!v && this.cipher.needsReencryption(v);
     if (!stale(accessEnc) && !stale(refreshEnc)) return false;

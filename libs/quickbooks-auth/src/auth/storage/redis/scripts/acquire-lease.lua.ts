@@ -1,10 +1,13 @@
 import { COMMON_LUA } from './common.lua';
 
-/** KEYS: conn, due. ARGV: member, owner, ttlMs. Returns the row under the new lease, or nil. */
+/**
+ * KEYS: conn, due. ARGV: member, owner, ttlMs. Returns the row under the new lease, or nil when
+ * another owner holds a live one. Re-acquiring one's own lease extends it (same as every backend).
+ */
 export const ACQUIRE_LEASE_LUA = `${COMMON_LUA}
 local now = now_ms()
 if redis.call('HGET', KEYS[1], 'status') ~= 'active' then return nil end
-if lease_live(KEYS[1], now) then return nil end
+if lease_live(KEYS[1], now) and redis.call('HGET', KEYS[1], 'leaseOwner') ~= ARGV[2] then return nil end
 redis.call('HSET', KEYS[1], 'leaseOwner', ARGV[2], 'leaseExpiresAt', fmt(now + tonumber(ARGV[3])))
 touch(KEYS[1], now)
 reindex(KEYS[1], KEYS[2], ARGV[1])
