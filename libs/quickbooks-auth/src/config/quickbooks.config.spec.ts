@@ -1,0 +1,40 @@
+import { randomBytes } from 'node:crypto';
+import { ConfigurationError } from '../errors/configuration.error';
+import { quickBooksOptionsFromEnv } from './quickbooks.config';
+
+const good = () => ({
+  QB_CLIENT_ID: 'id',
+  QB_CLIENT_SECRET: 'canary-secret-value',
+  QB_REDIRECT_URI: 'https://app.example.com/qb/callback',
+  QB_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+  QB_STATE_SECRET: 'x'.repeat(40),
+  QB_STORAGE: 'memory',
+});
+
+describe('quickBooksOptionsFromEnv', () => {
+  it('reads a complete environment', () => {
+    const o = quickBooksOptionsFromEnv({ ...good(), QB_REFRESH_LEAD_SECONDS: '900', QB_ENVIRONMENT: 'production' });
+    expect(o.refreshLeadSeconds).toBe(900);
+    expect(o.environment).toBe('production');
+    expect(o.storage).toEqual({ type: 'memory' });
+  });
+
+  it('names every missing or bad variable at once, printing no value', () => {
+    const env = { ...good(), QB_CLIENT_ID: '', QB_ENVIRONMENT: 'staging', QB_REFRESH_LEAD_SECONDS: 'soon', QB_ENCRYPTION_KEYS: 'k1:c2hvcnQ=', QB_STORAGE: 'typeorm' };
+    try {
+      quickBooksOptionsFromEnv(env);
+      throw new Error('should fail');
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigurationError);
+      const msg = (err as Error).message;
+      for (const name of ['QB_CLIENT_ID', 'QB_ENVIRONMENT', 'QB_REFRESH_LEAD_SECONDS', 'DATABASE_URL']) expect(msg).toContain(name);
+      expect(msg).not.toContain('canary-secret-value');
+      expect(msg).not.toContain('c2hvcnQ=');
+    }
+  });
+
+  it('rejects a short state secret and a bad key by variable name', () => {
+    expect(() => quickBooksOptionsFromEnv({ ...good(), QB_STATE_SECRET: 'short' })).toThrow(/QB_STATE_SECRET/);
+    expect(() => quickBooksOptionsFromEnv({ ...good(), QB_ENCRYPTION_KEYS: 'k1:abc' })).toThrow(/32 bytes/);
+  });
+});
