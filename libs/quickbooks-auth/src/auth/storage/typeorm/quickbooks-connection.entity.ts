@@ -1,0 +1,86 @@
+import { Column, Entity, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import type { ConnectionStatus, IntuitEnvironment } from '../../connection.interface';
+import { epochMsTransformer } from './epoch-ms.transformer';
+import { scopesTransformer } from './scopes.transformer';
+import { SealedToken } from './sealed-token';
+import { sealedTokenTransformer } from './sealed-token.transformer';
+
+/**
+ * One QuickBooks connection (tenant + realm). The schema is created by the migrations in
+ * `migrations/`, not by `synchronize`. Write it only with explicit-column updates: random IVs make
+ * `save()` of a loaded entity always dirty. Times are UTC epoch milliseconds in BIGINT columns.
+ */
+@Entity({ name: 'quickbooks_connections' })
+@Unique('uq_quickbooks_connections_tenant_realm', ['tenantId', 'realmId'])
+@Index('idx_quickbooks_connections_due', ['status', 'nextRefreshAt'])
+export class QuickBooksConnectionEntity {
+  /** Surrogate key: stable order for keyset pagination (listRefs). mysql2 returns it as a string. */
+  @PrimaryGeneratedColumn('increment', { type: 'bigint', name: 'id' })
+  id: string | number;
+
+  @Column({ name: 'tenant_id', type: 'varchar', length: 128 })
+  tenantId: string;
+
+  @Column({ name: 'realm_id', type: 'varchar', length: 64 })
+  realmId: string;
+
+  @Column({ name: 'environment', type: 'varchar', length: 16 })
+  environment: IntuitEnvironment;
+
+  @Column({ name: 'status', type: 'varchar', length: 16 })
+  status: ConnectionStatus;
+
+  /** AES-256-GCM ciphertext bound to tenant + realm + field; null once revoked. */
+  @Column({ name: 'access_token_enc', type: 'text', nullable: true, transformer: sealedTokenTransformer })
+  accessTokenEnc: SealedToken | null;
+
+  @Column({ name: 'refresh_token_enc', type: 'text', nullable: true, transformer: sealedTokenTransformer })
+  refreshTokenEnc: SealedToken | null;
+
+  /** Keyed HMAC of the refresh token: the compare-and-swap fence (I2, I3). */
+  @Column({ name: 'refresh_token_fp', type: 'varchar', length: 128, nullable: true })
+  refreshTokenFingerprint: string | null;
+
+  @Column({ name: 'access_token_expires_at', type: 'bigint', transformer: epochMsTransformer })
+  accessTokenExpiresAt: Date;
+
+  @Column({ name: 'refresh_token_expires_at', type: 'bigint', transformer: epochMsTransformer })
+  refreshTokenExpiresAt: Date;
+
+  @Column({ name: 'refresh_token_hard_expires_at', type: 'bigint', nullable: true, transformer: epochMsTransformer })
+  refreshTokenHardExpiresAt: Date | null;
+
+  @Column({ name: 'scopes', type: 'text', transformer: scopesTransformer })
+  scopes: string[];
+
+  @Column({ name: 'version', type: 'bigint', transformer: { to: (v: unknown) => v, from: (v: unknown) => Number(v) } })
+  version: number;
+
+  @Column({ name: 'lease_owner', type: 'varchar', length: 128, nullable: true })
+  leaseOwner: string | null;
+
+  /** Set from the database clock, never the app's (replicas may be skewed). */
+  @Column({ name: 'lease_expires_at', type: 'bigint', nullable: true, transformer: epochMsTransformer })
+  leaseExpiresAt: Date | null;
+
+  @Column({ name: 'next_refresh_at', type: 'bigint', transformer: epochMsTransformer })
+  nextRefreshAt: Date;
+
+  @Column({ name: 'failure_count', type: 'int' })
+  failureCount: number;
+
+  @Column({ name: 'next_attempt_at', type: 'bigint', nullable: true, transformer: epochMsTransformer })
+  nextAttemptAt: Date | null;
+
+  @Column({ name: 'last_error_code', type: 'varchar', length: 64, nullable: true })
+  lastErrorCode: string | null;
+
+  @Column({ name: 'last_refreshed_at', type: 'bigint', nullable: true, transformer: epochMsTransformer })
+  lastRefreshedAt: Date | null;
+
+  @Column({ name: 'created_at', type: 'bigint', transformer: epochMsTransformer })
+  createdAt: Date;
+
+  @Column({ name: 'updated_at', type: 'bigint', transformer: epochMsTransformer })
+  updatedAt: Date;
+}

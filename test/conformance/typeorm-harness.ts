@@ -1,0 +1,52 @@
+import type { DataSource } from 'typeorm';
+import type { ConnectionRef } from '@quickbooks-auth/nestjs/auth/connection.interface';
+import { TypeOrmTokenStorage } from '@quickbooks-auth/nestjs/auth/storage/typeorm/typeorm-token-storage';
+import { cipherFor, type ConformanceHarness, type TokenColumn } from './token-storage.conformance';
+
+const COLUMN: Record<TokenColumn, string> = { access_token: 'access_token_enc', refresh_token: 'refresh_token_enc' };
+const BY_REF = 'WHERE tenant_id = ? AND realm_id = ?';
+
+/**
+ * Conformance harness over an initialized, migrated DataSource (MySQL or SQLite): raw access is
+ * plain SQL on quickbooks_connections, bypassing the storage class and its column transformers.
+ */
+export async function typeOrmHarness(dataSource: DataSource, keysSpec: string, close: () => Promise<void>): Promise<ConformanceHarness> {
+  await dataSource.query('DELETE FROM quickbooks_connections');
+  const read = async (ref: ConnectionRef, column: string): Promise<string> => {
+    const rows: Array<Record<string, string>> = await dataSource.query(`SELECT ${column} AS v FROM quickbooks_connections ${BY_REF}`, [ref.tenantId, ref.realmId]);
+    if (!rows.length) throw new Error('no such row');
+    return rows[0].v;
+  };
+  const write = (ref: ConnectionRef, column: string, value: string | null) =>
+    dataSource.query(`UPDATE quickbooks_connections SET ${column} = ? ${BY_REF}`, [value, ref.tenantId, ref.realmId]);
+  return {
+    storage: new TokenOrmStorageFactory(dataSource).open(keysSpec),
+    raw: {
+      dump: async () => {
+        const rows: Array<Record<string, unknown>> = await dataSource.query('SELECT * FROM quickbooks_connections');
+        return rows.flatMap((row) => Object.values(row).filter((v) => v !== null).map((v) => (Buffer.isBuffer(v) ? v.toString('utf8') : String(v))));
+      },
+      tamper: async (ref, field, mutate) => {
+        await write(ref, COLUMN[field], mutate(await read(ref, COLUMN[field])));
+      },
+      copyField: async (from, to, field) => {
+        await write(to, COLUMN[field], await read(from, COLUMN[field]));
+      },
+      swapFields: async (ref) => {
+        const [access, refresh] = [await read(ref, COLUMN.access_token), await read(ref, COLUMN.refresh_token)];
+        await write(ref, COLUMN.access_token, refresh);
+        await write(ref, COLUMN.refresh_token, access);
+      },
+    },
+    reopenWithKeys: async (spec) => new TokenOrmStorageFactory(dataSource).open(spec),
+    cleanup: close,
+  };
+}
+
+class TokenOrmStorageFactory {
+  constructor(private readonly dataSource: DataSource) {}
+
+  open(keysSpec: string): TypeOrmTokenStorage {
+    return new TypeOrmTokenStorage(this.dataSource, cipherFor(keysSpec));
+  }
+}
