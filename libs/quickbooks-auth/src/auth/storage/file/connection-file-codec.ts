@@ -1,0 +1,126 @@
+import type { ConnectionRef, StoredConnection } from '../../connection.interface';
+import { DecryptionError } from '../../../errors/decryption.error';
+import { StorageError } from '../../../errors/storage.error';
+import type { TokenCipher } from '../../../utils/crypto/token-cipher';
+import { ACCESS_TOKEN_FIELD, REFRESH_TOKEN_FIELD, openToken, sealToken } from '../token-sealing';
+
+const FORMAT = 'quickbooks-auth/connection-file';
+const VERSION = 1;
+/** AAD field of the whole-file ciphertext (I6: bound to tenant + realm + this field). */
+export const CONNECTION_FILE_FIELD = 'connection_file';
+
+/** What is on disk: ids in clear (to find the AAD and list refs), everything else encrypted. */
+export interface ConnectionEnvelope {
+  format: string;
+  version: number;
+  tenantId: string;
+  realmId: string;
+  ciphertext: string;
+}
+
+const DATE_FIELDS = ['accessTokenExpiresAt', 'refreshTokenExpiresAt', 'refreshTokenHardExpiresAt', 'leaseExpiresAt', 'nextRefreshAt', 'nextAttemptAt', 'lastRefreshedAt', 'createdAt', 'updatedAt'] as const;
+const REQUIRED_DATES = new Set(['accessTokenExpiresAt', 'refreshTokenExpiresAt', 'nextRefreshAt', 'createdAt', 'updatedAt']);
+
+/**
+ * Two layers: the tokens are sealed per field exactly as in the SQL and Redis backends (same AAD),
+ * then the whole document is encrypted, so not even lease owners or expiries are readable on disk.
+ */
+export function encodeConnectionFile(conn: StoredConnection, cipher: TokenCipher): string {
+  const ref = { tenantId: conn.tenantId, realmId: conn.realmId };
+  const { accessToken, refreshToken, ...rest } = conn;
+  const doc = {
+    ...rest,
+    accessTokenEnc: accessToken ? sealToken(cipher, ref, ACCESS_TOKEN_FIELD, accessToken) : null,
+    refreshTokenEnc: refreshToken ? sealToken(cipher, ref, REFRESH_TOKEN_FIELD, refreshToken) : null,
+  };
+  const envelope: ConnectionEnvelope = {
+    format: FORMAT,
+    version: VERSION,
+    ...ref,
+    ciphertext: cipher.encrypt(JSON.stringify(doc), { ...ref, field: CONNECTION_FILE_FIELD }),
+  };
+  return `${JSON.stringify(envelope)}\n`;
+}
+
+/**
+ * Parses the envelope only (no decryption). Errors name the file, never its content (I5, I8).
+ * With `expected`, a file whose ids differ (copied from another connection) is refused (I7).
+ */
+export function parseEnvelope(text: string, displayName: string, expected?: ConnectionRef): ConnectionEnvelope {
+  let envelope: ConnectionEnvelope;
+  try {
+    envelope = JSON.parse(text);
+  } catch {
+    throw new StorageError(`Connection file ${displayName} is corrupt (not JSON)`, 'storage_corrupt');
+  }
+  if (envelope?.format !== FORMAT || typeof envelope.tenantId !== 'string' || typeof envelope.realmId !== 'string' || typeof envelope.ciphertext !== 'string') {
+    throw new StorageError(`File ${displayName} is not a quickbooks-auth connection file`, 'storage_foreign_file');
+  }
+  if (envelope.version !== VERSION) {
+    throw new StorageError(`Connection file ${displayName} has unsupported version ${Number(envelope.version)}`, 'storage_foreign_file');
+  }
+  if (expected && (envelope.tenantId !== expected.tenantId || envelope.realmId !== expected.realmId)) {
+    throw new StorageError(`Connection file ${displayName} belongs to another connection`, 'storage_foreign_file');
+  }
+  return envelope;
+}
+
+/** Decrypts and validates the document. A tampered or moved file fails the GCM tag (DecryptionError). */
+export function decodeConnectionFile(envelope: ConnectionEnvelope, displayName: string, cipher: TokenCipher): StoredConnection {
+  const ref = { tenantId: envelope.tenantId, realmId: envelope.realmId };
+  const plaintext = decryptIn(displayName, 'document', () => cipher.decrypt(envelope.ciphertext, { ...ref, field: CONNECTION_FILE_FIELD }));
+  const bad = (what: string): never => {
+    throw new StorageError(`Connection file ${displayName} is corrupt (${what})`, 'storage_corrupt');
+  };
+  let doc: Record<string, unknown>;
+  try {
+    doc = JSON.parse(plaintext);
+  } catch {
+    return bad('document is not JSON');
+  }
+  if (doc.tenantId !== ref.tenantId || doc.realmId !== ref.realmId) bad('ids');
+  for (const field of DATE_FIELDS) {
+    const value = doc[field];
+    if (value === null && !REQUIRED_DATES.has(field)) continue;
+    const date = typeof value === 'string' ? new Date(value) : null;
+    if (!date || Number.isNaN(date.getTime())) bad(field);
+    doc[field] = date;
+  }
+  if (!['active', 'needs_reauth', 'revoked'].includes(doc.status as string)) bad('status');
+  if (!Number.isInteger(doc.version) || !Number.isInteger(doc.failureCount)) bad('counters');
+  if (typeof doc.refreshTokenFingerprint !== 'string') bad('fingerprint');
+  if (!Array.isArray(doc.scopes)) bad('scopes');
+  const open = (field: 'accessTokenEnc' | 'refreshTokenEnc', aadField: typeof ACCESS_TOKEN_FIELD): string => {
+    const sealed = doc[field];
+    delete doc[field];
+    if (sealed === null || sealed === undefined) return '';
+    if (typeof sealed !== 'string') return bad(field);
+    return decryptIn(displayName, aadField, () => openToken(cipher, ref, aadField, sealed));
+  };
+  doc.accessToken = open('accessTokenEnc', ACCESS_TOKEN_FIELD);
+  doc.refreshToken = open('refreshTokenEnc', REFRESH_TOKEN_FIELD);
+  return doc as unknown as StoredConnection;
+}
+
+/** Every ciphertext in a file (the document and the sealed tokens inside it), for key rotation. */
+export function ciphertextsOf(envelope: ConnectionEnvelope, displayName: string, cipher: TokenCipher): string[] {
+  const ref = { tenantId: envelope.tenantId, realmId: envelope.realmId };
+  const plaintext = decryptIn(displayName, 'document', () => cipher.decrypt(envelope.ciphertext, { ...ref, field: CONNECTION_FILE_FIELD }));
+  let doc: { accessTokenEnc?: unknown; refreshTokenEnc?: unknown };
+  try {
+    doc = JSON.parse(plaintext);
+  } catch {
+    throw new StorageError(`Connection file ${displayName} is corrupt (document is not JSON)`, 'storage_corrupt');
+  }
+  return [envelope.ciphertext, doc.accessTokenEnc, doc.refreshTokenEnc].filter((v): v is string => typeof v === 'string');
+}
+
+/** Re-throws a decryption failure naming the file and the layer, never the content. */
+function decryptIn(displayName: string, layer: string, fn: () => string): string {
+  try {
+    return fn();
+  } catch (err) {
+    const reason = err instanceof DecryptionError ? err.message.replace(/^Stored token could not be decrypted: /, '') : 'unreadable';
+    throw new DecryptionError(`connection file ${displayName} (${layer}): ${reason}`);
+  }
+}
