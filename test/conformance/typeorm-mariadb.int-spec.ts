@@ -1,0 +1,103 @@
+import { DataSource, type Logger } from 'typeorm';
+import { TypeOrmTokenStorage } from '@quickbooks-auth/nestjs/auth/storage/typeorm/typeorm-token-storage';
+import { QUICKBOOKS_AUTH_ENTITIES, runQuickBooksMigrations } from '@quickbooks-auth/nestjs/migrations';
+import { createScratchDatabase } from '../support/mariadb';
+import { cipherFor, describeTokenStorageConformance, newKeySpec } from './token-storage.conformance';
+import { typeOrmHarness } from './typeorm-harness';
+
+/** Counts the SQL statements a DataSource sends (for the statements-per-refresh budget). */
+class CountingLogger implements Logger {
+  statements: string[] = [];
+  logQuery(query: string): void {
+    this.statements.push(query);
+  }
+  logQueryError(): void {}
+  logQuerySlow(): void {}
+  logSchemaBuild(): void {}
+  logMigration(): void {}
+  log(): void {}
+}
+
+// A fresh database on the real MariaDB/MySQL (DATABASE_URL) for this suite, created by the MySQL
+// migration (not synchronize); each test starts from an empty table.
+let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
+let dataSource: DataSource;
+const logger = new CountingLogger();
+
+beforeAll(async () => {
+  scratch = await createScratchDatabase('qb_conf');
+  dataSource = new DataSource({ type: 'mysql', url: scratch.url, entities: [...QUICKBOOKS_AUTH_ENTITIES], logger, extra: { connectionLimit: 20 } });
+  await dataSource.initialize();
+  expect(await runQuickBooksMigrations(dataSource)).toEqual(['CreateQuickbooksConnectionsMysql1767225600000']);
+  expect(await runQuickBooksMigrations(dataSource)).toEqual([]);
+});
+
+afterAll(async () => {
+  await dataSource?.destroy();
+  await scratch?.drop();
+});
+
+describeTokenStorageConformance('typeorm-mariadb', (keysSpec) => typeOrmHarness(dataSource, keysSpec, async () => undefined));
+
+describe('TypeOrmTokenStorage on MariaDB', () => {
+  it('reports kind typeorm-mysql', () => {
+    expect(new TypeOrmTokenStorage(dataSource, cipherFor(newKeySpec('k1'))).kind).toBe('typeorm-mysql');
+  });
+
+  it('a refresh (acquireLease + compareAndSwapTokens) costs at most 4 statements', async () => {
+    const storage = new TypeOrmTokenStorage(dataSource, cipherFor(newKeySpec('k1')));
+    const ref = { tenantId: 'tenant-bench', realmId: '1' };
+    const now = Date.now();
+    const stored = await storage.saveConnection({
+      ...ref,
+      environment: 'sandbox',
+      accessToken: 'AT-x',
+      refreshToken: 'RT-x',
+      accessTokenExpiresAt: new Date(now + 3600_000),
+      refreshTokenExpiresAt: new Date(now + 86400_000),
+      refreshTokenHardExpiresAt: null,
+      scopes: ['com.intuit.quickbooks.accounting'],
+      nextRefreshAt: new Date(now),
+    });
+    logger.statements = [];
+    const leased = await storage.acquireLease(ref, 'bench', 60_000);
+    const swapped = await storage.compareAndSwapTokens(ref, leased!.refreshTokenFingerprint, {
+      accessToken: 'AT-y',
+      refreshToken: 'RT-y',
+      accessTokenExpiresAt: new Date(now + 7200_000),
+      refreshTokenExpiresAt: new Date(now + 86400_000),
+      refreshTokenHardExpiresAt: null,
+      nextRefreshAt: new Date(now + 3000_000),
+    }, 'bench');
+    expect(swapped?.refreshToken).toBe('RT-y');
+    expect(stored.version).toBeLessThan(swapped!.version);
+    expect(logger.statements).toHaveLength(4);
+
+    logger.statements = [];
+    await storage.saveConnection({ ...ref, environment: 'sandbox', accessToken: 'AT-z', refreshToken: 'RT-z', accessTokenExpiresAt: new Date(now), refreshTokenExpiresAt: new Date(now), refreshTokenHardExpiresAt: null, scopes: [], nextRefreshAt: new Date(now + 3600_000) });
+    logger.statements = [];
+    const claimed = await storage.claimDue(new Date(now + 7200_000), 100, 'claimer', 60_000);
+    expect(claimed).toHaveLength(1);
+    // SET TRANSACTION ISOLATION LEVEL, START TRANSACTION, SELECT ... FOR UPDATE SKIP LOCKED, UPDATE, COMMIT
+    expect(logger.statements.length).toBeLessThanOrEqual(5);
+    expect(logger.statements.some((s) => /FOR UPDATE SKIP LOCKED/.test(s))).toBe(true);
+  });
+
+  it('the claim query uses the due index', async () => {
+    const plan: Array<Record<string, unknown>> = await dataSource.query(
+      "EXPLAIN SELECT id FROM quickbooks_connections WHERE status = 'active' AND next_refresh_at <= ? ORDER BY next_refresh_at LIMIT 100",
+      [Date.now()],
+    );
+    expect(JSON.stringify(plan)).toContain('idx_quickbooks_connections_due');
+  });
+
+  it('a missing table yields a StorageError that says to run the migrations', async () => {
+    await dataSource.query('RENAME TABLE quickbooks_connections TO quickbooks_connections_away');
+    try {
+      const storage = new TypeOrmTokenStorage(dataSource, cipherFor(newKeySpec('k1')));
+      await expect(storage.get({ tenantId: 't', realmId: 'r' })).rejects.toThrow(/\[ER_NO_SUCH_TABLE\].*run the QuickBooks auth migrations/);
+    } finally {
+      await dataSource.query('RENAME TABLE quickbooks_connections_away TO quickbooks_connections');
+    }
+  });
+});
