@@ -23,6 +23,9 @@ export interface TokenCallResult {
   latencyMs: number;
 }
 
+/** One token-endpoint call as metrics see it: grant type, HTTP status (null: no response), latency. Never tokens. */
+export type TokenCallObserver = (call: { grantType: string; status: number | null; latencyMs: number }) => void;
+
 const BEFORE_SEND_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 /**
@@ -32,11 +35,18 @@ const BEFORE_SEND_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EC
  */
 @Injectable()
 export class IntuitOAuthClient {
+  private readonly observers: TokenCallObserver[] = [];
+
   constructor(
     @Inject(QUICKBOOKS_HTTP) private readonly http: HttpService,
     private readonly discovery: IntuitDiscoveryService,
     @Inject(QUICKBOOKS_AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedQuickBooksAuthOptions,
   ) {}
+
+  /** Watch every token-endpoint call (metrics). An observer that throws is ignored. */
+  observeTokenCalls(observer: TokenCallObserver): void {
+    this.observers.push(observer);
+  }
 
   async buildAuthorizeUrl(params: { clientId: string; redirectUri: string; scopes: string[]; state: string }): Promise<string> {
     const { authorization_endpoint } = await this.discovery.endpoints();
@@ -98,8 +108,12 @@ export class IntuitOAuthClient {
         },
         timeout: 0, // never abort a sent token call: see class comment
       }),
-    );
+    ).catch((err: unknown) => {
+      this.notify(form.get('grant_type') ?? 'unknown', null, performance.now() - started);
+      throw err;
+    });
     const latencyMs = performance.now() - started;
+    this.notify(form.get('grant_type') ?? 'unknown', res.status, latencyMs);
     if (res.status !== 200) throw this.failureFrom(res);
     const intuitTid = tidOf(res);
     const body = safeJson(res.data);
@@ -122,6 +136,16 @@ export class IntuitOAuthClient {
       const causeCode = (err as { cause?: { code?: string } }).cause?.code ?? '';
       const beforeSend = BEFORE_SEND_CODES.has(code) || BEFORE_SEND_CODES.has(causeCode);
       throw new IntuitCallFailure(beforeSend ? 'network_before_send' : 'network_in_doubt', null, null);
+    }
+  }
+
+  private notify(grantType: string, status: number | null, latencyMs: number): void {
+    for (const observer of this.observers) {
+      try {
+        observer({ grantType, status, latencyMs });
+      } catch {
+        // metrics must never break a token call
+      }
     }
   }
 
