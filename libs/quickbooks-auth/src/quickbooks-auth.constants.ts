@@ -25,3 +25,5 @@ export const INTUIT_API_BASE_URLS = {
   sandbox: 'https://sandbox-quickbooks.api.intuit.com',
   production: 'https://quickbooks.api.intuit.com',
 } as const;
+/** @internal Storage backend plus the resources the module opened for it. */
+export const QUICKBOOKS_STORAGE_HANDLE = 'QUICKBOOKS_AUTH:STORAGE_HANDLE';

@@ -2,9 +2,8 @@ import { Logger, type Provider } from '@nestjs/common';
 import { ConnectService } from './auth/connect/connect.service';
 import { TokenRefresher } from './auth/refresh/token-refresher.service';
 import { RefreshStatus } from './auth/refresh/refresh-status.service';
-import { MemoryStateNonceStore } from './auth/state/memory-state-nonce.store';
 import { OAuthStateService } from './auth/state/oauth-state.service';
-import { createTokenStorage } from './auth/storage/create-token-storage';
+import { createTokenStorage, type StorageHandle } from './auth/storage/create-token-storage';
 import { TenantSettingsService } from './auth/tenant-settings.service';
 import { TokenService } from './auth/token.service';
 import { resolveOptions, type ResolvedQuickBooksAuthOptions } from './config/resolved-options';
@@ -17,6 +16,7 @@ import {
   QUICKBOOKS_AUTH_MODULE_OPTIONS,
   QUICKBOOKS_AUTH_RESOLVED_OPTIONS,
   QUICKBOOKS_STATE_NONCE_STORE,
+  QUICKBOOKS_STORAGE_HANDLE,
   QUICKBOOKS_TOKEN_CIPHER,
   QUICKBOOKS_TOKEN_STORAGE,
 } from './quickbooks-auth.constants';
@@ -36,17 +36,23 @@ export const quickBooksAuthProviders: Provider[] = [
     useFactory: (o: ResolvedQuickBooksAuthOptions) => new TokenCipher(o.keyRing),
   },
   {
-    provide: QUICKBOOKS_TOKEN_STORAGE,
+    provide: QUICKBOOKS_STORAGE_HANDLE,
     inject: [QUICKBOOKS_AUTH_RESOLVED_OPTIONS, QUICKBOOKS_TOKEN_CIPHER],
     useFactory: async (o: ResolvedQuickBooksAuthOptions, cipher: TokenCipher) => {
-      const storage = await createTokenStorage(o, cipher);
-      new Logger('QuickBooksAuth').log(`token storage: ${storage.kind}`);
-      return storage;
+      const handle = await createTokenStorage(o, cipher);
+      new Logger('QuickBooksAuth').log(`token storage: ${handle.storage.kind}`);
+      return handle;
     },
   },
   {
+    provide: QUICKBOOKS_TOKEN_STORAGE,
+    inject: [QUICKBOOKS_STORAGE_HANDLE],
+    useFactory: (handle: StorageHandle) => handle.storage,
+  },
+  {
     provide: QUICKBOOKS_STATE_NONCE_STORE,
-    useFactory: () => new MemoryStateNonceStore(),
+    inject: [QUICKBOOKS_STORAGE_HANDLE],
+    useFactory: (handle: StorageHandle) => handle.nonces,
   },
   intuitHttpProvider,
   IntuitDiscoveryService,

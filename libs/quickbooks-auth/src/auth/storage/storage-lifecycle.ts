@@ -1,13 +1,14 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { QUICKBOOKS_TOKEN_STORAGE } from '../../quickbooks-auth.constants';
-import type { TokenStorage } from './token-storage.interface';
+import { QUICKBOOKS_STORAGE_HANDLE } from '../../quickbooks-auth.constants';
+import type { StorageHandle } from './create-token-storage';
 
-/** Closes what the backend opened itself (its own DataSource or Redis client) on shutdown. */
+/** Closes what the module opened itself (its own DataSource or Redis client) on shutdown. */
 @Injectable()
 export class StorageLifecycle implements OnApplicationShutdown {
-  constructor(@Inject(QUICKBOOKS_TOKEN_STORAGE) private readonly storage: TokenStorage) {}
+  constructor(@Inject(QUICKBOOKS_STORAGE_HANDLE) private readonly handle: StorageHandle) {}
 
   async onApplicationShutdown(): Promise<void> {
-    await this.storage.close?.();
+    await this.handle.storage.close?.();
+    await this.handle.dispose();
   }
 }

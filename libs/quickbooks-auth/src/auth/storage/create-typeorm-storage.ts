@@ -1,0 +1,66 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import type { TypeOrmStorageOptions } from '../../interfaces/storage-options.interface';
+import { ConfigurationError } from '../../errors/configuration.error';
+import type { TokenCipher } from '../../utils/crypto/token-cipher';
+import { QUICKBOOKS_AUTH_ENTITIES } from './typeorm/quickbooks-auth.entities';
+import { TypeOrmTokenStorage } from './typeorm/typeorm-token-storage';
+import { runQuickBooksMigrations } from '../../migrations/run-migrations';
+import { MemoryStateNonceStore } from '../state/memory-state-nonce.store';
+import type { StorageHandle } from './create-token-storage';
+
+/**
+ * TypeORM storage on the host's DataSource (recommended: one pool), or on one the module opens
+ * from a MySQL URL or a SQLite path, migrated at startup unless `migrationsRun: false`.
+ */
+export async function createTypeOrmStorage(s: TypeOrmStorageOptions, cipher: TokenCipher): Promise<StorageHandle> {
+  if (s.dataSource) {
+    if (!s.dataSource.isInitialized) await s.dataSource.initialize();
+    return { storage: new TypeOrmTokenStorage(s.dataSource, cipher), nonces: new MemoryStateNonceStore(), dispose: async () => undefined };
+  }
+  let options: DataSourceOptions;
+  if (s.url) {
+    const url = new URL(s.url);
+    if (url.protocol !== 'mysql:' && url.protocol !== 'mariadb:') throw new ConfigurationError(['storage.url must be a mysql:// URL']);
+    url.protocol = 'mysql:';
+    options = {
+      type: 'mysql',
+      url: url.toString(),
+      entities: [...QUICKBOOKS_AUTH_ENTITIES],
+      timezone: 'Z',
+      supportBigNumbers: true,
+      bigNumberStrings: false,
+      extra: { connectionLimit: 10 },
+    };
+  } else if (s.sqlitePath) {
+    mkdirSync(dirname(s.sqlitePath), { recursive: true, mode: 0o700 });
+    // WAL + busy timeout: the scheduler and request handlers write from one process without SQLITE_BUSY.
+    options = {
+      type: 'better-sqlite3',
+      database: s.sqlitePath,
+      entities: [...QUICKBOOKS_AUTH_ENTITIES],
+      enableWAL: true,
+      prepareDatabase: (db: { pragma: (s: string) => unknown }) => {
+        db.pragma('busy_timeout = 5000');
+      },
+    };
+  } else {
+    throw new ConfigurationError(['storage needs a dataSource, url or sqlitePath for typeorm storage']);
+  }
+  const dataSource = new DataSource(options);
+  await dataSource.initialize();
+  try {
+    if (s.migrationsRun !== false) await runQuickBooksMigrations(dataSource);
+  } catch (err) {
+    await dataSource.destroy().catch(() => undefined);
+    throw err;
+  }
+  return {
+    storage: new TypeOrmTokenStorage(dataSource, cipher),
+    nonces: new MemoryStateNonceStore(),
+    dispose: async () => {
+      if (dataSource.isInitialized) await dataSource.destroy();
+    },
+  };
+}
