@@ -1,4 +1,4 @@
-import type { DataSource, EntityManager, ObjectLiteral, Repository, UpdateQueryBuilder } from 'typeorm';
+import type { DataSource, EntityManager, ObjectLiteral, QueryRunner, Repository, UpdateQueryBuilder } from 'typeorm';
 import { ConfigurationError } from '../../../errors/configuration.error';
 import { DecryptionError } from '../../../errors/decryption.error';
 import { StorageError } from '../../../errors/storage.error';
@@ -54,7 +54,7 @@ export class TypeOrmTokenStorage implements TokenStorage {
   async listByTenant(tenantId: string): Promise<StoredConnection[]> {
     assertValidTenantId(tenantId);
     const rows = await this.run('list connections', () =>
-      this.repo.createQueryBuilder('c').where('c.tenant_id = :tenantId', { tenantId }).orderBy('c.id', 'ASC').getMany(),
+      this.onPrimary((qr) => this.repo.createQueryBuilder('c', qr).where('c.tenant_id = :tenantId', { tenantId }).orderBy('c.id', 'ASC').getMany()),
     );
     return rows.map((row) => this.toStored(row));
   }
@@ -354,7 +354,22 @@ export class TypeOrmTokenStorage implements TokenStorage {
   }
 
   private findRow(ref: ConnectionRef): Promise<Row | null> {
-    return this.repo.createQueryBuilder('c').where('c.tenant_id = :tenantId AND c.realm_id = :realmId', ref).getOne();
+    return this.onPrimary((qr) =>
+      this.repo.createQueryBuilder('c', qr).where('c.tenant_id = :tenantId AND c.realm_id = :realmId', { tenantId: ref.tenantId, realmId: ref.realmId }).getOne(),
+    );
+  }
+
+  /**
+   * Token reads go to the primary: with TypeORM replication, SELECTs default to a replica, which
+   * may lag behind a refresh and hand out a superseded token (I3). No extra statement.
+   */
+  private async onPrimary<T>(fn: (queryRunner: QueryRunner) => Promise<T>): Promise<T> {
+    const queryRunner = this.dataSource.createQueryRunner('master');
+    try {
+      return await fn(queryRunner);
+    } finally {
+      await queryRunner.release();
+    }
   }
 
   /** A conditional UPDATE scoped to one tenant + realm (I7); callers add their rule with andWhere. */
