@@ -20,9 +20,16 @@ export { ConnectService, type CallbackQuery, type ConnectResult } from './auth/c
 export type { TokenStorage, NewConnection, RefreshResult, RefreshFailure, StorageStats } from './auth/storage/token-storage.interface';
 export { MemoryTokenStorage } from './auth/storage/memory/memory-token-storage';
 export { TokenRefresher } from './auth/refresh/token-refresher.service';
+export { RefreshScheduler, type RefreshSchedulerCounters } from './auth/refresh-scheduler/refresh-scheduler.service';
+export { IntuitCircuitBreaker } from './auth/refresh-scheduler/intuit-circuit-breaker.service';
+export { RefreshStatus, type BreakerState } from './auth/refresh/refresh-status.service';
 export type { StateNonceStore } from './auth/state/state-nonce-store.interface';
 export * from './events/quickbooks-auth.events';
 export { AuthEventsPublisher } from './events/auth-events.publisher';
+export * from './health';
+export * from './metrics';
+export * from './logging';
 export * from './errors';
 export { KeyRing, TokenCipher, type EncryptionKey, type CipherContext } from './utils/crypto';
 export type { Clock } from './utils/clock';
+export { KeyRotationService, type ReencryptionReport } from './maintenance/key-rotation.service';

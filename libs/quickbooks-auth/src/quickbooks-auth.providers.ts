@@ -21,6 +21,7 @@ import {
   QUICKBOOKS_TOKEN_STORAGE,
 } from './quickbooks-auth.constants';
 import { StorageLifecycle } from './auth/storage/storage-lifecycle';
+import { KeyRotationService } from './maintenance/key-rotation.service';
 import { TokenCipher } from './utils/crypto/token-cipher';
 
 /** @internal Every provider of the module, in one list. */
@@ -65,6 +66,7 @@ export const quickBooksAuthProviders: Provider[] = [
   TokenService,
   ConnectService,
   StorageLifecycle,
+  KeyRotationService,
 ];
 
 /** @internal What the module exports to the host. */
@@ -76,4 +78,5 @@ export const quickBooksAuthExports = [
   QUICKBOOKS_AUTH_RESOLVED_OPTIONS,
   TokenRefresher,
   RefreshStatus,
+  KeyRotationService,
 ];
