@@ -1,5 +1,10 @@
 import { HttpModule } from '@nestjs/axios';
 import { Module, type DynamicModule } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { QuickBooksHealthController } from './health/quickbooks-health.controller';
+import { quickBooksHealthProviders } from './health/quickbooks-health.providers';
+import { QuickBooksHealthIndicator } from './health/quickbooks.health';
+import { quickBooksMetricProviders } from './metrics/quickbooks-metrics.providers';
 import {
   QuickBooksAuthConfigurableModule,
   QUICKBOOKS_AUTH_ASYNC_OPTIONS_TYPE,
@@ -26,12 +31,13 @@ export class QuickBooksAuthModule extends QuickBooksAuthConfigurableModule {
   }
 
   private static withParts(base: DynamicModule, registerHealthController = false): DynamicModule {
-    void registerHealthController; // the health controller is added with the health/ folder
     return {
       ...base,
-      imports: [...(base.imports ?? []), HttpModule.register({})],
-      providers: [...(base.providers ?? []), ...quickBooksAuthProviders],
-      exports: [...(base.exports ?? []), ...quickBooksAuthExports],
+      // TerminusModule is not global: importing it here cannot clash with the host's own.
+      imports: [...(base.imports ?? []), HttpModule.register({}), TerminusModule],
+      controllers: [...(base.controllers ?? []), ...(registerHealthController ? [QuickBooksHealthController] : [])],
+      providers: [...(base.providers ?? []), ...quickBooksAuthProviders, ...quickBooksHealthProviders, ...quickBooksMetricProviders],
+      exports: [...(base.exports ?? []), ...quickBooksAuthExports, QuickBooksHealthIndicator],
     };
   }
 }

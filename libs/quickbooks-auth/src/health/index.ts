@@ -1,0 +1,2 @@
+export { QuickBooksHealthIndicator, STORAGE_PING_TIMEOUT_MS, type QuickBooksHealthDetails } from './quickbooks.health';
+export { QuickBooksHealthController } from './quickbooks-health.controller';

@@ -1,0 +1,71 @@
+/**
+ * Every metric the module exports. Names are part of the public contract: the Prometheus rules
+ * and the Grafana dashboard under deploy/ depend on them. Labels are bounded (no tenant or realm).
+ * @publicApi
+ */
+export const QuickBooksMetric = {
+  /** counter {outcome, reason, trigger}: every refresh attempt that reached Intuit (or the breaker). */
+  RefreshTotal: 'quickbooks_token_refresh_total',
+  /** histogram {trigger}: token-endpoint latency of successful refreshes. */
+  RefreshDuration: 'quickbooks_token_refresh_duration_seconds',
+  /** counter {grant_type, status}: every call to Intuit's token endpoint, by HTTP status ("none": no response). */
+  TokenEndpointRequests: 'quickbooks_token_endpoint_requests_total',
+  /** counter {trigger}: refreshes that found another owner's live lease and waited (contention, not failure). */
+  LeaseBusy: 'quickbooks_token_refresh_lease_busy_total',
+  /** counter {event}: lifecycle events (connected, refreshed, refresh_failed, reauth_required, revoked, expiring). */
+  LifecycleEvents: 'quickbooks_auth_events_total',
+  /** gauge {state}: 1 for the refresh circuit breaker's current state (closed, open, half_open). */
+  BreakerState: 'quickbooks_circuit_breaker_state',
+  /** gauge {status}: connections by status (active, needs_reauth, revoked). Store-wide. */
+  Connections: 'quickbooks_connections',
+  /** gauge: active connections whose access token has expired. Store-wide. */
+  AccessTokensExpired: 'quickbooks_access_tokens_expired',
+  /** gauge: active connections whose access token expires within 5 minutes. Store-wide. */
+  AccessTokensExpiringSoon: 'quickbooks_access_tokens_expiring_soon',
+  /** gauge: seconds until the soonest access-token expiry among active connections (negative: past). */
+  AccessTokenSoonestExpiry: 'quickbooks_access_token_soonest_expiry_seconds',
+  /** gauge: seconds until the soonest refresh-token expiry (rolling or 5-year cap) among active connections. */
+  RefreshTokenSoonestExpiry: 'quickbooks_refresh_token_soonest_expiry_seconds',
+  /** gauge: refresh leases held past their expiry (a crashed owner). Store-wide. */
+  StaleLeases: 'quickbooks_stale_leases',
+  /** gauge: 1 when this process runs the refresh scheduler. */
+  SchedulerEnabled: 'quickbooks_scheduler_enabled',
+  /** gauge: 1 when the scheduler ticked recently (or is not meant to run here), 0 when stalled. */
+  SchedulerHealthy: 'quickbooks_scheduler_healthy',
+  /** gauge: unix time (s) of the scheduler's last completed tick. */
+  SchedulerLastTick: 'quickbooks_scheduler_last_tick_timestamp_seconds',
+  /** gauge: how late the oldest due connection was at the last tick. */
+  SchedulerLag: 'quickbooks_scheduler_lag_seconds',
+  /** gauge: refreshes in flight in this process. */
+  RefreshesInFlight: 'quickbooks_refreshes_in_flight',
+  /** gauge: 1 when the token store answered the last aggregate query, 0 when it failed. */
+  StorageUp: 'quickbooks_storage_up',
+} as const;
+export type QuickBooksMetricName = (typeof QuickBooksMetric)[keyof typeof QuickBooksMetric];
+
+/** Outcomes of `quickbooks_token_refresh_total`. */
+export type RefreshMetricOutcome = 'success' | 'failure' | 'reauth_required';
+
+/**
+ * Failure reasons kept as label values; anything else (an unexpected OAuth error string from
+ * Intuit) is counted as "other" so a misbehaving server cannot blow up cardinality.
+ */
+export const KNOWN_REFRESH_REASONS: ReadonlySet<string> = new Set([
+  'rotated',
+  'same_token',
+  'invalid_grant',
+  'invalid_client',
+  'invalid_request',
+  'unauthorized_client',
+  'unsupported_grant_type',
+  'rate_limited',
+  'server_error',
+  'network_before_send',
+  'network_in_doubt',
+  'bad_response',
+  'oauth_error',
+  'breaker_open',
+]);
+
+/** Token-endpoint and refresh latencies: Intuit answers in ~0.2-2 s; the tail matters. */
+export const LATENCY_BUCKETS_SECONDS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60];

@@ -1,0 +1,106 @@
+import { Test } from '@nestjs/testing';
+import { register } from 'prom-client';
+import { RefreshStatus } from '../auth/refresh/refresh-status.service';
+import type { StorageStats } from '../auth/storage/token-storage.interface';
+import { AuthEventsPublisher } from '../events/auth-events.publisher';
+import { StorageStatsCache } from '../health/storage-stats.cache';
+import { IntuitOAuthClient, type TokenCallObserver } from '../intuit/intuit-oauth.client';
+import { QUICKBOOKS_AUTH_RESOLVED_OPTIONS } from '../quickbooks-auth.constants';
+import { QuickBooksMetric } from './quickbooks-metrics.constants';
+import { quickBooksMetricProviders } from './quickbooks-metrics.providers';
+import { QuickBooksMetricsService } from './quickbooks-metrics.service';
+
+const NOW = 1_800_000_000_000;
+const base = { tenantId: 'tenant-secret-id', realmId: '9130000000001', correlationId: 'cid-1', intuitTid: 'tid-1', at: new Date(NOW) };
+
+describe('QuickBooksMetricsService', () => {
+  let observer: TokenCallObserver;
+  let publisher: AuthEventsPublisher;
+  let statsImpl: () => Promise<StorageStats>;
+  let status: RefreshStatus;
+  let close: () => Promise<void>;
+
+  beforeEach(async () => {
+    register.resetMetrics();
+    statsImpl = async () => ({
+      byStatus: { active: 3, needs_reauth: 1, revoked: 0 },
+      accessExpiringSoon: 1,
+      accessExpired: 0,
+      soonestAccessExpiry: new Date(NOW + 120_000),
+      soonestRefreshExpiry: new Date(NOW + 86_400_000),
+      staleLeases: 0,
+    });
+    const moduleRef = await Test.createTestingModule({
+      providers: [
+        ...quickBooksMetricProviders,
+        QuickBooksMetricsService,
+        AuthEventsPublisher,
+        RefreshStatus,
+        { provide: QUICKBOOKS_AUTH_RESOLVED_OPTIONS, useValue: { hashRealmIdsInLogs: false, clock: { now: () => NOW } } },
+        { provide: IntuitOAuthClient, useValue: { observeTokenCalls: (o: TokenCallObserver) => (observer = o) } },
+        { provide: StorageStatsCache, useValue: { get: async () => ({ stats: await statsImpl(), takenAt: NOW }) } },
+      ],
+    })
+      .setLogger({ log: () => undefined, error: () => undefined, warn: () => undefined, debug: () => undefined, verbose: () => undefined })
+      .compile();
+    await moduleRef.init();
+    publisher = moduleRef.get(AuthEventsPublisher);
+    status = moduleRef.get(RefreshStatus);
+    close = () => moduleRef.close();
+  });
+
+  afterEach(() => close());
+
+  const text = () => register.metrics();
+
+  it('counts refresh outcomes with bounded labels and no tenant or realm', async () => {
+    publisher.refreshed({ ...base, rotated: true, trigger: 'scheduled', accessTokenExpiresAt: new Date(), refreshTokenExpiresAt: new Date(), latencyMs: 250 });
+    publisher.refreshFailed({ ...base, trigger: 'on_demand', reason: 'server_error', httpStatus: 503, failureCount: 1, nextAttemptAt: null });
+    publisher.refreshFailed({ ...base, trigger: 'on_demand', reason: 'weird_error_from_a_bad_server', httpStatus: 400, failureCount: 2, nextAttemptAt: null });
+    publisher.reauthRequired({ ...base, reason: 'invalid_grant', reconnectUrl: null });
+    const out = await text();
+    expect(out).toContain('quickbooks_token_refresh_total{outcome="success",reason="rotated",trigger="scheduled"} 1');
+    expect(out).toContain('quickbooks_token_refresh_total{outcome="failure",reason="server_error",trigger="on_demand"} 1');
+    expect(out).toContain('quickbooks_token_refresh_total{outcome="failure",reason="other",trigger="on_demand"} 1');
+    expect(out).toContain('quickbooks_token_refresh_total{outcome="reauth_required",reason="invalid_grant",trigger="unknown"} 1');
+    expect(out).toContain('quickbooks_token_refresh_duration_seconds_count{trigger="scheduled"} 1');
+    expect(out).toContain('quickbooks_auth_events_total{event="refresh_failed"} 2');
+    expect(out).not.toContain('tenant-secret-id');
+    expect(out).not.toContain(base.realmId);
+  });
+
+  it('counts token-endpoint calls by grant and status', async () => {
+    observer({ grantType: 'refresh_token', status: 200, latencyMs: 10 });
+    observer({ grantType: 'refresh_token', status: null, latencyMs: 10 });
+    observer({ grantType: 'authorization_code', status: 400, latencyMs: 10 });
+    const out = await text();
+    expect(out).toContain('quickbooks_token_endpoint_requests_total{grant_type="refresh_token",status="200"} 1');
+    expect(out).toContain('quickbooks_token_endpoint_requests_total{grant_type="refresh_token",status="none"} 1');
+    expect(out).toContain('quickbooks_token_endpoint_requests_total{grant_type="authorization_code",status="400"} 1');
+  });
+
+  it('fills gauges on scrape from RefreshStatus and storage stats', async () => {
+    status.breakerState = 'open';
+    status.schedulerEnabled = true;
+    status.lastTickAt = Date.now();
+    status.lastTickLagMs = 1500;
+    const out = await text();
+    expect(out).toContain('quickbooks_circuit_breaker_state{state="open"} 1');
+    expect(out).toContain('quickbooks_circuit_breaker_state{state="closed"} 0');
+    expect(out).toContain('quickbooks_connections{status="needs_reauth"} 1');
+    expect(out).toContain('quickbooks_access_tokens_expiring_soon 1');
+    expect(out).toContain('quickbooks_access_token_soonest_expiry_seconds 120');
+    expect(out).toContain('quickbooks_refresh_token_soonest_expiry_seconds 86400');
+    expect(out).toContain('quickbooks_scheduler_lag_seconds 1.5');
+    expect(out).toContain('quickbooks_scheduler_healthy 1');
+    expect(out).toContain('quickbooks_storage_up 1');
+  });
+
+  it('drops store-wide gauges and reports storage down when stats fail', async () => {
+    statsImpl = async () => Promise.reject(new Error('down'));
+    const out = await text();
+    expect(out).toContain('quickbooks_storage_up 0');
+    expect(out).not.toMatch(/^quickbooks_connections\{/m);
+    expect(Object.values(QuickBooksMetric).every((name) => out.includes(`# TYPE ${name} `))).toBe(true);
+  });
+});

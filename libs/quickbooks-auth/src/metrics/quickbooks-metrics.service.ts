@@ -1,0 +1,139 @@
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import type { Counter, Gauge, Histogram } from 'prom-client';
+import { RefreshStatus, type BreakerState } from '../auth/refresh/refresh-status.service';
+import type { ResolvedQuickBooksAuthOptions } from '../config/resolved-options';
+import { AuthEventsPublisher } from '../events/auth-events.publisher';
+import {
+  QuickBooksAuthEvent,
+  type QuickBooksAuthEventBase,
+  type ReauthRequiredEvent,
+  type RefreshedEvent,
+  type RefreshFailedEvent,
+} from '../events/quickbooks-auth.events';
+import { StorageStatsCache } from '../health/storage-stats.cache';
+import { IntuitOAuthClient } from '../intuit/intuit-oauth.client';
+import { QUICKBOOKS_AUTH_RESOLVED_OPTIONS } from '../quickbooks-auth.constants';
+import { isActiveSnapshotCollector, setActiveSnapshotCollector } from './metrics-collector';
+import { KNOWN_REFRESH_REASONS, QuickBooksMetric as M } from './quickbooks-metrics.constants';
+
+const BREAKER_STATES: BreakerState[] = ['closed', 'open', 'half_open'];
+const EVENT_PREFIX = 'quickbooks.';
+
+/**
+ * Feeds the module's Prometheus metrics: counters from lifecycle events and token-endpoint calls
+ * as they happen, gauges from RefreshStatus and storage aggregates when Prometheus scrapes.
+ * @internal
+ */
+@Injectable()
+export class QuickBooksMetricsService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(QuickBooksMetricsService.name);
+  private readonly collector = () => this.collect();
+  private pending: Promise<void> | null = null;
+
+  constructor(
+    @InjectMetric(M.RefreshTotal) private readonly refreshTotal: Counter<string>,
+    @InjectMetric(M.RefreshDuration) private readonly refreshDuration: Histogram<string>,
+    @InjectMetric(M.TokenEndpointRequests) private readonly tokenEndpoint: Counter<string>,
+    @InjectMetric(M.LeaseBusy) private readonly leaseBusy: Counter<string>,
+    @InjectMetric(M.LifecycleEvents) private readonly lifecycleEvents: Counter<string>,
+    @InjectMetric(M.BreakerState) private readonly breakerState: Gauge<string>,
+    @InjectMetric(M.Connections) private readonly connections: Gauge<string>,
+    @InjectMetric(M.AccessTokensExpired) private readonly accessExpired: Gauge<string>,
+    @InjectMetric(M.AccessTokensExpiringSoon) private readonly accessExpiringSoon: Gauge<string>,
+    @InjectMetric(M.AccessTokenSoonestExpiry) private readonly accessSoonest: Gauge<string>,
+    @InjectMetric(M.RefreshTokenSoonestExpiry) private readonly refreshSoonest: Gauge<string>,
+    @InjectMetric(M.StaleLeases) private readonly staleLeases: Gauge<string>,
+    @InjectMetric(M.SchedulerEnabled) private readonly schedulerEnabled: Gauge<string>,
+    @InjectMetric(M.SchedulerHealthy) private readonly schedulerHealthy: Gauge<string>,
+    @InjectMetric(M.SchedulerLastTick) private readonly schedulerLastTick: Gauge<string>,
+    @InjectMetric(M.SchedulerLag) private readonly schedulerLag: Gauge<string>,
+    @InjectMetric(M.RefreshesInFlight) private readonly inFlight: Gauge<string>,
+    @InjectMetric(M.StorageUp) private readonly storageUp: Gauge<string>,
+    private readonly events: AuthEventsPublisher,
+    private readonly intuit: IntuitOAuthClient,
+    private readonly status: RefreshStatus,
+    private readonly statsCache: StorageStatsCache,
+    @Inject(QUICKBOOKS_AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedQuickBooksAuthOptions,
+  ) {}
+
+  onModuleInit(): void {
+    this.events.subscribe((name, payload) => this.onEvent(name, payload));
+    this.intuit.observeTokenCalls(({ grantType, status }) => {
+      this.tokenEndpoint.inc({ grant_type: boundedGrant(grantType), status: status === null ? 'none' : String(status) });
+    });
+    setActiveSnapshotCollector(this.collector);
+  }
+
+  onModuleDestroy(): void {
+    if (isActiveSnapshotCollector(this.collector)) setActiveSnapshotCollector(null);
+  }
+
+  /** A refresh found another owner's live lease (called by whoever observes the refresher's outcomes). */
+  recordLeaseBusy(trigger: string): void {
+    this.leaseBusy.inc({ trigger });
+  }
+
+  private onEvent(name: string, payload: QuickBooksAuthEventBase): void {
+    this.lifecycleEvents.inc({ event: name.startsWith(EVENT_PREFIX) ? name.slice(EVENT_PREFIX.length) : 'other' });
+    if (name === QuickBooksAuthEvent.Refreshed) {
+      const e = payload as RefreshedEvent;
+      this.refreshTotal.inc({ outcome: 'success', reason: e.rotated ? 'rotated' : 'same_token', trigger: e.trigger });
+      this.refreshDuration.observe({ trigger: e.trigger }, e.latencyMs / 1000);
+    } else if (name === QuickBooksAuthEvent.RefreshFailed) {
+      const e = payload as RefreshFailedEvent;
+      this.refreshTotal.inc({ outcome: 'failure', reason: boundedReason(e.reason), trigger: e.trigger });
+    } else if (name === QuickBooksAuthEvent.ReauthRequired) {
+      const e = payload as ReauthRequiredEvent & { trigger?: string };
+      this.refreshTotal.inc({ outcome: 'reauth_required', reason: boundedReason(e.reason), trigger: e.trigger ?? 'unknown' });
+    }
+  }
+
+  /** One gauge refresh per scrape even though every gauge's collect() calls it. */
+  private collect(): Promise<void> {
+    this.pending ??= this.refreshGauges().finally(() => {
+      this.pending = null;
+    });
+    return this.pending;
+  }
+
+  private async refreshGauges(): Promise<void> {
+    const s = this.status;
+    for (const state of BREAKER_STATES) this.breakerState.set({ state }, s.breakerState === state ? 1 : 0);
+    this.schedulerEnabled.set(s.schedulerEnabled ? 1 : 0);
+    this.schedulerHealthy.set(s.schedulerHealthy() ? 1 : 0);
+    if (s.lastTickAt === null) this.schedulerLastTick.reset();
+    else this.schedulerLastTick.set(s.lastTickAt / 1000);
+    this.schedulerLag.set(s.lastTickLagMs / 1000);
+    this.inFlight.set(s.inFlight);
+
+    const storeWide = [this.connections, this.accessExpired, this.accessExpiringSoon, this.accessSoonest, this.refreshSoonest, this.staleLeases];
+    try {
+      const { stats } = await this.statsCache.get();
+      const now = this.options.clock.now();
+      for (const [status, count] of Object.entries(stats.byStatus)) this.connections.set({ status }, count);
+      this.accessExpired.set(stats.accessExpired);
+      this.accessExpiringSoon.set(stats.accessExpiringSoon);
+      this.staleLeases.set(stats.staleLeases);
+      // No active connection: no soonest expiry, so no series (an alert on it stays quiet).
+      if (stats.soonestAccessExpiry) this.accessSoonest.set((stats.soonestAccessExpiry.getTime() - now) / 1000);
+      else this.accessSoonest.reset();
+      if (stats.soonestRefreshExpiry) this.refreshSoonest.set((stats.soonestRefreshExpiry.getTime() - now) / 1000);
+      else this.refreshSoonest.reset();
+      this.storageUp.set(1);
+    } catch (err) {
+      // Stale store-wide numbers would hide the outage; quickbooks_storage_up = 0 alerts on it.
+      for (const g of storeWide) g.reset();
+      this.storageUp.set(0);
+      this.logger.warn(`token storage stats failed during scrape: ${(err as Error)?.message ?? 'unknown error'}`);
+    }
+  }
+}
+
+function boundedReason(reason: string): string {
+  return KNOWN_REFRESH_REASONS.has(reason) ? reason : 'other';
+}
+
+function boundedGrant(grant: string): string {
+  return grant === 'refresh_token' || grant === 'authorization_code' ? grant : 'other';
+}
