@@ -435,11 +435,19 @@ export class TypeOrmTokenStorage implements TokenStorage {
     };
   }
 
+  /**
+   * Runs one operation, mapping driver errors to StorageError. InnoDB may pick a claim transaction
+   * or a conditional UPDATE as a deadlock victim; it was rolled back whole and every operation
+   * here re-checks its condition, so it is retried (twice at most).
+   */
   private async run<T>(operation: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      throw toStorageError(err, this.kind, operation);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (attempt < 3 && driverErrorCode(err) === 'ER_LOCK_DEADLOCK') continue;
+        throw toStorageError(err, this.kind, operation);
+      }
     }
   }
 }
