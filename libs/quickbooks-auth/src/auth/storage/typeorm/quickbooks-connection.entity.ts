@@ -7,7 +7,8 @@ import { sealedTokenTransformer } from './sealed-token.transformer';
 
 /**
  * One QuickBooks connection (tenant + realm). The schema is created by the migrations in
- * `migrations/`, not by `synchronize`. Write it only with explicit-column updates: random IVs make
+ * `migrations/` (QUICKBOOKS_AUTH_*_MIGRATIONS), not by `synchronize`: the metadata matches the
+ * MySQL migration, but SQLite needs INTEGER for its autoincrement key. Write it only with explicit-column updates: random IVs make
  * `save()` of a loaded entity always dirty. Times are UTC epoch milliseconds in BIGINT columns.
  */
 @Entity({ name: 'quickbooks_connections' })
@@ -31,10 +32,10 @@ export class QuickBooksConnectionEntity {
   status: ConnectionStatus;
 
   /** AES-256-GCM ciphertext bound to tenant + realm + field; null once revoked. */
-  @Column({ name: 'access_token_enc', type: 'text', nullable: true, transformer: sealedTokenTransformer })
+  @Column({ name: 'access_token_enc', type: 'text', nullable: true, default: null, transformer: sealedTokenTransformer })
   accessTokenEnc: SealedToken | null;
 
-  @Column({ name: 'refresh_token_enc', type: 'text', nullable: true, transformer: sealedTokenTransformer })
+  @Column({ name: 'refresh_token_enc', type: 'text', nullable: true, default: null, transformer: sealedTokenTransformer })
   refreshTokenEnc: SealedToken | null;
 
   /** Keyed HMAC of the refresh token: the compare-and-swap fence (I2, I3). */
@@ -47,35 +48,35 @@ export class QuickBooksConnectionEntity {
   @Column({ name: 'refresh_token_expires_at', type: 'bigint', transformer: epochMsTransformer })
   refreshTokenExpiresAt: Date;
 
-  @Column({ name: 'refresh_token_hard_expires_at', type: 'bigint', nullable: true, transformer: epochMsTransformer })
+  @Column({ name: 'refresh_token_hard_expires_at', type: 'bigint', nullable: true, default: null, transformer: epochMsTransformer })
   refreshTokenHardExpiresAt: Date | null;
 
   @Column({ name: 'scopes', type: 'text', transformer: scopesTransformer })
   scopes: string[];
 
-  @Column({ name: 'version', type: 'bigint', transformer: { to: (v: unknown) => v, from: (v: unknown) => Number(v) } })
+  @Column({ name: 'version', type: 'bigint', default: 1, transformer: { to: (v: unknown) => v, from: (v: unknown) => Number(v) } })
   version: number;
 
   @Column({ name: 'lease_owner', type: 'varchar', length: 128, nullable: true })
   leaseOwner: string | null;
 
   /** Set from the database clock, never the app's (replicas may be skewed). */
-  @Column({ name: 'lease_expires_at', type: 'bigint', nullable: true, transformer: epochMsTransformer })
+  @Column({ name: 'lease_expires_at', type: 'bigint', nullable: true, default: null, transformer: epochMsTransformer })
   leaseExpiresAt: Date | null;
 
   @Column({ name: 'next_refresh_at', type: 'bigint', transformer: epochMsTransformer })
   nextRefreshAt: Date;
 
-  @Column({ name: 'failure_count', type: 'int' })
+  @Column({ name: 'failure_count', type: 'int', default: 0 })
   failureCount: number;
 
-  @Column({ name: 'next_attempt_at', type: 'bigint', nullable: true, transformer: epochMsTransformer })
+  @Column({ name: 'next_attempt_at', type: 'bigint', nullable: true, default: null, transformer: epochMsTransformer })
   nextAttemptAt: Date | null;
 
   @Column({ name: 'last_error_code', type: 'varchar', length: 64, nullable: true })
   lastErrorCode: string | null;
 
-  @Column({ name: 'last_refreshed_at', type: 'bigint', nullable: true, transformer: epochMsTransformer })
+  @Column({ name: 'last_refreshed_at', type: 'bigint', nullable: true, default: null, transformer: epochMsTransformer })
   lastRefreshedAt: Date | null;
 
   @Column({ name: 'created_at', type: 'bigint', transformer: epochMsTransformer })
