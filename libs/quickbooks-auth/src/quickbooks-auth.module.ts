@@ -11,6 +11,7 @@ import {
   QUICKBOOKS_AUTH_OPTIONS_TYPE,
 } from './quickbooks-auth-module-definition';
 import { quickBooksAuthExports, quickBooksAuthProviders } from './quickbooks-auth.providers';
+import { refreshSchedulerExports, refreshSchedulerProviders } from './auth/refresh-scheduler/refresh-scheduler.providers';
 
 /**
  * QuickBooks Online OAuth 2.0 connections for multi-tenant apps.
@@ -36,8 +37,8 @@ export class QuickBooksAuthModule extends QuickBooksAuthConfigurableModule {
       // TerminusModule is not global: importing it here cannot clash with the host's own.
       imports: [...(base.imports ?? []), HttpModule.register({}), TerminusModule],
       controllers: [...(base.controllers ?? []), ...(registerHealthController ? [QuickBooksHealthController] : [])],
-      providers: [...(base.providers ?? []), ...quickBooksAuthProviders, ...quickBooksHealthProviders, ...quickBooksMetricProviders],
-      exports: [...(base.exports ?? []), ...quickBooksAuthExports, QuickBooksHealthIndicator],
+      providers: [...(base.providers ?? []), ...quickBooksAuthProviders, ...refreshSchedulerProviders, ...quickBooksHealthProviders, ...quickBooksMetricProviders],
+      exports: [...(base.exports ?? []), ...quickBooksAuthExports, ...refreshSchedulerExports, QuickBooksHealthIndicator],
     };
   }
 }

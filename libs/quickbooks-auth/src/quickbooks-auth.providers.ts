@@ -6,6 +6,7 @@ import { OAuthStateService } from './auth/state/oauth-state.service';
 import { createTokenStorage, type StorageHandle } from './auth/storage/create-token-storage';
 import { TenantSettingsService } from './auth/tenant-settings.service';
 import { TokenService } from './auth/token.service';
+import { AccessTokenCache } from './auth/access-token-cache';
 import { resolveOptions, type ResolvedQuickBooksAuthOptions } from './config/resolved-options';
 import { AuthEventsPublisher } from './events/auth-events.publisher';
 import type { QuickBooksAuthModuleOptions } from './interfaces/quickbooks-auth-options.interface';
@@ -63,6 +64,7 @@ export const quickBooksAuthProviders: Provider[] = [
   AuthEventsPublisher,
   TokenRefresher,
   RefreshStatus,
+  AccessTokenCache,
   TokenService,
   ConnectService,
   StorageLifecycle,

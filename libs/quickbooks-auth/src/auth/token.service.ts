@@ -8,6 +8,7 @@ import type { RefreshTrigger } from '../events/quickbooks-auth.events';
 import { QUICKBOOKS_AUTH_RESOLVED_OPTIONS, QUICKBOOKS_TOKEN_STORAGE } from '../quickbooks-auth.constants';
 import type { ConnectionRef, ConnectionSummary, StoredConnection } from './connection.interface';
 import { assertConnectionRef } from './connection-ref';
+import { AccessTokenCache } from './access-token-cache';
 import { toSummary } from './connection-summary';
 import { TokenRefresher } from './refresh/token-refresher.service';
 import type { TokenStorage } from './storage/token-storage.interface';
@@ -32,6 +33,7 @@ export class TokenService {
   constructor(
     @Inject(QUICKBOOKS_TOKEN_STORAGE) private readonly storage: TokenStorage,
     private readonly refresher: TokenRefresher,
+    private readonly cache: AccessTokenCache,
     @Inject(QUICKBOOKS_AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedQuickBooksAuthOptions,
   ) {}
 
@@ -42,9 +44,16 @@ export class TokenService {
 
   /** Like getAccessToken, with the expiry. */
   async getAccessTokenDetails(ref: ConnectionRef): Promise<AccessToken> {
+    const cached = this.cache.get(ref);
+    if (cached && cached.expiresAt.getTime() - this.options.clock.now() > this.options.minValiditySeconds * 1000) {
+      return { accessToken: cached.accessToken, expiresAt: cached.expiresAt, realmId: ref.realmId };
+    }
     assertConnectionRef(ref);
     const conn = this.usable(await this.storage.get(ref), ref);
-    if (this.validFor(conn, this.options.minValiditySeconds)) return this.tokenOf(conn);
+    if (this.validFor(conn, this.options.minValiditySeconds)) {
+      this.cache.put(conn);
+      return this.tokenOf(conn);
+    }
     return this.tokenOf(await this.singleFlight(ref, 'on_demand', (c) => this.validFor(c, this.options.minValiditySeconds)));
   }
 
@@ -59,6 +68,7 @@ export class TokenService {
     } catch (err) {
       if (!isUnauthorized(err)) throw err;
     }
+    this.cache.evict(ref);
     const refreshed = await this.singleFlight(ref, 'forced_401', (c) => c.accessToken !== first && this.validFor(c, 0));
     return fn(refreshed.accessToken);
   }
@@ -81,7 +91,12 @@ export class TokenService {
     const key = `${trigger === 'forced_401' ? 'f' : 'r'}\u0000${ref.tenantId}\u0000${ref.realmId}`;
     let pending = this.inFlight.get(key);
     if (!pending) {
-      pending = this.refreshUntilFresh(ref, trigger, isFresh).finally(() => this.inFlight.delete(key));
+      pending = this.refreshUntilFresh(ref, trigger, isFresh)
+        .then((conn) => {
+          this.cache.put(conn);
+          return conn;
+        })
+        .finally(() => this.inFlight.delete(key));
       this.inFlight.set(key, pending);
     }
     return pending;
@@ -126,6 +141,7 @@ export class TokenService {
   }
 
   private usable(conn: StoredConnection | null, ref: ConnectionRef): StoredConnection {
+    if (!conn || conn.status !== 'active') this.cache.evict(ref);
     if (!conn || conn.status === 'revoked') throw new ConnectionNotFoundError(ref.tenantId, ref.realmId);
     if (conn.status === 'needs_reauth') throw this.reauthError(ref, conn.lastErrorCode ?? 'invalid_grant');
     return conn;

@@ -33,6 +33,8 @@ export interface ResolvedQuickBooksAuthOptions {
   http: Required<HttpTimeoutOptions>;
   leaseTtlMs: number;
   leaseWaitTimeoutMs: number;
+  accessTokenCacheSeconds: number;
+  accessTokenCacheMaxEntries: number;
   scheduler: Required<Omit<SchedulerOptions, 'maxTokenCallsPerSecond'>> & { maxTokenCallsPerSecond: number | null };
   tenantOverrides: (tenantId: string) => Promise<TenantOverrides | undefined>;
   instanceId: string;
@@ -77,6 +79,8 @@ export function resolveOptions(options: QuickBooksAuthModuleOptions): ResolvedQu
   const stateTtlSeconds = positive('stateTtlSeconds', o.stateTtlSeconds, 600, 30);
   const leaseTtlMs = positive('leaseTtlMs', o.leaseTtlMs, 90_000, 1000);
   const leaseWaitTimeoutMs = positive('leaseWaitTimeoutMs', o.leaseWaitTimeoutMs, 30_000, 0);
+  const accessTokenCacheSeconds = positive('accessTokenCacheSeconds', o.accessTokenCacheSeconds, 30, 0);
+  const accessTokenCacheMaxEntries = positive('accessTokenCacheMaxEntries', o.accessTokenCacheMaxEntries, 10_000, 1);
   const s = o.scheduler ?? {};
   const scheduler = {
     enabled: s.enabled ?? true,
@@ -87,7 +91,13 @@ export function resolveOptions(options: QuickBooksAuthModuleOptions): ResolvedQu
     jitterRatio: positive('scheduler.jitterRatio', s.jitterRatio, 0.2, 0),
     refreshExpiryWarningSeconds: positive('scheduler.refreshExpiryWarningSeconds', s.refreshExpiryWarningSeconds, 30 * 86_400, 0),
     maxTokenCallsPerSecond: s.maxTokenCallsPerSecond === undefined ? null : positive('scheduler.maxTokenCallsPerSecond', s.maxTokenCallsPerSecond, 0, 0.001),
+    tickBudgetSeconds: 0,
+    breakerConsecutiveFailures: Math.round(positive('scheduler.breakerConsecutiveFailures', s.breakerConsecutiveFailures, 5, 1)),
+    breakerHalfOpenSeconds: positive('scheduler.breakerHalfOpenSeconds', s.breakerHalfOpenSeconds, 30, 0.05),
   };
+  // A tick must end well inside the health check's staleness window (3 periods or period + 60 s).
+  scheduler.tickBudgetSeconds = positive('scheduler.tickBudgetSeconds', s.tickBudgetSeconds, scheduler.tickSeconds + 30, 0.05);
+  if (s.enabled !== undefined && typeof s.enabled !== 'boolean') problems.push('scheduler.enabled must be a boolean');
   const h = o.http ?? {};
   const http = {
     connectTimeoutMs: positive('http.connectTimeoutMs', h.connectTimeoutMs, 10_000, 1),
@@ -140,6 +150,8 @@ export function resolveOptions(options: QuickBooksAuthModuleOptions): ResolvedQu
     http,
     leaseTtlMs,
     leaseWaitTimeoutMs,
+    accessTokenCacheSeconds,
+    accessTokenCacheMaxEntries,
     scheduler,
     tenantOverrides: async (tenantId) => (o.tenantOverrides ? o.tenantOverrides(tenantId) : undefined),
     instanceId: o.instanceId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,

@@ -37,6 +37,12 @@ export interface SchedulerOptions {
   refreshExpiryWarningSeconds?: number;
   /** Max token-endpoint calls per second across this process (default unlimited). */
   maxTokenCallsPerSecond?: number;
+  /** Longest a tick keeps claiming before it yields to the next one (default tickSeconds + 30). */
+  tickBudgetSeconds?: number;
+  /** Consecutive transient token-call failures (5xx, 429, network) that open the circuit breaker (default 5). */
+  breakerConsecutiveFailures?: number;
+  /** Seconds the breaker stays open before one probe call is let through (default 30). */
+  breakerHalfOpenSeconds?: number;
 }
 
 /**
@@ -78,6 +84,13 @@ export interface QuickBooksAuthModuleOptions {
   leaseTtlMs?: number;
   /** How long `getAccessToken` waits for another replica's refresh (default 30000 ms). */
   leaseWaitTimeoutMs?: number;
+  /**
+   * Keep decrypted access tokens in process memory this long (default 30 s; 0 disables), so the
+   * hot path does not touch storage. Bounds how long another replica's disconnect goes unseen.
+   */
+  accessTokenCacheSeconds?: number;
+  /** Bound on cached access tokens per process (default 10000). */
+  accessTokenCacheMaxEntries?: number;
   scheduler?: SchedulerOptions;
   /** Per-tenant overrides (own Intuit app, own lead time). */
   tenantOverrides?: (tenantId: string) => TenantOverrides | undefined | Promise<TenantOverrides | undefined>;

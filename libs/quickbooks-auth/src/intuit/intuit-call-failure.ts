@@ -7,6 +7,7 @@
  * - network_before_send: connect refused/timed out; Intuit never saw the request.
  * - network_in_doubt: reset/timeout after sending; Intuit may have rotated the token.
  * - bad_response: 200 with an unusable body (in doubt too: the rotation may have happened).
+ * - circuit_open: not sent; the circuit breaker is open after a run of transient failures.
  */
 export type IntuitFailureKind =
   | 'invalid_grant'
@@ -16,7 +17,8 @@ export type IntuitFailureKind =
   | 'network_before_send'
   | 'network_in_doubt'
   | 'bad_response'
-  | 'oauth_error';
+  | 'oauth_error'
+  | 'circuit_open';
 
 export class IntuitCallFailure extends Error {
   constructor(
@@ -34,7 +36,9 @@ export class IntuitCallFailure extends Error {
 
   /** Transient failures: retry later, never needs_reauth. */
   get transient(): boolean {
-    return this.kind === 'rate_limited' || this.kind === 'server_error' || this.kind.startsWith('network') || this.kind === 'bad_response';
+    return (
+      this.kind === 'rate_limited' || this.kind === 'server_error' || this.kind.startsWith('network') || this.kind === 'bad_response' || this.kind === 'circuit_open'
+    );
   }
 }
 

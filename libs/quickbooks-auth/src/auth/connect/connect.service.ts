@@ -18,6 +18,7 @@ import { computeNextRefreshAt } from '../refresh/refresh-schedule';
 import { OAuthStateService } from '../state/oauth-state.service';
 import type { TokenStorage } from '../storage/token-storage.interface';
 import { TenantSettingsService } from '../tenant-settings.service';
+import { AccessTokenCache } from '../access-token-cache';
 
 /** The query string Intuit sends to the redirect URI. */
 export interface CallbackQuery {
@@ -47,6 +48,7 @@ export class ConnectService {
     private readonly state: OAuthStateService,
     private readonly tenants: TenantSettingsService,
     private readonly events: AuthEventsPublisher,
+    private readonly cache: AccessTokenCache,
     @Inject(QUICKBOOKS_AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedQuickBooksAuthOptions,
   ) {}
 
@@ -106,6 +108,7 @@ export class ConnectService {
         keepAliveSeconds: this.options.scheduler.keepAliveSeconds,
       }),
     });
+    this.cache.evict(ref);
     const reconnected = previous !== null;
     this.events.connected({ ...ref, correlationId: randomUUID(), intuitTid: call.intuitTid, at: new Date(this.options.clock.now()), reconnected });
     return { connection: toSummary(stored), reconnected, returnTo: payload.returnTo };
@@ -132,6 +135,7 @@ export class ConnectService {
       intuitTid = err instanceof IntuitCallFailure ? err.intuitTid : null;
     }
     await this.storage.markRevoked(ref);
+    this.cache.evict(ref);
     this.events.revoked({ ...ref, correlationId: randomUUID(), intuitTid, at: new Date(this.options.clock.now()), revokedAtIntuit });
     return { revokedAtIntuit };
   }

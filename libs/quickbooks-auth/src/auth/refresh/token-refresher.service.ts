@@ -6,7 +6,7 @@ import type { RefreshTrigger } from '../../events/quickbooks-auth.events';
 import { IntuitCallFailure } from '../../intuit/intuit-call-failure';
 import { IntuitOAuthClient, type TokenCallResult } from '../../intuit/intuit-oauth.client';
 import { QUICKBOOKS_AUTH_RESOLVED_OPTIONS, QUICKBOOKS_TOKEN_STORAGE } from '../../quickbooks-auth.constants';
-import type { ConnectionRef, StoredConnection } from '../connection.interface';
+import type { ConnectionRef, IntuitEnvironment, StoredConnection } from '../connection.interface';
 import type { TokenStorage } from '../storage/token-storage.interface';
 import { TenantSettingsService } from '../tenant-settings.service';
 import type { RefreshOutcome } from './refresh-outcome';
@@ -17,15 +17,30 @@ export interface RefreshRequest {
   /** Under the lease: is the stored token already good enough (someone else refreshed)? */
   isFresh: (conn: StoredConnection) => boolean;
   correlationId?: string;
+  /** Wall-clock ms the lease was taken (a scheduler batch claim), when earlier than the call. */
+  leasedAt?: number;
+}
+
+/** What the gate knows about a token call. */
+export interface TokenCallContext {
+  environment: IntuitEnvironment;
 }
 
 /** Gate in front of every token call (circuit breaker, global rate limit). */
 export interface TokenCallGate {
   /** Resolves when a call may go out; throws IntuitCallFailure to refuse (breaker open). */
-  run<T>(call: () => Promise<T>): Promise<T>;
+  run<T>(call: () => Promise<T>, context: TokenCallContext): Promise<T>;
 }
 
 const passThroughGate: TokenCallGate = { run: (call) => call() };
+
+/** A Retry-After longer than this is treated as this (a broken header must not park a connection for days). */
+const MAX_RETRY_AFTER_MS = 3_600_000;
+
+/** Adds up to 10 % so connections told the same Retry-After do not come back in one burst. */
+function withJitter(ms: number): number {
+  return Math.round(ms * (1 + Math.random() * 0.1));
+}
 
 /**
  * One refresh of one connection, safe across processes and replicas:
@@ -73,7 +88,7 @@ export class TokenRefresher {
   async refreshLeased(conn: StoredConnection, owner: string, request: RefreshRequest): Promise<RefreshOutcome> {
     const ref = { tenantId: conn.tenantId, realmId: conn.realmId };
     const correlationId = request.correlationId ?? randomUUID();
-    const leasedAt = Date.now();
+    const leasedAt = request.leasedAt ?? Date.now();
     if (request.isFresh(conn)) {
       await this.storage.releaseLease(ref, owner);
       return { kind: 'fresh', connection: conn };
@@ -86,7 +101,7 @@ export class TokenRefresher {
       if (Date.now() - leasedAt > this.options.leaseTtlMs / 2 && !(await this.storage.renewLease(ref, owner, this.options.leaseTtlMs))) {
         return { kind: 'busy' };
       }
-      result = await this.gate.run(() => this.intuit.refresh(conn.refreshToken, creds));
+      result = await this.gate.run(() => this.intuit.refresh(conn.refreshToken, creds), { environment: conn.environment });
     } catch (err) {
       heartbeat.stop();
       return this.onFailure(conn, owner, err, request.trigger, correlationId);
@@ -153,11 +168,13 @@ export class TokenRefresher {
       });
       return { kind: 'reauth_required', reason: 'invalid_grant' };
     }
-    // 429 is Intuit pacing us, not a failure of the connection: honour Retry-After, keep the count.
-    const counted = failure.kind !== 'rate_limited';
+    // 429 is Intuit pacing us and circuit_open was never sent: neither is a failure of the
+    // connection. Honour Retry-After (plus a little jitter so a fleet does not return at once).
+    const counted = failure.kind !== 'rate_limited' && failure.kind !== 'circuit_open';
     const failureCount = conn.failureCount + (counted ? 1 : 0);
     let retryAfterMs: number;
-    if (failure.kind === 'rate_limited') retryAfterMs = failure.retryAfterMs ?? 30_000;
+    if (failure.kind === 'rate_limited') retryAfterMs = withJitter(Math.min(failure.retryAfterMs ?? 30_000, MAX_RETRY_AFTER_MS));
+    else if (failure.kind === 'circuit_open') retryAfterMs = withJitter(failure.retryAfterMs ?? 30_000);
     else if (failure.kind === 'network_in_doubt' || failure.kind === 'bad_response') retryAfterMs = Math.min(fullJitterBackoffMs(failureCount, 1_000, 60_000), 60_000);
     else if (failure.kind === 'invalid_client' || failure.kind === 'oauth_error') retryAfterMs = fullJitterBackoffMs(failureCount, 60_000, 3_600_000);
     else retryAfterMs = Math.max(failure.retryAfterMs ?? 0, fullJitterBackoffMs(failureCount));

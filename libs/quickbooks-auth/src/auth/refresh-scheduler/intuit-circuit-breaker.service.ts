@@ -1,0 +1,131 @@
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
+import type { ResolvedQuickBooksAuthOptions } from '../../config/resolved-options';
+import { IntuitCallFailure } from '../../intuit/intuit-call-failure';
+import { QUICKBOOKS_AUTH_RESOLVED_OPTIONS } from '../../quickbooks-auth.constants';
+import type { IntuitEnvironment } from '../connection.interface';
+import { RefreshStatus, type BreakerState } from '../refresh/refresh-status.service';
+import { TokenRefresher, type TokenCallContext, type TokenCallGate } from '../refresh/token-refresher.service';
+import { TokenCallRateLimiter } from './token-call-rate-limiter';
+
+/** What the scheduler may do right now. */
+export type ClaimMode = 'normal' | 'probe' | 'paused';
+
+interface EnvironmentBreaker {
+  policy: CircuitBreakerPolicy;
+  state: BreakerState;
+  /** Wall-clock ms the breaker last opened (cockatiel counts halfOpenAfter in wall time). */
+  openedAt: number;
+}
+
+/**
+ * The gate in front of every token call (scheduled and on demand): one circuit breaker per
+ * Intuit environment, opened by a run of transient failures (5xx, 429, resets) and never by
+ * invalid_grant or other answers about one connection, plus a global token-call rate limit.
+ * A refused call becomes a transient `circuit_open` failure, so callers keep serving tokens that
+ * are still valid and no connection is ever marked needs_reauth by an outage.
+ */
+@Injectable()
+export class IntuitCircuitBreaker implements TokenCallGate, OnModuleInit {
+  private readonly logger = new Logger('QuickBooksAuth');
+  private readonly breakers = new Map<IntuitEnvironment, EnvironmentBreaker>();
+  private readonly limiter: TokenCallRateLimiter | null;
+  /** Every state change, for tests and the bench (bounded). */
+  readonly transitions: Array<{ environment: IntuitEnvironment; state: BreakerState; at: number }> = [];
+
+  constructor(
+    private readonly refresher: TokenRefresher,
+    private readonly status: RefreshStatus,
+    @Inject(QUICKBOOKS_AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedQuickBooksAuthOptions,
+  ) {
+    const rate = options.scheduler.maxTokenCallsPerSecond;
+    this.limiter = rate ? new TokenCallRateLimiter(rate) : null;
+  }
+
+  onModuleInit(): void {
+    this.refresher.useGate(this);
+  }
+
+  async run<T>(call: () => Promise<T>, context: TokenCallContext): Promise<T> {
+    const breaker = this.breakerFor(context.environment);
+    try {
+      return await breaker.policy.execute(async () => {
+        if (this.limiter) await this.limiter.take();
+        return call();
+      });
+    } catch (err) {
+      if (err instanceof BrokenCircuitError) {
+        throw new IntuitCallFailure('circuit_open', null, null, this.remainingOpenMs(breaker));
+      }
+      throw err;
+    }
+  }
+
+  /** Aggregate state across environments (worst first), as health and metrics show it. */
+  get state(): BreakerState {
+    const states = [...this.breakers.values()].map((b) => b.state);
+    if (states.includes('open')) return 'open';
+    if (states.includes('half_open')) return 'half_open';
+    return 'closed';
+  }
+
+  /**
+   * Claiming pauses while a breaker is open; once its open period is over the scheduler claims
+   * one connection, whose refresh is the half-open probe.
+   */
+  claimMode(now = Date.now()): ClaimMode {
+    let mode: ClaimMode = 'normal';
+    for (const b of this.breakers.values()) {
+      if (b.state === 'half_open') mode = 'probe';
+      if (b.state === 'open') {
+        if (now - b.openedAt < this.options.scheduler.breakerHalfOpenSeconds * 1000) return 'paused';
+        mode = 'probe';
+      }
+    }
+    return mode;
+  }
+
+  private breakerFor(environment: IntuitEnvironment): EnvironmentBreaker {
+    let b = this.breakers.get(environment);
+    if (b) return b;
+    const policy = circuitBreaker(
+      // Only failures that say "Intuit is struggling" count; invalid_grant is about one connection.
+      handleWhen((err) => err instanceof IntuitCallFailure && err.transient),
+      {
+        halfOpenAfter: this.options.scheduler.breakerHalfOpenSeconds * 1000,
+        breaker: new ConsecutiveBreaker(this.options.scheduler.breakerConsecutiveFailures),
+      },
+    );
+    const entry: EnvironmentBreaker = { policy, state: 'closed', openedAt: 0 };
+    policy.onStateChange((s) => {
+      const state = toBreakerState(s);
+      if (state === 'open') entry.openedAt = Date.now();
+      if (state === entry.state) return;
+      entry.state = state;
+      this.transitions.push({ environment, state, at: Date.now() });
+      if (this.transitions.length > 1000) this.transitions.splice(0, this.transitions.length - 1000);
+      this.status.breakerState = this.state;
+      const line = `Intuit token endpoint circuit breaker (${environment}) is now ${state}`;
+      if (state === 'closed') this.logger.log(line);
+      else this.logger.warn(line);
+    });
+    this.breakers.set(environment, entry);
+    return entry;
+  }
+
+  private remainingOpenMs(b: EnvironmentBreaker): number {
+    const total = this.options.scheduler.breakerHalfOpenSeconds * 1000;
+    return Math.max(250, Math.min(total, total - (Date.now() - b.openedAt)));
+  }
+}
+
+function toBreakerState(s: CircuitState): BreakerState {
+  switch (s) {
+    case CircuitState.Closed:
+      return 'closed';
+    case CircuitState.HalfOpen:
+      return 'half_open';
+    default:
+      return 'open'; // Open and Isolated
+  }
+}

@@ -1,0 +1,189 @@
+import { Inject, Injectable, Logger, Optional, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { randomUUID } from 'node:crypto';
+import type { ResolvedQuickBooksAuthOptions } from '../../config/resolved-options';
+import { QUICKBOOKS_AUTH_RESOLVED_OPTIONS, QUICKBOOKS_TOKEN_STORAGE } from '../../quickbooks-auth.constants';
+import type { StoredConnection } from '../connection.interface';
+import { RefreshStatus } from '../refresh/refresh-status.service';
+import { TokenRefresher } from '../refresh/token-refresher.service';
+import type { TokenStorage } from '../storage/token-storage.interface';
+import { ExpiryAlerts } from './expiry-alerts.service';
+import { IntuitCircuitBreaker } from './intuit-circuit-breaker.service';
+
+/** Running totals of this process's scheduler (tests, bench, debugging). */
+export interface RefreshSchedulerCounters {
+  ticks: number;
+  /** Ticks skipped because the previous one was still running. */
+  overlapsSkipped: number;
+  claimed: number;
+  refreshed: number;
+  failed: number;
+  reauthRequired: number;
+  /** Ticks that stopped claiming because the breaker was open. */
+  pausedByBreaker: number;
+}
+
+/**
+ * Proactive refresh across replicas. Every tick claims due connections from storage (each
+ * claim is a lease, so replicas split the work without a leader and never refresh the same
+ * connection twice: I1) and refreshes them with bounded concurrency, until nothing is due or
+ * the tick's time budget is spent. While the circuit breaker is open it stops claiming; once
+ * the open period is over it claims one connection as the half-open probe.
+ *
+ * The interval is registered with the host's SchedulerRegistry (ScheduleModule.forRoot() in
+ * the host): this library never calls forRoot itself, or jobs would run twice.
+ */
+@Injectable()
+export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('QuickBooksAuth');
+  private readonly intervalName: string;
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private stopping = false;
+  readonly counters: RefreshSchedulerCounters = { ticks: 0, overlapsSkipped: 0, claimed: 0, refreshed: 0, failed: 0, reauthRequired: 0, pausedByBreaker: 0 };
+
+  constructor(
+    @Inject(QUICKBOOKS_TOKEN_STORAGE) private readonly storage: TokenStorage,
+    private readonly refresher: TokenRefresher,
+    private readonly breaker: IntuitCircuitBreaker,
+    private readonly alerts: ExpiryAlerts,
+    private readonly status: RefreshStatus,
+    @Inject(QUICKBOOKS_AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedQuickBooksAuthOptions,
+    @Optional() private readonly registry?: SchedulerRegistry,
+  ) {
+    this.intervalName = `quickbooks-auth:refresh:${options.instanceId}`;
+  }
+
+  /** Start after every provider is ready (storage connected, key ring loaded). */
+  onApplicationBootstrap(): void {
+    const { enabled, tickSeconds } = this.options.scheduler;
+    this.status.schedulerEnabled = enabled;
+    this.status.tickIntervalMs = Math.round(tickSeconds * 1000);
+    if (!enabled) return;
+    this.timer = setInterval(() => void this.tick(), this.status.tickIntervalMs);
+    if (this.registry) {
+      this.registry.addInterval(this.intervalName, this.timer);
+    } else {
+      this.timer.unref();
+      this.logger.warn(
+        'SchedulerRegistry not found: import ScheduleModule.forRoot() in your app module. Proactive refresh runs on a plain interval for now.',
+      );
+    }
+    this.logger.log(`refresh scheduler started: tick ${tickSeconds} s, concurrency ${this.options.scheduler.concurrency}, batch ${this.options.scheduler.batchSize}`);
+  }
+
+  /** Stop claiming, then wait for refreshes in flight so no rotated token is left unstored. */
+  async onModuleDestroy(): Promise<void> {
+    this.stopping = true;
+    if (this.timer) {
+      if (this.registry) {
+        try {
+          this.registry.deleteInterval(this.intervalName);
+        } catch {
+          // already removed by the host's shutdown
+        }
+      }
+      clearInterval(this.timer);
+      this.timer = null;
+    }
+    await this.running;
+  }
+
+  /** One tick; a tick that finds the previous one still running does nothing (no overlap). */
+  async tick(): Promise<void> {
+    if (this.stopping) return;
+    if (this.running) {
+      this.counters.overlapsSkipped++;
+      return;
+    }
+    this.running = this.runTick()
+      .catch((err) => this.logger.error(`refresh scheduler tick failed: ${(err as Error)?.message ?? 'unknown error'}`))
+      .finally(() => {
+        this.running = null;
+      });
+    await this.running;
+  }
+
+  private async runTick(): Promise<void> {
+    const { batchSize, tickBudgetSeconds } = this.options.scheduler;
+    const started = Date.now();
+    const deadline = started + tickBudgetSeconds * 1000;
+    this.counters.ticks++;
+    let lagMs = 0;
+    while (!this.stopping && Date.now() < deadline) {
+      const mode = this.breaker.claimMode();
+      if (mode === 'paused') {
+        this.counters.pausedByBreaker++;
+        break;
+      }
+      const limit = mode === 'probe' ? 1 : batchSize;
+      const now = this.options.clock.now();
+      const owner = this.refresher.newOwner();
+      const claimed = await this.storage.claimDue(new Date(now), limit, owner, this.options.leaseTtlMs);
+      const claimedAt = Date.now();
+      if (claimed.length === 0) break;
+      this.counters.claimed += claimed.length;
+      for (const c of claimed) lagMs = Math.max(lagMs, now - c.nextRefreshAt.getTime());
+      await this.refreshBatch(claimed, owner, claimedAt);
+      if (mode === 'normal' && claimed.length < limit) break; // nothing more due right now
+    }
+    this.status.lastTickAt = Date.now();
+    this.status.lastTickDurationMs = this.status.lastTickAt - started;
+    this.status.lastTickLagMs = lagMs;
+  }
+
+  /** Refresh a claimed batch, `concurrency` at a time. */
+  private async refreshBatch(batch: StoredConnection[], owner: string, claimedAt: number): Promise<void> {
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < batch.length) {
+        const conn = batch[next++];
+        if (this.stopping) {
+          // Shutting down: hand the connection back now rather than after the lease expires.
+          await this.storage.releaseLease({ tenantId: conn.tenantId, realmId: conn.realmId }, owner).catch(() => undefined);
+          continue;
+        }
+        await this.refreshOne(conn, owner, claimedAt);
+      }
+    };
+    const workers = Math.min(this.options.scheduler.concurrency, batch.length);
+    await Promise.all(Array.from({ length: workers }, worker));
+  }
+
+  private async refreshOne(conn: StoredConnection, owner: string, claimedAt: number): Promise<void> {
+    const correlationId = randomUUID();
+    this.status.inFlight++;
+    try {
+      const outcome = await this.refresher.refreshLeased(conn, owner, {
+        trigger: 'scheduled',
+        // Claimed means due; under the lease nobody else can have refreshed it since.
+        isFresh: (c) => c.nextRefreshAt.getTime() > this.options.clock.now(),
+        correlationId,
+        leasedAt: claimedAt,
+      });
+      switch (outcome.kind) {
+        case 'refreshed':
+        case 'fresh':
+          this.counters.refreshed++;
+          this.alerts.checkRefreshExpiry(outcome.connection, correlationId);
+          break;
+        case 'transient':
+          this.counters.failed++;
+          this.alerts.afterFailedRefresh(conn, correlationId, outcome.failure.intuitTid);
+          this.alerts.checkRefreshExpiry(conn, correlationId);
+          break;
+        case 'reauth_required':
+          this.counters.reauthRequired++;
+          break;
+        default:
+          break; // busy / superseded / unavailable: someone else owns this connection now
+      }
+    } catch (err) {
+      this.counters.failed++;
+      this.logger.error(`scheduled refresh failed unexpectedly cid=${correlationId}: ${(err as Error)?.message ?? 'unknown error'}`);
+      await this.storage.releaseLease({ tenantId: conn.tenantId, realmId: conn.realmId }, owner).catch(() => undefined);
+    } finally {
+      this.status.inFlight--;
+    }
+  }
+}
