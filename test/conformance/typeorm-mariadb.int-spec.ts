@@ -28,7 +28,7 @@ beforeAll(async () => {
   scratch = await createScratchDatabase('qb_conf');
   dataSource = new DataSource({ type: 'mysql', url: scratch.url, entities: [...QUICKBOOKS_AUTH_ENTITIES], logger, extra: { connectionLimit: 20 } });
   await dataSource.initialize();
-  expect(await runQuickBooksMigrations(dataSource)).toEqual(['CreateQuickbooksConnectionsMysql1767225600000']);
+  expect(await runQuickBooksMigrations(dataSource)).toEqual(['CreateQuickbooksConnectionsMysql1767225600000', 'CreateQuickbooksOauthStatesMysql1767225700000']);
   expect(await runQuickBooksMigrations(dataSource)).toEqual([]);
 });
 

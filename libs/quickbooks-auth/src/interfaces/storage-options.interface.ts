@@ -11,7 +11,10 @@ export interface TypeOrmStorageOptions {
   url?: string;
   /** SQLite file (embedded default) — the module opens its own DataSource. */
   sqlitePath?: string;
-  /** Run the module's migrations at startup on a DataSource the module opened (default true). */
+  /**
+   * Run the module's migrations at startup: default true on a DataSource the module opened,
+   * false on the host's (list QUICKBOOKS_AUTH_MYSQL_MIGRATIONS in its `migrations`, or set true).
+   */
   migrationsRun?: boolean;
 }
 

@@ -7,7 +7,7 @@ import type { TokenCipher } from '../../utils/crypto/token-cipher';
 import { QUICKBOOKS_AUTH_ENTITIES } from './typeorm/quickbooks-auth.entities';
 import { TypeOrmTokenStorage } from './typeorm/typeorm-token-storage';
 import { runQuickBooksMigrations } from '../../migrations/run-migrations';
-import { MemoryStateNonceStore } from '../state/memory-state-nonce.store';
+import { TypeOrmStateNonceStore } from '../state/typeorm-state-nonce.store';
 import type { StorageHandle } from './create-token-storage';
 
 /**
@@ -17,7 +17,9 @@ import type { StorageHandle } from './create-token-storage';
 export async function createTypeOrmStorage(s: TypeOrmStorageOptions, cipher: TokenCipher): Promise<StorageHandle> {
   if (s.dataSource) {
     if (!s.dataSource.isInitialized) await s.dataSource.initialize();
-    return { storage: new TypeOrmTokenStorage(s.dataSource, cipher), nonces: new MemoryStateNonceStore(), dispose: async () => undefined };
+    // The host usually runs migrations itself (QUICKBOOKS_AUTH_*_MIGRATIONS); opt in to run them here.
+    if (s.migrationsRun === true) await runQuickBooksMigrations(s.dataSource);
+    return { storage: new TypeOrmTokenStorage(s.dataSource, cipher), nonces: new TypeOrmStateNonceStore(s.dataSource), dispose: async () => undefined };
   }
   let options: DataSourceOptions;
   if (s.url) {
@@ -58,7 +60,7 @@ export async function createTypeOrmStorage(s: TypeOrmStorageOptions, cipher: Tok
   }
   return {
     storage: new TypeOrmTokenStorage(dataSource, cipher),
-    nonces: new MemoryStateNonceStore(),
+    nonces: new TypeOrmStateNonceStore(dataSource),
     dispose: async () => {
       if (dataSource.isInitialized) await dataSource.destroy();
     },
