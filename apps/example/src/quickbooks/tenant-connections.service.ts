@@ -1,0 +1,38 @@
+import { Injectable } from '@nestjs/common';
+import { ConnectionNotFoundError, ConnectService, TokenService, type ConnectionSummary } from '@quickbooks-auth/nestjs';
+import type { Caller } from '../auth/caller';
+import { QboApiClient } from './qbo-api.client';
+
+/**
+ * The caller's connections. Every method takes the Caller, never a tenant id, so no route can
+ * reach another tenant's connection (I7): the library answers ConnectionNotFoundError for those.
+ */
+@Injectable()
+export class TenantConnectionsService {
+  constructor(
+    private readonly tokens: TokenService,
+    private readonly connect: ConnectService,
+    private readonly qbo: QboApiClient,
+  ) {}
+
+  /** Live connections (active or needing reauth); disconnected ones are history, not shown. */
+  async list(caller: Caller): Promise<ConnectionSummary[]> {
+    const all = await this.tokens.listConnections(caller.tenantId);
+    return all.filter((c) => c.status !== 'revoked').sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+  }
+
+  async get(caller: Caller, realmId: string): Promise<ConnectionSummary> {
+    const c = await this.tokens.getConnection({ tenantId: caller.tenantId, realmId });
+    if (c.status === 'revoked') throw new ConnectionNotFoundError(caller.tenantId, realmId);
+    return c;
+  }
+
+  disconnect(caller: Caller, realmId: string): Promise<{ revokedAtIntuit: boolean }> {
+    return this.connect.disconnect({ tenantId: caller.tenantId, realmId });
+  }
+
+  /** CompanyInfo through withAccessToken: a 401 from QBO forces one refresh and one retry. */
+  companyInfo(caller: Caller, realmId: string): Promise<Record<string, unknown>> {
+    return this.tokens.withAccessToken({ tenantId: caller.tenantId, realmId }, (token) => this.qbo.companyInfo(realmId, token));
+  }
+}

@@ -1,0 +1,38 @@
+import type { QuickBooksAuthModuleOptions } from '@quickbooks-auth/nestjs';
+import type { RunningEmulator } from '@quickbooks-auth/intuit-emulator';
+import type { ApiKeyRegistry } from '../auth/api-key.registry';
+
+/** Injection token of the ExampleRuntime. */
+export const EXAMPLE_RUNTIME = Symbol('EXAMPLE_RUNTIME');
+
+/** Demo-only facts the banner and the grant restorer need. */
+export interface DemoDetails {
+  apiKey: string;
+  tenantId: string;
+  dataDir: string;
+  secretsPath: string;
+  /** Null when the demo was pointed at another store (QB_STORAGE). */
+  sqlitePath: string | null;
+  emulator: RunningEmulator;
+}
+
+/**
+ * Everything decided before Nest boots: which mode, where Intuit is, who may call.
+ * Built once by resolveRuntime() so the module graph itself has no mode branches beyond this.
+ */
+export interface ExampleRuntime {
+  mode: 'demo' | 'live';
+  port: number;
+  /** Where browsers reach this app; the redirect URI and reconnect links derive from it. */
+  publicUrl: string;
+  /** Explicit module options (demo, tests), or null to read QB_* env through quickBooksConfig. */
+  quickBooksOptions: QuickBooksAuthModuleOptions | null;
+  /** QBO accounting API host used for company-info. */
+  apiBaseUrl: string;
+  apiKeys: ApiKeyRegistry;
+  cookieSecret: string;
+  /** Secure cookies when served over https. */
+  secureCookies: boolean;
+  logLevel: string;
+  demo: DemoDetails | null;
+}
