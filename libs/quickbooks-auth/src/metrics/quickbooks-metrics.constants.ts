@@ -14,6 +14,8 @@ export const QuickBooksMetric = {
   LeaseBusy: 'quickbooks_token_refresh_lease_busy_total',
   /** counter {event}: lifecycle events (connected, refreshed, refresh_failed, reauth_required, revoked, expiring). */
   LifecycleEvents: 'quickbooks_auth_events_total',
+  /** counter {kind}: expiry warnings (access, refresh = rolling expiry, refresh_hard = 5-year cap): a customer must reconnect soon. */
+  ExpiryWarnings: 'quickbooks_token_expiry_warnings_total',
   /** gauge {state}: 1 for the refresh circuit breaker's current state (closed, open, half_open). */
   BreakerState: 'quickbooks_circuit_breaker_state',
   /** gauge {status}: connections by status (active, needs_reauth, revoked). Store-wide. */
@@ -24,7 +26,7 @@ export const QuickBooksMetric = {
   AccessTokensExpiringSoon: 'quickbooks_access_tokens_expiring_soon',
   /** gauge: seconds until the soonest access-token expiry among active connections (negative: past). */
   AccessTokenSoonestExpiry: 'quickbooks_access_token_soonest_expiry_seconds',
-  /** gauge: seconds until the soonest refresh-token expiry (rolling or 5-year cap) among active connections. */
+  /** gauge: seconds until the soonest rolling refresh-token expiry among active connections (the 5-year cap: ExpiryWarnings). */
   RefreshTokenSoonestExpiry: 'quickbooks_refresh_token_soonest_expiry_seconds',
   /** gauge: refresh leases held past their expiry (a crashed owner). Store-wide. */
   StaleLeases: 'quickbooks_stale_leases',
@@ -65,6 +67,7 @@ export const KNOWN_REFRESH_REASONS: ReadonlySet<string> = new Set([
   'bad_response',
   'oauth_error',
   'breaker_open',
+  'circuit_open',
 ]);
 
 /** Token-endpoint and refresh latencies: Intuit answers in ~0.2-2 s; the tail matters. */

@@ -58,7 +58,9 @@ describe('QuickBooksMetricsService', () => {
     publisher.refreshFailed({ ...base, trigger: 'on_demand', reason: 'server_error', httpStatus: 503, failureCount: 1, nextAttemptAt: null });
     publisher.refreshFailed({ ...base, trigger: 'on_demand', reason: 'weird_error_from_a_bad_server', httpStatus: 400, failureCount: 2, nextAttemptAt: null });
     publisher.reauthRequired({ ...base, reason: 'invalid_grant', reconnectUrl: null });
+    publisher.expiring({ ...base, kind: 'refresh_hard', expiresAt: new Date(NOW + 86_400_000) });
     const out = await text();
+    expect(out).toContain('quickbooks_token_expiry_warnings_total{kind="refresh_hard"} 1');
     expect(out).toContain('quickbooks_token_refresh_total{outcome="success",reason="rotated",trigger="scheduled"} 1');
     expect(out).toContain('quickbooks_token_refresh_total{outcome="failure",reason="server_error",trigger="on_demand"} 1');
     expect(out).toContain('quickbooks_token_refresh_total{outcome="failure",reason="other",trigger="on_demand"} 1');

@@ -6,6 +6,7 @@ import type { ResolvedQuickBooksAuthOptions } from '../config/resolved-options';
 import { AuthEventsPublisher } from '../events/auth-events.publisher';
 import {
   QuickBooksAuthEvent,
+  type ExpiringEvent,
   type QuickBooksAuthEventBase,
   type ReauthRequiredEvent,
   type RefreshedEvent,
@@ -37,6 +38,7 @@ export class QuickBooksMetricsService implements OnModuleInit, OnModuleDestroy {
     @InjectMetric(M.TokenEndpointRequests) private readonly tokenEndpoint: Counter<string>,
     @InjectMetric(M.LeaseBusy) private readonly leaseBusy: Counter<string>,
     @InjectMetric(M.LifecycleEvents) private readonly lifecycleEvents: Counter<string>,
+    @InjectMetric(M.ExpiryWarnings) private readonly expiryWarnings: Counter<string>,
     @InjectMetric(M.BreakerState) private readonly breakerState: Gauge<string>,
     @InjectMetric(M.Connections) private readonly connections: Gauge<string>,
     @InjectMetric(M.AccessTokensExpired) private readonly accessExpired: Gauge<string>,
@@ -86,6 +88,9 @@ export class QuickBooksMetricsService implements OnModuleInit, OnModuleDestroy {
     } else if (name === QuickBooksAuthEvent.ReauthRequired) {
       const e = payload as ReauthRequiredEvent & { trigger?: string };
       this.refreshTotal.inc({ outcome: 'reauth_required', reason: boundedReason(e.reason), trigger: e.trigger ?? 'unknown' });
+    } else if (name === QuickBooksAuthEvent.Expiring) {
+      const { kind } = payload as ExpiringEvent;
+      this.expiryWarnings.inc({ kind: kind === 'access' || kind === 'refresh' || kind === 'refresh_hard' ? kind : 'other' });
     }
   }
 
