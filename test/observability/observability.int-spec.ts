@@ -57,7 +57,11 @@ describe('observability (nestjs-pino + Prometheus + Terminus host)', () => {
     await o.tokens.getAccessToken(ref);
     await remember(ref);
     o.emulator.state.clock.advance(25 * HOUR);
-    await o.tokens.getAccessToken(ref);
+    // Another replica holds the lease: the caller finds it busy, waits, then refreshes itself.
+    await o.storage.acquireLease(ref, 'other-replica#1', 60_000);
+    const waiting = o.tokens.getAccessToken(ref);
+    setTimeout(() => void o.storage.releaseLease(ref, 'other-replica#1'), 300);
+    await waiting;
     await remember(ref);
     let calls = 0;
     await o.tokens.withAccessToken(ref, async () => {
@@ -141,6 +145,7 @@ describe('observability (nestjs-pino + Prometheus + Terminus host)', () => {
     expect(res.text).toMatch(/quickbooks_token_refresh_total\{outcome="failure",reason="server_error",trigger="on_demand"\} [1-9]/);
     expect(res.text).toMatch(/quickbooks_token_endpoint_requests_total\{grant_type="refresh_token",status="503"\} [1-9]/);
     expect(res.text).toMatch(/quickbooks_connections\{status="needs_reauth"\} 1/);
+    expect(res.text).toMatch(/quickbooks_token_refresh_lease_busy_total\{trigger="on_demand"\} [1-9]/);
     for (const realm of realms) expect(res.text).not.toContain(realm);
     expect(res.text).not.toContain('tenant-obs');
     const quickbooksOnly = res.text

@@ -1,6 +1,7 @@
 import { Test } from '@nestjs/testing';
 import { register } from 'prom-client';
 import { RefreshStatus } from '../auth/refresh/refresh-status.service';
+import { TokenRefresher } from '../auth/refresh/token-refresher.service';
 import type { StorageStats } from '../auth/storage/token-storage.interface';
 import { AuthEventsPublisher } from '../events/auth-events.publisher';
 import { StorageStatsCache } from '../health/storage-stats.cache';
@@ -15,6 +16,7 @@ const base = { tenantId: 'tenant-secret-id', realmId: '9130000000001', correlati
 
 describe('QuickBooksMetricsService', () => {
   let observer: TokenCallObserver;
+  let busy: (trigger: 'on_demand') => void;
   let publisher: AuthEventsPublisher;
   let statsImpl: () => Promise<StorageStats>;
   let status: RefreshStatus;
@@ -38,6 +40,7 @@ describe('QuickBooksMetricsService', () => {
         RefreshStatus,
         { provide: QUICKBOOKS_AUTH_RESOLVED_OPTIONS, useValue: { hashRealmIdsInLogs: false, clock: { now: () => NOW } } },
         { provide: IntuitOAuthClient, useValue: { observeTokenCalls: (o: TokenCallObserver) => (observer = o) } },
+        { provide: TokenRefresher, useValue: { observeLeaseBusy: (l: typeof busy) => (busy = l) } },
         { provide: StorageStatsCache, useValue: { get: async () => ({ stats: await statsImpl(), takenAt: NOW }) } },
       ],
     })
@@ -75,7 +78,9 @@ describe('QuickBooksMetricsService', () => {
     observer({ grantType: 'refresh_token', status: 200, latencyMs: 10 });
     observer({ grantType: 'refresh_token', status: null, latencyMs: 10 });
     observer({ grantType: 'authorization_code', status: 400, latencyMs: 10 });
+    busy('on_demand');
     const out = await text();
+    expect(out).toContain('quickbooks_token_refresh_lease_busy_total{trigger="on_demand"} 1');
     expect(out).toContain('quickbooks_token_endpoint_requests_total{grant_type="refresh_token",status="200"} 1');
     expect(out).toContain('quickbooks_token_endpoint_requests_total{grant_type="refresh_token",status="none"} 1');
     expect(out).toContain('quickbooks_token_endpoint_requests_total{grant_type="authorization_code",status="400"} 1');

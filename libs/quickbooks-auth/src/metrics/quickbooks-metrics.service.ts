@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } f
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter, Gauge, Histogram } from 'prom-client';
 import { RefreshStatus, type BreakerState } from '../auth/refresh/refresh-status.service';
+import { TokenRefresher } from '../auth/refresh/token-refresher.service';
 import type { ResolvedQuickBooksAuthOptions } from '../config/resolved-options';
 import { AuthEventsPublisher } from '../events/auth-events.publisher';
 import {
@@ -54,6 +55,7 @@ export class QuickBooksMetricsService implements OnModuleInit, OnModuleDestroy {
     @InjectMetric(M.StorageUp) private readonly storageUp: Gauge<string>,
     private readonly events: AuthEventsPublisher,
     private readonly intuit: IntuitOAuthClient,
+    private readonly refresher: TokenRefresher,
     private readonly status: RefreshStatus,
     private readonly statsCache: StorageStatsCache,
     @Inject(QUICKBOOKS_AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedQuickBooksAuthOptions,
@@ -64,16 +66,12 @@ export class QuickBooksMetricsService implements OnModuleInit, OnModuleDestroy {
     this.intuit.observeTokenCalls(({ grantType, status }) => {
       this.tokenEndpoint.inc({ grant_type: boundedGrant(grantType), status: status === null ? 'none' : String(status) });
     });
+    this.refresher.observeLeaseBusy((trigger) => this.leaseBusy.inc({ trigger }));
     setActiveSnapshotCollector(this.collector);
   }
 
   onModuleDestroy(): void {
     if (isActiveSnapshotCollector(this.collector)) setActiveSnapshotCollector(null);
-  }
-
-  /** A refresh found another owner's live lease (called by whoever observes the refresher's outcomes). */
-  recordLeaseBusy(trigger: string): void {
-    this.leaseBusy.inc({ trigger });
   }
 
   private onEvent(name: string, payload: QuickBooksAuthEventBase): void {

@@ -53,6 +53,7 @@ export class TokenRefresher {
   private readonly logger = new Logger(TokenRefresher.name);
   private attemptSeq = 0;
   private gate: TokenCallGate = passThroughGate;
+  private readonly busyListeners: Array<(trigger: RefreshTrigger) => void> = [];
 
   constructor(
     @Inject(QUICKBOOKS_TOKEN_STORAGE) private readonly storage: TokenStorage,
@@ -67,6 +68,11 @@ export class TokenRefresher {
     this.gate = gate;
   }
 
+  /** Watch lease contention (metrics): called with the trigger whenever a refresh finds the lease taken. */
+  observeLeaseBusy(listener: (trigger: RefreshTrigger) => void): void {
+    this.busyListeners.push(listener);
+  }
+
   /** A lease owner id unique to one attempt in this process. */
   newOwner(): string {
     return `${this.options.instanceId}#${++this.attemptSeq}`;
@@ -79,7 +85,7 @@ export class TokenRefresher {
     if (!leased) {
       const current = await this.storage.get(ref);
       if (!current || current.status !== 'active') return { kind: 'unavailable', connection: current };
-      return { kind: 'busy' };
+      return this.busy(request.trigger);
     }
     return this.refreshLeased(leased, owner, request);
   }
@@ -99,7 +105,7 @@ export class TokenRefresher {
     try {
       // A lease that may have lapsed while queued must not be used: someone else may hold it now.
       if (Date.now() - leasedAt > this.options.leaseTtlMs / 2 && !(await this.storage.renewLease(ref, owner, this.options.leaseTtlMs))) {
-        return { kind: 'busy' };
+        return this.busy(request.trigger);
       }
       result = await this.gate.run(() => this.intuit.refresh(conn.refreshToken, creds), { environment: conn.environment });
     } catch (err) {
@@ -204,6 +210,17 @@ export class TokenRefresher {
         delay = Math.min(delay * 2, 5_000);
       }
     }
+  }
+
+  private busy(trigger: RefreshTrigger): RefreshOutcome {
+    for (const listener of this.busyListeners) {
+      try {
+        listener(trigger);
+      } catch {
+        // metrics must never break a refresh
+      }
+    }
+    return { kind: 'busy' };
   }
 
   private startHeartbeat(ref: ConnectionRef, owner: string): { stop: () => void } {
