@@ -100,13 +100,13 @@ export class TokenRefresher {
       return { kind: 'fresh', connection: conn };
     }
     const creds = await this.tenants.credentialsFor(conn.tenantId);
+    // A lease that may have lapsed while queued must not be used: someone else may hold it now.
+    if (Date.now() - leasedAt > this.options.leaseTtlMs / 2 && !(await this.storage.renewLease(ref, owner, this.options.leaseTtlMs))) {
+      return this.busy(request.trigger);
+    }
     const heartbeat = this.startHeartbeat(ref, owner);
     let result: TokenCallResult;
     try {
-      // A lease that may have lapsed while queued must not be used: someone else may hold it now.
-      if (Date.now() - leasedAt > this.options.leaseTtlMs / 2 && !(await this.storage.renewLease(ref, owner, this.options.leaseTtlMs))) {
-        return this.busy(request.trigger);
-      }
       result = await this.gate.run(() => this.intuit.refresh(conn.refreshToken, creds), { environment: conn.environment });
     } catch (err) {
       heartbeat.stop();
