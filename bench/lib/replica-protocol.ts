@@ -1,0 +1,49 @@
+import type { QuickBooksAuthModuleOptions, StorageOptions } from '@quickbooks-auth/nestjs';
+
+/** How a replica's clock follows the emulator's (which runs in the parent process). */
+export type ReplicaClock =
+  /** Emulator time = wall time + offset (the parent sends updates). */
+  | { kind: 'offset'; offsetMs: number }
+  /** Emulator time runs `rate` times faster than wall time from (realStartMs, emuStartMs). */
+  | { kind: 'accelerated'; realStartMs: number; emuStartMs: number; rate: number };
+
+export interface ReplicaInit {
+  name: string;
+  emulatorUrl: string;
+  storage: StorageOptions;
+  clock: ReplicaClock;
+  options?: Partial<QuickBooksAuthModuleOptions>;
+  /** Count every SQL statement the module sends (TypeORM url storage only). */
+  countStatements?: boolean;
+}
+
+/** Parent → replica. */
+export type ReplicaRequest =
+  | { id: number; type: 'init'; init: ReplicaInit }
+  | { id: number; type: 'set-offset'; offsetMs: number }
+  | { id: number; type: 'stampede'; tenantId: string; realmId: string; callers: number; startAt: number }
+  | { id: number; type: 'load'; tenantId: string; realmIds: string[]; concurrency: number }
+  | { id: number; type: 'stats' }
+  | { id: number; type: 'stop' };
+
+/** Replica → parent: a reply to a request, or an unsolicited report (tokens served). */
+export type ReplicaMessage =
+  | { id: number; ok: true; result: unknown }
+  | { id: number; ok: false; error: string }
+  | { report: 'served'; samples: ServedSample[]; errors: Record<string, number> };
+
+/** One access token a replica handed out, checked by the parent against the emulator's records. */
+export interface ServedSample {
+  realmId: string;
+  accessToken: string;
+  /** The replica's (emulator-following) clock when getAccessToken returned. */
+  servedAt: number;
+  expiresAt: number;
+}
+
+export interface ReplicaStats {
+  maxRssMb: number;
+  statements: number;
+  statementsByKind: Record<string, number>;
+  scheduler: Record<string, number>;
+}

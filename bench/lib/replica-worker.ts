@@ -1,0 +1,137 @@
+/**
+ * A replica: one process running QuickBooksAuthModule (and its scheduler, when enabled) the way
+ * a host app does, driven by the bench or chaos parent over IPC. Forked by ReplicaProcess.
+ */
+import 'reflect-metadata';
+import type { StorageOptions } from '@quickbooks-auth/nestjs';
+import { QUICKBOOKS_AUTH_ENTITIES } from '@quickbooks-auth/nestjs/migrations';
+import { DataSource } from 'typeorm';
+import { startModuleApp, type ModuleApp } from './module-app';
+import type { ReplicaClock, ReplicaInit, ReplicaMessage, ReplicaRequest, ReplicaStats, ServedSample } from './replica-protocol';
+import { StatementCounter } from './statement-counter';
+
+let app: ModuleApp | null = null;
+let clock: ReplicaClock = { kind: 'offset', offsetMs: 0 };
+let counter: StatementCounter | null = null;
+let ownDataSource: DataSource | null = null;
+let loadRunning = false;
+
+function clockNow(): number {
+  if (clock.kind === 'offset') return Date.now() + clock.offsetMs;
+  return clock.emuStartMs + (Date.now() - clock.realStartMs) * clock.rate;
+}
+
+function send(m: ReplicaMessage): void {
+  process.send?.(m);
+}
+
+async function storageFor(init: ReplicaInit): Promise<StorageOptions> {
+  if (!init.countStatements || init.storage.type !== 'typeorm' || !init.storage.url) return init.storage;
+  // Our own DataSource so a logger can see every statement; same settings the module would use.
+  counter = new StatementCounter();
+  ownDataSource = new DataSource({
+    type: 'mysql',
+    url: init.storage.url,
+    entities: [...QUICKBOOKS_AUTH_ENTITIES],
+    timezone: 'Z',
+    supportBigNumbers: true,
+    bigNumberStrings: false,
+    extra: { connectionLimit: 10 },
+    logger: counter,
+  });
+  await ownDataSource.initialize();
+  return { type: 'typeorm', dataSource: ownDataSource };
+}
+
+async function stampede(req: Extract<ReplicaRequest, { type: 'stampede' }>): Promise<unknown> {
+  const ref = { tenantId: req.tenantId, realmId: req.realmId };
+  // Every replica starts at the same wall-clock instant; waits are measured from it.
+  await new Promise((r) => setTimeout(r, Math.max(0, req.startAt - Date.now())));
+  const start = Date.now();
+  const waits: number[] = [];
+  const errors: Record<string, number> = {};
+  const tokens = new Set<string>();
+  await Promise.all(
+    Array.from({ length: req.callers }, async () => {
+      try {
+        tokens.add(await app!.tokens.getAccessToken(ref));
+        waits.push(Date.now() - start);
+      } catch (err) {
+        const name = (err as Error).name ?? 'Error';
+        errors[name] = (errors[name] ?? 0) + 1;
+      }
+    }),
+  );
+  return { waits, errors, distinctTokens: tokens.size, lateStartMs: start - req.startAt };
+}
+
+/** Chaos load: callers asking for tokens of random connections, reporting what they were given. */
+function startLoad(req: Extract<ReplicaRequest, { type: 'load' }>): void {
+  loadRunning = true;
+  let samples: ServedSample[] = [];
+  let errors: Record<string, number> = {};
+  const flush = setInterval(() => {
+    if (samples.length === 0 && Object.keys(errors).length === 0) return;
+    send({ report: 'served', samples, errors });
+    samples = [];
+    errors = {};
+  }, 250);
+  flush.unref();
+  const caller = async () => {
+    while (loadRunning && app) {
+      const realmId = req.realmIds[Math.floor(Math.random() * req.realmIds.length)];
+      try {
+        const t = await app.tokens.getAccessTokenDetails({ tenantId: req.tenantId, realmId });
+        samples.push({ realmId, accessToken: t.accessToken, servedAt: clockNow(), expiresAt: t.expiresAt.getTime() });
+      } catch (err) {
+        const name = (err as Error).name ?? 'Error';
+        errors[name] = (errors[name] ?? 0) + 1;
+      }
+      await new Promise((r) => setTimeout(r, 10 + Math.random() * 20));
+    }
+  };
+  for (let i = 0; i < req.concurrency; i++) void caller();
+}
+
+async function handle(req: ReplicaRequest): Promise<unknown> {
+  switch (req.type) {
+    case 'init': {
+      clock = req.init.clock;
+      const storage = await storageFor(req.init);
+      app = await startModuleApp({ emulatorUrl: req.init.emulatorUrl, storage, clockNow, options: { instanceId: req.init.name, ...req.init.options } });
+      return { pid: process.pid };
+    }
+    case 'set-offset':
+      clock = { kind: 'offset', offsetMs: req.offsetMs };
+      return null;
+    case 'stampede':
+      return stampede(req);
+    case 'load':
+      startLoad(req);
+      return null;
+    case 'stats': {
+      const stats: ReplicaStats = {
+        maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+        statements: counter?.total ?? 0,
+        statementsByKind: { ...(counter?.byKind ?? {}) },
+        scheduler: { ...(app?.scheduler.counters ?? {}) } as unknown as Record<string, number>,
+      };
+      return stats;
+    }
+    case 'stop': {
+      loadRunning = false;
+      await app?.close();
+      await ownDataSource?.destroy().catch(() => undefined);
+      setImmediate(() => process.exit(0));
+      return null;
+    }
+  }
+}
+
+process.on('message', (req: ReplicaRequest) => {
+  handle(req).then(
+    (result) => send({ id: req.id, ok: true, result }),
+    (err: Error) => send({ id: req.id, ok: false, error: err?.stack ?? String(err) }),
+  );
+});
+process.on('disconnect', () => process.exit(0));

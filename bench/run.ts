@@ -1,0 +1,81 @@
+/**
+ * `npm run bench [-- --quick | --full] [--scale N] [--only hot,cold,refresh,stampede,scale]`
+ * Every figure is a ratio to a baseline measured in the same run; each is a median of repeats.
+ */
+import { Args } from './lib/args';
+import { machineInfo } from './lib/machine';
+import { progress } from './lib/progress';
+import { renderTable, writeResults, type Figure } from './lib/report';
+import { benchColdPath } from './sections/cold-path';
+import { benchHotPath } from './sections/hot-path';
+import { benchRefresh } from './sections/refresh';
+import { benchScale } from './sections/scale';
+import type { BenchProfile, SectionResult } from './sections/section';
+import { benchStampede } from './sections/stampede';
+
+function profileFrom(args: Args): BenchProfile {
+  const name = args.flag('quick') ? 'quick' : args.flag('full') ? 'full' : 'default';
+  const base: Record<BenchProfile['name'], BenchProfile> = {
+    quick: { name: 'quick', repeats: 3, hotIterations: 50_000, coldIterations: 1_000, refreshIterations: 100, stampedeCallers: 10_000, stampedeProcesses: 4, scaleConnections: 5_000, scaleConcurrency: 64, scaleLatencyMs: 100 },
+    default: { name: 'default', repeats: 5, hotIterations: 200_000, coldIterations: 2_000, refreshIterations: 200, stampedeCallers: 10_000, stampedeProcesses: 4, scaleConnections: 20_000, scaleConcurrency: 64, scaleLatencyMs: 100 },
+    full: { name: 'full', repeats: 7, hotIterations: 500_000, coldIterations: 4_000, refreshIterations: 400, stampedeCallers: 10_000, stampedeProcesses: 4, scaleConnections: 100_000, scaleConcurrency: 64, scaleLatencyMs: 100 },
+  };
+  const p = base[name];
+  return {
+    ...p,
+    repeats: args.number('repeats', p.repeats),
+    scaleConnections: args.number('scale', p.scaleConnections),
+    scaleConcurrency: args.number('concurrency', p.scaleConcurrency),
+    stampedeCallers: args.number('callers', p.stampedeCallers),
+  };
+}
+
+const SECTIONS: Record<string, (p: BenchProfile) => Promise<SectionResult>> = {
+  hot: benchHotPath,
+  cold: benchColdPath,
+  refresh: benchRefresh,
+  stampede: benchStampede,
+  scale: benchScale,
+};
+
+async function main(): Promise<void> {
+  const args = new Args();
+  const profile = profileFrom(args);
+  const only = args.list('only') ?? Object.keys(SECTIONS);
+  const machine = await machineInfo();
+  progress(`bench profile ${profile.name} (${only.join(', ')}), ${machine.nproc} cpu ${machine.cpuModel}, node ${machine.node}, load ${machine.loadAverageAtStart.join(' ')}`);
+  const figures: Figure[] = [];
+  const details: Record<string, unknown> = {};
+  const started = Date.now();
+  for (const name of only) {
+    const run = SECTIONS[name];
+    if (!run) throw new Error(`unknown section ${name}; known: ${Object.keys(SECTIONS).join(', ')}`);
+    progress(`section ${name}: start`);
+    const result = await run(profile);
+    figures.push(...result.figures);
+    details[name] = result.detail;
+    progress(`section ${name}: done`);
+  }
+  const table = renderTable(figures);
+  process.stdout.write(`\n${table}\n\n`);
+  const file = writeResults('bench', {
+    command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+    at: new Date().toISOString(),
+    durationS: Math.round((Date.now() - started) / 1000),
+    machine,
+    profile,
+    figures,
+    details,
+  });
+  process.stdout.write(`results: ${file}\n`);
+  const missed = figures.filter((f) => f.met === false);
+  if (missed.length) process.stdout.write(`targets missed: ${missed.map((f) => `${f.section}: ${f.metric}`).join('; ')}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    process.stderr.write(`bench failed: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,23 @@
+import type { Figure } from '../lib/report';
+
+/** Sizes a run is made of: `--quick` shrinks them, `--full` grows them. */
+export interface BenchProfile {
+  name: 'quick' | 'default' | 'full';
+  /** Repeats per figure (the figure is their median). */
+  repeats: number;
+  /** Calls per repeat for the micro-benchmarks. */
+  hotIterations: number;
+  coldIterations: number;
+  refreshIterations: number;
+  stampedeCallers: number;
+  stampedeProcesses: number;
+  scaleConnections: number;
+  scaleConcurrency: number;
+  scaleLatencyMs: number;
+}
+
+/** One bench section: measures, and returns figures plus whatever raw detail belongs in the JSON. */
+export interface SectionResult {
+  figures: Figure[];
+  detail: Record<string, unknown>;
+}
