@@ -43,6 +43,8 @@ export interface ServedSample {
 
 export interface ReplicaStats {
   maxRssMb: number;
+  /** User + system CPU time of the replica so far. */
+  cpuMs: number;
   statements: number;
   statementsByKind: Record<string, number>;
   scheduler: Record<string, number>;

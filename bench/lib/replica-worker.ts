@@ -112,6 +112,7 @@ async function handle(req: ReplicaRequest): Promise<unknown> {
     case 'stats': {
       const stats: ReplicaStats = {
         maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+        cpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
         statements: counter?.total ?? 0,
         statementsByKind: { ...(counter?.byKind ?? {}) },
         scheduler: { ...(app?.scheduler.counters ?? {}) } as unknown as Record<string, number>,

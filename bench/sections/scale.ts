@@ -1,4 +1,130 @@
+import mysql from 'mysql2/promise';
+import { loadavg } from 'node:os';
+import { DataSource } from 'typeorm';
+import { QUICKBOOKS_AUTH_ENTITIES } from '@quickbooks-auth/nestjs/migrations';
+import { runQuickBooksMigrations } from '@quickbooks-auth/nestjs/migrations/run-migrations';
+import { createScratchDatabase } from '../../test/support/mariadb';
+import { bulkInsertConnections } from '../lib/bulk-insert';
+import { ReplicaProcess } from '../lib/fork-replica';
+import { BENCH_CLIENT, benchSecrets } from '../lib/module-app';
+import { progress } from '../lib/progress';
+import type { ReplicaStats } from '../lib/replica-protocol';
+import { startBenchEmulator } from '../lib/seed';
+import { round } from '../lib/stats';
 import type { BenchProfile, SectionResult } from './section';
-export async function benchScale(_p: BenchProfile): Promise<SectionResult> {
-  return { figures: [], detail: {} };
+
+const TENANT = 'bench-scale';
+
+/**
+ * N connections in MariaDB, all due at once, refreshed by the scheduler of one replica process
+ * at concurrency C against an emulator answering in `latency` ms. The ceiling is C / latency
+ * refreshes per second; we report the steady-state rate (10 % → 90 % done) against it, SQL
+ * statements per refresh (counted by a TypeORM logger in the replica) and the replica's peak RSS.
+ */
+export async function benchScale(profile: BenchProfile): Promise<SectionResult> {
+  const n = profile.scaleConnections;
+  const c = profile.scaleConcurrency;
+  const latencyMs = profile.scaleLatencyMs;
+  const db = await createScratchDatabase('qbbench');
+  const emulator = await startBenchEmulator();
+  const pool = mysql.createPool({ uri: db.url, connectionLimit: 4 });
+  let replica: ReplicaProcess | null = null;
+  try {
+    const ds = new DataSource({ type: 'mysql', url: db.url, entities: [...QUICKBOOKS_AUTH_ENTITIES] });
+    await ds.initialize();
+    await runQuickBooksMigrations(ds);
+    await ds.destroy();
+
+    const now = emulator.state.clock.now();
+    let t = Date.now();
+    const minted = [];
+    for (let left = n; left > 0; left -= 100_000) minted.push(...emulator.state.mint({ clientId: BENCH_CLIENT.clientId, count: Math.min(left, 100_000) }));
+    progress(`scale: minted ${n} at the emulator in ${Date.now() - t} ms`);
+    t = Date.now();
+    await bulkInsertConnections(pool, minted, {
+      tenantId: TENANT, now, nextRefreshAt: now - 1000, encryptionKeys: benchSecrets().encryptionKeys,
+      onProgress: (done) => done % 20_000 === 0 && progress(`scale: inserted ${done}/${n}`),
+    });
+    const insertMs = Date.now() - t;
+    progress(`scale: inserted ${n} rows in ${insertMs} ms`);
+
+    emulator.state.faults.add({ endpoint: 'token', type: 'latency', latencyMs });
+    const batchSize = 4 * c;
+    replica = await ReplicaProcess.start({
+      name: 'scale-0',
+      emulatorUrl: emulator.url,
+      storage: { type: 'typeorm', url: db.url, migrationsRun: false },
+      clock: { kind: 'offset', offsetMs: emulator.state.clock.offsetMs },
+      countStatements: true,
+      options: { scheduler: { enabled: true, tickSeconds: 1, concurrency: c, batchSize, breakerConsecutiveFailures: 1_000_000 } },
+    });
+    const startStats = await replica.request<ReplicaStats>({ type: 'stats' });
+    const marks: Array<{ at: number; done: number }> = [];
+    const deadline = Date.now() + Math.max(120_000, (n / (c / (latencyMs / 1000))) * 4000);
+    let stats = startStats;
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 500));
+      stats = await replica.request<ReplicaStats>({ type: 'stats' });
+      const done = (stats.scheduler.refreshed ?? 0) + (stats.scheduler.failed ?? 0) + (stats.scheduler.reauthRequired ?? 0);
+      marks.push({ at: Date.now(), done });
+      if (marks.length % 10 === 0) progress(`scale: ${done}/${n} refreshed (${stats.scheduler.failed ?? 0} failed), rss ${stats.maxRssMb} MB`);
+      if (done >= n || Date.now() > deadline) break;
+    }
+    const at = (fraction: number) => marks.find((m) => m.done >= fraction * n);
+    const m10 = at(0.1);
+    const m90 = at(0.9);
+    const steadyRate = m10 && m90 && m90.at > m10.at ? (m90.done - m10.done) / ((m90.at - m10.at) / 1000) : NaN;
+    const ceiling = c / (latencyMs / 1000);
+    const refreshed = stats.scheduler.refreshed ?? 0;
+    const statements = stats.statements - startStats.statements;
+    const perRefresh = statements / Math.max(1, refreshed);
+    const emu = emulator.state.statsSnapshot();
+    const fraction = steadyRate / ceiling;
+    const cpuPerRefresh = (stats.cpuMs - startStats.cpuMs) / Math.max(1, refreshed);
+    return {
+      figures: [
+        {
+          section: 'scale',
+          metric: `${n} due connections, C=${c}, latency ${latencyMs} ms: refreshes/s (steady 10-90 %)`,
+          value: steadyRate,
+          unit: '/s',
+          baseline: ceiling,
+          baselineLabel: 'C / latency',
+          ratio: fraction,
+          target: '≥ 0.9x',
+          met: fraction >= 0.9,
+        },
+        { section: 'scale', metric: 'SQL statements per refresh (claim share included)', value: perRefresh, unit: '' },
+        { section: 'scale', metric: 'replica peak RSS', value: stats.maxRssMb, unit: 'MB' },
+        {
+          section: 'scale',
+          metric: 'replica CPU per refresh (CPU-bound ceiling = 1000 / this per core)',
+          value: cpuPerRefresh,
+          unit: 'ms',
+          note: `load average at end ${loadavg().map((v) => v.toFixed(1)).join(' ')}`,
+        },
+        {
+          section: 'scale',
+          metric: 'token calls per connection; superseded uses',
+          value: (emu.calls.byGrant.refresh_token ?? 0) / n,
+          unit: '',
+          note: `superseded ${emu.supersededRefreshTokenUses}, max concurrent per token ${emu.concurrentRefreshesMaxPerToken}`,
+        },
+      ],
+      detail: {
+        connections: n, concurrency: c, batchSize, latencyMs, insertMs, refreshed, failed: stats.scheduler.failed ?? 0,
+        statements, statementsByKind: diffCounts(stats.statementsByKind, startStats.statementsByKind),
+        steadyRate: round(steadyRate), ceiling, cpuPerRefreshMs: cpuPerRefresh, loadAverageAtEnd: loadavg(), marks, emulator: { ...emu, calls: { byGrant: emu.calls.byGrant } },
+      },
+    };
+  } finally {
+    await replica?.stop();
+    await pool.end();
+    await emulator.close();
+    await db.drop();
+  }
+}
+
+function diffCounts(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(a).map(([k, v]) => [k, v - (b[k] ?? 0)]));
 }

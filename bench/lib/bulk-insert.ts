@@ -1,0 +1,44 @@
+import type { MintedConnection } from '@quickbooks-auth/intuit-emulator';
+import { KeyRing, TokenCipher } from '@quickbooks-auth/nestjs';
+import type { Pool } from 'mysql2/promise';
+
+/**
+ * Inserts minted connections straight into quickbooks_connections, encrypted with the module's
+ * own TokenCipher (same AAD, same fingerprint): far faster than saveConnection one by one, and
+ * the rows read back exactly like rows the module wrote.
+ */
+export async function bulkInsertConnections(
+  pool: Pool,
+  minted: MintedConnection[],
+  params: { tenantId: string; now: number; nextRefreshAt: number; encryptionKeys: string; batch?: number; onProgress?: (done: number) => void },
+): Promise<void> {
+  const cipher = new TokenCipher(KeyRing.parse(params.encryptionKeys));
+  const batch = params.batch ?? 1000;
+  const cols =
+    'tenant_id, realm_id, environment, status, access_token_enc, refresh_token_enc, refresh_token_fp, access_token_expires_at, refresh_token_expires_at, refresh_token_hard_expires_at, scopes, version, next_refresh_at, failure_count, created_at, updated_at';
+  for (let i = 0; i < minted.length; i += batch) {
+    const rows = minted.slice(i, i + batch).map((m) => {
+      const ctx = { tenantId: params.tenantId, realmId: m.realmId };
+      return [
+        params.tenantId,
+        m.realmId,
+        'sandbox',
+        'active',
+        cipher.encrypt(m.access_token, { ...ctx, field: 'access_token' }),
+        cipher.encrypt(m.refresh_token, { ...ctx, field: 'refresh_token' }),
+        cipher.fingerprint(m.refresh_token),
+        params.now + m.expires_in * 1000,
+        params.now + m.x_refresh_token_expires_in * 1000,
+        m.x_refresh_token_hard_expires_in ? params.now + m.x_refresh_token_hard_expires_in * 1000 : null,
+        'com.intuit.quickbooks.accounting',
+        1,
+        params.nextRefreshAt,
+        0,
+        params.now,
+        params.now,
+      ];
+    });
+    await pool.query(`INSERT INTO quickbooks_connections (${cols}) VALUES ?`, [rows]);
+    params.onProgress?.(Math.min(i + batch, minted.length));
+  }
+}
