@@ -1,0 +1,14 @@
+// docs/deployment.md: graceful shutdown, so refreshes in flight are stored before the process exits.
+import { NestFactory } from '@nestjs/core';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './host-modules';
+
+async function bootstrap(): Promise<void> {
+  const app = await NestFactory.create(AppModule, { bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  // SIGTERM → stop claiming, wait for token calls in flight, close the storage the module opened.
+  app.enableShutdownHooks();
+  await app.listen(Number(process.env.PORT ?? 3000));
+}
+
+void bootstrap();

@@ -1,0 +1,45 @@
+/**
+ * `npm run docs:api` (typedoc.json) builds the API reference from libs/quickbooks-auth/src/index.ts
+ * without errors or warnings (a warning about a referenced but unexported type fails here too).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '..', '..');
+
+describe('typedoc API reference', () => {
+  const out = mkdtempSync(join(tmpdir(), 'qb-typedoc-'));
+  let run: ReturnType<typeof spawnSync>;
+
+  beforeAll(() => {
+    run = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typedoc', 'bin', 'typedoc'), '--options', join(ROOT, 'typedoc.json'), '--out', out], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 240_000,
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+    });
+  }, 250_000);
+
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  it('runs without errors or warnings', () => {
+    const output = `${run.stdout ?? ''}${run.stderr ?? ''}`;
+    expect({ status: run.status, warnings: output.split('\n').filter((l) => /\[(warning|error)\]/.test(l)) }).toEqual({ status: 0, warnings: [] });
+  });
+
+  it.each(['TokenService', 'ConnectService', 'QuickBooksAuthModule'])('documents %s', (name) => {
+    const page = join(out, 'classes', `${name}.html`);
+    expect(existsSync(page)).toBe(true);
+    expect(readFileSync(page, 'utf8')).toContain(name);
+  });
+
+  it('documents the public methods and the options interface', () => {
+    const tokenService = readFileSync(join(out, 'classes', 'TokenService.html'), 'utf8');
+    for (const method of ['getAccessToken', 'withAccessToken', 'listConnections']) expect(tokenService).toContain(method);
+    const connect = readFileSync(join(out, 'classes', 'ConnectService.html'), 'utf8');
+    for (const method of ['createAuthorizeUrl', 'handleCallback', 'disconnect']) expect(connect).toContain(method);
+    expect(existsSync(join(out, 'interfaces', 'QuickBooksAuthModuleOptions.html'))).toBe(true);
+  });
+});
