@@ -11,7 +11,7 @@ import {
 import { findLeaks } from '../support/log-capture';
 import { startHarness, type Harness } from '../support/quickbooks-harness';
 import { TEST_CLIENT } from '../support/test-keys';
-import { seedConnections } from './seed-connections';
+import { seedConnections } from './support/seed-connections';
 
 const HOUR = 3600;
 const TENANT = 'tenant-sched';
