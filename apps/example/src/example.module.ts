@@ -31,7 +31,7 @@ export class ExampleModule {
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true }),
         ScheduleModule.forRoot(),
         EventEmitterModule.forRoot(),
-        LoggerModule.forRoot(pinoParams(runtime.logLevel)),
+        LoggerModule.forRoot(pinoParams(runtime.logLevel, runtime.logDestination)),
         PrometheusModule.register(),
         TerminusModule,
         quickBooksAuthImport(runtime),

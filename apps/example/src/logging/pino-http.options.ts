@@ -1,4 +1,6 @@
 import type { Params } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
+import type { Options } from 'pino-http';
 
 /** Headers that carry credentials: never logged. */
 export const REDACTED_PATHS = [
@@ -21,25 +23,24 @@ export function redactUrl(url: string): string {
 }
 
 /** nestjs-pino settings: request logs without credentials, OAuth codes or state (I5). */
-export function pinoParams(level: string): Params {
-  return {
-    pinoHttp: {
-      level,
-      redact: { paths: REDACTED_PATHS, censor: '[Redacted]' },
-      serializers: {
-        req: (req: { url?: string; query?: unknown } & Record<string, unknown>) => {
-          const out = { ...req, url: typeof req.url === 'string' ? redactUrl(req.url) : req.url };
-          delete out.query;
-          return out;
-        },
-        // The connect redirect's Location carries the OAuth state.
-        res: (res: { headers?: Record<string, unknown> } & Record<string, unknown>) => {
-          const location = res.headers?.location;
-          return typeof location === 'string' ? { ...res, headers: { ...res.headers, location: redactUrl(location) } } : res;
-        },
+export function pinoParams(level: string, destination?: { write(line: string): unknown }): Params {
+  const options: Options = {
+    level,
+    redact: { paths: REDACTED_PATHS, censor: '[Redacted]' },
+    serializers: {
+      req: (req: { url?: string; query?: unknown } & Record<string, unknown>) => {
+        const out = { ...req, url: typeof req.url === 'string' ? redactUrl(req.url) : req.url };
+        delete out.query;
+        return out;
       },
-      // Health probes and scrapes every few seconds would drown the useful lines.
-      autoLogging: { ignore: (req) => req.url === '/metrics' || (req.url ?? '').startsWith('/health') },
+      // The connect redirect's Location carries the OAuth state.
+      res: (res: { headers?: Record<string, unknown> } & Record<string, unknown>) => {
+        const location = res.headers?.location;
+        return typeof location === 'string' ? { ...res, headers: { ...res.headers, location: redactUrl(location) } } : res;
+      },
     },
+    // Health probes and scrapes every few seconds would drown the useful lines.
+    autoLogging: { ignore: (req) => req.url === '/metrics' || (req.url ?? '').startsWith('/health') },
   };
+  return { pinoHttp: destination ? [options, destination as DestinationStream] : options };
 }

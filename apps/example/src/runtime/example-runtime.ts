@@ -34,5 +34,7 @@ export interface ExampleRuntime {
   /** Secure cookies when served over https. */
   secureCookies: boolean;
   logLevel: string;
+  /** Where request and app logs go (default stdout); tests capture them to scan for secrets. */
+  logDestination?: { write(line: string): unknown };
   demo: DemoDetails | null;
 }
