@@ -33,7 +33,9 @@ async function main(): Promise<void> {
         refreshLeadSeconds: config.refreshLeadSeconds,
         // Under a loaded CI box a loopback connect can stall > 1 s in a busy event loop; stay under the lease.
         http: { connectTimeoutMs: Math.max(1, Math.min(2500, config.leaseTtlMs - 500)) },
-        scheduler: { tickSeconds: config.tickSeconds, concurrency: config.concurrency, batchSize: config.batchSize },
+        // A loaded CI box can fail a few loopback connects; a short half-open keeps that from
+        // pausing a worker for longer than the test waits per simulated step.
+        scheduler: { tickSeconds: config.tickSeconds, concurrency: config.concurrency, batchSize: config.batchSize, breakerHalfOpenSeconds: 2 },
       }),
     ],
   })
