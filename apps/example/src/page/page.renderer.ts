@@ -12,10 +12,10 @@ export interface DemoHint {
   emulatorUrl: string;
 }
 
-function layout(title: SafeHtml | string, body: SafeHtml, headerRight: SafeHtml | string = ''): string {
+function layout(body: SafeHtml, headerRight: SafeHtml | string = ''): string {
   return `<!doctype html>${html`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>QuickBooks connections</title><style>${new SafeHtml(PAGE_CSS)}</style></head>
-<body><header><div class="inner"><h1>QuickBooks connections ${title}</h1>${headerRight}</div></header>
+<body><header><div class="inner"><h1>QuickBooks connections</h1>${headerRight}</div></header>
 <main>${body}</main><footer>quickbooks-auth example app</footer></body></html>`}`;
 }
 
@@ -25,7 +25,6 @@ function flash(f: PageFlash): SafeHtml {
 
 export function renderLogin(f: PageFlash, demo: DemoHint | null): string {
   return layout(
-    '',
     html`${flash(f)}
 <section class="card"><h2>Log in</h2>
 <form method="post" action="/login">
@@ -59,16 +58,15 @@ export function renderDashboard(params: { tenantId: string; connections: Connect
 <td>${when(c.accessTokenExpiresAt, now)}</td>
 <td>${when(c.refreshTokenExpiresAt, now)}</td>
 <td>${when(c.lastRefreshedAt, now)}</td>
-<td class="actions">
+<td><div class="actions">
 <a class="btn btn-link" href="/quickbooks/connections/${c.realmId}/company-info">Company info</a>
 <form class="inline" method="post" action="/quickbooks/connections/${c.realmId}/disconnect">
 <input type="hidden" name="csrf" value="${csrfToken}">
-<button class="btn btn-danger" type="submit" data-action="disconnect">Disconnect</button></form></td></tr>`,
+<button class="btn btn-danger" type="submit" data-action="disconnect">Disconnect</button></form></div></td></tr>`,
   );
-  const logout = html`<form class="inline" method="post" action="/logout"><span class="sub">tenant <code>${params.tenantId}</code></span>
+  const logout = html`<form class="inline" method="post" action="/logout"><span class="who">Tenant <code>${params.tenantId}</code></span>
 <input type="hidden" name="csrf" value="${csrfToken}"><button class="btn btn-link" type="submit">Log out</button></form>`;
   return layout(
-    html`<small>${params.tenantId}</small>`,
     html`${flash(params.flash)}
 <section class="card"><h2>Your companies</h2>
 ${connections.length

@@ -26,7 +26,8 @@ code { font:13px ui-monospace,SFMono-Regular,Menlo,monospace; background:var(--b
 .flash { border-radius:8px; padding:10px 14px; margin:16px 0 0; }
 .flash-ok { background:#e3f6e0; color:var(--brand-dark); } .flash-error { background:#fdecea; color:var(--danger); }
 .empty { color:var(--muted); margin:8px 0 16px; }
-.actions { display:flex; gap:8px; align-items:center; }
+.actions { display:flex; gap:8px; align-items:center; white-space:nowrap; }
+.who { color:var(--muted); font-size:14px; }
 .demo { border-left:4px solid var(--warn); }
 label { display:block; font-weight:600; margin-bottom:6px; }
 input[type=password], input[type=text] { width:100%; max-width:420px; padding:8px 10px; border:1px solid var(--line); border-radius:6px; font:inherit; }
