@@ -12,7 +12,7 @@ async function main(): Promise<void> {
     throw err;
   });
   await app.listen(runtime.port);
-  console.log(demoBanner(runtime, await app.getUrl()));
+  console.log(demoBanner(runtime));
 }
 
 main().catch((err: unknown) => {

@@ -1,9 +1,9 @@
 import type { ExampleRuntime } from '../runtime/example-runtime';
 
 /** What `npm start` prints: where to go, how to log in, how to leave demo mode. */
-export function demoBanner(runtime: ExampleRuntime, listeningUrl: string): string {
+export function demoBanner(runtime: ExampleRuntime): string {
   const demo = runtime.demo;
-  if (!demo) return `quickbooks-auth example (live Intuit, ${process.env.QB_ENVIRONMENT || 'sandbox'}) listening on ${listeningUrl}`;
+  if (!demo) return `quickbooks-auth example (live Intuit, ${process.env.QB_ENVIRONMENT || 'sandbox'}) listening on ${runtime.publicUrl}`;
   const line = '─'.repeat(76);
   return [
     line,

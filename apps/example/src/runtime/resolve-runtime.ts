@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { INTUIT_API_BASE_URLS, type StorageOptions } from '@quickbooks-auth/nestjs';
+import { INTUIT_API_BASE_URLS, quickBooksOptionsFromEnv, type StorageOptions } from '@quickbooks-auth/nestjs';
 import { ApiKeyRegistry } from '../auth/api-key.registry';
 import { DEMO_CLIENT_ID, startDemoEmulator } from '../demo/demo-emulator';
 import { loadOrCreateDemoSecrets } from '../demo/demo-secrets';
@@ -30,6 +30,8 @@ export async function resolveRuntime(env: Env = process.env): Promise<ExampleRun
 type Common = Pick<ExampleRuntime, 'port' | 'publicUrl' | 'apiKeys' | 'secureCookies' | 'logLevel'>;
 
 function liveRuntime(env: Env, common: Common): ExampleRuntime {
+  // Fail before Nest boots, with every bad QB_* variable named (never its value).
+  quickBooksOptionsFromEnv(env);
   const cookieSecret = env.EXAMPLE_COOKIE_SECRET ?? '';
   if (cookieSecret.length < 32) throw new Error('EXAMPLE_COOKIE_SECRET (at least 32 characters) is required when QB_CLIENT_ID is set');
   const environment = env.QB_ENVIRONMENT === 'production' ? 'production' : 'sandbox';
