@@ -23,10 +23,12 @@ import { refreshSchedulerExports, refreshSchedulerProviders } from './auth/refre
  */
 @Module({})
 export class QuickBooksAuthModule extends QuickBooksAuthConfigurableModule {
+  /** Static options, plus the extras `isGlobal` (default true) and `registerHealthController` (default false). Validated at startup. */
   static forRoot(options: typeof QUICKBOOKS_AUTH_OPTIONS_TYPE): DynamicModule {
     return QuickBooksAuthModule.withParts(super.forRoot(options), options.registerHealthController);
   }
 
+  /** Options from a factory (`useFactory`/`inject`/`imports`, or `...quickBooksConfig.asProvider()`), plus the same extras. */
   static forRootAsync(options: typeof QUICKBOOKS_AUTH_ASYNC_OPTIONS_TYPE): DynamicModule {
     return QuickBooksAuthModule.withParts(super.forRootAsync(options), options.registerHealthController);
   }

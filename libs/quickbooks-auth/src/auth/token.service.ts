@@ -15,8 +15,11 @@ import type { TokenStorage } from './storage/token-storage.interface';
 
 /** A usable access token and when it stops being usable. */
 export interface AccessToken {
+  /** Bearer token for the QBO API. Never log it. */
   accessToken: string;
+  /** When Intuit stops accepting it (computed from the request time, so slightly early). */
   expiresAt: Date;
+  /** The QuickBooks company it is for. */
   realmId: string;
 }
 
@@ -37,7 +40,12 @@ export class TokenService {
     @Inject(QUICKBOOKS_AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedQuickBooksAuthOptions,
   ) {}
 
-  /** An access token valid for at least `minValiditySeconds` (default 300), refreshing when needed. */
+  /**
+   * An access token valid for at least `minValiditySeconds` (default 300), refreshing when needed.
+   * @throws ConnectionNotFoundError no such connection for this tenant (or it was disconnected).
+   * @throws ReauthorizationRequiredError Intuit refused the refresh token; carries the reconnect URL.
+   * @throws QuickBooksUnavailableError Intuit unreachable or failing and the stored token has expired.
+   */
   async getAccessToken(ref: ConnectionRef): Promise<string> {
     return (await this.getAccessTokenDetails(ref)).accessToken;
   }

@@ -5,12 +5,17 @@ import type { StorageOptions } from './storage-options.interface';
 
 /** Settings one tenant may override (its own Intuit app, its own lead time). */
 export interface TenantOverrides {
+  /** This tenant's own Intuit app. Used only together with `clientSecret`; one without the other is ignored. */
   clientId?: string;
+  /** Secret of the tenant's own Intuit app (with `clientId`). */
   clientSecret?: string;
+  /** Callback URL registered with the tenant's Intuit app (not validated: a wrong one shows up as an Intuit error). */
   redirectUri?: string;
+  /** Refresh lead time for this tenant's connections, from their next refresh. */
   refreshLeadSeconds?: number;
 }
 
+/** Timeouts of calls to Intuit. */
 export interface HttpTimeoutOptions {
   /** TCP/TLS connect timeout (ms, default 10000). */
   connectTimeoutMs?: number;
@@ -20,6 +25,10 @@ export interface HttpTimeoutOptions {
   requestTimeoutMs?: number;
 }
 
+/**
+ * The proactive refresh scheduler. Every replica with `enabled` claims due connections through
+ * the store (leases, SKIP LOCKED), so replicas share the work without a leader.
+ */
 export interface SchedulerOptions {
   /** Run the proactive refresh scheduler in this process (default true). */
   enabled?: boolean;
@@ -50,8 +59,11 @@ export interface SchedulerOptions {
  * @publicApi
  */
 export interface QuickBooksAuthModuleOptions {
+  /** Intuit app client id (`QB_CLIENT_ID`). Required. */
   clientId: string;
+  /** Intuit app client secret (`QB_CLIENT_SECRET`). Required; sent only as HTTP Basic to Intuit, never logged. */
   clientSecret: string;
+  /** Callback URL registered with Intuit, absolute http(s) (`QB_REDIRECT_URI`). Required. */
   redirectUri: string;
   /** Intuit environment (default sandbox). */
   environment?: IntuitEnvironment;
@@ -76,9 +88,11 @@ export interface QuickBooksAuthModuleOptions {
   discoveryUrl?: string;
   /** Explicit QBO API base URL (overrides the environment default). */
   apiBaseUrl?: string;
+  /** Where connections live: `typeorm` (MySQL/MariaDB or SQLite), `redis`, `file`, `memory` or `custom`. Required. */
   storage: StorageOptions;
   /** Where customers reconnect; included in `ReauthorizationRequiredError`. `{tenantId}`/`{realmId}` are substituted. */
   reconnectUrl?: string | ((ref: ConnectionRef) => string);
+  /** Timeouts of calls to Intuit. */
   http?: HttpTimeoutOptions;
   /** Refresh lease length in ms (default 90000): longer than the slowest token call. */
   leaseTtlMs?: number;
@@ -91,6 +105,7 @@ export interface QuickBooksAuthModuleOptions {
   accessTokenCacheSeconds?: number;
   /** Bound on cached access tokens per process (default 10000). */
   accessTokenCacheMaxEntries?: number;
+  /** Proactive refresh (tick, concurrency, keep-alive, breaker, expiry warnings). */
   scheduler?: SchedulerOptions;
   /** Per-tenant overrides (own Intuit app, own lead time). */
   tenantOverrides?: (tenantId: string) => TenantOverrides | undefined | Promise<TenantOverrides | undefined>;

@@ -18,18 +18,25 @@ export interface TypeOrmStorageOptions {
   migrationsRun?: boolean;
 }
 
+/** One durable Redis primary (not Cluster): `appendonly yes`, `appendfsync always` when it is the system of record. */
 export interface RedisStorageOptions {
   type: 'redis';
+  /** Your ioredis client (kept open on shutdown). Do not set its own `keyPrefix`. */
   client?: Redis;
+  /** `redis://…` — the module opens and closes its own client. */
   url?: string;
+  /** Prefix of every key (default `qb:`). */
   keyPrefix?: string;
 }
 
+/** AES-256-GCM encrypted files in one directory: one host only (no NFS/SMB). */
 export interface FileStorageOptions {
   type: 'file';
+  /** Directory for the connection files (created with mode 0700). */
   directory: string;
 }
 
+/** In process memory: tests and throw-away demos; one process, lost on restart. */
 export interface MemoryStorageOptions {
   type: 'memory';
 }
@@ -40,6 +47,7 @@ export interface CustomStorageOptions {
   storage: TokenStorage;
 }
 
+/** Which backend stores connections; see docs/storage-backends.md. */
 export type StorageOptions =
   | TypeOrmStorageOptions
   | RedisStorageOptions

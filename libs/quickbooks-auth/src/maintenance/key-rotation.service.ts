@@ -2,9 +2,13 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { QUICKBOOKS_TOKEN_STORAGE } from '../quickbooks-auth.constants';
 import type { TokenStorage } from '../auth/storage/token-storage.interface';
 
+/** Totals of a re-encryption run. Drop an old key only after a run with `failed === 0`. */
 export interface ReencryptionReport {
+  /** Connections looked at. */
   scanned: number;
+  /** Connections rewritten under the newest key (the others already were). */
   reencrypted: number;
+  /** Connections that could not be read or written (logged by tenant and realm id). */
   failed: number;
 }
 
@@ -21,6 +25,7 @@ export class KeyRotationService {
 
   constructor(@Inject(QUICKBOOKS_TOKEN_STORAGE) private readonly storage: TokenStorage) {}
 
+  /** Re-encrypt every connection, `batchSize` (default 500) refs per page; `onProgress` after each page. */
   async reencryptAll(params: { batchSize?: number; onProgress?: (r: ReencryptionReport) => void } = {}): Promise<ReencryptionReport> {
     const report: ReencryptionReport = { scanned: 0, reencrypted: 0, failed: 0 };
     let cursor: string | null = null;

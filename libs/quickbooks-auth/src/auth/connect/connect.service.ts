@@ -28,8 +28,11 @@ export interface CallbackQuery {
   error?: unknown;
 }
 
+/** What a successful callback stored. */
 export interface ConnectResult {
+  /** The connection as stored (status and expiries, never tokens). */
   connection: ConnectionSummary;
+  /** True when this tenant already had a connection to this realm (its tokens were replaced). */
   reconnected: boolean;
   /** What the host passed as `returnTo` when it built the authorize URL. */
   returnTo: string | null;
