@@ -39,6 +39,9 @@ export interface ServedSample {
   /** The replica's (emulator-following) clock when getAccessToken returned. */
   servedAt: number;
   expiresAt: number;
+  /** Wall-clock ms when the call started and returned (to excuse a SIGSTOP in between). */
+  wallStart: number;
+  wallEnd: number;
 }
 
 export interface ReplicaStats {

@@ -80,9 +80,11 @@ function startLoad(req: Extract<ReplicaRequest, { type: 'load' }>): void {
   const caller = async () => {
     while (loadRunning && app) {
       const realmId = req.realmIds[Math.floor(Math.random() * req.realmIds.length)];
+      const wallStart = Date.now();
       try {
         const t = await app.tokens.getAccessTokenDetails({ tenantId: req.tenantId, realmId });
-        samples.push({ realmId, accessToken: t.accessToken, servedAt: clockNow(), expiresAt: t.expiresAt.getTime() });
+        const servedAt = clockNow();
+        samples.push({ realmId, accessToken: t.accessToken, servedAt, expiresAt: t.expiresAt.getTime(), wallStart, wallEnd: Date.now() });
       } catch (err) {
         const name = (err as Error).name ?? 'Error';
         errors[name] = (errors[name] ?? 0) + 1;
