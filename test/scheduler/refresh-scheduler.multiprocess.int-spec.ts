@@ -1,4 +1,5 @@
-import mysql from 'mysql2/promise';
+import Redis from 'ioredis';
+import { randomBytes } from 'node:crypto';
 import { startEmulator, type RunningEmulator } from '@quickbooks-auth/intuit-emulator';
 import { createScratchDatabase } from '../support/mariadb';
 import { startHarness, type Harness } from '../support/quickbooks-harness';
@@ -15,18 +16,49 @@ const STEP_S = 1400;
 const LEASE_TTL_MS = 3000;
 const TENANT = 'tenant-mp';
 
+/** A shared store for the workers and the test process, and how to clean it up. */
+interface SharedStore {
+  storage: WorkerConfig['storage'];
+  cleanup(): Promise<void>;
+}
+
+const stores: Array<[string, () => Promise<SharedStore>]> = [
+  [
+    'MariaDB',
+    async () => {
+      const db = await createScratchDatabase('qb_sched');
+      return { storage: { type: 'typeorm', url: db.url }, cleanup: db.drop };
+    },
+  ],
+  [
+    'Redis',
+    async () => {
+      const keyPrefix = `qbsched:${randomBytes(4).toString('hex')}:`;
+      const url = process.env.REDIS_URL!;
+      return {
+        storage: { type: 'redis', url, keyPrefix },
+        cleanup: async () => {
+          const redis = new Redis(url);
+          const keys = await redis.keys(`${keyPrefix}*`);
+          if (keys.length) await redis.del(...keys);
+          await redis.quit();
+        },
+      };
+    },
+  ],
+];
+
 /**
- * Three replica processes share one MariaDB database and one emulator (in this process) and
- * keep 500 connections fresh through a simulated day; one replica is SIGKILLed with refreshes
- * in flight. Proves I1 across processes (no concurrent use of one refresh token, no superseded
- * token sent), that no lease stays stuck and that no connection is lost.
+ * Three replica processes share one store (MariaDB, then Redis) and one emulator (in this
+ * process) and keep 500 connections fresh through a simulated day; one replica is SIGKILLed
+ * with refreshes in flight. Proves I1 across processes (no concurrent use of one refresh token,
+ * no superseded token sent), that no lease stays stuck and that no connection is lost.
  */
-describe('refresh scheduler across 3 processes on MariaDB', () => {
+describe.each(stores)('refresh scheduler across 3 processes on %s', (_name, openStore) => {
   jest.setTimeout(180_000);
-  let db: Awaited<ReturnType<typeof createScratchDatabase>>;
+  let store: SharedStore;
   let emulator: RunningEmulator;
   let h: Harness;
-  let sql: mysql.Connection;
   let refs: Array<{ tenantId: string; realmId: string }>;
   const workers: RefreshWorker[] = [];
   let workerSeq = 0;
@@ -40,7 +72,7 @@ describe('refresh scheduler across 3 processes on MariaDB', () => {
   const live = () => workers.filter((w) => w.alive);
   const workerConfig = (instanceId: string): WorkerConfig => ({
     instanceId,
-    databaseUrl: db.url,
+    storage: store.storage,
     emulatorUrl: emulator.url,
     clientId: TEST_CLIENT.clientId,
     clientSecret: TEST_CLIENT.clientSecret,
@@ -54,14 +86,12 @@ describe('refresh scheduler across 3 processes on MariaDB', () => {
     refreshLeadSeconds: LEAD_S,
     clockOffsetMs: emulator.state.clock.offsetMs,
   });
-  const scalar = async (query: string, params: unknown[] = []): Promise<number> => {
-    const [rows] = await sql.query(query, params);
-    return Number(Object.values((rows as Array<Record<string, unknown>>)[0])[0] ?? 0);
-  };
-  const dueCount = () => scalar(`SELECT COUNT(*) FROM quickbooks_connections WHERE status = 'active' AND next_refresh_at <= ?`, [now()]);
-  const leasedCount = () => scalar(`SELECT COUNT(*) FROM quickbooks_connections WHERE lease_owner IS NOT NULL`);
-  const soonestExpiry = () => scalar(`SELECT MIN(access_token_expires_at) FROM quickbooks_connections WHERE status = 'active'`);
-  const statusCount = (status: string) => scalar(`SELECT COUNT(*) FROM quickbooks_connections WHERE status = ?`, [status]);
+  // Read through the storage API so the same checks hold for every backend.
+  const all = () => h.storage.listByTenant(TENANT);
+  const dueCount = async () => (await all()).filter((c) => c.status === 'active' && c.nextRefreshAt.getTime() <= now()).length;
+  const leasedCount = async () => (await all()).filter((c) => c.leaseOwner !== null).length;
+  const soonestExpiry = async () => Math.min(...(await all()).filter((c) => c.status === 'active').map((c) => c.accessTokenExpiresAt.getTime()));
+  const statusCount = async (status: string) => (await all()).filter((c) => c.status === status).length;
 
   /** Moves the emulator clock and every worker's app clock together. */
   const advance = async (seconds: number) => {
@@ -72,10 +102,10 @@ describe('refresh scheduler across 3 processes on MariaDB', () => {
     const deadline = Date.now() + timeoutMs;
     while (!(await check())) {
       if (Date.now() > deadline) {
-        const [rows] = await sql.query(
-          `SELECT realm_id, failure_count, last_error_code, lease_owner, lease_expires_at, next_attempt_at, next_refresh_at FROM quickbooks_connections WHERE status = 'active' AND next_refresh_at <= ? LIMIT 5`,
-          [now()],
-        );
+        const rows = (await all())
+          .filter((c) => c.status === 'active' && c.nextRefreshAt.getTime() <= now())
+          .slice(0, 5)
+          .map((c) => ({ realm: c.realmId, failures: c.failureCount, error: c.lastErrorCode, lease: c.leaseOwner, leaseUntil: c.leaseExpiresAt, nextAttempt: c.nextAttemptAt, next: c.nextRefreshAt }));
         const logs = workers.map((w) => `${w.config.instanceId}: ${w.stderr.slice(-1500)}`).join('\n');
         throw new Error(`timed out waiting for ${what} (now ${now()}, real ${Date.now()}): ${JSON.stringify(rows)}\n${logs}`);
       }
@@ -84,11 +114,11 @@ describe('refresh scheduler across 3 processes on MariaDB', () => {
   };
 
   beforeAll(async () => {
-    db = await createScratchDatabase('qb_sched');
+    store = await openStore();
     emulator = await startEmulator({ clients: [{ ...TEST_CLIENT, redirectUris: [TEST_CLIENT.redirectUri] }] });
-    // This process migrates the database, seeds it and reads it; its scheduler is off.
-    h = await startHarness({ storage: { type: 'typeorm', url: db.url }, emulator, options: { refreshLeadSeconds: LEAD_S } });
-    sql = await mysql.createConnection({ uri: db.url });
+    // This process migrates the store, seeds it and reads it; its scheduler is off and its
+    // token cache is off, so what it serves comes straight from the store.
+    h = await startHarness({ storage: store.storage, emulator, options: { refreshLeadSeconds: LEAD_S, accessTokenCacheSeconds: 0 } });
     const minted = emulator.state.mint({ clientId: TEST_CLIENT.clientId, count: CONNECTIONS });
     refs = await seedConnections(h.storage, minted, { tenantId: TENANT, now: now(), refreshLeadSeconds: LEAD_S, concurrency: 16 });
     for (let i = 0; i < WORKERS; i++) startWorker();
@@ -99,10 +129,9 @@ describe('refresh scheduler across 3 processes on MariaDB', () => {
   afterAll(async () => {
     if (process.env.QB_TEST_LOGS === '1') for (const w of workers) process.stdout.write(`--- ${w.config.instanceId}\n${w.stderr}\n`);
     await Promise.all(workers.map((w) => w.stop().catch(() => w.kill('SIGKILL'))));
-    await sql?.end();
     await h?.close();
     await emulator?.close();
-    await db?.drop();
+    await store?.cleanup();
   });
 
   it('a replica killed with refreshes in flight leaves no stuck lease and loses nothing', async () => {

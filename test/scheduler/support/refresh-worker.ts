@@ -27,7 +27,7 @@ async function main(): Promise<void> {
         stateSecret: config.stateSecret,
         intuitBaseUrl: config.emulatorUrl,
         instanceId: config.instanceId,
-        storage: { type: 'typeorm', url: config.databaseUrl, migrationsRun: false },
+        storage: config.storage.type === 'typeorm' ? { ...config.storage, migrationsRun: false } : config.storage,
         clock: { now: () => Date.now() + offsetMs },
         leaseTtlMs: config.leaseTtlMs,
         refreshLeadSeconds: config.refreshLeadSeconds,

@@ -3,7 +3,8 @@ import type { RefreshSchedulerCounters } from '@quickbooks-auth/nestjs';
 /** Everything a refresh worker process needs to boot (sent as one JSON env var). */
 export interface WorkerConfig {
   instanceId: string;
-  databaseUrl: string;
+  /** Shared store of every worker (JSON-serializable storage options). */
+  storage: { type: 'typeorm'; url: string } | { type: 'redis'; url: string; keyPrefix: string };
   emulatorUrl: string;
   clientId: string;
   clientSecret: string;
