@@ -1,28 +1,49 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startEmulator, type RunningEmulator } from '@quickbooks-auth/intuit-emulator';
-import { InvalidStateError } from '@quickbooks-auth/nestjs';
+import { InvalidStateError, type StorageOptions } from '@quickbooks-auth/nestjs';
 import { createScratchDatabase } from '../support/mariadb';
 import { approveAtEmulator, startHarness, type Harness } from '../support/quickbooks-harness';
 import { TEST_CLIENT, testKeyRing } from '../support/test-keys';
 
-/** Two replicas on one MariaDB: a state works once, whichever replica receives the callback. */
-describe('OAuth state is single-use across replicas (MariaDB)', () => {
+const stores: Array<[string, () => Promise<{ storage: StorageOptions; cleanup: () => Promise<void> }>]> = [
+  [
+    'MariaDB',
+    async () => {
+      const db = await createScratchDatabase('qb_state');
+      return { storage: { type: 'typeorm', url: db.url }, cleanup: db.drop };
+    },
+  ],
+  [
+    'encrypted files (one host)',
+    async () => {
+      const directory = mkdtempSync(join(tmpdir(), 'qb-state-'));
+      return { storage: { type: 'file', directory }, cleanup: async () => rmSync(directory, { recursive: true, force: true }) };
+    },
+  ],
+];
+
+/** Two replicas on one store: a state works once, whichever replica receives the callback. */
+describe.each(stores)('OAuth state is single-use across replicas (%s)', (_name, openStore) => {
   let emulator: RunningEmulator;
-  let db: Awaited<ReturnType<typeof createScratchDatabase>>;
+  let cleanup: () => Promise<void>;
   let a: Harness;
   let b: Harness;
 
   beforeAll(async () => {
     emulator = await startEmulator({ clients: [{ ...TEST_CLIENT, redirectUris: [TEST_CLIENT.redirectUri] }] });
-    db = await createScratchDatabase('qb_state');
+    const store = await openStore();
+    cleanup = store.cleanup;
     const shared = { encryptionKeys: testKeyRing('k1'), stateSecret: 'shared-state-secret-'.padEnd(40, 'x') };
-    a = await startHarness({ storage: { type: 'typeorm', url: db.url }, emulator, options: shared });
-    b = await startHarness({ storage: { type: 'typeorm', url: db.url }, emulator, options: shared });
+    a = await startHarness({ storage: store.storage, emulator, options: shared });
+    b = await startHarness({ storage: store.storage, emulator, options: shared });
   });
   afterAll(async () => {
     await a?.close();
     await b?.close();
     await emulator?.close();
-    await db?.drop();
+    await cleanup?.();
   });
 
   it('a callback replayed on another replica is refused and exchanges nothing', async () => {

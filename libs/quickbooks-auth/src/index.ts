@@ -40,3 +40,4 @@ export { FileTokenStorage } from './auth/storage/file/file-token-storage';
 export { MemoryStateNonceStore } from './auth/state/memory-state-nonce.store';
 export { RedisStateNonceStore } from './auth/state/redis-state-nonce.store';
 export { TypeOrmStateNonceStore } from './auth/state/typeorm-state-nonce.store';
+export { FileStateNonceStore } from './auth/state/file-state-nonce.store';

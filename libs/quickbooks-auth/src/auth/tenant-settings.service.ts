@@ -3,6 +3,7 @@ import type { ResolvedQuickBooksAuthOptions } from '../config/resolved-options';
 import type { TenantOverrides } from '../interfaces/quickbooks-auth-options.interface';
 import type { IntuitClientCredentials } from '../intuit/intuit-oauth.client';
 import { QUICKBOOKS_AUTH_RESOLVED_OPTIONS } from '../quickbooks-auth.constants';
+import { ConfigurationError } from '../errors/configuration.error';
 
 /** Per-tenant settings: a tenant may bring its own Intuit app and lead time. */
 @Injectable()
@@ -15,6 +16,10 @@ export class TenantSettingsService {
 
   async credentialsFor(tenantId: string): Promise<IntuitClientCredentials> {
     const o = await this.overridesFor(tenantId);
+    if (Boolean(o?.clientId) !== Boolean(o?.clientSecret)) {
+      // Half an override would silently use the module's app for this tenant: refuse instead.
+      throw new ConfigurationError([`tenantOverrides for tenant ${tenantId} must give both clientId and clientSecret`]);
+    }
     if (o?.clientId && o.clientSecret) return { clientId: o.clientId, clientSecret: o.clientSecret };
     return { clientId: this.options.clientId, clientSecret: this.options.clientSecret };
   }

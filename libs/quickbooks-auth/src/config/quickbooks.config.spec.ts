@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ConfigurationError } from '../errors/configuration.error';
 import { quickBooksOptionsFromEnv } from './quickbooks.config';
+import { resolveOptions } from './resolved-options';
 
 const good = () => ({
   QB_CLIENT_ID: 'id',
@@ -36,5 +37,20 @@ describe('quickBooksOptionsFromEnv', () => {
   it('rejects a short state secret and a bad key by variable name', () => {
     expect(() => quickBooksOptionsFromEnv({ ...good(), QB_STATE_SECRET: 'short' })).toThrow(/QB_STATE_SECRET/);
     expect(() => quickBooksOptionsFromEnv({ ...good(), QB_ENCRYPTION_KEYS: 'k1:abc' })).toThrow(/32 bytes/);
+  });
+});
+
+describe('resolveOptions bounds', () => {
+  const base = () => quickBooksOptionsFromEnv(good());
+
+  it('refuses settings that could never be met', () => {
+    expect(() => resolveOptions({ ...base(), minValiditySeconds: 3600 })).toThrow(/minValiditySeconds must be below 3600/);
+    expect(() => resolveOptions({ ...base(), refreshLeadSeconds: 4000 })).toThrow(/refreshLeadSeconds must be below 3600/);
+    expect(() => resolveOptions({ ...base(), scheduler: { jitterRatio: 2 } })).toThrow(/jitterRatio/);
+  });
+
+  it('substitutes every placeholder of the reconnect URL', () => {
+    const o = resolveOptions({ ...base(), reconnectUrl: 'https://app/{tenantId}/{realmId}?again={realmId}' });
+    expect(o.reconnectUrl({ tenantId: 't 1', realmId: '42' })).toBe('https://app/t%201/42?again=42');
   });
 });

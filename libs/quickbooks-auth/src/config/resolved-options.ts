@@ -105,6 +105,10 @@ export function resolveOptions(options: QuickBooksAuthModuleOptions): ResolvedQu
     requestTimeoutMs: positive('http.requestTimeoutMs', h.requestTimeoutMs, 15_000, 1),
   };
   if (leaseTtlMs <= http.connectTimeoutMs) problems.push('leaseTtlMs must be longer than http.connectTimeoutMs');
+  if (scheduler.jitterRatio > 1) problems.push('scheduler.jitterRatio must be between 0 and 1');
+  // Intuit access tokens live 3600 s: a minimum validity at or above that could never be met.
+  if (minValiditySeconds >= 3600) problems.push('minValiditySeconds must be below 3600 (the access-token lifetime)');
+  if (refreshLeadSeconds >= 3600) problems.push('refreshLeadSeconds must be below 3600 (the access-token lifetime)');
   if (!o.storage || !STORAGE_TYPES.includes((o.storage as StorageOptions).type)) {
     problems.push(`storage.type must be one of ${STORAGE_TYPES.join(', ')}`);
   } else if (o.storage.type === 'file' && !o.storage.directory) {
@@ -145,7 +149,7 @@ export function resolveOptions(options: QuickBooksAuthModuleOptions): ResolvedQu
       typeof reconnect === 'function'
         ? reconnect(ref)
         : typeof reconnect === 'string'
-          ? reconnect.replace('{tenantId}', encodeURIComponent(ref.tenantId)).replace('{realmId}', encodeURIComponent(ref.realmId))
+          ? reconnect.replaceAll('{tenantId}', encodeURIComponent(ref.tenantId)).replaceAll('{realmId}', encodeURIComponent(ref.realmId))
           : null,
     http,
     leaseTtlMs,

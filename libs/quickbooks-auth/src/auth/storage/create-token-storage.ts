@@ -9,6 +9,8 @@ import { MemoryTokenStorage } from './memory/memory-token-storage';
 import { RedisTokenStorage } from './redis/redis-token-storage';
 import { RedisStateNonceStore } from '../state/redis-state-nonce.store';
 import { FileTokenStorage } from './file/file-token-storage';
+import { FileStateNonceStore } from '../state/file-state-nonce.store';
+import { join } from 'node:path';
 import { createTypeOrmStorage } from './create-typeorm-storage';
 
 /** The storage backend plus what the module opened for it and must close on shutdown. */
@@ -48,7 +50,11 @@ export async function createTokenStorage(options: ResolvedQuickBooksAuthOptions,
       };
     }
     case 'file': {
-      return { storage: new FileTokenStorage({ directory: s.directory }, cipher), nonces: new MemoryStateNonceStore(), dispose: nothing };
+      return {
+        storage: new FileTokenStorage({ directory: s.directory }, cipher),
+        nonces: new FileStateNonceStore(join(s.directory, 'oauth-states')),
+        dispose: nothing,
+      };
     }
     case 'typeorm': {
       return createTypeOrmStorage(s, cipher);
