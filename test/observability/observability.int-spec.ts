@@ -111,8 +111,8 @@ describe('observability (nestjs-pino + Prometheus + Terminus host)', () => {
     const ping = reqs.find((r) => r.req.url.startsWith('/quickbooks/ping'));
     const callback = reqs.find((r) => r.req.url.startsWith('/quickbooks/callback'));
     expect(ping?.req.headers.authorization).toBe('[Redacted]');
-    expect(callback?.req.url).toMatch(/code=%5BRedacted%5D/);
-    expect(callback?.req.url).toMatch(/state=%5BRedacted%5D/);
+    expect(callback?.req.url).toMatch(/code=\[Redacted\]/);
+    expect(callback?.req.url).toMatch(/state=\[Redacted\]/);
     expect(callback?.req.url).toMatch(/realmId=/);
   });
 

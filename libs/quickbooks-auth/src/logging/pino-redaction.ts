@@ -59,7 +59,8 @@ export function redactUrlQuery(url: string, params: readonly string[] = SECRET_Q
       changed = true;
     }
   }
-  return changed ? `${url.slice(0, q)}?${search.toString()}` : url;
+  // Keep the marker readable: URLSearchParams would print it as %5BRedacted%5D.
+  return changed ? `${url.slice(0, q)}?${search.toString().replaceAll(encodeURIComponent(QUICKBOOKS_REDACTED), QUICKBOOKS_REDACTED)}` : url;
 }
 
 type SerializedReq = { url?: unknown; query?: unknown; [key: string]: unknown };
