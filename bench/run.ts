@@ -17,7 +17,7 @@ function profileFrom(args: Args): BenchProfile {
   const name = args.flag('quick') ? 'quick' : args.flag('full') ? 'full' : 'default';
   const base: Record<BenchProfile['name'], BenchProfile> = {
     quick: { name: 'quick', repeats: 3, hotIterations: 50_000, coldIterations: 1_000, refreshIterations: 100, stampedeCallers: 10_000, stampedeProcesses: 4, scaleConnections: 5_000, scaleConcurrency: 64, scaleLatencyMs: 100 },
-    default: { name: 'default', repeats: 5, hotIterations: 200_000, coldIterations: 2_000, refreshIterations: 200, stampedeCallers: 10_000, stampedeProcesses: 4, scaleConnections: 20_000, scaleConcurrency: 64, scaleLatencyMs: 100 },
+    default: { name: 'default', repeats: 5, hotIterations: 200_000, coldIterations: 2_000, refreshIterations: 200, stampedeCallers: 10_000, stampedeProcesses: 4, scaleConnections: 10_000, scaleConcurrency: 64, scaleLatencyMs: 100 },
     full: { name: 'full', repeats: 7, hotIterations: 500_000, coldIterations: 4_000, refreshIterations: 400, stampedeCallers: 10_000, stampedeProcesses: 4, scaleConnections: 100_000, scaleConcurrency: 64, scaleLatencyMs: 100 },
   };
   const p = base[name];
@@ -59,7 +59,7 @@ async function main(): Promise<void> {
   const table = renderTable(figures);
   process.stdout.write(`\n${table}\n\n`);
   const file = writeResults('bench', {
-    command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+    command: process.argv.length > 2 ? `npm run bench -- ${process.argv.slice(2).join(' ')}` : 'npm run bench',
     at: new Date().toISOString(),
     durationS: Math.round((Date.now() - started) / 1000),
     machine,
