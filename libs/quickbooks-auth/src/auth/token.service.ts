@@ -32,6 +32,7 @@ export interface AccessToken {
 @Injectable()
 export class TokenService {
   private readonly inFlight = new Map<string, Promise<StoredConnection>>();
+  private readonly reads = new Map<string, Promise<StoredConnection | null>>();
 
   constructor(
     @Inject(QUICKBOOKS_TOKEN_STORAGE) private readonly storage: TokenStorage,
@@ -57,7 +58,10 @@ export class TokenService {
       return { accessToken: cached.accessToken, expiresAt: cached.expiresAt, realmId: ref.realmId };
     }
     assertConnectionRef(ref);
-    const conn = this.usable(await this.storage.get(ref), ref);
+    // A stampede on one connection: join the refresh already running instead of reading storage.
+    const refreshing = this.inFlight.get(flightKey('on_demand', ref));
+    if (refreshing) return this.tokenOf(await refreshing);
+    const conn = this.usable(await this.readOnce(ref), ref);
     if (this.validFor(conn, this.options.minValiditySeconds)) {
       this.cache.put(conn);
       return this.tokenOf(conn);
@@ -95,8 +99,19 @@ export class TokenService {
     return toSummary(conn);
   }
 
+  /** Concurrent readers of one connection share one storage read. */
+  private readOnce(ref: ConnectionRef): Promise<StoredConnection | null> {
+    const key = flightKey('read', ref);
+    let pending = this.reads.get(key);
+    if (!pending) {
+      pending = this.storage.get(ref).finally(() => this.reads.delete(key));
+      this.reads.set(key, pending);
+    }
+    return pending;
+  }
+
   private singleFlight(ref: ConnectionRef, trigger: RefreshTrigger, isFresh: (c: StoredConnection) => boolean): Promise<StoredConnection> {
-    const key = `${trigger === 'forced_401' ? 'f' : 'r'}\u0000${ref.tenantId}\u0000${ref.realmId}`;
+    const key = flightKey(trigger, ref);
     let pending = this.inFlight.get(key);
     if (!pending) {
       pending = this.refreshUntilFresh(ref, trigger, isFresh)
@@ -166,6 +181,10 @@ export class TokenService {
   private tokenOf(conn: StoredConnection): AccessToken {
     return { accessToken: conn.accessToken, expiresAt: conn.accessTokenExpiresAt, realmId: conn.realmId };
   }
+}
+
+function flightKey(kind: RefreshTrigger | 'read', ref: ConnectionRef): string {
+  return `${kind}\u0000${ref.tenantId}\u0000${ref.realmId}`;
 }
 
 /** A 401 from the QBO API, whatever HTTP client the host uses (axios, fetch wrappers, Nest HttpException). */
