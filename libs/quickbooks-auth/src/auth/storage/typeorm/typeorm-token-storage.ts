@@ -1,4 +1,4 @@
-import type { DataSource, EntityManager, ObjectLiteral, QueryRunner, Repository, UpdateQueryBuilder } from 'typeorm';
+import type { DataSource, EntityManager, UpdateQueryBuilder } from 'typeorm';
 import { ConfigurationError } from '../../../errors/configuration.error';
 import { DecryptionError } from '../../../errors/decryption.error';
 import { StorageError } from '../../../errors/storage.error';
@@ -7,13 +7,19 @@ import type { ConnectionRef, ConnectionStatus, StoredConnection } from '../../co
 import { assertValidConnectionRef, assertValidLimit, assertValidTenantId, assertValidTtl } from '../connection-ref.validation';
 import type { NewConnection, RefreshFailure, RefreshResult, StorageStats, TokenStorage } from '../token-storage.interface';
 import { ACCESS_TOKEN_FIELD, REFRESH_TOKEN_FIELD, openToken, sealToken } from '../token-sealing';
+import { CONNECTION_COLUMNS, textOf, toStoredConnection, type ConnectionRow, type JustWritten } from './connection-row';
+import { DirectSql, type SqlParam } from './direct-sql';
 import { QuickBooksConnectionEntity as Row } from './quickbooks-connection.entity';
 import { SealedToken } from './sealed-token';
+import { sealedTokenTransformer } from './sealed-token.transformer';
+import { epochMsTransformer } from './epoch-ms.transformer';
 import { sqlDialectFor, type SqlDialect, type TypeOrmStorageKind } from './sql-dialect';
 import { driverErrorCode, toStorageError } from './storage-error.mapper';
 
 const TABLE = 'quickbooks_connections';
 const BY_REF = 'tenant_id = :tenantId AND realm_id = :realmId';
+const SELECT_BY_REF = `SELECT ${CONNECTION_COLUMNS} FROM ${TABLE} WHERE tenant_id = ? AND realm_id = ?`;
+const SELECT_BY_TENANT = `SELECT ${CONNECTION_COLUMNS} FROM ${TABLE} WHERE tenant_id = ? ORDER BY id`;
 
 type RowValues = Parameters<UpdateQueryBuilder<Row>['set']>[0];
 
@@ -26,13 +32,22 @@ type RowValues = Parameters<UpdateQueryBuilder<Row>['set']>[0];
  * random IVs make a loaded entity always dirty). Tokens are sealed here, with the row's tenant and
  * realm in the AAD, before they reach the guard transformer on the column.
  *
- * Statements per operation: get 1; acquireLease 2 (UPDATE + re-read); compareAndSwapTokens 2;
- * renew/release/recordFailure/markNeedsReauth/markRevoked/delete 1; saveConnection 2 (3 on first
- * connect); claimDue 1 on SQLite, 4-5 on MySQL per batch (BEGIN, SELECT FOR UPDATE, UPDATE, COMMIT).
+ * The hot path (get, acquireLease, renewLease, releaseLease, compareAndSwapTokens, and every
+ * re-read) skips TypeORM's query builder and entity hydration: prepared statements with an
+ * explicit column list on the driver itself (DirectSql, primary only), rows mapped by hand
+ * (toStoredConnection). The rest goes through TypeORM, guarded by the column transformers.
+ *
+ * Statements per operation: get 1; renew/release/recordFailure/markNeedsReauth/markRevoked/delete 1;
+ * acquireLease and compareAndSwapTokens 1 on SQLite (UPDATE ... RETURNING), 2 on MySQL (UPDATE,
+ * then a prepared re-read: MySQL has no UPDATE ... RETURNING, and the row holds values only the
+ * database knows, such as its clock and the version, so what is returned is what was read back);
+ * saveConnection 2 (3 on first connect); claimDue 1 on SQLite, 4-5 on MySQL per batch (BEGIN,
+ * SELECT FOR UPDATE, UPDATE, COMMIT).
  */
 export class TypeOrmTokenStorage implements TokenStorage {
   readonly kind: TypeOrmStorageKind;
   private readonly dialect: SqlDialect;
+  private readonly sql: DirectSql;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -40,6 +55,7 @@ export class TypeOrmTokenStorage implements TokenStorage {
   ) {
     this.dialect = sqlDialectFor(dataSource);
     this.kind = this.dialect.kind;
+    this.sql = new DirectSql(dataSource, this.kind);
     if (dataSource.isInitialized && !dataSource.hasMetadata(Row)) {
       throw new ConfigurationError(['the TypeORM DataSource for QuickBooks token storage must include QUICKBOOKS_AUTH_ENTITIES in its entities']);
     }
@@ -47,15 +63,13 @@ export class TypeOrmTokenStorage implements TokenStorage {
 
   async get(ref: ConnectionRef): Promise<StoredConnection | null> {
     assertValidConnectionRef(ref);
-    const row = await this.run('read a connection', () => this.findRow(ref));
+    const row = await this.run('read a connection', () => this.readRow(ref));
     return row ? this.toStored(row) : null;
   }
 
   async listByTenant(tenantId: string): Promise<StoredConnection[]> {
     assertValidTenantId(tenantId);
-    const rows = await this.run('list connections', () =>
-      this.onPrimary((qr) => this.repo.createQueryBuilder('c', qr).where('c.tenant_id = :tenantId', { tenantId }).orderBy('c.id', 'ASC').getMany()),
-    );
+    const rows = await this.run('list connections', () => this.sql.rows<ConnectionRow>(SELECT_BY_TENANT, [tenantId]));
     return rows.map((row) => this.toStored(row));
   }
 
@@ -95,7 +109,7 @@ export class TypeOrmTokenStorage implements TokenStorage {
             throw err;
           }
         }
-        const row = await this.findRow(ref);
+        const row = await this.readRow(ref);
         if (row) return this.toStored(row);
       }
       throw new StorageError(`Token storage (${this.kind}) could not save the connection: it kept changing concurrently`, 'storage_conflict');
@@ -106,56 +120,72 @@ export class TypeOrmTokenStorage implements TokenStorage {
     assertValidConnectionRef(ref);
     const ttl = assertValidTtl(ttlMs);
     const now = this.dialect.nowMs;
-    const row = await this.run('acquire a lease', async () => {
-      const taken = await this.update(this.leaseValues(owner, ttl), ref)
-        .andWhere(`status = 'active' AND (lease_owner IS NULL OR lease_owner = :owner OR lease_expires_at < ${now})`, { owner })
-        .execute();
-      return taken.affected ? this.findRow(ref) : null;
-    });
-    // Re-read under the lease; a revoke or reconnect in between means the lease is gone again.
-    return row && row.leaseOwner === owner ? this.toStored(row) : null;
+    const sql =
+      `UPDATE ${TABLE} SET lease_owner = ?, lease_expires_at = ${now} + ${ttl}, version = version + 1, updated_at = ${now}` +
+      ` WHERE tenant_id = ? AND realm_id = ? AND status = 'active' AND (lease_owner IS NULL OR lease_owner = ? OR lease_expires_at < ${now})`;
+    const params = [owner, ref.tenantId, ref.realmId, owner];
+    const row = await this.run('acquire a lease', () => this.updateAndRead(sql, params, ref));
+    // MySQL re-reads under the lease; a revoke or reconnect in between means the lease is gone again.
+    return row && row.lease_owner === owner ? this.toStored(row) : null;
   }
 
   async renewLease(ref: ConnectionRef, owner: string, ttlMs: number): Promise<boolean> {
     assertValidConnectionRef(ref);
     const ttl = assertValidTtl(ttlMs);
-    return this.run('renew a lease', async () => {
-      const renewed = await this.update(this.leaseValues(owner, ttl), ref).andWhere('lease_owner = :owner', { owner }).execute();
-      return renewed.affected === 1;
-    });
+    const now = this.dialect.nowMs;
+    const sql =
+      `UPDATE ${TABLE} SET lease_owner = ?, lease_expires_at = ${now} + ${ttl}, version = version + 1, updated_at = ${now}` +
+      ` WHERE tenant_id = ? AND realm_id = ? AND lease_owner = ?`;
+    return this.run('renew a lease', async () => (await this.sql.affected(sql, [owner, ref.tenantId, ref.realmId, owner])) === 1);
   }
 
   async releaseLease(ref: ConnectionRef, owner: string): Promise<void> {
     assertValidConnectionRef(ref);
-    await this.run('release a lease', () =>
-      this.update(this.changeValues({ leaseOwner: null, leaseExpiresAt: null }), ref).andWhere('lease_owner = :owner', { owner }).execute(),
-    );
+    const now = this.dialect.nowMs;
+    const sql =
+      `UPDATE ${TABLE} SET lease_owner = NULL, lease_expires_at = NULL, version = version + 1, updated_at = ${now}` +
+      ` WHERE tenant_id = ? AND realm_id = ? AND lease_owner = ?`;
+    await this.run('release a lease', () => this.sql.affected(sql, [ref.tenantId, ref.realmId, owner]));
   }
 
   async compareAndSwapTokens(ref: ConnectionRef, expectedFingerprint: string, result: RefreshResult, owner: string): Promise<StoredConnection | null> {
     assertValidConnectionRef(ref);
     void owner; // a successful swap ends any lease: it was taken for a token that is now superseded
-    const values = this.changeValues({
-      status: 'active',
-      ...this.sealTokens(ref, result.accessToken, result.refreshToken),
-      accessTokenExpiresAt: result.accessTokenExpiresAt,
-      refreshTokenExpiresAt: result.refreshTokenExpiresAt,
-      refreshTokenHardExpiresAt: result.refreshTokenHardExpiresAt,
-      nextRefreshAt: result.nextRefreshAt,
-      failureCount: 0,
-      nextAttemptAt: null,
-      lastErrorCode: null,
-      lastRefreshedAt: () => this.dialect.nowMs,
-      leaseOwner: null,
-      leaseExpiresAt: null,
-    });
-    const row = await this.run('store refreshed tokens', async () => {
-      const swapped = await this.update(values, ref)
-        .andWhere(`refresh_token_fp = :expectedFingerprint AND status <> 'revoked'`, { expectedFingerprint })
-        .execute();
-      return swapped.affected ? this.findRow(ref) : null;
-    });
-    return row ? this.toStored(row) : null;
+    const sealed = this.sealTokens(ref, result.accessToken, result.refreshToken);
+    const written: JustWritten = {
+      accessTokenEnc: sealed.accessTokenEnc.value,
+      accessToken: result.accessToken,
+      refreshTokenEnc: sealed.refreshTokenEnc.value,
+      refreshToken: result.refreshToken,
+    };
+    const now = this.dialect.nowMs;
+    const sql =
+      `UPDATE ${TABLE} SET status = 'active', access_token_enc = ?, refresh_token_enc = ?, refresh_token_fp = ?,` +
+      ' access_token_expires_at = ?, refresh_token_expires_at = ?, refresh_token_hard_expires_at = ?, next_refresh_at = ?,' +
+      ` failure_count = 0, next_attempt_at = NULL, last_error_code = NULL, last_refreshed_at = ${now},` +
+      ` lease_owner = NULL, lease_expires_at = NULL, version = version + 1, updated_at = ${now}` +
+      ` WHERE tenant_id = ? AND realm_id = ? AND refresh_token_fp = ? AND status <> 'revoked'`;
+    const row = await this.run('store refreshed tokens', () =>
+      this.updateAndRead(
+        sql,
+        [
+          // The same guard as the token columns' transformer: only sealed values reach them.
+          guardSealed(sealed.accessTokenEnc),
+          guardSealed(sealed.refreshTokenEnc),
+          sealed.refreshTokenFingerprint,
+          epochMsParam(result.accessTokenExpiresAt),
+          epochMsParam(result.refreshTokenExpiresAt),
+          epochMsParam(result.refreshTokenHardExpiresAt),
+          epochMsParam(result.nextRefreshAt),
+          ref.tenantId,
+          ref.realmId,
+          expectedFingerprint,
+        ],
+        ref,
+      ),
+    );
+    // What was read back is what is stored; the ciphertexts just written need no decryption.
+    return row ? this.toStored(row, written) : null;
   }
 
   async recordFailure(ref: ConnectionRef, owner: string, failure: RefreshFailure): Promise<void> {
@@ -279,10 +309,10 @@ export class TypeOrmTokenStorage implements TokenStorage {
   async reencrypt(ref: ConnectionRef): Promise<boolean> {
     assertValidConnectionRef(ref);
     return this.run('re-encrypt a connection', async () => {
-      const row = await this.findRow(ref);
-      if (!row?.accessTokenEnc || !row.refreshTokenEnc) return false;
-      const oldAccess = row.accessTokenEnc.value;
-      const oldRefresh = row.refreshTokenEnc.value;
+      const row = await this.readRow(ref);
+      const oldAccess = textOf(row?.access_token_enc);
+      const oldRefresh = textOf(row?.refresh_token_enc);
+      if (!oldAccess || !oldRefresh) return false;
       if (!this.cipher.needsReencryption(oldAccess) && !this.cipher.needsReencryption(oldRefresh)) return false;
       const sealed = this.sealTokens(
         ref,
@@ -301,44 +331,38 @@ export class TypeOrmTokenStorage implements TokenStorage {
   // ---------------------------------------------------------------------------------------------
 
   /** MySQL/MariaDB: one short READ COMMITTED transaction (no gap locks), SKIP LOCKED so claimers never wait on each other. */
-  private claimDueMysql(due: number, limit: number, owner: string, ttl: number): Promise<Row[]> {
+  private claimDueMysql(due: number, limit: number, owner: string, ttl: number): Promise<ConnectionRow[]> {
     return this.dataSource.transaction('READ COMMITTED', async (manager: EntityManager) => {
-      const { entities, raw } = await manager
-        .createQueryBuilder(Row, 'c')
-        .addSelect(this.dialect.nowMs, 'db_now')
-        .where(this.dueCondition('c.'), { due })
-        .orderBy('c.nextRefreshAt', 'ASC')
-        .addOrderBy('c.id', 'ASC')
-        .limit(limit)
-        .setLock('pessimistic_write')
-        .setOnLocked('skip_locked')
-        .getRawAndEntities<{ db_now: unknown }>();
-      if (entities.length === 0) return [];
-      const dbNow = Number(raw[0].db_now);
-      const leaseExpiresAt = new Date(dbNow + ttl);
-      await manager
-        .createQueryBuilder()
-        .update(Row)
-        .set({ leaseOwner: owner, leaseExpiresAt, version: () => 'version + 1', updatedAt: new Date(dbNow) })
-        .where('id IN (:...ids)', { ids: entities.map((e) => e.id) })
-        .execute();
-      return entities.map((e) => Object.assign(e, { leaseOwner: owner, leaseExpiresAt, version: e.version + 1, updatedAt: new Date(dbNow) }));
+      const locked: Array<ConnectionRow & { db_now: unknown }> = await manager.query(
+        `SELECT ${CONNECTION_COLUMNS}, ${this.dialect.nowMs} AS db_now FROM ${TABLE}
+          WHERE ${this.dueCondition('').replace(/:due/g, '?')}
+          ORDER BY next_refresh_at ASC, id ASC LIMIT ? FOR UPDATE SKIP LOCKED`,
+        [due, due, limit],
+      );
+      if (locked.length === 0) return [];
+      const dbNow = Number(locked[0].db_now);
+      const leaseExpiresAt = dbNow + ttl;
+      await manager.query(
+        `UPDATE ${TABLE} SET lease_owner = ?, lease_expires_at = ?, version = version + 1, updated_at = ? WHERE id IN (${locked.map(() => '?').join(', ')})`,
+        [owner, leaseExpiresAt, dbNow, ...locked.map((r) => r.id)],
+      );
+      // The rows are locked until COMMIT: what was written on top of what was read is what is stored.
+      return locked.map(({ db_now: _, ...r }) => ({ ...r, lease_owner: owner, lease_expires_at: leaseExpiresAt, version: Number(r.version) + 1, updated_at: dbNow }));
     });
   }
 
   /** SQLite has a single writer: one UPDATE ... RETURNING is atomic and needs no transaction. */
-  private async claimDueSqlite(due: number, limit: number, owner: string, ttl: number): Promise<Row[]> {
+  private async claimDueSqlite(due: number, limit: number, owner: string, ttl: number): Promise<ConnectionRow[]> {
     const now = this.dialect.nowMs;
-    const raw: Array<Record<string, unknown>> = await this.dataSource.query(
+    const rows: ConnectionRow[] = await this.dataSource.query(
       `UPDATE ${TABLE}
           SET lease_owner = ?, lease_expires_at = ${now} + ${ttl}, version = version + 1, updated_at = ${now}
         WHERE id IN (SELECT id FROM ${TABLE} WHERE ${this.dueCondition('').replace(/:due/g, '?')} ORDER BY next_refresh_at, id LIMIT ?)
-        RETURNING *`,
+        RETURNING ${CONNECTION_COLUMNS}`,
       [owner, due, due, limit],
     );
-    const rows = raw.map((r) => this.hydrate(r));
     // RETURNING order is unspecified.
-    return rows.sort((a, b) => a.nextRefreshAt.getTime() - b.nextRefreshAt.getTime() || Number(a.id) - Number(b.id));
+    return rows.sort((a, b) => Number(a.next_refresh_at) - Number(b.next_refresh_at) || Number(a.id) - Number(b.id));
   }
 
   private dueCondition(alias: string): string {
@@ -349,27 +373,23 @@ export class TypeOrmTokenStorage implements TokenStorage {
     );
   }
 
-  private get repo(): Repository<Row> {
-    return this.dataSource.getRepository(Row);
-  }
-
-  private findRow(ref: ConnectionRef): Promise<Row | null> {
-    return this.onPrimary((qr) =>
-      this.repo.createQueryBuilder('c', qr).where('c.tenant_id = :tenantId AND c.realm_id = :realmId', { tenantId: ref.tenantId, realmId: ref.realmId }).getOne(),
-    );
+  /** One connection by tenant + realm (I7), from the primary: a replica may lag behind a refresh and hand out a superseded token (I3). */
+  private async readRow(ref: ConnectionRef): Promise<ConnectionRow | null> {
+    const rows = await this.sql.rows<ConnectionRow>(SELECT_BY_REF, [ref.tenantId, ref.realmId]);
+    return rows[0] ?? null;
   }
 
   /**
-   * Token reads go to the primary: with TypeORM replication, SELECTs default to a replica, which
-   * may lag behind a refresh and hand out a superseded token (I3). No extra statement.
+   * A conditional UPDATE of one connection, then the row as stored after it, or null when the
+   * condition did not hold. SQLite: one UPDATE ... RETURNING. MySQL: the UPDATE, then a prepared
+   * re-read on the primary (2 statements).
    */
-  private async onPrimary<T>(fn: (queryRunner: QueryRunner) => Promise<T>): Promise<T> {
-    const queryRunner = this.dataSource.createQueryRunner('master');
-    try {
-      return await fn(queryRunner);
-    } finally {
-      await queryRunner.release();
+  private async updateAndRead(sql: string, params: SqlParam[], ref: ConnectionRef): Promise<ConnectionRow | null> {
+    if (this.kind === 'typeorm-sqlite') {
+      const rows = await this.sql.rows<ConnectionRow>(`${sql} RETURNING ${CONNECTION_COLUMNS}`, params);
+      return rows[0] ?? null;
     }
+    return (await this.sql.affected(sql, params)) ? this.readRow(ref) : null;
   }
 
   /** A conditional UPDATE scoped to one tenant + realm (I7); callers add their rule with andWhere. */
@@ -386,10 +406,6 @@ export class TypeOrmTokenStorage implements TokenStorage {
     return { ...values, version: () => 'version + 1', updatedAt: () => this.dialect.nowMs };
   }
 
-  private leaseValues(owner: string, ttl: number): RowValues {
-    return this.changeValues({ leaseOwner: owner, leaseExpiresAt: () => `${this.dialect.nowMs} + ${ttl}` });
-  }
-
   private sealTokens(ref: ConnectionRef, accessToken: string, refreshToken: string) {
     return {
       accessTokenEnc: new SealedToken(sealToken(this.cipher, ref, ACCESS_TOKEN_FIELD, accessToken)),
@@ -398,41 +414,8 @@ export class TypeOrmTokenStorage implements TokenStorage {
     };
   }
 
-  /** Raw row (column names) to entity, through the same column transformers TypeORM uses. */
-  private hydrate(raw: Record<string, unknown>): Row {
-    const entity = new Row();
-    const driver = this.dataSource.driver;
-    for (const column of this.dataSource.getMetadata(Row).columns) {
-      column.setEntityValue(entity as ObjectLiteral, driver.prepareHydratedValue(raw[column.databaseName], column));
-    }
-    return entity;
-  }
-
-  private toStored(row: Row): StoredConnection {
-    const ref = { tenantId: row.tenantId, realmId: row.realmId };
-    return {
-      tenantId: row.tenantId,
-      realmId: row.realmId,
-      environment: row.environment,
-      status: row.status,
-      accessToken: row.accessTokenEnc ? openToken(this.cipher, ref, ACCESS_TOKEN_FIELD, row.accessTokenEnc.value) : '',
-      refreshToken: row.refreshTokenEnc ? openToken(this.cipher, ref, REFRESH_TOKEN_FIELD, row.refreshTokenEnc.value) : '',
-      refreshTokenFingerprint: row.refreshTokenFingerprint ?? '',
-      accessTokenExpiresAt: row.accessTokenExpiresAt,
-      refreshTokenExpiresAt: row.refreshTokenExpiresAt,
-      refreshTokenHardExpiresAt: row.refreshTokenHardExpiresAt,
-      scopes: row.scopes,
-      version: row.version,
-      leaseOwner: row.leaseOwner,
-      leaseExpiresAt: row.leaseExpiresAt,
-      nextRefreshAt: row.nextRefreshAt,
-      failureCount: Number(row.failureCount),
-      nextAttemptAt: row.nextAttemptAt,
-      lastErrorCode: row.lastErrorCode,
-      lastRefreshedAt: row.lastRefreshedAt,
-      createdAt: row.createdAt,
-      updatedAt: row.updatedAt,
-    };
+  private toStored(row: ConnectionRow, written?: JustWritten): StoredConnection {
+    return toStoredConnection(row, this.cipher, written);
   }
 
   /**
@@ -450,4 +433,14 @@ export class TypeOrmTokenStorage implements TokenStorage {
       }
     }
   }
+}
+
+/** A sealed token through the token columns' guard transformer (throws for anything unsealed). */
+function guardSealed(token: SealedToken): string {
+  return sealedTokenTransformer.to(token) as string;
+}
+
+/** A Date as the epoch-ms value of a BIGINT time column (the entity's epoch-ms transformer). */
+function epochMsParam(value: Date | null): number | null {
+  return (epochMsTransformer.to(value) as number | null | undefined) ?? null;
 }

@@ -1,0 +1,100 @@
+import type { TokenCipher } from '../../../utils/crypto/token-cipher';
+import type { ConnectionStatus, IntuitEnvironment, StoredConnection } from '../../connection.interface';
+import { ACCESS_TOKEN_FIELD, REFRESH_TOKEN_FIELD, openToken } from '../token-sealing';
+
+/**
+ * Every column of quickbooks_connections, named explicitly (never `SELECT *`), in the order of
+ * the entity. Reads that hand back a connection select exactly these.
+ */
+export const CONNECTION_COLUMNS =
+  'id, tenant_id, realm_id, environment, status, access_token_enc, refresh_token_enc, refresh_token_fp, ' +
+  'access_token_expires_at, refresh_token_expires_at, refresh_token_hard_expires_at, scopes, version, ' +
+  'lease_owner, lease_expires_at, next_refresh_at, failure_count, next_attempt_at, last_error_code, ' +
+  'last_refreshed_at, created_at, updated_at';
+
+/**
+ * One row as the drivers return it. BIGINT arrives as a string or a number (mysql2 depending on
+ * supportBigNumbers/bigNumberStrings, better-sqlite3 always a number); TEXT as a string (a
+ * Buffer only under a binary collation).
+ */
+export interface ConnectionRow {
+  id: string | number;
+  tenant_id: string;
+  realm_id: string;
+  environment: string;
+  status: string;
+  access_token_enc: string | Buffer | null;
+  refresh_token_enc: string | Buffer | null;
+  refresh_token_fp: string | null;
+  access_token_expires_at: string | number;
+  refresh_token_expires_at: string | number;
+  refresh_token_hard_expires_at: string | number | null;
+  scopes: string | Buffer | null;
+  version: string | number;
+  lease_owner: string | null;
+  lease_expires_at: string | number | null;
+  next_refresh_at: string | number;
+  failure_count: string | number;
+  next_attempt_at: string | number | null;
+  last_error_code: string | null;
+  last_refreshed_at: string | number | null;
+  created_at: string | number;
+  updated_at: string | number;
+}
+
+/** Ciphertexts this process has just written, with their plaintexts: no need to decrypt them again. */
+export interface JustWritten {
+  accessTokenEnc: string;
+  accessToken: string;
+  refreshTokenEnc: string;
+  refreshToken: string;
+}
+
+/** A stored text value (token ciphertext, scopes) as a string. */
+export function textOf(value: string | Buffer | null | undefined): string | null {
+  if (value === null || value === undefined) return null;
+  return Buffer.isBuffer(value) ? value.toString('utf8') : String(value);
+}
+
+function epochMs(value: string | number | null | undefined): Date | null {
+  return value === null || value === undefined ? null : new Date(Number(value));
+}
+
+/**
+ * Row to StoredConnection, with the same conversions as the entity's column transformers
+ * (epoch ms BIGINT to Date, space-separated scopes, sealed tokens) and no TypeORM hydration.
+ * Tokens are decrypted with the row's own tenant + realm in the AAD (I6); a ciphertext equal to
+ * one in `written` is exactly what this process sealed, so its plaintext is taken as is.
+ * Throws DecryptionError (no token text) for a tampered, moved or unknown-key ciphertext.
+ */
+export function toStoredConnection(row: ConnectionRow, cipher: TokenCipher, written?: JustWritten): StoredConnection {
+  const ref = { tenantId: row.tenant_id, realmId: row.realm_id };
+  const accessEnc = textOf(row.access_token_enc);
+  const refreshEnc = textOf(row.refresh_token_enc);
+  const scopes = textOf(row.scopes);
+  return {
+    tenantId: row.tenant_id,
+    realmId: row.realm_id,
+    environment: row.environment as IntuitEnvironment,
+    status: row.status as ConnectionStatus,
+    accessToken:
+      accessEnc === null ? '' : written && accessEnc === written.accessTokenEnc ? written.accessToken : openToken(cipher, ref, ACCESS_TOKEN_FIELD, accessEnc),
+    refreshToken:
+      refreshEnc === null ? '' : written && refreshEnc === written.refreshTokenEnc ? written.refreshToken : openToken(cipher, ref, REFRESH_TOKEN_FIELD, refreshEnc),
+    refreshTokenFingerprint: row.refresh_token_fp ?? '',
+    accessTokenExpiresAt: epochMs(row.access_token_expires_at) as Date,
+    refreshTokenExpiresAt: epochMs(row.refresh_token_expires_at) as Date,
+    refreshTokenHardExpiresAt: epochMs(row.refresh_token_hard_expires_at),
+    scopes: scopes ? scopes.split(' ').filter(Boolean) : [],
+    version: Number(row.version),
+    leaseOwner: row.lease_owner,
+    leaseExpiresAt: epochMs(row.lease_expires_at),
+    nextRefreshAt: epochMs(row.next_refresh_at) as Date,
+    failureCount: Number(row.failure_count),
+    nextAttemptAt: epochMs(row.next_attempt_at),
+    lastErrorCode: row.last_error_code,
+    lastRefreshedAt: epochMs(row.last_refreshed_at),
+    createdAt: epochMs(row.created_at) as Date,
+    updatedAt: epochMs(row.updated_at) as Date,
+  };
+}

@@ -1,0 +1,118 @@
+import type { DataSource } from 'typeorm';
+import type { TypeOrmStorageKind } from './sql-dialect';
+
+/** A value a prepared statement binds: never undefined (mysql2 refuses it), never a Date. */
+export type SqlParam = string | number | null;
+
+/** The part of a mysql2 (callback API) pool connection used here. */
+interface MysqlConnection {
+  execute(options: string | { sql: string; timeout?: number }, values: SqlParam[], cb: (err: unknown, result: unknown) => void): unknown;
+  release(): void;
+  destroy(): void;
+}
+
+/** The part of TypeORM's MysqlDriver used here. */
+interface MysqlDriverLike {
+  /** A connection from the primary (the MASTER pool of a replication cluster, else the one pool). */
+  obtainMasterConnection(): Promise<MysqlConnection>;
+}
+
+/** The part of a better-sqlite3 Database used here. */
+interface SqliteDatabase {
+  prepare(sql: string): SqliteStatement;
+}
+
+interface SqliteStatement {
+  all(...params: SqlParam[]): unknown[];
+  run(...params: SqlParam[]): { changes: number };
+}
+
+interface SqliteDriverLike {
+  databaseConnection: SqliteDatabase;
+}
+
+/** 1290 ER_OPTION_PREVENTS_STATEMENT, 1792 ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION, 1836 ER_READ_ONLY_MODE. */
+const READ_ONLY_ERRNOS = new Set([1290, 1792, 1836]);
+
+/**
+ * The hot statements (token reads, lease and swap UPDATEs) straight on the DataSource's own
+ * driver, skipping TypeORM's query builder, query runners and entity hydration:
+ * - MySQL/MariaDB: a prepared statement (`execute`) on a connection from the primary, obtained
+ *   the way TypeORM's own master query runner obtains it, so token reads never go to a replica
+ *   and pool connections keep TypeORM's error listener.
+ * - SQLite: better-sqlite3 prepared statements on the driver's single connection, cached per
+ *   connection.
+ * Statements still go through the DataSource logger (query, error, slow), so a host that logs
+ * SQL sees them as before; TypeORM `beforeQuery`/`afterQuery` subscribers do not see them.
+ * Driver errors are thrown as they are: the caller maps them to StorageError (no secrets).
+ */
+export class DirectSql {
+  private sqliteDb: SqliteDatabase | null = null;
+  private readonly sqliteStatements = new Map<string, SqliteStatement>();
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly kind: TypeOrmStorageKind,
+  ) {}
+
+  /** Rows of a SELECT (or of an UPDATE ... RETURNING on SQLite). */
+  async rows<T>(sql: string, params: SqlParam[]): Promise<T[]> {
+    return (await this.exec(sql, params, true)) as T[];
+  }
+
+  /** Rows matched by an UPDATE (mysql2 reports found rows, as TypeORM's `affected` does). */
+  async affected(sql: string, params: SqlParam[]): Promise<number> {
+    return (await this.exec(sql, params, false)) as number;
+  }
+
+  private async exec(sql: string, params: SqlParam[], returnsRows: boolean): Promise<unknown> {
+    const logger = this.dataSource.logger;
+    logger.logQuery(sql, params);
+    const started = Date.now();
+    try {
+      const result = this.kind === 'typeorm-mysql' ? await this.mysql(sql, params, returnsRows) : this.sqlite(sql, params, returnsRows);
+      const slowMs = this.dataSource.options.maxQueryExecutionTime;
+      const tookMs = Date.now() - started;
+      if (slowMs && tookMs > slowMs) logger.logQuerySlow(tookMs, sql, params);
+      return result;
+    } catch (err) {
+      logger.logQueryError(err instanceof Error ? err : String(err), sql, params);
+      throw err;
+    }
+  }
+
+  private async mysql(sql: string, params: SqlParam[], returnsRows: boolean): Promise<unknown> {
+    const conn = await (this.dataSource.driver as unknown as MysqlDriverLike).obtainMasterConnection();
+    const options = this.dataSource.options as { maxQueryExecutionTime?: number; enableQueryTimeout?: boolean };
+    const payload = options.enableQueryTimeout && options.maxQueryExecutionTime ? { sql, timeout: options.maxQueryExecutionTime } : sql;
+    return new Promise((resolve, reject) => {
+      try {
+        conn.execute(payload, params, (err, result) => {
+          // A primary that turned read-only (failover) must not keep serving this pool.
+          if (err && READ_ONLY_ERRNOS.has((err as { errno?: number }).errno ?? 0)) conn.destroy();
+          else conn.release();
+          if (err) reject(err);
+          else resolve(returnsRows ? result : (result as { affectedRows: number }).affectedRows);
+        });
+      } catch (err) {
+        conn.release();
+        reject(err);
+      }
+    });
+  }
+
+  private sqlite(sql: string, params: SqlParam[], returnsRows: boolean): unknown {
+    const db = (this.dataSource.driver as unknown as SqliteDriverLike).databaseConnection;
+    if (db !== this.sqliteDb) {
+      // A re-initialized DataSource has a new connection: statements of the old one are dead.
+      this.sqliteStatements.clear();
+      this.sqliteDb = db;
+    }
+    let statement = this.sqliteStatements.get(sql);
+    if (!statement) {
+      statement = db.prepare(sql);
+      this.sqliteStatements.set(sql, statement);
+    }
+    return returnsRows ? statement.all(...params) : statement.run(...params).changes;
+  }
+}
