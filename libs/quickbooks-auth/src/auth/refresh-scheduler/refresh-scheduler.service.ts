@@ -104,50 +104,88 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
     await this.running;
   }
 
+  /**
+   * Claims and refreshes as a pipeline: `concurrency` workers pull claimed connections from a
+   * local queue, and a new batch is claimed as soon as the queue runs low, so no worker idles
+   * while the slowest refresh of a batch finishes. Stops when nothing more is due, the breaker
+   * pauses, the tick budget is spent or the app shuts down.
+   */
   private async runTick(): Promise<void> {
-    const { batchSize, tickBudgetSeconds } = this.options.scheduler;
+    const { batchSize, concurrency, tickBudgetSeconds } = this.options.scheduler;
     const started = Date.now();
     const deadline = started + tickBudgetSeconds * 1000;
     this.counters.ticks++;
     let lagMs = 0;
-    while (!this.stopping && Date.now() < deadline) {
-      const mode = this.breaker.claimMode();
-      if (mode === 'paused') {
-        this.counters.pausedByBreaker++;
-        break;
+    const queue: Array<{ conn: StoredConnection; owner: string; claimedAt: number }> = [];
+    let exhausted = false;
+    let claiming: Promise<void> | null = null;
+
+    const claimMore = (): Promise<void> => {
+      claiming ??= (async () => {
+        const mode = this.breaker.claimMode();
+        if (mode === 'paused') {
+          this.counters.pausedByBreaker++;
+          exhausted = true;
+          return;
+        }
+        const limit = mode === 'probe' ? 1 : batchSize;
+        const now = this.options.clock.now();
+        const owner = this.refresher.newOwner();
+        const claimed = await this.storage.claimDue(new Date(now), limit, owner, this.options.leaseTtlMs);
+        const claimedAt = Date.now();
+        this.counters.claimed += claimed.length;
+        for (const conn of claimed) lagMs = Math.max(lagMs, now - conn.nextRefreshAt.getTime());
+        if (mode === 'probe') {
+          // Half-open: one probe, refreshed before anything else is claimed; the next claim
+          // sees the breaker closed (go on) or open again (stop).
+          if (claimed.length === 0) exhausted = true;
+          for (const conn of claimed) await this.refreshOne(conn, owner, claimedAt);
+          return;
+        }
+        for (const conn of claimed) queue.push({ conn, owner, claimedAt });
+        // Fewer than asked: nothing more is due right now.
+        if (claimed.length < limit) exhausted = true;
+      })()
+        .catch((err) => {
+          // Store unreachable: finish what is claimed, try again next tick (health shows it).
+          exhausted = true;
+          this.logger.warn(`refresh scheduler could not claim due connections: ${(err as Error)?.message ?? 'unknown error'}`);
+        })
+        .finally(() => {
+          claiming = null;
+        });
+      return claiming;
+    };
+
+    const worker = async (): Promise<void> => {
+      for (;;) {
+        if (queue.length < concurrency && !exhausted && !this.stopping && Date.now() < deadline) {
+          const pending = claimMore();
+          if (queue.length === 0) {
+            await pending; // nothing to do until the claim lands
+            if (queue.length === 0) continue; // a probe ran, or nothing was due: decide again
+          }
+        }
+        const item = queue.shift();
+        if (!item) {
+          if (claiming) {
+            await claiming;
+            continue;
+          }
+          return;
+        }
+        if (this.stopping) {
+          // Shutting down: hand the connection back now rather than after the lease expires.
+          await this.storage.releaseLease({ tenantId: item.conn.tenantId, realmId: item.conn.realmId }, item.owner).catch(() => undefined);
+          continue;
+        }
+        await this.refreshOne(item.conn, item.owner, item.claimedAt);
       }
-      const limit = mode === 'probe' ? 1 : batchSize;
-      const now = this.options.clock.now();
-      const owner = this.refresher.newOwner();
-      const claimed = await this.storage.claimDue(new Date(now), limit, owner, this.options.leaseTtlMs);
-      const claimedAt = Date.now();
-      if (claimed.length === 0) break;
-      this.counters.claimed += claimed.length;
-      for (const c of claimed) lagMs = Math.max(lagMs, now - c.nextRefreshAt.getTime());
-      await this.refreshBatch(claimed, owner, claimedAt);
-      if (mode === 'normal' && claimed.length < limit) break; // nothing more due right now
-    }
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
     this.status.lastTickAt = Date.now();
     this.status.lastTickDurationMs = this.status.lastTickAt - started;
     this.status.lastTickLagMs = lagMs;
-  }
-
-  /** Refresh a claimed batch, `concurrency` at a time. */
-  private async refreshBatch(batch: StoredConnection[], owner: string, claimedAt: number): Promise<void> {
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < batch.length) {
-        const conn = batch[next++];
-        if (this.stopping) {
-          // Shutting down: hand the connection back now rather than after the lease expires.
-          await this.storage.releaseLease({ tenantId: conn.tenantId, realmId: conn.realmId }, owner).catch(() => undefined);
-          continue;
-        }
-        await this.refreshOne(conn, owner, claimedAt);
-      }
-    };
-    const workers = Math.min(this.options.scheduler.concurrency, batch.length);
-    await Promise.all(Array.from({ length: workers }, worker));
   }
 
   private async refreshOne(conn: StoredConnection, owner: string, claimedAt: number): Promise<void> {
