@@ -35,7 +35,9 @@ class QuietLogger implements LoggerService {
     if (this.showWarnings) process.stderr.write(`[warn] ${String(message)}\n`);
   }
   error(message: unknown): void {
-    process.stderr.write(`[error] ${String(message)}\n`);
+    // The short chaos run inside `npm test` expects these (reauth after dropped rotations, store
+    // outages) and judges by its checks, so it silences them with QB_QUIET_REPLICAS=1.
+    if (process.env.QB_QUIET_REPLICAS !== '1') process.stderr.write(`[error] ${String(message)}\n`);
   }
 }
 
