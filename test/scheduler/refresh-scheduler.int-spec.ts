@@ -125,6 +125,29 @@ describe('refresh scheduler (in-process, emulator over HTTP)', () => {
     expect(h.emulator.state.statsSnapshot().concurrentRefreshesMaxPerToken).toBe(1);
   });
 
+  it('an on-demand caller joins a scheduled refresh in flight in the same process (one token call, no polling)', async () => {
+    h = await startScheduler({ count: 1, due: true, options: { leaseWaitTimeoutMs: 30_000 } });
+    const ref = h.refs[0];
+    // Expired, so the caller cannot be served the old token; the scheduled call is slow.
+    h.emulator.state.clock.advance(2 * HOUR);
+    h.emulator.state.faults.add({ endpoint: 'token', type: 'latency', latencyMs: 800, count: 1 });
+    const tick = h.scheduler.tick();
+    await new Promise((r) => setTimeout(r, 200)); // the scheduled refresh holds the lease now
+    // Count the caller's lease attempts: joining takes 1 (refused, then it awaits the scheduled
+    // refresh and re-reads a fresh token); polling while the slow call runs would take one per poll.
+    let leaseAttempts = 0;
+    const acquire = h.storage.acquireLease.bind(h.storage);
+    h.storage.acquireLease = (...args) => {
+      leaseAttempts++;
+      return acquire(...args);
+    };
+    const token = await h.tokens.getAccessTokenDetails(ref);
+    await tick;
+    expect(token.expiresAt.getTime()).toBeGreaterThan(h.now() + 3000_000);
+    expect(h.tokenCalls()).toBe(1);
+    expect(leaseAttempts).toBe(1);
+  });
+
   it('keeps idle connections alive: never more than keepAliveSeconds between refreshes', async () => {
     h = await startScheduler({ count: 5, due: true, scheduler: { keepAliveSeconds: 600 }, options: { refreshLeadSeconds: 60 } });
     await h.scheduler.tick();

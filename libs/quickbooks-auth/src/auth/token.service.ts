@@ -149,8 +149,13 @@ export class TokenService {
         }
         case 'busy':
         case 'superseded': {
-          // Another replica (or a reconnect) is ahead of us: wait for its result, then re-check.
-          if (outcome.kind === 'busy') await sleep(pollMs + Math.random() * pollMs);
+          // Another refresh is ahead of us: wait for its result, then re-check. In this process
+          // (the scheduler) we await it; another replica's we poll for.
+          if (outcome.kind === 'busy') {
+            const local = this.refresher.inProgress(ref);
+            if (local) await local.catch(() => undefined);
+            else await sleep(pollMs + Math.random() * pollMs);
+          }
           pollMs = Math.min(pollMs * 2, 500);
           const current = this.usable(await this.storage.get(ref), ref);
           if (isFresh(current)) return current;

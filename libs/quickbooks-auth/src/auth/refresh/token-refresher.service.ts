@@ -52,6 +52,7 @@ function withJitter(ms: number): number {
 export class TokenRefresher {
   private readonly logger = new Logger(TokenRefresher.name);
   private attemptSeq = 0;
+  private readonly running = new Map<string, Promise<RefreshOutcome>>();
   private gate: TokenCallGate = passThroughGate;
   private readonly busyListeners: Array<(trigger: RefreshTrigger) => void> = [];
 
@@ -90,8 +91,25 @@ export class TokenRefresher {
     return this.refreshLeased(leased, owner, request);
   }
 
+  /**
+   * A refresh of this connection running in this process (scheduled or on demand), if any:
+   * a caller that finds the lease taken by us awaits it instead of polling storage.
+   */
+  inProgress(ref: ConnectionRef): Promise<unknown> | undefined {
+    return this.running.get(runningKey(ref));
+  }
+
   /** Refresh a connection whose lease `owner` already holds (scheduler claims). Always releases it. */
-  async refreshLeased(conn: StoredConnection, owner: string, request: RefreshRequest): Promise<RefreshOutcome> {
+  refreshLeased(conn: StoredConnection, owner: string, request: RefreshRequest): Promise<RefreshOutcome> {
+    const key = runningKey(conn);
+    const run = this.runLeased(conn, owner, request).finally(() => {
+      if (this.running.get(key) === run) this.running.delete(key);
+    });
+    this.running.set(key, run);
+    return run;
+  }
+
+  private async runLeased(conn: StoredConnection, owner: string, request: RefreshRequest): Promise<RefreshOutcome> {
     const ref = { tenantId: conn.tenantId, realmId: conn.realmId };
     const correlationId = request.correlationId ?? randomUUID();
     const leasedAt = request.leasedAt ?? Date.now();
@@ -231,4 +249,8 @@ export class TokenRefresher {
     timer.unref();
     return { stop: () => clearInterval(timer) };
   }
+}
+
+function runningKey(ref: ConnectionRef): string {
+  return `${ref.tenantId}\u0000${ref.realmId}`;
 }
