@@ -75,4 +75,33 @@ describe.each([
     expect(emulator.state.statsSnapshot().supersededRefreshTokenUses).toBe(0);
     expect((await h.tokens.listConnections('tenant-restart')).every((c) => c.status === 'active')).toBe(true);
   }, 90_000);
+
+  it('keeps retrying that write through an outage longer than the lease', async () => {
+    // A second app on the same store with a 2 s lease: the outage below outlasts it.
+    const short = await startHarness({
+      storage: storageFor(server.url),
+      emulator,
+      options: { ...h.options, accessTokenCacheSeconds: 0, leaseTtlMs: 2_000, http: { connectTimeoutMs: 1_000 } },
+    });
+    try {
+      const ref = { tenantId: 'tenant-restart', realmId: realms[2] };
+      emulator.state.clock.advance(25 * HOUR);
+      const rotationsBefore = emulator.state.realmSummary(ref.realmId)!.rotations;
+      emulator.state.faults.add({ endpoint: 'token', type: 'latency', latencyMs: 1_500, count: 1 });
+      const pending = short.tokens.getAccessToken(ref);
+      await new Promise((r) => setTimeout(r, 300));
+      await server.stop();
+      await new Promise((r) => setTimeout(r, 5_000)); // 2.5 leases long
+      await server.start();
+      await expect(pending).resolves.toEqual(expect.any(String));
+      expect(short.logs.lines.some((l) => l.includes('storing refreshed tokens failed, retrying'))).toBe(true);
+      expect(emulator.state.realmSummary(ref.realmId)!.rotations).toBe(rotationsBefore + 1);
+      emulator.state.clock.advance(2 * HOUR);
+      await expect(short.tokens.getAccessToken(ref)).resolves.toEqual(expect.any(String));
+      expect(emulator.state.statsSnapshot().supersededRefreshTokenUses).toBe(0);
+      expect((await short.tokens.getConnection(ref)).status).toBe('active');
+    } finally {
+      await short.close();
+    }
+  }, 90_000);
 });

@@ -34,6 +34,13 @@ export interface TokenCallGate {
 
 const passThroughGate: TokenCallGate = { run: (call) => call() };
 
+/**
+ * How long a rotated token's write is retried through a store outage. Longer than the lease on
+ * purpose: the swap is fenced on the old token's fingerprint, not on the lease, so a late write
+ * can never overwrite newer tokens, and these tokens exist nowhere else.
+ */
+const PERSIST_RETRY_WINDOW_MS = 10 * 60_000;
+
 /** A Retry-After longer than this is treated as this (a broken header must not park a connection for days). */
 const MAX_RETRY_AFTER_MS = 3_600_000;
 
@@ -130,8 +137,13 @@ export class TokenRefresher {
       heartbeat.stop();
       return this.onFailure(conn, owner, err, request.trigger, correlationId);
     }
-    heartbeat.stop();
-    return this.onSuccess(conn, owner, result, request.trigger, correlationId);
+    // The heartbeat runs on while the result is stored: a slow write keeps the lease, so no
+    // other replica spends the old refresh token meanwhile.
+    try {
+      return await this.onSuccess(conn, owner, result, request.trigger, correlationId);
+    } finally {
+      heartbeat.stop();
+    }
   }
 
   private async onSuccess(conn: StoredConnection, owner: string, result: TokenCallResult, trigger: RefreshTrigger, correlationId: string): Promise<RefreshOutcome> {
@@ -146,8 +158,9 @@ export class TokenRefresher {
       keepAliveSeconds: this.options.scheduler.keepAliveSeconds,
     });
     // I2: the new refresh token is stored before any access token from this response is used.
-    const stored = await this.persistWithRetry(() =>
-      this.storage.compareAndSwapTokens(ref, conn.refreshTokenFingerprint, { ...tokens, nextRefreshAt }, owner),
+    const stored = await this.persistWithRetry(
+      () => this.storage.compareAndSwapTokens(ref, conn.refreshTokenFingerprint, { ...tokens, nextRefreshAt }, owner),
+      correlationId,
     );
     if (!stored) {
       // The chain moved on (reconnect or a takeover stored newer tokens). Ours are not newer.
@@ -214,16 +227,19 @@ export class TokenRefresher {
     return { kind: 'transient', failure, retryAfterMs };
   }
 
-  /** Storage hiccups must not lose a token Intuit already rotated: retry the write while the lease lasts. */
-  private async persistWithRetry<T>(write: () => Promise<T>): Promise<T> {
-    const deadline = Date.now() + this.options.leaseTtlMs;
+  /** Storage outages must not lose a token Intuit already rotated: retry the write (see PERSIST_RETRY_WINDOW_MS). */
+  private async persistWithRetry<T>(write: () => Promise<T>, correlationId: string): Promise<T> {
+    const deadline = Date.now() + Math.max(this.options.leaseTtlMs, PERSIST_RETRY_WINDOW_MS);
     let delay = 100;
     for (;;) {
       try {
         return await write();
       } catch (err) {
-        if (Date.now() + delay > deadline) throw err;
-        this.logger.warn(`storing refreshed tokens failed, retrying in ${delay} ms: ${(err as Error).message}`);
+        if (Date.now() + delay > deadline) {
+          this.logger.error(`refreshed tokens could not be stored before giving up; the connection may need reconnecting cid=${correlationId}: ${(err as Error).message}`);
+          throw err;
+        }
+        this.logger.warn(`storing refreshed tokens failed, retrying in ${delay} ms cid=${correlationId}: ${(err as Error).message}`);
         await new Promise((r) => setTimeout(r, delay));
         delay = Math.min(delay * 2, 5_000);
       }
