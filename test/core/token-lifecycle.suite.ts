@@ -201,6 +201,23 @@ export function describeTokenLifecycle(name: string, storageFactory: () => Promi
       expect((await h.tokens.getConnection(ref)).failureCount).toBe(0);
     });
 
+    it('a refresh that comes back short-lived (slow answer or slow write) is refreshed again, never served', async () => {
+      const realmId = await connectTenant(h, 'tenant-slow');
+      const ref = { tenantId: 'tenant-slow', realmId };
+      h.emulator.state.clock.advance(HOUR); // expired: the next call refreshes
+      const calls = () => h.emulator.state.statsSnapshot().calls.byRealm[realmId]?.refresh_token ?? 0;
+      const before = calls();
+      h.emulator.state.faults.add({ endpoint: 'token', type: 'latency', latencyMs: 600, count: 1 });
+      const pending = h.tokens.getAccessTokenDetails(ref);
+      await new Promise((r) => setTimeout(r, 200));
+      // While the call is out, 58 minutes pass: the token it brings back (1 h from the request)
+      // has 2 minutes left, under the 5-minute minimum validity.
+      h.emulator.state.clock.advance(HOUR - 120);
+      const token = await pending;
+      expect(token.expiresAt.getTime() - h.emulator.state.clock.now()).toBeGreaterThan(300_000);
+      expect(calls() - before).toBe(2);
+    });
+
     it('disconnect revokes at Intuit and the connection is gone for callers', async () => {
       const realmId = await connectTenant(h, 'tenant-dc');
       const ref = { tenantId: 'tenant-dc', realmId };

@@ -133,9 +133,17 @@ export class TokenService {
     for (;;) {
       const outcome = await this.refresher.refresh(ref, { trigger, isFresh, correlationId });
       switch (outcome.kind) {
-        case 'refreshed':
         case 'fresh':
           return outcome.connection;
+        case 'refreshed':
+          // Expiry counts from when the request was sent: a slow answer, or a write that waited
+          // out a store outage, can bring back a token already under the minimum. Go again.
+          if (isFresh(outcome.connection)) return outcome.connection;
+          if (Date.now() > deadline) {
+            if (this.validFor(outcome.connection, 0)) return outcome.connection;
+            throw new QuickBooksUnavailableError('refreshed tokens were short-lived by the time they were stored');
+          }
+          break;
         case 'reauth_required':
           throw this.reauthError(ref, outcome.reason);
         case 'unavailable':
