@@ -13,7 +13,7 @@ module.exports = {
     {
       displayName: 'unit',
       rootDir: __dirname,
-      roots: ['<rootDir>/libs/', '<rootDir>/apps/'],
+      roots: ['<rootDir>/libs/', '<rootDir>/apps/', '<rootDir>/bench/'],
       testRegex: '.*\\.spec\\.ts$',
       testEnvironment: 'node',
       transform,

@@ -42,6 +42,8 @@ export interface ServedSample {
   /** Wall-clock ms when the call started and returned (to excuse a SIGSTOP in between). */
   wallStart: number;
   wallEnd: number;
+  /** Wall ms the replica's event loop stood still within [wallStart, wallEnd] (see EventLoopStalls). */
+  stalledMs: number;
 }
 
 export interface ReplicaStats {

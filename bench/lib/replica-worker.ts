@@ -8,6 +8,7 @@ import { QUICKBOOKS_AUTH_ENTITIES } from '@quickbooks-auth/nestjs/migrations';
 import { DataSource } from 'typeorm';
 import { startModuleApp, type ModuleApp } from './module-app';
 import type { ReplicaClock, ReplicaInit, ReplicaMessage, ReplicaRequest, ReplicaStats, ServedSample } from './replica-protocol';
+import { EventLoopStalls } from './event-loop-stalls';
 import { StatementCounter } from './statement-counter';
 
 let app: ModuleApp | null = null;
@@ -15,6 +16,7 @@ let clock: ReplicaClock = { kind: 'offset', offsetMs: 0 };
 let counter: StatementCounter | null = null;
 let ownDataSource: DataSource | null = null;
 let loadRunning = false;
+let stalls: EventLoopStalls | null = null;
 
 function clockNow(): number {
   if (clock.kind === 'offset') return Date.now() + clock.offsetMs;
@@ -68,6 +70,8 @@ async function stampede(req: Extract<ReplicaRequest, { type: 'stampede' }>): Pro
 /** Chaos load: callers asking for tokens of random connections, reporting what they were given. */
 function startLoad(req: Extract<ReplicaRequest, { type: 'load' }>): void {
   loadRunning = true;
+  stalls = new EventLoopStalls();
+  const loop = stalls;
   let samples: ServedSample[] = [];
   let errors: Record<string, number> = {};
   const flush = setInterval(() => {
@@ -84,7 +88,9 @@ function startLoad(req: Extract<ReplicaRequest, { type: 'load' }>): void {
       try {
         const t = await app.tokens.getAccessTokenDetails({ tenantId: req.tenantId, realmId });
         const servedAt = clockNow();
-        samples.push({ realmId, accessToken: t.accessToken, servedAt, expiresAt: t.expiresAt.getTime(), wallStart, wallEnd: Date.now() });
+        const wallEnd = Date.now();
+        const stalledMs = loop.stalledWithin(wallStart, wallEnd);
+        samples.push({ realmId, accessToken: t.accessToken, servedAt, expiresAt: t.expiresAt.getTime(), wallStart, wallEnd, stalledMs });
       } catch (err) {
         const name = (err as Error).name ?? 'Error';
         errors[name] = (errors[name] ?? 0) + 1;
@@ -123,6 +129,7 @@ async function handle(req: ReplicaRequest): Promise<unknown> {
     }
     case 'stop': {
       loadRunning = false;
+      stalls?.stop();
       await app?.close();
       await ownDataSource?.destroy().catch(() => undefined);
       setImmediate(() => process.exit(0));
