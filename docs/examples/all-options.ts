@@ -52,6 +52,7 @@ const options: QuickBooksAuthModuleOptions = {
   instanceId: undefined, // default hostname:pid:random
   clock: undefined, // default the system clock
   hashRealmIdsInLogs: false,
+  metricsTenantLabel: undefined, // off; e.g. { tenants: ['acme'], maxValues: 50 }
 };
 
 @Module({

@@ -34,6 +34,14 @@ describe('quickBooksOptionsFromEnv', () => {
     }
   });
 
+  it('reads the per-tenant metrics list, off when unset', () => {
+    expect(quickBooksOptionsFromEnv(good()).metricsTenantLabel).toBeUndefined();
+    const o = resolveOptions(quickBooksOptionsFromEnv({ ...good(), QB_METRICS_TENANTS: ' acme, globex ,' }));
+    expect(o.metricsTenantLabel!('acme')).toBe('acme');
+    expect(o.metricsTenantLabel!('globex')).toBe('globex');
+    expect(o.metricsTenantLabel!('initech')).toBe('other');
+  });
+
   it('rejects a short state secret and a bad key by variable name', () => {
     expect(() => quickBooksOptionsFromEnv({ ...good(), QB_STATE_SECRET: 'short' })).toThrow(/QB_STATE_SECRET/);
     expect(() => quickBooksOptionsFromEnv({ ...good(), QB_ENCRYPTION_KEYS: 'k1:abc' })).toThrow(/32 bytes/);
@@ -47,6 +55,8 @@ describe('resolveOptions bounds', () => {
     expect(() => resolveOptions({ ...base(), minValiditySeconds: 3600 })).toThrow(/minValiditySeconds must be below 3600/);
     expect(() => resolveOptions({ ...base(), refreshLeadSeconds: 4000 })).toThrow(/refreshLeadSeconds must be below 3600/);
     expect(() => resolveOptions({ ...base(), scheduler: { jitterRatio: 2 } })).toThrow(/jitterRatio/);
+    expect(() => resolveOptions({ ...base(), metricsTenantLabel: { tenants: 'acme' as unknown as string[] } })).toThrow(/metricsTenantLabel.tenants/);
+    expect(() => resolveOptions({ ...base(), metricsTenantLabel: { tenants: ['acme'], maxValues: 0 } })).toThrow(/metricsTenantLabel.maxValues/);
   });
 
   it('substitutes every placeholder of the reconnect URL', () => {

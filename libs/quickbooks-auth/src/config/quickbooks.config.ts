@@ -29,6 +29,7 @@ type Env = Record<string, string | undefined>;
  * | QB_DISCOVERY_URL, QB_API_BASE_URL | explicit overrides |
  * | QB_RECONNECT_URL | reconnect link for ReauthorizationRequiredError (`{tenantId}`, `{realmId}`) |
  * | QB_SCHEDULER_ENABLED, QB_SCHEDULER_TICK_SECONDS, QB_SCHEDULER_CONCURRENCY | proactive refresh |
+ * | QB_METRICS_TENANTS | comma-separated tenant ids that get their own `quickbooks_tenant_events_total` series |
  */
 export function quickBooksOptionsFromEnv(env: Env = process.env): QuickBooksAuthModuleOptions {
   const problems: string[] = [];
@@ -83,6 +84,7 @@ export function quickBooksOptionsFromEnv(env: Env = process.env): QuickBooksAuth
     apiBaseUrl: env.QB_API_BASE_URL || undefined,
     reconnectUrl: env.QB_RECONNECT_URL || undefined,
     storage: storage ?? { type: 'memory' },
+    metricsTenantLabel: tenantList(env.QB_METRICS_TENANTS),
     scheduler: {
       enabled: env.QB_SCHEDULER_ENABLED === undefined ? undefined : env.QB_SCHEDULER_ENABLED !== 'false',
       tickSeconds: num('QB_SCHEDULER_TICK_SECONDS'),
@@ -127,3 +129,9 @@ function resolveOptionsNamingEnv(options: QuickBooksAuthModuleOptions): void {
  * `QuickBooksAuthModule.forRootAsync({ ...quickBooksConfig.asProvider() })`.
  */
 export const quickBooksConfig = registerAs(QUICKBOOKS_CONFIG_NAMESPACE, () => quickBooksOptionsFromEnv());
+
+/** `QB_METRICS_TENANTS=acme,globex` → per-tenant metrics for those two; unset or empty → off. */
+function tenantList(raw: string | undefined): QuickBooksAuthModuleOptions['metricsTenantLabel'] {
+  const tenants = (raw ?? '').split(',').map((t) => t.trim()).filter(Boolean);
+  return tenants.length ? { tenants } : undefined;
+}

@@ -10,6 +10,7 @@ import type {
 } from '../interfaces/quickbooks-auth-options.interface';
 import type { StorageOptions } from '../interfaces/storage-options.interface';
 import { DEFAULT_SCOPES } from '../quickbooks-auth.constants';
+import { createTenantLabeler } from '../metrics/tenant-labeler';
 import { KeyRing } from '../utils/crypto/key-ring';
 import { systemClock, type Clock } from '../utils/clock';
 
@@ -40,6 +41,8 @@ export interface ResolvedQuickBooksAuthOptions {
   instanceId: string;
   clock: Clock;
   hashRealmIdsInLogs: boolean;
+  /** Maps a tenant to its bounded metric label, or null when per-tenant metrics are off. */
+  metricsTenantLabel: ((tenantId: string) => string) | null;
 }
 
 const STORAGE_TYPES = ['typeorm', 'redis', 'file', 'memory', 'custom'];
@@ -126,6 +129,13 @@ export function resolveOptions(options: QuickBooksAuthModuleOptions): ResolvedQu
   } catch (err) {
     problems.push(...(err instanceof ConfigurationError ? err.problems : ['encryptionKeys are invalid']));
   }
+  const tl = o.metricsTenantLabel;
+  if (tl !== undefined) {
+    if (!tl || !(typeof tl.tenants === 'function' || (Array.isArray(tl.tenants) && tl.tenants.every((t) => typeof t === 'string' && t !== '')))) {
+      problems.push('metricsTenantLabel.tenants must be a list of tenant ids or a function');
+    }
+  }
+  const maxTenantLabels = Math.round(positive('metricsTenantLabel.maxValues', tl?.maxValues, 50, 1));
   if (problems.length) throw new ConfigurationError(problems);
 
   const base = o.intuitBaseUrl ? o.intuitBaseUrl.replace(/\/+$/, '') : null;
@@ -161,6 +171,7 @@ export function resolveOptions(options: QuickBooksAuthModuleOptions): ResolvedQu
     instanceId: o.instanceId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
     clock: o.clock ?? systemClock,
     hashRealmIdsInLogs: o.hashRealmIdsInLogs ?? false,
+    metricsTenantLabel: tl ? createTenantLabeler(tl.tenants, maxTenantLabels) : null,
   };
 }
 

@@ -115,4 +115,20 @@ export interface QuickBooksAuthModuleOptions {
   clock?: Clock;
   /** Hash realm ids in logs and events (default false: realm ids are not secrets, but some teams treat them as PII). */
   hashRealmIdsInLogs?: boolean;
+  /**
+   * Opt-in per-tenant metric `quickbooks_tenant_events_total{tenant, event}` for a bounded set of
+   * tenants or tenant groups. Off by default: every other metric has no tenant or realm label.
+   */
+  metricsTenantLabel?: MetricsTenantLabelOptions;
+}
+
+/**
+ * Which tenants get their own series. Everyone else, and anything past `maxValues`, is "other",
+ * so a growing customer base cannot grow the series count.
+ */
+export interface MetricsTenantLabelOptions {
+  /** Tenant ids labelled by their own id (key accounts), or a function mapping a tenant to a group name (plan, region); null means "other". */
+  tenants: readonly string[] | ((tenantId: string) => string | null | undefined);
+  /** Most distinct label values per process (default 50); later values are counted as "other". */
+  maxValues?: number;
 }

@@ -1,6 +1,7 @@
 /**
  * Every metric the module exports. Names are part of the public contract: the Prometheus rules
- * and the Grafana dashboard under deploy/ depend on them. Labels are bounded (no tenant or realm).
+ * and the Grafana dashboard under deploy/ depend on them. Labels are bounded: no realm label, and a
+ * tenant label only on the opt-in TenantEvents, from a bounded set.
  * @publicApi
  */
 export const QuickBooksMetric = {
@@ -42,6 +43,11 @@ export const QuickBooksMetric = {
   RefreshesInFlight: 'quickbooks_refreshes_in_flight',
   /** gauge: 1 when the token store answered the last aggregate query, 0 when it failed. */
   StorageUp: 'quickbooks_storage_up',
+  /**
+   * counter {tenant, event}: lifecycle events per tenant or tenant group. Only with the
+   * `metricsTenantLabel` option, which bounds the tenant values (see docs/monitoring.md).
+   */
+  TenantEvents: 'quickbooks_tenant_events_total',
 } as const;
 export type QuickBooksMetricName = (typeof QuickBooksMetric)[keyof typeof QuickBooksMetric];
 

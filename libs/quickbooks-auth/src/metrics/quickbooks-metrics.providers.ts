@@ -49,6 +49,11 @@ export const quickBooksMetricProviders: Provider[] = [
     help: 'Token expiry warnings by kind (access, refresh = rolling expiry, refresh_hard = 5-year cap).',
     labelNames: ['kind'],
   }),
+  makeCounterProvider({
+    name: M.TenantEvents,
+    help: 'QuickBooks lifecycle events per tenant or tenant group (opt-in, bounded; "other" for the rest).',
+    labelNames: ['tenant', 'event'],
+  }),
   gauge(M.BreakerState, 'Refresh circuit breaker state in this process: 1 for the current state.', ['state']),
   gauge(M.Connections, 'QuickBooks connections by status, store-wide.', ['status']),
   gauge(M.AccessTokensExpired, 'Active connections whose access token has expired, store-wide.'),

@@ -10,6 +10,7 @@ import { QUICKBOOKS_AUTH_RESOLVED_OPTIONS } from '../quickbooks-auth.constants';
 import { QuickBooksMetric } from './quickbooks-metrics.constants';
 import { quickBooksMetricProviders } from './quickbooks-metrics.providers';
 import { QuickBooksMetricsService } from './quickbooks-metrics.service';
+import { createTenantLabeler } from './tenant-labeler';
 
 const NOW = 1_800_000_000_000;
 const base = { tenantId: 'tenant-secret-id', realmId: '9130000000001', correlationId: 'cid-1', intuitTid: 'tid-1', at: new Date(NOW) };
@@ -21,9 +22,11 @@ describe('QuickBooksMetricsService', () => {
   let statsImpl: () => Promise<StorageStats>;
   let status: RefreshStatus;
   let close: () => Promise<void>;
+  let tenantLabel: ((tenantId: string) => string) | null;
 
   beforeEach(async () => {
     register.resetMetrics();
+    tenantLabel = null;
     statsImpl = async () => ({
       byStatus: { active: 3, needs_reauth: 1, revoked: 0 },
       accessExpiringSoon: 1,
@@ -38,7 +41,7 @@ describe('QuickBooksMetricsService', () => {
         QuickBooksMetricsService,
         AuthEventsPublisher,
         RefreshStatus,
-        { provide: QUICKBOOKS_AUTH_RESOLVED_OPTIONS, useValue: { hashRealmIdsInLogs: false, clock: { now: () => NOW } } },
+        { provide: QUICKBOOKS_AUTH_RESOLVED_OPTIONS, useValue: { hashRealmIdsInLogs: false, clock: { now: () => NOW }, get metricsTenantLabel() { return tenantLabel; } } },
         { provide: IntuitOAuthClient, useValue: { observeTokenCalls: (o: TokenCallObserver) => (observer = o) } },
         { provide: TokenRefresher, useValue: { observeLeaseBusy: (l: typeof busy) => (busy = l) } },
         { provide: StorageStatsCache, useValue: { get: async () => ({ stats: await statsImpl(), takenAt: NOW }) } },
@@ -70,6 +73,20 @@ describe('QuickBooksMetricsService', () => {
     expect(out).toContain('quickbooks_token_refresh_total{outcome="reauth_required",reason="invalid_grant",trigger="unknown"} 1');
     expect(out).toContain('quickbooks_token_refresh_duration_seconds_count{trigger="scheduled"} 1');
     expect(out).toContain('quickbooks_auth_events_total{event="refresh_failed"} 2');
+    expect(out).not.toContain('tenant-secret-id');
+    expect(out).not.toContain(base.realmId);
+  });
+
+  it('per-tenant events only when opted in, for the chosen tenants, "other" for the rest', async () => {
+    publisher.reauthRequired({ ...base, tenantId: 'acme', reason: 'invalid_grant', reconnectUrl: null });
+    expect(await text()).not.toMatch(/^quickbooks_tenant_events_total\{/m);
+    tenantLabel = createTenantLabeler(['acme'], 50);
+    publisher.reauthRequired({ ...base, tenantId: 'acme', reason: 'invalid_grant', reconnectUrl: null });
+    publisher.refreshFailed({ ...base, trigger: 'scheduled', reason: 'server_error', httpStatus: 503, failureCount: 1, nextAttemptAt: null });
+    publisher.refreshFailed({ ...base, tenantId: 'tenant-2', trigger: 'scheduled', reason: 'server_error', httpStatus: 503, failureCount: 1, nextAttemptAt: null });
+    const out = await text();
+    expect(out).toContain('quickbooks_tenant_events_total{tenant="acme",event="reauth_required"} 1');
+    expect(out).toContain('quickbooks_tenant_events_total{tenant="other",event="refresh_failed"} 2');
     expect(out).not.toContain('tenant-secret-id');
     expect(out).not.toContain(base.realmId);
   });

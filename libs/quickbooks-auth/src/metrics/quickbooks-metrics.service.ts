@@ -53,6 +53,7 @@ export class QuickBooksMetricsService implements OnModuleInit, OnModuleDestroy {
     @InjectMetric(M.SchedulerLag) private readonly schedulerLag: Gauge<string>,
     @InjectMetric(M.RefreshesInFlight) private readonly inFlight: Gauge<string>,
     @InjectMetric(M.StorageUp) private readonly storageUp: Gauge<string>,
+    @InjectMetric(M.TenantEvents) private readonly tenantEvents: Counter<string>,
     private readonly events: AuthEventsPublisher,
     private readonly intuit: IntuitOAuthClient,
     private readonly refresher: TokenRefresher,
@@ -75,7 +76,10 @@ export class QuickBooksMetricsService implements OnModuleInit, OnModuleDestroy {
   }
 
   private onEvent(name: string, payload: QuickBooksAuthEventBase): void {
-    this.lifecycleEvents.inc({ event: name.startsWith(EVENT_PREFIX) ? name.slice(EVENT_PREFIX.length) : 'other' });
+    const event = name.startsWith(EVENT_PREFIX) ? name.slice(EVENT_PREFIX.length) : 'other';
+    this.lifecycleEvents.inc({ event });
+    const tenantLabel = this.options.metricsTenantLabel;
+    if (tenantLabel) this.tenantEvents.inc({ tenant: tenantLabel(payload.tenantId), event });
     if (name === QuickBooksAuthEvent.Refreshed) {
       const e = payload as RefreshedEvent;
       this.refreshTotal.inc({ outcome: 'success', reason: e.rotated ? 'rotated' : 'same_token', trigger: e.trigger });
