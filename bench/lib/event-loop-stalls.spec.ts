@@ -36,15 +36,4 @@ describe('EventLoopStalls', () => {
       stalls.stop();
     }
   });
-
-  it('reports a quiet loop as not stalled', async () => {
-    const stalls = new EventLoopStalls(10, 30);
-    try {
-      const start = Date.now();
-      await tick(100);
-      expect(stalls.stalledWithin(start, Date.now())).toBe(0);
-    } finally {
-      stalls.stop();
-    }
-  });
 });

@@ -42,7 +42,7 @@ export interface ServedSample {
   /** Wall-clock ms when the call started and returned (to excuse a SIGSTOP in between). */
   wallStart: number;
   wallEnd: number;
-  /** Wall ms the replica's event loop stood still within [wallStart, wallEnd] (see EventLoopStalls). */
+  /** Wall ms the replica's event loop stood still between the module's last clock reading and wallEnd (see EventLoopStalls). */
   stalledMs: number;
 }
 

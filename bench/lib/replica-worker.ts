@@ -18,6 +18,15 @@ let ownDataSource: DataSource | null = null;
 let loadRunning = false;
 let stalls: EventLoopStalls | null = null;
 
+/** Wall ms of the module's latest clock reading: its last validity decision is no later than this. */
+let lastModuleClockRead = 0;
+
+/** The clock handed to the module: the same time, noting when the module last looked. */
+function moduleClockNow(): number {
+  lastModuleClockRead = Date.now();
+  return clockNow();
+}
+
 function clockNow(): number {
   if (clock.kind === 'offset') return Date.now() + clock.offsetMs;
   return clock.emuStartMs + (Date.now() - clock.realStartMs) * clock.rate;
@@ -89,7 +98,8 @@ function startLoad(req: Extract<ReplicaRequest, { type: 'load' }>): void {
         const t = await app.tokens.getAccessTokenDetails({ tenantId: req.tenantId, realmId });
         const servedAt = clockNow();
         const wallEnd = Date.now();
-        const stalledMs = loop.stalledWithin(wallStart, wallEnd);
+        // Only stalls after the module last read the clock: earlier ones were its to account for.
+        const stalledMs = loop.stalledWithin(Math.max(wallStart, lastModuleClockRead), wallEnd);
         samples.push({ realmId, accessToken: t.accessToken, servedAt, expiresAt: t.expiresAt.getTime(), wallStart, wallEnd, stalledMs });
       } catch (err) {
         const name = (err as Error).name ?? 'Error';
@@ -106,7 +116,7 @@ async function handle(req: ReplicaRequest): Promise<unknown> {
     case 'init': {
       clock = req.init.clock;
       const storage = await storageFor(req.init);
-      app = await startModuleApp({ emulatorUrl: req.init.emulatorUrl, storage, clockNow, options: { instanceId: req.init.name, ...req.init.options } });
+      app = await startModuleApp({ emulatorUrl: req.init.emulatorUrl, storage, clockNow: moduleClockNow, options: { instanceId: req.init.name, ...req.init.options } });
       return { pid: process.pid };
     }
     case 'set-offset':

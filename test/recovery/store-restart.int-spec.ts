@@ -1,4 +1,4 @@
-import { QuickBooksHealthIndicator, type StorageOptions } from '@quickbooks-auth/nestjs';
+import { QuickBooksHealthIndicator, QuickBooksUnavailableError, type StorageOptions } from '@quickbooks-auth/nestjs';
 import { startEmulator, type RunningEmulator } from '@quickbooks-auth/intuit-emulator';
 import { startPrivateMariaDb, startPrivateRedis, type PrivateServer } from '../support/private-servers';
 import { connectTenant, startHarness, type Harness } from '../support/quickbooks-harness';
@@ -81,21 +81,31 @@ describe.each([
     const short = await startHarness({
       storage: storageFor(server.url),
       emulator,
-      options: { ...h.options, accessTokenCacheSeconds: 0, leaseTtlMs: 2_000, http: { connectTimeoutMs: 1_000 } },
+      options: { ...h.options, accessTokenCacheSeconds: 0, leaseTtlMs: 2_000, leaseWaitTimeoutMs: 2_000, http: { connectTimeoutMs: 1_000 } },
     });
     try {
       const ref = { tenantId: 'tenant-restart', realmId: realms[2] };
       emulator.state.clock.advance(25 * HOUR);
       const rotationsBefore = emulator.state.realmSummary(ref.realmId)!.rotations;
+      const fingerprintBefore = (await short.storage.get(ref))!.refreshTokenFingerprint;
       emulator.state.faults.add({ endpoint: 'token', type: 'latency', latencyMs: 1_500, count: 1 });
-      const pending = short.tokens.getAccessToken(ref);
+      const pending = short.tokens.getAccessToken(ref).then(
+        () => 'served',
+        (err: Error) => err,
+      );
       await new Promise((r) => setTimeout(r, 300));
       await server.stop();
-      await new Promise((r) => setTimeout(r, 5_000)); // 2.5 leases long
+      // The caller is not held for the whole outage: it gets a typed error after one lease.
+      expect(await pending).toBeInstanceOf(QuickBooksUnavailableError);
+      await new Promise((r) => setTimeout(r, 3_000)); // the outage lasts 2.5 leases
       await server.start();
-      await expect(pending).resolves.toEqual(expect.any(String));
-      expect(short.logs.lines.some((l) => l.includes('storing refreshed tokens failed, retrying'))).toBe(true);
       expect(emulator.state.realmSummary(ref.realmId)!.rotations).toBe(rotationsBefore + 1);
+      // Meanwhile the write kept retrying in the background and lands once the store is back.
+      const stored = async () => (await short.storage.get(ref).catch(() => null))?.refreshTokenFingerprint;
+      const deadline = Date.now() + 20_000;
+      while ((await stored()) === fingerprintBefore && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      expect(await stored()).not.toBe(fingerprintBefore);
+      expect(short.logs.lines.some((l) => l.includes('storing refreshed tokens failed, retrying'))).toBe(true);
       emulator.state.clock.advance(2 * HOUR);
       await expect(short.tokens.getAccessToken(ref)).resolves.toEqual(expect.any(String));
       expect(emulator.state.statsSnapshot().supersededRefreshTokenUses).toBe(0);

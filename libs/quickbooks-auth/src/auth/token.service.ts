@@ -129,21 +129,32 @@ export class TokenService {
   private async refreshUntilFresh(ref: ConnectionRef, trigger: RefreshTrigger, isFresh: (c: StoredConnection) => boolean): Promise<StoredConnection> {
     const correlationId = randomUUID();
     const deadline = Date.now() + this.options.leaseWaitTimeoutMs;
+    // Our own refresh may take as long as a lease lasts (a slow token call is never cut short).
+    const ownDeadline = Math.max(deadline, Date.now() + this.options.leaseTtlMs);
     let pollMs = 25;
+    let wentAgain = false;
     for (;;) {
-      const outcome = await this.refresher.refresh(ref, { trigger, isFresh, correlationId });
+      const calledAt = this.options.clock.now();
+      // A write retrying through a store outage goes on in the background (TokenRefresher) and
+      // lands when the store is back; the caller is not held for it.
+      const outcome = await this.beforeDeadline(this.refresher.refresh(ref, { trigger, isFresh, correlationId }), ownDeadline);
       switch (outcome.kind) {
         case 'fresh':
           return outcome.connection;
-        case 'refreshed':
+        case 'refreshed': {
+          const conn = outcome.connection;
+          if (isFresh(conn)) return conn;
           // Expiry counts from when the request was sent: a slow answer, or a write that waited
-          // out a store outage, can bring back a token already under the minimum. Go again.
-          if (isFresh(outcome.connection)) return outcome.connection;
-          if (Date.now() > deadline) {
-            if (this.validFor(outcome.connection, 0)) return outcome.connection;
-            throw new QuickBooksUnavailableError('refreshed tokens were short-lived by the time they were stored');
+          // out a store outage, can bring back a token already under the minimum. Go again once,
+          // if a prompt answer would have met it; a lifetime shorter than that is all Intuit gives.
+          const promptWouldHaveMet = conn.accessTokenExpiresAt.getTime() - calledAt > this.options.minValiditySeconds * 1000;
+          if (!wentAgain && promptWouldHaveMet && Date.now() < deadline) {
+            wentAgain = true;
+            break;
           }
-          break;
+          if (this.validFor(conn, 0)) return conn;
+          throw new QuickBooksUnavailableError('refreshed tokens had expired by the time they were stored');
+        }
         case 'reauth_required':
           throw this.reauthError(ref, outcome.reason);
         case 'unavailable':
@@ -161,7 +172,7 @@ export class TokenService {
           // (the scheduler) we await it; another replica's we poll for.
           if (outcome.kind === 'busy') {
             const local = this.refresher.inProgress(ref);
-            if (local) await local.catch(() => undefined);
+            if (local) await this.beforeDeadline(local, deadline).catch(() => undefined);
             else await sleep(pollMs + Math.random() * pollMs);
           }
           pollMs = Math.min(pollMs * 2, 500);
@@ -174,6 +185,19 @@ export class TokenService {
         }
       }
     }
+  }
+
+  /** `work`, or QuickBooksUnavailableError once `deadline` (wall ms) passes; `work` itself goes on. */
+  private beforeDeadline<T>(work: Promise<T>, deadline: number): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new QuickBooksUnavailableError('timed out waiting for the refresh of this connection to be stored')),
+        Math.max(0, deadline - Date.now()),
+      );
+    });
+    work.catch(() => undefined); // a rejection after the deadline is the refresher's to log
+    return Promise.race([work, late]).finally(() => clearTimeout(timer));
   }
 
   private usable(conn: StoredConnection | null, ref: ConnectionRef): StoredConnection {

@@ -57,6 +57,13 @@ describe('resolveOptions bounds', () => {
     expect(() => resolveOptions({ ...base(), scheduler: { jitterRatio: 2 } })).toThrow(/jitterRatio/);
     expect(() => resolveOptions({ ...base(), metricsTenantLabel: { tenants: 'acme' as unknown as string[] } })).toThrow(/metricsTenantLabel.tenants/);
     expect(() => resolveOptions({ ...base(), metricsTenantLabel: { tenants: ['acme'], maxValues: 0 } })).toThrow(/metricsTenantLabel.maxValues/);
+    expect(() => resolveOptions({ ...base(), metricsTenantLabel: { tenants: [] } })).toThrow(/must not be empty/);
+    expect(() => resolveOptions({ ...base(), metricsTenantLabel: { tenants: ['acme', 'other'] } })).toThrow(/not "other"/);
+    expect(() => resolveOptions({ ...base(), metricsTenantLabel: { tenants: ['a', 'b', 'c'], maxValues: 2 } })).toThrow(/at least the number of listed tenants/);
+    // A long list is its own bound: every listed tenant keeps its series.
+    const many = Array.from({ length: 80 }, (_, i) => `tenant-${i}`);
+    const label = resolveOptions({ ...base(), metricsTenantLabel: { tenants: many } }).metricsTenantLabel!;
+    expect(many.every((t) => label(t) === t)).toBe(true);
   });
 
   it('substitutes every placeholder of the reconnect URL', () => {

@@ -130,12 +130,17 @@ export function resolveOptions(options: QuickBooksAuthModuleOptions): ResolvedQu
     problems.push(...(err instanceof ConfigurationError ? err.problems : ['encryptionKeys are invalid']));
   }
   const tl = o.metricsTenantLabel;
-  if (tl !== undefined) {
-    if (!tl || !(typeof tl.tenants === 'function' || (Array.isArray(tl.tenants) && tl.tenants.every((t) => typeof t === 'string' && t !== '')))) {
-      problems.push('metricsTenantLabel.tenants must be a list of tenant ids or a function');
+  const listed = Array.isArray(tl?.tenants) ? (tl.tenants as readonly unknown[]) : null;
+  if (tl !== undefined && !(typeof tl?.tenants === 'function' || listed)) problems.push('metricsTenantLabel.tenants must be a list of tenant ids or a function');
+  if (listed) {
+    if (listed.length === 0) problems.push('metricsTenantLabel.tenants must not be empty (leave metricsTenantLabel unset to turn per-tenant metrics off)');
+    if (!listed.every((t) => typeof t === 'string' && t !== '' && t.length <= 64 && t !== 'other')) {
+      problems.push('metricsTenantLabel.tenants entries must be non-empty tenant ids of at most 64 characters, and not "other"');
     }
   }
-  const maxTenantLabels = Math.round(positive('metricsTenantLabel.maxValues', tl?.maxValues, 50, 1));
+  // A list is its own bound; a function gets 50 distinct values unless told otherwise.
+  const maxTenantLabels = Math.round(positive('metricsTenantLabel.maxValues', tl?.maxValues, Math.max(50, listed?.length ?? 0), 1));
+  if (listed && maxTenantLabels < listed.length) problems.push('metricsTenantLabel.maxValues must be at least the number of listed tenants');
   if (problems.length) throw new ConfigurationError(problems);
 
   const base = o.intuitBaseUrl ? o.intuitBaseUrl.replace(/\/+$/, '') : null;

@@ -129,6 +129,6 @@ export interface QuickBooksAuthModuleOptions {
 export interface MetricsTenantLabelOptions {
   /** Tenant ids labelled by their own id (key accounts), or a function mapping a tenant to a group name (plan, region); null means "other". */
   tenants: readonly string[] | ((tenantId: string) => string | null | undefined);
-  /** Most distinct label values per process (default 50); later values are counted as "other". */
+  /** Most distinct label values per process (default 50, or the list's length if longer); later values are counted as "other". */
   maxValues?: number;
 }

@@ -75,6 +75,7 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
   /** Stop claiming, then wait for refreshes in flight so no rotated token is left unstored. */
   async onModuleDestroy(): Promise<void> {
     this.stopping = true;
+    this.refresher.beginShutdown(); // a write stuck on a dead store gets one lease, not ten minutes
     if (this.timer) {
       if (this.registry) {
         try {

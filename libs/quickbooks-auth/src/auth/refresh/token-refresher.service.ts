@@ -1,8 +1,9 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { ResolvedQuickBooksAuthOptions } from '../../config/resolved-options';
 import { AuthEventsPublisher } from '../../events/auth-events.publisher';
 import type { RefreshTrigger } from '../../events/quickbooks-auth.events';
+import { QuickBooksAuthError } from '../../errors/quickbooks-auth.error';
 import { IntuitCallFailure } from '../../intuit/intuit-call-failure';
 import { IntuitOAuthClient, type TokenCallResult } from '../../intuit/intuit-oauth.client';
 import { QUICKBOOKS_AUTH_RESOLVED_OPTIONS, QUICKBOOKS_TOKEN_STORAGE } from '../../quickbooks-auth.constants';
@@ -35,11 +36,16 @@ export interface TokenCallGate {
 const passThroughGate: TokenCallGate = { run: (call) => call() };
 
 /**
- * How long a rotated token's write is retried through a store outage. Longer than the lease on
- * purpose: the swap is fenced on the old token's fingerprint, not on the lease, so a late write
- * can never overwrite newer tokens, and these tokens exist nowhere else.
+ * How long a rotated token's write is retried through a store outage: these tokens exist nowhere
+ * else. Longer than the lease on purpose. The swap is fenced on the refresh token the call was
+ * made with, so a late write lands only while the row still holds that token (no rotation stored
+ * since); at worst it replaces an access token another replica got with the same refresh token,
+ * and both stay valid at Intuit. On shutdown the budget shrinks to one lease.
  */
 const PERSIST_RETRY_WINDOW_MS = 10 * 60_000;
+
+/** Store errors worth retrying a write for; anything else (corrupt row, bad key) will not heal. */
+const RETRYABLE_STORAGE_CODES = new Set(['storage_unavailable', 'storage_lock_timeout']);
 
 /** A Retry-After longer than this is treated as this (a broken header must not park a connection for days). */
 const MAX_RETRY_AFTER_MS = 3_600_000;
@@ -56,12 +62,13 @@ function withJitter(ms: number): number {
  * No lock is held across the HTTP call; the lease is a row with an owner and an expiry.
  */
 @Injectable()
-export class TokenRefresher {
+export class TokenRefresher implements OnModuleDestroy {
   private readonly logger = new Logger(TokenRefresher.name);
   private attemptSeq = 0;
   private readonly running = new Map<string, Promise<RefreshOutcome>>();
   private gate: TokenCallGate = passThroughGate;
   private readonly busyListeners: Array<(trigger: RefreshTrigger) => void> = [];
+  private shutdownAt: number | null = null;
 
   constructor(
     @Inject(QUICKBOOKS_TOKEN_STORAGE) private readonly storage: TokenStorage,
@@ -74,6 +81,15 @@ export class TokenRefresher {
   /** Install the breaker / rate-limit gate (the scheduler module does). */
   useGate(gate: TokenCallGate): void {
     this.gate = gate;
+  }
+
+  /** The app is stopping: writes still retrying get one lease more, not the full window. */
+  beginShutdown(): void {
+    this.shutdownAt ??= Date.now();
+  }
+
+  onModuleDestroy(): void {
+    this.beginShutdown();
   }
 
   /** Watch lease contention (metrics): called with the trigger whenever a refresh finds the lease taken. */
@@ -125,6 +141,8 @@ export class TokenRefresher {
       return { kind: 'fresh', connection: conn };
     }
     const creds = await this.tenants.credentialsFor(conn.tenantId);
+    // Settled before the call: once Intuit has rotated, nothing but the write may fail.
+    const refreshLeadSeconds = await this.tenants.leadSecondsFor(conn.tenantId);
     // A lease that may have lapsed while queued must not be used: someone else may hold it now.
     if (Date.now() - leasedAt > this.options.leaseTtlMs / 2 && !(await this.storage.renewLease(ref, owner, this.options.leaseTtlMs))) {
       return this.busy(request.trigger);
@@ -140,28 +158,39 @@ export class TokenRefresher {
     // The heartbeat runs on while the result is stored: a slow write keeps the lease, so no
     // other replica spends the old refresh token meanwhile.
     try {
-      return await this.onSuccess(conn, owner, result, request.trigger, correlationId);
+      return await this.onSuccess(conn, owner, result, refreshLeadSeconds, request.trigger, correlationId);
     } finally {
       heartbeat.stop();
     }
   }
 
-  private async onSuccess(conn: StoredConnection, owner: string, result: TokenCallResult, trigger: RefreshTrigger, correlationId: string): Promise<RefreshOutcome> {
+  private async onSuccess(
+    conn: StoredConnection,
+    owner: string,
+    result: TokenCallResult,
+    refreshLeadSeconds: number,
+    trigger: RefreshTrigger,
+    correlationId: string,
+  ): Promise<RefreshOutcome> {
     const ref = { tenantId: conn.tenantId, realmId: conn.realmId };
     const { tokens } = result;
-    const overrides = await this.tenants.overridesFor(conn.tenantId);
     const nextRefreshAt = computeNextRefreshAt({
       now: this.options.clock.now(),
       accessTokenExpiresAt: tokens.accessTokenExpiresAt,
-      refreshLeadSeconds: overrides?.refreshLeadSeconds ?? this.options.refreshLeadSeconds,
+      refreshLeadSeconds,
       jitterRatio: this.options.scheduler.jitterRatio,
       keepAliveSeconds: this.options.scheduler.keepAliveSeconds,
     });
     // I2: the new refresh token is stored before any access token from this response is used.
-    const stored = await this.persistWithRetry(
-      () => this.storage.compareAndSwapTokens(ref, conn.refreshTokenFingerprint, { ...tokens, nextRefreshAt }, owner),
-      correlationId,
-    );
+    let tries = 0;
+    const stored = await this.persistWithRetry(async () => {
+      tries++;
+      const swapped = await this.storage.compareAndSwapTokens(ref, conn.refreshTokenFingerprint, { ...tokens, nextRefreshAt }, owner);
+      if (swapped || tries === 1) return swapped;
+      // A retry that finds the fence moved: did our earlier attempt commit before its answer was lost?
+      const current = await this.storage.get(ref);
+      return current && current.refreshToken === tokens.refreshToken && current.accessToken === tokens.accessToken ? current : null;
+    }, correlationId);
     if (!stored) {
       // The chain moved on (reconnect or a takeover stored newer tokens). Ours are not newer.
       this.logger.warn(`refresh result not stored: a newer token was stored meanwhile tenant=${conn.tenantId} realm=${this.events.realmForLogs(conn.realmId)} cid=${correlationId}`);
@@ -235,7 +264,8 @@ export class TokenRefresher {
       try {
         return await write();
       } catch (err) {
-        if (Date.now() + delay > deadline) {
+        const stopAt = this.shutdownAt === null ? deadline : Math.min(deadline, this.shutdownAt + this.options.leaseTtlMs);
+        if (!isRetryableStorageError(err) || Date.now() + delay > stopAt) {
           this.logger.error(`refreshed tokens could not be stored before giving up; the connection may need reconnecting cid=${correlationId}: ${(err as Error).message}`);
           throw err;
         }
@@ -265,6 +295,11 @@ export class TokenRefresher {
     timer.unref();
     return { stop: () => clearInterval(timer) };
   }
+}
+
+function isRetryableStorageError(err: unknown): boolean {
+  // Our own errors say what they are; anything else (a custom store's driver) may be transient.
+  return !(err instanceof QuickBooksAuthError) || RETRYABLE_STORAGE_CODES.has(err.code);
 }
 
 function runningKey(ref: ConnectionRef): string {
