@@ -2,7 +2,7 @@ import request from 'supertest';
 import { QuickBooksMetric, ReauthorizationRequiredError, type ConnectionRef } from '@quickbooks-auth/nestjs';
 import { findLeaks } from '../support/log-capture';
 import { startObservabilityApp, type ObservabilityApp } from './observability-app';
-import { promtool } from './promtool';
+import { checkQuickBooksMetrics, promtool } from './promtool';
 
 const HOUR = 3600;
 const LIFECYCLE = /^(connected|reconnected|refreshed|refresh failed|reauthorization required|disconnected)\b/;
@@ -148,11 +148,7 @@ describe('observability (nestjs-pino + Prometheus + Terminus host)', () => {
     expect(res.text).toMatch(/quickbooks_token_refresh_lease_busy_total\{trigger="on_demand"\} [1-9]/);
     for (const realm of realms) expect(res.text).not.toContain(realm);
     expect(res.text).not.toContain('tenant-obs');
-    const quickbooksOnly = res.text
-      .split('\n')
-      .filter((l) => /^(# (HELP|TYPE) )?quickbooks_/.test(l))
-      .join('\n');
-    const check = promtool(['check', 'metrics'], `${quickbooksOnly}\n`);
+    const check = checkQuickBooksMetrics(res.text);
     expect(check.output).toBe('');
     expect(check.status).toBe(0);
     // The whole exposition (with the host's default process/nodejs metrics) parses too.

@@ -8,3 +8,12 @@ export function promtool(args: string[], input?: string): { status: number; outp
   }
   return { status: run.status ?? -1, output: `${run.stdout}${run.stderr}` };
 }
+
+/** `promtool check metrics` over the module's own series of a /metrics exposition (lint included). */
+export function checkQuickBooksMetrics(exposition: string): { status: number; output: string } {
+  const quickbooksOnly = exposition
+    .split('\n')
+    .filter((l) => /^(# (HELP|TYPE) )?quickbooks_/.test(l))
+    .join('\n');
+  return promtool(['check', 'metrics'], `${quickbooksOnly}\n`);
+}

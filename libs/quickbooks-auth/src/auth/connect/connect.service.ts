@@ -64,10 +64,10 @@ export class ConnectService {
       throw new InvalidCallbackError('tenantId is required');
     }
     const { state, expiresAt } = this.state.issue(params);
-    const { clientId } = await this.tenants.credentialsFor(params.tenantId);
+    const { credentials, redirectUri } = await this.tenants.settingsFor(params.tenantId);
     const url = await this.intuit.buildAuthorizeUrl({
-      clientId,
-      redirectUri: await this.tenants.redirectUriFor(params.tenantId),
+      clientId: credentials.clientId,
+      redirectUri,
       scopes: params.scopes?.length ? params.scopes : this.options.scopes,
       state,
     });
@@ -90,10 +90,11 @@ export class ConnectService {
     if (typeof q.code !== 'string' || q.code.length === 0 || q.code.length > 4096) throw new InvalidCallbackError('code is missing or malformed');
     if (!isValidRealmId(q.realmId)) throw new InvalidCallbackError('realmId is missing or not a QuickBooks company id');
     const ref = { tenantId: payload.tenantId, realmId: q.realmId };
-    const creds = await this.tenants.credentialsFor(ref.tenantId);
+    // One lookup, before the exchange: the code is single-use, so nothing after it may fail but the write.
+    const settings = await this.tenants.settingsFor(ref.tenantId);
     let call;
     try {
-      call = await this.intuit.exchangeCode(q.code, await this.tenants.redirectUriFor(ref.tenantId), creds);
+      call = await this.intuit.exchangeCode(q.code, settings.redirectUri, settings.credentials);
     } catch (err) {
       throw toPublicError(err);
     }
@@ -106,7 +107,7 @@ export class ConnectService {
       nextRefreshAt: computeNextRefreshAt({
         now: this.options.clock.now(),
         accessTokenExpiresAt: call.tokens.accessTokenExpiresAt,
-        refreshLeadSeconds: await this.tenants.leadSecondsFor(ref.tenantId),
+        refreshLeadSeconds: settings.refreshLeadSeconds,
         jitterRatio: this.options.scheduler.jitterRatio,
         keepAliveSeconds: this.options.scheduler.keepAliveSeconds,
       }),

@@ -140,9 +140,8 @@ export class TokenRefresher implements OnModuleDestroy {
       await this.storage.releaseLease(ref, owner);
       return { kind: 'fresh', connection: conn };
     }
-    const creds = await this.tenants.credentialsFor(conn.tenantId);
     // Settled before the call: once Intuit has rotated, nothing but the write may fail.
-    const refreshLeadSeconds = await this.tenants.leadSecondsFor(conn.tenantId);
+    const { credentials: creds, refreshLeadSeconds } = await this.tenants.settingsFor(conn.tenantId);
     // A lease that may have lapsed while queued must not be used: someone else may hold it now.
     if (Date.now() - leasedAt > this.options.leaseTtlMs / 2 && !(await this.storage.renewLease(ref, owner, this.options.leaseTtlMs))) {
       return this.busy(request.trigger);
