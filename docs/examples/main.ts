@@ -6,7 +6,7 @@ import { AppModule } from './host-modules';
 async function bootstrap(): Promise<void> {
   const app = await NestFactory.create(AppModule, { bufferLogs: true });
   app.useLogger(app.get(Logger));
-  // SIGTERM → stop claiming, wait for token calls in flight, close the storage the module opened.
+  // SIGTERM → stop claiming, drain every refresh in flight, close the storage the module opened.
   app.enableShutdownHooks();
   await app.listen(Number(process.env.PORT ?? 3000));
 }

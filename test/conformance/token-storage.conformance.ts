@@ -21,10 +21,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ConnectionRef, StoredConnection } from '@quickbooks-auth/nestjs/auth/connection.interface';
+import type { ConnectionRef, Lease, StoredConnection } from '@quickbooks-auth/nestjs/auth/connection.interface';
 import type { NewConnection, RefreshResult, TokenStorage } from '@quickbooks-auth/nestjs/auth/storage/token-storage.interface';
 import { DecryptionError } from '@quickbooks-auth/nestjs/errors/decryption.error';
+import { StorageError } from '@quickbooks-auth/nestjs/errors/storage.error';
+import { AuthEventsPublisher } from '@quickbooks-auth/nestjs/events/auth-events.publisher';
+import { connectTenant, startHarness, type Harness } from '../support/quickbooks-harness';
 import { KeyRing } from '@quickbooks-auth/nestjs/utils/crypto/key-ring';
+import { TokenRefresher } from '@quickbooks-auth/nestjs/auth/refresh/token-refresher.service';
+import { RefreshShutdownError } from '@quickbooks-auth/nestjs/errors/refresh-shutdown.error';
 import { TokenCipher } from '@quickbooks-auth/nestjs/utils/crypto/token-cipher';
 
 export type TokenColumn = 'access_token' | 'refresh_token';
@@ -97,6 +102,9 @@ function newConnection(r: ConnectionRef, overrides: Partial<NewConnection> = {})
   };
 }
 
+/** For writes whose rule does not depend on a lease (a rotated swap is fenced on the fingerprint only). */
+const NO_LEASE: Lease = { owner: 'nobody', generation: -1 };
+
 function refreshResult(overrides: Partial<RefreshResult> = {}): RefreshResult {
   const now = Date.now();
   return {
@@ -146,6 +154,18 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
     async function save(r: ConnectionRef, overrides: Partial<NewConnection> = {}): Promise<{ input: NewConnection; stored: StoredConnection }> {
       const input = newConnection(r, overrides);
       return { input, stored: await storage.saveConnection(input) };
+    }
+
+    /** Take the lease (it must be free) and return it as its holder knows it. */
+    async function lease(r: ConnectionRef, owner = 'owner-1', ttlMs = 60_000): Promise<Lease> {
+      const leased = await storage.acquireLease(r, owner, ttlMs);
+      if (!leased) throw new Error(`lease on ${r.tenantId}/${r.realmId} was not free`);
+      return { owner, generation: leased.leaseGeneration };
+    }
+
+    /** needs_reauth the way the refresher does it: under a lease, fenced on the fingerprint. */
+    async function markReauth(r: ConnectionRef, fingerprint: string, errorCode = 'invalid_grant'): Promise<boolean> {
+      return storage.markNeedsReauth(r, await lease(r, 'marker'), { fingerprint, errorCode, pendingUntil: null });
     }
 
     describe('CRUD', () => {
@@ -248,9 +268,9 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
       it('saveConnection on an existing connection replaces tokens, clears needs_reauth, failures and lease, bumps version', async () => {
         const r = ref('tenant-reconnect', '1');
         const { stored: first } = await save(r);
-        await storage.acquireLease(r, 'owner-1', 60_000);
-        await storage.recordFailure(r, 'owner-1', { failureCount: 3, nextAttemptAt: new Date(Date.now() + HOUR), lastErrorCode: 'http_503' });
-        expect(await storage.markNeedsReauth(r, first.refreshTokenFingerprint, 'invalid_grant')).toBe(true);
+        const held = await lease(r);
+        await storage.recordFailure(r, held, { failureCount: 3, nextAttemptAt: new Date(Date.now() + HOUR), lastErrorCode: 'http_503' });
+        expect(await markReauth(r, first.refreshTokenFingerprint)).toBe(true);
         const before = (await storage.get(r))!;
         expect(before.status).toBe('needs_reauth');
 
@@ -268,7 +288,7 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
         expect(stored.version).toBeGreaterThan(before.version);
         expect(stored.refreshTokenFingerprint).not.toBe(first.refreshTokenFingerprint);
         // A refresh in flight for the old token loses its compare-and-swap.
-        await expect(storage.compareAndSwapTokens(r, first.refreshTokenFingerprint, refreshResult(), 'owner-1')).resolves.toBeNull();
+        await expect(storage.compareAndSwapTokens(r, first.refreshTokenFingerprint, refreshResult(), held)).resolves.toBeNull();
         expect((await storage.get(r))!.refreshToken).toBe(input.refreshToken);
         expect(await storage.listByTenant('tenant-reconnect')).toHaveLength(1);
       });
@@ -296,14 +316,14 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
         const sb = await save(b);
         const bBefore = (await storage.get(b))!;
 
-        expect(await storage.acquireLease(a, 'owner-a', 60_000)).not.toBeNull();
+        const leaseA = await lease(a, 'owner-a');
         // Leasing A does not lease B.
-        expect(await storage.acquireLease(b, 'owner-b', 60_000)).not.toBeNull();
-        await storage.releaseLease(b, 'owner-b');
+        const leaseB = await lease(b, 'owner-b');
+        await storage.releaseLease(b, leaseB);
         // CAS on A with B's fingerprint fails; CAS on A with A's fingerprint changes only A.
-        await expect(storage.compareAndSwapTokens(a, sb.stored.refreshTokenFingerprint, refreshResult(), 'owner-a')).resolves.toBeNull();
-        expect(await storage.compareAndSwapTokens(a, sa.stored.refreshTokenFingerprint, refreshResult(), 'owner-a')).not.toBeNull();
-        await expect(storage.markNeedsReauth(a, sb.stored.refreshTokenFingerprint, 'invalid_grant')).resolves.toBe(false);
+        await expect(storage.compareAndSwapTokens(a, sb.stored.refreshTokenFingerprint, refreshResult(), leaseA)).resolves.toBeNull();
+        expect(await storage.compareAndSwapTokens(a, sa.stored.refreshTokenFingerprint, refreshResult(), leaseA)).not.toBeNull();
+        await expect(markReauth(a, sb.stored.refreshTokenFingerprint)).resolves.toBe(false);
         await expect(storage.markRevoked(a)).resolves.toBe(true);
         await expect(storage.delete(a)).resolves.toBe(true);
 
@@ -336,7 +356,7 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
         const { stored } = await save(r);
         const results = Array.from({ length: concurrency }, () => refreshResult());
         const outcomes = await Promise.all(
-          results.map((res, i) => storage.compareAndSwapTokens(r, stored.refreshTokenFingerprint, res, `owner-${i}`)),
+          results.map((res, i) => storage.compareAndSwapTokens(r, stored.refreshTokenFingerprint, res, { owner: `owner-${i}`, generation: i })),
         );
         const winners = outcomes.map((o, i) => (o ? i : -1)).filter((i) => i >= 0);
         expect(winners).toHaveLength(1);
@@ -351,11 +371,10 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
       it('a successful CAS stores the tokens, clears failures and lease, sets lastRefreshedAt', async () => {
         const r = ref('tenant-cas', '2');
         const { stored } = await save(r);
-        await storage.acquireLease(r, 'owner-1', 60_000);
-        await storage.recordFailure(r, 'owner-1', { failureCount: 2, nextAttemptAt: new Date(Date.now() - 1000), lastErrorCode: 'http_500' });
-        await storage.acquireLease(r, 'owner-1', 60_000);
+        await storage.recordFailure(r, await lease(r), { failureCount: 2, nextAttemptAt: new Date(Date.now() - 1000), lastErrorCode: 'http_500' });
+        const held = await lease(r);
         const result = refreshResult({ refreshTokenHardExpiresAt: new Date(Date.now() + 1000 * DAY + 5) });
-        const swapped = await storage.compareAndSwapTokens(r, stored.refreshTokenFingerprint, result, 'owner-1');
+        const swapped = await storage.compareAndSwapTokens(r, stored.refreshTokenFingerprint, result, held);
         expect(swapped).toMatchObject({
           status: 'active',
           accessToken: result.accessToken,
@@ -379,10 +398,10 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
       it('a stale fingerprint returns null and changes nothing', async () => {
         const r = ref('tenant-cas', '3');
         const { stored } = await save(r);
-        const first = await storage.compareAndSwapTokens(r, stored.refreshTokenFingerprint, refreshResult(), 'o');
+        const first = await storage.compareAndSwapTokens(r, stored.refreshTokenFingerprint, refreshResult(), NO_LEASE);
         expect(first).not.toBeNull();
         const before = (await storage.get(r))!;
-        await expect(storage.compareAndSwapTokens(r, stored.refreshTokenFingerprint, refreshResult(), 'o')).resolves.toBeNull();
+        await expect(storage.compareAndSwapTokens(r, stored.refreshTokenFingerprint, refreshResult(), NO_LEASE)).resolves.toBeNull();
         expect(await storage.get(r)).toEqual(before);
       });
 
@@ -390,12 +409,12 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
         const r = ref('tenant-cas', '4');
         const { stored } = await save(r);
         await storage.markRevoked(r);
-        await expect(storage.compareAndSwapTokens(r, stored.refreshTokenFingerprint, refreshResult(), 'o')).resolves.toBeNull();
+        await expect(storage.compareAndSwapTokens(r, stored.refreshTokenFingerprint, refreshResult(), NO_LEASE)).resolves.toBeNull();
         expect((await storage.get(r))!.status).toBe('revoked');
       });
 
       it('returns null for an unknown connection', async () => {
-        await expect(storage.compareAndSwapTokens(ref('t-none', '1'), 'k1:nothing', refreshResult(), 'o')).resolves.toBeNull();
+        await expect(storage.compareAndSwapTokens(ref('t-none', '1'), 'k1:nothing', refreshResult(), NO_LEASE)).resolves.toBeNull();
       });
     });
 
@@ -416,42 +435,47 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
         const r = ref('tenant-lease', '2');
         await save(r);
         const leased = (await storage.acquireLease(r, 'owner-1', 60_000))!;
-        await expect(storage.renewLease(r, 'owner-2', 60_000)).resolves.toBe(false);
-        await storage.releaseLease(r, 'owner-2');
+        const held: Lease = { owner: 'owner-1', generation: leased.leaseGeneration };
+        await expect(storage.renewLease(r, { owner: 'owner-2', generation: held.generation }, 60_000)).resolves.toBe(false);
+        await storage.releaseLease(r, { owner: 'owner-2', generation: held.generation });
+        // The right owner with another generation is not the holder either (I9).
+        await expect(storage.renewLease(r, { owner: 'owner-1', generation: held.generation - 1 }, 60_000)).resolves.toBe(false);
+        await storage.releaseLease(r, { owner: 'owner-1', generation: held.generation + 1 });
         expect((await storage.get(r))!.leaseOwner).toBe('owner-1');
         await expect(storage.acquireLease(r, 'owner-2', 60_000)).resolves.toBeNull();
 
-        await expect(storage.renewLease(r, 'owner-1', 120_000)).resolves.toBe(true);
+        await expect(storage.renewLease(r, held, 120_000)).resolves.toBe(true);
         const renewed = (await storage.get(r))!;
         expect(renewed.leaseExpiresAt!.getTime()).toBeGreaterThan(leased.leaseExpiresAt!.getTime());
 
-        await storage.releaseLease(r, 'owner-1');
+        await storage.releaseLease(r, held);
         const released = (await storage.get(r))!;
         expect(released.leaseOwner).toBeNull();
         expect(released.leaseExpiresAt).toBeNull();
-        await expect(storage.renewLease(r, 'owner-1', 60_000)).resolves.toBe(false);
+        await expect(storage.renewLease(r, held, 60_000)).resolves.toBe(false);
         expect(await storage.acquireLease(r, 'owner-2', 60_000)).not.toBeNull();
       });
 
       it('an expired lease can be taken over; the old owner then cannot renew or release it', async () => {
         const r = ref('tenant-lease', '3');
         await save(r);
-        expect(await storage.acquireLease(r, 'owner-1', 300)).not.toBeNull();
+        const old = await lease(r, 'owner-1', 300);
         await expect(storage.acquireLease(r, 'owner-2', 60_000)).resolves.toBeNull();
         await sleep(450);
         const taken = await storage.acquireLease(r, 'owner-2', 60_000);
         expect(taken?.leaseOwner).toBe('owner-2');
-        await expect(storage.renewLease(r, 'owner-1', 60_000)).resolves.toBe(false);
-        await storage.releaseLease(r, 'owner-1');
+        expect(taken!.leaseGeneration).toBeGreaterThan(old.generation);
+        await expect(storage.renewLease(r, old, 60_000)).resolves.toBe(false);
+        await storage.releaseLease(r, old);
         expect((await storage.get(r))!.leaseOwner).toBe('owner-2');
       });
 
-      it('only active connections can be leased', async () => {
+      it('only active (and reauth_pending) connections can be leased', async () => {
         const needs = ref('tenant-lease', 'needs');
         const revoked = ref('tenant-lease', 'revoked');
         const n = await save(needs);
         await save(revoked);
-        await storage.markNeedsReauth(needs, n.stored.refreshTokenFingerprint, 'invalid_grant');
+        await markReauth(needs, n.stored.refreshTokenFingerprint);
         await storage.markRevoked(revoked);
         await expect(storage.acquireLease(needs, 'o', 60_000)).resolves.toBeNull();
         await expect(storage.acquireLease(revoked, 'o', 60_000)).resolves.toBeNull();
@@ -506,10 +530,10 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
         expect(await storage.acquireLease(leased, 'someone', 60_000)).not.toBeNull();
         const backoff = ref('tenant-skip', 'backoff');
         await save(backoff, { nextRefreshAt: new Date(now - MINUTE) });
-        await storage.recordFailure(backoff, 'x', { failureCount: 1, nextAttemptAt: new Date(now + MINUTE), lastErrorCode: 'http_503' });
+        await storage.recordFailure(backoff, await lease(backoff, 'x'), { failureCount: 1, nextAttemptAt: new Date(now + MINUTE), lastErrorCode: 'http_503' });
         const needs = ref('tenant-skip', 'needs');
         const n = await save(needs, { nextRefreshAt: new Date(now - MINUTE) });
-        await storage.markNeedsReauth(needs, n.stored.refreshTokenFingerprint, 'invalid_grant');
+        await markReauth(needs, n.stored.refreshTokenFingerprint);
         const revoked = ref('tenant-skip', 'revoked');
         await save(revoked, { nextRefreshAt: new Date(now - MINUTE) });
         await storage.markRevoked(revoked);
@@ -536,39 +560,393 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
       it('recordFailure keeps status active, stores the failure and releases the lease', async () => {
         const r = ref('tenant-fail', '1');
         await save(r);
-        await storage.acquireLease(r, 'owner-1', 60_000);
+        const held = await lease(r);
         const nextAttemptAt = new Date(Date.now() + 5 * MINUTE + 3);
-        await storage.recordFailure(r, 'owner-1', { failureCount: 4, nextAttemptAt, lastErrorCode: 'timeout' });
+        await storage.recordFailure(r, held, { failureCount: 4, nextAttemptAt, lastErrorCode: 'timeout' });
         const got = (await storage.get(r))!;
         expect(got).toMatchObject({ status: 'active', failureCount: 4, lastErrorCode: 'timeout', leaseOwner: null });
         expect(got.nextAttemptAt!.getTime()).toBe(nextAttemptAt.getTime());
       });
 
-      it('recordFailure by a non-owner does not disturb a live lease', async () => {
+      it('recordFailure by a non-holder (another owner, or a stale generation) does not disturb a live lease', async () => {
         const r = ref('tenant-fail', '2');
         await save(r);
-        await storage.acquireLease(r, 'owner-1', 60_000);
-        await storage.recordFailure(r, 'owner-2', { failureCount: 9, nextAttemptAt: null, lastErrorCode: 'http_500' });
+        const held = await lease(r);
+        await storage.recordFailure(r, { owner: 'owner-2', generation: held.generation }, { failureCount: 9, nextAttemptAt: null, lastErrorCode: 'http_500' });
+        await storage.recordFailure(r, { owner: 'owner-1', generation: held.generation - 1 }, { failureCount: 9, nextAttemptAt: null, lastErrorCode: 'http_500' });
         expect((await storage.get(r))!).toMatchObject({ leaseOwner: 'owner-1', failureCount: 0, status: 'active' });
       });
 
       it('markNeedsReauth with the current fingerprint moves to needs_reauth and releases the lease', async () => {
         const r = ref('tenant-reauth', '1');
         const { stored } = await save(r);
-        await storage.acquireLease(r, 'owner-1', 60_000);
-        await expect(storage.markNeedsReauth(r, stored.refreshTokenFingerprint, 'invalid_grant')).resolves.toBe(true);
-        expect((await storage.get(r))!).toMatchObject({ status: 'needs_reauth', lastErrorCode: 'invalid_grant', leaseOwner: null });
+        const held = await lease(r);
+        await expect(storage.markNeedsReauth(r, held, { fingerprint: stored.refreshTokenFingerprint, errorCode: 'invalid_grant', pendingUntil: null })).resolves.toBe(true);
+        expect((await storage.get(r))!).toMatchObject({
+          status: 'needs_reauth',
+          lastErrorCode: 'invalid_grant',
+          lastErrorFingerprint: stored.refreshTokenFingerprint,
+          leaseOwner: null,
+        });
       });
 
       it('markNeedsReauth with a stale fingerprint does nothing', async () => {
         const r = ref('tenant-reauth', '2');
         const { stored } = await save(r);
-        const swapped = await storage.compareAndSwapTokens(r, stored.refreshTokenFingerprint, refreshResult(), 'o');
+        const swapped = await storage.compareAndSwapTokens(r, stored.refreshTokenFingerprint, refreshResult(), NO_LEASE);
+        const held = await lease(r);
         const before = (await storage.get(r))!;
-        await expect(storage.markNeedsReauth(r, stored.refreshTokenFingerprint, 'invalid_grant')).resolves.toBe(false);
+        await expect(storage.markNeedsReauth(r, held, { fingerprint: stored.refreshTokenFingerprint, errorCode: 'invalid_grant', pendingUntil: null })).resolves.toBe(false);
         expect(await storage.get(r)).toEqual(before);
         expect(before.refreshToken).toBe(swapped!.refreshToken);
-        await expect(storage.markNeedsReauth(ref('t-none', '1'), 'x', 'invalid_grant')).resolves.toBe(false);
+        await expect(storage.markNeedsReauth(ref('t-none', '1'), NO_LEASE, { fingerprint: 'x', errorCode: 'invalid_grant', pendingUntil: null })).resolves.toBe(false);
+      });
+    });
+
+    describe('refresh protocol v2: fencing generation, begin-call record, reauth_pending (I9)', () => {
+      const budget = { callBudgetMs: 20_000, ttlMs: 60_000 };
+      const rotatedResult = () => refreshResult();
+      const sameTokenResult = (refreshToken: string) => refreshResult({ refreshToken });
+
+      it('every acquisition, claim and reconnect bumps the generation; old rows start at a number', async () => {
+        const r = ref('tenant-gen', '1');
+        const { stored } = await save(r, { nextRefreshAt: new Date(Date.now() - MINUTE) });
+        expect(Number.isInteger(stored.leaseGeneration)).toBe(true);
+        expect(stored.inflight).toBeNull();
+        expect(stored.lastErrorFingerprint).toBeNull();
+        const first = await lease(r, 'g1');
+        expect(first.generation).toBeGreaterThan(stored.leaseGeneration);
+        // Re-acquiring one's own lease is a new acquisition too.
+        const again = (await storage.acquireLease(r, 'g1', 60_000))!;
+        expect(again.leaseGeneration).toBeGreaterThan(first.generation);
+        await storage.releaseLease(r, { owner: 'g1', generation: again.leaseGeneration });
+        const [claimed] = await storage.claimDue(new Date(), 10, 'claimer', 60_000);
+        expect(claimed.leaseGeneration).toBeGreaterThan(again.leaseGeneration);
+        const reconnected = await save(r);
+        expect(reconnected.stored.leaseGeneration).toBeGreaterThan(claimed.leaseGeneration);
+        // The claimer's lease died with the reconnect.
+        await expect(storage.renewLease(r, { owner: 'claimer', generation: claimed.leaseGeneration }, 60_000)).resolves.toBe(false);
+      });
+
+      it('beginCall records the call in flight (store clock) and renews the lease', async () => {
+        const r = ref('tenant-begin', '1');
+        const { stored } = await save(r);
+        const held = await lease(r, 'owner-1', 30_000);
+        const before = (await storage.get(r))!;
+        await expect(storage.beginCall(r, held, { fingerprint: stored.refreshTokenFingerprint, ...budget })).resolves.toBe(true);
+        const after = (await storage.get(r))!;
+        expect(after.inflight).toMatchObject({ fingerprint: stored.refreshTokenFingerprint, owner: 'owner-1', generation: held.generation });
+        expect(after.inflight!.deadlineAt.getTime() - after.inflight!.startedAt.getTime()).toBe(budget.callBudgetMs);
+        expect(after.leaseExpiresAt!.getTime()).toBeGreaterThan(before.leaseExpiresAt!.getTime());
+        expect(after.leaseGeneration).toBe(held.generation);
+        // Resolved by the outcome: a swap clears the record.
+        await storage.compareAndSwapTokens(r, stored.refreshTokenFingerprint, rotatedResult(), held);
+        expect((await storage.get(r))!.inflight).toBeNull();
+      });
+
+      it('T3: a lease with less than the call budget left sends nothing', async () => {
+        const r = ref('tenant-begin', 'short');
+        const { stored } = await save(r);
+        const held = await lease(r, 'owner-1', 1_000);
+        await expect(storage.beginCall(r, held, { fingerprint: stored.refreshTokenFingerprint, callBudgetMs: 5_000, ttlMs: 60_000 })).resolves.toBe(false);
+        expect((await storage.get(r))!.inflight).toBeNull();
+        // A lapsed lease nobody took over is refused as well: its holder may be a paused process.
+        const lapsed = await (async () => {
+          await storage.releaseLease(r, held);
+          const l = await lease(r, 'owner-2', 200);
+          await sleep(300);
+          return l;
+        })();
+        await expect(storage.beginCall(r, lapsed, { fingerprint: stored.refreshTokenFingerprint, callBudgetMs: 100, ttlMs: 60_000 })).resolves.toBe(false);
+        // After a renewal it has the budget again.
+        await expect(storage.renewLease(r, lapsed, 60_000)).resolves.toBe(true);
+        await expect(storage.beginCall(r, lapsed, { fingerprint: stored.refreshTokenFingerprint, callBudgetMs: 100, ttlMs: 60_000 })).resolves.toBe(true);
+      });
+
+      it('T4: a late write that moved the fingerprint makes beginCall refuse; so do a lost lease and a dead status', async () => {
+        const r = ref('tenant-begin', 'moved');
+        const { stored } = await save(r);
+        const held = await lease(r);
+        // A paused earlier holder's rotation lands meanwhile (fingerprint fence only).
+        await storage.compareAndSwapTokens(r, stored.refreshTokenFingerprint, rotatedResult(), { owner: 'paused', generation: held.generation - 1 });
+        await expect(storage.beginCall(r, held, { fingerprint: stored.refreshTokenFingerprint, ...budget })).resolves.toBe(false);
+
+        const other = ref('tenant-begin', 'lost');
+        const o = await save(other);
+        const mine = await lease(other, 'owner-1', 200);
+        await sleep(300);
+        const successor = await lease(other, 'owner-2');
+        await expect(storage.beginCall(other, mine, { fingerprint: o.stored.refreshTokenFingerprint, callBudgetMs: 100, ttlMs: 60_000 })).resolves.toBe(false);
+        await expect(storage.beginCall(other, { owner: 'owner-2', generation: successor.generation - 1 }, { fingerprint: o.stored.refreshTokenFingerprint, ...budget })).resolves.toBe(false);
+        await expect(storage.beginCall(other, successor, { fingerprint: o.stored.refreshTokenFingerprint, ...budget })).resolves.toBe(true);
+        await storage.markNeedsReauth(other, successor, { fingerprint: o.stored.refreshTokenFingerprint, errorCode: 'invalid_grant', pendingUntil: null });
+        await expect(storage.beginCall(other, successor, { fingerprint: o.stored.refreshTokenFingerprint, ...budget })).resolves.toBe(false);
+        await expect(storage.beginCall(ref('t-none', '1'), successor, { fingerprint: 'x', ...budget })).resolves.toBe(false);
+      });
+
+      it('a successor waits out an unresolved in-flight record of an earlier generation', async () => {
+        const r = ref('tenant-inflight', '1');
+        const { stored } = await save(r);
+        const fp = stored.refreshTokenFingerprint;
+        const first = await lease(r, 'first', 60_000);
+        await expect(storage.beginCall(r, first, { fingerprint: fp, callBudgetMs: 1_200, ttlMs: 60_000 })).resolves.toBe(true);
+        // The first holder's lease lapses (its heartbeat ran with a shorter lease) while its call may still be answered.
+        await storage.renewLease(r, first, 150);
+        await sleep(250);
+        const successorRow = (await storage.acquireLease(r, 'successor', 60_000))!;
+        expect(successorRow.inflight).toMatchObject({ fingerprint: fp, owner: 'first', generation: first.generation });
+        const successor = { owner: 'successor', generation: successorRow.leaseGeneration };
+        await expect(storage.beginCall(r, successor, { fingerprint: fp, ...budget })).resolves.toBe(false);
+        await sleep(Math.max(0, successorRow.inflight!.deadlineAt.getTime() - Date.now()) + 250);
+        await expect(storage.beginCall(r, successor, { fingerprint: fp, ...budget })).resolves.toBe(true);
+        expect((await storage.get(r))!.inflight).toMatchObject({ owner: 'successor', generation: successor.generation });
+      });
+
+      it('T6: a stale holder\'s invalid_grant does not mark the connection', async () => {
+        const r = ref('tenant-stale', '1');
+        const { stored } = await save(r);
+        const stale = await lease(r, 'stale', 200);
+        await sleep(300);
+        await lease(r, 'rightful');
+        await expect(storage.markNeedsReauth(r, stale, { fingerprint: stored.refreshTokenFingerprint, errorCode: 'invalid_grant', pendingUntil: null })).resolves.toBe(false);
+        await expect(storage.recordFailure(r, stale, { failureCount: 5, nextAttemptAt: null, lastErrorCode: 'server_error' })).resolves.toBeUndefined();
+        expect((await storage.get(r))!).toMatchObject({ status: 'active', leaseOwner: 'rightful', failureCount: 0, lastErrorCode: null });
+      });
+
+      it('T1: a rightful invalid_grant parks the connection as reauth_pending; the paused rotation revives it', async () => {
+        const r = ref('tenant-park', '1');
+        const { stored } = await save(r);
+        const fp = stored.refreshTokenFingerprint;
+        const paused = await lease(r, 'paused', 60_000);
+        await storage.beginCall(r, paused, { fingerprint: fp, callBudgetMs: 100, ttlMs: 60_000 });
+        await storage.renewLease(r, paused, 100);
+        await sleep(200);
+        const rightful = await lease(r, 'rightful');
+        const pendingUntil = new Date(Date.now() + HOUR);
+        await expect(storage.markNeedsReauth(r, rightful, { fingerprint: fp, errorCode: 'rotation_response_lost', pendingUntil })).resolves.toBe(true);
+        const parked = (await storage.get(r))!;
+        expect(parked).toMatchObject({ status: 'reauth_pending', lastErrorCode: 'rotation_response_lost', lastErrorFingerprint: fp, leaseOwner: null, inflight: null });
+        expect(parked.nextRefreshAt.getTime()).toBe(pendingUntil.getTime());
+        // Not due before its wait ends; leasable (to be reconciled) and due after it.
+        await expect(storage.claimDue(new Date(), 10, 'early', 60_000)).resolves.toEqual([]);
+        // The paused holder wakes with the rotation Intuit gave it: stored, whatever its generation.
+        const rotation = rotatedResult();
+        const revived = await storage.compareAndSwapTokens(r, fp, rotation, paused);
+        expect(revived).toMatchObject({ status: 'active', refreshToken: rotation.refreshToken, lastErrorCode: null, lastErrorFingerprint: null, inflight: null });
+        expect((await storage.get(r))!.refreshToken).toBe(rotation.refreshToken);
+      });
+
+      it('a parked connection is claimed when its wait ends and a holder reconciles it to needs_reauth', async () => {
+        const r = ref('tenant-park', '2');
+        const { stored } = await save(r);
+        const holder = await lease(r);
+        await storage.markNeedsReauth(r, holder, { fingerprint: stored.refreshTokenFingerprint, errorCode: 'rotation_response_lost', pendingUntil: new Date(Date.now() - 1) });
+        const [claimed] = await storage.claimDue(new Date(), 10, 'reconciler', 60_000);
+        expect(claimed).toMatchObject({ status: 'reauth_pending', leaseOwner: 'reconciler' });
+        const reconciler = { owner: 'reconciler', generation: claimed.leaseGeneration };
+        // Nothing may be sent on a parked connection.
+        await expect(storage.beginCall(r, reconciler, { fingerprint: stored.refreshTokenFingerprint, ...budget })).resolves.toBe(false);
+        await expect(storage.markNeedsReauth(r, reconciler, { fingerprint: stored.refreshTokenFingerprint, errorCode: 'rotation_response_lost', pendingUntil: null })).resolves.toBe(true);
+        expect((await storage.get(r))!).toMatchObject({ status: 'needs_reauth', lastErrorCode: 'rotation_response_lost', leaseOwner: null });
+        // A rotation for exactly that token still revives it (it is the only live token).
+        const rotation = rotatedResult();
+        expect(await storage.compareAndSwapTokens(r, stored.refreshTokenFingerprint, rotation, NO_LEASE)).toMatchObject({ status: 'active', refreshToken: rotation.refreshToken });
+      });
+
+      it('T2: a stale non-rotating write after needs_reauth is refused, and never revives a dead token', async () => {
+        const r = ref('tenant-late', '1');
+        const { stored, input } = await save(r);
+        const stale = await lease(r, 'stale', 200);
+        await sleep(300);
+        const rightful = await lease(r, 'rightful');
+        await storage.markNeedsReauth(r, rightful, { fingerprint: stored.refreshTokenFingerprint, errorCode: 'invalid_grant', pendingUntil: null });
+        await expect(storage.compareAndSwapTokens(r, stored.refreshTokenFingerprint, sameTokenResult(input.refreshToken), stale)).resolves.toBeNull();
+        // Not even with the generation that marked it: a non-rotating answer needs an active row.
+        await expect(storage.compareAndSwapTokens(r, stored.refreshTokenFingerprint, sameTokenResult(input.refreshToken), rightful)).resolves.toBeNull();
+        expect((await storage.get(r))!).toMatchObject({ status: 'needs_reauth', refreshToken: input.refreshToken });
+      });
+
+      it('a late non-rotating write from a stale generation changes nothing while active', async () => {
+        const r = ref('tenant-late', '2');
+        const { stored, input } = await save(r);
+        const stale = await lease(r, 'stale', 200);
+        await sleep(300);
+        await lease(r, 'rightful');
+        const before = (await storage.get(r))!;
+        await expect(storage.compareAndSwapTokens(r, stored.refreshTokenFingerprint, sameTokenResult(input.refreshToken), stale)).resolves.toBeNull();
+        expect(await storage.get(r)).toEqual(before);
+      });
+
+      it('the holder\'s own non-rotating answer is stored and ends its lease', async () => {
+        const r = ref('tenant-late', '3');
+        const { stored, input } = await save(r);
+        const held = await lease(r);
+        const result = sameTokenResult(input.refreshToken);
+        const swapped = await storage.compareAndSwapTokens(r, stored.refreshTokenFingerprint, result, held);
+        expect(swapped).toMatchObject({ status: 'active', accessToken: result.accessToken, refreshToken: input.refreshToken, leaseOwner: null });
+        expect(swapped!.refreshTokenFingerprint).toBe(stored.refreshTokenFingerprint);
+      });
+
+      it('a late rotated write leaves the new holder\'s lease alone; the new holder then sends nothing', async () => {
+        const r = ref('tenant-late', '4');
+        const { stored } = await save(r);
+        const stale = await lease(r, 'stale', 200);
+        await sleep(300);
+        const next = await lease(r, 'next');
+        const rotation = rotatedResult();
+        expect(await storage.compareAndSwapTokens(r, stored.refreshTokenFingerprint, rotation, stale)).toMatchObject({ refreshToken: rotation.refreshToken, leaseOwner: 'next' });
+        await expect(storage.beginCall(r, next, { fingerprint: stored.refreshTokenFingerprint, ...budget })).resolves.toBe(false);
+        await storage.releaseLease(r, next);
+        expect((await storage.get(r))!.leaseOwner).toBeNull();
+      });
+
+      it('releasing or failing clears only the holder\'s own in-flight record', async () => {
+        const r = ref('tenant-release', '1');
+        const { stored } = await save(r);
+        const held = await lease(r);
+        await storage.beginCall(r, held, { fingerprint: stored.refreshTokenFingerprint, ...budget });
+        await storage.recordFailure(r, held, { failureCount: 1, nextAttemptAt: null, lastErrorCode: 'network_in_doubt' });
+        expect((await storage.get(r))!).toMatchObject({ inflight: null, leaseOwner: null, lastErrorCode: 'network_in_doubt' });
+        const second = await lease(r);
+        await storage.beginCall(r, second, { fingerprint: stored.refreshTokenFingerprint, ...budget });
+        await storage.releaseLease(r, second);
+        expect((await storage.get(r))!).toMatchObject({ inflight: null, leaseOwner: null });
+      });
+
+      it('reconnect clears the in-flight record, the parked state and the refused fingerprint', async () => {
+        const r = ref('tenant-reconnect-v2', '1');
+        const { stored } = await save(r);
+        const held = await lease(r);
+        await storage.beginCall(r, held, { fingerprint: stored.refreshTokenFingerprint, ...budget });
+        await storage.markNeedsReauth(r, held, { fingerprint: stored.refreshTokenFingerprint, errorCode: 'invalid_grant', pendingUntil: new Date(Date.now() + HOUR) });
+        const again = await save(r);
+        expect(again.stored).toMatchObject({ status: 'active', inflight: null, lastErrorFingerprint: null, lastErrorCode: null });
+      });
+    });
+
+    describe('refresh protocol v2 through the refresher, over this backend (I9)', () => {
+      let h: Harness | null = null;
+      afterEach(async () => {
+        await h?.close().catch(() => undefined);
+        h = null;
+      });
+
+      /** The backend as the module sees it, except that close() only marks it closed: every later call fails like a closed pool. */
+      function closeable(inner: TokenStorage): { storage: TokenStorage; closed: () => boolean } {
+        let closed = false;
+        const proxy = new Proxy(inner, {
+          get(target, prop, receiver) {
+            if (prop === 'close') return async () => void (closed = true);
+            const value = Reflect.get(target, prop, receiver);
+            if (typeof value !== 'function') return value;
+            return (...args: unknown[]) => (closed ? Promise.reject(new StorageError('the store was closed', 'storage_unavailable')) : value.apply(target, args));
+          },
+        });
+        return { storage: proxy, closed: () => closed };
+      }
+
+      it('T5: shutdown with an on-demand call in flight stores the rotated token and releases the lease', async () => {
+        const guarded = closeable(storage);
+        h = await startHarness({ storage: { type: 'custom', storage: guarded.storage }, options: { accessTokenCacheSeconds: 0 } });
+        const realmId = await connectTenant(h, 'tenant-drain');
+        const r = ref('tenant-drain', realmId);
+        h.emulator.state.faults.add({ endpoint: 'token', type: 'latency', latencyMs: 700, grantType: 'refresh_token' });
+        h.emulator.state.clock.advance(25 * 3600); // access expired, and the next refresh rotates
+        const onDemand = h.tokens.getAccessToken(r);
+        await sleep(150); // the token call is out
+        const app = h;
+        h = null;
+        await app.close();
+        expect(guarded.closed()).toBe(true);
+        await expect(onDemand).resolves.toEqual(expect.any(String));
+        const row = (await storage.get(r))!;
+        const grant = app.emulator.state.store.latestGrantForRealm(realmId)!;
+        expect(row).toMatchObject({ status: 'active', leaseOwner: null, inflight: null });
+        expect(row.refreshToken).toBe(grant.current.value);
+        expect(grant.rotations).toBe(1);
+        expect(grant.supersededUses).toBe(0);
+        expect(app.logs.lines.some((l) => /shutdown drained 1 refresh\(es\) in flight/.test(l))).toBe(true);
+        await app.emulator.close();
+      });
+
+      it('after shutdown began, a refresh fails with a typed, retryable error and sends nothing', async () => {
+        h = await startHarness({ storage: { type: 'custom', storage: closeable(storage).storage }, options: { accessTokenCacheSeconds: 0 } });
+        const realmId = await connectTenant(h, 'tenant-after-shutdown');
+        const refresher = h.app.get(TokenRefresher);
+        refresher.beginShutdown();
+        h.emulator.state.clock.advance(2 * 3600);
+        const err = await h.tokens.getAccessToken(ref('tenant-after-shutdown', realmId)).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(RefreshShutdownError);
+        expect((err as RefreshShutdownError).retryAfterMs).toBeGreaterThan(0);
+        expect(h.emulator.state.store.latestGrantForRealm(realmId)!.refreshes).toBe(0);
+      });
+
+      it('a successor waits out an earlier holder\'s unresolved call before it sends the same token', async () => {
+        h = await startHarness({ storage: { type: 'custom', storage: closeable(storage).storage }, options: { accessTokenCacheSeconds: 0 } });
+        const realmId = await connectTenant(h, 'tenant-successor');
+        const r = ref('tenant-successor', realmId);
+        const before = (await storage.get(r))!;
+        // A replica began a call with this token, then stopped heartbeating (paused, partitioned, or dead).
+        const dead = await lease(r, 'dead-replica#1');
+        expect(await storage.beginCall(r, dead, { fingerprint: before.refreshTokenFingerprint, callBudgetMs: 1_500, ttlMs: 60_000 })).toBe(true);
+        await storage.renewLease(r, dead, 100);
+        await sleep(150);
+        const deadline = (await storage.get(r))!.inflight!.deadlineAt.getTime();
+        const waits: number[] = [];
+        h.app.get(TokenRefresher).observe((sig) => {
+          if (sig.kind === 'inflight_wait') waits.push(sig.waitedMs);
+        });
+        h.emulator.state.clock.advance(2 * 3600);
+        const started = Date.now();
+        await expect(h.tokens.getAccessToken(r)).resolves.toEqual(expect.any(String));
+        // Sent only once the earlier call's budget had passed (store clock, measured from our lease).
+        expect(Date.now()).toBeGreaterThanOrEqual(deadline - 100);
+        expect(Date.now() - started).toBeGreaterThan(600);
+        expect(waits).toHaveLength(1);
+        const grant = h.emulator.state.store.latestGrantForRealm(realmId)!;
+        expect(grant.refreshes).toBe(1);
+        expect((await storage.get(r))!).toMatchObject({ status: 'active', leaseOwner: null, inflight: null });
+      });
+
+      it('a stale holder\'s invalid_grant after an interrupted rotation parks the connection, no reauth event, and the paused rotation revives it', async () => {
+        h = await startHarness({ storage: { type: 'custom', storage: closeable(storage).storage }, options: { accessTokenCacheSeconds: 0, reauthPendingMs: 60_000 } });
+        const realmId = await connectTenant(h, 'tenant-paused');
+        const r = ref('tenant-paused', realmId);
+        const reauthEvents: string[] = [];
+        h.app.get(AuthEventsPublisher).subscribe((name) => {
+          if (name === 'quickbooks.reauth_required') reauthEvents.push(name);
+        });
+        const before = (await storage.get(r))!;
+        // A paused replica sent this token and Intuit rotated it; the answer has not been stored.
+        const paused = await lease(r, 'paused-replica#1');
+        await storage.beginCall(r, paused, { fingerprint: before.refreshTokenFingerprint, callBudgetMs: 300, ttlMs: 60_000 });
+        h.emulator.state.clock.advance(25 * 3600);
+        const intuitAnswer = await fetch(`${h.emulator.url}/oauth2/v1/tokens/bearer`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${h.options.clientId}:${h.options.clientSecret}`).toString('base64')}` },
+          body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: before.refreshToken }).toString(),
+        }).then((res) => res.json() as Promise<{ access_token: string; refresh_token: string; expires_in: number; x_refresh_token_expires_in: number }>);
+        expect(intuitAnswer.refresh_token).not.toBe(before.refreshToken);
+        await storage.renewLease(r, paused, 100);
+        await sleep(400); // lease and call budget both passed: a successor may send
+        // The successor sends the superseded token, gets invalid_grant and parks the connection.
+        const err = await h.tokens.getAccessToken(r).catch((e: unknown) => e);
+        expect((err as Error).constructor.name).toBe('QuickBooksUnavailableError');
+        expect((await storage.get(r))!).toMatchObject({ status: 'reauth_pending', lastErrorCode: 'rotation_response_lost' });
+        expect(reauthEvents).toEqual([]);
+        // The paused replica wakes and stores what Intuit gave it: the connection lives.
+        const now = h.emulator.state.clock.now();
+        const revived = await storage.compareAndSwapTokens(r, before.refreshTokenFingerprint, {
+          accessToken: intuitAnswer.access_token,
+          refreshToken: intuitAnswer.refresh_token,
+          accessTokenExpiresAt: new Date(now + intuitAnswer.expires_in * 1000),
+          refreshTokenExpiresAt: new Date(now + intuitAnswer.x_refresh_token_expires_in * 1000),
+          refreshTokenHardExpiresAt: null,
+          nextRefreshAt: new Date(now + 1800_000),
+        }, paused);
+        expect(revived).toMatchObject({ status: 'active', refreshToken: intuitAnswer.refresh_token });
+        await expect(h.tokens.getAccessToken(r)).resolves.toBe(intuitAnswer.access_token);
+        expect(reauthEvents).toEqual([]);
       });
     });
 
@@ -596,7 +974,7 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
         const s1 = await save(r1);
         const s2 = await save(r2);
         const result = refreshResult();
-        await storage.compareAndSwapTokens(r2, s2.stored.refreshTokenFingerprint, result, 'o');
+        await storage.compareAndSwapTokens(r2, s2.stored.refreshTokenFingerprint, result, NO_LEASE);
         const dump = await harness.raw.dump();
         expect(dump.length).toBeGreaterThan(0);
         expect(dump.some((v) => v.includes('v1:k1:'))).toBe(true);
@@ -715,7 +1093,7 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
         }
         // Re-encryption keeps the fingerprint, so an in-flight refresh still wins its CAS.
         expect((await newOnly.get(refs[0]))!.refreshTokenFingerprint).toBe(fpBefore);
-        expect(await newOnly.compareAndSwapTokens(refs[0], fpBefore, refreshResult(), 'o')).not.toBeNull();
+        expect(await newOnly.compareAndSwapTokens(refs[0], fpBefore, refreshResult(), NO_LEASE)).not.toBeNull();
         // Old ring without the new key cannot read re-encrypted rows: typed error, not garbage.
         await expect(storage.get(refs[1])).rejects.toBeInstanceOf(DecryptionError);
       });
@@ -730,7 +1108,10 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
         await save(ref('tenant-stats', 'later'), { accessTokenExpiresAt: new Date(now + HOUR), refreshTokenExpiresAt: new Date(now + 90 * DAY) });
         const needs = ref('tenant-stats', 'needs');
         const n = await save(needs, { accessTokenExpiresAt: new Date(now - HOUR), refreshTokenExpiresAt: new Date(now + DAY) });
-        await storage.markNeedsReauth(needs, n.stored.refreshTokenFingerprint, 'invalid_grant');
+        await markReauth(needs, n.stored.refreshTokenFingerprint);
+        const parked = ref('tenant-stats', 'parked');
+        const p = await save(parked, { accessTokenExpiresAt: new Date(now + HOUR), refreshTokenExpiresAt: new Date(now + 90 * DAY) });
+        await storage.markNeedsReauth(parked, await lease(parked), { fingerprint: p.stored.refreshTokenFingerprint, errorCode: 'rotation_response_lost', pendingUntil: new Date(now + HOUR) });
         const revoked = ref('tenant-stats', 'revoked');
         await save(revoked);
         await storage.markRevoked(revoked);
@@ -738,7 +1119,7 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
         await sleep(350);
 
         const stats = await storage.stats(new Date(now), 5 * MINUTE);
-        expect(stats.byStatus).toEqual({ active: 3, needs_reauth: 1, revoked: 1 });
+        expect(stats.byStatus).toEqual({ active: 3, reauth_pending: 1, needs_reauth: 1, revoked: 1 });
         expect(stats.accessExpired).toBe(1);
         expect(stats.accessExpiringSoon).toBe(2); // expires before now + 5 min (the expired one included)
         expect(stats.soonestAccessExpiry?.getTime()).toBe(now - MINUTE);
@@ -748,7 +1129,7 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
 
       it('is all zeros and nulls on an empty store', async () => {
         await expect(storage.stats(new Date(), MINUTE)).resolves.toEqual({
-          byStatus: { active: 0, needs_reauth: 0, revoked: 0 },
+          byStatus: { active: 0, reauth_pending: 0, needs_reauth: 0, revoked: 0 },
           accessExpiringSoon: 0,
           accessExpired: 0,
           soonestAccessExpiry: null,

@@ -28,7 +28,11 @@ beforeAll(async () => {
   scratch = await createScratchDatabase('qb_conf');
   dataSource = new DataSource({ type: 'mysql', url: scratch.url, entities: [...QUICKBOOKS_AUTH_ENTITIES], logger, extra: { connectionLimit: 20 } });
   await dataSource.initialize();
-  expect(await runQuickBooksMigrations(dataSource)).toEqual(['CreateQuickbooksConnectionsMysql1767225600000', 'CreateQuickbooksOauthStatesMysql1767225700000']);
+  expect(await runQuickBooksMigrations(dataSource)).toEqual([
+    'CreateQuickbooksConnectionsMysql1767225600000',
+    'CreateQuickbooksOauthStatesMysql1767225700000',
+    'AddRefreshProtocolV2Mysql1767225800000',
+  ]);
   expect(await runQuickBooksMigrations(dataSource)).toEqual([]);
 });
 
@@ -44,7 +48,7 @@ describe('TypeOrmTokenStorage on MariaDB', () => {
     expect(new TypeOrmTokenStorage(dataSource, cipherFor(newKeySpec('k1'))).kind).toBe('typeorm-mysql');
   });
 
-  it('a refresh (acquireLease + compareAndSwapTokens) costs at most 4 statements', async () => {
+  it('a refresh (acquireLease + beginCall + compareAndSwapTokens) costs at most 5 statements', async () => {
     const storage = new TypeOrmTokenStorage(dataSource, cipherFor(newKeySpec('k1')));
     const ref = { tenantId: 'tenant-bench', realmId: '1' };
     const now = Date.now();
@@ -61,6 +65,8 @@ describe('TypeOrmTokenStorage on MariaDB', () => {
     });
     logger.statements = [];
     const leased = await storage.acquireLease(ref, 'bench', 60_000);
+    const lease = { owner: 'bench', generation: leased!.leaseGeneration };
+    expect(await storage.beginCall(ref, lease, { fingerprint: leased!.refreshTokenFingerprint, callBudgetMs: 30_000, ttlMs: 60_000 })).toBe(true);
     const swapped = await storage.compareAndSwapTokens(ref, leased!.refreshTokenFingerprint, {
       accessToken: 'AT-y',
       refreshToken: 'RT-y',
@@ -68,10 +74,10 @@ describe('TypeOrmTokenStorage on MariaDB', () => {
       refreshTokenExpiresAt: new Date(now + 86400_000),
       refreshTokenHardExpiresAt: null,
       nextRefreshAt: new Date(now + 3000_000),
-    }, 'bench');
+    }, lease);
     expect(swapped?.refreshToken).toBe('RT-y');
     expect(stored.version).toBeLessThan(swapped!.version);
-    expect(logger.statements).toHaveLength(4);
+    expect(logger.statements).toHaveLength(5);
 
     logger.statements = [];
     await storage.saveConnection({ ...ref, environment: 'sandbox', accessToken: 'AT-z', refreshToken: 'RT-z', accessTokenExpiresAt: new Date(now), refreshTokenExpiresAt: new Date(now), refreshTokenHardExpiresAt: null, scopes: [], nextRefreshAt: new Date(now + 3600_000) });
@@ -83,9 +89,32 @@ describe('TypeOrmTokenStorage on MariaDB', () => {
     expect(logger.statements.some((s) => /FOR UPDATE SKIP LOCKED/.test(s))).toBe(true);
   });
 
+  it('concurrent acquisitions by one owner never hand out the same generation twice (the re-read is checked against LAST_INSERT_ID)', async () => {
+    const storage = new TypeOrmTokenStorage(dataSource, cipherFor(newKeySpec('k1')));
+    const ref = { tenantId: 'tenant-same-owner', realmId: '1' };
+    const now = Date.now();
+    await storage.saveConnection({
+      ...ref,
+      environment: 'sandbox',
+      accessToken: 'AT-s',
+      refreshToken: 'RT-s',
+      accessTokenExpiresAt: new Date(now + 3600_000),
+      refreshTokenExpiresAt: new Date(now + 86400_000),
+      refreshTokenHardExpiresAt: null,
+      scopes: [],
+      nextRefreshAt: new Date(now),
+    });
+    const outcomes = await Promise.all(Array.from({ length: 30 }, () => storage.acquireLease(ref, 'same-owner', 60_000)));
+    const generations = outcomes.filter((o) => o !== null).map((o) => o!.leaseGeneration);
+    expect(generations.length).toBeGreaterThan(0);
+    expect(new Set(generations).size).toBe(generations.length);
+    // The newest acquisition is the one that holds the row.
+    expect((await storage.get(ref))!.leaseGeneration).toBeGreaterThanOrEqual(Math.max(...generations));
+  });
+
   it('the claim query uses the due index', async () => {
     const plan: Array<Record<string, unknown>> = await dataSource.query(
-      "EXPLAIN SELECT id FROM quickbooks_connections WHERE status = 'active' AND next_refresh_at <= ? ORDER BY next_refresh_at LIMIT 100",
+      "EXPLAIN SELECT id FROM quickbooks_connections WHERE status IN ('active', 'reauth_pending') AND next_refresh_at <= ? ORDER BY next_refresh_at LIMIT 100",
       [Date.now()],
     );
     expect(JSON.stringify(plan)).toContain('idx_quickbooks_connections_due');

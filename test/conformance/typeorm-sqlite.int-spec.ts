@@ -18,7 +18,11 @@ let dataSource: DataSource;
 beforeAll(async () => {
   dataSource = new DataSource({ type: 'better-sqlite3', database: join(dir, 'qb.sqlite'), entities: [...QUICKBOOKS_AUTH_ENTITIES] });
   await dataSource.initialize();
-  expect(await runQuickBooksMigrations(dataSource)).toEqual(['CreateQuickbooksConnectionsSqlite1767225600000', 'CreateQuickbooksOauthStatesSqlite1767225700000']);
+  expect(await runQuickBooksMigrations(dataSource)).toEqual([
+    'CreateQuickbooksConnectionsSqlite1767225600000',
+    'CreateQuickbooksOauthStatesSqlite1767225700000',
+    'AddRefreshProtocolV2Sqlite1767225800000',
+  ]);
   expect(await runQuickBooksMigrations(dataSource)).toEqual([]);
 });
 

@@ -58,9 +58,9 @@ describe('observability (nestjs-pino + Prometheus + Terminus host)', () => {
     await remember(ref);
     o.emulator.state.clock.advance(25 * HOUR);
     // Another replica holds the lease: the caller finds it busy, waits, then refreshes itself.
-    await o.storage.acquireLease(ref, 'other-replica#1', 60_000);
+    const held = (await o.storage.acquireLease(ref, 'other-replica#1', 60_000))!;
     const waiting = o.tokens.getAccessToken(ref);
-    setTimeout(() => void o.storage.releaseLease(ref, 'other-replica#1'), 300);
+    setTimeout(() => void o.storage.releaseLease(ref, { owner: 'other-replica#1', generation: held.leaseGeneration }), 300);
     await waiting;
     await remember(ref);
     let calls = 0;

@@ -17,9 +17,10 @@ export { resolveOptions, type ResolvedQuickBooksAuthOptions } from './config/res
 export * from './auth/connection.interface';
 export { TokenService, type AccessToken } from './auth/token.service';
 export { ConnectService, type CallbackQuery, type ConnectResult } from './auth/connect/connect.service';
-export type { TokenStorage, NewConnection, RefreshResult, RefreshFailure, StorageStats } from './auth/storage/token-storage.interface';
+export type { TokenStorage, NewConnection, RefreshResult, RefreshFailure, StorageStats, BeginCall, ReauthMark } from './auth/storage/token-storage.interface';
 export { MemoryTokenStorage } from './auth/storage/memory/memory-token-storage';
 export { TokenRefresher } from './auth/refresh/token-refresher.service';
+export type { RefreshSignal, SendRefusal } from './auth/refresh/refresh-signal';
 export { RefreshScheduler, type RefreshSchedulerCounters } from './auth/refresh-scheduler/refresh-scheduler.service';
 export { IntuitCircuitBreaker } from './auth/refresh-scheduler/intuit-circuit-breaker.service';
 export { RefreshStatus, type BreakerState } from './auth/refresh/refresh-status.service';

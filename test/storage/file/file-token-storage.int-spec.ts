@@ -40,7 +40,9 @@ describe('FileTokenStorage (backend specifics)', () => {
     await storage.saveConnection(newConnection('t1', 'r1', { accessToken: 'AT-PLAIN', refreshToken: 'RT-PLAIN' }));
     for (let i = 0; i < 5; i++) {
       const leased = await storage.acquireLease(ref, 'w', 10_000);
-      await storage.compareAndSwapTokens(ref, leased!.refreshTokenFingerprint, { ...newConnection('t1', 'r1') }, 'w');
+      const lease = { owner: 'w', generation: leased!.leaseGeneration };
+      expect(await storage.beginCall(ref, lease, { fingerprint: leased!.refreshTokenFingerprint, callBudgetMs: 5_000, ttlMs: 10_000 })).toBe(true);
+      expect(await storage.compareAndSwapTokens(ref, leased!.refreshTokenFingerprint, { ...newConnection('t1', 'r1') }, lease)).not.toBeNull();
     }
     const entries = await walk(join(dir, 'store'));
     const files = entries.filter((p) => p.endsWith('.conn'));
@@ -49,7 +51,7 @@ describe('FileTokenStorage (backend specifics)', () => {
     expect((await stat(files[0])).mode & 0o777).toBe(0o600);
     for (const d of [join(dir, 'store'), paths.tenantsDir, paths.tenantDir('t1')]) expect((await stat(d)).mode & 0o777).toBe(0o700);
     const raw = await readFile(files[0], 'utf8');
-    expect(raw).not.toMatch(/AT-PLAIN|RT-PLAIN|leaseOwner|refreshTokenFingerprint/);
+    expect(raw).not.toMatch(/AT-PLAIN|RT-PLAIN|leaseOwner|leaseGeneration|inflight|refreshTokenFingerprint/);
     expect(JSON.parse(raw)).toMatchObject({ format: 'quickbooks-auth/connection-file', tenantId: 't1', realmId: 'r1' });
   });
 
@@ -134,7 +136,7 @@ describe('FileTokenStorage (backend specifics)', () => {
     await storage.saveConnection(newConnection(ref.tenantId, ref.realmId));
     const rounds = 60;
     const run = (name: string) =>
-      new Promise<{ leases: number; swaps: number; lostSwaps: number; failures: number; error?: string }>((resolvePromise, reject) => {
+      new Promise<{ leases: number; swaps: number; failures: number; lostWrites: number; staleWins: number; error?: string }>((resolvePromise, reject) => {
         const child = fork(join(__dirname, 'hammer.worker.ts'), [join(dir, 'store'), name, String(rounds)], {
           execArgv: ['-r', 'ts-node/register/transpile-only'],
           env: { ...process.env, QB_TEST_KEYS: spec, TS_NODE_PROJECT: resolve(__dirname, '../../../tsconfig.json') },
@@ -146,13 +148,19 @@ describe('FileTokenStorage (backend specifics)', () => {
     const [a, b] = await Promise.all([run('A'), run('B')]);
     expect(a.error).toBeUndefined();
     expect(b.error).toBeUndefined();
-    expect(a.lostSwaps + b.lostSwaps).toBe(0);
-    expect(a.swaps + b.swaps).toBe(a.leases + b.leases);
-    expect(a.failures + b.failures).toBe(2 * rounds);
+    // Under its own lease every beginCall, swap and failure of a worker wins; a stale lease never does.
+    expect(a.lostWrites + b.lostWrites).toBe(0);
+    expect(a.staleWins + b.staleWins).toBe(0);
+    const leases = a.leases + b.leases;
+    expect(a.swaps + b.swaps + a.failures + b.failures).toBe(leases);
+    expect(a.swaps + b.swaps).toBeGreaterThan(0);
     const final = await storage.get(ref);
     expect(final!.refreshToken).toMatch(/^rt-[AB]-\d+$/);
-    // saveConnection (1) + per swap: lease, swap (2) + per recorded failure (≤1 each) — every write counted once.
-    expect(final!.version).toBeGreaterThanOrEqual(1 + 2 * (a.swaps + b.swaps));
+    expect(final).toMatchObject({ leaseOwner: null, inflight: null });
+    // saveConnection (1) + per lease: acquire, beginCall, then swap or failure (3): every write counted once.
+    expect(final!.version).toBe(1 + 3 * leases);
+    // Every acquisition bumped the generation exactly once, on top of saveConnection's.
+    expect(final!.leaseGeneration).toBe(1 + leases);
     const leftovers = (await walk(join(dir, 'store'))).filter((p) => /\.tmp-|\.lock/.test(p));
     expect(leftovers).toEqual([]);
   }, 60_000);

@@ -79,7 +79,8 @@ describe('RedisTokenStorage (backend specifics)', () => {
     const saved = await storage.saveConnection(newConnection('t', 'r'));
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
-        storage.compareAndSwapTokens(ref, saved.refreshTokenFingerprint, { ...newConnection('t', 'r', { refreshToken: `rt-${i}` }) }, `w${i}`),
+        // Every result rotates the token: the fingerprint alone decides, whatever the generation.
+        storage.compareAndSwapTokens(ref, saved.refreshTokenFingerprint, { ...newConnection('t', 'r', { refreshToken: `rt-${i}` }) }, { owner: `w${i}`, generation: i }),
       ),
     );
     const winners = results.filter(Boolean);
@@ -111,14 +112,34 @@ describe('RedisTokenStorage (backend specifics)', () => {
     await storage.saveConnection(newConnection('t', 'backoff', { nextRefreshAt: past }));
     await storage.saveConnection(newConnection('t', 'leased', { nextRefreshAt: past }));
     await storage.saveConnection(newConnection('t', 'expired', { nextRefreshAt: past }));
-    await storage.acquireLease({ tenantId: 't', realmId: 'backoff' }, 'x', 30_000);
-    await storage.recordFailure({ tenantId: 't', realmId: 'backoff' }, 'x', { failureCount: 1, nextAttemptAt: new Date(Date.now() + 60_000), lastErrorCode: 'http_503' });
+    const backoff = (await storage.acquireLease({ tenantId: 't', realmId: 'backoff' }, 'x', 30_000))!;
+    await storage.recordFailure({ tenantId: 't', realmId: 'backoff' }, { owner: 'x', generation: backoff.leaseGeneration }, { failureCount: 1, nextAttemptAt: new Date(Date.now() + 60_000), lastErrorCode: 'http_503' });
     await storage.acquireLease({ tenantId: 't', realmId: 'leased' }, 'x', 30_000);
     await storage.acquireLease({ tenantId: 't', realmId: 'expired' }, 'x', 1);
     await new Promise((r) => setTimeout(r, 20));
     const claimed = await storage.claimDue(new Date(), 10, 'y', 30_000);
     expect(claimed.map((c) => c.realmId)).toEqual(['expired']);
     expect(claimed[0].leaseOwner).toBe('y');
+  });
+
+  it('reauth_pending stays on the due index at pendingUntil; needs_reauth leaves it', async () => {
+    const pending = { tenantId: 't', realmId: 'pending' };
+    const needs = { tenantId: 't', realmId: 'needs' };
+    const p = await storage.saveConnection(newConnection('t', 'pending', { nextRefreshAt: new Date(Date.now() - 1000) }));
+    const n = await storage.saveConnection(newConnection('t', 'needs', { nextRefreshAt: new Date(Date.now() - 1000) }));
+    const pendingUntil = new Date(Date.now() + 60_000);
+    const pl = (await storage.acquireLease(pending, 'x', 30_000))!;
+    const nl = (await storage.acquireLease(needs, 'x', 30_000))!;
+    const mark = { errorCode: 'invalid_grant' };
+    expect(await storage.markNeedsReauth(pending, { owner: 'x', generation: pl.leaseGeneration }, { ...mark, fingerprint: p.refreshTokenFingerprint, pendingUntil })).toBe(true);
+    expect(await storage.markNeedsReauth(needs, { owner: 'x', generation: nl.leaseGeneration }, { ...mark, fingerprint: n.refreshTokenFingerprint, pendingUntil: null })).toBe(true);
+    expect(Number(await redis.zscore(`${prefix}due`, 't:pending'))).toBe(pendingUntil.getTime());
+    expect(await redis.zscore(`${prefix}due`, 't:needs')).toBeNull();
+    expect(await redis.hget(`${prefix}t:t:conn:pending`, 'lastErrorFingerprint')).toBe(p.refreshTokenFingerprint);
+    expect(await storage.claimDue(new Date(), 10, 'y', 30_000)).toEqual([]);
+    const claimed = await storage.claimDue(new Date(pendingUntil.getTime() + 1), 10, 'y', 30_000);
+    expect(claimed.map((c) => [c.realmId, c.status, c.leaseGeneration])).toEqual([['pending', 'reauth_pending', pl.leaseGeneration + 1]]);
+    expect((await storage.stats(new Date(), 60_000)).byStatus).toEqual({ active: 0, reauth_pending: 1, needs_reauth: 1, revoked: 0 });
   });
 
   it('keeps working after SCRIPT FLUSH (EVALSHA falls back to EVAL)', async () => {

@@ -1,8 +1,40 @@
 /** Which Intuit environment a connection belongs to; the two have separate credentials and endpoints. */
 export type IntuitEnvironment = 'sandbox' | 'production';
 
-/** active: tokens usable. needs_reauth: Intuit refused the refresh token, the customer must reconnect. revoked: disconnected. */
-export type ConnectionStatus = 'active' | 'needs_reauth' | 'revoked';
+/**
+ * active: tokens usable. reauth_pending: Intuit refused the refresh token while an earlier call
+ * with it may still commit a rotation; parked, no customer-facing event, until reconciled (I9).
+ * needs_reauth: Intuit refused the refresh token, the customer must reconnect. revoked: disconnected.
+ */
+export type ConnectionStatus = 'active' | 'reauth_pending' | 'needs_reauth' | 'revoked';
+
+/** Every status, in the order health and metrics list them. */
+export const CONNECTION_STATUSES: readonly ConnectionStatus[] = ['active', 'reauth_pending', 'needs_reauth', 'revoked'];
+
+/**
+ * A lease as its holder knows it: the owner id and the fencing generation the acquisition or
+ * claim returned (I9). Every write a holder makes after the token call checks both.
+ */
+export interface Lease {
+  owner: string;
+  generation: number;
+}
+
+/**
+ * A token call that was recorded right before it was sent (beginCall) and may still commit.
+ * Unresolved while its fingerprint equals the stored one: a successor waits until `deadlineAt`
+ * before it sends the same refresh token.
+ */
+export interface InflightCall {
+  /** Fingerprint of the refresh token that was sent. */
+  fingerprint: string;
+  owner: string;
+  generation: number;
+  /** Store clock. */
+  startedAt: Date;
+  /** Store clock: startedAt + the token-call budget of the process that sent it. */
+  deadlineAt: Date;
+}
 
 /** Identifies one QuickBooks company connection of one tenant of the host app. */
 export interface ConnectionRef {
@@ -32,6 +64,12 @@ export interface StoredConnection extends ConnectionRef {
   version: number;
   leaseOwner: string | null;
   leaseExpiresAt: Date | null;
+  /** Fencing generation: bumped by every lease acquisition and batch claim, never reset (I9). */
+  leaseGeneration: number;
+  /** The last token call recorded by beginCall, or null once resolved. */
+  inflight: InflightCall | null;
+  /** Fingerprint of the refresh token Intuit refused (reauth_pending, needs_reauth), else null. */
+  lastErrorFingerprint: string | null;
   /** When the scheduler should refresh next (indexed in every backend). */
   nextRefreshAt: Date;
   failureCount: number;

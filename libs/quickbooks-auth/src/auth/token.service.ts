@@ -160,6 +160,15 @@ export class TokenService {
         case 'unavailable':
           this.usable(outcome.connection, ref);
           break;
+        case 'pending': {
+          // Parked (reauth_pending): an earlier call may still store a rotation. Not the customer's
+          // to fix yet; a token that is still valid is served, otherwise retry later.
+          const current = await this.storage.get(ref);
+          if (current && (current.status === 'active' || current.status === 'reauth_pending') && this.validFor(current, 0)) return current;
+          if (current && current.status === 'active') break; // revived meanwhile: go again
+          this.usable(current, ref);
+          throw new QuickBooksUnavailableError('a refresh of this connection is being reconciled', Math.min(outcome.retryAfterMs, 60_000));
+        }
         case 'transient': {
           const current = await this.storage.get(ref);
           // Graceful degradation: a token that is still valid is better than an error.
@@ -180,7 +189,9 @@ export class TokenService {
           if (isFresh(current)) return current;
           if (Date.now() > deadline) {
             if (this.validFor(current, 0)) return current;
-            throw new QuickBooksUnavailableError('timed out waiting for another refresh of this connection');
+            // Another holder is still working (or waiting out an earlier call): retryable, never a
+            // rejected token.
+            throw new QuickBooksUnavailableError('timed out waiting for another refresh of this connection', this.busyRetryAfterMs(current));
           }
         }
       }
@@ -200,6 +211,13 @@ export class TokenService {
     return Promise.race([work, late]).finally(() => clearTimeout(timer));
   }
 
+  /** When to try again after waiting out another holder: its lease end, within reason. */
+  private busyRetryAfterMs(conn: StoredConnection): number {
+    const leaseLeft = conn.leaseExpiresAt ? conn.leaseExpiresAt.getTime() - Date.now() : 0;
+    return Math.max(1000, Math.min(leaseLeft, 30_000));
+  }
+
+  /** active and reauth_pending (parked, not the customer's to fix yet) are usable; the rest throw. */
   private usable(conn: StoredConnection | null, ref: ConnectionRef): StoredConnection {
     if (!conn || conn.status !== 'active') this.cache.evict(ref);
     if (!conn || conn.status === 'revoked') throw new ConnectionNotFoundError(ref.tenantId, ref.realmId);

@@ -34,6 +34,12 @@ export interface ResolvedQuickBooksAuthOptions {
   http: Required<HttpTimeoutOptions>;
   leaseTtlMs: number;
   leaseWaitTimeoutMs: number;
+  /**
+   * How long a token call may take once sent, as beginCall records it: connect + socket idle
+   * timeouts, capped at 0.6 × leaseTtlMs so a heartbeat every leaseTtlMs / 4 always leaves it.
+   */
+  tokenCallBudgetMs: number;
+  reauthPendingMs: number;
   accessTokenCacheSeconds: number;
   accessTokenCacheMaxEntries: number;
   scheduler: Required<Omit<SchedulerOptions, 'maxTokenCallsPerSecond'>> & { maxTokenCallsPerSecond: number | null };
@@ -82,6 +88,7 @@ export function resolveOptions(options: QuickBooksAuthModuleOptions): ResolvedQu
   const stateTtlSeconds = positive('stateTtlSeconds', o.stateTtlSeconds, 600, 30);
   const leaseTtlMs = positive('leaseTtlMs', o.leaseTtlMs, 90_000, 1000);
   const leaseWaitTimeoutMs = positive('leaseWaitTimeoutMs', o.leaseWaitTimeoutMs, 30_000, 0);
+  const reauthPendingMs = positive('reauthPendingMs', o.reauthPendingMs, 600_000, 0);
   const accessTokenCacheSeconds = positive('accessTokenCacheSeconds', o.accessTokenCacheSeconds, 30, 0);
   const accessTokenCacheMaxEntries = positive('accessTokenCacheMaxEntries', o.accessTokenCacheMaxEntries, 10_000, 1);
   const s = o.scheduler ?? {};
@@ -169,6 +176,8 @@ export function resolveOptions(options: QuickBooksAuthModuleOptions): ResolvedQu
     http,
     leaseTtlMs,
     leaseWaitTimeoutMs,
+    tokenCallBudgetMs: Math.floor(Math.min(http.connectTimeoutMs + http.socketTimeoutMs, leaseTtlMs * 0.6)),
+    reauthPendingMs,
     accessTokenCacheSeconds,
     accessTokenCacheMaxEntries,
     scheduler,

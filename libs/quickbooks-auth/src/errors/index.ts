@@ -9,3 +9,4 @@ export * from './intuit-response.error';
 export * from './storage.error';
 export * from './authorization-denied.error';
 export * from './invalid-callback.error';
+export * from './refresh-shutdown.error';

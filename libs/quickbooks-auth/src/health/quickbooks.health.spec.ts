@@ -6,7 +6,7 @@ import { QuickBooksHealthIndicator, STORAGE_PING_TIMEOUT_MS } from './quickbooks
 import { StorageStatsCache } from './storage-stats.cache';
 
 const stats = (over: Partial<StorageStats> = {}): StorageStats => ({
-  byStatus: { active: 7, needs_reauth: 2, revoked: 1 },
+  byStatus: { active: 7, reauth_pending: 0, needs_reauth: 2, revoked: 1 },
   accessExpiringSoon: 1,
   accessExpired: 0,
   soonestAccessExpiry: new Date(Date.now() + 60_000),
@@ -40,13 +40,13 @@ describe('QuickBooksHealthIndicator', () => {
       storage: { backend: 'memory', reachable: true },
       scheduler: { enabled: true, healthy: true },
       breaker: 'closed',
-      connections: { active: 7, needs_reauth: 2, revoked: 1 },
+      connections: { active: 7, reauth_pending: 0, needs_reauth: 2, revoked: 1 },
       accessTokens: { expired: 0, expiringSoon: 1 },
     });
   });
 
   it('stays up with an open breaker and tenants needing reauth (reported, not fatal)', async () => {
-    const { indicator, status } = setup({ stats: jest.fn(async () => stats({ byStatus: { active: 1, needs_reauth: 50, revoked: 0 }, accessExpired: 3 })) });
+    const { indicator, status } = setup({ stats: jest.fn(async () => stats({ byStatus: { active: 1, reauth_pending: 0, needs_reauth: 50, revoked: 0 }, accessExpired: 3 })) });
     status.breakerState = 'open';
     const result = await indicator.isHealthy('qb');
     expect(result.qb.status).toBe('up');

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
+import type { ConnectionStatus } from '../auth/connection.interface';
 import { RefreshStatus } from '../auth/refresh/refresh-status.service';
 import type { TokenStorage } from '../auth/storage/token-storage.interface';
 import { QUICKBOOKS_TOKEN_STORAGE } from '../quickbooks-auth.constants';
@@ -13,7 +14,7 @@ export interface QuickBooksHealthDetails {
   storage: { backend: string; reachable: boolean; latencyMs: number; error?: 'timeout' | 'unreachable' };
   scheduler: { enabled: boolean; healthy: boolean; lastTickAgeSeconds: number | null; lagSeconds: number; inFlight: number };
   breaker: RefreshStatus['breakerState'];
-  connections: { active: number; needs_reauth: number; revoked: number } | 'unavailable';
+  connections: Record<ConnectionStatus, number> | 'unavailable';
   accessTokens?: { expired: number; expiringSoon: number };
   staleLeases?: number;
   /** Why the indicator is down (only when it is). */

@@ -99,6 +99,13 @@ export interface QuickBooksAuthModuleOptions {
   /** How long `getAccessToken` waits for another replica's refresh (default 30000 ms). */
   leaseWaitTimeoutMs?: number;
   /**
+   * How long a connection stays `reauth_pending` when Intuit refuses a refresh token that an
+   * earlier, unresolved call also sent (default 600000 ms: the time that call may still spend
+   * storing a rotation through a store outage). A rotation stored meanwhile revives it with no
+   * customer-facing event; after it, the connection becomes needs_reauth (docs/reliability.md).
+   */
+  reauthPendingMs?: number;
+  /**
    * Keep decrypted access tokens in process memory this long (default 30 s; 0 disables), so the
    * hot path does not touch storage. Bounds how long another replica's disconnect goes unseen.
    */

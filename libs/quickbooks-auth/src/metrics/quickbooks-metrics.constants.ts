@@ -13,13 +13,19 @@ export const QuickBooksMetric = {
   TokenEndpointRequests: 'quickbooks_token_endpoint_requests_total',
   /** counter {trigger}: refreshes that found another owner's live lease and waited (contention, not failure). */
   LeaseBusy: 'quickbooks_token_refresh_lease_busy_total',
+  /**
+   * counter {event}: refresh-protocol safety events (docs/reliability.md): send_refused (a holder
+   * whose lease lapsed, or whose token moved, sent nothing), inflight_wait (a new holder waited out an
+   * earlier unresolved call), lease_lost_after_send, reauth_parked (reauth_pending), drained (shutdown).
+   */
+  ProtocolEvents: 'quickbooks_refresh_protocol_events_total',
   /** counter {event}: lifecycle events (connected, refreshed, refresh_failed, reauth_required, revoked, expiring). */
   LifecycleEvents: 'quickbooks_auth_events_total',
   /** counter {kind}: expiry warnings (access, refresh = rolling expiry, refresh_hard = 5-year cap): a customer must reconnect soon. */
   ExpiryWarnings: 'quickbooks_token_expiry_warnings_total',
   /** gauge {state}: 1 for the refresh circuit breaker's current state (closed, open, half_open). */
   BreakerState: 'quickbooks_circuit_breaker_state',
-  /** gauge {status}: connections by status (active, needs_reauth, revoked). Store-wide. */
+  /** gauge {status}: connections by status (active, reauth_pending, needs_reauth, revoked). Store-wide. */
   Connections: 'quickbooks_connections',
   /** gauge: active connections whose access token has expired. Store-wide. */
   AccessTokensExpired: 'quickbooks_access_tokens_expired',
@@ -62,6 +68,7 @@ export const KNOWN_REFRESH_REASONS: ReadonlySet<string> = new Set([
   'rotated',
   'same_token',
   'invalid_grant',
+  'rotation_response_lost',
   'invalid_client',
   'invalid_request',
   'unauthorized_client',

@@ -40,6 +40,11 @@ export const quickBooksMetricProviders: Provider[] = [
     labelNames: ['trigger'],
   }),
   makeCounterProvider({
+    name: M.ProtocolEvents,
+    help: 'Refresh-protocol safety events: send_refused, inflight_wait, lease_lost_after_send, reauth_parked, drained.',
+    labelNames: ['event'],
+  }),
+  makeCounterProvider({
     name: M.LifecycleEvents,
     help: 'QuickBooks connection lifecycle events by name.',
     labelNames: ['event'],

@@ -1,3 +1,4 @@
+import type { RefreshSignal } from '../auth/refresh/refresh-signal';
 import { Test } from '@nestjs/testing';
 import { register } from 'prom-client';
 import { RefreshStatus } from '../auth/refresh/refresh-status.service';
@@ -17,7 +18,8 @@ const base = { tenantId: 'tenant-secret-id', realmId: '9130000000001', correlati
 
 describe('QuickBooksMetricsService', () => {
   let observer: TokenCallObserver;
-  let busy: (trigger: 'on_demand') => void;
+  let signal: (s: RefreshSignal) => void;
+  const busy = (trigger: 'on_demand') => signal({ kind: 'lease_busy', trigger });
   let publisher: AuthEventsPublisher;
   let statsImpl: () => Promise<StorageStats>;
   let status: RefreshStatus;
@@ -28,7 +30,7 @@ describe('QuickBooksMetricsService', () => {
     register.resetMetrics();
     tenantLabel = null;
     statsImpl = async () => ({
-      byStatus: { active: 3, needs_reauth: 1, revoked: 0 },
+      byStatus: { active: 3, reauth_pending: 0, needs_reauth: 1, revoked: 0 },
       accessExpiringSoon: 1,
       accessExpired: 0,
       soonestAccessExpiry: new Date(NOW + 120_000),
@@ -43,7 +45,7 @@ describe('QuickBooksMetricsService', () => {
         RefreshStatus,
         { provide: QUICKBOOKS_AUTH_RESOLVED_OPTIONS, useValue: { hashRealmIdsInLogs: false, clock: { now: () => NOW }, get metricsTenantLabel() { return tenantLabel; } } },
         { provide: IntuitOAuthClient, useValue: { observeTokenCalls: (o: TokenCallObserver) => (observer = o) } },
-        { provide: TokenRefresher, useValue: { observeLeaseBusy: (l: typeof busy) => (busy = l) } },
+        { provide: TokenRefresher, useValue: { observe: (l: typeof signal) => (signal = l) } },
         { provide: StorageStatsCache, useValue: { get: async () => ({ stats: await statsImpl(), takenAt: NOW }) } },
       ],
     })
@@ -101,6 +103,19 @@ describe('QuickBooksMetricsService', () => {
     expect(out).toContain('quickbooks_token_endpoint_requests_total{grant_type="refresh_token",status="200"} 1');
     expect(out).toContain('quickbooks_token_endpoint_requests_total{grant_type="refresh_token",status="none"} 1');
     expect(out).toContain('quickbooks_token_endpoint_requests_total{grant_type="authorization_code",status="400"} 1');
+  });
+
+  it('counts refresh-protocol safety events, never a rotation (ids only)', async () => {
+    const ref = { tenantId: base.tenantId, realmId: base.realmId };
+    signal({ kind: 'send_refused', ref, reason: 'lease_lost' });
+    signal({ kind: 'send_refused', ref, reason: 'moved' });
+    signal({ kind: 'reauth_parked', ref });
+    signal({ kind: 'rotation_received', ref, sentFingerprint: 'a', newFingerprint: 'b' });
+    const out = await text();
+    expect(out).toContain('quickbooks_refresh_protocol_events_total{event="send_refused"} 2');
+    expect(out).toContain('quickbooks_refresh_protocol_events_total{event="reauth_parked"} 1');
+    expect(out).not.toContain('rotation_received');
+    expect(out).not.toContain(base.tenantId);
   });
 
   it('fills gauges on scrape from RefreshStatus and storage stats', async () => {

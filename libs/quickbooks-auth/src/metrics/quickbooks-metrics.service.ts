@@ -38,6 +38,7 @@ export class QuickBooksMetricsService implements OnModuleInit, OnModuleDestroy {
     @InjectMetric(M.RefreshDuration) private readonly refreshDuration: Histogram<string>,
     @InjectMetric(M.TokenEndpointRequests) private readonly tokenEndpoint: Counter<string>,
     @InjectMetric(M.LeaseBusy) private readonly leaseBusy: Counter<string>,
+    @InjectMetric(M.ProtocolEvents) private readonly protocolEvents: Counter<string>,
     @InjectMetric(M.LifecycleEvents) private readonly lifecycleEvents: Counter<string>,
     @InjectMetric(M.ExpiryWarnings) private readonly expiryWarnings: Counter<string>,
     @InjectMetric(M.BreakerState) private readonly breakerState: Gauge<string>,
@@ -67,7 +68,10 @@ export class QuickBooksMetricsService implements OnModuleInit, OnModuleDestroy {
     this.intuit.observeTokenCalls(({ grantType, status }) => {
       this.tokenEndpoint.inc({ grant_type: boundedGrant(grantType), status: status === null ? 'none' : String(status) });
     });
-    this.refresher.observeLeaseBusy((trigger) => this.leaseBusy.inc({ trigger }));
+    this.refresher.observe((signal) => {
+      if (signal.kind === 'lease_busy') this.leaseBusy.inc({ trigger: signal.trigger });
+      else if (signal.kind !== 'rotation_received') this.protocolEvents.inc({ event: signal.kind });
+    });
     setActiveSnapshotCollector(this.collector);
   }
 

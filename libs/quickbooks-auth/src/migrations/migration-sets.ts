@@ -2,7 +2,17 @@ import { CreateQuickbooksConnectionsMysql1767225600000 } from './1767225600000-c
 import { CreateQuickbooksConnectionsSqlite1767225600000 } from './1767225600000-create-quickbooks-connections.sqlite';
 import { CreateQuickbooksOauthStatesMysql1767225700000 } from './1767225700000-create-quickbooks-oauth-states.mysql';
 import { CreateQuickbooksOauthStatesSqlite1767225700000 } from './1767225700000-create-quickbooks-oauth-states.sqlite';
+import { AddRefreshProtocolV2Mysql1767225800000 } from './1767225800000-add-refresh-protocol-v2.mysql';
+import { AddRefreshProtocolV2Sqlite1767225800000 } from './1767225800000-add-refresh-protocol-v2.sqlite';
 
 /** Migration classes (no globs), oldest first: pass to DataSource `migrations` or use runQuickBooksMigrations. */
-export const QUICKBOOKS_AUTH_MYSQL_MIGRATIONS = [CreateQuickbooksConnectionsMysql1767225600000, CreateQuickbooksOauthStatesMysql1767225700000];
-export const QUICKBOOKS_AUTH_SQLITE_MIGRATIONS = [CreateQuickbooksConnectionsSqlite1767225600000, CreateQuickbooksOauthStatesSqlite1767225700000];
+export const QUICKBOOKS_AUTH_MYSQL_MIGRATIONS = [
+  CreateQuickbooksConnectionsMysql1767225600000,
+  CreateQuickbooksOauthStatesMysql1767225700000,
+  AddRefreshProtocolV2Mysql1767225800000,
+];
+export const QUICKBOOKS_AUTH_SQLITE_MIGRATIONS = [
+  CreateQuickbooksConnectionsSqlite1767225600000,
+  CreateQuickbooksOauthStatesSqlite1767225700000,
+  AddRefreshProtocolV2Sqlite1767225800000,
+];

@@ -177,7 +177,7 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
         }
         if (this.stopping) {
           // Shutting down: hand the connection back now rather than after the lease expires.
-          await this.storage.releaseLease({ tenantId: item.conn.tenantId, realmId: item.conn.realmId }, item.owner).catch(() => undefined);
+          await this.storage.releaseLease({ tenantId: item.conn.tenantId, realmId: item.conn.realmId }, { owner: item.owner, generation: item.conn.leaseGeneration }).catch(() => undefined);
           continue;
         }
         await this.refreshOne(item.conn, item.owner, item.claimedAt);
@@ -220,7 +220,7 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
     } catch (err) {
       this.counters.failed++;
       this.logger.error(`scheduled refresh failed unexpectedly cid=${correlationId}: ${(err as Error)?.message ?? 'unknown error'}`);
-      await this.storage.releaseLease({ tenantId: conn.tenantId, realmId: conn.realmId }, owner).catch(() => undefined);
+      await this.storage.releaseLease({ tenantId: conn.tenantId, realmId: conn.realmId }, { owner, generation: conn.leaseGeneration }).catch(() => undefined);
     } finally {
       this.status.inFlight--;
     }

@@ -7,12 +7,17 @@ export type RefreshOutcome =
   | { kind: 'refreshed'; connection: StoredConnection }
   /** Under the lease the stored token was already fresh: someone else refreshed. */
   | { kind: 'fresh'; connection: StoredConnection }
-  /** Another owner holds the lease: wait for it. */
+  /** Another owner holds the lease (or this process is draining): wait for it. */
   | { kind: 'busy' }
   /** The chain moved on (a newer token or a reconnect was stored meanwhile): re-read and retry. */
   | { kind: 'superseded' }
   /** Intuit refused the refresh token and storage holds nothing newer: needs_reauth (I4). */
   | { kind: 'reauth_required'; reason: string }
+  /**
+   * Parked: Intuit refused a token an earlier, unresolved call also sent, so that call may still
+   * store a rotation (reauth_pending, no event); or a parked connection not yet reconcilable.
+   */
+  | { kind: 'pending'; retryAfterMs: number }
   /** Transient failure: the connection is intact; retry after `retryAfterMs`. */
   | { kind: 'transient'; failure: IntuitCallFailure; retryAfterMs: number }
   /** Not found, revoked or already needs_reauth. */

@@ -4,13 +4,15 @@ import type { ResolvedQuickBooksAuthOptions } from '../../config/resolved-option
 import { AuthEventsPublisher } from '../../events/auth-events.publisher';
 import type { RefreshTrigger } from '../../events/quickbooks-auth.events';
 import { QuickBooksAuthError } from '../../errors/quickbooks-auth.error';
+import { RefreshShutdownError } from '../../errors/refresh-shutdown.error';
 import { IntuitCallFailure } from '../../intuit/intuit-call-failure';
-import { IntuitOAuthClient, type TokenCallResult } from '../../intuit/intuit-oauth.client';
+import { IntuitOAuthClient, type IntuitClientCredentials, type TokenCallResult } from '../../intuit/intuit-oauth.client';
 import { QUICKBOOKS_AUTH_RESOLVED_OPTIONS, QUICKBOOKS_TOKEN_STORAGE } from '../../quickbooks-auth.constants';
-import type { ConnectionRef, IntuitEnvironment, StoredConnection } from '../connection.interface';
+import type { ConnectionRef, InflightCall, IntuitEnvironment, Lease, StoredConnection } from '../connection.interface';
 import type { TokenStorage } from '../storage/token-storage.interface';
 import { TenantSettingsService } from '../tenant-settings.service';
 import type { RefreshOutcome } from './refresh-outcome';
+import type { RefreshSignal, SendRefusal } from './refresh-signal';
 import { computeNextRefreshAt, fullJitterBackoffMs } from './refresh-schedule';
 
 export interface RefreshRequest {
@@ -55,20 +57,41 @@ function withJitter(ms: number): number {
   return Math.round(ms * (1 + Math.random() * 0.1));
 }
 
+/** Failures after which the request may have reached Intuit, so the token may have been rotated. */
+const IN_DOUBT_KINDS = new Set(['network_in_doubt', 'bad_response', 'server_error']);
+
+/** Not sent: beginCall or the local send deadline refused (I9). Never counted by the breaker. */
+class SendRefused extends Error {
+  constructor(readonly reason: SendRefusal) {
+    super(`token call not sent: ${reason}`);
+  }
+}
+
+interface Heartbeat {
+  stop(): void;
+  /** A renewal answered false: the lease is gone. */
+  readonly lost: boolean;
+  /** The token call went out (a lost lease after this is logged and counted). */
+  markSent(): void;
+}
+
 /**
- * One refresh of one connection, safe across processes and replicas:
- * lease (I1) → call Intuit with the stored refresh token → compare-and-swap on that token's
- * fingerprint (I2, I3) → on invalid_grant re-read before marking needs_reauth (I4).
- * No lock is held across the HTTP call; the lease is a row with an owner and an expiry.
+ * One refresh of one connection, safe across processes and replicas (protocol v2,
+ * docs/reliability.md): lease with a fencing generation (I1, I9) → wait out an earlier holder's
+ * unresolved call → beginCall, one conditional write right before the send, inside the gate →
+ * call Intuit → compare-and-swap on the sent token's fingerprint (I2, I3) → on invalid_grant,
+ * fenced on generation and fingerprint, park or mark (I4). No lock is held across the HTTP call.
  */
 @Injectable()
 export class TokenRefresher implements OnModuleDestroy {
   private readonly logger = new Logger(TokenRefresher.name);
   private attemptSeq = 0;
+  /** Every refresh running in this process, on demand and scheduled (drained on shutdown). */
   private readonly running = new Map<string, Promise<RefreshOutcome>>();
   private gate: TokenCallGate = passThroughGate;
-  private readonly busyListeners: Array<(trigger: RefreshTrigger) => void> = [];
+  private readonly listeners: Array<(signal: RefreshSignal) => void> = [];
   private shutdownAt: number | null = null;
+  private drained: Promise<void> | null = null;
 
   constructor(
     @Inject(QUICKBOOKS_TOKEN_STORAGE) private readonly storage: TokenStorage,
@@ -83,18 +106,63 @@ export class TokenRefresher implements OnModuleDestroy {
     this.gate = gate;
   }
 
-  /** The app is stopping: writes still retrying get one lease more, not the full window. */
+  /** The app is stopping: no new refresh starts here; writes still retrying get one lease more, not the full window. */
   beginShutdown(): void {
     this.shutdownAt ??= Date.now();
   }
 
-  onModuleDestroy(): void {
+  get shuttingDown(): boolean {
+    return this.shutdownAt !== null;
+  }
+
+  /**
+   * Drain (I9): every refresh in flight here, on demand and scheduled, is awaited before storage
+   * closes (storage closes in onApplicationShutdown, after every onModuleDestroy), bounded by the
+   * token-call budget plus one lease for the write.
+   */
+  onModuleDestroy(): Promise<void> {
     this.beginShutdown();
+    this.drained ??= this.drain();
+    return this.drained;
+  }
+
+  private async drain(): Promise<void> {
+    const started = Date.now();
+    const bound = this.options.tokenCallBudgetMs + this.options.leaseTtlMs;
+    let count = 0;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((r) => {
+      timer = setTimeout(() => r('late'), bound);
+      timer.unref();
+    });
+    // Refreshes can join while draining (a scheduler batch finishing): loop until none is left.
+    for (;;) {
+      const pending = [...this.running.values()];
+      if (!pending.length) break;
+      count += pending.length;
+      if ((await Promise.race([Promise.allSettled(pending), late])) === 'late') break;
+    }
+    clearTimeout(timer);
+    const tookMs = Date.now() - started;
+    const leftRunning = this.running.size;
+    if (count > 0 || leftRunning > 0) {
+      const line = `shutdown drained ${count} refresh(es) in flight in ${tookMs} ms${leftRunning ? `; ${leftRunning} still running after ${bound} ms` : ''}`;
+      if (leftRunning) this.logger.warn(line);
+      else this.logger.log(line);
+    }
+    this.signal({ kind: 'drained', count, tookMs, leftRunning });
+  }
+
+  /** Watch the protocol (metrics, chaos, tests). Listeners must not throw; errors are swallowed. */
+  observe(listener: (signal: RefreshSignal) => void): void {
+    this.listeners.push(listener);
   }
 
   /** Watch lease contention (metrics): called with the trigger whenever a refresh finds the lease taken. */
   observeLeaseBusy(listener: (trigger: RefreshTrigger) => void): void {
-    this.busyListeners.push(listener);
+    this.observe((s) => {
+      if (s.kind === 'lease_busy') listener(s.trigger);
+    });
   }
 
   /** A lease owner id unique to one attempt in this process. */
@@ -102,13 +170,14 @@ export class TokenRefresher implements OnModuleDestroy {
     return `${this.options.instanceId}#${++this.attemptSeq}`;
   }
 
-  /** Take the lease, then refresh. */
+  /** Take the lease, then refresh. After shutdown began: RefreshShutdownError. */
   async refresh(ref: ConnectionRef, request: RefreshRequest): Promise<RefreshOutcome> {
+    if (this.shuttingDown) throw new RefreshShutdownError();
     const owner = this.newOwner();
     const leased = await this.storage.acquireLease(ref, owner, this.options.leaseTtlMs);
     if (!leased) {
       const current = await this.storage.get(ref);
-      if (!current || current.status !== 'active') return { kind: 'unavailable', connection: current };
+      if (!current || (current.status !== 'active' && current.status !== 'reauth_pending')) return { kind: 'unavailable', connection: current };
       return this.busy(request.trigger);
     }
     return this.refreshLeased(leased, owner, request);
@@ -134,38 +203,138 @@ export class TokenRefresher implements OnModuleDestroy {
 
   private async runLeased(conn: StoredConnection, owner: string, request: RefreshRequest): Promise<RefreshOutcome> {
     const ref = { tenantId: conn.tenantId, realmId: conn.realmId };
+    const lease: Lease = { owner, generation: conn.leaseGeneration };
     const correlationId = request.correlationId ?? randomUUID();
     const leasedAt = request.leasedAt ?? Date.now();
+    if (this.shuttingDown) {
+      // Claimed just before shutdown: hand it back rather than start a call we may not finish.
+      await this.storage.releaseLease(ref, lease).catch(() => undefined);
+      return { kind: 'busy' };
+    }
+    if (conn.status === 'reauth_pending') return this.reconcilePending(conn, lease, correlationId);
     if (request.isFresh(conn)) {
-      await this.storage.releaseLease(ref, owner);
+      await this.storage.releaseLease(ref, lease);
       return { kind: 'fresh', connection: conn };
     }
     // Settled before the call: once Intuit has rotated, nothing but the write may fail.
     const { credentials: creds, refreshLeadSeconds } = await this.tenants.settingsFor(conn.tenantId);
-    // A lease that may have lapsed while queued must not be used: someone else may hold it now.
-    if (Date.now() - leasedAt > this.options.leaseTtlMs / 2 && !(await this.storage.renewLease(ref, owner, this.options.leaseTtlMs))) {
-      return this.busy(request.trigger);
+    const heartbeat = this.startHeartbeat(ref, lease);
+    const prior = unresolvedPriorCall(conn, lease);
+    let inDoubtRetried = false;
+    for (;;) {
+      let result: TokenCallResult;
+      try {
+        if (prior && !inDoubtRetried) await this.waitOut(conn, prior, leasedAt, heartbeat);
+        result = await this.gate.run(() => this.send(ref, lease, conn, creds, heartbeat), { environment: conn.environment });
+      } catch (err) {
+        if (err instanceof SendRefused) {
+          heartbeat.stop();
+          return this.onRefused(ref, lease, err.reason, request.trigger);
+        }
+        // A lost answer may hide a rotation: try the same token once more at once (Intuit may still
+        // accept it); if it is refused now, the rotation's answer was lost (rotation_response_lost).
+        if (!inDoubtRetried && err instanceof IntuitCallFailure && IN_DOUBT_KINDS.has(err.kind) && !this.shuttingDown) {
+          inDoubtRetried = true;
+          this.logger.warn(`token call answer lost (${err.kind}); retrying with the same refresh token cid=${correlationId}`);
+          await sleep(200 + Math.random() * 300);
+          continue;
+        }
+        heartbeat.stop();
+        return this.onFailure(conn, lease, err, request.trigger, correlationId, { prior, inDoubtRetried });
+      }
+      if (result.tokens.refreshToken !== conn.refreshToken) {
+        this.signal({ kind: 'rotation_received', ref, sentFingerprint: conn.refreshTokenFingerprint, newFingerprint: this.options.keyRing.fingerprint(result.tokens.refreshToken) });
+      }
+      // The heartbeat runs on while the result is stored: a slow write keeps the lease, so no
+      // other replica spends the old refresh token meanwhile.
+      try {
+        return await this.onSuccess(conn, lease, result, refreshLeadSeconds, request.trigger, correlationId);
+      } finally {
+        heartbeat.stop();
+      }
     }
-    const heartbeat = this.startHeartbeat(ref, owner);
-    let result: TokenCallResult;
-    try {
-      result = await this.gate.run(() => this.intuit.refresh(conn.refreshToken, creds), { environment: conn.environment });
-    } catch (err) {
-      heartbeat.stop();
-      return this.onFailure(conn, owner, err, request.trigger, correlationId);
+  }
+
+  /**
+   * Inside the gate, right before the call: a lost heartbeat cancels the send; beginCall records
+   * the call (owner, generation, fingerprint, active, lease >= budget, no unresolved earlier call);
+   * a lease that only needed renewing gets one renewal and one more try. Then a local deadline:
+   * the send must start while the renewed lease still covers the whole call budget.
+   */
+  private async send(ref: ConnectionRef, lease: Lease, conn: StoredConnection, creds: IntuitClientCredentials, heartbeat: Heartbeat): Promise<TokenCallResult> {
+    if (heartbeat.lost) throw new SendRefused('lease_lost');
+    if (this.shuttingDown && this.drainBudgetLeft() < this.options.tokenCallBudgetMs) throw new SendRefused('shutdown');
+    const call = { fingerprint: conn.refreshTokenFingerprint, callBudgetMs: this.options.tokenCallBudgetMs, ttlMs: this.options.leaseTtlMs };
+    let beganAt = Date.now();
+    if (!(await this.storage.beginCall(ref, lease, call))) {
+      const reason = await this.whyRefused(ref, lease, conn);
+      if (reason !== 'lease_short' || !(await this.storage.renewLease(ref, lease, this.options.leaseTtlMs))) throw new SendRefused(reason);
+      beganAt = Date.now();
+      if (!(await this.storage.beginCall(ref, lease, call))) throw new SendRefused(await this.whyRefused(ref, lease, conn));
     }
-    // The heartbeat runs on while the result is stored: a slow write keeps the lease, so no
-    // other replica spends the old refresh token meanwhile.
-    try {
-      return await this.onSuccess(conn, owner, result, refreshLeadSeconds, request.trigger, correlationId);
-    } finally {
-      heartbeat.stop();
+    if (Date.now() - beganAt > this.options.leaseTtlMs - this.options.tokenCallBudgetMs) throw new SendRefused('send_deadline');
+    heartbeat.markSent();
+    return this.intuit.refresh(conn.refreshToken, creds);
+  }
+
+  /** Re-read after a refused beginCall, to say why (and whether a renewal would help). */
+  private async whyRefused(ref: ConnectionRef, lease: Lease, sent: StoredConnection): Promise<SendRefusal> {
+    const now = await this.storage.get(ref).catch(() => null);
+    if (!now || now.status !== 'active' || now.refreshTokenFingerprint !== sent.refreshTokenFingerprint) return 'moved';
+    if (now.leaseOwner !== lease.owner || now.leaseGeneration !== lease.generation) return 'lease_lost';
+    const prior = unresolvedPriorCall(now, lease);
+    if (prior) return 'inflight';
+    return 'lease_short';
+  }
+
+  /** A new holder found an earlier holder's call unresolved: wait until its budget has passed (store clock, measured from our lease). */
+  private async waitOut(conn: StoredConnection, prior: InflightCall, leasedAt: number, heartbeat: Heartbeat): Promise<void> {
+    const ref = { tenantId: conn.tenantId, realmId: conn.realmId };
+    // conn.updatedAt is the store's clock when our lease was taken.
+    const waitMs = prior.deadlineAt.getTime() - conn.updatedAt.getTime() - (Date.now() - leasedAt) + 50;
+    if (waitMs <= 0) return;
+    this.logger.warn(
+      `an earlier refresh of this connection may still be answered; waiting ${Math.ceil(waitMs / 1000)} s before sending the same token tenant=${conn.tenantId} realm=${this.events.realmForLogs(conn.realmId)}`,
+    );
+    const started = Date.now();
+    while (Date.now() - started < waitMs) {
+      if (this.shuttingDown) throw new SendRefused('shutdown');
+      if (heartbeat.lost) throw new SendRefused('lease_lost');
+      await sleep(Math.min(250, waitMs - (Date.now() - started)));
     }
+    this.signal({ kind: 'inflight_wait', ref, waitedMs: Date.now() - started });
+  }
+
+  private async onRefused(ref: ConnectionRef, lease: Lease, reason: SendRefusal, trigger: RefreshTrigger): Promise<RefreshOutcome> {
+    this.signal({ kind: 'send_refused', ref, reason });
+    await this.storage.releaseLease(ref, lease).catch(() => undefined);
+    if (reason === 'moved') return { kind: 'superseded' };
+    return this.busy(trigger);
+  }
+
+  /** A parked connection whose lease we hold: still inside its wait, or reconciled now (I9). */
+  private async reconcilePending(conn: StoredConnection, lease: Lease, correlationId: string): Promise<RefreshOutcome> {
+    const ref = { tenantId: conn.tenantId, realmId: conn.realmId };
+    const now = this.options.clock.now();
+    const waitMs = conn.nextRefreshAt.getTime() - now;
+    if (waitMs > 0) {
+      await this.storage.releaseLease(ref, lease).catch(() => undefined);
+      return { kind: 'pending', retryAfterMs: waitMs };
+    }
+    // Nothing revived it within the wait: no rotation for that token will be stored.
+    const reason = conn.lastErrorCode ?? 'invalid_grant';
+    const marked = await this.storage.markNeedsReauth(ref, lease, { fingerprint: conn.refreshTokenFingerprint, errorCode: reason, pendingUntil: null });
+    if (!marked) {
+      await this.storage.releaseLease(ref, lease).catch(() => undefined);
+      return { kind: 'superseded' };
+    }
+    this.events.reauthRequired({ ...ref, correlationId, intuitTid: null, at: new Date(now), reason, reconnectUrl: this.options.reconnectUrl(ref) });
+    return { kind: 'reauth_required', reason };
   }
 
   private async onSuccess(
     conn: StoredConnection,
-    owner: string,
+    lease: Lease,
     result: TokenCallResult,
     refreshLeadSeconds: number,
     trigger: RefreshTrigger,
@@ -184,17 +353,22 @@ export class TokenRefresher implements OnModuleDestroy {
     let tries = 0;
     const stored = await this.persistWithRetry(async () => {
       tries++;
-      const swapped = await this.storage.compareAndSwapTokens(ref, conn.refreshTokenFingerprint, { ...tokens, nextRefreshAt }, owner);
+      const swapped = await this.storage.compareAndSwapTokens(ref, conn.refreshTokenFingerprint, { ...tokens, nextRefreshAt }, lease);
       if (swapped || tries === 1) return swapped;
       // A retry that finds the fence moved: did our earlier attempt commit before its answer was lost?
       const current = await this.storage.get(ref);
       return current && current.refreshToken === tokens.refreshToken && current.accessToken === tokens.accessToken ? current : null;
     }, correlationId);
     if (!stored) {
-      // The chain moved on (reconnect or a takeover stored newer tokens). Ours are not newer.
+      // The chain moved on (reconnect or a takeover stored newer tokens), or a late non-rotating
+      // answer lost its lease generation. Ours are not newer.
       this.logger.warn(`refresh result not stored: a newer token was stored meanwhile tenant=${conn.tenantId} realm=${this.events.realmForLogs(conn.realmId)} cid=${correlationId}`);
-      await this.storage.releaseLease(ref, owner).catch(() => undefined);
+      await this.storage.releaseLease(ref, lease).catch(() => undefined);
       return { kind: 'superseded' };
+    }
+    if (conn.status !== 'active' || stored.status !== conn.status) {
+      // reauth_pending (or needs_reauth) revived by the rotation it was waiting for.
+      this.logger.log(`connection revived by a stored rotation tenant=${conn.tenantId} realm=${this.events.realmForLogs(conn.realmId)} cid=${correlationId}`);
     }
     if (result.clockSkewMs !== null && Math.abs(result.clockSkewMs) > 60_000) {
       this.logger.warn(`clock skew with Intuit of ${Math.round(result.clockSkewMs / 1000)} s (expiries are computed from request time, so tokens stay safe)`);
@@ -213,7 +387,14 @@ export class TokenRefresher implements OnModuleDestroy {
     return { kind: 'refreshed', connection: stored };
   }
 
-  private async onFailure(conn: StoredConnection, owner: string, err: unknown, trigger: RefreshTrigger, correlationId: string): Promise<RefreshOutcome> {
+  private async onFailure(
+    conn: StoredConnection,
+    lease: Lease,
+    err: unknown,
+    trigger: RefreshTrigger,
+    correlationId: string,
+    context: { prior: InflightCall | null; inDoubtRetried: boolean },
+  ): Promise<RefreshOutcome> {
     const ref = { tenantId: conn.tenantId, realmId: conn.realmId };
     const failure = err instanceof IntuitCallFailure ? err : new IntuitCallFailure('network_in_doubt', null, null);
     if (!(err instanceof IntuitCallFailure)) {
@@ -221,17 +402,30 @@ export class TokenRefresher implements OnModuleDestroy {
     }
     const now = this.options.clock.now();
     if (failure.kind === 'invalid_grant') {
-      // I4: only if storage still holds the token we sent; otherwise someone stored a newer one.
-      const changed = await this.storage.markNeedsReauth(ref, conn.refreshTokenFingerprint, 'invalid_grant');
+      // A refusal that follows a lost answer or an interrupted earlier call: that call's rotation
+      // was lost (an Intuit-side loss), not a customer revoking access.
+      const lostRotation = context.inDoubtRetried || context.prior !== null || IN_DOUBT_KINDS.has(conn.lastErrorCode ?? '');
+      const reason = lostRotation ? 'rotation_response_lost' : 'invalid_grant';
+      // The earlier call may still store its rotation: park, with no customer-facing event.
+      const pendingUntil = context.prior ? new Date(now + this.options.reauthPendingMs) : null;
+      // I4 + I9: only while the token we sent is still stored and our lease generation holds.
+      const changed = await this.storage.markNeedsReauth(ref, lease, { fingerprint: conn.refreshTokenFingerprint, errorCode: reason, pendingUntil });
       if (!changed) {
-        await this.storage.releaseLease(ref, owner).catch(() => undefined);
+        await this.storage.releaseLease(ref, lease).catch(() => undefined);
         return { kind: 'superseded' };
       }
+      if (pendingUntil) {
+        this.signal({ kind: 'reauth_parked', ref });
+        this.logger.warn(
+          `refresh token refused while an earlier call with it is unresolved: parked as reauth_pending for ${Math.round(this.options.reauthPendingMs / 1000)} s tenant=${conn.tenantId} realm=${this.events.realmForLogs(conn.realmId)} cid=${correlationId}`,
+        );
+        return { kind: 'pending', retryAfterMs: this.options.reauthPendingMs };
+      }
       this.events.reauthRequired({
-        ...ref, correlationId, intuitTid: failure.intuitTid, at: new Date(now), reason: 'invalid_grant',
+        ...ref, correlationId, intuitTid: failure.intuitTid, at: new Date(now), reason,
         reconnectUrl: this.options.reconnectUrl(ref),
       });
-      return { kind: 'reauth_required', reason: 'invalid_grant' };
+      return { kind: 'reauth_required', reason };
     }
     // 429 is Intuit pacing us and circuit_open was never sent: neither is a failure of the
     // connection. Honour Retry-After (plus a little jitter so a fleet does not return at once).
@@ -244,9 +438,10 @@ export class TokenRefresher implements OnModuleDestroy {
     else if (failure.kind === 'invalid_client' || failure.kind === 'oauth_error') retryAfterMs = fullJitterBackoffMs(failureCount, 60_000, 3_600_000);
     else retryAfterMs = Math.max(failure.retryAfterMs ?? 0, fullJitterBackoffMs(failureCount));
     const nextAttemptAt = new Date(now + retryAfterMs);
+    // An in-doubt kind is kept as is (server_error included), so a later invalid_grant is attributed.
     const code = failure.oauthError && failure.kind !== 'server_error' ? failure.oauthError : failure.kind;
     await this.storage
-      .recordFailure(ref, owner, { failureCount, nextAttemptAt, lastErrorCode: code })
+      .recordFailure(ref, lease, { failureCount, nextAttemptAt, lastErrorCode: code })
       .catch((e) => this.logger.warn(`could not record refresh failure cid=${correlationId}: ${(e as Error).message}`));
     this.events.refreshFailed({
       ...ref, correlationId, intuitTid: failure.intuitTid, at: new Date(now), trigger, reason: code,
@@ -263,37 +458,82 @@ export class TokenRefresher implements OnModuleDestroy {
       try {
         return await write();
       } catch (err) {
-        const stopAt = this.shutdownAt === null ? deadline : Math.min(deadline, this.shutdownAt + this.options.leaseTtlMs);
+        const stopAt = this.shutdownAt === null ? deadline : Math.min(deadline, this.shutdownAt + this.options.tokenCallBudgetMs + this.options.leaseTtlMs);
         if (!isRetryableStorageError(err) || Date.now() + delay > stopAt) {
           this.logger.error(`refreshed tokens could not be stored before giving up; the connection may need reconnecting cid=${correlationId}: ${(err as Error).message}`);
           throw err;
         }
         this.logger.warn(`storing refreshed tokens failed, retrying in ${delay} ms cid=${correlationId}: ${(err as Error).message}`);
-        await new Promise((r) => setTimeout(r, delay));
+        await sleep(delay);
         delay = Math.min(delay * 2, 5_000);
       }
     }
   }
 
+  /** What is left of the drain bound (shutdown only). */
+  private drainBudgetLeft(): number {
+    if (this.shutdownAt === null) return Infinity;
+    return this.shutdownAt + this.options.tokenCallBudgetMs + this.options.leaseTtlMs - Date.now();
+  }
+
   private busy(trigger: RefreshTrigger): RefreshOutcome {
-    for (const listener of this.busyListeners) {
-      try {
-        listener(trigger);
-      } catch {
-        // metrics must never break a refresh
-      }
-    }
+    this.signal({ kind: 'lease_busy', trigger });
     return { kind: 'busy' };
   }
 
-  private startHeartbeat(ref: ConnectionRef, owner: string): { stop: () => void } {
-    const every = Math.max(1000, Math.floor(this.options.leaseTtlMs / 3));
+  private signal(signal: RefreshSignal): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(signal);
+      } catch {
+        // observers must never break a refresh
+      }
+    }
+  }
+
+  /** Renews every leaseTtlMs / 4, so a healthy holder always has the call budget (0.6 × ttl) left. */
+  private startHeartbeat(ref: ConnectionRef, lease: Lease): Heartbeat {
+    const every = Math.max(250, Math.floor(this.options.leaseTtlMs / 4));
+    let lost = false;
+    let sent = false;
+    let stopped = false;
     const timer = setInterval(() => {
-      this.storage.renewLease(ref, owner, this.options.leaseTtlMs).catch(() => undefined);
+      this.storage.renewLease(ref, lease, this.options.leaseTtlMs).then(
+        (renewed) => {
+          if (renewed || stopped || lost) return;
+          lost = true;
+          if (sent) {
+            this.signal({ kind: 'lease_lost_after_send', ref });
+            this.logger.warn(`refresh lease lost while the token call was out; its answer is still stored only if the token was not superseded tenant=${ref.tenantId} realm=${this.events.realmForLogs(ref.realmId)}`);
+          }
+        },
+        () => undefined, // store unreachable: beginCall and the swap decide
+      );
     }, every);
     timer.unref();
-    return { stop: () => clearInterval(timer) };
+    return {
+      stop: () => {
+        stopped = true;
+        clearInterval(timer);
+      },
+      get lost() {
+        return lost;
+      },
+      markSent: () => {
+        sent = true;
+      },
+    };
   }
+}
+
+/** An earlier holder's call with the stored token, not yet resolved (I9): the new holder must wait it out. */
+function unresolvedPriorCall(conn: StoredConnection, lease: Lease): InflightCall | null {
+  const f = conn.inflight;
+  return f && f.fingerprint === conn.refreshTokenFingerprint && f.generation !== lease.generation ? f : null;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, Math.max(0, ms)));
 }
 
 function isRetryableStorageError(err: unknown): boolean {

@@ -1,4 +1,4 @@
-import type { ConnectionRef, ConnectionStatus, IntuitEnvironment, StoredConnection, TokenSet } from '../connection.interface';
+import type { ConnectionRef, ConnectionStatus, IntuitEnvironment, Lease, StoredConnection, TokenSet } from '../connection.interface';
 
 /** A connection written by the connect flow (first connect or reconnect). */
 export interface NewConnection extends ConnectionRef, TokenSet {
@@ -17,6 +17,30 @@ export interface RefreshFailure {
   failureCount: number;
   nextAttemptAt: Date | null;
   lastErrorCode: string;
+}
+
+/** What beginCall checks and records right before a token call (I9). */
+export interface BeginCall {
+  /** Fingerprint of the refresh token about to be sent: must still be the stored one. */
+  fingerprint: string;
+  /** How long the call may take once sent; the lease must have at least this much left. */
+  callBudgetMs: number;
+  /** The lease is renewed to this long from the store's now (>= callBudgetMs). */
+  ttlMs: number;
+}
+
+/** How markNeedsReauth parks or marks a connection. */
+export interface ReauthMark {
+  /** Fingerprint of the refresh token Intuit refused: must still be the stored one. */
+  fingerprint: string;
+  /** Reason kept in lastErrorCode (invalid_grant, rotation_response_lost...). */
+  errorCode: string;
+  /**
+   * Set when an earlier call with the same token may still commit a rotation: the connection
+   * becomes reauth_pending until this time (app clock, stored as nextRefreshAt), with no event.
+   * Null: needs_reauth now.
+   */
+  pendingUntil: Date | null;
 }
 
 /** Aggregates for health and metrics: no tenant ids, realm ids or tokens. */
@@ -51,49 +75,73 @@ export interface TokenStorage {
   listByTenant(tenantId: string): Promise<StoredConnection[]>;
 
   /**
-   * Connect or reconnect: replaces the tokens, sets status active, clears failures and any lease,
-   * bumps the version. A refresh in flight for the old tokens then loses its compare-and-swap.
+   * Connect or reconnect: replaces the tokens, sets status active, clears failures, any lease, the
+   * in-flight record and lastErrorFingerprint, bumps the version and the lease generation. A refresh in flight for the old tokens then loses its compare-and-swap.
    */
   saveConnection(conn: NewConnection): Promise<StoredConnection>;
 
   /**
    * Take the refresh lease for one connection if it is free or expired. Returns the connection as
-   * stored at that moment (re-read under the lease) or null when another owner holds a live lease.
-   * Only status active connections can be leased.
+   * stored at that moment (re-read under the lease, with the new `leaseGeneration`: bumped by every
+   * acquisition) or null when another owner holds a live lease. Only active and reauth_pending
+   * connections can be leased. The row's `inflight` tells the new holder about a call that may
+   * still commit.
    */
   acquireLease(ref: ConnectionRef, owner: string, ttlMs: number): Promise<StoredConnection | null>;
 
-  /** Extend a lease the caller still owns (heartbeat during a slow token call). False if lost. */
-  renewLease(ref: ConnectionRef, owner: string, ttlMs: number): Promise<boolean>;
+  /**
+   * Extend a lease the caller still holds (owner and generation match), even if it expired while
+   * nobody took it over. False if lost.
+   */
+  renewLease(ref: ConnectionRef, lease: Lease, ttlMs: number): Promise<boolean>;
 
-  /** Release a lease only if `owner` holds it. */
-  releaseLease(ref: ConnectionRef, owner: string): Promise<void>;
+  /** Release a lease only if `lease` (owner and generation) still holds it; clears its in-flight record. */
+  releaseLease(ref: ConnectionRef, lease: Lease): Promise<void>;
 
   /**
-   * Store refreshed tokens only if the stored refresh-token fingerprint still equals
-   * `expectedFingerprint` (the token that was sent) and the connection is not revoked.
-   * Also clears failures, sets lastRefreshedAt, status active, and releases `owner`'s lease.
-   * Returns the new record, or null when the chain moved on (someone stored a newer token).
+   * One conditional write right before a token call (I9): owner and generation hold the lease, the
+   * stored fingerprint is `call.fingerprint`, status is active, the lease has at least
+   * `call.callBudgetMs` left (store clock), and no unresolved in-flight record of another
+   * generation is still inside its deadline. Then records the call in flight (store clock) and
+   * renews the lease. False: nothing may be sent.
    */
-  compareAndSwapTokens(ref: ConnectionRef, expectedFingerprint: string, result: RefreshResult, owner: string): Promise<StoredConnection | null>;
-
-  /** Record a transient failure and release `owner`'s lease. No status change (I4). */
-  recordFailure(ref: ConnectionRef, owner: string, failure: RefreshFailure): Promise<void>;
+  beginCall(ref: ConnectionRef, lease: Lease, call: BeginCall): Promise<boolean>;
 
   /**
-   * Move to needs_reauth only if the stored fingerprint still equals `expectedFingerprint`,
-   * i.e. no newer token was stored meanwhile (I4). Releases the lease. True when it changed.
+   * Store refreshed tokens, fenced on the fingerprint of the token that was sent (I2, I3).
+   * - Rotated (the new refresh token differs from the one sent): only the fingerprint fence, never
+   *   the generation (after a rotation these tokens are the only live ones). Allowed while active,
+   *   or reauth_pending / needs_reauth for exactly that token (`lastErrorFingerprint`): revives it.
+   * - Not rotated: also status active and the lease generation still `lease.generation`, so a
+   *   late answer never revives a dead token.
+   * Clears failures and the in-flight record, sets lastRefreshedAt and status active, and ends the
+   * lease if it is still `lease`'s (another holder's lease is left alone). Returns the new record,
+   * or null when refused.
    */
-  markNeedsReauth(ref: ConnectionRef, expectedFingerprint: string, errorCode: string): Promise<boolean>;
+  compareAndSwapTokens(ref: ConnectionRef, expectedFingerprint: string, result: RefreshResult, lease: Lease): Promise<StoredConnection | null>;
+
+  /**
+   * Record a transient failure and release the lease, only while `lease` holds it and the
+   * connection is active. No status change (I4). Clears the in-flight record.
+   */
+  recordFailure(ref: ConnectionRef, lease: Lease, failure: RefreshFailure): Promise<void>;
+
+  /**
+   * Intuit refused `mark.fingerprint`: only if it is still the stored one (no newer token, I4),
+   * `lease` still holds the lease (a stale holder never marks, I9) and the connection is active or
+   * reauth_pending. Parks as reauth_pending (`pendingUntil`) or marks needs_reauth; releases the
+   * lease and clears the in-flight record. True when it changed.
+   */
+  markNeedsReauth(ref: ConnectionRef, lease: Lease, mark: ReauthMark): Promise<boolean>;
 
   /** Disconnect: wipe tokens and mark revoked (kept for audit), or remove. True if it existed. */
   markRevoked(ref: ConnectionRef): Promise<boolean>;
   delete(ref: ConnectionRef): Promise<boolean>;
 
   /**
-   * Claim up to `limit` active connections that are due (`nextRefreshAt <= now`, `nextAttemptAt`
-   * empty or past) and not leased by a live owner, leasing each to `owner`. Concurrent claimers
-   * never get the same connection.
+   * Claim up to `limit` active or reauth_pending connections that are due (`nextRefreshAt <= now`,
+   * `nextAttemptAt` empty or past) and not leased by a live owner, leasing each to `owner` (each
+   * claim bumps that row's generation). Concurrent claimers never get the same connection.
    */
   claimDue(now: Date, limit: number, owner: string, ttlMs: number): Promise<StoredConnection[]>;
 

@@ -1,10 +1,17 @@
-import type { ConnectionRef, StoredConnection } from '../../connection.interface';
+import { CONNECTION_STATUSES, type ConnectionRef, type InflightCall, type StoredConnection } from '../../connection.interface';
 import { DecryptionError } from '../../../errors/decryption.error';
 import { StorageError } from '../../../errors/storage.error';
 import type { TokenCipher } from '../../../utils/crypto/token-cipher';
 import { ACCESS_TOKEN_FIELD, REFRESH_TOKEN_FIELD, openToken, sealToken } from '../token-sealing';
 
 const FORMAT = 'quickbooks-auth/connection-file';
+/**
+ * Envelope version. Protocol v2 only added fields inside the encrypted document (leaseGeneration,
+ * inflight, lastErrorFingerprint), so the envelope and its version stay as they were: files of
+ * earlier releases read as generation 0 with nothing in flight and gain the fields on their next
+ * write. An earlier release still opens these files (it ignores the new fields) unless one is
+ * reauth_pending, which it reports as corrupt.
+ */
 const VERSION = 1;
 /** AAD field of the whole-file ciphertext (I6: bound to tenant + realm + this field). */
 export const CONNECTION_FILE_FIELD = 'connection_file';
@@ -86,10 +93,17 @@ export function decodeConnectionFile(envelope: ConnectionEnvelope, displayName: 
     if (!date || Number.isNaN(date.getTime())) bad(field);
     doc[field] = date;
   }
-  if (!['active', 'needs_reauth', 'revoked'].includes(doc.status as string)) bad('status');
+  if (!CONNECTION_STATUSES.includes(doc.status as StoredConnection['status'])) bad('status');
   if (!Number.isInteger(doc.version) || !Number.isInteger(doc.failureCount)) bad('counters');
   if (typeof doc.refreshTokenFingerprint !== 'string') bad('fingerprint');
   if (!Array.isArray(doc.scopes)) bad('scopes');
+  // Protocol v2 fields: absent in files of earlier releases (read as never leased, nothing in
+  // flight); when present they fence writes, so a malformed value is corruption, never a default.
+  if (doc.leaseGeneration === undefined) doc.leaseGeneration = 0;
+  else if (!isGeneration(doc.leaseGeneration)) bad('leaseGeneration');
+  doc.inflight = doc.inflight === undefined || doc.inflight === null ? null : (inflightOf(doc.inflight) ?? bad('inflight'));
+  if (doc.lastErrorFingerprint === undefined) doc.lastErrorFingerprint = null;
+  else if (doc.lastErrorFingerprint !== null && typeof doc.lastErrorFingerprint !== 'string') bad('lastErrorFingerprint');
   const open = (field: 'accessTokenEnc' | 'refreshTokenEnc', aadField: typeof ACCESS_TOKEN_FIELD): string => {
     const sealed = doc[field];
     delete doc[field];
@@ -113,6 +127,28 @@ export function ciphertextsOf(envelope: ConnectionEnvelope, displayName: string,
     throw new StorageError(`Connection file ${displayName} is corrupt (document is not JSON)`, 'storage_corrupt');
   }
   return [envelope.ciphertext, doc.accessTokenEnc, doc.refreshTokenEnc].filter((v): v is string => typeof v === 'string');
+}
+
+function isGeneration(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= 0;
+}
+
+/** An in-flight record exactly as encodeConnectionFile writes it (ISO dates), else null. */
+function inflightOf(value: unknown): InflightCall | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+  const { fingerprint, owner, generation, startedAt, deadlineAt } = value as Record<string, unknown>;
+  if (typeof fingerprint !== 'string' || typeof owner !== 'string' || !isGeneration(generation)) return null;
+  const started = isoDate(startedAt);
+  const deadline = isoDate(deadlineAt);
+  if (!started || !deadline) return null;
+  // A fresh object: nothing but the five known fields comes back from disk.
+  return { fingerprint, owner, generation, startedAt: started, deadlineAt: deadline };
+}
+
+function isoDate(value: unknown): Date | null {
+  if (typeof value !== 'string') return null;
+  const date = new Date(value);
+  return !Number.isNaN(date.getTime()) && date.toISOString() === value ? date : null;
 }
 
 /** Re-throws a decryption failure naming the file and the layer, never the content. */

@@ -1,11 +1,11 @@
 import { chmod, mkdir, readdir, readFile, unlink } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { ConnectionRef, ConnectionStatus, StoredConnection } from '../../connection.interface';
+import { CONNECTION_STATUSES, type ConnectionRef, type ConnectionStatus, type Lease, type StoredConnection } from '../../connection.interface';
 import { QuickBooksAuthError } from '../../../errors/quickbooks-auth.error';
 import { StorageError } from '../../../errors/storage.error';
 import type { TokenCipher } from '../../../utils/crypto/token-cipher';
 import { assertValidConnectionRef, assertValidLimit, assertValidTenantId, assertValidTtl } from '../connection-ref.validation';
-import type { NewConnection, RefreshFailure, RefreshResult, StorageStats, TokenStorage } from '../token-storage.interface';
+import type { BeginCall, NewConnection, ReauthMark, RefreshFailure, RefreshResult, StorageStats, TokenStorage } from '../token-storage.interface';
 import { fsyncDirectory, writeFileAtomic } from './atomic-write';
 import { ciphertextsOf, decodeConnectionFile, encodeConnectionFile, parseEnvelope } from './connection-file-codec';
 import { FileLock } from './file-lock';
@@ -24,8 +24,11 @@ export interface FileTokenStorageOptions {
  * Encrypted files for single-host deployments: one file per connection, the whole JSON document
  * AES-256-GCM encrypted (AAD tenant + realm + 'connection_file'), replaced atomically and durably,
  * mode 0600 in 0700 directories. Writers on one host exclude each other with a lockfile; readers
- * never need it (rename is atomic). Leases live in the file and use the local clock, which is the
- * only clock there is on one host. Not for NFS or several hosts: see docs/storage-backends.md.
+ * never need it (rename is atomic). Leases and in-flight records live in the file and use the
+ * local clock, which is the only clock there is on one host. Every conditional write (lease, begin
+ * call, compare-and-swap...) is checked and written under the connection's lock, so it is one
+ * atomic step like the single statements of the SQL and Redis backends. Not for NFS or several
+ * hosts: see docs/storage-backends.md.
  */
 export class FileTokenStorage implements TokenStorage {
   readonly kind = 'file';
@@ -77,6 +80,10 @@ export class FileTokenStorage implements TokenStorage {
       version: (existing?.version ?? 0) + 1,
       leaseOwner: null,
       leaseExpiresAt: null,
+      // A reconnect fences every holder of the old tokens (I9).
+      leaseGeneration: (existing?.leaseGeneration ?? 0) + 1,
+      inflight: null,
+      lastErrorFingerprint: null,
       nextRefreshAt: conn.nextRefreshAt,
       failureCount: 0,
       nextAttemptAt: null,
@@ -91,38 +98,73 @@ export class FileTokenStorage implements TokenStorage {
     assertValidConnectionRef(ref);
     const ttl = assertValidTtl(ttlMs);
     return this.mutate(ref, (c, now) => {
-      if (!c || c.status !== 'active' || !leaseFree(c, now, owner)) return null;
-      return bump({ ...c, leaseOwner: owner, leaseExpiresAt: new Date(now.getTime() + ttl) }, now);
+      if (!c || !LEASABLE.has(c.status) || !leaseFree(c, now, owner)) return null;
+      return bump({ ...c, leaseOwner: owner, leaseExpiresAt: new Date(now.getTime() + ttl), leaseGeneration: c.leaseGeneration + 1 }, now);
     });
   }
 
-  async renewLease(ref: ConnectionRef, owner: string, ttlMs: number): Promise<boolean> {
+  async renewLease(ref: ConnectionRef, lease: Lease, ttlMs: number): Promise<boolean> {
     assertValidConnectionRef(ref);
     const ttl = assertValidTtl(ttlMs);
     // An expired lease can be renewed only while nobody else took it over.
-    const renewed = await this.mutate(ref, (c, now) =>
-      c && c.leaseOwner === owner ? bump({ ...c, leaseExpiresAt: new Date(now.getTime() + ttl) }, now) : null,
-    );
+    const renewed = await this.mutate(ref, (c, now) => (c && holds(c, lease) ? bump({ ...c, leaseExpiresAt: new Date(now.getTime() + ttl) }, now) : null));
     return renewed !== null;
   }
 
-  async releaseLease(ref: ConnectionRef, owner: string): Promise<void> {
+  async releaseLease(ref: ConnectionRef, lease: Lease): Promise<void> {
     assertValidConnectionRef(ref);
-    await this.mutate(ref, (c, now) => (c && c.leaseOwner === owner ? bump({ ...c, leaseOwner: null, leaseExpiresAt: null }, now) : null));
+    await this.mutate(ref, (c, now) => {
+      if (!c || !holds(c, lease)) return null;
+      // Only our own call record goes: an earlier holder's may still be answered.
+      const inflight = c.inflight?.generation === lease.generation ? null : c.inflight;
+      return bump({ ...c, inflight, leaseOwner: null, leaseExpiresAt: null }, now);
+    });
   }
 
-  async compareAndSwapTokens(ref: ConnectionRef, expectedFingerprint: string, result: RefreshResult, owner: string): Promise<StoredConnection | null> {
+  async beginCall(ref: ConnectionRef, lease: Lease, call: BeginCall): Promise<boolean> {
     assertValidConnectionRef(ref);
-    void owner; // a successful swap ends any lease: it was taken for a token that is now superseded
+    const budget = assertValidTtl(call.callBudgetMs);
+    const ttl = Math.max(assertValidTtl(call.ttlMs), budget);
+    const begun = await this.mutate(ref, (c, now) => {
+      if (!c || !holds(c, lease) || c.status !== 'active' || c.refreshTokenFingerprint !== call.fingerprint) return null;
+      const t = now.getTime();
+      if ((c.leaseExpiresAt?.getTime() ?? 0) < t + budget) return null;
+      // An earlier holder's call with this very token may still be answered: wait it out.
+      const unresolved = c.inflight !== null && c.inflight.fingerprint === c.refreshTokenFingerprint && c.inflight.generation !== lease.generation;
+      if (unresolved && c.inflight!.deadlineAt.getTime() > t) return null;
+      return bump(
+        {
+          ...c,
+          inflight: { fingerprint: call.fingerprint, owner: lease.owner, generation: lease.generation, startedAt: now, deadlineAt: new Date(t + budget) },
+          leaseExpiresAt: new Date(t + ttl),
+        },
+        now,
+      );
+    });
+    return begun !== null;
+  }
+
+  async compareAndSwapTokens(ref: ConnectionRef, expectedFingerprint: string, result: RefreshResult, lease: Lease): Promise<StoredConnection | null> {
+    assertValidConnectionRef(ref);
+    const newFingerprint = this.cipher.fingerprint(result.refreshToken);
+    const rotated = newFingerprint !== expectedFingerprint;
     return this.mutate(ref, (c, now) => {
-      if (!c || c.status === 'revoked' || c.refreshTokenFingerprint !== expectedFingerprint) return null;
+      if (!c || c.refreshTokenFingerprint !== expectedFingerprint) return null;
+      if (rotated) {
+        // Fingerprint fence only: a rotated token is the only live one, whatever our generation.
+        const revivable = (c.status === 'reauth_pending' || c.status === 'needs_reauth') && c.lastErrorFingerprint === expectedFingerprint;
+        if (c.status !== 'active' && !revivable) return null;
+      } else if (c.status !== 'active' || c.leaseGeneration !== lease.generation) {
+        return null; // a late non-rotating answer must not revive or overwrite (I9)
+      }
+      const ours = c.leaseGeneration === lease.generation;
       return bump(
         {
           ...c,
           status: 'active',
           accessToken: result.accessToken,
           refreshToken: result.refreshToken,
-          refreshTokenFingerprint: this.cipher.fingerprint(result.refreshToken),
+          refreshTokenFingerprint: newFingerprint,
           accessTokenExpiresAt: result.accessTokenExpiresAt,
           refreshTokenExpiresAt: result.refreshTokenExpiresAt,
           refreshTokenHardExpiresAt: result.refreshTokenHardExpiresAt,
@@ -130,7 +172,30 @@ export class FileTokenStorage implements TokenStorage {
           failureCount: 0,
           nextAttemptAt: null,
           lastErrorCode: null,
+          lastErrorFingerprint: null,
           lastRefreshedAt: now,
+          inflight: null,
+          // Another holder's lease is left alone: its beginCall now finds the fingerprint moved.
+          leaseOwner: ours ? null : c.leaseOwner,
+          leaseExpiresAt: ours ? null : c.leaseExpiresAt,
+        },
+        now,
+      );
+    });
+  }
+
+  async recordFailure(ref: ConnectionRef, lease: Lease, failure: RefreshFailure): Promise<void> {
+    assertValidConnectionRef(ref);
+    await this.mutate(ref, (c, now) => {
+      // Only the lease holder records; never touches status (I4).
+      if (!c || c.status !== 'active' || !holds(c, lease)) return null;
+      return bump(
+        {
+          ...c,
+          failureCount: failure.failureCount,
+          nextAttemptAt: failure.nextAttemptAt ?? null,
+          lastErrorCode: failure.lastErrorCode,
+          inflight: null,
           leaseOwner: null,
           leaseExpiresAt: null,
         },
@@ -139,20 +204,25 @@ export class FileTokenStorage implements TokenStorage {
     });
   }
 
-  async recordFailure(ref: ConnectionRef, owner: string, failure: RefreshFailure): Promise<void> {
-    assertValidConnectionRef(ref);
-    await this.mutate(ref, (c, now) => {
-      // Only the lease owner (or anyone when unleased) records; never touches status (I4).
-      if (!c || c.status !== 'active' || (c.leaseOwner !== null && c.leaseOwner !== owner)) return null;
-      return bump({ ...c, ...failure, leaseOwner: null, leaseExpiresAt: null }, now);
-    });
-  }
-
-  async markNeedsReauth(ref: ConnectionRef, expectedFingerprint: string, errorCode: string): Promise<boolean> {
+  async markNeedsReauth(ref: ConnectionRef, lease: Lease, mark: ReauthMark): Promise<boolean> {
     assertValidConnectionRef(ref);
     const changed = await this.mutate(ref, (c, now) => {
-      if (!c || c.status !== 'active' || c.refreshTokenFingerprint !== expectedFingerprint) return null;
-      return bump({ ...c, status: 'needs_reauth', lastErrorCode: errorCode, leaseOwner: null, leaseExpiresAt: null }, now);
+      if (!c || (c.status !== 'active' && c.status !== 'reauth_pending')) return null;
+      if (c.refreshTokenFingerprint !== mark.fingerprint || !holds(c, lease)) return null;
+      return bump(
+        {
+          ...c,
+          status: mark.pendingUntil ? 'reauth_pending' : 'needs_reauth',
+          lastErrorCode: mark.errorCode,
+          lastErrorFingerprint: mark.fingerprint,
+          nextRefreshAt: mark.pendingUntil ?? c.nextRefreshAt,
+          nextAttemptAt: null,
+          inflight: null,
+          leaseOwner: null,
+          leaseExpiresAt: null,
+        },
+        now,
+      );
     });
     return changed !== null;
   }
@@ -163,7 +233,20 @@ export class FileTokenStorage implements TokenStorage {
     await this.mutate(ref, (c, now) => {
       existed = c !== null;
       if (!c) return null;
-      return bump({ ...c, status: 'revoked', accessToken: '', refreshToken: '', refreshTokenFingerprint: '', leaseOwner: null, leaseExpiresAt: null }, now);
+      return bump(
+        {
+          ...c,
+          status: 'revoked',
+          accessToken: '',
+          refreshToken: '',
+          refreshTokenFingerprint: '',
+          inflight: null,
+          leaseOwner: null,
+          leaseExpiresAt: null,
+          leaseGeneration: c.leaseGeneration + 1,
+        },
+        now,
+      );
     });
     return existed;
   }
@@ -191,7 +274,7 @@ export class FileTokenStorage implements TokenStorage {
     const ttl = assertValidTtl(ttlMs);
     const due = now.getTime();
     const isDue = (c: StoredConnection, leaseNow: Date) =>
-      c.status === 'active' && c.nextRefreshAt.getTime() <= due && (c.nextAttemptAt === null || c.nextAttemptAt.getTime() <= due) && leaseFree(c, leaseNow);
+      LEASABLE.has(c.status) && c.nextRefreshAt.getTime() <= due && (c.nextAttemptAt === null || c.nextAttemptAt.getTime() <= due) && leaseFree(c, leaseNow);
     const candidates = (await this.scanReadable())
       .filter((c) => isDue(c, new Date()))
       .sort((a, b) => a.nextRefreshAt.getTime() - b.nextRefreshAt.getTime());
@@ -200,7 +283,9 @@ export class FileTokenStorage implements TokenStorage {
       if (claimed.length >= max) break;
       // Re-check under the lock: another process may have claimed it since the scan.
       const leased = await this.mutate(candidate, (c, leaseNow) =>
-        c && isDue(c, leaseNow) ? bump({ ...c, leaseOwner: owner, leaseExpiresAt: new Date(leaseNow.getTime() + ttl) }, leaseNow) : null,
+        c && isDue(c, leaseNow)
+          ? bump({ ...c, leaseOwner: owner, leaseExpiresAt: new Date(leaseNow.getTime() + ttl), leaseGeneration: c.leaseGeneration + 1 }, leaseNow)
+          : null,
       ).catch((err) => {
         if (err instanceof QuickBooksAuthError && !(err instanceof StorageError && err.code === 'storage_unavailable')) return null;
         throw err;
@@ -211,7 +296,7 @@ export class FileTokenStorage implements TokenStorage {
   }
 
   async stats(now: Date, withinMs: number): Promise<StorageStats> {
-    const byStatus: Record<ConnectionStatus, number> = { active: 0, needs_reauth: 0, revoked: 0 };
+    const byStatus = Object.fromEntries(CONNECTION_STATUSES.map((st) => [st, 0])) as Record<ConnectionStatus, number>;
     const t = now.getTime();
     const leaseNow = Date.now();
     const stats: StorageStats = { byStatus, accessExpiringSoon: 0, accessExpired: 0, soonestAccessExpiry: null, soonestRefreshExpiry: null, staleLeases: 0 };
@@ -372,6 +457,14 @@ export class FileTokenStorage implements TokenStorage {
     const code = (err as NodeJS.ErrnoException)?.code;
     return new StorageError(`File storage ${operation} failed (${typeof code === 'string' ? code : 'I/O error'})`, 'storage_unavailable');
   }
+}
+
+/** Statuses a lease (and a claim) can be taken on: reauth_pending is leased to be reconciled. */
+const LEASABLE = new Set<ConnectionStatus>(['active', 'reauth_pending']);
+
+/** `lease` still holds the connection: same owner and generation (the fence, I9). */
+function holds(c: StoredConnection, lease: Lease): boolean {
+  return c.leaseOwner === lease.owner && c.leaseGeneration === lease.generation;
 }
 
 function leaseFree(c: StoredConnection, now: Date, owner?: string): boolean {

@@ -18,6 +18,13 @@ export interface MemoryConnectionRow {
   version: number;
   leaseOwner: string | null;
   leaseExpiresAt: number | null;
+  leaseGeneration: number;
+  inflightFingerprint: string | null;
+  inflightOwner: string | null;
+  inflightGeneration: number | null;
+  inflightStartedAt: number | null;
+  inflightDeadlineAt: number | null;
+  lastErrorFingerprint: string | null;
   nextRefreshAt: number;
   failureCount: number;
   nextAttemptAt: number | null;

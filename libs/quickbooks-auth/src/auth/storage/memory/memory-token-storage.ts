@@ -1,8 +1,8 @@
 import type { TokenCipher } from '../../../utils/crypto/token-cipher';
 import { DecryptionError } from '../../../errors/decryption.error';
 import { StorageError } from '../../../errors/storage.error';
-import type { ConnectionRef, ConnectionStatus, StoredConnection } from '../../connection.interface';
-import type { NewConnection, RefreshFailure, RefreshResult, StorageStats, TokenStorage } from '../token-storage.interface';
+import { CONNECTION_STATUSES, type ConnectionRef, type ConnectionStatus, type Lease, type StoredConnection } from '../../connection.interface';
+import type { BeginCall, NewConnection, ReauthMark, RefreshFailure, RefreshResult, StorageStats, TokenStorage } from '../token-storage.interface';
 import { assertValidConnectionRef, assertValidLimit, assertValidTenantId, assertValidTtl } from '../connection-ref.validation';
 import { ACCESS_TOKEN_FIELD, REFRESH_TOKEN_FIELD, openToken, sealToken } from '../token-sealing';
 import { MemoryConnectionStore, type MemoryConnectionRow } from './memory-connection.store';
@@ -57,6 +57,10 @@ export class MemoryTokenStorage implements TokenStorage {
       version: (existing?.version ?? 0) + 1,
       leaseOwner: null,
       leaseExpiresAt: null,
+      // A reconnect fences every holder of the old tokens (I9).
+      leaseGeneration: (existing?.leaseGeneration ?? 0) + 1,
+      ...NO_INFLIGHT,
+      lastErrorFingerprint: null,
       nextRefreshAt: conn.nextRefreshAt.getTime(),
       failureCount: 0,
       nextAttemptAt: null,
@@ -74,40 +78,73 @@ export class MemoryTokenStorage implements TokenStorage {
     const ttl = assertValidTtl(ttlMs);
     const row = this.row(ref);
     const now = this.clock();
-    if (!row || row.status !== 'active' || !this.leaseFree(row, owner, now)) return null;
+    if (!row || !LEASABLE.has(row.status) || !this.leaseFree(row, owner, now)) return null;
+    row.leaseGeneration++;
     this.lease(row, owner, now + ttl, now);
     return this.toStored(row);
   }
 
-  async renewLease(ref: ConnectionRef, owner: string, ttlMs: number): Promise<boolean> {
+  async renewLease(ref: ConnectionRef, lease: Lease, ttlMs: number): Promise<boolean> {
     assertValidConnectionRef(ref);
     const ttl = assertValidTtl(ttlMs);
     const row = this.row(ref);
     const now = this.clock();
     // An expired lease can be renewed only while nobody else took it over.
-    if (!row || row.leaseOwner !== owner) return false;
-    this.lease(row, owner, now + ttl, now);
+    if (!row || !holds(row, lease)) return false;
+    this.lease(row, lease.owner, now + ttl, now);
     return true;
   }
 
-  async releaseLease(ref: ConnectionRef, owner: string): Promise<void> {
+  async releaseLease(ref: ConnectionRef, lease: Lease): Promise<void> {
     assertValidConnectionRef(ref);
     const row = this.row(ref);
-    if (!row || row.leaseOwner !== owner) return;
+    if (!row || !holds(row, lease)) return;
+    if (row.inflightGeneration === lease.generation) Object.assign(row, NO_INFLIGHT);
     this.lease(row, null, null, this.clock());
   }
 
-  async compareAndSwapTokens(ref: ConnectionRef, expectedFingerprint: string, result: RefreshResult, owner: string): Promise<StoredConnection | null> {
+  async beginCall(ref: ConnectionRef, lease: Lease, call: BeginCall): Promise<boolean> {
     assertValidConnectionRef(ref);
-    void owner; // a successful swap ends any lease: it was taken for a token that is now superseded
+    const budget = assertValidTtl(call.callBudgetMs);
+    const ttl = Math.max(assertValidTtl(call.ttlMs), budget);
     const row = this.row(ref);
-    if (!row || row.status === 'revoked' || row.refreshTokenFingerprint !== expectedFingerprint) return null;
     const now = this.clock();
+    if (!row || !holds(row, lease) || row.status !== 'active' || row.refreshTokenFingerprint !== call.fingerprint) return false;
+    if ((row.leaseExpiresAt ?? 0) < now + budget) return false;
+    // An earlier holder's call with this very token may still be answered: wait it out.
+    const unresolved = row.inflightFingerprint === row.refreshTokenFingerprint && row.inflightGeneration !== lease.generation;
+    if (unresolved && (row.inflightDeadlineAt ?? 0) > now) return false;
+    Object.assign(row, {
+      inflightFingerprint: call.fingerprint,
+      inflightOwner: lease.owner,
+      inflightGeneration: lease.generation,
+      inflightStartedAt: now,
+      inflightDeadlineAt: now + budget,
+    } satisfies Partial<MemoryConnectionRow>);
+    this.lease(row, lease.owner, now + ttl, now);
+    return true;
+  }
+
+  async compareAndSwapTokens(ref: ConnectionRef, expectedFingerprint: string, result: RefreshResult, lease: Lease): Promise<StoredConnection | null> {
+    assertValidConnectionRef(ref);
+    const row = this.row(ref);
+    if (!row || row.refreshTokenFingerprint !== expectedFingerprint) return null;
+    const newFingerprint = this.cipher.fingerprint(result.refreshToken);
+    const rotated = newFingerprint !== expectedFingerprint;
+    if (rotated) {
+      // Fingerprint fence only: a rotated token is the only live one, whatever our generation.
+      const revivable = (row.status === 'reauth_pending' || row.status === 'needs_reauth') && row.lastErrorFingerprint === expectedFingerprint;
+      if (row.status !== 'active' && !revivable) return null;
+    } else if (row.status !== 'active' || row.leaseGeneration !== lease.generation) {
+      return null; // a late non-rotating answer must not revive or overwrite (I9)
+    }
+    const now = this.clock();
+    const ours = row.leaseGeneration === lease.generation;
     Object.assign(row, {
       status: 'active',
       accessTokenEnc: sealToken(this.cipher, ref, ACCESS_TOKEN_FIELD, result.accessToken),
       refreshTokenEnc: sealToken(this.cipher, ref, REFRESH_TOKEN_FIELD, result.refreshToken),
-      refreshTokenFingerprint: this.cipher.fingerprint(result.refreshToken),
+      refreshTokenFingerprint: newFingerprint,
       accessTokenExpiresAt: result.accessTokenExpiresAt.getTime(),
       refreshTokenExpiresAt: result.refreshTokenExpiresAt.getTime(),
       refreshTokenHardExpiresAt: result.refreshTokenHardExpiresAt?.getTime() ?? null,
@@ -115,25 +152,29 @@ export class MemoryTokenStorage implements TokenStorage {
       failureCount: 0,
       nextAttemptAt: null,
       lastErrorCode: null,
+      lastErrorFingerprint: null,
       lastRefreshedAt: now,
-      leaseOwner: null,
-      leaseExpiresAt: null,
+      ...NO_INFLIGHT,
+      // Another holder's lease is left alone: its beginCall now finds the fingerprint moved.
+      leaseOwner: ours ? null : row.leaseOwner,
+      leaseExpiresAt: ours ? null : row.leaseExpiresAt,
       version: row.version + 1,
       updatedAt: now,
     } satisfies Partial<MemoryConnectionRow>);
     return this.toStored(row);
   }
 
-  async recordFailure(ref: ConnectionRef, owner: string, failure: RefreshFailure): Promise<void> {
+  async recordFailure(ref: ConnectionRef, lease: Lease, failure: RefreshFailure): Promise<void> {
     assertValidConnectionRef(ref);
     const row = this.row(ref);
-    // Only the lease owner (or anyone when unleased) records; never touches status (I4).
-    if (!row || row.status !== 'active' || (row.leaseOwner !== null && row.leaseOwner !== owner)) return;
+    // Only the lease holder records; never touches status (I4).
+    if (!row || row.status !== 'active' || !holds(row, lease)) return;
     const now = this.clock();
     Object.assign(row, {
       failureCount: failure.failureCount,
       nextAttemptAt: failure.nextAttemptAt?.getTime() ?? null,
       lastErrorCode: failure.lastErrorCode,
+      ...NO_INFLIGHT,
       leaseOwner: null,
       leaseExpiresAt: null,
       version: row.version + 1,
@@ -141,13 +182,18 @@ export class MemoryTokenStorage implements TokenStorage {
     } satisfies Partial<MemoryConnectionRow>);
   }
 
-  async markNeedsReauth(ref: ConnectionRef, expectedFingerprint: string, errorCode: string): Promise<boolean> {
+  async markNeedsReauth(ref: ConnectionRef, lease: Lease, mark: ReauthMark): Promise<boolean> {
     assertValidConnectionRef(ref);
     const row = this.row(ref);
-    if (!row || row.status !== 'active' || row.refreshTokenFingerprint !== expectedFingerprint) return false;
+    if (!row || (row.status !== 'active' && row.status !== 'reauth_pending')) return false;
+    if (row.refreshTokenFingerprint !== mark.fingerprint || !holds(row, lease)) return false;
     Object.assign(row, {
-      status: 'needs_reauth',
-      lastErrorCode: errorCode,
+      status: mark.pendingUntil ? 'reauth_pending' : 'needs_reauth',
+      lastErrorCode: mark.errorCode,
+      lastErrorFingerprint: mark.fingerprint,
+      nextRefreshAt: mark.pendingUntil ? mark.pendingUntil.getTime() : row.nextRefreshAt,
+      nextAttemptAt: null,
+      ...NO_INFLIGHT,
       leaseOwner: null,
       leaseExpiresAt: null,
       version: row.version + 1,
@@ -165,8 +211,10 @@ export class MemoryTokenStorage implements TokenStorage {
       accessTokenEnc: null,
       refreshTokenEnc: null,
       refreshTokenFingerprint: null,
+      ...NO_INFLIGHT,
       leaseOwner: null,
       leaseExpiresAt: null,
+      leaseGeneration: row.leaseGeneration + 1,
       version: row.version + 1,
       updatedAt: this.clock(),
     } satisfies Partial<MemoryConnectionRow>);
@@ -184,12 +232,13 @@ export class MemoryTokenStorage implements TokenStorage {
     const due = now.getTime();
     const leaseNow = this.clock();
     const candidates = [...this.store.rows.values()]
-      .filter((row) => row.status === 'active' && row.nextRefreshAt <= due && (row.nextAttemptAt === null || row.nextAttemptAt <= due))
+      .filter((row) => LEASABLE.has(row.status) && row.nextRefreshAt <= due && (row.nextAttemptAt === null || row.nextAttemptAt <= due))
       .filter((row) => row.leaseOwner === null || (row.leaseExpiresAt ?? 0) < leaseNow)
       .sort((a, b) => a.nextRefreshAt - b.nextRefreshAt || a.id - b.id)
       .slice(0, max);
     const claimed: StoredConnection[] = [];
     for (const row of candidates) {
+      row.leaseGeneration++;
       this.lease(row, owner, leaseNow + ttl, leaseNow);
       try {
         claimed.push(this.toStored(row));
@@ -203,7 +252,7 @@ export class MemoryTokenStorage implements TokenStorage {
   }
 
   async stats(now: Date, withinMs: number): Promise<StorageStats> {
-    const byStatus: Record<ConnectionStatus, number> = { active: 0, needs_reauth: 0, revoked: 0 };
+    const byStatus = Object.fromEntries(CONNECTION_STATUSES.map((st) => [st, 0])) as Record<ConnectionStatus, number>;
     const t = now.getTime();
     const leaseNow = this.clock();
     let accessExpiringSoon = 0;
@@ -291,6 +340,18 @@ export class MemoryTokenStorage implements TokenStorage {
       version: row.version,
       leaseOwner: row.leaseOwner,
       leaseExpiresAt: date(row.leaseExpiresAt),
+      leaseGeneration: row.leaseGeneration,
+      inflight:
+        row.inflightFingerprint === null
+          ? null
+          : {
+              fingerprint: row.inflightFingerprint,
+              owner: row.inflightOwner ?? '',
+              generation: row.inflightGeneration ?? 0,
+              startedAt: new Date(row.inflightStartedAt ?? 0),
+              deadlineAt: new Date(row.inflightDeadlineAt ?? 0),
+            },
+      lastErrorFingerprint: row.lastErrorFingerprint,
       nextRefreshAt: new Date(row.nextRefreshAt),
       failureCount: row.failureCount,
       nextAttemptAt: date(row.nextAttemptAt),
@@ -300,6 +361,22 @@ export class MemoryTokenStorage implements TokenStorage {
       updatedAt: new Date(row.updatedAt),
     };
   }
+}
+
+/** Statuses a lease (and a claim) can be taken on: reauth_pending is leased to be reconciled. */
+const LEASABLE = new Set<ConnectionStatus>(['active', 'reauth_pending']);
+
+const NO_INFLIGHT = {
+  inflightFingerprint: null,
+  inflightOwner: null,
+  inflightGeneration: null,
+  inflightStartedAt: null,
+  inflightDeadlineAt: null,
+} satisfies Partial<MemoryConnectionRow>;
+
+/** `lease` still holds the row: same owner and generation (the fence, I9). */
+function holds(row: MemoryConnectionRow, lease: Lease): boolean {
+  return row.leaseOwner === lease.owner && row.leaseGeneration === lease.generation;
 }
 
 function date(ms: number | null): Date | null {

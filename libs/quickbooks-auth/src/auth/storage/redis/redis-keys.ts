@@ -7,7 +7,7 @@ import type { ConnectionRef } from '../../connection.interface';
  *   {prefix}t:{tenant}:conn:{realm}   hash, one connection (every StoredConnection field)
  *   {prefix}t:{tenant}:conns          set of realm ids of one tenant (listByTenant)
  *   {prefix}refs                      sorted set (score 0) of members, ordered for listRefs paging
- *   {prefix}due                       sorted set of active members, score = when claimDue may look at it
+ *   {prefix}due                       sorted set of active and reauth_pending members, score = when claimDue may look at it
  *
  * A member is `{tenant}:{realm}` (both encoded): the only unencoded `:` separates them.
  */

@@ -1,11 +1,10 @@
-import type { ConnectionRef, ConnectionStatus, IntuitEnvironment, StoredConnection } from '../../connection.interface';
+import { CONNECTION_STATUSES, type ConnectionRef, type ConnectionStatus, type InflightCall, type IntuitEnvironment, type StoredConnection } from '../../connection.interface';
 import { StorageError } from '../../../errors/storage.error';
 import type { TokenCipher } from '../../../utils/crypto/token-cipher';
 
 /** Hash field values: integer ms for dates, '' for null, JSON for scopes. */
 export const ms = (d: Date | null | undefined): string => (d ? String(d.getTime()) : '');
 
-const STATUSES: ConnectionStatus[] = ['active', 'needs_reauth', 'revoked'];
 const ENVIRONMENTS: IntuitEnvironment[] = ['sandbox', 'production'];
 
 /** ['f1','v1','f2','v2',…] → object. */
@@ -39,8 +38,11 @@ export function hashToConnection(hash: Record<string, string>, ref: ConnectionRe
     const n = Number(hash[field]);
     return hash[field] !== undefined && hash[field] !== '' && Number.isInteger(n) ? n : bad(field);
   };
+  // Fields added by protocol v2: a hash written before it lacks them and reads as 0 / null.
+  const optInt = (field: string): number => (hash[field] === undefined || hash[field] === '' ? 0 : int(field));
+  const epoch = (field: string): Date => (hash[field] ? date(field) : new Date(0));
   const status = hash.status as ConnectionStatus;
-  if (!STATUSES.includes(status)) bad('status');
+  if (!CONNECTION_STATUSES.includes(status)) bad('status');
   const environment = hash.environment as IntuitEnvironment;
   if (!ENVIRONMENTS.includes(environment)) bad('environment');
   let scopes: string[] = [];
@@ -52,6 +54,15 @@ export function hashToConnection(hash: Record<string, string>, ref: ConnectionRe
   if (!Array.isArray(scopes)) bad('scopes');
   const decrypt = (field: 'accessTokenEnc' | 'refreshTokenEnc', aadField: 'access_token' | 'refresh_token'): string =>
     hash[field] ? cipher.decrypt(hash[field], { tenantId: ref.tenantId, realmId: ref.realmId, field: aadField }) : '';
+  const inflight: InflightCall | null = hash.inflightFingerprint
+    ? {
+        fingerprint: hash.inflightFingerprint,
+        owner: hash.inflightOwner ?? '',
+        generation: optInt('inflightGeneration'),
+        startedAt: epoch('inflightStartedAt'),
+        deadlineAt: epoch('inflightDeadlineAt'),
+      }
+    : null;
   return {
     tenantId: ref.tenantId,
     realmId: ref.realmId,
@@ -67,6 +78,9 @@ export function hashToConnection(hash: Record<string, string>, ref: ConnectionRe
     version: int('version'),
     leaseOwner: hash.leaseOwner || null,
     leaseExpiresAt: hash.leaseOwner ? optDate('leaseExpiresAt') : null,
+    leaseGeneration: optInt('leaseGeneration'),
+    inflight,
+    lastErrorFingerprint: hash.lastErrorFingerprint || null,
     nextRefreshAt: date('nextRefreshAt'),
     failureCount: int('failureCount'),
     nextAttemptAt: optDate('nextAttemptAt'),

@@ -1,5 +1,6 @@
 import type Redis from 'ioredis';
 import { ACQUIRE_LEASE_LUA } from './scripts/acquire-lease.lua';
+import { BEGIN_CALL_LUA } from './scripts/begin-call.lua';
 import { CLAIM_DUE_LUA } from './scripts/claim-due.lua';
 import { COMPARE_AND_SWAP_LUA } from './scripts/compare-and-swap.lua';
 import { DELETE_CONNECTION_LUA } from './scripts/delete-connection.lua';
@@ -20,6 +21,7 @@ export interface RedisScripts {
   acquireLease(keys: string[], args: string[]): Promise<HashReply>;
   renewLease(keys: string[], args: string[]): Promise<number>;
   releaseLease(keys: string[], args: string[]): Promise<number>;
+  beginCall(keys: string[], args: string[]): Promise<number>;
   compareAndSwap(keys: string[], args: string[]): Promise<HashReply>;
   recordFailure(keys: string[], args: string[]): Promise<number>;
   markNeedsReauth(keys: string[], args: string[]): Promise<number>;
@@ -34,6 +36,7 @@ const SOURCES: Record<keyof RedisScripts, string> = {
   acquireLease: ACQUIRE_LEASE_LUA,
   renewLease: RENEW_LEASE_LUA,
   releaseLease: RELEASE_LEASE_LUA,
+  beginCall: BEGIN_CALL_LUA,
   compareAndSwap: COMPARE_AND_SWAP_LUA,
   recordFailure: RECORD_FAILURE_LUA,
   markNeedsReauth: MARK_NEEDS_REAUTH_LUA,

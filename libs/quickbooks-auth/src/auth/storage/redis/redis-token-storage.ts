@@ -1,10 +1,10 @@
 import type Redis from 'ioredis';
-import type { ConnectionRef, StoredConnection } from '../../connection.interface';
+import { CONNECTION_STATUSES, type ConnectionRef, type ConnectionStatus, type Lease, type StoredConnection } from '../../connection.interface';
 import { ConfigurationError } from '../../../errors/configuration.error';
 import { QuickBooksAuthError } from '../../../errors/quickbooks-auth.error';
 import { assertValidConnectionRef, assertValidLimit, assertValidTenantId, assertValidTtl } from '../connection-ref.validation';
 import type { TokenCipher } from '../../../utils/crypto/token-cipher';
-import type { NewConnection, RefreshFailure, RefreshResult, StorageStats, TokenStorage } from '../token-storage.interface';
+import type { BeginCall, NewConnection, ReauthMark, RefreshFailure, RefreshResult, StorageStats, TokenStorage } from '../token-storage.interface';
 import { toStorageError } from './redis-error';
 import { RedisKeys } from './redis-keys';
 import { hashToConnection, hashToPairs, ms, pairsToHash } from './redis-record';
@@ -18,6 +18,20 @@ export interface RedisTokenStorageOptions {
 }
 
 const PAGE = 200;
+
+/** The in-flight fields as a connect or reconnect resets them ('' = null). */
+const NO_INFLIGHT = {
+  inflightFingerprint: '',
+  inflightOwner: '',
+  inflightGeneration: '',
+  inflightStartedAt: '',
+  inflightDeadlineAt: '',
+};
+
+/** A lease as script arguments: owner, then generation (both are the fence, I9). */
+function leaseArgs(lease: Lease): [string, string] {
+  return [lease.owner, String(lease.generation)];
+}
 
 /**
  * Connections in Redis: one hash per connection, a per-tenant set, a paging index and a due
@@ -79,8 +93,10 @@ export class RedisTokenStorage implements TokenStorage {
       failureCount: '0',
       nextAttemptAt: '',
       lastErrorCode: '',
+      lastErrorFingerprint: '',
       leaseOwner: '',
       leaseExpiresAt: '',
+      ...NO_INFLIGHT,
     };
     const reply = await this.run('saveConnection', () =>
       this.scripts.saveConnection(this.allKeys(ref), [this.keys.member(ref), conn.realmId, ...hashToPairs(fields)]),
@@ -95,44 +111,73 @@ export class RedisTokenStorage implements TokenStorage {
     return this.toConnection(reply, ref);
   }
 
-  async renewLease(ref: ConnectionRef, owner: string, ttlMs: number): Promise<boolean> {
+  async renewLease(ref: ConnectionRef, lease: Lease, ttlMs: number): Promise<boolean> {
     assertValidConnectionRef(ref);
     const ttl = assertValidTtl(ttlMs);
-    const n = await this.run('renewLease', () => this.scripts.renewLease(this.rowKeys(ref), [this.keys.member(ref), owner, String(ttl)]));
+    const n = await this.run('renewLease', () => this.scripts.renewLease(this.rowKeys(ref), [this.keys.member(ref), ...leaseArgs(lease), String(ttl)]));
     return n === 1;
   }
 
-  async releaseLease(ref: ConnectionRef, owner: string): Promise<void> {
+  async releaseLease(ref: ConnectionRef, lease: Lease): Promise<void> {
     assertValidConnectionRef(ref);
-    await this.run('releaseLease', () => this.scripts.releaseLease(this.rowKeys(ref), [this.keys.member(ref), owner]));
+    await this.run('releaseLease', () => this.scripts.releaseLease(this.rowKeys(ref), [this.keys.member(ref), ...leaseArgs(lease)]));
   }
 
-  async compareAndSwapTokens(ref: ConnectionRef, expectedFingerprint: string, result: RefreshResult, owner: string): Promise<StoredConnection | null> {
+  async beginCall(ref: ConnectionRef, lease: Lease, call: BeginCall): Promise<boolean> {
     assertValidConnectionRef(ref);
+    const budget = assertValidTtl(call.callBudgetMs);
+    // The lease must outlive the call it covers.
+    const ttl = Math.max(assertValidTtl(call.ttlMs), budget);
+    const n = await this.run('beginCall', () =>
+      this.scripts.beginCall(this.rowKeys(ref), [this.keys.member(ref), ...leaseArgs(lease), call.fingerprint, String(budget), String(ttl)]),
+    );
+    return n === 1;
+  }
+
+  async compareAndSwapTokens(ref: ConnectionRef, expectedFingerprint: string, result: RefreshResult, lease: Lease): Promise<StoredConnection | null> {
+    assertValidConnectionRef(ref);
+    const tokens = this.tokenFields(ref, result);
     const fields = {
-      ...this.tokenFields(ref, result),
+      ...tokens,
       nextRefreshAt: ms(result.nextRefreshAt),
       status: 'active',
       failureCount: '0',
       nextAttemptAt: '',
       lastErrorCode: '',
+      lastErrorFingerprint: '',
     };
+    // The script tells rotated from not by the two fingerprints; of the lease only the generation counts
+    // (the fence for a non-rotated answer, and whether the lease to end is still ours).
     const reply = await this.run('compareAndSwapTokens', () =>
-      this.scripts.compareAndSwap(this.rowKeys(ref), [this.keys.member(ref), expectedFingerprint, owner, ...hashToPairs(fields)]),
+      this.scripts.compareAndSwap(this.rowKeys(ref), [
+        this.keys.member(ref),
+        expectedFingerprint,
+        tokens.refreshTokenFingerprint,
+        String(lease.generation),
+        ...hashToPairs(fields),
+      ]),
     );
     return this.toConnection(reply, ref);
   }
 
-  async recordFailure(ref: ConnectionRef, owner: string, failure: RefreshFailure): Promise<void> {
+  async recordFailure(ref: ConnectionRef, lease: Lease, failure: RefreshFailure): Promise<void> {
     assertValidConnectionRef(ref);
     await this.run('recordFailure', () =>
-      this.scripts.recordFailure(this.rowKeys(ref), [this.keys.member(ref), owner, String(failure.failureCount), ms(failure.nextAttemptAt), failure.lastErrorCode]),
+      this.scripts.recordFailure(this.rowKeys(ref), [
+        this.keys.member(ref),
+        ...leaseArgs(lease),
+        String(failure.failureCount),
+        ms(failure.nextAttemptAt),
+        failure.lastErrorCode,
+      ]),
     );
   }
 
-  async markNeedsReauth(ref: ConnectionRef, expectedFingerprint: string, errorCode: string): Promise<boolean> {
+  async markNeedsReauth(ref: ConnectionRef, lease: Lease, mark: ReauthMark): Promise<boolean> {
     assertValidConnectionRef(ref);
-    const n = await this.run('markNeedsReauth', () => this.scripts.markNeedsReauth(this.rowKeys(ref), [this.keys.member(ref), expectedFingerprint, errorCode]));
+    const n = await this.run('markNeedsReauth', () =>
+      this.scripts.markNeedsReauth(this.rowKeys(ref), [this.keys.member(ref), ...leaseArgs(lease), mark.fingerprint, mark.errorCode, ms(mark.pendingUntil)]),
+    );
     return n === 1;
   }
 
@@ -171,7 +216,7 @@ export class RedisTokenStorage implements TokenStorage {
 
   async stats(now: Date, withinMs: number): Promise<StorageStats> {
     const stats: StorageStats = {
-      byStatus: { active: 0, needs_reauth: 0, revoked: 0 },
+      byStatus: Object.fromEntries(CONNECTION_STATUSES.map((st) => [st, 0])) as Record<ConnectionStatus, number>,
       accessExpiringSoon: 0,
       accessExpired: 0,
       soonestAccessExpiry: null,
@@ -196,8 +241,8 @@ export class RedisTokenStorage implements TokenStorage {
       for (const [err, row] of rows) {
         if (err) throw toStorageError('stats', err);
         const [status, accessExp, refreshExp, leaseOwner, leaseExp] = row as Array<string | null>;
-        if (status !== 'active' && status !== 'needs_reauth' && status !== 'revoked') continue;
-        stats.byStatus[status]++;
+        if (!CONNECTION_STATUSES.includes(status as ConnectionStatus)) continue;
+        stats.byStatus[status as ConnectionStatus]++;
         if (leaseOwner && Number(leaseExp || 0) < storeNow) stats.staleLeases++;
         if (status !== 'active') continue;
         const access = Number(accessExp);

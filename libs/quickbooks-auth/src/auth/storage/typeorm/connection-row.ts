@@ -10,7 +10,8 @@ export const CONNECTION_COLUMNS =
   'id, tenant_id, realm_id, environment, status, access_token_enc, refresh_token_enc, refresh_token_fp, ' +
   'access_token_expires_at, refresh_token_expires_at, refresh_token_hard_expires_at, scopes, version, ' +
   'lease_owner, lease_expires_at, next_refresh_at, failure_count, next_attempt_at, last_error_code, ' +
-  'last_refreshed_at, created_at, updated_at';
+  'last_refreshed_at, created_at, updated_at, ' +
+  'lease_generation, inflight_fp, inflight_owner, inflight_generation, inflight_started_at, inflight_deadline_at, last_error_fp';
 
 /**
  * One row as the drivers return it. BIGINT arrives as a string or a number (mysql2 depending on
@@ -40,6 +41,13 @@ export interface ConnectionRow {
   last_refreshed_at: string | number | null;
   created_at: string | number;
   updated_at: string | number;
+  lease_generation: string | number;
+  inflight_fp: string | null;
+  inflight_owner: string | null;
+  inflight_generation: string | number | null;
+  inflight_started_at: string | number | null;
+  inflight_deadline_at: string | number | null;
+  last_error_fp: string | null;
 }
 
 /** Ciphertexts this process has just written, with their plaintexts: no need to decrypt them again. */
@@ -89,6 +97,19 @@ export function toStoredConnection(row: ConnectionRow, cipher: TokenCipher, writ
     version: Number(row.version),
     leaseOwner: row.lease_owner,
     leaseExpiresAt: epochMs(row.lease_expires_at),
+    // Rows written before the v2 migration got the column defaults: generation 0, nothing in flight.
+    leaseGeneration: Number(row.lease_generation ?? 0),
+    inflight:
+      row.inflight_fp === null || row.inflight_fp === undefined
+        ? null
+        : {
+            fingerprint: row.inflight_fp,
+            owner: row.inflight_owner ?? '',
+            generation: Number(row.inflight_generation ?? 0),
+            startedAt: epochMs(row.inflight_started_at) ?? new Date(0),
+            deadlineAt: epochMs(row.inflight_deadline_at) ?? new Date(0),
+          },
+    lastErrorFingerprint: row.last_error_fp ?? null,
     nextRefreshAt: epochMs(row.next_refresh_at) as Date,
     failureCount: Number(row.failure_count),
     nextAttemptAt: epochMs(row.next_attempt_at),

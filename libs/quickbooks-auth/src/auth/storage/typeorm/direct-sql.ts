@@ -4,6 +4,12 @@ import type { TypeOrmStorageKind } from './sql-dialect';
 /** A value a prepared statement binds: never undefined (mysql2 refuses it), never a Date. */
 export type SqlParam = string | number | null;
 
+/** What an UPDATE reports. lastInsertId: MySQL LAST_INSERT_ID (0 unless the statement set it); SQLite lastInsertRowid. */
+export interface WriteResult {
+  affected: number;
+  lastInsertId: number;
+}
+
 /** The part of a mysql2 (callback API) pool connection used here. */
 interface MysqlConnection {
   execute(options: string | { sql: string; timeout?: number }, values: SqlParam[], cb: (err: unknown, result: unknown) => void): unknown;
@@ -24,7 +30,7 @@ interface SqliteDatabase {
 
 interface SqliteStatement {
   all(...params: SqlParam[]): unknown[];
-  run(...params: SqlParam[]): { changes: number };
+  run(...params: SqlParam[]): { changes: number; lastInsertRowid: number | bigint };
 }
 
 interface SqliteDriverLike {
@@ -57,15 +63,25 @@ export class DirectSql {
 
   /** Rows of a SELECT (or of an UPDATE ... RETURNING on SQLite). */
   async rows<T>(sql: string, params: SqlParam[]): Promise<T[]> {
-    return (await this.exec(sql, params, true)) as T[];
+    return (await this.exec(sql, params, 'rows')) as T[];
   }
 
   /** Rows matched by an UPDATE (mysql2 reports found rows, as TypeORM's `affected` does). */
   async affected(sql: string, params: SqlParam[]): Promise<number> {
-    return (await this.exec(sql, params, false)) as number;
+    return ((await this.exec(sql, params, 'header')) as WriteResult).affected;
   }
 
-  private async exec(sql: string, params: SqlParam[], returnsRows: boolean): Promise<unknown> {
+  /**
+   * MySQL: rows matched by an UPDATE and the value its `LAST_INSERT_ID(expr)` recorded, which the
+   * server returns in the same OK packet (the one way to learn a value an UPDATE computed without
+   * a second statement that could see a later write).
+   */
+  async write(sql: string, params: SqlParam[]): Promise<WriteResult> {
+    return (await this.exec(sql, params, 'header')) as WriteResult;
+  }
+
+  private async exec(sql: string, params: SqlParam[], mode: 'rows' | 'header'): Promise<unknown> {
+    const returnsRows = mode === 'rows';
     const logger = this.dataSource.logger;
     logger.logQuery(sql, params);
     const started = Date.now();
@@ -92,7 +108,11 @@ export class DirectSql {
           if (err && READ_ONLY_ERRNOS.has((err as { errno?: number }).errno ?? 0)) conn.destroy();
           else conn.release();
           if (err) reject(err);
-          else resolve(returnsRows ? result : (result as { affectedRows: number }).affectedRows);
+          else if (returnsRows) resolve(result);
+          else {
+            const header = result as { affectedRows: number; insertId: number | string };
+            resolve({ affected: header.affectedRows, lastInsertId: Number(header.insertId) } satisfies WriteResult);
+          }
         });
       } catch (err) {
         conn.release();
@@ -113,6 +133,8 @@ export class DirectSql {
       statement = db.prepare(sql);
       this.sqliteStatements.set(sql, statement);
     }
-    return returnsRows ? statement.all(...params) : statement.run(...params).changes;
+    if (returnsRows) return statement.all(...params);
+    const run = statement.run(...params);
+    return { affected: run.changes, lastInsertId: Number(run.lastInsertRowid) } satisfies WriteResult;
   }
 }

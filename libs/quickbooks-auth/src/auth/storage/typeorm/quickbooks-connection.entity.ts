@@ -5,6 +5,9 @@ import { scopesTransformer } from './scopes.transformer';
 import { SealedToken } from './sealed-token';
 import { sealedTokenTransformer } from './sealed-token.transformer';
 
+/** BIGINT counters as numbers (mysql2 returns BIGINT as a string). */
+const bigintNumber = { to: (v: unknown) => v, from: (v: unknown) => (v === null || v === undefined ? null : Number(v)) };
+
 /**
  * One QuickBooks connection (tenant + realm). The schema is created by the migrations in
  * `migrations/` (QUICKBOOKS_AUTH_*_MIGRATIONS), not by `synchronize`: the metadata matches the
@@ -28,6 +31,7 @@ export class QuickBooksConnectionEntity {
   @Column({ name: 'environment', type: 'varchar', length: 16 })
   environment: IntuitEnvironment;
 
+  /** active, reauth_pending (14 characters), needs_reauth or revoked. */
   @Column({ name: 'status', type: 'varchar', length: 16 })
   status: ConnectionStatus;
 
@@ -54,7 +58,7 @@ export class QuickBooksConnectionEntity {
   @Column({ name: 'scopes', type: 'text', transformer: scopesTransformer })
   scopes: string[];
 
-  @Column({ name: 'version', type: 'bigint', default: 1, transformer: { to: (v: unknown) => v, from: (v: unknown) => Number(v) } })
+  @Column({ name: 'version', type: 'bigint', default: 1, transformer: bigintNumber })
   version: number;
 
   @Column({ name: 'lease_owner', type: 'varchar', length: 128, nullable: true })
@@ -84,4 +88,30 @@ export class QuickBooksConnectionEntity {
 
   @Column({ name: 'updated_at', type: 'bigint', transformer: epochMsTransformer })
   updatedAt: Date;
+
+  // Refresh protocol v2 (migration 1767225800000), appended to the table in this order.
+
+  /** Fencing generation: bumped by every lease acquisition, claim, reconnect and revoke; never reset (I9). */
+  @Column({ name: 'lease_generation', type: 'bigint', default: 0, transformer: bigintNumber })
+  leaseGeneration: number;
+
+  /** The token call recorded by beginCall (times from the database clock); all null once resolved. */
+  @Column({ name: 'inflight_fp', type: 'varchar', length: 128, nullable: true, default: null })
+  inflightFingerprint: string | null;
+
+  @Column({ name: 'inflight_owner', type: 'varchar', length: 128, nullable: true, default: null })
+  inflightOwner: string | null;
+
+  @Column({ name: 'inflight_generation', type: 'bigint', nullable: true, default: null, transformer: bigintNumber })
+  inflightGeneration: number | null;
+
+  @Column({ name: 'inflight_started_at', type: 'bigint', nullable: true, default: null, transformer: epochMsTransformer })
+  inflightStartedAt: Date | null;
+
+  @Column({ name: 'inflight_deadline_at', type: 'bigint', nullable: true, default: null, transformer: epochMsTransformer })
+  inflightDeadlineAt: Date | null;
+
+  /** Fingerprint of the refresh token Intuit refused (reauth_pending, needs_reauth): a rotation for exactly it may revive the row. */
+  @Column({ name: 'last_error_fp', type: 'varchar', length: 128, nullable: true, default: null })
+  lastErrorFingerprint: string | null;
 }

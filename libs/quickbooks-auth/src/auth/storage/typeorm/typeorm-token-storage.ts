@@ -3,9 +3,9 @@ import { ConfigurationError } from '../../../errors/configuration.error';
 import { DecryptionError } from '../../../errors/decryption.error';
 import { StorageError } from '../../../errors/storage.error';
 import type { TokenCipher } from '../../../utils/crypto/token-cipher';
-import type { ConnectionRef, ConnectionStatus, StoredConnection } from '../../connection.interface';
+import { CONNECTION_STATUSES, type ConnectionRef, type ConnectionStatus, type Lease, type StoredConnection } from '../../connection.interface';
 import { assertValidConnectionRef, assertValidLimit, assertValidTenantId, assertValidTtl } from '../connection-ref.validation';
-import type { NewConnection, RefreshFailure, RefreshResult, StorageStats, TokenStorage } from '../token-storage.interface';
+import type { BeginCall, NewConnection, ReauthMark, RefreshFailure, RefreshResult, StorageStats, TokenStorage } from '../token-storage.interface';
 import { ACCESS_TOKEN_FIELD, REFRESH_TOKEN_FIELD, openToken, sealToken } from '../token-sealing';
 import { CONNECTION_COLUMNS, textOf, toStoredConnection, type ConnectionRow, type JustWritten } from './connection-row';
 import { DirectSql, type SqlParam } from './direct-sql';
@@ -20,6 +20,11 @@ const TABLE = 'quickbooks_connections';
 const BY_REF = 'tenant_id = :tenantId AND realm_id = :realmId';
 const SELECT_BY_REF = `SELECT ${CONNECTION_COLUMNS} FROM ${TABLE} WHERE tenant_id = ? AND realm_id = ?`;
 const SELECT_BY_TENANT = `SELECT ${CONNECTION_COLUMNS} FROM ${TABLE} WHERE tenant_id = ? ORDER BY id`;
+/** Statuses a lease (and a claim) can be taken on: reauth_pending is leased to be reconciled. */
+const LEASABLE = `status IN ('active', 'reauth_pending')`;
+/** `lease` (owner, generation) still holds the row: the fence every holder's write checks (I9). */
+const HOLDS = 'lease_owner = ? AND lease_generation = ?';
+const NO_INFLIGHT = 'inflight_fp = NULL, inflight_owner = NULL, inflight_generation = NULL, inflight_started_at = NULL, inflight_deadline_at = NULL';
 
 type RowValues = Parameters<UpdateQueryBuilder<Row>['set']>[0];
 
@@ -32,17 +37,22 @@ type RowValues = Parameters<UpdateQueryBuilder<Row>['set']>[0];
  * random IVs make a loaded entity always dirty). Tokens are sealed here, with the row's tenant and
  * realm in the AAD, before they reach the guard transformer on the column.
  *
- * The hot path (get, acquireLease, renewLease, releaseLease, compareAndSwapTokens, and every
- * re-read) skips TypeORM's query builder and entity hydration: prepared statements with an
+ * The hot path (get, acquireLease, renewLease, releaseLease, beginCall, compareAndSwapTokens, and
+ * every re-read) skips TypeORM's query builder and entity hydration: prepared statements with an
  * explicit column list on the driver itself (DirectSql, primary only), rows mapped by hand
  * (toStoredConnection). The rest goes through TypeORM, guarded by the column transformers.
  *
- * Statements per operation: get 1; renew/release/recordFailure/markNeedsReauth/markRevoked/delete 1;
+ * Statements per operation: get 1; renew/release/beginCall/recordFailure/markNeedsReauth/markRevoked/delete 1;
  * acquireLease and compareAndSwapTokens 1 on SQLite (UPDATE ... RETURNING), 2 on MySQL (UPDATE,
  * then a prepared re-read: MySQL has no UPDATE ... RETURNING, and the row holds values only the
- * database knows, such as its clock and the version, so what is returned is what was read back);
+ * database knows, such as its clock and the version, so what is returned is what was read back;
+ * acquireLease learns the generation it wrote from the UPDATE itself, LAST_INSERT_ID);
  * saveConnection 2 (3 on first connect); claimDue 1 on SQLite, 4-5 on MySQL per batch (BEGIN,
  * SELECT FOR UPDATE, UPDATE, COMMIT).
+ *
+ * MySQL evaluates the assignments of an UPDATE left to right, each seeing the columns already
+ * assigned (SQLite sees the old row throughout): a SET expression never reads a column assigned
+ * before it in the same statement.
  */
 export class TypeOrmTokenStorage implements TokenStorage {
   readonly kind: TypeOrmStorageKind;
@@ -88,21 +98,27 @@ export class TypeOrmTokenStorage implements TokenStorage {
       failureCount: 0,
       nextAttemptAt: null,
       lastErrorCode: null,
+      lastErrorFingerprint: null,
       leaseOwner: null,
       leaseExpiresAt: null,
+      ...NO_INFLIGHT_VALUES,
     };
     return this.run('save a connection', async () => {
       // Reconnect is the common case: UPDATE first; INSERT only when the row does not exist yet.
       // Two concurrent first connects: the loser's INSERT hits the unique key and retries the UPDATE.
       for (let attempt = 0; attempt < 3; attempt++) {
-        const updated = await this.update({ ...values, version: () => 'version + 1', updatedAt: () => this.dialect.nowMs }, ref).execute();
+        // A reconnect fences every holder of the old tokens (I9).
+        const updated = await this.update(
+          { ...values, leaseGeneration: () => 'lease_generation + 1', version: () => 'version + 1', updatedAt: () => this.dialect.nowMs },
+          ref,
+        ).execute();
         if (!updated.affected) {
           try {
             await this.dataSource
               .createQueryBuilder()
               .insert()
               .into(Row)
-              .values({ ...ref, ...values, version: 1, createdAt: () => this.dialect.nowMs, updatedAt: () => this.dialect.nowMs })
+              .values({ ...ref, ...values, leaseGeneration: 1, version: 1, createdAt: () => this.dialect.nowMs, updatedAt: () => this.dialect.nowMs })
               .execute();
           } catch (err) {
             if (this.dialect.isDuplicateKey(driverErrorCode(err))) continue;
@@ -120,38 +136,72 @@ export class TypeOrmTokenStorage implements TokenStorage {
     assertValidConnectionRef(ref);
     const ttl = assertValidTtl(ttlMs);
     const now = this.dialect.nowMs;
+    const mysql = this.kind === 'typeorm-mysql';
     const sql =
-      `UPDATE ${TABLE} SET lease_owner = ?, lease_expires_at = ${now} + ${ttl}, version = version + 1, updated_at = ${now}` +
-      ` WHERE tenant_id = ? AND realm_id = ? AND status = 'active' AND (lease_owner IS NULL OR lease_owner = ? OR lease_expires_at < ${now})`;
+      `UPDATE ${TABLE} SET lease_owner = ?, lease_expires_at = ${now} + ${ttl},` +
+      ` lease_generation = ${mysql ? 'LAST_INSERT_ID(lease_generation + 1)' : 'lease_generation + 1'}, version = version + 1, updated_at = ${now}` +
+      ` WHERE tenant_id = ? AND realm_id = ? AND ${LEASABLE} AND (lease_owner IS NULL OR lease_owner = ? OR lease_expires_at < ${now})`;
     const params = [owner, ref.tenantId, ref.realmId, owner];
-    const row = await this.run('acquire a lease', () => this.updateAndRead(sql, params, ref));
-    // MySQL re-reads under the lease; a revoke or reconnect in between means the lease is gone again.
+    const row = await this.run('acquire a lease', async () => {
+      if (!mysql) return (await this.sql.rows<ConnectionRow>(`${sql} RETURNING ${CONNECTION_COLUMNS}`, params))[0] ?? null;
+      const written = await this.sql.write(sql, params);
+      if (written.affected !== 1) return null;
+      const reread = await this.readRow(ref);
+      // A revoke, reconnect or another acquisition in between (even by this owner) means the lease
+      // this call took is gone again: two callers must never share a generation.
+      return reread && Number(reread.lease_generation) === written.lastInsertId ? reread : null;
+    });
     return row && row.lease_owner === owner ? this.toStored(row) : null;
   }
 
-  async renewLease(ref: ConnectionRef, owner: string, ttlMs: number): Promise<boolean> {
+  async renewLease(ref: ConnectionRef, lease: Lease, ttlMs: number): Promise<boolean> {
     assertValidConnectionRef(ref);
     const ttl = assertValidTtl(ttlMs);
     const now = this.dialect.nowMs;
-    const sql =
-      `UPDATE ${TABLE} SET lease_owner = ?, lease_expires_at = ${now} + ${ttl}, version = version + 1, updated_at = ${now}` +
-      ` WHERE tenant_id = ? AND realm_id = ? AND lease_owner = ?`;
-    return this.run('renew a lease', async () => (await this.sql.affected(sql, [owner, ref.tenantId, ref.realmId, owner])) === 1);
+    // An expired lease can be renewed only while nobody else took it over (the generation says).
+    const sql = `UPDATE ${TABLE} SET lease_expires_at = ${now} + ${ttl}, version = version + 1, updated_at = ${now} WHERE tenant_id = ? AND realm_id = ? AND ${HOLDS}`;
+    return this.run('renew a lease', async () => (await this.sql.affected(sql, [ref.tenantId, ref.realmId, lease.owner, lease.generation])) === 1);
   }
 
-  async releaseLease(ref: ConnectionRef, owner: string): Promise<void> {
+  async releaseLease(ref: ConnectionRef, lease: Lease): Promise<void> {
     assertValidConnectionRef(ref);
     const now = this.dialect.nowMs;
+    // The in-flight record goes only if this lease's own call made it (the WHERE pins
+    // lease_generation, which this UPDATE never assigns); inflight_generation is assigned last.
+    const mine = 'inflight_generation = lease_generation';
     const sql =
-      `UPDATE ${TABLE} SET lease_owner = NULL, lease_expires_at = NULL, version = version + 1, updated_at = ${now}` +
-      ` WHERE tenant_id = ? AND realm_id = ? AND lease_owner = ?`;
-    await this.run('release a lease', () => this.sql.affected(sql, [ref.tenantId, ref.realmId, owner]));
+      `UPDATE ${TABLE} SET` +
+      ['inflight_fp', 'inflight_owner', 'inflight_started_at', 'inflight_deadline_at', 'inflight_generation']
+        .map((col) => ` ${col} = CASE WHEN ${mine} THEN NULL ELSE ${col} END,`)
+        .join('') +
+      ` lease_owner = NULL, lease_expires_at = NULL, version = version + 1, updated_at = ${now}` +
+      ` WHERE tenant_id = ? AND realm_id = ? AND ${HOLDS}`;
+    await this.run('release a lease', () => this.sql.affected(sql, [ref.tenantId, ref.realmId, lease.owner, lease.generation]));
   }
 
-  async compareAndSwapTokens(ref: ConnectionRef, expectedFingerprint: string, result: RefreshResult, owner: string): Promise<StoredConnection | null> {
+  async beginCall(ref: ConnectionRef, lease: Lease, call: BeginCall): Promise<boolean> {
     assertValidConnectionRef(ref);
-    void owner; // a successful swap ends any lease: it was taken for a token that is now superseded
+    const budget = assertValidTtl(call.callBudgetMs);
+    const ttl = Math.max(assertValidTtl(call.ttlMs), budget);
+    const now = this.dialect.nowMs;
+    // An earlier holder's call with this very token may still be answered until its deadline:
+    // wait it out. refresh_token_fp is pinned non-null by the WHERE, so the NOT never sees NULL.
+    const unresolved =
+      'inflight_fp IS NOT NULL AND inflight_fp = refresh_token_fp AND (inflight_generation IS NULL OR inflight_generation <> ?)' +
+      ` AND COALESCE(inflight_deadline_at, 0) > ${now}`;
+    const sql =
+      `UPDATE ${TABLE} SET inflight_fp = ?, inflight_owner = ?, inflight_generation = ?, inflight_started_at = ${now},` +
+      ` inflight_deadline_at = ${now} + ${budget}, lease_expires_at = ${now} + ${ttl}, version = version + 1, updated_at = ${now}` +
+      ` WHERE tenant_id = ? AND realm_id = ? AND ${HOLDS} AND status = 'active' AND refresh_token_fp = ?` +
+      ` AND lease_expires_at >= ${now} + ${budget} AND NOT (${unresolved})`;
+    const params = [call.fingerprint, lease.owner, lease.generation, ref.tenantId, ref.realmId, lease.owner, lease.generation, call.fingerprint, lease.generation];
+    return this.run('record a token call', async () => (await this.sql.affected(sql, params)) === 1);
+  }
+
+  async compareAndSwapTokens(ref: ConnectionRef, expectedFingerprint: string, result: RefreshResult, lease: Lease): Promise<StoredConnection | null> {
+    assertValidConnectionRef(ref);
     const sealed = this.sealTokens(ref, result.accessToken, result.refreshToken);
+    const rotated = sealed.refreshTokenFingerprint !== expectedFingerprint;
     const written: JustWritten = {
       accessTokenEnc: sealed.accessTokenEnc.value,
       accessToken: result.accessToken,
@@ -159,12 +209,21 @@ export class TypeOrmTokenStorage implements TokenStorage {
       refreshToken: result.refreshToken,
     };
     const now = this.dialect.nowMs;
+    // Rotated: the fingerprint fence only, never the generation (these tokens are now the only
+    // live ones); revives reauth_pending / needs_reauth for exactly the refused token. Not rotated:
+    // active and still our generation, so a late answer never revives a dead token (I9).
+    const rule = rotated
+      ? `(status = 'active' OR (status IN ('reauth_pending', 'needs_reauth') AND last_error_fp = ?))`
+      : `status = 'active' AND lease_generation = ?`;
     const sql =
       `UPDATE ${TABLE} SET status = 'active', access_token_enc = ?, refresh_token_enc = ?, refresh_token_fp = ?,` +
       ' access_token_expires_at = ?, refresh_token_expires_at = ?, refresh_token_hard_expires_at = ?, next_refresh_at = ?,' +
-      ` failure_count = 0, next_attempt_at = NULL, last_error_code = NULL, last_refreshed_at = ${now},` +
-      ` lease_owner = NULL, lease_expires_at = NULL, version = version + 1, updated_at = ${now}` +
-      ` WHERE tenant_id = ? AND realm_id = ? AND refresh_token_fp = ? AND status <> 'revoked'`;
+      ` failure_count = 0, next_attempt_at = NULL, last_error_code = NULL, last_error_fp = NULL, last_refreshed_at = ${now}, ${NO_INFLIGHT},` +
+      // Another holder's lease is left alone: its beginCall now finds the fingerprint moved.
+      ' lease_owner = CASE WHEN lease_generation = ? THEN NULL ELSE lease_owner END,' +
+      ' lease_expires_at = CASE WHEN lease_generation = ? THEN NULL ELSE lease_expires_at END,' +
+      ` version = version + 1, updated_at = ${now}` +
+      ` WHERE tenant_id = ? AND realm_id = ? AND refresh_token_fp = ? AND ${rule}`;
     const row = await this.run('store refreshed tokens', () =>
       this.updateAndRead(
         sql,
@@ -177,9 +236,12 @@ export class TypeOrmTokenStorage implements TokenStorage {
           epochMsParam(result.refreshTokenExpiresAt),
           epochMsParam(result.refreshTokenHardExpiresAt),
           epochMsParam(result.nextRefreshAt),
+          lease.generation,
+          lease.generation,
           ref.tenantId,
           ref.realmId,
           expectedFingerprint,
+          rotated ? expectedFingerprint : lease.generation,
         ],
         ref,
       ),
@@ -188,27 +250,45 @@ export class TypeOrmTokenStorage implements TokenStorage {
     return row ? this.toStored(row, written) : null;
   }
 
-  async recordFailure(ref: ConnectionRef, owner: string, failure: RefreshFailure): Promise<void> {
+  async recordFailure(ref: ConnectionRef, lease: Lease, failure: RefreshFailure): Promise<void> {
     assertValidConnectionRef(ref);
     const values = this.changeValues({
       failureCount: failure.failureCount,
       nextAttemptAt: failure.nextAttemptAt,
       lastErrorCode: failure.lastErrorCode,
+      ...NO_INFLIGHT_VALUES,
       leaseOwner: null,
       leaseExpiresAt: null,
     });
-    // Status is never touched here (I4); another owner's live lease is left alone.
+    // Only the lease holder records; status is never touched here (I4).
     await this.run('record a refresh failure', () =>
-      this.update(values, ref).andWhere(`status = 'active' AND (lease_owner IS NULL OR lease_owner = :owner)`, { owner }).execute(),
+      this.update(values, ref)
+        .andWhere(`status = 'active' AND lease_owner = :owner AND lease_generation = :generation`, { owner: lease.owner, generation: lease.generation })
+        .execute(),
     );
   }
 
-  async markNeedsReauth(ref: ConnectionRef, expectedFingerprint: string, errorCode: string): Promise<boolean> {
+  async markNeedsReauth(ref: ConnectionRef, lease: Lease, mark: ReauthMark): Promise<boolean> {
     assertValidConnectionRef(ref);
-    const values = this.changeValues({ status: 'needs_reauth', lastErrorCode: errorCode, leaseOwner: null, leaseExpiresAt: null });
+    const values = this.changeValues({
+      status: mark.pendingUntil ? 'reauth_pending' : 'needs_reauth',
+      lastErrorCode: mark.errorCode,
+      lastErrorFingerprint: mark.fingerprint,
+      // Parked: reconciled (leased again) once the earlier call's rotation can no longer commit.
+      ...(mark.pendingUntil ? { nextRefreshAt: mark.pendingUntil } : {}),
+      nextAttemptAt: null,
+      ...NO_INFLIGHT_VALUES,
+      leaseOwner: null,
+      leaseExpiresAt: null,
+    });
     return this.run('mark a connection for reauthorization', async () => {
+      // Only a refused token that is still the stored one, and only by the lease holder (I4, I9).
       const marked = await this.update(values, ref)
-        .andWhere(`status = 'active' AND refresh_token_fp = :expectedFingerprint`, { expectedFingerprint })
+        .andWhere(`${LEASABLE} AND refresh_token_fp = :fingerprint AND lease_owner = :owner AND lease_generation = :generation`, {
+          fingerprint: mark.fingerprint,
+          owner: lease.owner,
+          generation: lease.generation,
+        })
         .execute();
       return marked.affected === 1;
     });
@@ -221,8 +301,11 @@ export class TypeOrmTokenStorage implements TokenStorage {
       accessTokenEnc: null,
       refreshTokenEnc: null,
       refreshTokenFingerprint: null,
+      ...NO_INFLIGHT_VALUES,
       leaseOwner: null,
       leaseExpiresAt: null,
+      // Fences any holder of the revoked tokens (I9).
+      leaseGeneration: () => 'lease_generation + 1',
     });
     return this.run('revoke a connection', async () => ((await this.update(values, ref).execute()).affected ?? 0) > 0);
   }
@@ -270,7 +353,7 @@ export class TypeOrmTokenStorage implements TokenStorage {
       ),
     );
     const stats: StorageStats = {
-      byStatus: { active: 0, needs_reauth: 0, revoked: 0 },
+      byStatus: Object.fromEntries(CONNECTION_STATUSES.map((status) => [status, 0])) as Record<ConnectionStatus, number>,
       accessExpiringSoon: 0,
       accessExpired: 0,
       soonestAccessExpiry: null,
@@ -343,11 +426,19 @@ export class TypeOrmTokenStorage implements TokenStorage {
       const dbNow = Number(locked[0].db_now);
       const leaseExpiresAt = dbNow + ttl;
       await manager.query(
-        `UPDATE ${TABLE} SET lease_owner = ?, lease_expires_at = ?, version = version + 1, updated_at = ? WHERE id IN (${locked.map(() => '?').join(', ')})`,
+        `UPDATE ${TABLE} SET lease_owner = ?, lease_expires_at = ?, lease_generation = lease_generation + 1, version = version + 1, updated_at = ?` +
+          ` WHERE id IN (${locked.map(() => '?').join(', ')})`,
         [owner, leaseExpiresAt, dbNow, ...locked.map((r) => r.id)],
       );
       // The rows are locked until COMMIT: what was written on top of what was read is what is stored.
-      return locked.map(({ db_now: _, ...r }) => ({ ...r, lease_owner: owner, lease_expires_at: leaseExpiresAt, version: Number(r.version) + 1, updated_at: dbNow }));
+      return locked.map(({ db_now: _, ...r }) => ({
+        ...r,
+        lease_owner: owner,
+        lease_expires_at: leaseExpiresAt,
+        lease_generation: Number(r.lease_generation) + 1,
+        version: Number(r.version) + 1,
+        updated_at: dbNow,
+      }));
     });
   }
 
@@ -356,7 +447,7 @@ export class TypeOrmTokenStorage implements TokenStorage {
     const now = this.dialect.nowMs;
     const rows: ConnectionRow[] = await this.dataSource.query(
       `UPDATE ${TABLE}
-          SET lease_owner = ?, lease_expires_at = ${now} + ${ttl}, version = version + 1, updated_at = ${now}
+          SET lease_owner = ?, lease_expires_at = ${now} + ${ttl}, lease_generation = lease_generation + 1, version = version + 1, updated_at = ${now}
         WHERE id IN (SELECT id FROM ${TABLE} WHERE ${this.dueCondition('').replace(/:due/g, '?')} ORDER BY next_refresh_at, id LIMIT ?)
         RETURNING ${CONNECTION_COLUMNS}`,
       [owner, due, due, limit],
@@ -368,7 +459,7 @@ export class TypeOrmTokenStorage implements TokenStorage {
   private dueCondition(alias: string): string {
     const c = alias;
     return (
-      `${c}status = 'active' AND ${c}next_refresh_at <= :due AND (${c}next_attempt_at IS NULL OR ${c}next_attempt_at <= :due)` +
+      `${c}status IN ('active', 'reauth_pending') AND ${c}next_refresh_at <= :due AND (${c}next_attempt_at IS NULL OR ${c}next_attempt_at <= :due)` +
       ` AND (${c}lease_owner IS NULL OR ${c}lease_expires_at < ${this.dialect.nowMs})`
     );
   }
@@ -434,6 +525,15 @@ export class TypeOrmTokenStorage implements TokenStorage {
     }
   }
 }
+
+/** The entity values that clear the in-flight record. */
+const NO_INFLIGHT_VALUES = {
+  inflightFingerprint: null,
+  inflightOwner: null,
+  inflightGeneration: null,
+  inflightStartedAt: null,
+  inflightDeadlineAt: null,
+};
 
 /** A sealed token through the token columns' guard transformer (throws for anything unsealed). */
 function guardSealed(token: SealedToken): string {

@@ -2,10 +2,10 @@ import { COMMON_LUA } from './common.lua';
 
 /**
  * KEYS: due. ARGV: prefix, now (app clock ms), limit, owner, ttlMs, scanCap.
- * Walks the due index in score order, checks each row exactly (active, due, no backoff, no live
- * lease) and leases it. One script = one atomic step, so concurrent claimers never share a row.
- * Candidates are collected before any write: leasing moves a member's score, which would shift
- * the ZRANGEBYSCORE offsets mid-walk.
+ * Walks the due index in score order, checks each row exactly (active or reauth_pending, due, no
+ * backoff, no live lease) and leases it, bumping its generation. One script = one atomic step, so
+ * concurrent claimers never share a row. Candidates are collected before any write: leasing moves
+ * a member's score, which would shift the ZRANGEBYSCORE offsets mid-walk.
  */
 export const CLAIM_DUE_LUA = `${COMMON_LUA}
 local prefix, now_app, limit, owner, ttl, cap = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
@@ -20,7 +20,7 @@ while #picked < limit and offset < cap do
     if #picked >= limit then break end
     local key = conn_key(prefix, m)
     local f = redis.call('HMGET', key, 'status', 'nextRefreshAt', 'nextAttemptAt')
-    if f[1] ~= 'active' then
+    if not leasable(f[1]) then
       stale[#stale + 1] = m
     else
       local next_refresh, next_attempt = num(f[2]), num(f[3])
@@ -34,6 +34,7 @@ for _, m in ipairs(stale) do redis.call('ZREM', KEYS[1], m) end
 local out = {}
 for _, m in ipairs(picked) do
   local key = conn_key(prefix, m)
+  redis.call('HINCRBY', key, 'leaseGeneration', 1)
   redis.call('HSET', key, 'leaseOwner', owner, 'leaseExpiresAt', fmt(store_now + ttl))
   touch(key, store_now)
   reindex(key, KEYS[1], m)

@@ -1,15 +1,17 @@
 import { COMMON_LUA } from './common.lua';
 
-/** KEYS: conn, due. ARGV: member. Wipes the tokens, keeps the row for audit. 1 if it existed. */
+/**
+ * KEYS: conn, due. ARGV: member. Wipes the tokens, keeps the row for audit. 1 if it existed.
+ * Clears the in-flight record and bumps the generation: no holder may write after a disconnect.
+ */
 export const MARK_REVOKED_LUA = `${COMMON_LUA}
-local status = redis.call('HGET', KEYS[1], 'status')
-if status == false then return 0 end
-if status ~= 'revoked' then
-  local now = now_ms()
-  redis.call('HSET', KEYS[1], 'status', 'revoked', 'accessTokenEnc', '', 'refreshTokenEnc', '', 'refreshTokenFingerprint', '')
-  clear_lease(KEYS[1])
-  touch(KEYS[1], now)
-end
+if redis.call('HGET', KEYS[1], 'status') == false then return 0 end
+local now = now_ms()
+redis.call('HSET', KEYS[1], 'status', 'revoked', 'accessTokenEnc', '', 'refreshTokenEnc', '', 'refreshTokenFingerprint', '')
+clear_inflight(KEYS[1])
+clear_lease(KEYS[1])
+redis.call('HINCRBY', KEYS[1], 'leaseGeneration', 1)
+touch(KEYS[1], now)
 reindex(KEYS[1], KEYS[2], ARGV[1])
 return 1
 `;
