@@ -22,6 +22,7 @@ code { font:13px ui-monospace,SFMono-Regular,Menlo,monospace; background:var(--b
 .badge { display:inline-block; padding:2px 10px; border-radius:999px; font-size:12px; font-weight:600; }
 .badge-active { background:#e3f6e0; color:var(--brand-dark); }
 .badge-needs_reauth { background:#fff4e0; color:var(--warn); }
+.badge-reauth_pending { background:#fff4e0; color:var(--warn); }
 .badge-revoked { background:#eceff1; color:var(--muted); }
 .flash { border-radius:8px; padding:10px 14px; margin:16px 0 0; }
 .flash-ok { background:#e3f6e0; color:var(--brand-dark); } .flash-error { background:#fdecea; color:var(--danger); }
