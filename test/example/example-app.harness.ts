@@ -43,7 +43,13 @@ export function tempDataDir(): { dir: string; remove(): void } {
  * Boots the example app exactly as `npm start` does in demo mode (resolveRuntime → SQLite in a
  * temp data dir, in-process emulator, generated secrets), plus two API-key tenants.
  */
-export async function startExampleApp(params: { dataDir: string; port?: number; env?: Record<string, string> }): Promise<ExampleAppHandle> {
+export async function startExampleApp(params: {
+  dataDir: string;
+  port?: number;
+  env?: Record<string, string>;
+  /** Adjust the resolved runtime before the app is built (module option overrides in tests). */
+  configure?: (runtime: ExampleRuntime) => void;
+}): Promise<ExampleAppHandle> {
   const port = params.port ?? (await freePort());
   const runtime = await resolveRuntime({
     PORT: String(port),
@@ -53,6 +59,7 @@ export async function startExampleApp(params: { dataDir: string; port?: number; 
     EXAMPLE_LOG_LEVEL: 'info',
     ...params.env,
   });
+  params.configure?.(runtime);
   const logs: string[] = [];
   runtime.logDestination = { write: (line: string) => logs.push(line) };
   const app = await createExampleApp(runtime).catch(async (err: unknown) => {

@@ -44,18 +44,33 @@ export function toErrorResponse(err: unknown): ErrorResponse {
   if (err instanceof InvalidCallbackError) return answer(400, 'invalid_callback', err.message);
   if (err instanceof AuthorizationDeniedError) return answer(403, 'authorization_denied', 'QuickBooks access was not granted', { oauthError: err.oauthError });
   if (err instanceof QuickBooksUnavailableError) {
-    const headers: Record<string, string> = err.retryAfterMs ? { 'Retry-After': String(Math.max(1, Math.ceil(err.retryAfterMs / 1000))) } : {};
-    return answer(503, 'quickbooks_unavailable', 'QuickBooks is temporarily unavailable; try again shortly', { intuitTid: err.intuitTid }, headers);
+    // Retryable, never the customer's to fix: Intuit failing, another refresh of this connection
+    // still running (or a dead replica's lease not yet expired), this replica draining for a deploy
+    // (RefreshShutdownError). Always with Retry-After, so callers and load balancers retry.
+    return answer(503, 'quickbooks_unavailable', 'QuickBooks is temporarily unavailable; try again shortly', { intuitTid: err.intuitTid }, retryAfter(err.retryAfterMs));
   }
   if (err instanceof IntuitResponseError) return answer(502, 'intuit_error', 'Intuit refused the request', { oauthError: err.oauthError, intuitTid: err.intuitTid });
   if (err instanceof QboApiError) {
     const extra = { upstreamStatus: err.status, intuitTid: err.intuitTid };
     if (err.status === 429) return answer(429, 'quickbooks_rate_limited', 'QuickBooks is throttling this company; try again later', extra, err.retryAfter ? { 'Retry-After': err.retryAfter } : {});
-    if (err.status === null || err.status >= 500) return answer(503, 'quickbooks_unavailable', 'The QuickBooks API is temporarily unavailable', extra);
+    if (err.status === null || err.status >= 500) {
+      return answer(503, 'quickbooks_unavailable', 'The QuickBooks API is temporarily unavailable', extra, err.retryAfter ? { 'Retry-After': err.retryAfter } : retryAfter(null));
+    }
+    // Only a token refreshed after the first 401 gets here (a retry with the rejected token itself
+    // is a QuickBooksUnavailableError, see TenantConnectionsService.companyInfo).
     if (err.status === 401) return answer(502, 'quickbooks_token_rejected', 'The QuickBooks API rejected a freshly refreshed token', extra);
     return answer(502, 'quickbooks_api_error', 'The QuickBooks API refused the request', extra);
   }
   return answer(500, 'internal_error', 'Something went wrong');
+}
+
+/** When no better hint exists, retry a 503 after this long. */
+export const DEFAULT_RETRY_AFTER_SECONDS = 5;
+
+/** `Retry-After` in whole seconds (at least 1), from a hint in ms or the default. */
+function retryAfter(ms: number | null): Record<string, string> {
+  const seconds = ms !== null && Number.isFinite(ms) && ms > 0 ? Math.max(1, Math.ceil(ms / 1000)) : DEFAULT_RETRY_AFTER_SECONDS;
+  return { 'Retry-After': String(seconds) };
 }
 
 function snake(name: string): string {

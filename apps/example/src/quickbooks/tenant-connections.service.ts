@@ -31,7 +31,12 @@ export class TenantConnectionsService {
     return this.connect.disconnect({ tenantId: caller.tenantId, realmId });
   }
 
-  /** CompanyInfo through withAccessToken: a 401 from QBO forces one refresh and one retry. */
+  /**
+   * CompanyInfo through withAccessToken: a 401 from QBO forces one refresh and one retry. When no
+   * newer token can be had in time (another replica's refresh, or a dead replica's lease), the
+   * library throws a retryable QuickBooksUnavailableError (503 with Retry-After), never the token
+   * QBO just rejected.
+   */
   companyInfo(caller: Caller, realmId: string): Promise<Record<string, unknown>> {
     return this.tokens.withAccessToken({ tenantId: caller.tenantId, realmId }, (token) => this.qbo.companyInfo(realmId, token));
   }

@@ -133,6 +133,9 @@ export class TokenService {
     const ownDeadline = Math.max(deadline, Date.now() + this.options.leaseTtlMs);
     let pollMs = 25;
     let wentAgain = false;
+    // Graceful degradation serves a stored token that is still valid, except after a 401: that
+    // token is the one QBO just rejected, and handing it back would only fail again.
+    const servable = (c: StoredConnection): boolean => (trigger === 'forced_401' ? isFresh(c) : this.validFor(c, 0));
     for (;;) {
       const calledAt = this.options.clock.now();
       // A write retrying through a store outage goes on in the background (TokenRefresher) and
@@ -164,7 +167,7 @@ export class TokenService {
           // Parked (reauth_pending): an earlier call may still store a rotation. Not the customer's
           // to fix yet; a token that is still valid is served, otherwise retry later.
           const current = await this.storage.get(ref);
-          if (current && (current.status === 'active' || current.status === 'reauth_pending') && this.validFor(current, 0)) return current;
+          if (current && (current.status === 'active' || current.status === 'reauth_pending') && servable(current)) return current;
           if (current && current.status === 'active') break; // revived meanwhile: go again
           this.usable(current, ref);
           throw new QuickBooksUnavailableError('a refresh of this connection is being reconciled', Math.min(outcome.retryAfterMs, 60_000));
@@ -172,7 +175,7 @@ export class TokenService {
         case 'transient': {
           const current = await this.storage.get(ref);
           // Graceful degradation: a token that is still valid is better than an error.
-          if (current && current.status === 'active' && this.validFor(current, 0)) return current;
+          if (current && current.status === 'active' && servable(current)) return current;
           throw new QuickBooksUnavailableError(outcome.failure.kind, outcome.retryAfterMs, outcome.failure.intuitTid);
         }
         case 'busy':
@@ -188,7 +191,7 @@ export class TokenService {
           const current = this.usable(await this.storage.get(ref), ref);
           if (isFresh(current)) return current;
           if (Date.now() > deadline) {
-            if (this.validFor(current, 0)) return current;
+            if (servable(current)) return current;
             // Another holder is still working (or waiting out an earlier call): retryable, never a
             // rejected token.
             throw new QuickBooksUnavailableError('timed out waiting for another refresh of this connection', this.busyRetryAfterMs(current));
