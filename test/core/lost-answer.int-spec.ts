@@ -1,4 +1,4 @@
-import { AuthEventsPublisher, QuickBooksUnavailableError, ReauthorizationRequiredError, type ReauthRequiredEvent } from '@quickbooks-auth/nestjs';
+import { AuthEventsPublisher, QuickBooksUnavailableError, ReauthorizationRequiredError, StorageError, TokenRefresher, type ReauthRequiredEvent } from '@quickbooks-auth/nestjs';
 import { connectTenant, startHarness, type Harness } from '../support/quickbooks-harness';
 
 const HOUR = 3600;
@@ -90,5 +90,55 @@ describe('lost token-call answers', () => {
     const err = await h.tokens.getAccessToken(ref).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ReauthorizationRequiredError);
     expect((err as ReauthorizationRequiredError).reason).toBe('rotation_response_lost');
+  });
+
+  it('an earlier holder\'s unresolved call survives a definite failure in between: the next invalid_grant is parked, not a reauth', async () => {
+    const realmId = await connectTenant(h, 'tenant-evidence');
+    const ref = { tenantId: 'tenant-evidence', realmId };
+    h.emulator.state.clock.advance(25 * HOUR); // the next refresh rotates
+    // Replica A records its call, Intuit rotates, and A stops before its compare-and-swap.
+    const a = (await h.storage.acquireLease(ref, 'replica-a#1', 60_000))!;
+    const leaseA = { owner: 'replica-a#1', generation: a.leaseGeneration };
+    expect(await h.storage.beginCall(ref, leaseA, { fingerprint: a.refreshTokenFingerprint, callBudgetMs: 300, ttlMs: 60_000 })).toBe(true);
+    const answered = h.emulator.state.tokens.refresh(h.options.clientId, a.refreshToken, false);
+    expect(answered.ok).toBe(true);
+    await h.storage.renewLease(ref, leaseA, 100);
+    await new Promise((r) => setTimeout(r, 400));
+    // Replica B takes over and is told 429: nothing rotated, but A's call is still unresolved.
+    h.emulator.state.faults.add({ endpoint: 'token', type: 'rate_limit', retryAfter: 1, grantType: 'refresh_token', count: 1 });
+    await expect(h.tokens.getAccessToken(ref)).rejects.toBeInstanceOf(QuickBooksUnavailableError);
+    expect(await h.storage.get(ref)).toMatchObject({ status: 'active', lastErrorCode: 'earlier_call_unresolved', inflight: null });
+    // Later, C sends the same (superseded) token: refused, and parked rather than reported.
+    h.emulator.state.clock.advance(120);
+    await expect(h.tokens.getAccessToken(ref)).rejects.toBeInstanceOf(QuickBooksUnavailableError);
+    expect(await h.storage.get(ref)).toMatchObject({ status: 'reauth_pending', lastErrorCode: 'rotation_response_lost' });
+    expect(reauth).toEqual([]);
+  });
+
+  it('a store that cannot record the call sends nothing and records nothing; the next attempt refreshes', async () => {
+    const realmId = await connectTenant(h, 'tenant-begin-down');
+    const ref = { tenantId: 'tenant-begin-down', realmId };
+    h.emulator.state.clock.advance(2 * HOUR);
+    const refusals: string[] = [];
+    h.app.get(TokenRefresher).observe((sig) => {
+      if (sig.kind === 'send_refused' && sig.ref.realmId === realmId) refusals.push(sig.reason);
+    });
+    const realBegin = h.storage.beginCall.bind(h.storage);
+    let failing = true;
+    h.storage.beginCall = async (...args) => {
+      if (failing) {
+        failing = false;
+        throw new StorageError('connection refused', 'storage_unavailable');
+      }
+      return realBegin(...args);
+    };
+    try {
+      await expect(h.tokens.getAccessToken(ref)).resolves.toEqual(expect.any(String));
+    } finally {
+      h.storage.beginCall = realBegin;
+    }
+    expect(refusals).toEqual(['store_unavailable']);
+    expect(grantOf(realmId).refreshes).toBe(1);
+    expect(await h.tokens.getConnection(ref)).toMatchObject({ status: 'active', failureCount: 0, lastErrorCode: null });
   });
 });

@@ -22,4 +22,4 @@ export type RefreshSignal =
   | { kind: 'drained'; count: number; tookMs: number; leftRunning: number };
 
 /** Why nothing was sent. */
-export type SendRefusal = 'lease_lost' | 'lease_short' | 'moved' | 'inflight' | 'send_deadline' | 'shutdown';
+export type SendRefusal = 'lease_lost' | 'lease_short' | 'moved' | 'inflight' | 'send_deadline' | 'shutdown' | 'store_unavailable';

@@ -60,6 +60,13 @@ function withJitter(ms: number): number {
 /** Failures after which the request may have reached Intuit, so the token may have been rotated. */
 const IN_DOUBT_KINDS = new Set(['network_in_doubt', 'bad_response', 'server_error']);
 
+/**
+ * lastErrorCode kept while an earlier holder's call with the stored token may still commit a
+ * rotation: a later definite failure (429, open breaker) must not erase that evidence, or the next
+ * invalid_grant would not be parked (I9).
+ */
+const EARLIER_CALL_UNRESOLVED = 'earlier_call_unresolved';
+
 /** Not sent: beginCall or the local send deadline refused (I9). Never counted by the breaker. */
 class SendRefused extends Error {
   constructor(readonly reason: SendRefusal) {
@@ -266,11 +273,13 @@ export class TokenRefresher implements OnModuleDestroy {
     if (this.shuttingDown && this.drainBudgetLeft() < this.options.tokenCallBudgetMs) throw new SendRefused('shutdown');
     const call = { fingerprint: conn.refreshTokenFingerprint, callBudgetMs: this.options.tokenCallBudgetMs, ttlMs: this.options.leaseTtlMs };
     let beganAt = Date.now();
-    if (!(await this.storage.beginCall(ref, lease, call))) {
+    // A store that cannot record the call means nothing may be sent: not sent, so not in doubt.
+    const begin = () => this.storage.beginCall(ref, lease, call).catch(() => Promise.reject(new SendRefused('store_unavailable')));
+    if (!(await begin())) {
       const reason = await this.whyRefused(ref, lease, conn);
-      if (reason !== 'lease_short' || !(await this.storage.renewLease(ref, lease, this.options.leaseTtlMs))) throw new SendRefused(reason);
+      if (reason !== 'lease_short' || !(await this.storage.renewLease(ref, lease, this.options.leaseTtlMs).catch(() => false))) throw new SendRefused(reason);
       beganAt = Date.now();
-      if (!(await this.storage.beginCall(ref, lease, call))) throw new SendRefused(await this.whyRefused(ref, lease, conn));
+      if (!(await begin())) throw new SendRefused(await this.whyRefused(ref, lease, conn));
     }
     if (Date.now() - beganAt > this.options.leaseTtlMs - this.options.tokenCallBudgetMs) throw new SendRefused('send_deadline');
     heartbeat.markSent();
@@ -279,7 +288,12 @@ export class TokenRefresher implements OnModuleDestroy {
 
   /** Re-read after a refused beginCall, to say why (and whether a renewal would help). */
   private async whyRefused(ref: ConnectionRef, lease: Lease, sent: StoredConnection): Promise<SendRefusal> {
-    const now = await this.storage.get(ref).catch(() => null);
+    let now: StoredConnection | null;
+    try {
+      now = await this.storage.get(ref);
+    } catch {
+      return 'store_unavailable';
+    }
     if (!now || now.status !== 'active' || now.refreshTokenFingerprint !== sent.refreshTokenFingerprint) return 'moved';
     if (now.leaseOwner !== lease.owner || now.leaseGeneration !== lease.generation) return 'lease_lost';
     const prior = unresolvedPriorCall(now, lease);
@@ -401,13 +415,15 @@ export class TokenRefresher implements OnModuleDestroy {
       this.logger.error(`unexpected error during refresh cid=${correlationId}: ${(err as Error)?.message ?? 'unknown'}`);
     }
     const now = this.options.clock.now();
+    // An earlier holder's call with this token may still commit: seen now, or kept in the row.
+    const earlierUnresolved = context.prior !== null || conn.lastErrorCode === EARLIER_CALL_UNRESOLVED;
     if (failure.kind === 'invalid_grant') {
       // A refusal that follows a lost answer or an interrupted earlier call: that call's rotation
       // was lost (an Intuit-side loss), not a customer revoking access.
-      const lostRotation = context.inDoubtRetried || context.prior !== null || IN_DOUBT_KINDS.has(conn.lastErrorCode ?? '');
+      const lostRotation = context.inDoubtRetried || earlierUnresolved || IN_DOUBT_KINDS.has(conn.lastErrorCode ?? '');
       const reason = lostRotation ? 'rotation_response_lost' : 'invalid_grant';
       // The earlier call may still store its rotation: park, with no customer-facing event.
-      const pendingUntil = context.prior ? new Date(now + this.options.reauthPendingMs) : null;
+      const pendingUntil = earlierUnresolved ? new Date(now + this.options.reauthPendingMs) : null;
       // I4 + I9: only while the token we sent is still stored and our lease generation holds.
       const changed = await this.storage.markNeedsReauth(ref, lease, { fingerprint: conn.refreshTokenFingerprint, errorCode: reason, pendingUntil });
       if (!changed) {
@@ -440,8 +456,15 @@ export class TokenRefresher implements OnModuleDestroy {
     const nextAttemptAt = new Date(now + retryAfterMs);
     // An in-doubt kind is kept as is (server_error included), so a later invalid_grant is attributed.
     const code = failure.oauthError && failure.kind !== 'server_error' ? failure.oauthError : failure.kind;
+    // The stored code is also the evidence the next attempt reads: a definite failure (429, open
+    // breaker, refused before sending) never erases an earlier unresolved or in-doubt call.
+    const evidence = earlierUnresolved
+      ? EARLIER_CALL_UNRESOLVED
+      : !IN_DOUBT_KINDS.has(code) && IN_DOUBT_KINDS.has(conn.lastErrorCode ?? '')
+        ? conn.lastErrorCode!
+        : code;
     await this.storage
-      .recordFailure(ref, lease, { failureCount, nextAttemptAt, lastErrorCode: code })
+      .recordFailure(ref, lease, { failureCount, nextAttemptAt, lastErrorCode: evidence })
       .catch((e) => this.logger.warn(`could not record refresh failure cid=${correlationId}: ${(e as Error).message}`));
     this.events.refreshFailed({
       ...ref, correlationId, intuitTid: failure.intuitTid, at: new Date(now), trigger, reason: code,
