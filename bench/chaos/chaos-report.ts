@@ -13,6 +13,18 @@ export interface ChaosSideReport {
   checks: ChaosCheck[];
   violations: number;
   counters: Record<string, number>;
+  /** Module side only: why each loss and superseded-token use happened (see attribution.ts). */
+  attribution?: {
+    lossCauses: Record<string, number>;
+    /** Lost rows by final state (status:lastErrorCode, or active:diverged). */
+    lossRows: Record<string, number>;
+    supersededCauses: Record<string, number>;
+    unexplainedLosses: string[];
+    unexplainedSuperseded: string[];
+    reasonMismatches: string[];
+    /** Modes that must lose nothing: what happened to each lost connection. */
+    lossTraces?: string[];
+  };
 }
 
 export interface ChaosReport {

@@ -1,32 +1,38 @@
-import type { RunningEmulator } from '@quickbooks-auth/intuit-emulator';
 import type { ConnectionRef, StorageOptions } from '@quickbooks-auth/nestjs';
+import { KeyRing } from '@quickbooks-auth/nestjs';
 import { randomBytes } from 'node:crypto';
 import { createScratchDatabase } from '../../test/support/mariadb';
 import { ReplicaProcess } from '../lib/fork-replica';
-import { BENCH_CLIENT, startModuleApp } from '../lib/module-app';
+import { BENCH_CLIENT, benchSecrets, startModuleApp } from '../lib/module-app';
 import { progress } from '../lib/progress';
 import type { ReplicaInit, ServedSample } from '../lib/replica-protocol';
 import { startBenchEmulator, seedThroughStorage } from '../lib/seed';
 import { AcceleratedClock } from './accelerated-clock';
+import { Attribution } from './attribution';
 import type { ChaosOptions } from './chaos-options';
 import type { ChaosCheck, ChaosSideReport } from './chaos-report';
 import { EmulatorLedger } from './emulator-ledger';
+import { ProtocolLog, type KillCause } from './protocol-log';
 import { TcpProxy } from './tcp-proxy';
 import { ThrowawayRedis } from './throwaway-redis';
 
 const TENANT = 'chaos';
 /** Minted tokens are aged this much before the run so refresh tokens rotate early in it. */
 const PRE_AGE_S = 18 * 3600;
-/** A delivered rotation this close before a SIGKILL may have died in the receive→commit window. */
-const CRASH_WINDOW_MS = 1000;
+/** A graceful stop may take the drain bound (token-call budget + one lease) plus closing; past this it is SIGKILLed and counted. */
+const STOP_TIMEOUT_MS = 30_000;
 
 const rand = (mean: number) => mean * (0.5 + Math.random());
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const bump = (m: Record<string, number>, k: string) => (m[k] = (m[k] ?? 0) + 1);
 
-/** Replicas of the module under kills, pauses, Intuit faults and store outages; checked from the emulator's records. */
+/** Replicas of the module under kills, pauses, deploys, Intuit faults and store outages; checked from the emulator's records. */
 export async function runModuleChaos(o: ChaosOptions): Promise<ChaosSideReport> {
   const emulator = await startBenchEmulator();
-  const ledger = new EmulatorLedger(emulator.state);
+  const ring = KeyRing.parse(benchSecrets().encryptionKeys);
+  const ledger = new EmulatorLedger(emulator.state, ring);
+  const log = new ProtocolLog();
+  if (o.graceS > 0) emulator.state.updateConfig({ refreshGraceSeconds: o.graceS * o.clockRate });
   const db = o.store === 'mariadb' ? await createScratchDatabase('qbchaos') : null;
   const proxy = db ? new TcpProxy('127.0.0.1', Number(new URL(db.url).port || 3306)) : null;
   const redis = o.store === 'redis' ? new ThrowawayRedis() : null;
@@ -50,14 +56,20 @@ export async function runModuleChaos(o: ChaosOptions): Promise<ChaosSideReport> 
   emulator.state.clock.advance(PRE_AGE_S);
   const clock = new AcceleratedClock(emulator, o.clockRate);
   const checker = await startModuleApp({ emulatorUrl: emulator.url, storage: direct, clockNow: clock.now, options: { accessTokenCacheSeconds: 0 } });
-  const replicas = new Map<string, ReplicaProcess>();
-  const killedNames = new Set<string>();
-  const kills: Array<{ name: string; at: number }> = [];
-  const counters = { kills: 0, pauses: 0, respawns: 0, storeOutages: 0, served: 0, servedUnverifiable: 0, servedExpiredAcrossPause: 0, servedExpiredAcrossStall: 0 };
-  const pauses: Array<{ name: string; from: number; to: number }> = [];
+  const replicas = new Map<number, ReplicaProcess>();
+  const respawning = new Set<number>();
+  const counters = {
+    kills: 0, receiptKills: 0, pauses: 0, respawns: 0, deploys: 0, forcedStops: 0, storeOutages: 0,
+    served: 0, servedUnverifiable: 0, servedExpiredAcrossPause: 0, servedExpiredAcrossStall: 0, settleS: 0, leftPendingAfterSettle: 0,
+  };
+  const deployMs: number[] = [];
   const callerErrors: Record<string, number> = {};
   const expiredServed: ServedSample[] = [];
   let refs: ConnectionRef[] = [];
+  let chaosOn = true;
+  let lastReceiptKill = 0;
+  // Parked rows wait this long (app clock, which runs clockRate times faster) for their rotation.
+  const reauthPendingMs = o.reauthPendingLeases * o.leaseTtlMs * o.clockRate;
   try {
     refs = await seedThroughStorage(checker.storage, minted, {
       tenantId: TENANT,
@@ -71,12 +83,12 @@ export async function runModuleChaos(o: ChaosOptions): Promise<ChaosSideReport> 
       for (const [k, v] of Object.entries(errors)) callerErrors[k] = (callerErrors[k] ?? 0) + v;
       for (const s of samples) {
         counters.served += 1;
-        const emuExpiry = ledger.accessTokenExpiry(s.accessToken);
+        const emuExpiry = ledger.accessTokenExpiry(s.accessTokenSha256);
         if (emuExpiry === null) counters.servedUnverifiable += 1;
         if (validAt(s.servedAt, s.expiresAt, emuExpiry)) continue;
         // SIGSTOP between the return and our clock reading ages the token by the pause (up to
         // hours of emulator time): the module handed it out valid. Counted apart.
-        if (pauses.some((p) => p.name === replica && p.from <= s.wallEnd && p.to >= s.wallStart)) counters.servedExpiredAcrossPause += 1;
+        if (log.pauses.some((p) => p.replica === replica && p.from <= s.wallEnd && p.to >= s.wallStart)) counters.servedExpiredAcrossPause += 1;
         // Likewise a measured event-loop stall of the replica (busy machine): valid once the
         // stall's emulator time is taken off, so only what the module decided is judged.
         else if (validAt(s.servedAt - s.stalledMs * o.clockRate, s.expiresAt, emuExpiry)) counters.servedExpiredAcrossStall += 1;
@@ -91,20 +103,62 @@ export async function runModuleChaos(o: ChaosOptions): Promise<ChaosSideReport> 
         emulatorUrl: emulator.url,
         storage: viaFaults,
         clock: clock.spec,
+        tapProtocol: true,
         options: {
           leaseTtlMs: o.leaseTtlMs,
           leaseWaitTimeoutMs: 2000,
+          reauthPendingMs,
           http: { connectTimeoutMs: 2000 },
           refreshLeadSeconds: 600,
           scheduler: { enabled: true, tickSeconds: 0.1, concurrency: 8, batchSize: 32, breakerHalfOpenSeconds: 0.5 },
         },
       };
-      const r = await ReplicaProcess.start(init, (samples, errors) => onServed(name, samples, errors));
-      replicas.set(`slot${slot}`, r);
+      let proc: ReplicaProcess | null = null;
+      const r = await ReplicaProcess.start(init, {
+        onServed: (samples, errors) => onServed(name, samples, errors),
+        onProtocol: (e) => {
+          log.record(name, e);
+          // A kill timed inside the receive→commit window: the rotation is in this process only.
+          if (e.kind !== 'rotation_received' || !chaosOn || !proc || o.receiptKillFraction <= 0) return;
+          if (Math.random() >= o.receiptKillFraction || Date.now() - lastReceiptKill < o.receiptKillGapS * 1000) return;
+          lastReceiptKill = Date.now();
+          kill(slot, proc, 'receipt');
+        },
+      });
+      proc = r;
+      replicas.set(slot, r);
       await r.request({ type: 'load', tenantId: TENANT, realmIds, concurrency: 2 });
     };
+    // A respawn can fail while the store is down: keep trying, as an orchestrator would.
+    const respawn = async (slot: number): Promise<void> => {
+      if (respawning.has(slot)) return;
+      respawning.add(slot);
+      try {
+        for (let attempt = 0; attempt < 10; attempt++) {
+          try {
+            await spawn(slot);
+            counters.respawns += 1;
+            return;
+          } catch (e) {
+            progress(`chaos: respawn failed (${(e as Error).message.split('\n')[0]}), retrying`);
+            await sleep(1000);
+          }
+        }
+      } finally {
+        respawning.delete(slot);
+      }
+    };
+    const kill = (slot: number, victim: ReplicaProcess, cause: KillCause): void => {
+      victim.signal('SIGKILL');
+      log.kill(victim.name, cause);
+      counters.kills += 1;
+      if (cause === 'receipt') counters.receiptKills += 1;
+      progress(`chaos: SIGKILL ${victim.name} (${cause})`);
+      void respawn(slot);
+    };
+    const live = () => [...replicas.entries()].filter(([, r]) => !r.exited && !r.killed);
     await Promise.all(Array.from({ length: o.replicas }, (_, i) => spawn(i)));
-    progress(`chaos: ${o.replicas} replicas up on ${o.store}, ${o.connections} connections, clock x${o.clockRate}`);
+    progress(`chaos: ${o.mode} on ${o.store}, ${o.replicas} replicas, ${o.connections} connections, clock x${o.clockRate}${o.graceS ? `, grace ${o.graceS} s` : ''}`);
 
     if (o.faults) {
       const f = emulator.state.faults;
@@ -113,7 +167,7 @@ export async function runModuleChaos(o: ChaosOptions): Promise<ChaosSideReport> 
       f.add({ endpoint: 'token', type: 'rate_limit', retryAfter: 2, probability: 0.02 });
       f.add({ endpoint: 'token', type: 'reset', probability: 0.02 });
       f.add({ endpoint: 'token', type: 'latency', latencyMs: 400, probability: 0.05 });
-      f.add({ endpoint: 'token', type: 'drop_after_rotate', probability: 0.02 });
+      if (o.drops) f.add({ endpoint: 'token', type: 'drop_after_rotate', probability: 0.02 });
     }
 
     const endAt = Date.now() + o.durationS * 1000;
@@ -123,25 +177,10 @@ export async function runModuleChaos(o: ChaosOptions): Promise<ChaosSideReport> 
         while (Date.now() + 3000 < endAt) {
           await sleep(rand(o.killEveryS) * 1000);
           if (Date.now() + 3000 >= endAt) break;
-          const live = [...replicas.entries()].filter(([, r]) => !r.exited);
-          if (live.length === 0) continue;
-          const [slot, victim] = live[Math.floor(Math.random() * live.length)];
-          victim.signal('SIGKILL');
-          killedNames.add(victim.name);
-          kills.push({ name: victim.name, at: Date.now() });
-          counters.kills += 1;
-          progress(`chaos: SIGKILL ${victim.name}`);
-          // A respawn can fail while the store is down: keep trying, as an orchestrator would.
-          for (let attempt = 0; attempt < 10; attempt++) {
-            try {
-              await spawn(Number(slot.slice(4)));
-              counters.respawns += 1;
-              break;
-            } catch (e) {
-              progress(`chaos: respawn failed (${(e as Error).message.split('\n')[0]}), retrying`);
-              await sleep(1000);
-            }
-          }
+          const l = live();
+          if (l.length === 0) continue;
+          const [slot, victim] = l[Math.floor(Math.random() * l.length)];
+          kill(slot, victim, 'random');
         }
       })());
     }
@@ -149,17 +188,38 @@ export async function runModuleChaos(o: ChaosOptions): Promise<ChaosSideReport> 
       loops.push((async () => {
         while (Date.now() + 3000 < endAt) {
           await sleep(rand(o.pauseEveryS) * 1000);
-          const live = [...replicas.values()].filter((r) => !r.exited);
-          if (live.length === 0 || Date.now() + 3000 >= endAt) continue;
-          const victim = live[Math.floor(Math.random() * live.length)];
-          const ms = Math.round(o.pauseMaxMs * (0.4 + 0.6 * Math.random()));
+          const l = live();
+          if (l.length === 0 || Date.now() + 3000 >= endAt) continue;
+          const [, victim] = l[Math.floor(Math.random() * l.length)];
+          const ms = Math.round(o.pauseMinMs + (o.pauseMaxMs - o.pauseMinMs) * Math.random());
           const from = Date.now();
           victim.signal('SIGSTOP');
           counters.pauses += 1;
+          if (ms > o.leaseTtlMs) progress(`chaos: SIGSTOP ${victim.name} for ${(ms / 1000).toFixed(1)} s (longer than the lease)`);
           await sleep(ms);
           victim.signal('SIGCONT');
           // The resumed process needs a moment to be scheduled again.
-          pauses.push({ name: victim.name, from, to: Date.now() + 200 });
+          log.pauses.push({ replica: victim.name, from, to: Date.now() + 200 });
+        }
+      })());
+    }
+    if (o.deploys) {
+      // Rolling deploy: SIGTERM each replica in turn, wait for its drained exit, start its successor.
+      loops.push((async () => {
+        await sleep(2000);
+        for (let slot = 0; Date.now() + 3000 < endAt; slot = (slot + 1) % o.replicas) {
+          const r = replicas.get(slot);
+          if (!r || r.exited || respawning.has(slot)) continue;
+          const started = Date.now();
+          const forced = await r.stop(STOP_TIMEOUT_MS, 'SIGTERM');
+          deployMs.push(Date.now() - started);
+          counters.deploys += 1;
+          if (forced) {
+            counters.forcedStops += 1;
+            log.kill(r.name, 'stop_timeout');
+          } else if (r.exitCode !== 0) progress(`chaos: ${r.name} exited ${r.exitCode ?? r.exitSignal} after SIGTERM`);
+          await respawn(slot);
+          await sleep(o.deployGapS * 1000);
         }
       })());
     }
@@ -180,15 +240,39 @@ export async function runModuleChaos(o: ChaosOptions): Promise<ChaosSideReport> 
         }
       })());
     }
+    const status = () => {
+      const s = emulator.state.statsSnapshot();
+      return `emulator day ${((clock.now() - clock.emuStartMs) / 86_400_000).toFixed(2)}, refreshes ${s.calls.byGrant.refresh_token ?? 0}, rotations ${s.rotations}, superseded ${s.supersededRefreshTokenUses}, served ${counters.served}`;
+    };
     while (Date.now() < endAt) {
       await sleep(5000);
-      const s = emulator.state.statsSnapshot();
-      progress(`chaos: emulator day ${((clock.now() - clock.emuStartMs) / 86_400_000).toFixed(2)}, refreshes ${s.calls.byGrant.refresh_token ?? 0}, rotations ${s.rotations}, superseded ${s.supersededRefreshTokenUses}, served ${counters.served}`);
+      progress(`chaos: ${status()}`);
     }
+    chaosOn = false;
     await Promise.all(loops);
+    while (respawning.size > 0) await sleep(200);
+
+    // Settle: no more faults; callers keep asking and schedulers keep running until every parked
+    // connection is reconciled or revived and every row that lost its token has found out.
     emulator.state.faults.clear();
     for (const r of replicas.values()) r.signal('SIGCONT');
-    await Promise.all([...replicas.values()].map((r) => r.stop()));
+    const settleStart = Date.now();
+    const settleMaxMs = (o.reauthPendingLeases + 2) * o.leaseTtlMs + 5000;
+    let unsettled = await countUnsettled();
+    while (unsettled > 0 && Date.now() - settleStart < settleMaxMs) {
+      await sleep(1000);
+      unsettled = await countUnsettled();
+    }
+    counters.settleS = Math.round((Date.now() - settleStart) / 100) / 10;
+    progress(`chaos: settled in ${counters.settleS} s (${unsettled} rows still pending or diverged); ${status()}`);
+    await Promise.all(
+      [...replicas.values()].map(async (r) => {
+        if (await r.stop(STOP_TIMEOUT_MS)) {
+          counters.forcedStops += 1;
+          log.kill(r.name, 'stop_timeout');
+        }
+      }),
+    );
     clock.stop();
     progress('chaos: replicas stopped, checking');
     return await check();
@@ -202,37 +286,59 @@ export async function runModuleChaos(o: ChaosOptions): Promise<ChaosSideReport> 
     await emulator.close();
   }
 
+  /** The emulator's current refresh token of a realm, as a fingerprint. */
+  function currentFp(realmId: string): string | null {
+    const grant = emulator.state.store.grantsByRealm.get(realmId)?.at(-1);
+    return grant ? ledger.fingerprint(grant.current.value) : null;
+  }
+
+  /** Rows still parked, or active with a token the emulator already superseded (their owner has not noticed yet). */
+  async function countUnsettled(): Promise<number> {
+    let n = 0;
+    for (const ref of refs) {
+      const conn = await checker.storage.get(ref).catch(() => null);
+      if (!conn) continue;
+      if (conn.status === 'reauth_pending' || (conn.status === 'active' && conn.refreshTokenFingerprint !== currentFp(ref.realmId))) n++;
+    }
+    return n;
+  }
+
   async function check(): Promise<ChaosSideReport> {
     const stats = emulator.state.statsSnapshot();
-    let lostDrop = 0;
-    let lostCrash = 0;
-    let lostUnexplained = 0;
-    let supersededExplained = 0;
-    let supersededUnexplained = 0;
+    // The token-call budget as resolveOptions computes it (connect 2 s + socket 60 s, capped at 0.6 x lease):
+    // a SIGSTOP longer than what the lease leaves beyond it can let a takeover spend a live token.
+    const callBudgetMs = Math.min(o.leaseTtlMs * 0.6, 2000 + 60_000);
+    const attribution = new Attribution(ledger, log, o.leaseTtlMs - callBudgetMs, o.leaseTtlMs);
+    const lossCauses: Record<string, number> = {};
+    const lossRows: Record<string, number> = {};
+    const supersededCauses: Record<string, number> = {};
+    const unexplainedLosses: string[] = [];
+    const unexplainedSuperseded: string[] = [];
+    /** Explained losses whose row says invalid_grant although a rotation was lost: what happened. */
+    const reasonMismatches: string[] = [];
+    const lossTraces: string[] = [];
+    let lostExplained = 0;
     let leasesKilled = 0;
     let leasesStuck = 0;
-    const unexplained: string[] = [];
+    const killedNames = new Set(log.kills.map((k) => k.replica));
     const nowMs = Date.now();
     for (const ref of refs) {
       const conn = await checker.storage.get(ref);
-      const summary = emulator.state.realmSummary(ref.realmId);
-      const grant = emulator.state.store.grantsByRealm.get(ref.realmId)?.at(-1);
-      const diverged = !!conn && conn.status === 'active' && grant !== undefined && grant.current.value !== conn.refreshToken;
+      const rowFp = conn?.refreshTokenFingerprint ?? null;
+      const diverged = conn?.status === 'active' && rowFp !== currentFp(ref.realmId);
       const lost = !conn || conn.status !== 'active' || diverged;
-      const dropped = (ledger.droppedRotations.get(ref.realmId) ?? 0) > 0;
-      const crashed = kills.some((k) => ledger.rotationDeliveredShortlyBefore(ref.realmId, k.at, CRASH_WINDOW_MS));
-      const superseded = summary?.supersededUses ?? 0;
+      if (conn?.status === 'reauth_pending') counters.leftPendingAfterSettle += 1;
       if (lost) {
-        if (dropped) lostDrop++;
-        else if (crashed) lostCrash++;
-        else {
-          lostUnexplained++;
-          unexplained.push(`${ref.realmId}:${conn?.status ?? 'missing'}${diverged ? ':diverged' : ''}`);
-        }
-      }
-      if (superseded > 0) {
-        if (dropped || crashed) supersededExplained += superseded;
-        else supersededUnexplained += superseded;
+        const row = !conn ? 'missing' : diverged ? 'active:diverged' : `${conn.status}:${conn.lastErrorCode ?? '-'}`;
+        bump(lossRows, row);
+        const v = rowFp ? attribution.loss(rowFp) : ({ explained: false, why: 'no stored token' } as const);
+        if (v.explained) {
+          lostExplained++;
+          bump(lossCauses, v.cause);
+          if (conn?.lastErrorCode === 'invalid_grant' && rowFp) reasonMismatches.push(`${ref.realmId} ${v.cause}: ${attribution.trace(rowFp)}`);
+          // A mode that must lose nothing: keep the story of each loss for the report.
+          if ((o.expectNoLosses || o.dropsMustRecover) && rowFp) lossTraces.push(`${ref.realmId} ${v.cause}: ${attribution.trace(rowFp)}`);
+        } else unexplainedLosses.push(`${ref.realmId} ${row}: ${v.why}; ${rowFp ? attribution.trace(rowFp) : ''}`);
       }
       if (conn?.leaseOwner && conn.leaseExpiresAt) {
         const instance = conn.leaseOwner.split('#')[0];
@@ -240,15 +346,35 @@ export async function runModuleChaos(o: ChaosOptions): Promise<ChaosSideReport> 
         else leasesStuck++;
       }
     }
+    let supersededExplained = 0;
+    for (const u of ledger.supersededUses) {
+      const v = attribution.superseded(u);
+      if (v.explained) {
+        supersededExplained++;
+        bump(supersededCauses, v.cause);
+      } else unexplainedSuperseded.push(`${u.realmId}: ${v.why}; ${attribution.trace(u.presentedFp)}`);
+    }
+    const superseded = ledger.supersededUses.length;
+    const lostTotal = lostExplained + unexplainedLosses.length;
+    const fmt = (m: Record<string, number>) => Object.entries(m).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
     const checks: ChaosCheck[] = [
-      { name: 'superseded refresh-token uses', value: supersededExplained + supersededUnexplained, explained: supersededExplained, violations: supersededUnexplained },
+      {
+        name: 'superseded refresh-token uses',
+        value: superseded,
+        explained: supersededExplained,
+        violations: o.expectNoSuperseded ? superseded : unexplainedSuperseded.length,
+        detail: `explained by ${fmt(supersededCauses)}; unexplained ${unexplainedSuperseded.length}${unexplainedSuperseded.length ? ` (${unexplainedSuperseded.slice(0, 5).join('; ')})` : ''}`,
+      },
       { name: 'max concurrent refreshes per token', value: stats.concurrentRefreshesMaxPerToken, violations: stats.concurrentRefreshesMaxPerToken > 1 ? 1 : 0 },
       {
         name: 'connections lost',
-        value: lostDrop + lostCrash + lostUnexplained,
-        explained: lostDrop + lostCrash,
-        violations: lostUnexplained,
-        detail: `drop after rotation ${lostDrop}, kill in receive→commit window ${lostCrash}, unexplained ${lostUnexplained}${unexplained.length ? ` (${unexplained.slice(0, 5).join(', ')})` : ''}`,
+        value: lostTotal,
+        explained: lostExplained,
+        violations: o.expectNoLosses ? lostTotal : unexplainedLosses.length + (o.dropsMustRecover ? lossCauses.drop ?? 0 : 0),
+        detail:
+          `explained by ${fmt(lossCauses)}; rows ${fmt(lossRows)}; unexplained ${unexplainedLosses.length}` +
+          `${unexplainedLosses.length ? ` (${unexplainedLosses.slice(0, 5).join('; ')})` : ''}${o.expectNoLosses ? '; this mode must lose none' : ''}${o.dropsMustRecover ? '; a drop loss is a violation here' : ''}` +
+          `${reasonMismatches.length ? `; ${reasonMismatches.length} explained loss(es) marked invalid_grant, not rotation_response_lost (${reasonMismatches.slice(0, 3).join(' | ')})` : ''}`,
       },
       {
         name: 'expired access tokens served',
@@ -258,10 +384,16 @@ export async function runModuleChaos(o: ChaosOptions): Promise<ChaosSideReport> 
           `counted apart: ${counters.servedExpiredAcrossPause} aged by a SIGSTOP, ${counters.servedExpiredAcrossStall} by a measured event-loop stall` +
           expiredServed
             .slice(0, 3)
-            .map((x) => `; ${x.realmId} served ${x.servedAt - x.expiresAt} ms after module expiry, emulator expiry ${(ledger.accessTokenExpiry(x.accessToken) ?? NaN) - x.servedAt} ms after serving, loop stalled ${x.stalledMs} ms`)
+            .map((x) => `; ${x.realmId} served ${x.servedAt - x.expiresAt} ms after module expiry, emulator expiry ${(ledger.accessTokenExpiry(x.accessTokenSha256) ?? NaN) - x.servedAt} ms after serving, loop stalled ${x.stalledMs} ms`)
             .join(''),
       },
       { name: 'stuck leases at the end', value: leasesStuck + leasesKilled, explained: leasesKilled, violations: leasesStuck, detail: `${leasesKilled} held by SIGKILLed replicas, expiring within the lease TTL` },
+      {
+        name: 'graceful stops needing SIGKILL',
+        value: counters.forcedStops,
+        violations: counters.forcedStops,
+        detail: o.deploys ? `${counters.deploys} rolling restarts, SIGTERM to exit max ${Math.max(0, ...deployMs)} ms, median ${median(deployMs)} ms` : undefined,
+      },
     ];
     return {
       label: 'module',
@@ -272,18 +404,25 @@ export async function runModuleChaos(o: ChaosOptions): Promise<ChaosSideReport> 
         refreshCalls: stats.calls.byGrant.refresh_token ?? 0,
         rotations: stats.rotations,
         droppedAfterRotate: stats.droppedAfterRotate,
-        droppedRotations: [...ledger.droppedRotations.values()].reduce((a, b) => a + b, 0),
+        droppedRotations: ledger.droppedRotations,
+        supersededByEmulator: stats.supersededRefreshTokenUses,
         faultsApplied: stats.faultsApplied,
         emulatorDays: Math.round(((clock.now() - clock.emuStartMs) / 86_400_000) * 100) / 100,
+        ...Object.fromEntries(Object.entries(log.signals).map(([k, v]) => [`signal.${k}`, v])),
         ...Object.fromEntries(Object.entries(callerErrors).map(([k, v]) => [`callerError.${k}`, v])),
       },
+      attribution: { lossCauses, lossRows, supersededCauses, unexplainedLosses, unexplainedSuperseded, reasonMismatches, lossTraces },
     };
   }
 }
 
-export type { RunningEmulator };
-
 /** The token had not expired at `at` by the module's own expiry nor by the emulator's. */
 function validAt(at: number, moduleExpiry: number, emulatorExpiry: number | null): boolean {
   return moduleExpiry > at && (emulatorExpiry === null || emulatorExpiry > at);
+}
+
+function median(xs: number[]): number {
+  if (xs.length === 0) return 0;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
 }

@@ -1,8 +1,14 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import type { ReplicaInit, ReplicaMessage, ReplicaRequest, ServedSample } from './replica-protocol';
+import type { ProtocolEvent, ReplicaInit, ReplicaMessage, ReplicaRequest, ServedSample } from './replica-protocol';
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
+type OnServed = (samples: ServedSample[], errors: Record<string, number>) => void;
+/** What the parent wants to hear from a replica besides replies. */
+export interface ReplicaReports {
+  onServed?: OnServed;
+  onProtocol?: (event: ProtocolEvent) => void;
+}
 type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
 
 /** A forked replica process running QuickBooksAuthModule, driven over IPC. */
@@ -12,11 +18,16 @@ export class ReplicaProcess {
   private readonly pending = new Map<number, Pending>();
   exited = false;
   exitSignal: NodeJS.Signals | null = null;
+  exitCode: number | null = null;
+  /** SIGKILL was sent (the process may not have exited yet). */
+  killed = false;
+  private readonly exitedPromise: Promise<void>;
 
   constructor(
     readonly name: string,
-    onServed?: (samples: ServedSample[], errors: Record<string, number>) => void,
+    reports: OnServed | ReplicaReports = {},
   ) {
+    const { onServed, onProtocol } = typeof reports === 'function' ? { onServed: reports, onProtocol: undefined } : reports;
     this.child = fork(join(__dirname, 'replica-worker.ts'), [], {
       execArgv: ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register'],
       cwd: join(__dirname, '..', '..'),
@@ -24,23 +35,25 @@ export class ReplicaProcess {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     this.child.on('message', (m: ReplicaMessage) => {
-      if ('report' in m) return onServed?.(m.samples, m.errors);
+      if ('report' in m) return m.report === 'served' ? onServed?.(m.samples, m.errors) : onProtocol?.(m.event);
       const p = this.pending.get(m.id);
       if (!p) return;
       this.pending.delete(m.id);
       if (m.ok) p.resolve(m.result);
       else p.reject(new Error(`${this.name}: ${m.error}`));
     });
-    this.child.on('exit', (_code, signal) => {
+    this.exitedPromise = new Promise<void>((r) => this.child.once('exit', () => r()));
+    this.child.on('exit', (code, signal) => {
       this.exited = true;
       this.exitSignal = signal;
-      for (const p of this.pending.values()) p.reject(new Error(`${this.name} exited (${signal ?? _code})`));
+      this.exitCode = code;
+      for (const p of this.pending.values()) p.reject(new Error(`${this.name} exited (${signal ?? code})`));
       this.pending.clear();
     });
   }
 
-  static async start(init: ReplicaInit, onServed?: (samples: ServedSample[], errors: Record<string, number>) => void): Promise<ReplicaProcess> {
-    const r = new ReplicaProcess(init.name, onServed);
+  static async start(init: ReplicaInit, reports?: OnServed | ReplicaReports): Promise<ReplicaProcess> {
+    const r = new ReplicaProcess(init.name, reports);
     await r.request({ type: 'init', init });
     return r;
   }
@@ -55,16 +68,26 @@ export class ReplicaProcess {
   }
 
   signal(sig: NodeJS.Signals): void {
-    if (!this.exited) this.child.kill(sig);
+    if (this.exited) return;
+    if (sig === 'SIGKILL') this.killed = true;
+    this.child.kill(sig);
   }
 
-  /** Graceful stop (the module drains refreshes in flight); SIGKILL if it takes too long. */
-  async stop(timeoutMs = 15_000): Promise<void> {
-    if (this.exited) return;
-    const exited = new Promise<void>((r) => this.child.once('exit', () => r()));
-    this.request({ type: 'stop' }).catch(() => undefined);
-    const timer = setTimeout(() => this.signal('SIGKILL'), timeoutMs);
-    await exited;
+  /**
+   * Graceful stop (the module drains refreshes in flight): the 'stop' request, or SIGTERM as an
+   * orchestrator sends it. SIGKILL if it takes longer than `timeoutMs`; resolves true when it had to.
+   */
+  async stop(timeoutMs = 15_000, how: 'request' | 'SIGTERM' = 'request'): Promise<boolean> {
+    if (this.exited) return false;
+    if (how === 'SIGTERM') this.signal('SIGTERM');
+    else this.request({ type: 'stop' }).catch(() => undefined);
+    let forced = false;
+    const timer = setTimeout(() => {
+      forced = true;
+      this.signal('SIGKILL');
+    }, timeoutMs);
+    await this.exitedPromise;
     clearTimeout(timer);
+    return forced;
   }
 }

@@ -15,6 +15,8 @@ export interface ReplicaInit {
   options?: Partial<QuickBooksAuthModuleOptions>;
   /** Count every SQL statement the module sends (TypeORM url storage only). */
   countStatements?: boolean;
+  /** Report token calls and protocol signals as they happen (chaos attribution, see protocol-tap). */
+  tapProtocol?: boolean;
 }
 
 /** Parent → replica. */
@@ -26,16 +28,33 @@ export type ReplicaRequest =
   | { id: number; type: 'stats' }
   | { id: number; type: 'stop' };
 
-/** Replica → parent: a reply to a request, or an unsolicited report (tokens served). */
+/** Replica → parent: a reply to a request, or an unsolicited report (tokens served, protocol events). */
 export type ReplicaMessage =
   | { id: number; ok: true; result: unknown }
   | { id: number; ok: false; error: string }
-  | { report: 'served'; samples: ServedSample[]; errors: Record<string, number> };
+  | { report: 'served'; samples: ServedSample[]; errors: Record<string, number> }
+  | { report: 'protocol'; event: ProtocolEvent };
+
+/**
+ * What a replica's refresh protocol did, sent to the chaos parent the moment it happens so a
+ * SIGKILL right after cannot lose it. Refresh tokens appear only as key-ring fingerprints (the
+ * parent fingerprints the emulator's tokens with the same key ring); `at` is wall-clock ms.
+ * - sent: a refresh-token call is leaving (call numbers are per replica);
+ * - answered: it came back, with the new token's fingerprint if it differs from the sent one;
+ * - rotation_received: TokenRefresher.observe saw the new refresh token (not yet stored);
+ * - signal: any other RefreshSignal kind (with its reason), for counters.
+ */
+export type ProtocolEvent =
+  | { kind: 'sent'; call: number; sentFp: string; at: number }
+  | { kind: 'answered'; call: number; sentFp: string; newFp: string | null; error: string | null; at: number }
+  | { kind: 'rotation_received'; sentFp: string; newFp: string; at: number }
+  | { kind: 'signal'; name: string; at: number; /** drained: how many refreshes shutdown waited for. */ count?: number };
 
 /** One access token a replica handed out, checked by the parent against the emulator's records. */
 export interface ServedSample {
   realmId: string;
-  accessToken: string;
+  /** SHA-256 (hex) of the access token handed out: the parent hashes the emulator's the same way. */
+  accessTokenSha256: string;
   /** The replica's (emulator-following) clock when getAccessToken returned. */
   servedAt: number;
   expiresAt: number;

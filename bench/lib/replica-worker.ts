@@ -5,8 +5,10 @@
 import 'reflect-metadata';
 import type { StorageOptions } from '@quickbooks-auth/nestjs';
 import { QUICKBOOKS_AUTH_ENTITIES } from '@quickbooks-auth/nestjs/migrations';
+import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { startModuleApp, type ModuleApp } from './module-app';
+import { tapProtocol } from './protocol-tap';
 import type { ReplicaClock, ReplicaInit, ReplicaMessage, ReplicaRequest, ReplicaStats, ServedSample } from './replica-protocol';
 import { EventLoopStalls } from './event-loop-stalls';
 import { StatementCounter } from './statement-counter';
@@ -100,7 +102,7 @@ function startLoad(req: Extract<ReplicaRequest, { type: 'load' }>): void {
         const wallEnd = Date.now();
         // Only stalls after the module last read the clock: earlier ones were its to account for.
         const stalledMs = loop.stalledWithin(Math.max(wallStart, lastModuleClockRead), wallEnd);
-        samples.push({ realmId, accessToken: t.accessToken, servedAt, expiresAt: t.expiresAt.getTime(), wallStart, wallEnd, stalledMs });
+        samples.push({ realmId, accessTokenSha256: createHash('sha256').update(t.accessToken).digest('hex'), servedAt, expiresAt: t.expiresAt.getTime(), wallStart, wallEnd, stalledMs });
       } catch (err) {
         const name = (err as Error).name ?? 'Error';
         errors[name] = (errors[name] ?? 0) + 1;
@@ -117,6 +119,7 @@ async function handle(req: ReplicaRequest): Promise<unknown> {
       clock = req.init.clock;
       const storage = await storageFor(req.init);
       app = await startModuleApp({ emulatorUrl: req.init.emulatorUrl, storage, clockNow: moduleClockNow, options: { instanceId: req.init.name, ...req.init.options } });
+      if (req.init.tapProtocol) tapProtocol(app, (event) => send({ report: 'protocol', event }));
       return { pid: process.pid };
     }
     case 'set-offset':
@@ -137,16 +140,36 @@ async function handle(req: ReplicaRequest): Promise<unknown> {
       };
       return stats;
     }
-    case 'stop': {
-      loadRunning = false;
-      stalls?.stop();
-      await app?.close();
-      await ownDataSource?.destroy().catch(() => undefined);
+    case 'stop':
+      await shutdown();
       setImmediate(() => process.exit(0));
       return null;
-    }
   }
 }
+
+let closing: Promise<void> | null = null;
+
+/** Graceful stop, as a host does on SIGTERM: callers stop, then app.close() drains the refreshes in flight. */
+function shutdown(): Promise<void> {
+  closing ??= (async () => {
+    loadRunning = false;
+    stalls?.stop();
+    await app?.close();
+    await ownDataSource?.destroy().catch(() => undefined);
+  })();
+  return closing;
+}
+
+// A rolling deploy's SIGTERM (chaos --deploys): drain, then exit 0; 1 if closing failed.
+process.on('SIGTERM', () => {
+  shutdown().then(
+    () => process.exit(0),
+    (err: Error) => {
+      process.stderr.write(`[error] replica shutdown failed: ${err?.message ?? String(err)}\n`);
+      process.exit(1);
+    },
+  );
+});
 
 process.on('message', (req: ReplicaRequest) => {
   handle(req).then(

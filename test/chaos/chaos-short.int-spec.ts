@@ -4,9 +4,13 @@ import { runChaos } from '../../bench/chaos/run-chaos';
 
 /**
  * The short chaos run: 2 replica processes x 100 connections on MariaDB (through a TCP proxy that
- * is cut once), about two emulator days in 40 s, SIGKILLs with respawn, SIGSTOP/SIGCONT, Intuit
- * 5xx/429/resets/latency/drop_after_rotate. The module must show no violation; the naive
- * refresher, checked the same way, must show at least one (or the checks prove nothing).
+ * is cut once), about two emulator days in 30 s, SIGKILLs with respawn (some timed on a received
+ * rotation, inside the receive→commit window), SIGSTOP/SIGCONT, Intuit 5xx/429/resets/latency/
+ * drop_after_rotate, then a settle phase until parked connections are reconciled or revived.
+ * Every loss and superseded-token use must be attributed to a rotation that provably died (a
+ * dropped response, or a SIGKILLed process that held it or had it in flight), from what replicas
+ * reported over IPC and the emulator's ledger: anything else is a protocol violation, never luck.
+ * The naive refresher, checked the same way, must show at least one (or the checks prove nothing).
  */
 describe('chaos (short)', () => {
   it('module: 0 violations under kills, pauses, faults and a store outage; naive control: caught', async () => {
@@ -20,5 +24,5 @@ describe('chaos (short)', () => {
     expect(report.naive!.violations).toBeGreaterThan(0);
     expect(report.module.counters.kills).toBeGreaterThanOrEqual(1);
     expect(report.module.counters.rotations).toBeGreaterThan(0);
-  }, 180_000);
+  }, 240_000);
 });
