@@ -14,7 +14,7 @@ const options: QuickBooksAuthModuleOptions = {
 
   // Intuit
   environment: 'production', // default 'sandbox'
-  scopes: ['com.intuit.quickbooks.accounting'], // the default
+  scopes: ['com.intuit.quickbooks.accounting', 'openid'], // the default; openid is always added
   intuitBaseUrl: undefined, // e.g. 'http://127.0.0.1:4100' for the emulator
   discoveryUrl: undefined, // default: Intuit's discovery document for `environment`
   apiBaseUrl: undefined, // default: Intuit's QBO API host for `environment`
@@ -30,6 +30,8 @@ const options: QuickBooksAuthModuleOptions = {
   // Leases and timeouts
   leaseTtlMs: 90_000,
   leaseWaitTimeoutMs: 30_000,
+  reauthPendingMs: 600_000,
+  revokeReplacedGrants: false,
   http: { connectTimeoutMs: 10_000, socketTimeoutMs: 60_000, requestTimeoutMs: 15_000 },
 
   // Proactive refresh

@@ -21,7 +21,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ConnectionRef, Lease, StoredConnection } from '@quickbooks-auth/nestjs/auth/connection.interface';
+import type { ConnectionRecord, ConnectionRef, Lease, StoredConnection, UndecryptableConnection } from '@quickbooks-auth/nestjs/auth/connection.interface';
+import { isUndecryptable } from '@quickbooks-auth/nestjs/auth/storage/undecryptable-record';
 import type { NewConnection, RefreshResult, TokenStorage } from '@quickbooks-auth/nestjs/auth/storage/token-storage.interface';
 import { DecryptionError } from '@quickbooks-auth/nestjs/errors/decryption.error';
 import { StorageError } from '@quickbooks-auth/nestjs/errors/storage.error';
@@ -31,6 +32,7 @@ import { KeyRing } from '@quickbooks-auth/nestjs/utils/crypto/key-ring';
 import { TokenRefresher } from '@quickbooks-auth/nestjs/auth/refresh/token-refresher.service';
 import { RefreshShutdownError } from '@quickbooks-auth/nestjs/errors/refresh-shutdown.error';
 import { TokenCipher } from '@quickbooks-auth/nestjs/utils/crypto/token-cipher';
+import { describePendingRevocation } from './pending-revocation.cases';
 
 export type TokenColumn = 'access_token' | 'refresh_token';
 
@@ -967,6 +969,8 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
       });
     });
 
+    describePendingRevocation(() => ({ storage, harness, keysSpec: oldKey, newKey: newKeySpec, track: (s) => extraStorages.push(s) }));
+
     describe('encryption at rest (I6)', () => {
       it('stores no token in plain, base64, base64url, URL-encoded or hex form', async () => {
         const r1 = ref('tenant-enc', '1');
@@ -1055,6 +1059,127 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
       });
     });
 
+    describe('undecryptable rows are recoverable (I8)', () => {
+      /** The ids and reason of an undecryptable record, asserting it never carries a token. */
+      function expectUndecryptable(record: ConnectionRecord | null | undefined, r: ConnectionRef, secrets: string[]): UndecryptableConnection {
+        expect(record).toBeTruthy();
+        expect(isUndecryptable(record!)).toBe(true);
+        const u = record as UndecryptableConnection;
+        expect(u).toMatchObject({ tenantId: r.tenantId, realmId: r.realmId, undecryptable: true });
+        expect(typeof u.reason).toBe('string');
+        expect(u).not.toHaveProperty('accessToken');
+        expect(u).not.toHaveProperty('refreshToken');
+        const text = JSON.stringify(u);
+        for (const secret of secrets) expect(text).not.toContain(secret);
+        return u;
+      }
+
+      it('a tampered row: getRecord and listRecordsByTenant return it marked, with its other fields; get still throws', async () => {
+        const r = ref('tenant-undec', '1');
+        const fine = ref('tenant-undec', '2');
+        const { input, stored } = await save(r);
+        const f = await save(fine);
+        await harness.raw.tamper(r, 'refresh_token', flipMiddle);
+        const u = expectUndecryptable(await storage.getRecord(r), r, [input.accessToken, input.refreshToken]);
+        // Tampering one token leaves the rest readable, in every backend (the file's document too).
+        expect(u.details).toMatchObject({ status: 'active', environment: 'sandbox', scopes: input.scopes, version: stored.version });
+        expect(u.details!.accessTokenExpiresAt.getTime()).toBe(input.accessTokenExpiresAt.getTime());
+        expect(u.details!.createdAt.getTime()).toBe(stored.createdAt.getTime());
+        await expect(storage.get(r)).rejects.toBeInstanceOf(DecryptionError);
+        const list = await storage.listRecordsByTenant('tenant-undec');
+        expect(list.map((c) => [c.realmId, isUndecryptable(c)])).toEqual([
+          ['1', true],
+          ['2', false],
+        ]);
+        expect((list[1] as StoredConnection).refreshToken).toBe(f.input.refreshToken);
+        expect(await storage.getRecord(fine)).toEqual(await storage.get(fine));
+        await expect(storage.getRecord(ref('tenant-undec', '3'))).resolves.toBeNull();
+        await expect(storage.listRecordsByTenant('tenant-nobody')).resolves.toEqual([]);
+      });
+
+      it('rows under a key removed from the ring are listed as undecryptable, never a failed list', async () => {
+        const a = ref('tenant-gone-key', '1');
+        const b = ref('tenant-gone-key', '2');
+        const sa = await save(a);
+        const sb = await save(b);
+        const newOnly = await harness.reopenWithKeys(newKeySpec('k2'));
+        extraStorages.push(newOnly);
+        await expect(newOnly.listByTenant('tenant-gone-key')).rejects.toBeInstanceOf(DecryptionError);
+        const list = await newOnly.listRecordsByTenant('tenant-gone-key');
+        expect(list.map((c) => c.realmId).sort()).toEqual(['1', '2']);
+        for (const c of list) {
+          const u = expectUndecryptable(c, c, [sa.input.refreshToken, sb.input.refreshToken, sa.input.accessToken, sb.input.accessToken]);
+          expect(u.reason).toMatch(/k1/); // names the missing key id, nothing else
+          // Fields kept outside the ciphertext stay readable; a store that seals the whole record has none.
+          if (u.details !== null) expect(u.details.status).toBe('active');
+        }
+      });
+
+      it.each([
+        ['tampered', 'tamper'],
+        ['under a removed key', 'removed-key'],
+      ] as const)('saveConnection (reconnect) overwrites a row %s without reading it', async (_label, how) => {
+        const r = ref('tenant-reconnect-bad', '1');
+        await save(r);
+        let target = storage;
+        if (how === 'tamper') {
+          await harness.raw.tamper(r, 'access_token', flipMiddle);
+        } else {
+          target = await harness.reopenWithKeys(newKeySpec('k2'));
+          extraStorages.push(target);
+        }
+        expect(isUndecryptable((await target.getRecord(r))!)).toBe(true);
+        const input = newConnection(r);
+        const saved = await target.saveConnection(input);
+        expect(saved).toMatchObject({ status: 'active', accessToken: input.accessToken, refreshToken: input.refreshToken, leaseOwner: null, inflight: null });
+        expect(await target.get(r)).toEqual(saved);
+        expect(isUndecryptable((await target.getRecord(r))!)).toBe(false);
+        expect(await target.listRecordsByTenant('tenant-reconnect-bad')).toHaveLength(1);
+      });
+
+      it.each([
+        ['tampered', 'tamper'],
+        ['under a removed key', 'removed-key'],
+      ] as const)('markRevoked (disconnect) wipes a row %s: revoked, no tokens, readable again', async (_label, how) => {
+        const r = ref('tenant-revoke-bad', '1');
+        const { input } = await save(r);
+        let target = storage;
+        if (how === 'tamper') {
+          await harness.raw.tamper(r, 'refresh_token', flipMiddle);
+        } else {
+          target = await harness.reopenWithKeys(newKeySpec('k2'));
+          extraStorages.push(target);
+        }
+        await expect(target.markRevoked(r)).resolves.toBe(true);
+        const revoked = (await target.get(r))!;
+        expect(revoked).toMatchObject({ tenantId: r.tenantId, realmId: r.realmId, status: 'revoked', accessToken: '', refreshToken: '', refreshTokenFingerprint: '', leaseOwner: null });
+        expect(isUndecryptable((await target.getRecord(r))!)).toBe(false);
+        const text = (await harness.raw.dump()).join('\n');
+        for (const secret of [input.accessToken, input.refreshToken]) expect(text).not.toContain(secret);
+        // Revoked rows are never due, and can be connected again.
+        await expect(target.claimDue(new Date(Date.now() + 2 * HOUR), 10, 'o', 60_000)).resolves.toEqual([]);
+        expect((await target.saveConnection(newConnection(r))).status).toBe('active');
+      });
+
+      it('claimDue reports an undecryptable due row (ids only) and never hands it out', async () => {
+        const bad = ref('tenant-claim-bad', '1');
+        const good = ref('tenant-claim-good', '1');
+        const b = await save(bad, { nextRefreshAt: new Date(Date.now() - 2 * MINUTE) });
+        await save(good, { nextRefreshAt: new Date(Date.now() - MINUTE) });
+        await harness.raw.tamper(bad, 'refresh_token', flipMiddle);
+        const reported: UndecryptableConnection[] = [];
+        const claimed = await storage.claimDue(new Date(), 10, 'o', 60_000, (row) => reported.push(row));
+        expect(claimed.map((c) => c.tenantId)).toEqual(['tenant-claim-good']);
+        expect(reported).toHaveLength(1);
+        expectUndecryptable(reported[0], bad, [b.input.accessToken, b.input.refreshToken]);
+        // Claimed again later: reported again (a backend that leases it waits out the lease first), never claimed.
+        const again: UndecryptableConnection[] = [];
+        const later = await storage.claimDue(new Date(Date.now() + 2 * HOUR), 10, 'o2', 60_000, (row) => again.push(row));
+        expect(later.map((c) => c.tenantId)).not.toContain('tenant-claim-bad');
+        expect(again.length).toBeLessThanOrEqual(1);
+      });
+    });
+
     describe('key rotation', () => {
       it('old rows stay readable under a new,old ring; reencrypt moves them to the new key; then the new key alone reads everything', async () => {
         const refs = [ref('tenant-rot', '1'), ref('tenant-rot', '2'), ref('tenant-rot-2', '1')];
@@ -1119,7 +1244,7 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
         await sleep(350);
 
         const stats = await storage.stats(new Date(now), 5 * MINUTE);
-        expect(stats.byStatus).toEqual({ active: 3, reauth_pending: 1, needs_reauth: 1, revoked: 1 });
+        expect(stats.byStatus).toEqual({ active: 3, reauth_pending: 1, needs_reauth: 1, revoke_pending: 0, revoked: 1 });
         expect(stats.accessExpired).toBe(1);
         expect(stats.accessExpiringSoon).toBe(2); // expires before now + 5 min (the expired one included)
         expect(stats.soonestAccessExpiry?.getTime()).toBe(now - MINUTE);
@@ -1129,7 +1254,7 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
 
       it('is all zeros and nulls on an empty store', async () => {
         await expect(storage.stats(new Date(), MINUTE)).resolves.toEqual({
-          byStatus: { active: 0, reauth_pending: 0, needs_reauth: 0, revoked: 0 },
+          byStatus: { active: 0, reauth_pending: 0, needs_reauth: 0, revoke_pending: 0, revoked: 0 },
           accessExpiringSoon: 0,
           accessExpired: 0,
           soonestAccessExpiry: null,

@@ -32,6 +32,7 @@ beforeAll(async () => {
     'CreateQuickbooksConnectionsMysql1767225600000',
     'CreateQuickbooksOauthStatesMysql1767225700000',
     'AddRefreshProtocolV2Mysql1767225800000',
+    'AddPendingRevocationMysql1767225900000',
   ]);
   expect(await runQuickBooksMigrations(dataSource)).toEqual([]);
 });

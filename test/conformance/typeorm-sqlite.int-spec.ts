@@ -22,6 +22,7 @@ beforeAll(async () => {
     'CreateQuickbooksConnectionsSqlite1767225600000',
     'CreateQuickbooksOauthStatesSqlite1767225700000',
     'AddRefreshProtocolV2Sqlite1767225800000',
+    'AddPendingRevocationSqlite1767225900000',
   ]);
   expect(await runQuickBooksMigrations(dataSource)).toEqual([]);
 });

@@ -4,7 +4,7 @@ import { startEmulator, type RunningEmulator } from '@quickbooks-auth/intuit-emu
 import { DecryptionError, KeyRotationService } from '@quickbooks-auth/nestjs';
 import { createScratchDatabase } from '../support/mariadb';
 import { connectTenant, startHarness } from '../support/quickbooks-harness';
-import { TEST_CLIENT } from '../support/test-keys';
+import { TEST_CLIENT, testStateSecret } from '../support/test-keys';
 
 /** Key rotation on MariaDB: new key first, re-encrypt while running, drop the old key. */
 describe('encryption key rotation (TypeORM on MariaDB)', () => {
@@ -30,7 +30,7 @@ describe('encryption key rotation (TypeORM on MariaDB)', () => {
   };
 
   it('re-encrypts every row under the new key, after which the old key can go', async () => {
-    const stateSecret = 's'.repeat(40);
+    const stateSecret = testStateSecret();
     const opts = (keys: string) => ({ storage: { type: 'typeorm' as const, url: db.url }, emulator, options: { encryptionKeys: keys, stateSecret } });
     const realms: string[] = [];
     const old = await startHarness(opts(k1));

@@ -5,7 +5,7 @@ import { startEmulator, type RunningEmulator } from '@quickbooks-auth/intuit-emu
 import { InvalidStateError, type StorageOptions } from '@quickbooks-auth/nestjs';
 import { createScratchDatabase } from '../support/mariadb';
 import { approveAtEmulator, startHarness, type Harness } from '../support/quickbooks-harness';
-import { TEST_CLIENT, testKeyRing } from '../support/test-keys';
+import { TEST_CLIENT, testKeyRing, testStateSecret } from '../support/test-keys';
 
 const stores: Array<[string, () => Promise<{ storage: StorageOptions; cleanup: () => Promise<void> }>]> = [
   [
@@ -35,7 +35,7 @@ describe.each(stores)('OAuth state is single-use across replicas (%s)', (_name, 
     emulator = await startEmulator({ clients: [{ ...TEST_CLIENT, redirectUris: [TEST_CLIENT.redirectUri] }] });
     const store = await openStore();
     cleanup = store.cleanup;
-    const shared = { encryptionKeys: testKeyRing('k1'), stateSecret: 'shared-state-secret-'.padEnd(40, 'x') };
+    const shared = { encryptionKeys: testKeyRing('k1'), stateSecret: testStateSecret() };
     a = await startHarness({ storage: store.storage, emulator, options: shared });
     b = await startHarness({ storage: store.storage, emulator, options: shared });
   });

@@ -3,7 +3,9 @@ import type { EmulatorOptions } from './config';
 
 /**
  * `npm run emulator -- --port 4100 [--host 127.0.0.1] [--client-id X --client-secret Y
- * --redirect-uri U (repeatable)] [--auto-approve] [--quiet]`
+ * --redirect-uri U (repeatable)] [--auto-approve] [--quiet] [--control-token T]
+ * [--control-host NAME (repeatable)]`. The token may come from EMULATOR_CONTROL_TOKEN instead
+ * (a flag shows up in `ps`).
  */
 function parseArgs(argv: string[]): EmulatorOptions {
   const get = (name: string): string | undefined => {
@@ -25,6 +27,10 @@ function parseArgs(argv: string[]): EmulatorOptions {
     options.clients = [{ clientId, clientSecret, redirectUris: all('--redirect-uri') }];
   }
   if (argv.includes('--auto-approve')) options.autoApprove = true;
+  const controlToken = get('--control-token') ?? process.env.EMULATOR_CONTROL_TOKEN;
+  if (controlToken) options.controlToken = controlToken;
+  const controlHosts = all('--control-host');
+  if (controlHosts.length) options.controlHosts = controlHosts;
   return options;
 }
 
@@ -33,7 +39,8 @@ async function main(): Promise<void> {
   const emulator = await startEmulator(options);
   process.stdout.write(`Intuit emulator listening on ${emulator.url}\n`);
   process.stdout.write(`Discovery: ${emulator.discoveryUrl}\n`);
-  process.stdout.write(`Control API: ${emulator.url}/_emulator/ (see libs/intuit-emulator/README.md)\n`);
+  const access = options.controlToken ? 'bearer token required' : 'no token';
+  process.stdout.write(`Control API: ${emulator.url}/_emulator/ (${access}; see libs/intuit-emulator/README.md)\n`);
   const shutdown = (signal: string): void => {
     process.stdout.write(`Received ${signal}, shutting down\n`);
     emulator.close().then(

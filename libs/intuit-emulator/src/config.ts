@@ -55,6 +55,16 @@ export interface EmulatorOptions extends Partial<EmulatorConfig> {
   quiet?: boolean;
   /** Overrides the discovery `issuer` and id_token `iss` (default `<url>/op/v1`). */
   issuer?: string;
+  /**
+   * When set, every control API request (`/_emulator/`) must carry `Authorization: Bearer <token>`
+   * (16 to 512 printable characters). The OAuth endpoints never need it.
+   */
+  controlToken?: string;
+  /**
+   * Host names the control API answers to besides loopback (`localhost`, `127.0.0.0/8`, `::1`) and
+   * `host`, e.g. a container's service name. Any other Host header is refused (DNS rebinding).
+   */
+  controlHosts?: string[];
 }
 
 const NUMERIC_KEYS = [

@@ -1,4 +1,5 @@
 import type { EmulatorClient, EmulatorConfig } from './config';
+import { assertControlAccess } from './control-guard';
 import type { FaultRuleInput } from './faults';
 import { HttpError, parseJsonObject, readBody, sendJson } from './http-utils';
 import type { RouteContext } from './routes/route-context';
@@ -21,10 +22,12 @@ function attempt<T>(fn: () => T): T {
 
 /**
  * Test/ops control surface under /_emulator/: clients, auto-approve, minting, clock, config,
- * faults, stats, reset. JSON in and out; documented in the library README.
+ * faults, stats, reset. JSON in and out; documented in the library README. Only for local
+ * callers: Host, Origin, content type and the optional token are checked first (control-guard).
  */
 export async function handleControl(ctx: RouteContext): Promise<void> {
   const { req, res, state } = ctx;
+  assertControlAccess(req, state.controlAccess);
   const route = ctx.path.slice(CONTROL_PREFIX.length) || '/';
   const method = req.method ?? 'GET';
   const body = method === 'POST' || method === 'PUT' || method === 'DELETE' ? parseJsonObject(await readBody(req)) : {};
@@ -56,6 +59,8 @@ export async function handleControl(ctx: RouteContext): Promise<void> {
       const revokedGrants = state.revokeRealm(realmId);
       return ok({ realmId, revokedGrants });
     }
+    case 'POST /keys/rotate':
+      return ok({ kid: state.idTokens.rotateKey() });
     case 'GET /clock':
       return ok(state.clock.snapshot());
     case 'POST /clock/advance':

@@ -1,4 +1,5 @@
 import { EmulatorClock } from './clock';
+import { controlAccessPolicy, type ControlAccessPolicy } from './control-guard';
 import { DEFAULT_CONFIG, mergeConfig, type EmulatorClient, type EmulatorConfig, type EmulatorOptions } from './config';
 import { FaultRegistry } from './faults';
 import { IdTokenSigner } from './id-token';
@@ -68,6 +69,8 @@ export class EmulatorState {
   readonly realmIds = new RealmIdGenerator();
   readonly idTokens: IdTokenSigner;
   readonly tokens: TokenService;
+  /** Who may use the control API (Host names, optional token): fixed at start. */
+  readonly controlAccess: ControlAccessPolicy;
   config: EmulatorConfig;
   autoApprove: AutoApproveSetting = { enabled: false };
   /** Set once the server listens; discovery and id_token `iss` derive from it. */
@@ -75,6 +78,7 @@ export class EmulatorState {
 
   constructor(private readonly options: EmulatorOptions = {}) {
     this.config = mergeConfig({ ...DEFAULT_CONFIG }, options as Record<string, unknown>);
+    this.controlAccess = controlAccessPolicy(options);
     this.idTokens = new IdTokenSigner(() => this.issuer);
     this.tokens = new TokenService({
       clock: this.clock,

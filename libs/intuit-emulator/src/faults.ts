@@ -7,8 +7,16 @@ export const FAULT_ENDPOINTS = ['token', 'revoke', 'userinfo', 'companyinfo', 'a
 export type FaultEndpoint = (typeof FAULT_ENDPOINTS)[number];
 export type ProtocolEndpoint = Exclude<FaultEndpoint, '*'>;
 
-export const FAULT_TYPES = ['latency', 'status', 'rate_limit', 'reset', 'drop_after_rotate', 'garbage', 'html'] as const;
+export const FAULT_TYPES = ['latency', 'status', 'rate_limit', 'reset', 'drop_after_rotate', 'garbage', 'html', 'bad_id_token'] as const;
 export type FaultType = (typeof FAULT_TYPES)[number];
+
+/**
+ * bad_id_token: what is wrong with the code exchange's id_token. `foreign_key` (signed by a key
+ * not in the JWKS, same kid), `alg_none` (unsigned), `missing` (no id_token at all), or one claim
+ * wrong and the token re-signed with the real key: `issuer`, `audience`, `expired`, `nonce`, `realmid`.
+ */
+export const ID_TOKEN_TAMPERS = ['foreign_key', 'alg_none', 'missing', 'issuer', 'audience', 'expired', 'nonce', 'realmid'] as const;
+export type IdTokenTamper = (typeof ID_TOKEN_TAMPERS)[number];
 
 export type GrantType = 'refresh_token' | 'authorization_code';
 
@@ -29,6 +37,8 @@ export interface FaultRuleInput {
   count?: number;
   /** token endpoint only: restrict to one grant type. */
   grantType?: GrantType;
+  /** bad_id_token: how the id_token is spoilt (default foreign_key). */
+  idToken?: IdTokenTamper;
 }
 
 export interface FaultRule extends FaultRuleInput {
@@ -116,6 +126,8 @@ function validateFault(input: FaultRuleInput): FaultRuleInput {
     throw new Error('grantType must be refresh_token or authorization_code');
   }
   if (input.body !== undefined && input.body !== 'json' && input.body !== 'html') throw new Error('body must be json or html');
+  if (input.idToken !== undefined && !ID_TOKEN_TAMPERS.includes(input.idToken)) throw new Error(`idToken must be one of ${ID_TOKEN_TAMPERS.join(', ')}`);
+  if (input.type === 'bad_id_token' && input.endpoint !== 'token') throw new Error('bad_id_token applies to the token endpoint only');
   return {
     endpoint: input.endpoint,
     type: input.type,
@@ -126,5 +138,6 @@ function validateFault(input: FaultRuleInput): FaultRuleInput {
     probability: input.probability,
     count: input.count,
     grantType: input.grantType,
+    idToken: input.idToken,
   };
 }

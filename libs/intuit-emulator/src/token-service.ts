@@ -64,7 +64,7 @@ export class TokenService {
     record.usedAt = now;
     const grant = this.createGrant(clientId, record.realmId, record.scopes, now);
     record.grant = grant;
-    return { ok: true, status: 200, body: this.respond(grant, now, includeHard, true), grant, rotated: false };
+    return { ok: true, status: 200, body: this.respond(grant, now, includeHard, { nonce: record.nonce }), grant, rotated: false };
   }
 
   refresh(clientId: string, refreshToken: string | undefined, includeHard: boolean): TokenResult {
@@ -103,7 +103,7 @@ export class TokenService {
       rotated = true;
     }
     grant.refreshes += 1;
-    return { ok: true, status: 200, body: this.respond(grant, now, includeHard, false), grant, rotated };
+    return { ok: true, status: 200, body: this.respond(grant, now, includeHard, null), grant, rotated };
   }
 
   /** Either an access or a refresh token of the grant disconnects the whole grant. */
@@ -131,7 +131,7 @@ export class TokenService {
   mint(clientId: string, realmId: string, scopes: string[]): { grant: Grant; body: TokenResponse } {
     const now = this.deps.clock.now();
     const grant = this.createGrant(clientId, realmId, scopes, now);
-    return { grant, body: this.respond(grant, now, true, false) };
+    return { grant, body: this.respond(grant, now, true, null) };
   }
 
   revokeGrant(grant: Grant, reason: string): void {
@@ -154,8 +154,12 @@ export class TokenService {
     });
   }
 
-  /** Issues a fresh access token and renders the response for the grant's current refresh token. */
-  private respond(grant: Grant, now: number, includeHard: boolean, withIdToken: boolean): TokenResponse {
+  /**
+   * Issues a fresh access token and renders the response for the grant's current refresh token.
+   * `signIn` is the code exchange (an id_token when the grant has `openid`, with the authorize
+   * request's nonce); null for refreshes and minting.
+   */
+  private respond(grant: Grant, now: number, includeHard: boolean, signIn: { nonce: string | null } | null): TokenResponse {
     const config = this.deps.config();
     const accessToken = newAccessToken();
     this.deps.store.addAccessToken(grant, accessToken, now, now + config.accessTokenTtlSeconds * 1000);
@@ -169,8 +173,8 @@ export class TokenService {
       access_token: accessToken,
     };
     // Like Intuit, id_token comes with the code exchange (OIDC sign-in), not with refreshes.
-    if (withIdToken && grant.scopes.includes('openid')) {
-      body.id_token = this.deps.idTokens.issue({ clientId: grant.clientId, sub: grant.sub, realmId: grant.realmId, nowMs: now, authTimeMs: grant.createdAt });
+    if (signIn && grant.scopes.includes('openid')) {
+      body.id_token = this.deps.idTokens.issue({ clientId: grant.clientId, sub: grant.sub, realmId: grant.realmId, nowMs: now, authTimeMs: grant.createdAt, nonce: signIn.nonce });
     }
     if (includeHard) body.x_refresh_token_hard_expires_in = Math.max(0, Math.floor((grant.hardExpiresAt - now) / 1000));
     return body;

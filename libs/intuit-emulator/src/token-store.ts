@@ -55,6 +55,8 @@ export interface AuthCodeRecord {
   createdAt: number;
   expiresAt: number;
   usedAt: number | null;
+  /** The authorize request's OIDC `nonce`, echoed in the id_token of the exchange (null: none sent). */
+  nonce: string | null;
   /** The grant this code produced: revoked if the code is replayed. */
   grant: Grant | null;
 }

@@ -12,7 +12,8 @@ export const QUICKBOOKS_STATE_NONCE_STORE = 'QUICKBOOKS_AUTH:STATE_NONCE_STORE';
 /** Namespace of the `registerAs` config factory. */
 export const QUICKBOOKS_CONFIG_NAMESPACE = 'quickbooks';
 
-export const DEFAULT_SCOPES = ['com.intuit.quickbooks.accounting'];
+/** What connect asks for by default; `openid` is added to any list (the callback needs the id_token). */
+export const DEFAULT_SCOPES = ['com.intuit.quickbooks.accounting', 'openid'];
 
 /** Intuit's published discovery documents. */
 export const INTUIT_DISCOVERY_URLS = {

@@ -1,17 +1,22 @@
 import { Logger, type Provider } from '@nestjs/common';
+import { CallbackBinding } from './auth/connect/callback-binding.service';
 import { ConnectService } from './auth/connect/connect.service';
+import { GrantRevocations } from './auth/connect/grant-revocations.service';
 import { TokenRefresher } from './auth/refresh/token-refresher.service';
 import { RefreshStatus } from './auth/refresh/refresh-status.service';
 import { OAuthStateService } from './auth/state/oauth-state.service';
 import { createTokenStorage, type StorageHandle } from './auth/storage/create-token-storage';
 import { TenantSettingsService } from './auth/tenant-settings.service';
 import { TokenService } from './auth/token.service';
+import { UndecryptableConnections } from './auth/undecryptable-connections.service';
 import { AccessTokenCache } from './auth/access-token-cache';
 import { resolveOptions, type ResolvedQuickBooksAuthOptions } from './config/resolved-options';
 import { AuthEventsPublisher } from './events/auth-events.publisher';
 import type { QuickBooksAuthModuleOptions } from './interfaces/quickbooks-auth-options.interface';
 import { intuitHttpProvider } from './intuit/intuit-http.provider';
 import { IntuitDiscoveryService } from './intuit/intuit-discovery.service';
+import { IntuitIdTokenVerifier } from './intuit/intuit-id-token.verifier';
+import { IntuitJwks } from './intuit/intuit-jwks.service';
 import { IntuitOAuthClient } from './intuit/intuit-oauth.client';
 import {
   QUICKBOOKS_AUTH_MODULE_OPTIONS,
@@ -35,7 +40,13 @@ export const quickBooksAuthProviders: Provider[] = [
   {
     provide: QUICKBOOKS_TOKEN_CIPHER,
     inject: [QUICKBOOKS_AUTH_RESOLVED_OPTIONS],
-    useFactory: (o: ResolvedQuickBooksAuthOptions) => new TokenCipher(o.keyRing),
+    useFactory: (o: ResolvedQuickBooksAuthOptions) => {
+      // Ids only: a weak older key is kept so its rows can be read and re-encrypted away from it.
+      if (o.keyRing.weakIds.length) {
+        new Logger('QuickBooksAuth').warn(`encryption keys ${o.keyRing.weakIds.join(', ')} look weak and only decrypt: run npm run reencrypt, then remove them`);
+      }
+      return new TokenCipher(o.keyRing);
+    },
   },
   {
     provide: QUICKBOOKS_STORAGE_HANDLE,
@@ -59,12 +70,17 @@ export const quickBooksAuthProviders: Provider[] = [
   intuitHttpProvider,
   IntuitDiscoveryService,
   IntuitOAuthClient,
+  IntuitJwks,
+  IntuitIdTokenVerifier,
+  CallbackBinding,
+  GrantRevocations,
   TenantSettingsService,
   OAuthStateService,
   AuthEventsPublisher,
   TokenRefresher,
   RefreshStatus,
   AccessTokenCache,
+  UndecryptableConnections,
   TokenService,
   ConnectService,
   StorageLifecycle,

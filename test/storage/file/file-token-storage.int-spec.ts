@@ -1,4 +1,5 @@
 import { fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile, copyFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -169,7 +170,7 @@ describe('FileTokenStorage (backend specifics)', () => {
     const { spec: oldSpec, cipher: oldCipher } = makeCipher(['old']);
     const old = new FileTokenStorage({ directory: join(dir, 'store') }, oldCipher);
     const saved = await old.saveConnection(newConnection('t', 'r', { refreshToken: 'RT1' }));
-    const rotated = new FileTokenStorage({ directory: join(dir, 'store') }, new TokenCipher(KeyRing.parse(`new:${Buffer.alloc(32, 9).toString('base64')},${oldSpec}`)));
+    const rotated = new FileTokenStorage({ directory: join(dir, 'store') }, new TokenCipher(KeyRing.parse(`new:${randomBytes(32).toString('base64')},${oldSpec}`)));
     expect(await rotated.reencrypt({ tenantId: 't', realmId: 'r' })).toBe(true);
     expect(await rotated.reencrypt({ tenantId: 't', realmId: 'r' })).toBe(false);
     expect(JSON.parse(await readFile(paths.connectionFile({ tenantId: 't', realmId: 'r' }), 'utf8')).ciphertext).toMatch(/^v1:new:/);

@@ -152,7 +152,7 @@ describe('FileTokenStorage: upgrade in place to protocol v2', () => {
     expect((await storage.get(ref))!).toMatchObject({ status: 'needs_reauth', leaseGeneration: 0, lastErrorFingerprint: null });
     expect(await storage.acquireLease(ref, 'w', 30_000)).toBeNull();
     expect(await storage.claimDue(new Date(), 10, 'w', 30_000)).toEqual([]);
-    expect((await storage.stats(new Date(), MINUTE)).byStatus).toEqual({ active: 0, reauth_pending: 0, needs_reauth: 1, revoked: 0 });
+    expect((await storage.stats(new Date(), MINUTE)).byStatus).toEqual({ active: 0, reauth_pending: 0, needs_reauth: 1, revoke_pending: 0, revoked: 0 });
     // No lastErrorFingerprint was recorded for the old token, so a rotated answer cannot revive it.
     const fp = cipher.fingerprint('RT-N');
     const result = { accessToken: 'AT-X', refreshToken: 'RT-X', accessTokenExpiresAt: new Date(), refreshTokenExpiresAt: new Date(), refreshTokenHardExpiresAt: null, nextRefreshAt: new Date() };
@@ -196,7 +196,7 @@ describe('FileTokenStorage: upgrade in place to protocol v2', () => {
     const parked = (await reopened.get(ref))!;
     expect(parked).toMatchObject({ status: 'reauth_pending', lastErrorFingerprint: leased.refreshTokenFingerprint, inflight: null, leaseOwner: null, leaseGeneration: 1 });
     expect(parked.nextRefreshAt.getTime()).toBe(pendingUntil.getTime());
-    expect((await storage.stats(new Date(), MINUTE)).byStatus).toEqual({ active: 0, reauth_pending: 1, needs_reauth: 0, revoked: 0 });
+    expect((await storage.stats(new Date(), MINUTE)).byStatus).toEqual({ active: 0, reauth_pending: 1, needs_reauth: 0, revoke_pending: 0, revoked: 0 });
   });
 
   describe('strict validation of the new fields (a bad value is storage_corrupt naming the file, never its content)', () => {

@@ -1,4 +1,5 @@
 import Redis from 'ioredis';
+import { randomBytes } from 'node:crypto';
 import { RedisTokenStorage } from '../../../libs/quickbooks-auth/src/auth/storage/redis/redis-token-storage';
 import { DecryptionError } from '../../../libs/quickbooks-auth/src/errors/decryption.error';
 import { StorageError } from '../../../libs/quickbooks-auth/src/errors/storage.error';
@@ -139,7 +140,7 @@ describe('RedisTokenStorage (backend specifics)', () => {
     expect(await storage.claimDue(new Date(), 10, 'y', 30_000)).toEqual([]);
     const claimed = await storage.claimDue(new Date(pendingUntil.getTime() + 1), 10, 'y', 30_000);
     expect(claimed.map((c) => [c.realmId, c.status, c.leaseGeneration])).toEqual([['pending', 'reauth_pending', pl.leaseGeneration + 1]]);
-    expect((await storage.stats(new Date(), 60_000)).byStatus).toEqual({ active: 0, reauth_pending: 1, needs_reauth: 1, revoked: 0 });
+    expect((await storage.stats(new Date(), 60_000)).byStatus).toEqual({ active: 0, reauth_pending: 1, needs_reauth: 1, revoke_pending: 0, revoked: 0 });
   });
 
   it('keeps working after SCRIPT FLUSH (EVALSHA falls back to EVAL)', async () => {
@@ -165,7 +166,7 @@ describe('RedisTokenStorage (backend specifics)', () => {
     const { spec: oldSpec } = makeCipher(['old']);
     const oldStorage = new RedisTokenStorage(redis, new TokenCipher(KeyRing.parse(oldSpec)), { keyPrefix: prefix });
     const saved = await oldStorage.saveConnection(newConnection('t', 'r', { refreshToken: 'RT1' }));
-    const rotated = new RedisTokenStorage(redis, new TokenCipher(KeyRing.parse(`new:${Buffer.alloc(32, 7).toString('base64')},${oldSpec}`)), { keyPrefix: prefix });
+    const rotated = new RedisTokenStorage(redis, new TokenCipher(KeyRing.parse(`new:${randomBytes(32).toString('base64')},${oldSpec}`)), { keyPrefix: prefix });
     expect(await rotated.reencrypt({ tenantId: 't', realmId: 'r' })).toBe(true);
     expect(await rotated.reencrypt({ tenantId: 't', realmId: 'r' })).toBe(false);
     expect(await redis.hget(`${prefix}t:t:conn:r`, 'refreshTokenEnc')).toMatch(/^v1:new:/);

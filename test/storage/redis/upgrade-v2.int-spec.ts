@@ -176,7 +176,7 @@ describe('RedisTokenStorage: upgrade in place from pre-v2 hashes', () => {
     await writeOldFormat(cipher, revoked, { status: 'revoked' });
     await writeOldFormat(cipher, { tenantId: 'old', realmId: 'active' });
     expect((await storage.get(needs))!).toMatchObject({ status: 'needs_reauth', leaseGeneration: 0, lastErrorFingerprint: null });
-    expect((await storage.stats(new Date(), 60_000)).byStatus).toEqual({ active: 1, reauth_pending: 0, needs_reauth: 1, revoked: 1 });
+    expect((await storage.stats(new Date(), 60_000)).byStatus).toEqual({ active: 1, reauth_pending: 0, needs_reauth: 1, revoke_pending: 0, revoked: 1 });
     expect(await storage.acquireLease(needs, 'o', 60_000)).toBeNull();
     const back = await storage.saveConnection(newConnection(needs.tenantId, needs.realmId));
     expect(back).toMatchObject({ status: 'active', leaseGeneration: 1, inflight: null, lastErrorFingerprint: null, version: 8 });

@@ -30,6 +30,8 @@ const OLD_COLUMNS =
 interface Target {
   name: string;
   v2Migration: string;
+  /** Migrations after v2, which the upgrade runs too. */
+  laterMigrations: string[];
   /** A fresh, empty database: options for a DataSource on it, and how to remove it. */
   create(): Promise<{ options: DataSourceOptions; drop: () => Promise<void> }>;
   migrations: Array<new () => unknown>;
@@ -40,6 +42,7 @@ const TARGETS: Target[] = [
   {
     name: 'MariaDB',
     v2Migration: 'AddRefreshProtocolV2Mysql1767225800000',
+    laterMigrations: ['AddPendingRevocationMysql1767225900000'],
     migrations: QUICKBOOKS_AUTH_MYSQL_MIGRATIONS,
     create: async () => {
       const scratch = await createScratchDatabase('qb_upgrade');
@@ -55,6 +58,7 @@ const TARGETS: Target[] = [
   {
     name: 'SQLite',
     v2Migration: 'AddRefreshProtocolV2Sqlite1767225800000',
+    laterMigrations: ['AddPendingRevocationSqlite1767225900000'],
     migrations: QUICKBOOKS_AUTH_SQLITE_MIGRATIONS,
     create: async () => {
       const dir = mkdtempSync(join(tmpdir(), 'qb-upgrade-'));
@@ -148,7 +152,7 @@ describe.each(TARGETS)('TypeOrmTokenStorage: upgrade in place to refresh protoco
     await old.destroy();
 
     const { ds, storage, ran } = await upgrade();
-    expect(ran).toEqual([target.v2Migration]);
+    expect(ran).toEqual([target.v2Migration, ...target.laterMigrations]);
     expect(await target.columns(ds)).toEqual(expect.arrayContaining(V2_COLUMNS));
 
     const before = (await storage.get(a))!;
@@ -209,7 +213,7 @@ describe.each(TARGETS)('TypeOrmTokenStorage: upgrade in place to refresh protoco
     // The due old row is claimed with generation 1.
     const claimed = await storage.claimDue(new Date(), 10, 'claimer', 60_000);
     expect(claimed.map((x) => [x.realmId, x.leaseGeneration, x.refreshToken])).toEqual([['b', 1, rowB.refreshToken]]);
-    expect((await storage.stats(new Date(), 0)).byStatus).toEqual({ active: 2, reauth_pending: 0, needs_reauth: 1, revoked: 0 });
+    expect((await storage.stats(new Date(), 0)).byStatus).toEqual({ active: 2, reauth_pending: 0, needs_reauth: 1, revoke_pending: 0, revoked: 0 });
   });
 
   it('up adds only the columns still missing (a half-applied upgrade)', async () => {
@@ -220,7 +224,7 @@ describe.each(TARGETS)('TypeOrmTokenStorage: upgrade in place to refresh protoco
     await old.destroy();
 
     const { ds, storage, ran } = await upgrade();
-    expect(ran).toEqual([target.v2Migration]);
+    expect(ran).toEqual([target.v2Migration, ...target.laterMigrations]);
     expect((await target.columns(ds)).filter((col) => V2_COLUMNS.includes(col)).sort()).toEqual([...V2_COLUMNS].sort());
     expect((await storage.acquireLease(ref, 'o', 60_000))!).toMatchObject({ refreshToken: row.refreshToken, leaseGeneration: 1 });
   });
@@ -241,6 +245,7 @@ describe.each(TARGETS)('TypeOrmTokenStorage: upgrade in place to refresh protoco
     ).toBe(true);
     expect((await storage.get(parked))!.status).toBe('reauth_pending');
 
+    for (const _later of target.laterMigrations) await ds.undoLastMigration({ transaction: 'each' });
     await ds.undoLastMigration({ transaction: 'each' });
     const columns = await target.columns(ds);
     for (const col of V2_COLUMNS) expect(columns).not.toContain(col);
@@ -253,7 +258,7 @@ describe.each(TARGETS)('TypeOrmTokenStorage: upgrade in place to refresh protoco
       { realm_id: 'plain', status: 'active', refresh_token_fp: rowQ.fingerprint },
     ]);
 
-    expect(await runQuickBooksMigrations(ds)).toEqual([target.v2Migration]);
+    expect(await runQuickBooksMigrations(ds)).toEqual([target.v2Migration, ...target.laterMigrations]);
     expect(await runQuickBooksMigrations(ds)).toEqual([]);
     expect((await storage.get(plain))!).toMatchObject({ refreshToken: rowQ.refreshToken, leaseGeneration: 0, inflight: null });
     expect((await storage.acquireLease(parked, 'o2', 60_000))!).toMatchObject({ status: 'active', refreshToken: rowP.refreshToken, leaseGeneration: 1 });

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { QUICKBOOKS_TOKEN_STORAGE, type TokenStorage } from '@quickbooks-auth/nestjs';
+import { QUICKBOOKS_TOKEN_STORAGE, isUndecryptable, type TokenStorage } from '@quickbooks-auth/nestjs';
 import { DEFAULT_SCOPE } from '@quickbooks-auth/intuit-emulator';
 import { EXAMPLE_RUNTIME, type ExampleRuntime } from '../runtime/example-runtime';
 
@@ -25,8 +25,9 @@ export class DemoGrantRestorer implements OnApplicationBootstrap {
     const now = clock.now();
     let restored = 0;
     for (const tenantId of this.runtime.apiKeys.tenantIds()) {
-      for (const c of await this.storage.listByTenant(tenantId)) {
-        if (c.status !== 'active' || store.refreshTokens.has(c.refreshToken)) continue;
+      // A row that cannot be decrypted has no token to hand back: it is listed as undecryptable instead.
+      for (const c of await this.storage.listRecordsByTenant(tenantId)) {
+        if (isUndecryptable(c) || c.status !== 'active' || store.refreshTokens.has(c.refreshToken)) continue;
         const grant = store.createGrant({
           clientId,
           realmId: c.realmId,

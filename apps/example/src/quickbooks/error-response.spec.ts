@@ -1,4 +1,4 @@
-import { IntuitResponseError, QuickBooksUnavailableError, RefreshShutdownError } from '@quickbooks-auth/nestjs';
+import { ConnectionUndecryptableError, IntuitResponseError, QuickBooksUnavailableError, RefreshShutdownError } from '@quickbooks-auth/nestjs';
 import { DEFAULT_RETRY_AFTER_SECONDS, toErrorResponse } from './error-response';
 import { QboApiError } from './qbo-api.error';
 
@@ -35,5 +35,13 @@ describe('toErrorResponse: retryable failures are 503 with Retry-After', () => {
     expect(r.status).toBe(502);
     expect(r.body.error).toBe('quickbooks_token_rejected');
     expect(toErrorResponse(new IntuitResponseError('x', 'invalid_request', 400, null)).status).toBe(502);
+  });
+});
+
+describe('toErrorResponse: a connection whose stored tokens cannot be read', () => {
+  it('is 409 connection_undecryptable with the realm, never 500, and names nothing secret', () => {
+    const r = toErrorResponse(new ConnectionUndecryptableError('tenant-a', '9130000000001', 'unknown key id'));
+    expect(r.status).toBe(409);
+    expect(r.body).toMatchObject({ error: 'connection_undecryptable', realmId: '9130000000001' });
   });
 });

@@ -2,6 +2,7 @@ import { HttpException, HttpStatus } from '@nestjs/common';
 import {
   AuthorizationDeniedError,
   ConnectionNotFoundError,
+  ConnectionUndecryptableError,
   IntuitResponseError,
   InvalidCallbackError,
   InvalidStateError,
@@ -37,6 +38,9 @@ export function toErrorResponse(err: unknown): ErrorResponse {
     return answer(status, snake(HttpStatus[status] ?? 'error'), message);
   }
   if (err instanceof ConnectionNotFoundError) return answer(404, 'connection_not_found', 'No QuickBooks connection for this realm');
+  if (err instanceof ConnectionUndecryptableError) {
+    return answer(409, 'connection_undecryptable', 'This QuickBooks connection can no longer be read: connect it again or disconnect it', { realmId: err.realmId });
+  }
   if (err instanceof ReauthorizationRequiredError) {
     return answer(409, 'reauthorization_required', 'QuickBooks no longer accepts this connection: connect it again', { realmId: err.realmId, reason: err.reason, reconnectUrl: err.reconnectUrl });
   }

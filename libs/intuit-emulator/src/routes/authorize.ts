@@ -29,6 +29,8 @@ interface AuthorizeParams {
   responseType: string;
   scope: string;
   state: string | undefined;
+  /** OIDC nonce: carried through consent and echoed in the id_token, as Intuit does. */
+  nonce: string | undefined;
 }
 
 function errorPage(ctx: RouteContext, title: string, detail: string): void {
@@ -82,6 +84,7 @@ function approve(ctx: RouteContext, p: AuthorizeParams, requestedRealm: string |
     createdAt: now,
     expiresAt: now + state.config.authCodeTtlSeconds * 1000,
     usedAt: null,
+    nonce: p.nonce ?? null,
     grant: null,
   });
   redirectWith(ctx, p.redirectUri, { code, state: p.state, realmId });
@@ -96,7 +99,7 @@ function consentPage(p: AuthorizeParams): string {
 <h1>Connect your QuickBooks company</h1>
 <p>The app <strong id="client-id">${escapeHtml(p.clientId)}</strong> wants access to: <span id="scopes">${escapeHtml(p.scope)}</span></p>
 <form method="post" action="${DECISION_PATH}">
-${hidden('client_id', p.clientId)}${hidden('redirect_uri', p.redirectUri)}${hidden('response_type', p.responseType)}${hidden('scope', p.scope)}${hidden('state', p.state)}
+${hidden('client_id', p.clientId)}${hidden('redirect_uri', p.redirectUri)}${hidden('response_type', p.responseType)}${hidden('scope', p.scope)}${hidden('state', p.state)}${hidden('nonce', p.nonce)}
 <label for="realmId">Company (realmId, optional)</label>
 <input type="text" id="realmId" name="realmId" pattern="[0-9]{10,19}" placeholder="generated if empty">
 <button type="submit" id="approve" name="decision" value="approve">Approve</button>
@@ -112,6 +115,7 @@ function paramsFrom(get: (name: string) => string | undefined): AuthorizeParams 
     responseType: get('response_type') ?? '',
     scope: get('scope') ?? '',
     state: get('state'),
+    nonce: get('nonce'),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { FaultRule, ProtocolEndpoint } from '../faults';
 import { destroySocket, sendHtml, sendJson, sleep } from '../http-utils';
+import type { TokenResponse } from '../token-service';
 import type { RouteContext } from './route-context';
 
 export interface FaultGateResult {
@@ -7,6 +8,8 @@ export interface FaultGateResult {
   handled: boolean;
   /** An armed drop_after_rotate rule: process normally, then call dropAfterSuccess(). */
   dropAfter: FaultRule | null;
+  /** An armed bad_id_token rule: process normally, then spoil the id_token (spoilIdToken()). */
+  badIdToken: FaultRule | null;
 }
 
 /** Body a 429/5xx gets on the QBO API slice (Intuit's fault envelope) vs the OAuth endpoints. */
@@ -46,8 +49,9 @@ function retryAfterHeader(value: number | string | undefined, fallback?: number)
 export async function faultGate(ctx: RouteContext, endpoint: ProtocolEndpoint, grantType?: string): Promise<FaultGateResult> {
   const { state, req, res } = ctx;
   const rules = state.faults.select(endpoint, grantType);
-  if (rules.length === 0) return { handled: false, dropAfter: null };
+  if (rules.length === 0) return { handled: false, dropAfter: null, badIdToken: null };
   let dropAfter: FaultRule | null = null;
+  let badIdToken: FaultRule | null = null;
   for (const rule of rules) {
     if (rule.type !== 'latency' || !state.faults.consume(rule)) continue;
     state.stats.faultsApplied += 1;
@@ -57,6 +61,10 @@ export async function faultGate(ctx: RouteContext, endpoint: ProtocolEndpoint, g
     if (rule.type === 'latency') continue;
     if (rule.type === 'drop_after_rotate') {
       dropAfter ??= rule;
+      continue;
+    }
+    if (rule.type === 'bad_id_token') {
+      badIdToken ??= rule;
       continue;
     }
     if (!state.faults.consume(rule)) continue;
@@ -86,9 +94,18 @@ export async function faultGate(ctx: RouteContext, endpoint: ProtocolEndpoint, g
         sendHtml(res, 200, '<!DOCTYPE html><html><head><title>Intuit</title></head><body><h1>We\'re making some updates</h1><p>QuickBooks is temporarily unavailable.</p></body></html>');
         break;
     }
-    return { handled: true, dropAfter: null };
+    return { handled: true, dropAfter: null, badIdToken: null };
   }
-  return { handled: false, dropAfter };
+  return { handled: false, dropAfter, badIdToken };
+}
+
+/** A code exchange answered with an id_token: spoil it as the rule says (consumed only then). */
+export function spoilIdToken(ctx: RouteContext, rule: FaultRule | null, body: TokenResponse): void {
+  if (!rule || body.id_token === undefined || !ctx.state.faults.consume(rule)) return;
+  ctx.state.stats.faultsApplied += 1;
+  const spoilt = ctx.state.idTokens.spoil(body.id_token, rule.idToken ?? 'foreign_key');
+  if (spoilt === null) delete body.id_token;
+  else body.id_token = spoilt;
 }
 
 /** Commit happened; now lose the response. True when the connection was dropped. */

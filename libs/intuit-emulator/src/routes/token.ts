@@ -1,6 +1,6 @@
 import { clientCredentials, parseParams, readBody, sendJson } from '../http-utils';
 import type { TokenResult } from '../token-service';
-import { dropAfterSuccess, faultGate } from './fault-gate';
+import { dropAfterSuccess, faultGate, spoilIdToken } from './fault-gate';
 import type { RouteContext } from './route-context';
 
 export const TOKEN_PATH = '/oauth2/v1/tokens/bearer';
@@ -40,6 +40,7 @@ export async function handleToken(ctx: RouteContext): Promise<void> {
     }
 
     if (result.ok && dropAfterSuccess(ctx, gate.dropAfter)) return;
+    if (result.ok) spoilIdToken(ctx, gate.badIdToken, result.body);
     sendJson(res, result.status, result.body);
   } finally {
     release?.();

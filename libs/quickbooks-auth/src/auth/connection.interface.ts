@@ -4,12 +4,14 @@ export type IntuitEnvironment = 'sandbox' | 'production';
 /**
  * active: tokens usable. reauth_pending: Intuit refused the refresh token while an earlier call
  * with it may still commit a rotation; parked, no customer-facing event, until reconciled (I9).
- * needs_reauth: Intuit refused the refresh token, the customer must reconnect. revoked: disconnected.
+ * needs_reauth: Intuit refused the refresh token, the customer must reconnect. revoke_pending:
+ * disconnected here, but Intuit has not confirmed the revoke yet; no token is served and the
+ * revoke is retried until Intuit confirms (or says the token is already dead). revoked: disconnected.
  */
-export type ConnectionStatus = 'active' | 'reauth_pending' | 'needs_reauth' | 'revoked';
+export type ConnectionStatus = 'active' | 'reauth_pending' | 'needs_reauth' | 'revoke_pending' | 'revoked';
 
 /** Every status, in the order health and metrics list them. */
-export const CONNECTION_STATUSES: readonly ConnectionStatus[] = ['active', 'reauth_pending', 'needs_reauth', 'revoked'];
+export const CONNECTION_STATUSES: readonly ConnectionStatus[] = ['active', 'reauth_pending', 'needs_reauth', 'revoke_pending', 'revoked'];
 
 /**
  * A lease as its holder knows it: the owner id and the fencing generation the acquisition or
@@ -80,6 +82,26 @@ export interface StoredConnection extends ConnectionRef {
   updatedAt: Date;
 }
 
+/** Every field of a stored connection but its ids and its tokens. @internal */
+export type ConnectionDetails = Omit<StoredConnection, 'tenantId' | 'realmId' | 'accessToken' | 'refreshToken'>;
+
+/**
+ * A stored connection whose tokens cannot be decrypted: its key left the key ring, or the row was
+ * altered (I6). Storage hands it back instead of throwing, so one bad row can still be listed,
+ * reconnected over and revoked while every other connection keeps working (I8).
+ * @internal
+ */
+export interface UndecryptableConnection extends ConnectionRef {
+  readonly undecryptable: true;
+  /** Why, from the DecryptionError (key ids and layers only, never a value): for logs. */
+  reason: string;
+  /** The row's other fields, or null where the store seals the whole record (file backend). */
+  details: ConnectionDetails | null;
+}
+
+/** What a tolerant read returns: a usable connection, or one that cannot be decrypted. @internal */
+export type ConnectionRecord = StoredConnection | UndecryptableConnection;
+
 /** Token material from a successful code exchange or refresh, ready to store. */
 export interface TokenSet {
   accessToken: string;
@@ -103,4 +125,10 @@ export interface ConnectionSummary extends ConnectionRef {
   nextRefreshAt: Date;
   createdAt: Date;
   updatedAt: Date;
+  /**
+   * True when the stored tokens cannot be decrypted (its key was removed from the key ring, or
+   * the row was altered): getAccessToken throws ConnectionUndecryptableError. Reconnect it (the
+   * callback overwrites it), disconnect it, or put the key back.
+   */
+  undecryptable: boolean;
 }

@@ -2,16 +2,20 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { ResolvedQuickBooksAuthOptions } from '../config/resolved-options';
 import { ConnectionNotFoundError } from '../errors/connection-not-found.error';
+import { ConnectionUndecryptableError } from '../errors/connection-undecryptable.error';
+import { DecryptionError } from '../errors/decryption.error';
 import { QuickBooksUnavailableError } from '../errors/quickbooks-unavailable.error';
 import { ReauthorizationRequiredError } from '../errors/reauthorization-required.error';
 import type { RefreshTrigger } from '../events/quickbooks-auth.events';
 import { QUICKBOOKS_AUTH_RESOLVED_OPTIONS, QUICKBOOKS_TOKEN_STORAGE } from '../quickbooks-auth.constants';
-import type { ConnectionRef, ConnectionSummary, StoredConnection } from './connection.interface';
+import type { ConnectionRecord, ConnectionRef, ConnectionSummary, StoredConnection } from './connection.interface';
 import { assertConnectionRef } from './connection-ref';
 import { AccessTokenCache } from './access-token-cache';
-import { toSummary } from './connection-summary';
+import { toRecordSummary } from './connection-summary';
 import { TokenRefresher } from './refresh/token-refresher.service';
 import type { TokenStorage } from './storage/token-storage.interface';
+import { isUndecryptable } from './storage/undecryptable-record';
+import { UndecryptableConnections } from './undecryptable-connections.service';
 
 /** A usable access token and when it stops being usable. */
 export interface AccessToken {
@@ -39,6 +43,7 @@ export class TokenService {
     private readonly refresher: TokenRefresher,
     private readonly cache: AccessTokenCache,
     @Inject(QUICKBOOKS_AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedQuickBooksAuthOptions,
+    private readonly undecryptable: UndecryptableConnections,
   ) {}
 
   /**
@@ -46,6 +51,8 @@ export class TokenService {
    * @throws ConnectionNotFoundError no such connection for this tenant (or it was disconnected).
    * @throws ReauthorizationRequiredError Intuit refused the refresh token; carries the reconnect URL.
    * @throws QuickBooksUnavailableError Intuit unreachable or failing and the stored token has expired.
+   * @throws ConnectionUndecryptableError the stored tokens cannot be decrypted (key removed, row
+   *   altered): reconnect or disconnect it, or restore the key (hosts answer 409).
    */
   async getAccessToken(ref: ConnectionRef): Promise<string> {
     return (await this.getAccessTokenDetails(ref)).accessToken;
@@ -53,6 +60,14 @@ export class TokenService {
 
   /** Like getAccessToken, with the expiry. */
   async getAccessTokenDetails(ref: ConnectionRef): Promise<AccessToken> {
+    try {
+      return await this.accessTokenDetails(ref);
+    } catch (err) {
+      throw this.undecryptableError(ref, err);
+    }
+  }
+
+  private async accessTokenDetails(ref: ConnectionRef): Promise<AccessToken> {
     const cached = this.cache.get(ref);
     if (cached && cached.expiresAt.getTime() - this.options.clock.now() > this.options.minValiditySeconds * 1000) {
       return { accessToken: cached.accessToken, expiresAt: cached.expiresAt, realmId: ref.realmId };
@@ -81,22 +96,44 @@ export class TokenService {
       if (!isUnauthorized(err)) throw err;
     }
     this.cache.evict(ref);
-    const refreshed = await this.singleFlight(ref, 'forced_401', (c) => c.accessToken !== first && this.validFor(c, 0));
+    const refreshed = await this.singleFlight(ref, 'forced_401', (c) => c.accessToken !== first && this.validFor(c, 0)).catch((err: unknown) => {
+      throw this.undecryptableError(ref, err);
+    });
     return fn(refreshed.accessToken);
   }
 
-  /** A tenant's connections: status and expiries, never tokens (I7: only that tenant's). */
+  /**
+   * A tenant's connections: status and expiries, never tokens (I7: only that tenant's). A row
+   * whose tokens cannot be decrypted is listed with `undecryptable: true`; it never fails the list (I8).
+   */
   async listConnections(tenantId: string): Promise<ConnectionSummary[]> {
     if (typeof tenantId !== 'string' || !tenantId) throw new ConnectionNotFoundError(String(tenantId), '*');
-    return (await this.storage.listByTenant(tenantId)).map(toSummary);
+    return (await this.storage.listRecordsByTenant(tenantId)).map((c) => this.summaryOf(c));
   }
 
-  /** One connection's summary; ConnectionNotFoundError if it does not exist for this tenant. */
+  /**
+   * One connection's summary (`undecryptable: true` when its tokens cannot be decrypted);
+   * ConnectionNotFoundError if it does not exist for this tenant.
+   */
   async getConnection(ref: ConnectionRef): Promise<ConnectionSummary> {
     assertConnectionRef(ref);
-    const conn = await this.storage.get(ref);
+    const conn = await this.storage.getRecord(ref);
     if (!conn) throw new ConnectionNotFoundError(ref.tenantId, ref.realmId);
-    return toSummary(conn);
+    return this.summaryOf(conn);
+  }
+
+  private summaryOf(c: ConnectionRecord): ConnectionSummary {
+    if (isUndecryptable(c)) this.undecryptable.report(c, 'list');
+    else this.undecryptable.resolved(c);
+    return toRecordSummary(c, this.options.environment);
+  }
+
+  /** A DecryptionError from storage becomes this connection's typed error (and is reported); the rest pass. */
+  private undecryptableError(ref: ConnectionRef, err: unknown): unknown {
+    if (!(err instanceof DecryptionError) || err instanceof ConnectionUndecryptableError) return err;
+    this.cache.evict(ref);
+    this.undecryptable.report({ ...ref, reason: err.reason }, 'read');
+    return new ConnectionUndecryptableError(ref.tenantId, ref.realmId, err.reason);
   }
 
   /** Concurrent readers of one connection share one storage read. */
@@ -223,7 +260,8 @@ export class TokenService {
   /** active and reauth_pending (parked, not the customer's to fix yet) are usable; the rest throw. */
   private usable(conn: StoredConnection | null, ref: ConnectionRef): StoredConnection {
     if (!conn || conn.status !== 'active') this.cache.evict(ref);
-    if (!conn || conn.status === 'revoked') throw new ConnectionNotFoundError(ref.tenantId, ref.realmId);
+    // revoke_pending is disconnected too: its tokens are kept only to finish the revoke at Intuit.
+    if (!conn || conn.status === 'revoked' || conn.status === 'revoke_pending') throw new ConnectionNotFoundError(ref.tenantId, ref.realmId);
     if (conn.status === 'needs_reauth') throw this.reauthError(ref, conn.lastErrorCode ?? 'invalid_grant');
     return conn;
   }

@@ -8,7 +8,7 @@ const good = () => ({
   QB_CLIENT_SECRET: 'canary-secret-value',
   QB_REDIRECT_URI: 'https://app.example.com/qb/callback',
   QB_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
-  QB_STATE_SECRET: 'x'.repeat(40),
+  QB_STATE_SECRET: randomBytes(32).toString('base64url'),
   QB_STORAGE: 'memory',
 });
 
@@ -69,5 +69,88 @@ describe('resolveOptions bounds', () => {
   it('substitutes every placeholder of the reconnect URL', () => {
     const o = resolveOptions({ ...base(), reconnectUrl: 'https://app/{tenantId}/{realmId}?again={realmId}' });
     expect(o.reconnectUrl({ tenantId: 't 1', realmId: '42' })).toBe('https://app/t%201/42?again=42');
+  });
+});
+
+describe('weak secrets are refused by name, never printed (issue 14, item 9)', () => {
+  const weakSecrets: Array<[string, string]> = [
+    ['a 32-character run of one character', 'a'.repeat(32)],
+    ['a long run of one character', 'x'.repeat(40)],
+    ['two characters alternating', 'ab'.repeat(20)],
+    ['very few distinct characters', 'aabbccddaabbccddaabbccddaabbccdd1'],
+    ['a repeated word', 'changeme-'.repeat(4)],
+    ['a repeated number', '1234567890'.repeat(4)],
+    ['an alphabet run', 'abcdefghijklmnopqrstuvwxyz012345'],
+    ['half of it one run', `prefix-of-some-kind!${'z'.repeat(20)}`],
+  ];
+
+  it.each(weakSecrets)('refuses %s as QB_STATE_SECRET / stateSecret', (_label, secret) => {
+    for (const run of [() => quickBooksOptionsFromEnv({ ...good(), QB_STATE_SECRET: secret }), () => resolveOptions({ ...quickBooksOptionsFromEnv(good()), stateSecret: secret })]) {
+      let err: unknown;
+      try {
+        run();
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(ConfigurationError);
+      const msg = (err as Error).message;
+      expect(msg).toMatch(/(QB_STATE_SECRET|stateSecret) is too weak/);
+      expect(msg).not.toContain(secret);
+    }
+  });
+
+  it('names QB_STATE_SECRET even when other variables are missing too', () => {
+    expect(() => quickBooksOptionsFromEnv({ ...good(), QB_CLIENT_ID: '', QB_STATE_SECRET: 'a'.repeat(32) })).toThrow(/QB_STATE_SECRET is too weak/);
+  });
+
+  it('refuses a weak encrypting key as QB_ENCRYPTION_KEYS', () => {
+    const zero = Buffer.alloc(32).toString('base64');
+    const err = (() => {
+      try {
+        quickBooksOptionsFromEnv({ ...good(), QB_ENCRYPTION_KEYS: `k1:${zero}` });
+      } catch (e) {
+        return e as Error;
+      }
+      return null;
+    })();
+    expect(err).toBeInstanceOf(ConfigurationError);
+    expect(err!.message).toMatch(/QB_ENCRYPTION_KEYS: key "k1" is too weak/);
+    expect(err!.message).not.toContain(zero);
+  });
+
+  it('accepts random secrets in every usual encoding, and the demo mode\'s generated ones', () => {
+    for (let i = 0; i < 500; i++) {
+      for (const secret of [randomBytes(32).toString('base64url'), randomBytes(24).toString('base64'), randomBytes(16).toString('hex'), randomBytes(32).toString('hex')]) {
+        expect(() => resolveOptions({ ...quickBooksOptionsFromEnv(good()), stateSecret: secret, encryptionKeys: `k1:${randomBytes(32).toString('base64')}` })).not.toThrow();
+      }
+    }
+    // The test fixtures' shape (test/support/test-keys.ts).
+    expect(() => resolveOptions({ ...quickBooksOptionsFromEnv(good()), stateSecret: `canary-state-secret-${randomBytes(24).toString('hex')}` })).not.toThrow();
+  });
+});
+
+describe('production refuses plain http to Intuit except on loopback (issue 14, item 6)', () => {
+  const production = () => ({ ...quickBooksOptionsFromEnv(good()), environment: 'production' as const });
+
+  it.each(['intuitBaseUrl', 'discoveryUrl', 'apiBaseUrl'] as const)('refuses an http:// %s to another host', (option) => {
+    for (const url of ['http://intuit.example.com', 'http://10.0.0.5:8080/', 'http://[2001:db8::1]/', 'http://localhost.evil.example/', 'http://127.0.0.1.nip.io/']) {
+      expect(() => resolveOptions({ ...production(), [option]: url })).toThrow(new RegExp(`${option} must use https when environment is "production"`));
+    }
+  });
+
+  it('allows https anywhere, and http to localhost, 127.0.0.0/8 and ::1', () => {
+    for (const url of ['https://oauth.platform.intuit.com', 'http://localhost:4010', 'http://LOCALHOST', 'http://127.0.0.1:4010', 'http://127.8.9.10/', 'http://[::1]:4010/']) {
+      expect(() => resolveOptions({ ...production(), intuitBaseUrl: url, discoveryUrl: url, apiBaseUrl: url })).not.toThrow();
+    }
+  });
+
+  it('keeps accepting http in sandbox (emulators on another host)', () => {
+    expect(() => resolveOptions({ ...quickBooksOptionsFromEnv(good()), intuitBaseUrl: 'http://emulator:4010' })).not.toThrow();
+  });
+
+  it('names the variable from the environment', () => {
+    expect(() => quickBooksOptionsFromEnv({ ...good(), QB_ENVIRONMENT: 'production', QB_INTUIT_BASE_URL: 'http://intuit.example.com' })).toThrow(
+      /QB_INTUIT_BASE_URL must use https when QB_ENVIRONMENT is "production"/,
+    );
   });
 });

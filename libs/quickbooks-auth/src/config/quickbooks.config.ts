@@ -97,7 +97,7 @@ export function quickBooksOptionsFromEnv(env: Env = process.env): QuickBooksAuth
       resolveOptions(options);
     } catch (err) {
       if (err instanceof ConfigurationError) {
-        for (const p of err.problems) if (!/is required/.test(p)) problems.push(p.replace(/^encryptionKeys/, 'QB_ENCRYPTION_KEYS'));
+        for (const p of err.problems) if (!/is required/.test(p)) problems.push(namingEnv(p));
       }
     }
     throw new ConfigurationError(problems);
@@ -106,20 +106,25 @@ export function quickBooksOptionsFromEnv(env: Env = process.env): QuickBooksAuth
   return options;
 }
 
+/** Option names as the environment variables that set them, for error messages. */
+const ENV_NAMES: Record<string, string> = {
+  clientId: 'QB_CLIENT_ID', clientSecret: 'QB_CLIENT_SECRET', redirectUri: 'QB_REDIRECT_URI',
+  encryptionKeys: 'QB_ENCRYPTION_KEYS', stateSecret: 'QB_STATE_SECRET', refreshLeadSeconds: 'QB_REFRESH_LEAD_SECONDS',
+  minValiditySeconds: 'QB_MIN_VALIDITY_SECONDS', intuitBaseUrl: 'QB_INTUIT_BASE_URL', discoveryUrl: 'QB_DISCOVERY_URL',
+  apiBaseUrl: 'QB_API_BASE_URL', environment: 'QB_ENVIRONMENT',
+};
+
+/** A resolveOptions problem naming the variable instead of the option (problems start with the option name). */
+function namingEnv(problem: string): string {
+  return problem.replace(/^(\w+)/, (m) => ENV_NAMES[m] ?? m).replace(/environment is "production"/, 'QB_ENVIRONMENT is "production"');
+}
+
 /** Validate now so a bad value fails at startup, with option names mapped back to env names. */
 function resolveOptionsNamingEnv(options: QuickBooksAuthModuleOptions): void {
-  const names: Record<string, string> = {
-    clientId: 'QB_CLIENT_ID', clientSecret: 'QB_CLIENT_SECRET', redirectUri: 'QB_REDIRECT_URI',
-    encryptionKeys: 'QB_ENCRYPTION_KEYS', stateSecret: 'QB_STATE_SECRET', refreshLeadSeconds: 'QB_REFRESH_LEAD_SECONDS',
-    minValiditySeconds: 'QB_MIN_VALIDITY_SECONDS', intuitBaseUrl: 'QB_INTUIT_BASE_URL', discoveryUrl: 'QB_DISCOVERY_URL',
-    apiBaseUrl: 'QB_API_BASE_URL',
-  };
   try {
     resolveOptions(options);
   } catch (err) {
-    if (err instanceof ConfigurationError) {
-      throw new ConfigurationError(err.problems.map((p) => p.replace(/^(\w+)/, (m) => names[m] ?? m)));
-    }
+    if (err instanceof ConfigurationError) throw new ConfigurationError(err.problems.map(namingEnv));
     throw err;
   }
 }

@@ -9,9 +9,11 @@ import type {
   TenantOverrides,
 } from '../interfaces/quickbooks-auth-options.interface';
 import type { StorageOptions } from '../interfaces/storage-options.interface';
+import { withOpenId } from '../auth/connect/openid-scope';
 import { DEFAULT_SCOPES } from '../quickbooks-auth.constants';
 import { createTenantLabeler } from '../metrics/tenant-labeler';
 import { KeyRing } from '../utils/crypto/key-ring';
+import { isWeakSecret } from '../utils/crypto/weak-secret';
 import { systemClock, type Clock } from '../utils/clock';
 
 /** Options after validation, with every default filled in. @internal */
@@ -40,6 +42,8 @@ export interface ResolvedQuickBooksAuthOptions {
    */
   tokenCallBudgetMs: number;
   reauthPendingMs: number;
+  /** Revoke the refresh token a reconnect replaced (opt-in; see the option's doc). */
+  revokeReplacedGrants: boolean;
   accessTokenCacheSeconds: number;
   accessTokenCacheMaxEntries: number;
   scheduler: Required<Omit<SchedulerOptions, 'maxTokenCallsPerSecond'>> & { maxTokenCallsPerSecond: number | null };
@@ -72,8 +76,15 @@ export function resolveOptions(options: QuickBooksAuthModuleOptions): ResolvedQu
     problems.push('environment must be "sandbox" or "production"');
   }
   if (typeof o.stateSecret !== 'string' || o.stateSecret.length < 32) problems.push('stateSecret is required and must be at least 32 characters');
+  else if (isWeakSecret(o.stateSecret)) {
+    problems.push('stateSecret is too weak (one character repeated, too few distinct characters, or a repeating or sequential pattern): use 32+ random characters, e.g. `openssl rand -base64 32`');
+  }
   for (const url of ['intuitBaseUrl', 'discoveryUrl', 'apiBaseUrl'] as const) {
     if (o[url] !== undefined && !isHttpUrl(o[url] as string)) problems.push(`${url} must be an absolute http(s) URL`);
+    // Production tokens and the client secret never cross a network in clear: http only to this host.
+    else if (o[url] !== undefined && o.environment === 'production' && isPlainHttpToRemoteHost(o[url] as string)) {
+      problems.push(`${url} must use https when environment is "production" (plain http is allowed only to a loopback host: localhost, 127.0.0.0/8, ::1)`);
+    }
   }
   const positive = (name: string, value: number | undefined, fallback: number, min = 0) => {
     if (value === undefined) return fallback;
@@ -115,6 +126,7 @@ export function resolveOptions(options: QuickBooksAuthModuleOptions): ResolvedQu
     requestTimeoutMs: positive('http.requestTimeoutMs', h.requestTimeoutMs, 15_000, 1),
   };
   if (leaseTtlMs <= http.connectTimeoutMs) problems.push('leaseTtlMs must be longer than http.connectTimeoutMs');
+  if (o.revokeReplacedGrants !== undefined && typeof o.revokeReplacedGrants !== 'boolean') problems.push('revokeReplacedGrants must be a boolean');
   if (scheduler.jitterRatio > 1) problems.push('scheduler.jitterRatio must be between 0 and 1');
   // Intuit access tokens live 3600 s: a minimum validity at or above that could never be met.
   if (minValiditySeconds >= 3600) problems.push('minValiditySeconds must be below 3600 (the access-token lifetime)');
@@ -157,7 +169,7 @@ export function resolveOptions(options: QuickBooksAuthModuleOptions): ResolvedQu
     clientSecret: o.clientSecret,
     redirectUri: o.redirectUri,
     environment: o.environment ?? 'sandbox',
-    scopes: o.scopes?.length ? [...o.scopes] : [...DEFAULT_SCOPES],
+    scopes: withOpenId(o.scopes?.length ? o.scopes : DEFAULT_SCOPES),
     keyRing: keyRing!,
     stateSecret: o.stateSecret,
     stateTtlSeconds,
@@ -178,6 +190,7 @@ export function resolveOptions(options: QuickBooksAuthModuleOptions): ResolvedQu
     leaseWaitTimeoutMs,
     tokenCallBudgetMs: Math.floor(Math.min(http.connectTimeoutMs + http.socketTimeoutMs, leaseTtlMs * 0.6)),
     reauthPendingMs,
+    revokeReplacedGrants: o.revokeReplacedGrants === true,
     accessTokenCacheSeconds,
     accessTokenCacheMaxEntries,
     scheduler,
@@ -196,4 +209,12 @@ function isHttpUrl(value: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** An http:// URL whose host is not loopback (the parser has already normalised forms like 127.1). */
+function isPlainHttpToRemoteHost(value: string): boolean {
+  const u = new URL(value);
+  if (u.protocol !== 'http:') return false;
+  const host = u.hostname.toLowerCase();
+  return !(host === 'localhost' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host));
 }

@@ -1,5 +1,6 @@
 export * from './quickbooks-auth.error';
 export * from './decryption.error';
+export * from './connection-undecryptable.error';
 export * from './configuration.error';
 export * from './connection-not-found.error';
 export * from './reauthorization-required.error';
@@ -9,4 +10,5 @@ export * from './intuit-response.error';
 export * from './storage.error';
 export * from './authorization-denied.error';
 export * from './invalid-callback.error';
+export * from './callback-verification.error';
 export * from './refresh-shutdown.error';

@@ -54,7 +54,8 @@ export class AuthEventsPublisher {
   }
 
   revoked(e: RevokedEvent): void {
-    this.publish(QuickBooksAuthEvent.Revoked, e, 'log', `disconnected${e.revokedAtIntuit ? ' and revoked at Intuit' : ''}`);
+    if (e.revokePending) this.publish(QuickBooksAuthEvent.Revoked, e, 'warn', 'disconnected; Intuit did not confirm the revoke, retrying it (revoke_pending)');
+    else this.publish(QuickBooksAuthEvent.Revoked, e, 'log', `disconnected${e.revokedAtIntuit ? ' and revoked at Intuit' : ''}`);
   }
 
   expiring(e: ExpiringEvent): void {

@@ -46,6 +46,8 @@ export interface ReauthRequiredEvent extends QuickBooksAuthEventBase {
 
 export interface RevokedEvent extends QuickBooksAuthEventBase {
   revokedAtIntuit: boolean;
+  /** Intuit did not confirm the revoke: the connection is revoke_pending and the revoke is retried. */
+  revokePending?: boolean;
 }
 
 export interface ExpiringEvent extends QuickBooksAuthEventBase {

@@ -2,11 +2,13 @@ import { HealthIndicatorService } from '@nestjs/terminus';
 import { RefreshStatus } from '../auth/refresh/refresh-status.service';
 import type { StorageStats, TokenStorage } from '../auth/storage/token-storage.interface';
 import type { ResolvedQuickBooksAuthOptions } from '../config/resolved-options';
+import { UndecryptableConnections } from '../auth/undecryptable-connections.service';
+import { AuthEventsPublisher } from '../events/auth-events.publisher';
 import { QuickBooksHealthIndicator, STORAGE_PING_TIMEOUT_MS } from './quickbooks.health';
 import { StorageStatsCache } from './storage-stats.cache';
 
 const stats = (over: Partial<StorageStats> = {}): StorageStats => ({
-  byStatus: { active: 7, reauth_pending: 0, needs_reauth: 2, revoked: 1 },
+  byStatus: { active: 7, reauth_pending: 0, needs_reauth: 2, revoke_pending: 0, revoked: 1 },
   accessExpiringSoon: 1,
   accessExpired: 0,
   soonestAccessExpiry: new Date(Date.now() + 60_000),
@@ -23,10 +25,11 @@ function setup(storageOver: Partial<TokenStorage> = {}) {
     ...storageOver,
   } as unknown as TokenStorage;
   const status = new RefreshStatus();
-  const options = { clock: { now: () => Date.now() } } as ResolvedQuickBooksAuthOptions;
+  const options = { clock: { now: () => Date.now() }, leaseTtlMs: 90_000, scheduler: { tickSeconds: 30 }, hashRealmIdsInLogs: false } as ResolvedQuickBooksAuthOptions;
   const cache = new StorageStatsCache(storage, options);
-  const indicator = new QuickBooksHealthIndicator(new HealthIndicatorService(), storage, status, cache);
-  return { storage, status, indicator };
+  const undecryptable = new UndecryptableConnections(new AuthEventsPublisher(options), storage, options);
+  const indicator = new QuickBooksHealthIndicator(new HealthIndicatorService(), storage, status, cache, undecryptable);
+  return { storage, status, indicator, undecryptable };
 }
 
 describe('QuickBooksHealthIndicator', () => {
@@ -40,13 +43,13 @@ describe('QuickBooksHealthIndicator', () => {
       storage: { backend: 'memory', reachable: true },
       scheduler: { enabled: true, healthy: true },
       breaker: 'closed',
-      connections: { active: 7, reauth_pending: 0, needs_reauth: 2, revoked: 1 },
+      connections: { active: 7, reauth_pending: 0, needs_reauth: 2, revoke_pending: 0, revoked: 1 },
       accessTokens: { expired: 0, expiringSoon: 1 },
     });
   });
 
   it('stays up with an open breaker and tenants needing reauth (reported, not fatal)', async () => {
-    const { indicator, status } = setup({ stats: jest.fn(async () => stats({ byStatus: { active: 1, reauth_pending: 0, needs_reauth: 50, revoked: 0 }, accessExpired: 3 })) });
+    const { indicator, status } = setup({ stats: jest.fn(async () => stats({ byStatus: { active: 1, reauth_pending: 0, needs_reauth: 50, revoke_pending: 0, revoked: 0 }, accessExpired: 3 })) });
     status.breakerState = 'open';
     const result = await indicator.isHealthy('qb');
     expect(result.qb.status).toBe('up');
@@ -83,6 +86,18 @@ describe('QuickBooksHealthIndicator', () => {
     const result = await indicator.isHealthy();
     expect(result.quickbooks.status).toBe('down');
     expect(result.quickbooks.problems).toEqual(['refresh scheduler stalled']);
+  });
+
+  it('is degraded, still up, while connections cannot be decrypted, naming no tenant or realm', async () => {
+    const { indicator, undecryptable } = setup();
+    expect(await indicator.details()).toMatchObject({ undecryptableConnections: 0 });
+    expect((await indicator.details()).degraded).toBeUndefined();
+    undecryptable.report({ tenantId: 'tenant-secret-id', realmId: '9130000000001', reason: 'key "k0" is not in the key ring' }, 'claim');
+    const result = await indicator.isHealthy();
+    expect(result.quickbooks).toMatchObject({ status: 'up', degraded: true, undecryptableConnections: 1, warnings: [expect.stringMatching(/1 connection\(s\) cannot be decrypted/)] });
+    expect(JSON.stringify(result)).not.toMatch(/tenant-secret-id|9130000000001/);
+    undecryptable.resolved({ tenantId: 'tenant-secret-id', realmId: '9130000000001' });
+    expect((await indicator.details()).degraded).toBeUndefined();
   });
 
   it('caches storage stats so frequent probes stay cheap, and survives a failing stats query', async () => {

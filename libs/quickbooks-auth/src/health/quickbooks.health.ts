@@ -3,6 +3,7 @@ import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/term
 import type { ConnectionStatus } from '../auth/connection.interface';
 import { RefreshStatus } from '../auth/refresh/refresh-status.service';
 import type { TokenStorage } from '../auth/storage/token-storage.interface';
+import { UndecryptableConnections } from '../auth/undecryptable-connections.service';
 import { QUICKBOOKS_TOKEN_STORAGE } from '../quickbooks-auth.constants';
 import { StorageStatsCache, type StatsSnapshot } from './storage-stats.cache';
 
@@ -17,6 +18,12 @@ export interface QuickBooksHealthDetails {
   connections: Record<ConnectionStatus, number> | 'unavailable';
   accessTokens?: { expired: number; expiringSoon: number };
   staleLeases?: number;
+  /** Connections this replica found undecryptable in the last 15 minutes (key removed, row altered). */
+  undecryptableConnections: number;
+  /** Still up, but something needs an operator: undecryptable connections (only when true). */
+  degraded?: true;
+  /** What makes it degraded (only when it is). */
+  warnings?: string[];
   /** Why the indicator is down (only when it is). */
   problems?: string[];
 }
@@ -27,6 +34,8 @@ export interface QuickBooksHealthDetails {
  * Down only when the service itself cannot work: the token store is unreachable or the refresh
  * scheduler has stalled. An open breaker or tenants needing reauthorization are reported, not
  * fatal: taking every replica out of a load balancer would not fix Intuit or a customer's grant.
+ * Connections that cannot be decrypted make it `degraded` (still up, with `warnings`): only those
+ * connections are affected, and an operator must act (restore the key, or have them reconnected).
  * @publicApi
  */
 @Injectable()
@@ -38,6 +47,7 @@ export class QuickBooksHealthIndicator {
     @Inject(QUICKBOOKS_TOKEN_STORAGE) private readonly storage: TokenStorage,
     private readonly status: RefreshStatus,
     private readonly statsCache: StorageStatsCache,
+    private readonly undecryptable: UndecryptableConnections,
   ) {}
 
   async isHealthy<const Key extends string = 'quickbooks'>(key: Key = 'quickbooks' as Key): Promise<HealthIndicatorResult<Key>> {
@@ -66,10 +76,15 @@ export class QuickBooksHealthIndicator {
       scheduler,
       breaker: s.breakerState,
       connections: snapshot ? { ...snapshot.stats.byStatus } : 'unavailable',
+      undecryptableConnections: this.undecryptable.recentCount(),
     };
     if (snapshot) {
       details.accessTokens = { expired: snapshot.stats.accessExpired, expiringSoon: snapshot.stats.accessExpiringSoon };
       details.staleLeases = snapshot.stats.staleLeases;
+    }
+    if (details.undecryptableConnections > 0) {
+      details.degraded = true;
+      details.warnings = [`${details.undecryptableConnections} connection(s) cannot be decrypted (key removed or row altered)`];
     }
     if (problems.length) details.problems = problems;
     return details;

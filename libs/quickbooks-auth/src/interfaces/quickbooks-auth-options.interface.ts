@@ -67,7 +67,10 @@ export interface QuickBooksAuthModuleOptions {
   redirectUri: string;
   /** Intuit environment (default sandbox). */
   environment?: IntuitEnvironment;
-  /** Scopes asked for at connect (default `com.intuit.quickbooks.accounting`). */
+  /**
+   * Scopes asked for at connect (default `com.intuit.quickbooks.accounting openid`). `openid` is
+   * always added: the callback verifies Intuit's id_token to bind the code to the realm.
+   */
   scopes?: string[];
   /** Key ring, newest first: `k2:<base64>,k1:<base64>` or a list of keys. */
   encryptionKeys: string | EncryptionKey[];
@@ -105,6 +108,13 @@ export interface QuickBooksAuthModuleOptions {
    * customer-facing event; after it, the connection becomes needs_reauth (docs/reliability.md).
    */
   reauthPendingMs?: number;
+  /**
+   * After a reconnect of a realm that already had tokens, revoke the replaced refresh token at
+   * Intuit once the new one is stored (default false). Off by default because Intuit documents a
+   * revoke as disconnecting the app from the company: confirm on your sandbox that revoking the
+   * replaced token leaves the new connection working before turning it on. Disconnect always revokes.
+   */
+  revokeReplacedGrants?: boolean;
   /**
    * Keep decrypted access tokens in process memory this long (default 30 s; 0 disables), so the
    * hot path does not touch storage. Bounds how long another replica's disconnect goes unseen.

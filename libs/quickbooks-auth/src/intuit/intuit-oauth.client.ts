@@ -48,7 +48,7 @@ export class IntuitOAuthClient {
     this.observers.push(observer);
   }
 
-  async buildAuthorizeUrl(params: { clientId: string; redirectUri: string; scopes: string[]; state: string }): Promise<string> {
+  async buildAuthorizeUrl(params: { clientId: string; redirectUri: string; scopes: string[]; state: string; nonce: string }): Promise<string> {
     const { authorization_endpoint } = await this.discovery.endpoints();
     const url = new URL(authorization_endpoint);
     url.searchParams.set('client_id', params.clientId);
@@ -56,6 +56,7 @@ export class IntuitOAuthClient {
     url.searchParams.set('scope', params.scopes.join(' '));
     url.searchParams.set('redirect_uri', params.redirectUri);
     url.searchParams.set('state', params.state);
+    url.searchParams.set('nonce', params.nonce);
     return url.toString();
   }
 

@@ -25,7 +25,7 @@ export const QuickBooksMetric = {
   ExpiryWarnings: 'quickbooks_token_expiry_warnings_total',
   /** gauge {state}: 1 for the refresh circuit breaker's current state (closed, open, half_open). */
   BreakerState: 'quickbooks_circuit_breaker_state',
-  /** gauge {status}: connections by status (active, reauth_pending, needs_reauth, revoked). Store-wide. */
+  /** gauge {status}: connections by status (active, reauth_pending, needs_reauth, revoke_pending, revoked). Store-wide. */
   Connections: 'quickbooks_connections',
   /** gauge: active connections whose access token has expired. Store-wide. */
   AccessTokensExpired: 'quickbooks_access_tokens_expired',
@@ -49,6 +49,13 @@ export const QuickBooksMetric = {
   RefreshesInFlight: 'quickbooks_refreshes_in_flight',
   /** gauge: 1 when the token store answered the last aggregate query, 0 when it failed. */
   StorageUp: 'quickbooks_storage_up',
+  /**
+   * counter {operation}: stored rows whose tokens could not be decrypted (key removed from the
+   * ring, row altered), by where they were met: claim (the scheduler skipped it), read, list.
+   */
+  UndecryptableRows: 'quickbooks_undecryptable_rows_total',
+  /** gauge: distinct connections this process found undecryptable in the last 15 minutes (health: degraded). */
+  UndecryptableConnections: 'quickbooks_undecryptable_connections',
   /**
    * counter {tenant, event}: lifecycle events per tenant or tenant group. Only with the
    * `metricsTenantLabel` option, which bounds the tenant values (see docs/monitoring.md).

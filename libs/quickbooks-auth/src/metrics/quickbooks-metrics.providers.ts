@@ -55,6 +55,11 @@ export const quickBooksMetricProviders: Provider[] = [
     labelNames: ['kind'],
   }),
   makeCounterProvider({
+    name: M.UndecryptableRows,
+    help: 'Stored QuickBooks connections whose tokens could not be decrypted, by where they were met (claim, read, list).',
+    labelNames: ['operation'],
+  }),
+  makeCounterProvider({
     name: M.TenantEvents,
     help: 'QuickBooks lifecycle events per tenant or tenant group (opt-in, bounded; "other" for the rest).',
     labelNames: ['tenant', 'event'],
@@ -72,4 +77,5 @@ export const quickBooksMetricProviders: Provider[] = [
   gauge(M.SchedulerLag, 'How late the oldest due connection was at the last scheduler tick, in seconds.'),
   gauge(M.RefreshesInFlight, 'QuickBooks token refreshes in flight in this process.'),
   gauge(M.StorageUp, '1 when the token store answered the last aggregate query, 0 when it failed.'),
+  gauge(M.UndecryptableConnections, 'Distinct QuickBooks connections this process found undecryptable in the last 15 minutes.'),
 ];

@@ -7,7 +7,8 @@ import type { StorageStats } from '../auth/storage/token-storage.interface';
 import { AuthEventsPublisher } from '../events/auth-events.publisher';
 import { StorageStatsCache } from '../health/storage-stats.cache';
 import { IntuitOAuthClient, type TokenCallObserver } from '../intuit/intuit-oauth.client';
-import { QUICKBOOKS_AUTH_RESOLVED_OPTIONS } from '../quickbooks-auth.constants';
+import { QUICKBOOKS_AUTH_RESOLVED_OPTIONS, QUICKBOOKS_TOKEN_STORAGE } from '../quickbooks-auth.constants';
+import { UndecryptableConnections } from '../auth/undecryptable-connections.service';
 import { QuickBooksMetric } from './quickbooks-metrics.constants';
 import { quickBooksMetricProviders } from './quickbooks-metrics.providers';
 import { QuickBooksMetricsService } from './quickbooks-metrics.service';
@@ -25,12 +26,13 @@ describe('QuickBooksMetricsService', () => {
   let status: RefreshStatus;
   let close: () => Promise<void>;
   let tenantLabel: ((tenantId: string) => string) | null;
+  let undecryptable: UndecryptableConnections;
 
   beforeEach(async () => {
     register.resetMetrics();
     tenantLabel = null;
     statsImpl = async () => ({
-      byStatus: { active: 3, reauth_pending: 0, needs_reauth: 1, revoked: 0 },
+      byStatus: { active: 3, reauth_pending: 0, needs_reauth: 1, revoke_pending: 0, revoked: 0 },
       accessExpiringSoon: 1,
       accessExpired: 0,
       soonestAccessExpiry: new Date(NOW + 120_000),
@@ -43,7 +45,12 @@ describe('QuickBooksMetricsService', () => {
         QuickBooksMetricsService,
         AuthEventsPublisher,
         RefreshStatus,
-        { provide: QUICKBOOKS_AUTH_RESOLVED_OPTIONS, useValue: { hashRealmIdsInLogs: false, clock: { now: () => NOW }, get metricsTenantLabel() { return tenantLabel; } } },
+        UndecryptableConnections,
+        { provide: QUICKBOOKS_TOKEN_STORAGE, useValue: { kind: 'memory' } },
+        {
+          provide: QUICKBOOKS_AUTH_RESOLVED_OPTIONS,
+          useValue: { hashRealmIdsInLogs: false, clock: { now: () => NOW }, leaseTtlMs: 90_000, scheduler: { tickSeconds: 30 }, get metricsTenantLabel() { return tenantLabel; } },
+        },
         { provide: IntuitOAuthClient, useValue: { observeTokenCalls: (o: TokenCallObserver) => (observer = o) } },
         { provide: TokenRefresher, useValue: { observe: (l: typeof signal) => (signal = l) } },
         { provide: StorageStatsCache, useValue: { get: async () => ({ stats: await statsImpl(), takenAt: NOW }) } },
@@ -54,6 +61,7 @@ describe('QuickBooksMetricsService', () => {
     await moduleRef.init();
     publisher = moduleRef.get(AuthEventsPublisher);
     status = moduleRef.get(RefreshStatus);
+    undecryptable = moduleRef.get(UndecryptableConnections);
     close = () => moduleRef.close();
   });
 
@@ -133,6 +141,26 @@ describe('QuickBooksMetricsService', () => {
     expect(out).toContain('quickbooks_scheduler_lag_seconds 1.5');
     expect(out).toContain('quickbooks_scheduler_healthy 1');
     expect(out).toContain('quickbooks_storage_up 1');
+  });
+
+  it('counts undecryptable rows by operation and gauges distinct connections, naming none', async () => {
+    expect(await text()).toContain('quickbooks_undecryptable_connections 0');
+    const row = { tenantId: base.tenantId, realmId: base.realmId, reason: 'authentication failed' };
+    undecryptable.report(row, 'claim');
+    undecryptable.report(row, 'claim');
+    undecryptable.report(row, 'read');
+    undecryptable.report({ ...row, realmId: '9130000000002' }, 'list');
+    let out = await text();
+    expect(out).toContain('quickbooks_undecryptable_rows_total{operation="claim"} 2');
+    expect(out).toContain('quickbooks_undecryptable_rows_total{operation="read"} 1');
+    expect(out).toContain('quickbooks_undecryptable_rows_total{operation="list"} 1');
+    expect(out).toContain('quickbooks_undecryptable_connections 2');
+    expect(out).not.toContain(base.tenantId);
+    expect(out).not.toContain(base.realmId);
+    // Reconnected: repaired, no longer counted.
+    publisher.connected({ ...base, reconnected: true });
+    out = await text();
+    expect(out).toContain('quickbooks_undecryptable_connections 1');
   });
 
   it('drops store-wide gauges and reports storage down when stats fail', async () => {

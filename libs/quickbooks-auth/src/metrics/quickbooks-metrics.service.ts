@@ -3,6 +3,7 @@ import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter, Gauge, Histogram } from 'prom-client';
 import { RefreshStatus, type BreakerState } from '../auth/refresh/refresh-status.service';
 import { TokenRefresher } from '../auth/refresh/token-refresher.service';
+import { UndecryptableConnections } from '../auth/undecryptable-connections.service';
 import type { ResolvedQuickBooksAuthOptions } from '../config/resolved-options';
 import { AuthEventsPublisher } from '../events/auth-events.publisher';
 import {
@@ -55,12 +56,15 @@ export class QuickBooksMetricsService implements OnModuleInit, OnModuleDestroy {
     @InjectMetric(M.RefreshesInFlight) private readonly inFlight: Gauge<string>,
     @InjectMetric(M.StorageUp) private readonly storageUp: Gauge<string>,
     @InjectMetric(M.TenantEvents) private readonly tenantEvents: Counter<string>,
+    @InjectMetric(M.UndecryptableRows) private readonly undecryptableRows: Counter<string>,
+    @InjectMetric(M.UndecryptableConnections) private readonly undecryptableConnections: Gauge<string>,
     private readonly events: AuthEventsPublisher,
     private readonly intuit: IntuitOAuthClient,
     private readonly refresher: TokenRefresher,
     private readonly status: RefreshStatus,
     private readonly statsCache: StorageStatsCache,
     @Inject(QUICKBOOKS_AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedQuickBooksAuthOptions,
+    private readonly undecryptable: UndecryptableConnections,
   ) {}
 
   onModuleInit(): void {
@@ -72,6 +76,7 @@ export class QuickBooksMetricsService implements OnModuleInit, OnModuleDestroy {
       if (signal.kind === 'lease_busy') this.leaseBusy.inc({ trigger: signal.trigger });
       else if (signal.kind !== 'rotation_received') this.protocolEvents.inc({ event: signal.kind });
     });
+    this.undecryptable.observe((operation) => this.undecryptableRows.inc({ operation }));
     setActiveSnapshotCollector(this.collector);
   }
 
@@ -117,6 +122,7 @@ export class QuickBooksMetricsService implements OnModuleInit, OnModuleDestroy {
     else this.schedulerLastTick.set(s.lastTickAt / 1000);
     this.schedulerLag.set(s.lastTickLagMs / 1000);
     this.inFlight.set(s.inFlight);
+    this.undecryptableConnections.set(this.undecryptable.recentCount());
 
     const storeWide = [this.connections, this.accessExpired, this.accessExpiringSoon, this.accessSoonest, this.refreshSoonest, this.staleLeases];
     try {

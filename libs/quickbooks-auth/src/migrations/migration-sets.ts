@@ -4,15 +4,19 @@ import { CreateQuickbooksOauthStatesMysql1767225700000 } from './1767225700000-c
 import { CreateQuickbooksOauthStatesSqlite1767225700000 } from './1767225700000-create-quickbooks-oauth-states.sqlite';
 import { AddRefreshProtocolV2Mysql1767225800000 } from './1767225800000-add-refresh-protocol-v2.mysql';
 import { AddRefreshProtocolV2Sqlite1767225800000 } from './1767225800000-add-refresh-protocol-v2.sqlite';
+import { AddPendingRevocationMysql1767225900000 } from './1767225900000-add-pending-revocation.mysql';
+import { AddPendingRevocationSqlite1767225900000 } from './1767225900000-add-pending-revocation.sqlite';
 
 /** Migration classes (no globs), oldest first: pass to DataSource `migrations` or use runQuickBooksMigrations. */
 export const QUICKBOOKS_AUTH_MYSQL_MIGRATIONS = [
   CreateQuickbooksConnectionsMysql1767225600000,
   CreateQuickbooksOauthStatesMysql1767225700000,
   AddRefreshProtocolV2Mysql1767225800000,
+  AddPendingRevocationMysql1767225900000,
 ];
 export const QUICKBOOKS_AUTH_SQLITE_MIGRATIONS = [
   CreateQuickbooksConnectionsSqlite1767225600000,
   CreateQuickbooksOauthStatesSqlite1767225700000,
   AddRefreshProtocolV2Sqlite1767225800000,
+  AddPendingRevocationSqlite1767225900000,
 ];

@@ -10,6 +10,7 @@ import { QuickBooksUnavailableError } from '../../errors/quickbooks-unavailable.
 import { AuthEventsPublisher } from '../../events/auth-events.publisher';
 import { IntuitCallFailure } from '../../intuit/intuit-call-failure';
 import { IntuitOAuthClient } from '../../intuit/intuit-oauth.client';
+import { classifyRevokeFailure } from '../../intuit/revoke-failure';
 import { QUICKBOOKS_AUTH_RESOLVED_OPTIONS, QUICKBOOKS_TOKEN_STORAGE } from '../../quickbooks-auth.constants';
 import type { ConnectionRef, ConnectionSummary } from '../connection.interface';
 import { assertConnectionRef, isValidRealmId } from '../connection-ref';
@@ -17,8 +18,12 @@ import { toSummary } from '../connection-summary';
 import { computeNextRefreshAt } from '../refresh/refresh-schedule';
 import { OAuthStateService } from '../state/oauth-state.service';
 import type { TokenStorage } from '../storage/token-storage.interface';
+import { isUndecryptable } from '../storage/undecryptable-record';
 import { TenantSettingsService } from '../tenant-settings.service';
 import { AccessTokenCache } from '../access-token-cache';
+import { CallbackBinding } from './callback-binding.service';
+import { GrantRevocations, REVOCATION_HOLD_MS, revocationRetryAt } from './grant-revocations.service';
+import { withOpenId } from './openid-scope';
 
 /** The query string Intuit sends to the redirect URI. */
 export interface CallbackQuery {
@@ -26,6 +31,17 @@ export interface CallbackQuery {
   state?: unknown;
   realmId?: unknown;
   error?: unknown;
+}
+
+/** What a disconnect did at Intuit. */
+export interface DisconnectResult {
+  /** Intuit confirmed the revoke (false: it did not know the token any more, or the revoke is pending). */
+  revokedAtIntuit: boolean;
+  /**
+   * Intuit neither confirmed nor said the token was dead: the connection is revoke_pending (never
+   * served again) and the revoke is retried by the scheduler, or by calling disconnect again.
+   */
+  revokePending?: true;
 }
 
 /** What a successful callback stored. */
@@ -52,31 +68,38 @@ export class ConnectService {
     private readonly tenants: TenantSettingsService,
     private readonly events: AuthEventsPublisher,
     private readonly cache: AccessTokenCache,
+    private readonly binding: CallbackBinding,
+    private readonly revocations: GrantRevocations,
     @Inject(QUICKBOOKS_AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedQuickBooksAuthOptions,
   ) {}
 
   /**
    * Where to send the customer to connect QuickBooks. Bind the state to the host's session
-   * (`sessionId`) when it has one, so a callback from another browser is refused.
+   * (`sessionId`) when it has one, so a callback from another browser is refused. `openid` is
+   * always among the scopes and the URL carries the state's OIDC nonce: the callback checks both
+   * in Intuit's id_token.
    */
   async createAuthorizeUrl(params: { tenantId: string; sessionId?: string | null; returnTo?: string | null; scopes?: string[] }): Promise<{ url: string; state: string; expiresAt: Date }> {
     if (typeof params?.tenantId !== 'string' || !params.tenantId || params.tenantId.length > 128) {
       throw new InvalidCallbackError('tenantId is required');
     }
-    const { state, expiresAt } = this.state.issue(params);
+    const { state, expiresAt, nonce } = this.state.issue(params);
     const { credentials, redirectUri } = await this.tenants.settingsFor(params.tenantId);
     const url = await this.intuit.buildAuthorizeUrl({
       clientId: credentials.clientId,
       redirectUri,
-      scopes: params.scopes?.length ? params.scopes : this.options.scopes,
+      scopes: withOpenId(params.scopes?.length ? params.scopes : this.options.scopes),
       state,
+      nonce,
     });
     return { url, state, expiresAt };
   }
 
   /**
    * Handles Intuit's redirect: validates and consumes the state (single use), checks the realm,
-   * exchanges the code once, stores the connection. `expectedTenantId` is the tenant the host
+   * exchanges the code once, verifies Intuit's id_token against this callback (nonce of the state,
+   * `realmid` equal to the callback's realmId: CallbackVerificationError otherwise, after revoking
+   * what Intuit issued), then stores the connection. `expectedTenantId` is the tenant the host
    * authenticated for this request: a state issued to another tenant is refused (I7).
    */
   async handleCallback(params: { query: CallbackQuery; sessionId?: string | null; expectedTenantId?: string | null }): Promise<ConnectResult> {
@@ -90,15 +113,20 @@ export class ConnectService {
     if (typeof q.code !== 'string' || q.code.length === 0 || q.code.length > 4096) throw new InvalidCallbackError('code is missing or malformed');
     if (!isValidRealmId(q.realmId)) throw new InvalidCallbackError('realmId is missing or not a QuickBooks company id');
     const ref = { tenantId: payload.tenantId, realmId: q.realmId };
+    // The old row, before the exchange too: a store that cannot be read fails while the code is
+    // still unused, and a row whose tokens cannot be decrypted is simply overwritten below (I8).
+    const previous = await this.storage.getRecord(ref);
     // One lookup, before the exchange: the code is single-use, so nothing after it may fail but the write.
     const settings = await this.tenants.settingsFor(ref.tenantId);
+    await this.binding.prepare();
     let call;
     try {
       call = await this.intuit.exchangeCode(q.code, settings.redirectUri, settings.credentials);
     } catch (err) {
       throw toPublicError(err);
     }
-    const previous = await this.storage.get(ref);
+    // The state proves whose browser this is, not whose code: bind the code to this flow and realm.
+    await this.binding.verify(ref, call, { clientId: settings.credentials.clientId, nonce: this.state.oidcNonce(payload) }, settings.credentials);
     const stored = await this.storage.saveConnection({
       ...ref,
       environment: this.options.environment,
@@ -111,9 +139,13 @@ export class ConnectService {
         jitterRatio: this.options.scheduler.jitterRatio,
         keepAliveSeconds: this.options.scheduler.keepAliveSeconds,
       }),
+      // Revoked right below; the scheduler takes over only if that attempt fails or never runs.
+      revokeReplacedAt: new Date(this.options.clock.now() + REVOCATION_HOLD_MS),
     });
     this.cache.evict(ref);
     const reconnected = previous !== null;
+    // The grant this reconnect replaced (now the pending revocation) must not stay live at Intuit.
+    if (reconnected) await this.revocations.retryNow(ref).catch(() => undefined);
     this.events.connected({ ...ref, correlationId: randomUUID(), intuitTid: call.intuitTid, at: new Date(this.options.clock.now()), reconnected });
     return { connection: toSummary(stored), reconnected, returnTo: payload.returnTo };
   }
@@ -121,27 +153,66 @@ export class ConnectService {
   /**
    * Disconnect: revoke the grant at Intuit, then mark the connection revoked (tokens wiped).
    * If Intuit cannot be reached the connection is kept and QuickBooksUnavailableError thrown,
-   * so the grant is never left live at Intuit with no way to revoke it.
+   * so the grant is never left live at Intuit with no way to revoke it. If Intuit answers with
+   * anything but a confirmation or "that token is already invalid" (invalid_client, 403, another
+   * 4xx), the connection becomes revoke_pending: disconnected for callers, the revoke retried by
+   * the scheduler until Intuit confirms (`revokePending: true`). Calling disconnect again on it
+   * retries at once. A connection whose tokens cannot be decrypted is marked revoked without
+   * calling Intuit.
    */
-  async disconnect(ref: ConnectionRef): Promise<{ revokedAtIntuit: boolean }> {
+  async disconnect(ref: ConnectionRef): Promise<DisconnectResult> {
     assertConnectionRef(ref);
-    const conn = await this.storage.get(ref);
+    const conn = await this.storage.getRecord(ref);
+    if (conn && isUndecryptable(conn)) return this.disconnectUndecryptable(ref);
     if (!conn || conn.status === 'revoked') throw new ConnectionNotFoundError(ref.tenantId, ref.realmId);
+    if (conn.status === 'revoke_pending') return this.retryPendingDisconnect(ref);
+    const credentials = await this.tenants.credentialsFor(ref.tenantId);
     let revokedAtIntuit = true;
     let intuitTid: string | null = null;
     try {
-      await this.intuit.revoke(conn.refreshToken, await this.tenants.credentialsFor(ref.tenantId));
+      await this.intuit.revoke(conn.refreshToken, credentials);
     } catch (err) {
-      if (err instanceof IntuitCallFailure && err.transient) throw toPublicError(err);
-      if (err instanceof IntuitCallFailure && err.kind === 'invalid_client') throw toPublicError(err);
+      const failure = classifyRevokeFailure(err);
+      if (failure === 'transient') throw toPublicError(err);
+      intuitTid = err instanceof IntuitCallFailure ? err.intuitTid : null;
+      if (failure === 'refused') return this.keepRevokePending(ref, err, intuitTid);
       // Intuit no longer knows the token (already revoked or dead): nothing left to revoke.
       revokedAtIntuit = false;
-      intuitTid = err instanceof IntuitCallFailure ? err.intuitTid : null;
     }
     await this.storage.markRevoked(ref);
     this.cache.evict(ref);
     this.events.revoked({ ...ref, correlationId: randomUUID(), intuitTid, at: new Date(this.options.clock.now()), revokedAtIntuit });
     return { revokedAtIntuit };
+  }
+
+  /** Intuit refused the revoke without saying the token is dead: keep it to retry, never serve it again. */
+  private async keepRevokePending(ref: ConnectionRef, err: unknown, intuitTid: string | null): Promise<DisconnectResult> {
+    const errorCode = err instanceof IntuitCallFailure ? (err.oauthError ?? err.kind).slice(0, 64) : 'revoke_failed';
+    await this.storage.markRevokePending(ref, { retryAt: revocationRetryAt(this.options.clock.now(), 1), errorCode });
+    this.cache.evict(ref);
+    this.events.revoked({ ...ref, correlationId: randomUUID(), intuitTid, at: new Date(this.options.clock.now()), revokedAtIntuit: false, revokePending: true });
+    return { revokedAtIntuit: false, revokePending: true };
+  }
+
+  /** Disconnect of a revoke_pending connection: its revoke, retried now. */
+  private async retryPendingDisconnect(ref: ConnectionRef): Promise<DisconnectResult> {
+    const outcome = await this.revocations.retryNow(ref);
+    // Nothing left to revoke (settled meanwhile, or never kept): the disconnect is complete.
+    if (outcome === 'none') await this.storage.markRevoked(ref);
+    this.cache.evict(ref);
+    return outcome === 'pending' ? { revokedAtIntuit: false, revokePending: true } : { revokedAtIntuit: outcome === 'revoked' };
+  }
+
+  /**
+   * Undecryptable (key removed, row altered: I8): no token to send Intuit, so the row is only
+   * wiped and marked revoked, and the customer can connect again. The grant stays live at Intuit
+   * until it lapses or the customer disconnects the app in QuickBooks (revokedAtIntuit: false).
+   */
+  private async disconnectUndecryptable(ref: ConnectionRef): Promise<{ revokedAtIntuit: boolean }> {
+    await this.storage.markRevoked(ref);
+    this.cache.evict(ref);
+    this.events.revoked({ ...ref, correlationId: randomUUID(), intuitTid: null, at: new Date(this.options.clock.now()), revokedAtIntuit: false });
+    return { revokedAtIntuit: false };
   }
 }
 

@@ -7,6 +7,8 @@ import type { StoredConnection } from '../connection.interface';
 import { RefreshStatus } from '../refresh/refresh-status.service';
 import { TokenRefresher } from '../refresh/token-refresher.service';
 import type { TokenStorage } from '../storage/token-storage.interface';
+import { UndecryptableConnections } from '../undecryptable-connections.service';
+import { GrantRevocations } from '../connect/grant-revocations.service';
 import { ExpiryAlerts } from './expiry-alerts.service';
 import { IntuitCircuitBreaker } from './intuit-circuit-breaker.service';
 
@@ -21,6 +23,8 @@ export interface RefreshSchedulerCounters {
   reauthRequired: number;
   /** Ticks that stopped claiming because the breaker was open. */
   pausedByBreaker: number;
+  /** Due connections skipped because their tokens cannot be decrypted (logged and counted, I8). */
+  undecryptable: number;
 }
 
 /**
@@ -40,7 +44,7 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private stopping = false;
-  readonly counters: RefreshSchedulerCounters = { ticks: 0, overlapsSkipped: 0, claimed: 0, refreshed: 0, failed: 0, reauthRequired: 0, pausedByBreaker: 0 };
+  readonly counters: RefreshSchedulerCounters = { ticks: 0, overlapsSkipped: 0, claimed: 0, refreshed: 0, failed: 0, reauthRequired: 0, pausedByBreaker: 0, undecryptable: 0 };
 
   constructor(
     @Inject(QUICKBOOKS_TOKEN_STORAGE) private readonly storage: TokenStorage,
@@ -49,6 +53,8 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
     private readonly alerts: ExpiryAlerts,
     private readonly status: RefreshStatus,
     @Inject(QUICKBOOKS_AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedQuickBooksAuthOptions,
+    private readonly undecryptable: UndecryptableConnections,
+    private readonly revocations: GrantRevocations,
     @Optional() private readonly registry?: SchedulerRegistry,
   ) {
     this.intervalName = `quickbooks-auth:refresh:${options.instanceId}`;
@@ -120,6 +126,9 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
     const queue: Array<{ conn: StoredConnection; owner: string; claimedAt: number }> = [];
     let exhausted = false;
     let claiming: Promise<void> | null = null;
+    // Undecryptable rows met this tick. Leased ones are not handed out again, so they count as
+    // progress through the due set; one seen again (a backend that cannot lease it) does not.
+    const undecryptableSeen = new Set<string>();
 
     const claimMore = (): Promise<void> => {
       claiming ??= (async () => {
@@ -132,10 +141,21 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
         const limit = mode === 'probe' ? 1 : batchSize;
         const now = this.options.clock.now();
         const owner = this.refresher.newOwner();
-        const claimed = await this.storage.claimDue(new Date(now), limit, owner, this.options.leaseTtlMs);
+        let undecryptableNew = 0;
+        const claimed = await this.storage.claimDue(new Date(now), limit, owner, this.options.leaseTtlMs, (row) => {
+          // Logged (ids only, rate-limited), counted and shown in health; never refreshed (I8).
+          this.counters.undecryptable++;
+          this.undecryptable.report(row, 'claim');
+          const key = `${row.tenantId}\u0000${row.realmId}`;
+          if (!undecryptableSeen.has(key)) undecryptableNew++;
+          undecryptableSeen.add(key);
+        });
         const claimedAt = Date.now();
         this.counters.claimed += claimed.length;
-        for (const conn of claimed) lagMs = Math.max(lagMs, now - conn.nextRefreshAt.getTime());
+        for (const conn of claimed) {
+          lagMs = Math.max(lagMs, now - conn.nextRefreshAt.getTime());
+          this.undecryptable.resolved(conn);
+        }
         if (mode === 'probe') {
           // Half-open: one probe, refreshed before anything else is claimed; the next claim
           // sees the breaker closed (go on) or open again (stop).
@@ -145,7 +165,7 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
         }
         for (const conn of claimed) queue.push({ conn, owner, claimedAt });
         // Fewer than asked: nothing more is due right now.
-        if (claimed.length < limit) exhausted = true;
+        if (claimed.length + undecryptableNew < limit) exhausted = true;
       })()
         .catch((err) => {
           // Store unreachable: finish what is claimed, try again next tick (health shows it).
@@ -184,6 +204,11 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
       }
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
+    // Grants Intuit has not confirmed revoked (revoke_pending disconnects, replaced grants): after
+    // the refreshes, a batch per tick, each with its own backoff.
+    if (!this.stopping) {
+      await this.revocations.retryDue().catch((err) => this.logger.warn(`refresh scheduler could not claim pending revocations: ${(err as Error)?.message ?? 'unknown error'}`));
+    }
     this.status.lastTickAt = Date.now();
     this.status.lastTickDurationMs = this.status.lastTickAt - started;
     this.status.lastTickLagMs = lagMs;

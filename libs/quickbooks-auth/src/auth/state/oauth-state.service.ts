@@ -21,6 +21,10 @@ export interface OAuthStatePayload {
 /**
  * OAuth `state`: random, HMAC-SHA256 signed, bound to tenant (and session where there is one),
  * single use, expiring after stateTtlSeconds (default 10 minutes). Format: base64url(json).sig
+ *
+ * The state protects the callback (it came back to the browser that started the flow), not the
+ * code: each state also yields an OIDC `nonce`, sent in the authorize URL and checked in Intuit's
+ * id_token, so a code from another authorize request cannot be redeemed with this state.
  */
 @Injectable()
 export class OAuthStateService {
@@ -29,7 +33,7 @@ export class OAuthStateService {
     @Inject(QUICKBOOKS_STATE_NONCE_STORE) private readonly nonces: StateNonceStore,
   ) {}
 
-  issue(params: { tenantId: string; sessionId?: string | null; returnTo?: string | null }): { state: string; expiresAt: Date } {
+  issue(params: { tenantId: string; sessionId?: string | null; returnTo?: string | null }): { state: string; expiresAt: Date; nonce: string } {
     const exp = this.options.clock.now() + this.options.stateTtlSeconds * 1000;
     const payload: OAuthStatePayload = {
       tenantId: params.tenantId,
@@ -39,7 +43,15 @@ export class OAuthStateService {
       returnTo: params.returnTo ?? null,
     };
     const body = Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url');
-    return { state: `${body}.${this.sign(body)}`, expiresAt: new Date(exp) };
+    return { state: `${body}.${this.sign(body)}`, expiresAt: new Date(exp), nonce: this.oidcNonce(payload) };
+  }
+
+  /**
+   * The OIDC nonce of a state: derived from its random single-use id with the state secret, so it
+   * needs no storage, and nobody can produce the nonce of a state they did not get from us.
+   */
+  oidcNonce(payload: Pick<OAuthStatePayload, 'nonce'>): string {
+    return createHmac('sha256', this.options.stateSecret).update(`oidc-nonce:v1:${payload.nonce}`).digest('base64url');
   }
 
   /** Verifies and consumes a state. Throws InvalidStateError for anything wrong; consumes only valid ones. */

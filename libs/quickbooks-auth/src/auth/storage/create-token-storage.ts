@@ -51,7 +51,7 @@ export async function createTokenStorage(options: ResolvedQuickBooksAuthOptions,
     }
     case 'file': {
       return {
-        storage: new FileTokenStorage({ directory: s.directory }, cipher),
+        storage: new FileTokenStorage({ directory: s.directory, environment: options.environment }, cipher),
         nonces: new FileStateNonceStore(join(s.directory, 'oauth-states')),
         dispose: nothing,
       };

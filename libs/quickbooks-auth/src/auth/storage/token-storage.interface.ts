@@ -1,10 +1,40 @@
-import type { ConnectionRef, ConnectionStatus, IntuitEnvironment, Lease, StoredConnection, TokenSet } from '../connection.interface';
+import type { ConnectionRecord, ConnectionRef, ConnectionStatus, IntuitEnvironment, Lease, StoredConnection, TokenSet, UndecryptableConnection } from '../connection.interface';
 
 /** A connection written by the connect flow (first connect or reconnect). */
 export interface NewConnection extends ConnectionRef, TokenSet {
   environment: IntuitEnvironment;
   scopes: string[];
   nextRefreshAt: Date;
+  /**
+   * When the refresh token this write replaces (a reconnect's previous grant) is due to be revoked
+   * at Intuit, app clock; default at once. The connect flow revokes it right after the write and
+   * sets this a little later, so the scheduler only takes over if that attempt fails.
+   */
+  revokeReplacedAt?: Date;
+}
+
+/** A disconnect Intuit did not confirm (markRevokePending): when to try again, and why the try failed. */
+export interface RevokeRetry {
+  /** App clock. */
+  retryAt: Date;
+  /** Kept in lastErrorCode (oauth_error, invalid_client...). */
+  errorCode: string;
+}
+
+/**
+ * A refresh token still to be revoked at Intuit, as claimRevocations hands it out: the grant a
+ * reconnect replaced, or (revoke_pending) the connection's own grant after a disconnect Intuit
+ * did not confirm. At rest it stays sealed exactly as it was in the refresh token column.
+ */
+export interface PendingRevocation extends ConnectionRef {
+  /** The token, opened; null when it cannot be decrypted (key removed, row altered): nothing can revoke it. */
+  refreshToken: string | null;
+  /** Its fingerprint: settleRevocation fences on it. */
+  fingerprint: string;
+  /** Failed attempts so far (for the backoff). */
+  attempts: number;
+  /** The connection itself is disconnecting (revoke_pending): settling the revocation marks it revoked. */
+  disconnecting: boolean;
 }
 
 /** What a successful refresh writes. */
@@ -65,18 +95,39 @@ export interface StorageStats {
  * - Lease times come from the store's own clock where it has one (DB NOW(3), Redis TIME), so
  *   replicas with skewed clocks agree; due-time comparisons use the caller's `now` (the app clock).
  * - No method holds a lock across an HTTP call: leases are rows, not transactions.
+ * - A row whose tokens cannot be decrypted (key removed from the ring, row altered) affects only
+ *   that connection (I8): get and listByTenant throw DecryptionError, the tolerant reads
+ *   (getRecord, listRecordsByTenant) return it as an UndecryptableConnection, claimDue reports it,
+ *   and saveConnection and markRevoked overwrite it without reading its tokens.
  * @internal
  */
 export interface TokenStorage {
   /** Backend name for logs and health (typeorm-mysql, typeorm-sqlite, redis, file, memory). */
   readonly kind: string;
 
+  /** One connection with its tokens; DecryptionError when they cannot be decrypted. */
   get(ref: ConnectionRef): Promise<StoredConnection | null>;
+  /** A tenant's connections with their tokens; DecryptionError when any row cannot be decrypted. */
   listByTenant(tenantId: string): Promise<StoredConnection[]>;
+
+  /**
+   * Like get, but a row whose tokens cannot be decrypted comes back as an UndecryptableConnection
+   * (ids, reason, and its other fields where the store keeps them outside the ciphertext) instead
+   * of throwing. Other errors (store down, corrupt or foreign data) still throw.
+   */
+  getRecord(ref: ConnectionRef): Promise<ConnectionRecord | null>;
+
+  /** Like listByTenant, with each undecryptable row as an UndecryptableConnection (I8): one bad row never fails the list. */
+  listRecordsByTenant(tenantId: string): Promise<ConnectionRecord[]>;
 
   /**
    * Connect or reconnect: replaces the tokens, sets status active, clears failures, any lease, the
    * in-flight record and lastErrorFingerprint, bumps the version and the lease generation. A refresh in flight for the old tokens then loses its compare-and-swap.
+   * The refresh token it replaces, when there is one and it differs from the new one, becomes the
+   * pending revocation (moved still sealed, never decrypted; due at `revokeReplacedAt`), replacing
+   * an earlier one; a row without one (revoked, revoke_pending) keeps its pending revocation.
+   * Works over a row that cannot be decrypted (a reconnect is how it is repaired), never reading
+   * the old tokens.
    */
   saveConnection(conn: NewConnection): Promise<StoredConnection>;
 
@@ -134,16 +185,45 @@ export interface TokenStorage {
    */
   markNeedsReauth(ref: ConnectionRef, lease: Lease, mark: ReauthMark): Promise<boolean>;
 
-  /** Disconnect: wipe tokens and mark revoked (kept for audit), or remove. True if it existed. */
+  /**
+   * Disconnect: wipe tokens and mark revoked (kept for audit), or remove. True if it existed.
+   * markRevoked works over a row that cannot be decrypted, never reading its tokens.
+   */
   markRevoked(ref: ConnectionRef): Promise<boolean>;
   delete(ref: ConnectionRef): Promise<boolean>;
+
+  /**
+   * Disconnect that Intuit did not confirm: status revoke_pending, the refresh token moved (still
+   * sealed) into the pending revocation, due at `retry.retryAt` with one attempt counted (a row
+   * without a refresh token keeps its pending revocation); tokens wiped, lease and in-flight record
+   * cleared, generation bumped. Not for a revoked connection. True if it changed.
+   */
+  markRevokePending(ref: ConnectionRef, retry: RevokeRetry): Promise<boolean>;
+
+  /**
+   * Claim up to `limit` pending revocations due at `now` (app clock), soonest first, pushing each
+   * one's due time to `now + holdMs` so another claimer (replica) does not get it before then.
+   * With `only`: that connection's, due or not (a caller retrying a disconnect now).
+   */
+  claimRevocations(now: Date, limit: number, holdMs: number, only?: ConnectionRef): Promise<PendingRevocation[]>;
+
+  /**
+   * The outcome of one revoke attempt, only while `fingerprint` is still the pending one. Null
+   * `retryAt` (Intuit confirmed, or the token was already invalid there) clears it and turns a
+   * revoke_pending connection revoked; a date is the next attempt, and this one is counted. True
+   * if it matched.
+   */
+  settleRevocation(ref: ConnectionRef, fingerprint: string, retryAt: Date | null): Promise<boolean>;
 
   /**
    * Claim up to `limit` active or reauth_pending connections that are due (`nextRefreshAt <= now`,
    * `nextAttemptAt` empty or past) and not leased by a live owner, leasing each to `owner` (each
    * claim bumps that row's generation). Concurrent claimers never get the same connection.
+   * A row that cannot be decrypted is not returned: it is handed to `onUndecryptable` (which must
+   * not throw) and, where the backend leased it, stays leased until the TTL passes, a back-off
+   * before it is reported again. It never blocks the rest of the batch (I8).
    */
-  claimDue(now: Date, limit: number, owner: string, ttlMs: number): Promise<StoredConnection[]>;
+  claimDue(now: Date, limit: number, owner: string, ttlMs: number, onUndecryptable?: (row: UndecryptableConnection) => void): Promise<StoredConnection[]>;
 
   /** Aggregates for health and metrics. */
   stats(now: Date, withinMs: number): Promise<StorageStats>;

@@ -1,5 +1,6 @@
 import { createHmac, hkdfSync } from 'node:crypto';
 import { ConfigurationError } from '../../errors/configuration.error';
+import { isWeakKey } from './weak-secret';
 
 /** One 256-bit data key with its id (the id is written into every ciphertext). */
 export interface EncryptionKey {
@@ -13,26 +14,38 @@ const KEY_ID_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
  * Versioned key ring: the first (newest) key encrypts, every key decrypts.
  * Keys are parsed from `id:base64` or `id:hex` entries separated by commas, newest first,
  * e.g. `QB_ENCRYPTION_KEYS=k2:<base64 32 bytes>,k1:<base64 32 bytes>`.
+ * An obviously weak key (all zero, one byte repeated, a pattern, a passphrase) is refused as the
+ * encrypting key; as an older key it is accepted, listed in `weakIds`, so rows written under it can
+ * still be read and re-encrypted away from it.
  */
 export class KeyRing {
   private readonly byId = new Map<string, Buffer>();
   private readonly fingerprintKeys = new Map<string, Buffer>();
 
-  constructor(keys: EncryptionKey[]) {
+  /** `name` is the option or variable the keys came from, for error messages (never a key). */
+  constructor(keys: EncryptionKey[], name = 'encryptionKeys') {
     const problems: string[] = [];
+    const weak: string[] = [];
     if (keys.length === 0) problems.push('encryption keys: at least one key is required');
-    for (const { id, key } of keys) {
+    keys.forEach(({ id, key }, index) => {
       if (!KEY_ID_PATTERN.test(id)) problems.push(`encryption key id "${id.slice(0, 32)}" must match ${KEY_ID_PATTERN}`);
       if (key.length !== 32) problems.push(`encryption key "${id}" must be exactly 32 bytes (got ${key.length})`);
+      else if (isWeakKey(key) && index === 0) {
+        problems.push(`${name}: key "${id}" is too weak to encrypt with (not 32 random bytes): generate one with \`openssl rand -base64 32\``);
+      } else if (isWeakKey(key)) weak.push(id);
       if (this.byId.has(id)) problems.push(`encryption key id "${id}" appears twice`);
       this.byId.set(id, key);
-    }
+    });
     if (problems.length) throw new ConfigurationError(problems);
     this.activeId = keys[0].id;
+    this.weakIds = weak;
   }
 
   /** Id of the key that encrypts new values. */
   readonly activeId: string;
+
+  /** Older keys that look weak: they only decrypt. Re-encrypt (`npm run reencrypt`), then drop them. */
+  readonly weakIds: string[];
 
   get ids(): string[] {
     return [...this.byId.keys()];
@@ -77,6 +90,6 @@ export class KeyRing {
       keys.push({ id, key });
     });
     if (problems.length) throw new ConfigurationError(problems);
-    return new KeyRing(keys);
+    return new KeyRing(keys, variableName);
   }
 }

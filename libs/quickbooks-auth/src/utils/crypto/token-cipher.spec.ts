@@ -93,3 +93,44 @@ describe('KeyRing.parse', () => {
     expect(() => KeyRing.parse('nocolon')).toThrow(/id:key/);
   });
 });
+
+describe('KeyRing refuses obviously weak keys (issue 14, item 9)', () => {
+  const b64 = (bytes: Buffer) => bytes.toString('base64');
+  const weak: Array<[string, Buffer]> = [
+    ['all zero', Buffer.alloc(32)],
+    ['one byte repeated', Buffer.alloc(32, 0xa7)],
+    ['two values alternating', Buffer.from(Array.from({ length: 32 }, (_, i) => (i % 2 ? 0x11 : 0xee)))],
+    ['very few distinct bytes', Buffer.from(Array.from({ length: 32 }, (_, i) => [1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 233][i % 12]))],
+    ['a counting sequence', Buffer.from(Array.from({ length: 32 }, (_, i) => i))],
+    ['a 16-byte block twice', Buffer.concat([randomBytes(16)].flatMap((b) => [b, b]))],
+    ['a typed passphrase', Buffer.from('correct horse battery staple 42!', 'utf8')],
+  ];
+
+  it.each(weak)('refuses %s as the encrypting key, naming the option and key id, never the value', (_label, bytes) => {
+    expect(bytes).toHaveLength(32);
+    for (const spec of [`k1:${b64(bytes)}`, `k1:${bytes.toString('hex')}`]) {
+      let err: unknown;
+      try {
+        KeyRing.parse(spec, 'QB_ENCRYPTION_KEYS');
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(ConfigurationError);
+      const msg = (err as Error).message;
+      expect(msg).toMatch(/QB_ENCRYPTION_KEYS: key "k1" is too weak/);
+      for (const form of [b64(bytes), bytes.toString('hex'), bytes.toString('utf8')]) expect(msg).not.toContain(form);
+    }
+    expect(() => new KeyRing([{ id: 'k1', key: bytes }])).toThrow(/encryptionKeys: key "k1" is too weak/);
+  });
+
+  it('keeps a weak older key for decryption only, listed by id, so rows can be re-encrypted away from it', () => {
+    const ring = KeyRing.parse(`k2:${key()},k1:${b64(Buffer.alloc(32))}`);
+    expect(ring.activeId).toBe('k2');
+    expect(ring.weakIds).toEqual(['k1']);
+    expect(KeyRing.parse(`k1:${key()}`).weakIds).toEqual([]);
+  });
+
+  it('accepts random keys, every time', () => {
+    for (let i = 0; i < 2000; i++) expect(() => new KeyRing([{ id: 'k1', key: randomBytes(32) }])).not.toThrow();
+  });
+});

@@ -3,6 +3,7 @@ import { DecryptionError } from '../../../errors/decryption.error';
 import { StorageError } from '../../../errors/storage.error';
 import type { TokenCipher } from '../../../utils/crypto/token-cipher';
 import { ACCESS_TOKEN_FIELD, REFRESH_TOKEN_FIELD, openToken, sealToken } from '../token-sealing';
+import { revocationFromDoc, revocationToDoc, type FileRevocation } from './file-revocation';
 
 const FORMAT = 'quickbooks-auth/connection-file';
 /**
@@ -10,7 +11,8 @@ const FORMAT = 'quickbooks-auth/connection-file';
  * inflight, lastErrorFingerprint), so the envelope and its version stay as they were: files of
  * earlier releases read as generation 0 with nothing in flight and gain the fields on their next
  * write. An earlier release still opens these files (it ignores the new fields) unless one is
- * reauth_pending, which it reports as corrupt.
+ * reauth_pending, which it reports as corrupt. The pending revocation (`revocation`) was added the
+ * same way: absent reads as none; an earlier release reports a revoke_pending file as corrupt.
  */
 const VERSION = 1;
 /** AAD field of the whole-file ciphertext (I6: bound to tenant + realm + this field). */
@@ -31,14 +33,16 @@ const REQUIRED_DATES = new Set(['accessTokenExpiresAt', 'refreshTokenExpiresAt',
 /**
  * Two layers: the tokens are sealed per field exactly as in the SQL and Redis backends (same AAD),
  * then the whole document is encrypted, so not even lease owners or expiries are readable on disk.
+ * `revocation` (the pending one, already sealed) travels inside the document.
  */
-export function encodeConnectionFile(conn: StoredConnection, cipher: TokenCipher): string {
+export function encodeConnectionFile(conn: StoredConnection, cipher: TokenCipher, revocation: FileRevocation | null = null): string {
   const ref = { tenantId: conn.tenantId, realmId: conn.realmId };
   const { accessToken, refreshToken, ...rest } = conn;
   const doc = {
     ...rest,
     accessTokenEnc: accessToken ? sealToken(cipher, ref, ACCESS_TOKEN_FIELD, accessToken) : null,
     refreshTokenEnc: refreshToken ? sealToken(cipher, ref, REFRESH_TOKEN_FIELD, refreshToken) : null,
+    revocation: revocationToDoc(revocation),
   };
   const envelope: ConnectionEnvelope = {
     format: FORMAT,
@@ -72,8 +76,12 @@ export function parseEnvelope(text: string, displayName: string, expected?: Conn
   return envelope;
 }
 
-/** Decrypts and validates the document. A tampered or moved file fails the GCM tag (DecryptionError). */
-export function decodeConnectionFile(envelope: ConnectionEnvelope, displayName: string, cipher: TokenCipher): StoredConnection {
+/**
+ * Decrypts and validates the document. A tampered or moved file fails the GCM tag (DecryptionError).
+ * Without `withTokens` the sealed tokens inside are not opened (reported as ''): the document's
+ * other fields, for a file whose tokens cannot be decrypted.
+ */
+export function decodeConnectionFile(envelope: ConnectionEnvelope, displayName: string, cipher: TokenCipher, withTokens = true): StoredConnection {
   const ref = { tenantId: envelope.tenantId, realmId: envelope.realmId };
   const plaintext = decryptIn(displayName, 'document', () => cipher.decrypt(envelope.ciphertext, { ...ref, field: CONNECTION_FILE_FIELD }));
   const bad = (what: string): never => {
@@ -104,11 +112,15 @@ export function decodeConnectionFile(envelope: ConnectionEnvelope, displayName: 
   doc.inflight = doc.inflight === undefined || doc.inflight === null ? null : (inflightOf(doc.inflight) ?? bad('inflight'));
   if (doc.lastErrorFingerprint === undefined) doc.lastErrorFingerprint = null;
   else if (doc.lastErrorFingerprint !== null && typeof doc.lastErrorFingerprint !== 'string') bad('lastErrorFingerprint');
+  // The pending revocation is read by decodeRevocation; a connection never carries it.
+  if (revocationFromDoc(doc.revocation) === undefined) bad('revocation');
+  delete doc.revocation;
   const open = (field: 'accessTokenEnc' | 'refreshTokenEnc', aadField: typeof ACCESS_TOKEN_FIELD): string => {
     const sealed = doc[field];
     delete doc[field];
     if (sealed === null || sealed === undefined) return '';
     if (typeof sealed !== 'string') return bad(field);
+    if (!withTokens) return '';
     return decryptIn(displayName, aadField, () => openToken(cipher, ref, aadField, sealed));
   };
   doc.accessToken = open('accessTokenEnc', ACCESS_TOKEN_FIELD);
@@ -118,15 +130,25 @@ export function decodeConnectionFile(envelope: ConnectionEnvelope, displayName: 
 
 /** Every ciphertext in a file (the document and the sealed tokens inside it), for key rotation. */
 export function ciphertextsOf(envelope: ConnectionEnvelope, displayName: string, cipher: TokenCipher): string[] {
+  const doc = documentOf(envelope, displayName, cipher) as { accessTokenEnc?: unknown; refreshTokenEnc?: unknown; revocation?: { tokenEnc?: unknown } | null };
+  return [envelope.ciphertext, doc.accessTokenEnc, doc.refreshTokenEnc, doc.revocation?.tokenEnc].filter((v): v is string => typeof v === 'string');
+}
+
+/** The file's pending revocation, still sealed (null: none). Decrypts the document, not the token. */
+export function decodeRevocation(envelope: ConnectionEnvelope, displayName: string, cipher: TokenCipher): FileRevocation | null {
+  const revocation = revocationFromDoc((documentOf(envelope, displayName, cipher) as { revocation?: unknown }).revocation);
+  if (revocation === undefined) throw new StorageError(`Connection file ${displayName} is corrupt (revocation)`, 'storage_corrupt');
+  return revocation;
+}
+
+function documentOf(envelope: ConnectionEnvelope, displayName: string, cipher: TokenCipher): Record<string, unknown> {
   const ref = { tenantId: envelope.tenantId, realmId: envelope.realmId };
   const plaintext = decryptIn(displayName, 'document', () => cipher.decrypt(envelope.ciphertext, { ...ref, field: CONNECTION_FILE_FIELD }));
-  let doc: { accessTokenEnc?: unknown; refreshTokenEnc?: unknown };
   try {
-    doc = JSON.parse(plaintext);
+    return JSON.parse(plaintext);
   } catch {
     throw new StorageError(`Connection file ${displayName} is corrupt (document is not JSON)`, 'storage_corrupt');
   }
-  return [envelope.ciphertext, doc.accessTokenEnc, doc.refreshTokenEnc].filter((v): v is string => typeof v === 'string');
 }
 
 function isGeneration(value: unknown): value is number {
@@ -156,7 +178,7 @@ function decryptIn(displayName: string, layer: string, fn: () => string): string
   try {
     return fn();
   } catch (err) {
-    const reason = err instanceof DecryptionError ? err.message.replace(/^Stored token could not be decrypted: /, '') : 'unreadable';
+    const reason = err instanceof DecryptionError ? err.reason : 'unreadable';
     throw new DecryptionError(`connection file ${displayName} (${layer}): ${reason}`);
   }
 }

@@ -1,13 +1,28 @@
 import { chmod, mkdir, readdir, readFile, unlink } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { CONNECTION_STATUSES, type ConnectionRef, type ConnectionStatus, type Lease, type StoredConnection } from '../../connection.interface';
+import {
+  CONNECTION_STATUSES,
+  type ConnectionDetails,
+  type ConnectionRecord,
+  type ConnectionRef,
+  type ConnectionStatus,
+  type IntuitEnvironment,
+  type Lease,
+  type StoredConnection,
+  type UndecryptableConnection,
+} from '../../connection.interface';
+import { DecryptionError } from '../../../errors/decryption.error';
 import { QuickBooksAuthError } from '../../../errors/quickbooks-auth.error';
 import { StorageError } from '../../../errors/storage.error';
 import type { TokenCipher } from '../../../utils/crypto/token-cipher';
 import { assertValidConnectionRef, assertValidLimit, assertValidTenantId, assertValidTtl } from '../connection-ref.validation';
-import type { BeginCall, NewConnection, ReauthMark, RefreshFailure, RefreshResult, StorageStats, TokenStorage } from '../token-storage.interface';
+import type { BeginCall, NewConnection, PendingRevocation, ReauthMark, RefreshFailure, RefreshResult, RevokeRetry, StorageStats, TokenStorage } from '../token-storage.interface';
+import { openOrNull } from '../pending-revocation';
+import { REFRESH_TOKEN_FIELD, openToken, sealToken } from '../token-sealing';
+import { isUndecryptable, recordOf } from '../undecryptable-record';
 import { fsyncDirectory, writeFileAtomic } from './atomic-write';
-import { ciphertextsOf, decodeConnectionFile, encodeConnectionFile, parseEnvelope } from './connection-file-codec';
+import { ciphertextsOf, decodeConnectionFile, decodeRevocation, encodeConnectionFile, parseEnvelope, type ConnectionEnvelope } from './connection-file-codec';
+import type { FileRevocation, RevocationSlot } from './file-revocation';
 import { FileLock } from './file-lock';
 import { CONNECTION_SUFFIX, FilePaths } from './file-paths';
 
@@ -18,6 +33,11 @@ export interface FileTokenStorageOptions {
   lockTtlMs?: number;
   /** Give up waiting for a write lock after this long (default 10 s). */
   lockTimeoutMs?: number;
+  /**
+   * The module's environment (default sandbox). Only used to fill in a file that is revoked while
+   * nothing in it can be decrypted (the whole document is sealed, so its own value is unknown).
+   */
+  environment?: IntuitEnvironment;
 }
 
 /**
@@ -34,12 +54,14 @@ export class FileTokenStorage implements TokenStorage {
   readonly kind = 'file';
   private readonly paths: FilePaths;
   private readonly lock: FileLock;
+  private readonly environment: IntuitEnvironment;
 
   constructor(
     options: FileTokenStorageOptions,
     private readonly cipher: TokenCipher,
   ) {
     this.paths = new FilePaths(resolve(options.directory));
+    this.environment = options.environment ?? 'sandbox';
     this.lock = new FileLock({ ttlMs: options.lockTtlMs ?? 30_000, timeoutMs: options.lockTimeoutMs ?? 10_000 }, (p) => this.paths.display(p));
   }
 
@@ -49,49 +71,35 @@ export class FileTokenStorage implements TokenStorage {
   }
 
   async listByTenant(tenantId: string): Promise<StoredConnection[]> {
-    assertValidTenantId(tenantId);
     const out: StoredConnection[] = [];
-    for (const file of await this.connectionFiles(this.paths.tenantDir(tenantId))) {
-      const text = await this.readText(file);
-      if (text === null) continue;
-      const envelope = parseEnvelope(text, this.paths.display(file));
-      // A file in this tenant's directory that names another tenant is foreign (I7).
-      if (envelope.tenantId !== tenantId) throw new StorageError(`Connection file ${this.paths.display(file)} belongs to another tenant`, 'storage_foreign_file');
-      out.push(decodeConnectionFile(envelope, this.paths.display(file), this.cipher));
-    }
+    for (const { envelope, display } of await this.tenantEnvelopes(tenantId)) out.push(decodeConnectionFile(envelope, display, this.cipher));
     return out.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.realmId < b.realmId ? -1 : 1));
+  }
+
+  async getRecord(ref: ConnectionRef): Promise<ConnectionRecord | null> {
+    assertValidConnectionRef(ref);
+    return this.readRecord(this.paths.connectionFile(ref), ref);
+  }
+
+  /** Oldest first, like listByTenant; files with nothing readable (no creation time) come last. */
+  async listRecordsByTenant(tenantId: string): Promise<ConnectionRecord[]> {
+    const records = (await this.tenantEnvelopes(tenantId)).map(({ envelope, display }) => this.decodeRecord(envelope, display));
+    const created = (r: ConnectionRecord) => (isUndecryptable(r) ? (r.details?.createdAt.getTime() ?? Number.MAX_SAFE_INTEGER) : r.createdAt.getTime());
+    return records.sort((a, b) => created(a) - created(b) || (a.realmId < b.realmId ? -1 : 1));
   }
 
   async saveConnection(conn: NewConnection): Promise<StoredConnection> {
     assertValidConnectionRef(conn);
     const ref = { tenantId: conn.tenantId, realmId: conn.realmId };
-    return (await this.mutate(ref, (existing, now) => ({
-      tenantId: conn.tenantId,
-      realmId: conn.realmId,
-      environment: conn.environment,
-      status: 'active',
-      accessToken: conn.accessToken,
-      refreshToken: conn.refreshToken,
-      refreshTokenFingerprint: this.cipher.fingerprint(conn.refreshToken),
-      accessTokenExpiresAt: conn.accessTokenExpiresAt,
-      refreshTokenExpiresAt: conn.refreshTokenExpiresAt,
-      refreshTokenHardExpiresAt: conn.refreshTokenHardExpiresAt,
-      scopes: [...conn.scopes],
-      version: (existing?.version ?? 0) + 1,
-      leaseOwner: null,
-      leaseExpiresAt: null,
-      // A reconnect fences every holder of the old tokens (I9).
-      leaseGeneration: (existing?.leaseGeneration ?? 0) + 1,
-      inflight: null,
-      lastErrorFingerprint: null,
-      nextRefreshAt: conn.nextRefreshAt,
-      failureCount: 0,
-      nextAttemptAt: null,
-      lastErrorCode: null,
-      lastRefreshedAt: existing?.lastRefreshedAt ?? null,
-      createdAt: existing?.createdAt ?? now,
-      updatedAt: now,
-    })))!;
+    // A file whose tokens cannot be decrypted is overwritten: reconnecting is how it is repaired.
+    return (await this.mutateRecord(ref, (current, now, revocation) => {
+      const next = this.connected(conn, current && isUndecryptable(current) ? current.details : current, now);
+      // The grant this reconnect replaces is revoked at Intuit once the new one is stored.
+      if (current && !isUndecryptable(current) && current.refreshToken && current.refreshTokenFingerprint && current.refreshTokenFingerprint !== next.refreshTokenFingerprint) {
+        revocation.value = { tokenEnc: this.seal(ref, current.refreshToken), fingerprint: current.refreshTokenFingerprint, dueAt: new Date(conn.revokeReplacedAt?.getTime() ?? 0), attempts: 0 };
+      }
+      return next;
+    }))!;
   }
 
   async acquireLease(ref: ConnectionRef, owner: string, ttlMs: number): Promise<StoredConnection | null> {
@@ -230,9 +238,11 @@ export class FileTokenStorage implements TokenStorage {
   async markRevoked(ref: ConnectionRef): Promise<boolean> {
     assertValidConnectionRef(ref);
     let existed = false;
-    await this.mutate(ref, (c, now) => {
-      existed = c !== null;
-      if (!c) return null;
+    await this.mutateRecord(ref, (current, now) => {
+      existed = current !== null;
+      if (!current) return null;
+      // Undecryptable: its readable fields, or (whole document sealed) a fresh revoked record.
+      const c = isUndecryptable(current) ? { ...ref, ...(current.details ?? this.unknownDetails(now)), accessToken: '', refreshToken: '' } : current;
       return bump(
         {
           ...c,
@@ -249,6 +259,73 @@ export class FileTokenStorage implements TokenStorage {
       );
     });
     return existed;
+  }
+
+  async markRevokePending(ref: ConnectionRef, retry: RevokeRetry): Promise<boolean> {
+    assertValidConnectionRef(ref);
+    const changed = await this.mutate(ref, (c, now, revocation) => {
+      if (!c || c.status === 'revoked') return null;
+      if (c.refreshToken && c.refreshTokenFingerprint) {
+        revocation.value = { tokenEnc: this.seal(ref, c.refreshToken), fingerprint: c.refreshTokenFingerprint, dueAt: retry.retryAt, attempts: 1 };
+      } else if (revocation.value) {
+        revocation.value = { ...revocation.value, dueAt: retry.retryAt };
+      }
+      return bump(
+        {
+          ...c,
+          status: 'revoke_pending',
+          accessToken: '',
+          refreshToken: '',
+          refreshTokenFingerprint: '',
+          lastErrorCode: retry.errorCode,
+          inflight: null,
+          leaseOwner: null,
+          leaseExpiresAt: null,
+          leaseGeneration: c.leaseGeneration + 1,
+        },
+        now,
+      );
+    });
+    return changed !== null;
+  }
+
+  /** Scans every file (one host, thousands of connections), then claims each under its lock. */
+  async claimRevocations(now: Date, limit: number, holdMs: number, only?: ConnectionRef): Promise<PendingRevocation[]> {
+    const max = assertValidLimit(limit);
+    const hold = assertValidTtl(holdMs);
+    if (only) assertValidConnectionRef(only);
+    const t = now.getTime();
+    const isDue = (r: FileRevocation | null): r is FileRevocation => r !== null && (only !== undefined || r.dueAt.getTime() <= t);
+    const candidates = only ? [{ ref: only, dueAt: 0 }] : await this.dueRevocations(t);
+    const claimed: PendingRevocation[] = [];
+    for (const candidate of candidates.sort((a, b) => a.dueAt - b.dueAt)) {
+      if (claimed.length >= max) break;
+      let taken: PendingRevocation | null = null;
+      // Re-checked under the lock: another process may have claimed it since the scan.
+      await this.mutate(candidate.ref, (c, at, revocation) => {
+        if (!c || !isDue(revocation.value)) return null;
+        const r = revocation.value;
+        revocation.value = { ...r, dueAt: new Date(t + hold) };
+        taken = { ...candidate.ref, refreshToken: openOrNull(() => openToken(this.cipher, candidate.ref, REFRESH_TOKEN_FIELD, r.tokenEnc)), fingerprint: r.fingerprint, attempts: r.attempts, disconnecting: c.status === 'revoke_pending' };
+        return bump(c, at);
+      }).catch((err) => {
+        if (err instanceof QuickBooksAuthError && !(err instanceof StorageError && err.code === 'storage_unavailable')) return null;
+        throw err;
+      });
+      if (taken) claimed.push(taken);
+    }
+    return claimed;
+  }
+
+  async settleRevocation(ref: ConnectionRef, fingerprint: string, retryAt: Date | null): Promise<boolean> {
+    assertValidConnectionRef(ref);
+    const settled = await this.mutate(ref, (c, now, revocation) => {
+      const r = revocation.value;
+      if (!c || !r || r.fingerprint !== fingerprint) return null;
+      revocation.value = retryAt ? { ...r, dueAt: retryAt, attempts: r.attempts + 1 } : null;
+      return bump(retryAt || c.status !== 'revoke_pending' ? c : { ...c, status: 'revoked' }, now);
+    });
+    return settled !== null;
   }
 
   async delete(ref: ConnectionRef): Promise<boolean> {
@@ -269,13 +346,18 @@ export class FileTokenStorage implements TokenStorage {
   }
 
   /** Scans every file (fine on one host with thousands of connections, not millions), then claims each under its lock. */
-  async claimDue(now: Date, limit: number, owner: string, ttlMs: number): Promise<StoredConnection[]> {
+  async claimDue(now: Date, limit: number, owner: string, ttlMs: number, onUndecryptable?: (row: UndecryptableConnection) => void): Promise<StoredConnection[]> {
     const max = assertValidLimit(limit);
     const ttl = assertValidTtl(ttlMs);
     const due = now.getTime();
     const isDue = (c: StoredConnection, leaseNow: Date) =>
       LEASABLE.has(c.status) && c.nextRefreshAt.getTime() <= due && (c.nextAttemptAt === null || c.nextAttemptAt.getTime() <= due) && leaseFree(c, leaseNow);
-    const candidates = (await this.scanReadable())
+    const records = await this.scanRecords();
+    // Files that cannot be decrypted cannot be leased here (a lease is written inside the
+    // encrypted document): reported on every scan instead, never blocking the others (I8).
+    for (const r of records) if (isUndecryptable(r)) onUndecryptable?.(r);
+    const candidates = records
+      .filter((c): c is StoredConnection => !isUndecryptable(c))
       .filter((c) => isDue(c, new Date()))
       .sort((a, b) => a.nextRefreshAt.getTime() - b.nextRefreshAt.getTime());
     const claimed: StoredConnection[] = [];
@@ -366,8 +448,10 @@ export class FileTokenStorage implements TokenStorage {
         const staleTokens = tokens.some((c) => this.cipher.needsReencryption(c));
         if (!staleTokens && !this.cipher.needsReencryption(outer)) return false;
         const conn = decodeConnectionFile(envelope, display, this.cipher);
-        // The fingerprint is kept: an in-flight refresh fences on it.
-        await writeFileAtomic(file, encodeConnectionFile(bump(conn, new Date()), this.cipher));
+        // The pending revocation is re-sealed too; fingerprints are kept: writes fence on them.
+        const pending = decodeRevocation(envelope, display, this.cipher);
+        const revocation = pending && { ...pending, tokenEnc: this.seal(ref, openToken(this.cipher, ref, REFRESH_TOKEN_FIELD, pending.tokenEnc)) };
+        await writeFileAtomic(file, encodeConnectionFile(bump(conn, new Date()), this.cipher, revocation));
         return staleTokens;
       }),
     );
@@ -375,23 +459,150 @@ export class FileTokenStorage implements TokenStorage {
 
   async close(): Promise<void> {}
 
-  /** Read-modify-write under the connection's lock. `fn` returns the new document, or null for no write. */
-  private async mutate(ref: ConnectionRef, fn: (current: StoredConnection | null, now: Date) => StoredConnection | null): Promise<StoredConnection | null> {
+  /**
+   * Read-modify-write under the connection's lock. `fn` returns the new document, or null for no
+   * write. Every write but connect and revoke reads the tokens (or fences on them), so a file that
+   * cannot be decrypted fails it with DecryptionError, as a read does.
+   */
+  private mutate(ref: ConnectionRef, fn: (current: StoredConnection | null, now: Date, revocation: RevocationSlot) => StoredConnection | null): Promise<StoredConnection | null> {
+    return this.mutateRecord(ref, (current, now, revocation) => {
+      if (current && isUndecryptable(current)) throw new DecryptionError(current.reason);
+      return fn(current, now, revocation);
+    });
+  }
+
+  /**
+   * mutate, handing `fn` a file that cannot be decrypted as an UndecryptableConnection. The file's
+   * pending revocation is written back as `revocation.value`: kept unless `fn` replaces it.
+   */
+  private async mutateRecord(
+    ref: ConnectionRef,
+    fn: (current: ConnectionRecord | null, now: Date, revocation: RevocationSlot) => StoredConnection | null,
+  ): Promise<StoredConnection | null> {
     const file = this.paths.connectionFile(ref);
     return this.guard('write', async () => {
       await this.ensureDir(this.paths.tenantDir(ref.tenantId));
       return this.lock.withLock(this.paths.lockFile(file), async () => {
-        const next = fn(await this.read(file, ref), new Date());
-        if (next) await writeFileAtomic(file, encodeConnectionFile(next, this.cipher));
+        const text = await this.readText(file);
+        const display = this.paths.display(file);
+        const envelope = text === null ? null : parseEnvelope(text, display, ref);
+        const current = envelope ? this.decodeRecord(envelope, display) : null;
+        // A document that cannot be decrypted has no readable revocation: an overwrite drops it.
+        const revocation: RevocationSlot = { value: envelope && current && !isUndecryptable(current) ? decodeRevocation(envelope, display, this.cipher) : null };
+        const next = fn(current, new Date(), revocation);
+        if (next) await writeFileAtomic(file, encodeConnectionFile(next, this.cipher, revocation.value));
         return next;
       });
     });
+  }
+
+  /** Refs of files whose pending revocation is due at `t` (files that cannot be read are skipped, I8). */
+  private async dueRevocations(t: number): Promise<Array<{ ref: ConnectionRef; dueAt: number }>> {
+    const out: Array<{ ref: ConnectionRef; dueAt: number }> = [];
+    for (const file of await this.allConnectionFiles()) {
+      try {
+        const text = await this.readText(file);
+        if (text === null) continue;
+        const envelope = parseEnvelope(text, this.paths.display(file));
+        const r = decodeRevocation(envelope, this.paths.display(file), this.cipher);
+        if (r && r.dueAt.getTime() <= t) out.push({ ref: { tenantId: envelope.tenantId, realmId: envelope.realmId }, dueAt: r.dueAt.getTime() });
+      } catch (err) {
+        if (!(err instanceof QuickBooksAuthError)) throw err;
+      }
+    }
+    return out;
+  }
+
+  private seal(ref: ConnectionRef, refreshToken: string): string {
+    return sealToken(this.cipher, ref, REFRESH_TOKEN_FIELD, refreshToken);
   }
 
   private async read(file: string, ref: ConnectionRef): Promise<StoredConnection | null> {
     const text = await this.readText(file);
     if (text === null) return null;
     return decodeConnectionFile(parseEnvelope(text, this.paths.display(file), ref), this.paths.display(file), this.cipher);
+  }
+
+  private async readRecord(file: string, ref: ConnectionRef): Promise<ConnectionRecord | null> {
+    const text = await this.readText(file);
+    if (text === null) return null;
+    return this.decodeRecord(parseEnvelope(text, this.paths.display(file), ref), this.paths.display(file));
+  }
+
+  private decodeRecord(envelope: ConnectionEnvelope, display: string): ConnectionRecord {
+    return recordOf(envelope, (withTokens) => decodeConnectionFile(envelope, display, this.cipher, withTokens));
+  }
+
+  /** The envelopes of a tenant's files; one naming another tenant is foreign (I7). */
+  private async tenantEnvelopes(tenantId: string): Promise<Array<{ envelope: ConnectionEnvelope; display: string }>> {
+    assertValidTenantId(tenantId);
+    const out: Array<{ envelope: ConnectionEnvelope; display: string }> = [];
+    for (const file of await this.connectionFiles(this.paths.tenantDir(tenantId))) {
+      const text = await this.readText(file);
+      if (text === null) continue;
+      const display = this.paths.display(file);
+      const envelope = parseEnvelope(text, display);
+      if (envelope.tenantId !== tenantId) throw new StorageError(`Connection file ${display} belongs to another tenant`, 'storage_foreign_file');
+      out.push({ envelope, display });
+    }
+    return out;
+  }
+
+  /** The document a connect or reconnect writes, keeping what the old one had that outlives it. */
+  private connected(conn: NewConnection, existing: ConnectionDetails | null, now: Date): StoredConnection {
+    return {
+      tenantId: conn.tenantId,
+      realmId: conn.realmId,
+      environment: conn.environment,
+      status: 'active',
+      accessToken: conn.accessToken,
+      refreshToken: conn.refreshToken,
+      refreshTokenFingerprint: this.cipher.fingerprint(conn.refreshToken),
+      accessTokenExpiresAt: conn.accessTokenExpiresAt,
+      refreshTokenExpiresAt: conn.refreshTokenExpiresAt,
+      refreshTokenHardExpiresAt: conn.refreshTokenHardExpiresAt,
+      scopes: [...conn.scopes],
+      version: (existing?.version ?? 0) + 1,
+      leaseOwner: null,
+      leaseExpiresAt: null,
+      // A reconnect fences every holder of the old tokens (I9).
+      leaseGeneration: (existing?.leaseGeneration ?? 0) + 1,
+      inflight: null,
+      lastErrorFingerprint: null,
+      nextRefreshAt: conn.nextRefreshAt,
+      failureCount: 0,
+      nextAttemptAt: null,
+      lastErrorCode: null,
+      lastRefreshedAt: existing?.lastRefreshedAt ?? null,
+      createdAt: existing?.createdAt ?? now,
+      updatedAt: now,
+    };
+  }
+
+  /** What a revoked file holds when nothing of the old one could be read. */
+  private unknownDetails(now: Date): ConnectionDetails {
+    return {
+      environment: this.environment,
+      status: 'revoked',
+      refreshTokenFingerprint: '',
+      accessTokenExpiresAt: now,
+      refreshTokenExpiresAt: now,
+      refreshTokenHardExpiresAt: null,
+      scopes: [],
+      version: 0,
+      leaseOwner: null,
+      leaseExpiresAt: null,
+      leaseGeneration: 0,
+      inflight: null,
+      lastErrorFingerprint: null,
+      nextRefreshAt: now,
+      failureCount: 0,
+      nextAttemptAt: null,
+      lastErrorCode: null,
+      lastRefreshedAt: null,
+      createdAt: now,
+      updatedAt: now,
+    };
   }
 
   private async readText(file: string): Promise<string | null> {
@@ -405,11 +616,16 @@ export class FileTokenStorage implements TokenStorage {
 
   /** Every readable connection; unreadable files are skipped so one bad file never blocks the rest (I8). */
   private async scanReadable(): Promise<StoredConnection[]> {
-    const out: StoredConnection[] = [];
+    return (await this.scanRecords()).filter((r): r is StoredConnection => !isUndecryptable(r));
+  }
+
+  /** Every connection, undecryptable ones as such; corrupt or foreign files are skipped (I8). */
+  private async scanRecords(): Promise<ConnectionRecord[]> {
+    const out: ConnectionRecord[] = [];
     for (const file of await this.allConnectionFiles()) {
       try {
         const text = await this.readText(file);
-        if (text !== null) out.push(decodeConnectionFile(parseEnvelope(text, this.paths.display(file)), this.paths.display(file), this.cipher));
+        if (text !== null) out.push(this.decodeRecord(parseEnvelope(text, this.paths.display(file)), this.paths.display(file)));
       } catch (err) {
         if (!(err instanceof QuickBooksAuthError)) throw err;
       }

@@ -32,6 +32,12 @@ export interface MemoryConnectionRow {
   lastRefreshedAt: number | null;
   createdAt: number;
   updatedAt: number;
+  /** Pending revocation: a refresh token still to revoke at Intuit, sealed as it was (null: none). */
+  revokeTokenEnc: string | null;
+  revokeTokenFingerprint: string | null;
+  /** App clock: when claimRevocations may hand it out. */
+  revokeDueAt: number | null;
+  revokeAttempts: number;
 }
 
 /**

@@ -1,10 +1,11 @@
 import type { TokenCipher } from '../../../utils/crypto/token-cipher';
-import { DecryptionError } from '../../../errors/decryption.error';
 import { StorageError } from '../../../errors/storage.error';
-import { CONNECTION_STATUSES, type ConnectionRef, type ConnectionStatus, type Lease, type StoredConnection } from '../../connection.interface';
-import type { BeginCall, NewConnection, ReauthMark, RefreshFailure, RefreshResult, StorageStats, TokenStorage } from '../token-storage.interface';
+import { CONNECTION_STATUSES, type ConnectionRecord, type ConnectionRef, type ConnectionStatus, type Lease, type StoredConnection, type UndecryptableConnection } from '../../connection.interface';
+import type { BeginCall, NewConnection, PendingRevocation, ReauthMark, RefreshFailure, RefreshResult, RevokeRetry, StorageStats, TokenStorage } from '../token-storage.interface';
+import { openOrNull } from '../pending-revocation';
 import { assertValidConnectionRef, assertValidLimit, assertValidTenantId, assertValidTtl } from '../connection-ref.validation';
 import { ACCESS_TOKEN_FIELD, REFRESH_TOKEN_FIELD, openToken, sealToken } from '../token-sealing';
+import { isUndecryptable, recordOf } from '../undecryptable-record';
 import { MemoryConnectionStore, type MemoryConnectionRow } from './memory-connection.store';
 
 /**
@@ -31,16 +32,27 @@ export class MemoryTokenStorage implements TokenStorage {
 
   async listByTenant(tenantId: string): Promise<StoredConnection[]> {
     assertValidTenantId(tenantId);
-    return [...this.store.rows.values()]
-      .filter((row) => row.tenantId === tenantId)
-      .sort((a, b) => a.id - b.id)
-      .map((row) => this.toStored(row));
+    return this.tenantRows(tenantId).map((row) => this.toStored(row));
+  }
+
+  async getRecord(ref: ConnectionRef): Promise<ConnectionRecord | null> {
+    assertValidConnectionRef(ref);
+    const row = this.row(ref);
+    return row ? this.toRecord(row) : null;
+  }
+
+  async listRecordsByTenant(tenantId: string): Promise<ConnectionRecord[]> {
+    assertValidTenantId(tenantId);
+    return this.tenantRows(tenantId).map((row) => this.toRecord(row));
   }
 
   async saveConnection(conn: NewConnection): Promise<StoredConnection> {
     assertValidConnectionRef(conn);
     const now = this.clock();
     const existing = this.row(conn);
+    const newFingerprint = this.cipher.fingerprint(conn.refreshToken);
+    // The grant this reconnect replaces is revoked at Intuit once the new one is stored.
+    const replaced = existing?.refreshTokenEnc && existing.refreshTokenFingerprint && existing.refreshTokenFingerprint !== newFingerprint ? existing : null;
     const row: MemoryConnectionRow = {
       id: existing?.id ?? this.store.nextId(),
       tenantId: conn.tenantId,
@@ -49,7 +61,7 @@ export class MemoryTokenStorage implements TokenStorage {
       status: 'active',
       accessTokenEnc: sealToken(this.cipher, conn, ACCESS_TOKEN_FIELD, conn.accessToken),
       refreshTokenEnc: sealToken(this.cipher, conn, REFRESH_TOKEN_FIELD, conn.refreshToken),
-      refreshTokenFingerprint: this.cipher.fingerprint(conn.refreshToken),
+      refreshTokenFingerprint: newFingerprint,
       accessTokenExpiresAt: conn.accessTokenExpiresAt.getTime(),
       refreshTokenExpiresAt: conn.refreshTokenExpiresAt.getTime(),
       refreshTokenHardExpiresAt: conn.refreshTokenHardExpiresAt?.getTime() ?? null,
@@ -68,6 +80,11 @@ export class MemoryTokenStorage implements TokenStorage {
       lastRefreshedAt: existing?.lastRefreshedAt ?? null,
       createdAt: existing?.createdAt ?? now,
       updatedAt: now,
+      ...(replaced
+        ? { revokeTokenEnc: replaced.refreshTokenEnc, revokeTokenFingerprint: replaced.refreshTokenFingerprint, revokeDueAt: conn.revokeReplacedAt?.getTime() ?? 0, revokeAttempts: 0 }
+        : existing
+          ? pendingRevocationOf(existing)
+          : NO_REVOCATION),
     };
     this.store.rows.set(MemoryConnectionStore.key(conn), row);
     return this.toStored(row);
@@ -226,7 +243,61 @@ export class MemoryTokenStorage implements TokenStorage {
     return this.store.rows.delete(MemoryConnectionStore.key(ref));
   }
 
-  async claimDue(now: Date, limit: number, owner: string, ttlMs: number): Promise<StoredConnection[]> {
+  async markRevokePending(ref: ConnectionRef, retry: RevokeRetry): Promise<boolean> {
+    assertValidConnectionRef(ref);
+    const row = this.row(ref);
+    if (!row || row.status === 'revoked') return false;
+    const moved = row.refreshTokenEnc !== null && row.refreshTokenFingerprint !== null;
+    Object.assign(row, {
+      status: 'revoke_pending',
+      ...(moved ? { revokeTokenEnc: row.refreshTokenEnc, revokeTokenFingerprint: row.refreshTokenFingerprint, revokeAttempts: 1 } : {}),
+      revokeDueAt: retry.retryAt.getTime(),
+      accessTokenEnc: null,
+      refreshTokenEnc: null,
+      refreshTokenFingerprint: null,
+      lastErrorCode: retry.errorCode,
+      ...NO_INFLIGHT,
+      leaseOwner: null,
+      leaseExpiresAt: null,
+      leaseGeneration: row.leaseGeneration + 1,
+      version: row.version + 1,
+      updatedAt: this.clock(),
+    } satisfies Partial<MemoryConnectionRow>);
+    return true;
+  }
+
+  async claimRevocations(now: Date, limit: number, holdMs: number, only?: ConnectionRef): Promise<PendingRevocation[]> {
+    const max = assertValidLimit(limit);
+    const hold = assertValidTtl(holdMs);
+    if (only) assertValidConnectionRef(only);
+    const t = now.getTime();
+    const rows = only ? [this.row(only)].filter((r): r is MemoryConnectionRow => r !== undefined) : [...this.store.rows.values()];
+    const due = rows
+      .filter((row) => row.revokeTokenEnc !== null && row.revokeTokenFingerprint !== null && (only !== undefined || (row.revokeDueAt ?? 0) <= t))
+      .sort((a, b) => (a.revokeDueAt ?? 0) - (b.revokeDueAt ?? 0) || a.id - b.id)
+      .slice(0, max);
+    return due.map((row) => {
+      row.revokeDueAt = t + hold;
+      row.version++;
+      return this.toPendingRevocation(row);
+    });
+  }
+
+  async settleRevocation(ref: ConnectionRef, fingerprint: string, retryAt: Date | null): Promise<boolean> {
+    assertValidConnectionRef(ref);
+    const row = this.row(ref);
+    if (!row || row.revokeTokenFingerprint === null || row.revokeTokenFingerprint !== fingerprint) return false;
+    if (retryAt) {
+      Object.assign(row, { revokeDueAt: retryAt.getTime(), revokeAttempts: row.revokeAttempts + 1 } satisfies Partial<MemoryConnectionRow>);
+    } else {
+      Object.assign(row, { ...NO_REVOCATION, ...(row.status === 'revoke_pending' ? { status: 'revoked' as const } : {}) } satisfies Partial<MemoryConnectionRow>);
+    }
+    row.version++;
+    row.updatedAt = this.clock();
+    return true;
+  }
+
+  async claimDue(now: Date, limit: number, owner: string, ttlMs: number, onUndecryptable?: (row: UndecryptableConnection) => void): Promise<StoredConnection[]> {
     const max = assertValidLimit(limit);
     const ttl = assertValidTtl(ttlMs);
     const due = now.getTime();
@@ -240,13 +311,11 @@ export class MemoryTokenStorage implements TokenStorage {
     for (const row of candidates) {
       row.leaseGeneration++;
       this.lease(row, owner, leaseNow + ttl, leaseNow);
-      try {
-        claimed.push(this.toStored(row));
-      } catch (err) {
-        // A row that cannot be decrypted stays leased until the TTL passes (a natural back-off);
-        // it must not block every other connection in the batch (I8).
-        if (!(err instanceof DecryptionError)) throw err;
-      }
+      // A row that cannot be decrypted stays leased until the TTL passes (a natural back-off
+      // before it is reported again); it must not block every other connection in the batch (I8).
+      const record = this.toRecord(row);
+      if (isUndecryptable(record)) onUndecryptable?.(record);
+      else claimed.push(record);
     }
     return claimed;
   }
@@ -298,14 +367,40 @@ export class MemoryTokenStorage implements TokenStorage {
   async reencrypt(ref: ConnectionRef): Promise<boolean> {
     assertValidConnectionRef(ref);
     const row = this.row(ref);
-    if (!row || row.accessTokenEnc === null || row.refreshTokenEnc === null) return false;
-    if (!this.cipher.needsReencryption(row.accessTokenEnc) && !this.cipher.needsReencryption(row.refreshTokenEnc)) return false;
-    // The fingerprint is kept: an in-flight refresh fences on it, and it is an opaque value.
-    row.accessTokenEnc = sealToken(this.cipher, ref, ACCESS_TOKEN_FIELD, openToken(this.cipher, ref, ACCESS_TOKEN_FIELD, row.accessTokenEnc));
-    row.refreshTokenEnc = sealToken(this.cipher, ref, REFRESH_TOKEN_FIELD, openToken(this.cipher, ref, REFRESH_TOKEN_FIELD, row.refreshTokenEnc));
+    if (!row) return false;
+    const stale = (sealed: string | null): sealed is string => sealed !== null && this.cipher.needsReencryption(sealed);
+    const reseal = (field: typeof ACCESS_TOKEN_FIELD, sealed: string) => sealToken(this.cipher, ref, field, openToken(this.cipher, ref, field, sealed));
+    const tokens = row.accessTokenEnc !== null && row.refreshTokenEnc !== null && (stale(row.accessTokenEnc) || stale(row.refreshTokenEnc));
+    if (!tokens && !stale(row.revokeTokenEnc)) return false;
+    // The fingerprints are kept: an in-flight refresh and a revocation fence on them, and they are opaque values.
+    if (tokens) {
+      row.accessTokenEnc = reseal(ACCESS_TOKEN_FIELD, row.accessTokenEnc!);
+      row.refreshTokenEnc = reseal(REFRESH_TOKEN_FIELD, row.refreshTokenEnc!);
+    }
+    // The pending revocation was the refresh token column's value: same AAD field.
+    if (stale(row.revokeTokenEnc)) row.revokeTokenEnc = reseal(REFRESH_TOKEN_FIELD, row.revokeTokenEnc);
     row.version++;
     row.updatedAt = this.clock();
     return true;
+  }
+
+  private tenantRows(tenantId: string): MemoryConnectionRow[] {
+    return [...this.store.rows.values()].filter((row) => row.tenantId === tenantId).sort((a, b) => a.id - b.id);
+  }
+
+  private toRecord(row: MemoryConnectionRow): ConnectionRecord {
+    return recordOf(row, (withTokens) => this.toStored(row, withTokens));
+  }
+
+  private toPendingRevocation(row: MemoryConnectionRow): PendingRevocation {
+    const ref = { tenantId: row.tenantId, realmId: row.realmId };
+    return {
+      ...ref,
+      refreshToken: openOrNull(() => openToken(this.cipher, ref, REFRESH_TOKEN_FIELD, row.revokeTokenEnc!)),
+      fingerprint: row.revokeTokenFingerprint!,
+      attempts: row.revokeAttempts,
+      disconnecting: row.status === 'revoke_pending',
+    };
   }
 
   private row(ref: ConnectionRef): MemoryConnectionRow | undefined {
@@ -323,15 +418,17 @@ export class MemoryTokenStorage implements TokenStorage {
     row.updatedAt = now;
   }
 
-  private toStored(row: MemoryConnectionRow): StoredConnection {
+  /** The row as a connection; without `withTokens` the tokens stay sealed (reported as ''). */
+  private toStored(row: MemoryConnectionRow, withTokens = true): StoredConnection {
     const ref = { tenantId: row.tenantId, realmId: row.realmId };
+    const open = (field: typeof ACCESS_TOKEN_FIELD, sealed: string | null) => (sealed === null || !withTokens ? '' : openToken(this.cipher, ref, field, sealed));
     return {
       tenantId: row.tenantId,
       realmId: row.realmId,
       environment: row.environment,
       status: row.status,
-      accessToken: row.accessTokenEnc === null ? '' : openToken(this.cipher, ref, ACCESS_TOKEN_FIELD, row.accessTokenEnc),
-      refreshToken: row.refreshTokenEnc === null ? '' : openToken(this.cipher, ref, REFRESH_TOKEN_FIELD, row.refreshTokenEnc),
+      accessToken: open(ACCESS_TOKEN_FIELD, row.accessTokenEnc),
+      refreshToken: open(REFRESH_TOKEN_FIELD, row.refreshTokenEnc),
       refreshTokenFingerprint: row.refreshTokenFingerprint ?? '',
       accessTokenExpiresAt: new Date(row.accessTokenExpiresAt),
       refreshTokenExpiresAt: new Date(row.refreshTokenExpiresAt),
@@ -365,6 +462,14 @@ export class MemoryTokenStorage implements TokenStorage {
 
 /** Statuses a lease (and a claim) can be taken on: reauth_pending is leased to be reconciled. */
 const LEASABLE = new Set<ConnectionStatus>(['active', 'reauth_pending']);
+
+type RevocationFields = Pick<MemoryConnectionRow, 'revokeTokenEnc' | 'revokeTokenFingerprint' | 'revokeDueAt' | 'revokeAttempts'>;
+
+const NO_REVOCATION: RevocationFields = { revokeTokenEnc: null, revokeTokenFingerprint: null, revokeDueAt: null, revokeAttempts: 0 };
+
+function pendingRevocationOf(row: MemoryConnectionRow): RevocationFields {
+  return { revokeTokenEnc: row.revokeTokenEnc, revokeTokenFingerprint: row.revokeTokenFingerprint, revokeDueAt: row.revokeDueAt, revokeAttempts: row.revokeAttempts };
+}
 
 const NO_INFLIGHT = {
   inflightFingerprint: null,

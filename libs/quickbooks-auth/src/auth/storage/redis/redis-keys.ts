@@ -8,6 +8,7 @@ import type { ConnectionRef } from '../../connection.interface';
  *   {prefix}t:{tenant}:conns          set of realm ids of one tenant (listByTenant)
  *   {prefix}refs                      sorted set (score 0) of members, ordered for listRefs paging
  *   {prefix}due                       sorted set of active and reauth_pending members, score = when claimDue may look at it
+ *   {prefix}revocations               sorted set of members with a pending revocation, score = when claimRevocations may hand it out
  *
  * A member is `{tenant}:{realm}` (both encoded): the only unencoded `:` separates them.
  */
@@ -37,6 +38,10 @@ export class RedisKeys {
 
   get due(): string {
     return `${this.prefix}due`;
+  }
+
+  get revocations(): string {
+    return `${this.prefix}revocations`;
   }
 
   parseMember(member: string): ConnectionRef {

@@ -22,8 +22,10 @@ export function hashToPairs(fields: Record<string, string>): string[] {
 /**
  * Hash → StoredConnection, decrypting the tokens with the row's own AAD (I6). A malformed hash is
  * a StorageError naming the connection's field, never its value; a bad ciphertext a DecryptionError.
+ * With a null cipher the tokens are not opened (reported as ''): the record's other fields, for a
+ * record that cannot be decrypted.
  */
-export function hashToConnection(hash: Record<string, string>, ref: ConnectionRef, cipher: TokenCipher): StoredConnection {
+export function hashToConnection(hash: Record<string, string>, ref: ConnectionRef, cipher: TokenCipher | null): StoredConnection {
   const bad = (field: string): never => {
     throw new StorageError(`Redis connection record is malformed (field ${field})`, 'storage_corrupt');
   };
@@ -53,7 +55,7 @@ export function hashToConnection(hash: Record<string, string>, ref: ConnectionRe
   }
   if (!Array.isArray(scopes)) bad('scopes');
   const decrypt = (field: 'accessTokenEnc' | 'refreshTokenEnc', aadField: 'access_token' | 'refresh_token'): string =>
-    hash[field] ? cipher.decrypt(hash[field], { tenantId: ref.tenantId, realmId: ref.realmId, field: aadField }) : '';
+    hash[field] && cipher ? cipher.decrypt(hash[field], { tenantId: ref.tenantId, realmId: ref.realmId, field: aadField }) : '';
   const inflight: InflightCall | null = hash.inflightFingerprint
     ? {
         fingerprint: hash.inflightFingerprint,

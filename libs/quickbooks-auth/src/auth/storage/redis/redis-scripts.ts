@@ -5,7 +5,10 @@ import { CLAIM_DUE_LUA } from './scripts/claim-due.lua';
 import { COMPARE_AND_SWAP_LUA } from './scripts/compare-and-swap.lua';
 import { DELETE_CONNECTION_LUA } from './scripts/delete-connection.lua';
 import { MARK_NEEDS_REAUTH_LUA } from './scripts/mark-needs-reauth.lua';
+import { CLAIM_REVOCATIONS_LUA } from './scripts/claim-revocations.lua';
+import { MARK_REVOKE_PENDING_LUA } from './scripts/mark-revoke-pending.lua';
 import { MARK_REVOKED_LUA } from './scripts/mark-revoked.lua';
+import { SETTLE_REVOCATION_LUA } from './scripts/settle-revocation.lua';
 import { REENCRYPT_LUA } from './scripts/reencrypt.lua';
 import { RECORD_FAILURE_LUA } from './scripts/record-failure.lua';
 import { RELEASE_LEASE_LUA } from './scripts/release-lease.lua';
@@ -29,6 +32,9 @@ export interface RedisScripts {
   deleteConnection(keys: string[], args: string[]): Promise<number>;
   claimDue(keys: string[], args: string[]): Promise<string[][]>;
   reencrypt(keys: string[], args: string[]): Promise<number>;
+  markRevokePending(keys: string[], args: string[]): Promise<number>;
+  claimRevocations(keys: string[], args: string[]): Promise<Array<Array<string | null>>>;
+  settleRevocation(keys: string[], args: string[]): Promise<number>;
 }
 
 const SOURCES: Record<keyof RedisScripts, string> = {
@@ -44,6 +50,9 @@ const SOURCES: Record<keyof RedisScripts, string> = {
   deleteConnection: DELETE_CONNECTION_LUA,
   claimDue: CLAIM_DUE_LUA,
   reencrypt: REENCRYPT_LUA,
+  markRevokePending: MARK_REVOKE_PENDING_LUA,
+  claimRevocations: CLAIM_REVOCATIONS_LUA,
+  settleRevocation: SETTLE_REVOCATION_LUA,
 };
 
 /**

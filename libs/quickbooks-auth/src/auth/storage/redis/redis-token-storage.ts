@@ -1,10 +1,12 @@
 import type Redis from 'ioredis';
-import { CONNECTION_STATUSES, type ConnectionRef, type ConnectionStatus, type Lease, type StoredConnection } from '../../connection.interface';
+import { CONNECTION_STATUSES, type ConnectionRecord, type ConnectionRef, type ConnectionStatus, type Lease, type StoredConnection, type UndecryptableConnection } from '../../connection.interface';
 import { ConfigurationError } from '../../../errors/configuration.error';
 import { QuickBooksAuthError } from '../../../errors/quickbooks-auth.error';
 import { assertValidConnectionRef, assertValidLimit, assertValidTenantId, assertValidTtl } from '../connection-ref.validation';
 import type { TokenCipher } from '../../../utils/crypto/token-cipher';
-import type { BeginCall, NewConnection, ReauthMark, RefreshFailure, RefreshResult, StorageStats, TokenStorage } from '../token-storage.interface';
+import type { BeginCall, NewConnection, PendingRevocation, ReauthMark, RefreshFailure, RefreshResult, RevokeRetry, StorageStats, TokenStorage } from '../token-storage.interface';
+import { openOrNull } from '../pending-revocation';
+import { isUndecryptable, recordOf } from '../undecryptable-record';
 import { toStorageError } from './redis-error';
 import { RedisKeys } from './redis-keys';
 import { hashToConnection, hashToPairs, ms, pairsToHash } from './redis-record';
@@ -64,31 +66,30 @@ export class RedisTokenStorage implements TokenStorage {
   }
 
   async listByTenant(tenantId: string): Promise<StoredConnection[]> {
-    assertValidTenantId(tenantId);
-    const realms = await this.run('listByTenant', () => this.redis.smembers(this.keys.tenantIndex(tenantId)));
-    realms.sort();
-    const pipeline = this.redis.pipeline();
-    for (const realmId of realms) pipeline.hgetall(this.keys.connection({ tenantId, realmId }));
-    const replies = realms.length ? await this.run('listByTenant', () => pipeline.exec()) : [];
-    const out: StoredConnection[] = [];
-    replies?.forEach(([err, hash], i) => {
-      if (err) throw toStorageError('listByTenant', err);
-      const h = hash as Record<string, string>;
-      if (Object.keys(h).length) out.push(hashToConnection(h, { tenantId, realmId: realms[i] }, this.cipher));
-    });
-    return out;
+    return (await this.tenantHashes(tenantId, 'listByTenant')).map(({ hash, ref }) => hashToConnection(hash, ref, this.cipher));
+  }
+
+  async getRecord(ref: ConnectionRef): Promise<ConnectionRecord | null> {
+    assertValidConnectionRef(ref);
+    const hash = await this.run('getRecord', () => this.redis.hgetall(this.keys.connection(ref)));
+    return Object.keys(hash).length ? this.toRecord(hash, ref) : null;
+  }
+
+  async listRecordsByTenant(tenantId: string): Promise<ConnectionRecord[]> {
+    return (await this.tenantHashes(tenantId, 'listRecordsByTenant')).map(({ hash, ref }) => this.toRecord(hash, ref));
   }
 
   async saveConnection(conn: NewConnection): Promise<StoredConnection> {
     assertValidConnectionRef(conn);
     const ref = { tenantId: conn.tenantId, realmId: conn.realmId };
+    const tokens = this.tokenFields(ref, conn);
     const fields = {
       tenantId: conn.tenantId,
       realmId: conn.realmId,
       environment: conn.environment,
       status: 'active',
       scopes: JSON.stringify(conn.scopes),
-      ...this.tokenFields(ref, conn),
+      ...tokens,
       nextRefreshAt: ms(conn.nextRefreshAt),
       failureCount: '0',
       nextAttemptAt: '',
@@ -99,7 +100,7 @@ export class RedisTokenStorage implements TokenStorage {
       ...NO_INFLIGHT,
     };
     const reply = await this.run('saveConnection', () =>
-      this.scripts.saveConnection(this.allKeys(ref), [this.keys.member(ref), conn.realmId, ...hashToPairs(fields)]),
+      this.scripts.saveConnection(this.allKeys(ref), [this.keys.member(ref), conn.realmId, tokens.refreshTokenFingerprint, String(conn.revokeReplacedAt?.getTime() ?? 0), ...hashToPairs(fields)]),
     );
     return this.toConnection(reply, ref)!;
   }
@@ -187,13 +188,48 @@ export class RedisTokenStorage implements TokenStorage {
     return n === 1;
   }
 
+  async markRevokePending(ref: ConnectionRef, retry: RevokeRetry): Promise<boolean> {
+    assertValidConnectionRef(ref);
+    const n = await this.run('markRevokePending', () =>
+      this.scripts.markRevokePending([this.keys.connection(ref), this.keys.due, this.keys.revocations], [this.keys.member(ref), ms(retry.retryAt), retry.errorCode]),
+    );
+    return n === 1;
+  }
+
+  async claimRevocations(now: Date, limit: number, holdMs: number, only?: ConnectionRef): Promise<PendingRevocation[]> {
+    const max = assertValidLimit(limit);
+    const hold = assertValidTtl(holdMs);
+    if (only) assertValidConnectionRef(only);
+    const replies = await this.run('claimRevocations', () =>
+      this.scripts.claimRevocations([this.keys.revocations], [this.keys.prefix, String(now.getTime()), String(max), String(now.getTime() + hold), only ? this.keys.member(only) : '']),
+    );
+    return replies.map(([tenantId, realmId, status, sealed, fingerprint, attempts]) => {
+      const ref = { tenantId: tenantId ?? '', realmId: realmId ?? '' };
+      return {
+        ...ref,
+        refreshToken: sealed ? openOrNull(() => this.cipher.decrypt(sealed, { ...ref, field: 'refresh_token' })) : null,
+        fingerprint: fingerprint ?? '',
+        attempts: Number(attempts || 0),
+        disconnecting: status === 'revoke_pending',
+      };
+    });
+  }
+
+  async settleRevocation(ref: ConnectionRef, fingerprint: string, retryAt: Date | null): Promise<boolean> {
+    assertValidConnectionRef(ref);
+    const n = await this.run('settleRevocation', () =>
+      this.scripts.settleRevocation([this.keys.connection(ref), this.keys.revocations], [this.keys.member(ref), fingerprint, retryAt ? ms(retryAt) : '']),
+    );
+    return n === 1;
+  }
+
   async delete(ref: ConnectionRef): Promise<boolean> {
     assertValidConnectionRef(ref);
     const n = await this.run('delete', () => this.scripts.deleteConnection(this.allKeys(ref), [this.keys.member(ref), ref.realmId]));
     return n === 1;
   }
 
-  async claimDue(now: Date, limit: number, owner: string, ttlMs: number): Promise<StoredConnection[]> {
+  async claimDue(now: Date, limit: number, owner: string, ttlMs: number, onUndecryptable?: (row: UndecryptableConnection) => void): Promise<StoredConnection[]> {
     const max = assertValidLimit(limit);
     const ttl = assertValidTtl(ttlMs);
     const scanCap = Math.max(1000, max * 20);
@@ -203,11 +239,14 @@ export class RedisTokenStorage implements TokenStorage {
     const claimed: StoredConnection[] = [];
     for (const reply of replies) {
       const hash = pairsToHash(reply);
+      // An unreadable row stays leased until its TTL passes (a natural back-off before it is
+      // reported again); it must not block the rest of the batch (I8).
       try {
-        claimed.push(hashToConnection(hash, { tenantId: hash.tenantId, realmId: hash.realmId }, this.cipher));
+        const record = this.toRecord(hash, { tenantId: hash.tenantId, realmId: hash.realmId });
+        if (isUndecryptable(record)) onUndecryptable?.(record);
+        else claimed.push(record);
       } catch (err) {
-        // An unreadable row stays leased until its TTL passes (a natural back-off); it must not
-        // block the rest of the batch (I8).
+        // Malformed (not merely undecryptable): skipped here, reported by get().
         if (!(err instanceof QuickBooksAuthError)) throw err;
       }
     }
@@ -281,13 +320,19 @@ export class RedisTokenStorage implements TokenStorage {
 
   async reencrypt(ref: ConnectionRef): Promise<boolean> {
     assertValidConnectionRef(ref);
-    const [accessEnc, refreshEnc] = await this.run('reencrypt', () => this.redis.hmget(this.keys.connection(ref), 'accessTokenEnc', 'refreshTokenEnc'));
+    const [accessEnc, refreshEnc, revokeEnc] = await this.run('reencrypt', () =>
+      this.redis.hmget(this.keys.connection(ref), 'accessTokenEnc', 'refreshTokenEnc', 'revokeTokenEnc'),
+    );
     const stale = (v: string | null): boolean => !!v && this.cipher.needsReencryption(v);
-    if (!stale(accessEnc) && !stale(refreshEnc)) return false;
+    if (!stale(accessEnc) && !stale(refreshEnc) && !stale(revokeEnc)) return false;
     const rewrap = (v: string | null, field: 'access_token' | 'refresh_token'): string =>
       v ? this.cipher.encrypt(this.cipher.decrypt(v, { ...ref, field }), { ...ref, field }) : '';
+    // The pending revocation was the refresh token field's value: same AAD field.
     const n = await this.run('reencrypt', () =>
-      this.scripts.reencrypt([this.keys.connection(ref)], [accessEnc ?? '', refreshEnc ?? '', rewrap(accessEnc, 'access_token'), rewrap(refreshEnc, 'refresh_token')]),
+      this.scripts.reencrypt(
+        [this.keys.connection(ref)],
+        [accessEnc ?? '', refreshEnc ?? '', revokeEnc ?? '', rewrap(accessEnc, 'access_token'), rewrap(refreshEnc, 'refresh_token'), rewrap(revokeEnc, 'refresh_token')],
+      ),
     );
     return n === 1;
   }
@@ -307,6 +352,27 @@ export class RedisTokenStorage implements TokenStorage {
     };
   }
 
+  /** A tenant's hashes, in realm order (I7: only realms in that tenant's own index). */
+  private async tenantHashes(tenantId: string, operation: string): Promise<Array<{ hash: Record<string, string>; ref: ConnectionRef }>> {
+    assertValidTenantId(tenantId);
+    const realms = await this.run(operation, () => this.redis.smembers(this.keys.tenantIndex(tenantId)));
+    realms.sort();
+    const pipeline = this.redis.pipeline();
+    for (const realmId of realms) pipeline.hgetall(this.keys.connection({ tenantId, realmId }));
+    const replies = realms.length ? await this.run(operation, () => pipeline.exec()) : [];
+    const out: Array<{ hash: Record<string, string>; ref: ConnectionRef }> = [];
+    replies?.forEach(([err, hash], i) => {
+      if (err) throw toStorageError(operation, err);
+      const h = hash as Record<string, string>;
+      if (Object.keys(h).length) out.push({ hash: h, ref: { tenantId, realmId: realms[i] } });
+    });
+    return out;
+  }
+
+  private toRecord(hash: Record<string, string>, ref: ConnectionRef): ConnectionRecord {
+    return recordOf(ref, (withTokens) => hashToConnection(hash, ref, withTokens ? this.cipher : null));
+  }
+
   private toConnection(reply: HashReply, ref: ConnectionRef): StoredConnection | null {
     return reply && reply.length ? hashToConnection(pairsToHash(reply), ref, this.cipher) : null;
   }
@@ -316,7 +382,7 @@ export class RedisTokenStorage implements TokenStorage {
   }
 
   private allKeys(ref: ConnectionRef): string[] {
-    return [this.keys.connection(ref), this.keys.tenantIndex(ref.tenantId), this.keys.refs, this.keys.due];
+    return [this.keys.connection(ref), this.keys.tenantIndex(ref.tenantId), this.keys.refs, this.keys.due, this.keys.revocations];
   }
 
   private async run<T>(operation: string, fn: () => Promise<T>): Promise<T> {

@@ -73,9 +73,11 @@ function epochMs(value: string | number | null | undefined): Date | null {
  * (epoch ms BIGINT to Date, space-separated scopes, sealed tokens) and no TypeORM hydration.
  * Tokens are decrypted with the row's own tenant + realm in the AAD (I6); a ciphertext equal to
  * one in `written` is exactly what this process sealed, so its plaintext is taken as is.
- * Throws DecryptionError (no token text) for a tampered, moved or unknown-key ciphertext.
+ * Throws DecryptionError (no token text) for a tampered, moved or unknown-key ciphertext. With a
+ * null cipher the tokens are not opened (reported as ''): the row's other fields, for a row that
+ * cannot be decrypted.
  */
-export function toStoredConnection(row: ConnectionRow, cipher: TokenCipher, written?: JustWritten): StoredConnection {
+export function toStoredConnection(row: ConnectionRow, cipher: TokenCipher | null, written?: JustWritten): StoredConnection {
   const ref = { tenantId: row.tenant_id, realmId: row.realm_id };
   const accessEnc = textOf(row.access_token_enc);
   const refreshEnc = textOf(row.refresh_token_enc);
@@ -86,9 +88,9 @@ export function toStoredConnection(row: ConnectionRow, cipher: TokenCipher, writ
     environment: row.environment as IntuitEnvironment,
     status: row.status as ConnectionStatus,
     accessToken:
-      accessEnc === null ? '' : written && accessEnc === written.accessTokenEnc ? written.accessToken : openToken(cipher, ref, ACCESS_TOKEN_FIELD, accessEnc),
+      accessEnc === null || !cipher ? '' : written && accessEnc === written.accessTokenEnc ? written.accessToken : openToken(cipher, ref, ACCESS_TOKEN_FIELD, accessEnc),
     refreshToken:
-      refreshEnc === null ? '' : written && refreshEnc === written.refreshTokenEnc ? written.refreshToken : openToken(cipher, ref, REFRESH_TOKEN_FIELD, refreshEnc),
+      refreshEnc === null || !cipher ? '' : written && refreshEnc === written.refreshTokenEnc ? written.refreshToken : openToken(cipher, ref, REFRESH_TOKEN_FIELD, refreshEnc),
     refreshTokenFingerprint: row.refresh_token_fp ?? '',
     accessTokenExpiresAt: epochMs(row.access_token_expires_at) as Date,
     refreshTokenExpiresAt: epochMs(row.refresh_token_expires_at) as Date,

@@ -17,6 +17,7 @@ const bigintNumber = { to: (v: unknown) => v, from: (v: unknown) => (v === null 
 @Entity({ name: 'quickbooks_connections' })
 @Unique('uq_quickbooks_connections_tenant_realm', ['tenantId', 'realmId'])
 @Index('idx_quickbooks_connections_due', ['status', 'nextRefreshAt'])
+@Index('idx_quickbooks_connections_revoke_due', ['revokeDueAt'])
 export class QuickBooksConnectionEntity {
   /** Surrogate key: stable order for keyset pagination (listRefs). mysql2 returns it as a string. */
   @PrimaryGeneratedColumn('increment', { type: 'bigint', name: 'id' })
@@ -31,7 +32,7 @@ export class QuickBooksConnectionEntity {
   @Column({ name: 'environment', type: 'varchar', length: 16 })
   environment: IntuitEnvironment;
 
-  /** active, reauth_pending (14 characters), needs_reauth or revoked. */
+  /** active, reauth_pending (14 characters), needs_reauth, revoke_pending (14) or revoked. */
   @Column({ name: 'status', type: 'varchar', length: 16 })
   status: ConnectionStatus;
 
@@ -114,4 +115,20 @@ export class QuickBooksConnectionEntity {
   /** Fingerprint of the refresh token Intuit refused (reauth_pending, needs_reauth): a rotation for exactly it may revive the row. */
   @Column({ name: 'last_error_fp', type: 'varchar', length: 128, nullable: true, default: null })
   lastErrorFingerprint: string | null;
+
+  // Pending revocation (migration 1767225900000): a refresh token still to revoke at Intuit.
+
+  /** Moved, still sealed, from refresh_token_enc (same AAD field); null when nothing is pending. */
+  @Column({ name: 'revoke_token_enc', type: 'text', nullable: true, default: null, transformer: sealedTokenTransformer })
+  revokeTokenEnc: SealedToken | null;
+
+  @Column({ name: 'revoke_token_fp', type: 'varchar', length: 128, nullable: true, default: null })
+  revokeTokenFingerprint: string | null;
+
+  /** App clock: when claimRevocations may hand it out. */
+  @Column({ name: 'revoke_due_at', type: 'bigint', nullable: true, default: null, transformer: epochMsTransformer })
+  revokeDueAt: Date | null;
+
+  @Column({ name: 'revoke_attempts', type: 'int', default: 0 })
+  revokeAttempts: number;
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { StorageError } from '../../../errors/storage.error';
 import { KeyRing } from '../../../utils/crypto/key-ring';
 import { TokenCipher } from '../../../utils/crypto/token-cipher';
@@ -5,7 +6,7 @@ import { SealedToken } from './sealed-token';
 import { sealedTokenTransformer } from './sealed-token.transformer';
 
 describe('sealedTokenTransformer', () => {
-  const cipher = new TokenCipher(KeyRing.parse(`k1:${Buffer.alloc(32, 7).toString('base64')}`));
+  const cipher = new TokenCipher(KeyRing.parse(`k1:${randomBytes(32).toString('base64')}`));
   const ciphertext = cipher.encrypt('RT-secret-value', { tenantId: 't', realmId: 'r', field: 'refresh_token' });
 
   it('writes the ciphertext of a SealedToken', () => {

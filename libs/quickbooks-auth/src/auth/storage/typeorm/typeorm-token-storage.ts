@@ -1,12 +1,13 @@
 import type { DataSource, EntityManager, UpdateQueryBuilder } from 'typeorm';
 import { ConfigurationError } from '../../../errors/configuration.error';
-import { DecryptionError } from '../../../errors/decryption.error';
 import { StorageError } from '../../../errors/storage.error';
 import type { TokenCipher } from '../../../utils/crypto/token-cipher';
-import { CONNECTION_STATUSES, type ConnectionRef, type ConnectionStatus, type Lease, type StoredConnection } from '../../connection.interface';
+import { CONNECTION_STATUSES, type ConnectionRecord, type ConnectionRef, type ConnectionStatus, type Lease, type StoredConnection, type UndecryptableConnection } from '../../connection.interface';
 import { assertValidConnectionRef, assertValidLimit, assertValidTenantId, assertValidTtl } from '../connection-ref.validation';
-import type { BeginCall, NewConnection, ReauthMark, RefreshFailure, RefreshResult, StorageStats, TokenStorage } from '../token-storage.interface';
+import type { BeginCall, NewConnection, PendingRevocation, ReauthMark, RefreshFailure, RefreshResult, RevokeRetry, StorageStats, TokenStorage } from '../token-storage.interface';
+import { openOrNull } from '../pending-revocation';
 import { ACCESS_TOKEN_FIELD, REFRESH_TOKEN_FIELD, openToken, sealToken } from '../token-sealing';
+import { isUndecryptable, recordOf } from '../undecryptable-record';
 import { CONNECTION_COLUMNS, textOf, toStoredConnection, type ConnectionRow, type JustWritten } from './connection-row';
 import { DirectSql, type SqlParam } from './direct-sql';
 import { QuickBooksConnectionEntity as Row } from './quickbooks-connection.entity';
@@ -83,6 +84,18 @@ export class TypeOrmTokenStorage implements TokenStorage {
     return rows.map((row) => this.toStored(row));
   }
 
+  async getRecord(ref: ConnectionRef): Promise<ConnectionRecord | null> {
+    assertValidConnectionRef(ref);
+    const row = await this.run('read a connection', () => this.readRow(ref));
+    return row ? this.toRecord(row) : null;
+  }
+
+  async listRecordsByTenant(tenantId: string): Promise<ConnectionRecord[]> {
+    assertValidTenantId(tenantId);
+    const rows = await this.run('list connections', () => this.sql.rows<ConnectionRow>(SELECT_BY_TENANT, [tenantId]));
+    return rows.map((row) => this.toRecord(row));
+  }
+
   async saveConnection(conn: NewConnection): Promise<StoredConnection> {
     assertValidConnectionRef(conn);
     const ref = { tenantId: conn.tenantId, realmId: conn.realmId };
@@ -107,11 +120,13 @@ export class TypeOrmTokenStorage implements TokenStorage {
       // Reconnect is the common case: UPDATE first; INSERT only when the row does not exist yet.
       // Two concurrent first connects: the loser's INSERT hits the unique key and retries the UPDATE.
       for (let attempt = 0; attempt < 3; attempt++) {
-        // A reconnect fences every holder of the old tokens (I9).
+        // A reconnect fences every holder of the old tokens (I9), and retires the token it replaces.
         const updated = await this.update(
-          { ...values, leaseGeneration: () => 'lease_generation + 1', version: () => 'version + 1', updatedAt: () => this.dialect.nowMs },
+          { ...retireReplaced(), ...values, leaseGeneration: () => 'lease_generation + 1', version: () => 'version + 1', updatedAt: () => this.dialect.nowMs },
           ref,
-        ).execute();
+        )
+          .setParameters({ replacedBy: values.refreshTokenFingerprint, revokeDueAt: conn.revokeReplacedAt?.getTime() ?? 0 })
+          .execute();
         if (!updated.affected) {
           try {
             await this.dataSource
@@ -310,6 +325,89 @@ export class TypeOrmTokenStorage implements TokenStorage {
     return this.run('revoke a connection', async () => ((await this.update(values, ref).execute()).affected ?? 0) > 0);
   }
 
+  async markRevokePending(ref: ConnectionRef, retry: RevokeRetry): Promise<boolean> {
+    assertValidConnectionRef(ref);
+    const hasToken = 'refresh_token_enc IS NOT NULL AND refresh_token_fp IS NOT NULL';
+    const values = this.changeValues({
+      // First: MySQL assigns left to right, and these read the refresh token columns wiped below.
+      revokeTokenEnc: () => `CASE WHEN ${hasToken} THEN refresh_token_enc ELSE revoke_token_enc END`,
+      revokeTokenFingerprint: () => `CASE WHEN ${hasToken} THEN refresh_token_fp ELSE revoke_token_fp END`,
+      revokeAttempts: () => `CASE WHEN ${hasToken} THEN 1 ELSE revoke_attempts END`,
+      revokeDueAt: retry.retryAt,
+      status: 'revoke_pending',
+      accessTokenEnc: null,
+      refreshTokenEnc: null,
+      refreshTokenFingerprint: null,
+      lastErrorCode: retry.errorCode,
+      ...NO_INFLIGHT_VALUES,
+      leaseOwner: null,
+      leaseExpiresAt: null,
+      // Fences any holder of the disconnected tokens (I9).
+      leaseGeneration: () => 'lease_generation + 1',
+    });
+    return this.run('mark a revoke pending', async () => ((await this.update(values, ref).andWhere(`status <> 'revoked'`).execute()).affected ?? 0) > 0);
+  }
+
+  async claimRevocations(now: Date, limit: number, holdMs: number, only?: ConnectionRef): Promise<PendingRevocation[]> {
+    const max = assertValidLimit(limit);
+    const hold = assertValidTtl(holdMs);
+    if (only) assertValidConnectionRef(only);
+    const t = now.getTime();
+    // Due (or the one asked for), soonest first; the claim pushes the due time out by `hold`.
+    const where = only ? 'revoke_token_fp IS NOT NULL AND tenant_id = ? AND realm_id = ?' : 'revoke_token_fp IS NOT NULL AND revoke_due_at <= ?';
+    const whereParams: SqlParam[] = only ? [only.tenantId, only.realmId] : [t];
+    const rows = await this.run('claim pending revocations', async (): Promise<RevocationRow[]> => {
+      if (this.kind === 'typeorm-sqlite') {
+        return this.dataSource.query(
+          `UPDATE ${TABLE} SET revoke_due_at = ?, version = version + 1
+            WHERE id IN (SELECT id FROM ${TABLE} WHERE ${where} ORDER BY revoke_due_at, id LIMIT ?)
+            RETURNING ${REVOCATION_COLUMNS}`,
+          [t + hold, ...whereParams, max],
+        );
+      }
+      return this.dataSource.transaction('READ COMMITTED', async (manager: EntityManager) => {
+        const locked: RevocationRow[] = await manager.query(
+          `SELECT ${REVOCATION_COLUMNS} FROM ${TABLE} WHERE ${where} ORDER BY revoke_due_at, id LIMIT ? FOR UPDATE SKIP LOCKED`,
+          [...whereParams, max],
+        );
+        if (locked.length) {
+          await manager.query(`UPDATE ${TABLE} SET revoke_due_at = ?, version = version + 1 WHERE id IN (${locked.map(() => '?').join(', ')})`, [t + hold, ...locked.map((r) => r.id)]);
+        }
+        return locked;
+      });
+    });
+    return rows.map((row) => {
+      const ref = { tenantId: row.tenant_id, realmId: row.realm_id };
+      const sealed = textOf(row.revoke_token_enc);
+      return {
+        ...ref,
+        refreshToken: sealed === null ? null : openOrNull(() => openToken(this.cipher, ref, REFRESH_TOKEN_FIELD, sealed)),
+        fingerprint: row.revoke_token_fp as string,
+        attempts: Number(row.revoke_attempts ?? 0),
+        disconnecting: row.status === 'revoke_pending',
+      };
+    });
+  }
+
+  async settleRevocation(ref: ConnectionRef, fingerprint: string, retryAt: Date | null): Promise<boolean> {
+    assertValidConnectionRef(ref);
+    const values = this.changeValues(
+      retryAt
+        ? { revokeDueAt: retryAt, revokeAttempts: () => 'revoke_attempts + 1' }
+        : {
+            revokeTokenEnc: null,
+            revokeTokenFingerprint: null,
+            revokeDueAt: null,
+            revokeAttempts: 0,
+            status: () => `CASE WHEN status = 'revoke_pending' THEN 'revoked' ELSE status END`,
+          },
+    );
+    return this.run('settle a revocation', async () => {
+      const settled = await this.update(values, ref).andWhere('revoke_token_fp = :fingerprint', { fingerprint }).execute();
+      return settled.affected === 1;
+    });
+  }
+
   async delete(ref: ConnectionRef): Promise<boolean> {
     assertValidConnectionRef(ref);
     return this.run('delete a connection', async () => {
@@ -318,7 +416,7 @@ export class TypeOrmTokenStorage implements TokenStorage {
     });
   }
 
-  async claimDue(now: Date, limit: number, owner: string, ttlMs: number): Promise<StoredConnection[]> {
+  async claimDue(now: Date, limit: number, owner: string, ttlMs: number, onUndecryptable?: (row: UndecryptableConnection) => void): Promise<StoredConnection[]> {
     const max = assertValidLimit(limit);
     const ttl = assertValidTtl(ttlMs);
     const rows = await this.run('claim due connections', () =>
@@ -326,13 +424,11 @@ export class TypeOrmTokenStorage implements TokenStorage {
     );
     const claimed: StoredConnection[] = [];
     for (const row of rows) {
-      try {
-        claimed.push(this.toStored(row));
-      } catch (err) {
-        // An undecryptable row stays leased until its TTL passes (a natural back-off) and must not
-        // block the rest of the batch (I8).
-        if (!(err instanceof DecryptionError)) throw err;
-      }
+      // An undecryptable row stays leased until its TTL passes (a natural back-off before it is
+      // reported again) and must not block the rest of the batch (I8).
+      const record = this.toRecord(row);
+      if (isUndecryptable(record)) onUndecryptable?.(record);
+      else claimed.push(record);
     }
     return claimed;
   }
@@ -392,11 +488,13 @@ export class TypeOrmTokenStorage implements TokenStorage {
   async reencrypt(ref: ConnectionRef): Promise<boolean> {
     assertValidConnectionRef(ref);
     return this.run('re-encrypt a connection', async () => {
+      // A pending revocation is sealed too, and must outlive the old key as well.
+      const pending = await this.reencryptPendingRevocation(ref);
       const row = await this.readRow(ref);
       const oldAccess = textOf(row?.access_token_enc);
       const oldRefresh = textOf(row?.refresh_token_enc);
-      if (!oldAccess || !oldRefresh) return false;
-      if (!this.cipher.needsReencryption(oldAccess) && !this.cipher.needsReencryption(oldRefresh)) return false;
+      if (!oldAccess || !oldRefresh) return pending;
+      if (!this.cipher.needsReencryption(oldAccess) && !this.cipher.needsReencryption(oldRefresh)) return pending;
       const sealed = this.sealTokens(
         ref,
         openToken(this.cipher, ref, ACCESS_TOKEN_FIELD, oldAccess),
@@ -407,8 +505,22 @@ export class TypeOrmTokenStorage implements TokenStorage {
       const rewritten = await this.update(this.changeValues({ accessTokenEnc: sealed.accessTokenEnc, refreshTokenEnc: sealed.refreshTokenEnc }), ref)
         .andWhere('access_token_enc = :oldAccess AND refresh_token_enc = :oldRefresh', { oldAccess, oldRefresh })
         .execute();
-      return rewritten.affected === 1;
+      return rewritten.affected === 1 || pending;
     });
+  }
+
+  /** Re-seals a pending revocation under the newest key; CAS on the ciphertext read. True if rewritten. */
+  private async reencryptPendingRevocation(ref: ConnectionRef): Promise<boolean> {
+    const rows: Array<{ revoke_token_enc: string | Buffer | null }> = await this.dataSource.query(
+      `SELECT revoke_token_enc FROM ${TABLE} WHERE tenant_id = ? AND realm_id = ?`,
+      [ref.tenantId, ref.realmId],
+    );
+    const old = textOf(rows[0]?.revoke_token_enc);
+    if (!old || !this.cipher.needsReencryption(old)) return false;
+    // It was the refresh token column's value: same AAD field.
+    const resealed = new SealedToken(sealToken(this.cipher, ref, REFRESH_TOKEN_FIELD, openToken(this.cipher, ref, REFRESH_TOKEN_FIELD, old)));
+    const rewritten = await this.update(this.changeValues({ revokeTokenEnc: resealed }), ref).andWhere('revoke_token_enc = :old', { old }).execute();
+    return rewritten.affected === 1;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -509,6 +621,10 @@ export class TypeOrmTokenStorage implements TokenStorage {
     return toStoredConnection(row, this.cipher, written);
   }
 
+  private toRecord(row: ConnectionRow): ConnectionRecord {
+    return recordOf({ tenantId: row.tenant_id, realmId: row.realm_id }, (withTokens) => toStoredConnection(row, withTokens ? this.cipher : null));
+  }
+
   /**
    * Runs one operation, mapping driver errors to StorageError. InnoDB may pick a claim transaction
    * or a conditional UPDATE as a deadlock victim; it was rolled back whole and every operation
@@ -524,6 +640,35 @@ export class TypeOrmTokenStorage implements TokenStorage {
       }
     }
   }
+}
+
+/** What claimRevocations reads of a row. */
+const REVOCATION_COLUMNS = 'id, tenant_id, realm_id, status, revoke_token_enc, revoke_token_fp, revoke_attempts';
+
+interface RevocationRow {
+  id: string | number;
+  tenant_id: string;
+  realm_id: string;
+  status: string;
+  revoke_token_enc: string | Buffer | null;
+  revoke_token_fp: string | null;
+  revoke_attempts: string | number | null;
+}
+
+/**
+ * saveConnection's assignments that make the refresh token it replaces the pending revocation
+ * (when there is one and it differs from the new one: parameter `replacedBy`), due at
+ * `revokeDueAt`; otherwise the pending revocation is kept. Spread first: MySQL assigns left to
+ * right, and these must read the old refresh token columns.
+ */
+function retireReplaced(): RowValues {
+  const replaced = 'refresh_token_enc IS NOT NULL AND refresh_token_fp IS NOT NULL AND refresh_token_fp <> :replacedBy';
+  return {
+    revokeTokenEnc: () => `CASE WHEN ${replaced} THEN refresh_token_enc ELSE revoke_token_enc END`,
+    revokeTokenFingerprint: () => `CASE WHEN ${replaced} THEN refresh_token_fp ELSE revoke_token_fp END`,
+    revokeDueAt: () => `CASE WHEN ${replaced} THEN :revokeDueAt ELSE revoke_due_at END`,
+    revokeAttempts: () => `CASE WHEN ${replaced} THEN 0 ELSE revoke_attempts END`,
+  };
 }
 
 /** The entity values that clear the in-flight record. */
