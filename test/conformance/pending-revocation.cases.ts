@@ -1,30 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import type { ConnectionRef } from '@quickbooks-auth/nestjs/auth/connection.interface';
 import type { NewConnection, TokenStorage } from '@quickbooks-auth/nestjs/auth/storage/token-storage.interface';
+import { DAY, HOUR, MINUTE, newConnection, token } from './connection-fixtures';
 import type { ConformanceHarness } from './token-storage.conformance';
 
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
-
-function token(kind: 'AT' | 'RT'): string {
-  return `${kind}-${randomBytes(30).toString('base64url')}`;
-}
-
+/** A connection as the connect flow writes it (no hard expiry known). */
 function connection(r: ConnectionRef, overrides: Partial<NewConnection> = {}): NewConnection {
-  const now = Date.now();
-  return {
-    ...r,
-    environment: 'sandbox',
-    accessToken: token('AT'),
-    refreshToken: token('RT'),
-    accessTokenExpiresAt: new Date(now + HOUR),
-    refreshTokenExpiresAt: new Date(now + 100 * DAY),
-    refreshTokenHardExpiresAt: null,
-    scopes: ['com.intuit.quickbooks.accounting', 'openid'],
-    nextRefreshAt: new Date(now + 45 * MINUTE),
-    ...overrides,
-  };
+  return newConnection(r, { refreshTokenHardExpiresAt: null, ...overrides });
 }
 
 export interface PendingRevocationContext {

@@ -29,6 +29,7 @@ import { StorageError } from '@quickbooks-auth/nestjs/errors/storage.error';
 import { AuthEventsPublisher } from '@quickbooks-auth/nestjs/events/auth-events.publisher';
 import { connectTenant, startHarness, type Harness } from '../support/quickbooks-harness';
 import { KeyRing } from '@quickbooks-auth/nestjs/utils/crypto/key-ring';
+import { DAY, HOUR, MINUTE, newConnection, token } from './connection-fixtures';
 import { TokenRefresher } from '@quickbooks-auth/nestjs/auth/refresh/token-refresher.service';
 import { RefreshShutdownError } from '@quickbooks-auth/nestjs/errors/refresh-shutdown.error';
 import { TokenCipher } from '@quickbooks-auth/nestjs/utils/crypto/token-cipher';
@@ -75,33 +76,8 @@ export function newKeySpec(id: string): string {
   return `${id}:${randomBytes(32).toString('base64')}`;
 }
 
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
-
-function token(kind: 'AT' | 'RT'): string {
-  // Looks like a real token, long enough that a leak in any encoding is detectable.
-  return `${kind}-${randomBytes(30).toString('base64url')}`;
-}
-
 function ref(tenantId: string, realmId: string): ConnectionRef {
   return { tenantId, realmId };
-}
-
-function newConnection(r: ConnectionRef, overrides: Partial<NewConnection> = {}): NewConnection {
-  const now = Date.now();
-  return {
-    ...r,
-    environment: 'sandbox',
-    accessToken: token('AT'),
-    refreshToken: token('RT'),
-    accessTokenExpiresAt: new Date(now + HOUR + 123),
-    refreshTokenExpiresAt: new Date(now + 100 * DAY + 456),
-    refreshTokenHardExpiresAt: new Date(now + 5 * 365 * DAY + 789),
-    scopes: ['com.intuit.quickbooks.accounting', 'openid'],
-    nextRefreshAt: new Date(now + 45 * MINUTE + 7),
-    ...overrides,
-  };
 }
 
 /** For writes whose rule does not depend on a lease (a rotated swap is fenced on the fingerprint only). */

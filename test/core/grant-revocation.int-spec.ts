@@ -1,37 +1,10 @@
-import Redis from 'ioredis';
-import { randomBytes } from 'node:crypto';
-import { ConnectionNotFoundError, QuickBooksUnavailableError, RefreshScheduler, type StorageOptions } from '@quickbooks-auth/nestjs';
-import { createScratchDatabase } from '../support/mariadb';
+import { ConnectionNotFoundError, QuickBooksUnavailableError, RefreshScheduler } from '@quickbooks-auth/nestjs';
 import { approveAtEmulator, connectTenant, startHarness, type Harness } from '../support/quickbooks-harness';
+import { openScratchStore } from '../support/scratch-stores';
 
-interface Backend {
-  name: string;
-  open(): Promise<{ storage: StorageOptions; cleanup: () => Promise<void> }>;
-}
-
-const BACKENDS: Backend[] = [
-  {
-    name: 'TypeORM on MariaDB',
-    open: async () => {
-      const db = await createScratchDatabase('qb_revoke');
-      return { storage: { type: 'typeorm', url: db.url }, cleanup: db.drop };
-    },
-  },
-  {
-    name: 'Redis',
-    open: async () => {
-      const keyPrefix = `qbrevoke:${randomBytes(4).toString('hex')}:`;
-      return {
-        storage: { type: 'redis', url: process.env.REDIS_URL!, keyPrefix },
-        cleanup: async () => {
-          const redis = new Redis(process.env.REDIS_URL!);
-          const keys = await redis.keys(`${keyPrefix}*`);
-          if (keys.length) await redis.del(...keys);
-          await redis.quit();
-        },
-      };
-    },
-  },
+const BACKENDS = [
+  { name: 'TypeORM on MariaDB', open: () => openScratchStore('mariadb', 'qb_revoke') },
+  { name: 'Redis', open: () => openScratchStore('redis', 'qbrevoke') },
 ];
 
 /**

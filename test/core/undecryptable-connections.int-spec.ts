@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Redis from 'ioredis';
 import { register } from 'prom-client';
 import {
   ConnectionNotFoundError,
@@ -10,58 +9,20 @@ import {
   DecryptionError,
   QuickBooksHealthIndicator,
   RefreshScheduler,
-  type StorageOptions,
   type StoredConnection,
 } from '@quickbooks-auth/nestjs';
 import { startEmulator, type RunningEmulator } from '@quickbooks-auth/intuit-emulator';
 import { FilePaths } from '@quickbooks-auth/nestjs/auth/storage/file/file-paths';
-import { createScratchDatabase } from '../support/mariadb';
 import { connectTenant, startHarness, type Harness } from '../support/quickbooks-harness';
+import { openScratchStore, type ScratchStore } from '../support/scratch-stores';
 import { TEST_CLIENT } from '../support/test-keys';
 
 /** A durable store shared by two app generations: one under the old key, one after it was removed. */
-interface Store {
-  storage: StorageOptions;
-  cleanup(): Promise<void>;
-}
-
-const BACKENDS: Array<[string, () => Promise<Store>]> = [
-  [
-    'TypeORM on SQLite',
-    async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'qb-undec-'));
-      return { storage: { type: 'typeorm', sqlitePath: join(dir, 'qb.sqlite') }, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
-    },
-  ],
-  [
-    'TypeORM on MariaDB',
-    async () => {
-      const db = await createScratchDatabase('qb_undec');
-      return { storage: { type: 'typeorm', url: db.url }, cleanup: () => db.drop() };
-    },
-  ],
-  [
-    'Redis',
-    async () => {
-      const keyPrefix = `qbundec:${randomBytes(4).toString('hex')}:`;
-      return {
-        storage: { type: 'redis', url: process.env.REDIS_URL!, keyPrefix },
-        cleanup: async () => {
-          const redis = new Redis(process.env.REDIS_URL!);
-          const keys = await redis.keys(`${keyPrefix}*`);
-          if (keys.length) await redis.del(...keys);
-          await redis.quit();
-        },
-      };
-    },
-  ],
-  [
-    'file',
-    async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'qb-undec-file-'));
-      return { storage: { type: 'file', directory: dir }, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
-    },
-  ],
+const BACKENDS: Array<[string, () => Promise<ScratchStore>]> = [
+  ['TypeORM on SQLite', () => openScratchStore('sqlite', 'qb-undec')],
+  ['TypeORM on MariaDB', () => openScratchStore('mariadb', 'qb_undec')],
+  ['Redis', () => openScratchStore('redis', 'qbundec')],
+  ['file', () => openScratchStore('file', 'qb-undec')],
 ];
 
 const key = (id: string) => `${id}:${randomBytes(32).toString('base64')}`;
@@ -82,7 +43,7 @@ async function sample(name: string, labels: Record<string, string> = {}): Promis
  */
 describe.each(BACKENDS)('undecryptable connections are recoverable (%s)', (_name, makeStore) => {
   let emulator: RunningEmulator;
-  let store: Store;
+  let store: ScratchStore;
   let app: Harness | null = null;
   let tenant: string;
   let bad: { tenantId: string; realmId: string };
