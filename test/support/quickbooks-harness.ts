@@ -1,5 +1,5 @@
 import { Test } from '@nestjs/testing';
-import type { INestApplication } from '@nestjs/common';
+import type { INestApplication, ModuleMetadata } from '@nestjs/common';
 import {
   ConnectService,
   QUICKBOOKS_TOKEN_STORAGE,
@@ -33,6 +33,8 @@ export async function startHarness(params: {
   options?: Partial<QuickBooksAuthModuleOptions>;
   emulator?: RunningEmulator;
   logs?: LogCapture;
+  /** Host modules next to QuickBooksAuthModule (EventEmitterModule.forRoot(), ...). */
+  imports?: ModuleMetadata['imports'];
 }): Promise<Harness> {
   const emulator = params.emulator ?? (await startEmulator({ clients: [{ ...TEST_CLIENT, redirectUris: [TEST_CLIENT.redirectUri] }] }));
   const logs = params.logs ?? new LogCapture();
@@ -47,7 +49,7 @@ export async function startHarness(params: {
     scheduler: { enabled: false },
     ...params.options,
   };
-  const moduleRef = await Test.createTestingModule({ imports: [QuickBooksAuthModule.forRoot(options)] })
+  const moduleRef = await Test.createTestingModule({ imports: [...(params.imports ?? []), QuickBooksAuthModule.forRoot(options)] })
     .setLogger(logs)
     .compile();
   const app = moduleRef.createNestApplication({ logger: logs });

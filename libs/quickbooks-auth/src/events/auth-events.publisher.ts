@@ -1,5 +1,5 @@
-import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
+import { Inject, Injectable, Logger, Optional, type OnModuleInit } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { createHash } from 'node:crypto';
 import type { ResolvedQuickBooksAuthOptions } from '../config/resolved-options';
 import { QUICKBOOKS_AUTH_RESOLVED_OPTIONS } from '../quickbooks-auth.constants';
@@ -13,6 +13,7 @@ import {
   type RefreshFailedEvent,
   type RevokedEvent,
 } from './quickbooks-auth.events';
+import { findHostEventEmitter, type HostEventEmitter } from './host-event-emitter';
 
 /** Listener for in-module consumers (metrics) that must not depend on the host's EventEmitter2. */
 export type AuthEventListener = (name: string, payload: QuickBooksAuthEventBase) => void;
@@ -20,17 +21,33 @@ export type AuthEventListener = (name: string, payload: QuickBooksAuthEventBase)
 /**
  * One place where token lifecycle events are logged and emitted. Payloads carry ids, codes and
  * `intuit_tid`, never tokens (I5). The host provides EventEmitter2 (EventEmitterModule.forRoot());
- * without it events are only logged.
+ * without it, or without `@nestjs/event-emitter` installed at all, events are only logged and
+ * reach in-process subscribers (metrics).
  */
 @Injectable()
-export class AuthEventsPublisher {
+export class AuthEventsPublisher implements OnModuleInit {
   private readonly logger = new Logger('QuickBooksAuth');
   private readonly listeners: AuthEventListener[] = [];
+  private emitter: HostEventEmitter | null = null;
 
   constructor(
     @Inject(QUICKBOOKS_AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedQuickBooksAuthOptions,
-    @Optional() private readonly emitter?: EventEmitter2,
+    @Optional() private readonly moduleRef?: ModuleRef,
   ) {}
+
+  /** Every provider exists by now, the host's global EventEmitter2 included (if any). */
+  onModuleInit(): void {
+    if (!this.moduleRef) return;
+    const found = findHostEventEmitter(this.moduleRef);
+    this.emitter = found.emitter;
+    if (found.emitter === null) {
+      this.logger.log(
+        found.reason === 'package_not_installed'
+          ? 'events: @nestjs/event-emitter is not installed, quickbooks.* events are logged and counted only'
+          : 'events: EventEmitterModule.forRoot() is not imported, quickbooks.* events are logged and counted only',
+      );
+    }
+  }
 
   /** Subscribe in-process (used by metrics). */
   subscribe(listener: AuthEventListener): void {
