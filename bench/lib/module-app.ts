@@ -4,13 +4,13 @@ import { ScheduleModule } from '@nestjs/schedule';
 import {
   QUICKBOOKS_TOKEN_STORAGE,
   QuickBooksAuthModule,
-  RefreshScheduler,
-  TokenRefresher,
   TokenService,
   type QuickBooksAuthModuleOptions,
   type StorageOptions,
   type TokenStorage,
 } from '@quickbooks-auth/nestjs';
+import { RefreshScheduler } from '@quickbooks-auth/nestjs/auth/refresh-scheduler/refresh-scheduler.service';
+import { TokenRefresher } from '@quickbooks-auth/nestjs/auth/refresh/token-refresher.service';
 import { randomBytes } from 'node:crypto';
 
 /** The Intuit app every bench and chaos process uses against its emulator. */

@@ -1,4 +1,5 @@
-import { KeyRing, type RefreshSignal } from '@quickbooks-auth/nestjs';
+import { KeyRing } from '@quickbooks-auth/nestjs';
+import { type RefreshSignal } from '@quickbooks-auth/nestjs/auth/refresh/refresh-signal';
 import { IntuitCallFailure } from '@quickbooks-auth/nestjs/intuit/intuit-call-failure';
 import { IntuitOAuthClient } from '@quickbooks-auth/nestjs/intuit/intuit-oauth.client';
 import { benchSecrets, type ModuleApp } from './module-app';

@@ -1,4 +1,5 @@
-import { ConnectionNotFoundError, QuickBooksUnavailableError, RefreshScheduler } from '@quickbooks-auth/nestjs';
+import { ConnectionNotFoundError, QuickBooksUnavailableError } from '@quickbooks-auth/nestjs';
+import { RefreshScheduler } from '@quickbooks-auth/nestjs/auth/refresh-scheduler/refresh-scheduler.service';
 import { approveAtEmulator, connectTenant, startHarness, type Harness } from '../support/quickbooks-harness';
 import { openScratchStore } from '../support/scratch-stores';
 

@@ -1,4 +1,6 @@
-import { AuthEventsPublisher, QuickBooksUnavailableError, ReauthorizationRequiredError, StorageError, TokenRefresher, type ReauthRequiredEvent } from '@quickbooks-auth/nestjs';
+import { QuickBooksUnavailableError, ReauthorizationRequiredError, StorageError, type ReauthRequiredEvent } from '@quickbooks-auth/nestjs';
+import { AuthEventsPublisher } from '@quickbooks-auth/nestjs/events/auth-events.publisher';
+import { TokenRefresher } from '@quickbooks-auth/nestjs/auth/refresh/token-refresher.service';
 import { connectTenant, startHarness, type Harness } from '../support/quickbooks-harness';
 
 const HOUR = 3600;

@@ -8,9 +8,9 @@ import {
   ConnectionUndecryptableError,
   DecryptionError,
   QuickBooksHealthIndicator,
-  RefreshScheduler,
   type StoredConnection,
 } from '@quickbooks-auth/nestjs';
+import { RefreshScheduler } from '@quickbooks-auth/nestjs/auth/refresh-scheduler/refresh-scheduler.service';
 import { startEmulator, type RunningEmulator } from '@quickbooks-auth/intuit-emulator';
 import { FilePaths } from '@quickbooks-auth/nestjs/auth/storage/file/file-paths';
 import { connectTenant, startHarness, type Harness } from '../support/quickbooks-harness';

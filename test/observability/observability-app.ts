@@ -7,12 +7,12 @@ import {
   ConnectService,
   QUICKBOOKS_TOKEN_STORAGE,
   QuickBooksAuthModule,
-  RefreshStatus,
   TokenService,
   quickBooksPinoHttpOptions,
   type QuickBooksAuthModuleOptions,
   type TokenStorage,
 } from '@quickbooks-auth/nestjs';
+import { RefreshStatus } from '@quickbooks-auth/nestjs/auth/refresh/refresh-status.service';
 import { startEmulator, type RunningEmulator } from '@quickbooks-auth/intuit-emulator';
 import { LogCapture } from '../support/log-capture';
 import { TEST_CLIENT, testKeyRing, testStateSecret } from '../support/test-keys';

@@ -1,13 +1,13 @@
 import {
-  AuthEventsPublisher,
-  IntuitCircuitBreaker,
   QuickBooksUnavailableError,
-  RefreshScheduler,
-  RefreshStatus,
   type ExpiringEvent,
   type QuickBooksAuthModuleOptions,
   type SchedulerOptions,
 } from '@quickbooks-auth/nestjs';
+import { AuthEventsPublisher } from '@quickbooks-auth/nestjs/events/auth-events.publisher';
+import { IntuitCircuitBreaker } from '@quickbooks-auth/nestjs/auth/refresh-scheduler/intuit-circuit-breaker.service';
+import { RefreshScheduler } from '@quickbooks-auth/nestjs/auth/refresh-scheduler/refresh-scheduler.service';
+import { RefreshStatus } from '@quickbooks-auth/nestjs/auth/refresh/refresh-status.service';
 import { findLeaks } from '../support/log-capture';
 import { startHarness, type Harness } from '../support/quickbooks-harness';
 import { TEST_CLIENT } from '../support/test-keys';

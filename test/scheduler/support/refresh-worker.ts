@@ -7,7 +7,9 @@ import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
-import { QuickBooksAuthModule, RefreshScheduler, RefreshStatus } from '@quickbooks-auth/nestjs';
+import { QuickBooksAuthModule } from '@quickbooks-auth/nestjs';
+import { RefreshScheduler } from '@quickbooks-auth/nestjs/auth/refresh-scheduler/refresh-scheduler.service';
+import { RefreshStatus } from '@quickbooks-auth/nestjs/auth/refresh/refresh-status.service';
 import type { WorkerCommand, WorkerConfig, WorkerReply } from './worker-protocol';
 
 async function main(): Promise<void> {

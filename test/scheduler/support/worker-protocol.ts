@@ -1,4 +1,4 @@
-import type { RefreshSchedulerCounters } from '@quickbooks-auth/nestjs';
+import type { RefreshSchedulerCounters } from '@quickbooks-auth/nestjs/auth/refresh-scheduler/refresh-scheduler.service';
 
 /** Everything a refresh worker process needs to boot (sent as one JSON env var). */
 export interface WorkerConfig {
