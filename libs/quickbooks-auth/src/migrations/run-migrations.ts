@@ -60,3 +60,17 @@ export async function runQuickBooksMigrations(dataSource: DataSource): Promise<s
     await queryRunner.release();
   }
 }
+
+/**
+ * The module's migrations not yet applied to an initialized DataSource, oldest first. Reads only:
+ * creates nothing, not even the migrations table (`quickbooks-auth migrate --dry-run`).
+ */
+export async function pendingQuickBooksMigrations(dataSource: DataSource): Promise<string[]> {
+  const queryRunner = dataSource.createQueryRunner();
+  try {
+    const pending = await new QuickBooksMigrationExecutor(dataSource, queryRunner, quickBooksMigrationsFor(dataSource)).getPendingMigrations();
+    return pending.map((m) => m.name);
+  } finally {
+    await queryRunner.release();
+  }
+}

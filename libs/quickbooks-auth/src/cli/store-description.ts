@@ -1,0 +1,20 @@
+import type { StorageOptions } from '../interfaces/storage-options.interface';
+import { redactUrl } from './database-target';
+
+/** Which store the options point at, safe to print (URL passwords masked). */
+export function describeStore(storage: StorageOptions): string {
+  switch (storage.type) {
+    case 'typeorm':
+      if (storage.sqlitePath) return `typeorm sqlite:${storage.sqlitePath}`;
+      if (storage.url) return `typeorm ${redactUrl(storage.url)}`;
+      return 'typeorm (host DataSource)';
+    case 'redis':
+      return `redis ${storage.url ? redactUrl(storage.url) : '(host client)'} prefix ${storage.keyPrefix ?? 'qb:'}`;
+    case 'file':
+      return `file ${storage.directory}`;
+    case 'memory':
+      return 'memory (this process only: always empty here)';
+    case 'custom':
+      return 'custom';
+  }
+}
