@@ -1,4 +1,5 @@
 export { startEmulator, type RunningEmulator } from './emulator';
+export { startIntuitEmulator } from './start-intuit-emulator';
 export { DEFAULT_CONFIG, type EmulatorClient, type EmulatorConfig, type EmulatorOptions } from './config';
 export { EmulatorState, DEFAULT_SCOPE, type MintRequest, type MintedConnection, type RealmSummary, type AutoApproveSetting } from './emulator-state';
 export { EmulatorClock } from './clock';
