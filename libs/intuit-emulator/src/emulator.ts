@@ -7,6 +7,7 @@ import { applyCommonHeaders, HttpError, sendJson } from './http-utils';
 import { AUTHORIZE_PATH, DECISION_PATH, handleAuthorize, handleDecision } from './routes/authorize';
 import { COMPANY_INFO_PATTERN, handleCompanyInfo } from './routes/company-info';
 import { DISCOVERY_PATHS, handleDiscovery, handleJwks } from './routes/discovery';
+import { handleQuery, QUERY_PATTERN } from './routes/query';
 import { handleRevoke, REVOKE_PATH } from './routes/revoke';
 import type { RouteContext } from './routes/route-context';
 import { handleToken, TOKEN_PATH } from './routes/token';
@@ -36,6 +37,8 @@ async function route(ctx: RouteContext): Promise<void> {
   if (path === USERINFO_PATH) return handleUserInfo(ctx);
   const company = COMPANY_INFO_PATTERN.exec(path);
   if (company && req.method === 'GET') return handleCompanyInfo(ctx, decodeURIComponent(company[1]));
+  const query = QUERY_PATTERN.exec(path);
+  if (query && (req.method === 'GET' || req.method === 'POST')) return handleQuery(ctx, decodeURIComponent(query[1]));
   sendJson(ctx.res, 404, { error: 'not_found', error_description: `No route for ${req.method} ${path}` });
 }
 

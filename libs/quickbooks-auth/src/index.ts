@@ -25,3 +25,6 @@ export { TokenCipher, type CipherContext } from './utils/crypto/token-cipher';
 export type { Clock } from './utils/clock';
 export { KeyRotationService, type ReencryptionReport } from './maintenance/key-rotation.service';
 export * from './migrations';
+// QBO accounting API client, its error, and the opt-in HTTP mapping of library errors (issue 13).
+export { QuickBooksApiClient, QBO_MINOR_VERSION } from './intuit/quickbooks-api.client';
+export type { QuickBooksApiRequest, QuickBooksCompanyInfo, QuickBooksQueryResponse } from './intuit/quickbooks-api.interface';

@@ -18,6 +18,7 @@ import { IntuitDiscoveryService } from './intuit/intuit-discovery.service';
 import { IntuitIdTokenVerifier } from './intuit/intuit-id-token.verifier';
 import { IntuitJwks } from './intuit/intuit-jwks.service';
 import { IntuitOAuthClient } from './intuit/intuit-oauth.client';
+import { QuickBooksApiClient } from './intuit/quickbooks-api.client';
 import {
   QUICKBOOKS_AUTH_MODULE_OPTIONS,
   QUICKBOOKS_AUTH_RESOLVED_OPTIONS,
@@ -83,6 +84,7 @@ export const quickBooksAuthProviders: Provider[] = [
   UndecryptableConnections,
   TokenService,
   ConnectService,
+  QuickBooksApiClient,
   StorageLifecycle,
   KeyRotationService,
 ];
@@ -91,6 +93,7 @@ export const quickBooksAuthProviders: Provider[] = [
 export const quickBooksAuthExports = [
   TokenService,
   ConnectService,
+  QuickBooksApiClient,
   AuthEventsPublisher,
   QUICKBOOKS_TOKEN_STORAGE,
   QUICKBOOKS_AUTH_RESOLVED_OPTIONS,

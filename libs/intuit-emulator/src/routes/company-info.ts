@@ -1,3 +1,4 @@
+import type { Grant } from '../token-store';
 import { sendJson } from '../http-utils';
 import { faultGate } from './fault-gate';
 import type { RouteContext } from './route-context';
@@ -12,46 +13,62 @@ export function qboFault(message: string, detail: string, code: string, type: st
 
 const INVALID_TOKEN_HEADER = { 'www-authenticate': 'Bearer realm="Intuit", error="invalid_token"' };
 
-/** GET companyinfo: the one QBO call a client needs to exercise 401 -> refresh -> retry and 429. */
-export async function handleCompanyInfo(ctx: RouteContext, realmId: string): Promise<void> {
+/**
+ * The checks every QBO API call passes first, answered as Intuit does: a bad token 401, a token of
+ * another realm 403, over the per-realm rate limit 429. Returns the caller's grant, or null once answered.
+ */
+export function authorizeQboCall(ctx: RouteContext, realmId: string): Grant | null {
   const { req, res, state } = ctx;
-  state.stats.endpoint('companyinfo');
-  if ((await faultGate(ctx, 'companyinfo')).handled) return;
   const now = state.serverNow();
   const check = state.tokens.checkAccessToken(req.headers.authorization);
   if (!check.ok) {
     const presented = /^Bearer\s+(\S+)/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
-    return sendJson(
+    sendJson(
       res,
       401,
       qboFault('message=AuthenticationFailed; errorCode=003200; statusCode=401', `Token expired: ${presented.slice(0, 10)}`, '3200', 'AUTHENTICATION', now),
       INVALID_TOKEN_HEADER,
     );
+    return null;
   }
   if (check.grant.realmId !== realmId) {
-    return sendJson(res, 403, qboFault('message=ApplicationAuthorizationFailed; errorCode=003100; statusCode=403', 'Token is not authorized for this realm', '3100', 'AUTHORIZATION', now));
+    sendJson(res, 403, qboFault('message=ApplicationAuthorizationFailed; errorCode=003100; statusCode=403', 'Token is not authorized for this realm', '3100', 'AUTHORIZATION', now));
+    return null;
   }
   if (!state.rateLimiter.take(realmId, state.clock.now(), state.config.rateLimitPerMinute)) {
-    return sendJson(res, 429, qboFault('message=ThrottleExceeded; errorCode=003001; statusCode=429', 'The request limit was reached.', '3001', 'SERVICE', now), {
+    sendJson(res, 429, qboFault('message=ThrottleExceeded; errorCode=003001; statusCode=429', 'The request limit was reached.', '3001', 'SERVICE', now), {
       'retry-after': String(state.rateLimiter.retryAfterSeconds(state.clock.now())),
     });
+    return null;
   }
-  const iso = new Date(now).toISOString();
-  sendJson(res, 200, {
-    CompanyInfo: {
-      CompanyName: `Emulated Company ${realmId}`,
-      LegalName: `Emulated Company ${realmId} LLC`,
-      CompanyAddr: { Id: '1', Line1: '2700 Coast Ave', City: 'Mountain View', CountrySubDivisionCode: 'CA', PostalCode: '94043', Country: 'US' },
-      Country: 'US',
-      Email: { Address: `owner-${realmId}@example.com` },
-      FiscalYearStartMonth: 'January',
-      SupportedLanguages: 'en',
-      domain: 'QBO',
-      sparse: false,
-      Id: '1',
-      SyncToken: '0',
-      MetaData: { CreateTime: new Date(check.grant.createdAt).toISOString(), LastUpdatedTime: iso },
-    },
-    time: iso,
-  });
+  return check.grant;
+}
+
+/** The emulated company of a realm, as QBO's CompanyInfo entity. */
+export function companyInfoOf(realmId: string, grant: Grant, nowMs: number): Record<string, unknown> {
+  return {
+    CompanyName: `Emulated Company ${realmId}`,
+    LegalName: `Emulated Company ${realmId} LLC`,
+    CompanyAddr: { Id: '1', Line1: '2700 Coast Ave', City: 'Mountain View', CountrySubDivisionCode: 'CA', PostalCode: '94043', Country: 'US' },
+    Country: 'US',
+    Email: { Address: `owner-${realmId}@example.com` },
+    FiscalYearStartMonth: 'January',
+    SupportedLanguages: 'en',
+    domain: 'QBO',
+    sparse: false,
+    Id: '1',
+    SyncToken: '0',
+    MetaData: { CreateTime: new Date(grant.createdAt).toISOString(), LastUpdatedTime: new Date(nowMs).toISOString() },
+  };
+}
+
+/** GET companyinfo: the one QBO call a client needs to exercise 401 -> refresh -> retry and 429. */
+export async function handleCompanyInfo(ctx: RouteContext, realmId: string): Promise<void> {
+  const { res, state } = ctx;
+  state.stats.endpoint('companyinfo');
+  if ((await faultGate(ctx, 'companyinfo')).handled) return;
+  const grant = authorizeQboCall(ctx, realmId);
+  if (!grant) return;
+  const now = state.serverNow();
+  sendJson(res, 200, { CompanyInfo: companyInfoOf(realmId, grant, now), time: new Date(now).toISOString() });
 }

@@ -12,3 +12,4 @@ export * from './authorization-denied.error';
 export * from './invalid-callback.error';
 export * from './callback-verification.error';
 export * from './refresh-shutdown.error';
+export * from './quickbooks-api.error';
