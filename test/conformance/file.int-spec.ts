@@ -5,7 +5,7 @@ import type { ConnectionRef } from '@quickbooks-auth/nestjs/auth/connection.inte
 import { CONNECTION_FILE_FIELD } from '@quickbooks-auth/nestjs/auth/storage/file/connection-file-codec';
 import { FilePaths } from '@quickbooks-auth/nestjs/auth/storage/file/file-paths';
 import { FileTokenStorage } from '@quickbooks-auth/nestjs/auth/storage/file/file-token-storage';
-import { cipherFor, describeTokenStorageConformance, type TokenColumn } from './token-storage.conformance';
+import { cipherFor, describeTokenStorageConformance, type TokenColumn } from '@quickbooks-auth/nestjs/testing';
 
 const FIELD = { access_token: 'accessTokenEnc', refresh_token: 'refreshTokenEnc' } as const;
 

@@ -1,6 +1,6 @@
 import { MemoryConnectionStore } from '@quickbooks-auth/nestjs/auth/storage/memory/memory-connection.store';
 import { MemoryTokenStorage } from '@quickbooks-auth/nestjs/auth/storage/memory/memory-token-storage';
-import { cipherFor, describeTokenStorageConformance, type TokenColumn } from './token-storage.conformance';
+import { cipherFor, describeTokenStorageConformance, type TokenColumn } from '@quickbooks-auth/nestjs/testing';
 
 const COLUMN = { access_token: 'accessTokenEnc', refresh_token: 'refreshTokenEnc' } as const;
 

@@ -2,7 +2,7 @@ import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { RedisTokenStorage } from '@quickbooks-auth/nestjs/auth/storage/redis/redis-token-storage';
 import { RedisKeys } from '@quickbooks-auth/nestjs/auth/storage/redis/redis-keys';
-import { cipherFor, describeTokenStorageConformance, type TokenColumn } from './token-storage.conformance';
+import { cipherFor, describeTokenStorageConformance, type TokenColumn } from '@quickbooks-auth/nestjs/testing';
 
 // Real Redis (REDIS_URL). Each test gets its own key prefix and deletes only that: never FLUSHALL.
 const FIELD = { access_token: 'accessTokenEnc', refresh_token: 'refreshTokenEnc' } as const;

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { ConnectionRef } from '@quickbooks-auth/nestjs/auth/connection.interface';
 import { TypeOrmTokenStorage } from '@quickbooks-auth/nestjs/auth/storage/typeorm/typeorm-token-storage';
-import { cipherFor, type ConformanceHarness, type TokenColumn } from './token-storage.conformance';
+import { cipherFor, type ConformanceHarness, type TokenColumn } from '@quickbooks-auth/nestjs/testing';
 
 const COLUMN: Record<TokenColumn, string> = { access_token: 'access_token_enc', refresh_token: 'refresh_token_enc' };
 const BY_REF = 'WHERE tenant_id = ? AND realm_id = ?';

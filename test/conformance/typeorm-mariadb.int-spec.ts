@@ -2,7 +2,7 @@ import { DataSource, type Logger } from 'typeorm';
 import { TypeOrmTokenStorage } from '@quickbooks-auth/nestjs/auth/storage/typeorm/typeorm-token-storage';
 import { QUICKBOOKS_AUTH_ENTITIES, runQuickBooksMigrations } from '@quickbooks-auth/nestjs/migrations';
 import { createScratchDatabase } from '../support/mariadb';
-import { cipherFor, describeTokenStorageConformance, newKeySpec } from './token-storage.conformance';
+import { cipherFor, describeTokenStorageConformance, newKeySpec } from '@quickbooks-auth/nestjs/testing';
 import { typeOrmHarness } from './typeorm-harness';
 
 /** Counts the SQL statements a DataSource sends (for the statements-per-refresh budget). */

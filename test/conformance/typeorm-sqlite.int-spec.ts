@@ -8,7 +8,7 @@ import { TypeOrmTokenStorage } from '@quickbooks-auth/nestjs/auth/storage/typeor
 import { ConfigurationError } from '@quickbooks-auth/nestjs/errors/configuration.error';
 import { StorageError } from '@quickbooks-auth/nestjs/errors/storage.error';
 import { QUICKBOOKS_AUTH_ENTITIES, runQuickBooksMigrations } from '@quickbooks-auth/nestjs/migrations';
-import { cipherFor, describeTokenStorageConformance, newKeySpec } from './token-storage.conformance';
+import { cipherFor, describeTokenStorageConformance, newKeySpec } from '@quickbooks-auth/nestjs/testing';
 import { typeOrmHarness } from './typeorm-harness';
 
 // One temp SQLite file per suite, migrated once; each test starts from an empty table.

@@ -41,7 +41,7 @@ export interface MemoryStorageOptions {
   type: 'memory';
 }
 
-/** Bring your own TokenStorage implementation (it must pass test/conformance). */
+/** Bring your own TokenStorage implementation (it must pass describeTokenStorageConformance from @quickbooks-auth/nestjs/testing). */
 export interface CustomStorageOptions {
   type: 'custom';
   storage: TokenStorage;

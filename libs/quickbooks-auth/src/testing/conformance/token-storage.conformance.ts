@@ -1,15 +1,20 @@
 /**
- * One conformance suite for every TokenStorage backend (memory, TypeORM MySQL/SQLite, Redis, file).
+ * One conformance suite for every TokenStorage backend: the built-in ones (memory, TypeORM
+ * MySQL/SQLite, Redis, file) and yours (`storage: { type: 'custom', storage }`). It runs under Jest
+ * (global describe/it/expect); some cases boot the module against an in-process emulator, so it
+ * needs `@nestjs/testing` and `@quickbooks-auth/intuit-emulator` installed.
  *
- * Usage, in `<backend>.int-spec.ts`:
+ * Usage, in `my-storage.spec.ts`:
  *
- *   describeTokenStorageConformance('redis', async (keysSpec) => {
- *     const storage = new RedisTokenStorage(redis, cipherFor(keysSpec), { prefix });
+ *   import { cipherFor, describeTokenStorageConformance } from '@quickbooks-auth/nestjs/testing';
+ *
+ *   describeTokenStorageConformance('my store', async (keysSpec) => {
+ *     const storage = new MyTokenStorage(db, cipherFor(keysSpec));
  *     return {
  *       storage,
  *       raw: { dump, tamper, copyField, swapFields },             // see ConformanceRawAccess
- *       reopenWithKeys: async (spec) => new RedisTokenStorage(redis, cipherFor(spec), { prefix }),
- *       cleanup: async () => { ...delete the prefix... },
+ *       reopenWithKeys: async (spec) => new MyTokenStorage(db, cipherFor(spec)),
+ *       cleanup: async () => { ...delete what the test wrote... },
  *     };
  *   });
  *
@@ -21,18 +26,18 @@
  */
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ConnectionRecord, ConnectionRef, Lease, StoredConnection, UndecryptableConnection } from '@quickbooks-auth/nestjs/auth/connection.interface';
-import { isUndecryptable } from '@quickbooks-auth/nestjs/auth/storage/undecryptable-record';
-import type { NewConnection, RefreshResult, TokenStorage } from '@quickbooks-auth/nestjs/auth/storage/token-storage.interface';
-import { DecryptionError } from '@quickbooks-auth/nestjs/errors/decryption.error';
-import { StorageError } from '@quickbooks-auth/nestjs/errors/storage.error';
-import { AuthEventsPublisher } from '@quickbooks-auth/nestjs/events/auth-events.publisher';
-import { connectTenant, startHarness, type Harness } from '../support/quickbooks-harness';
-import { KeyRing } from '@quickbooks-auth/nestjs/utils/crypto/key-ring';
+import type { ConnectionRecord, ConnectionRef, Lease, StoredConnection, UndecryptableConnection } from '../../auth/connection.interface';
+import { isUndecryptable } from '../../auth/storage/undecryptable-record';
+import type { NewConnection, RefreshResult, TokenStorage } from '../../auth/storage/token-storage.interface';
+import { DecryptionError } from '../../errors/decryption.error';
+import { StorageError } from '../../errors/storage.error';
+import { AuthEventsPublisher } from '../../events/auth-events.publisher';
+import { createQuickBooksTestingModule, type QuickBooksTesting } from '../quickbooks-testing-module';
+import { KeyRing } from '../../utils/crypto/key-ring';
 import { DAY, HOUR, MINUTE, newConnection, token } from './connection-fixtures';
-import { TokenRefresher } from '@quickbooks-auth/nestjs/auth/refresh/token-refresher.service';
-import { RefreshShutdownError } from '@quickbooks-auth/nestjs/errors/refresh-shutdown.error';
-import { TokenCipher } from '@quickbooks-auth/nestjs/utils/crypto/token-cipher';
+import { TokenRefresher } from '../../auth/refresh/token-refresher.service';
+import { RefreshShutdownError } from '../../errors/refresh-shutdown.error';
+import { TokenCipher } from '../../utils/crypto/token-cipher';
 import { describePendingRevocation } from './pending-revocation.cases';
 
 export type TokenColumn = 'access_token' | 'refresh_token';
@@ -803,7 +808,7 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
     });
 
     describe('refresh protocol v2 through the refresher, over this backend (I9)', () => {
-      let h: Harness | null = null;
+      let h: QuickBooksTesting | null = null;
       afterEach(async () => {
         await h?.close().catch(() => undefined);
         h = null;
@@ -825,8 +830,8 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
 
       it('T5: shutdown with an on-demand call in flight stores the rotated token and releases the lease', async () => {
         const guarded = closeable(storage);
-        h = await startHarness({ storage: { type: 'custom', storage: guarded.storage }, options: { accessTokenCacheSeconds: 0 } });
-        const realmId = await connectTenant(h, 'tenant-drain');
+        h = await createQuickBooksTestingModule({ storage: { type: 'custom', storage: guarded.storage }, options: { accessTokenCacheSeconds: 0 }, connectTenant: false });
+        const realmId = (await h.connectRealm('tenant-drain')).realmId;
         const r = ref('tenant-drain', realmId);
         h.emulator.state.faults.add({ endpoint: 'token', type: 'latency', latencyMs: 700, grantType: 'refresh_token' });
         h.emulator.state.clock.advance(25 * 3600); // access expired, and the next refresh rotates
@@ -848,8 +853,8 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
       });
 
       it('after shutdown began, a refresh fails with a typed, retryable error and sends nothing', async () => {
-        h = await startHarness({ storage: { type: 'custom', storage: closeable(storage).storage }, options: { accessTokenCacheSeconds: 0 } });
-        const realmId = await connectTenant(h, 'tenant-after-shutdown');
+        h = await createQuickBooksTestingModule({ storage: { type: 'custom', storage: closeable(storage).storage }, options: { accessTokenCacheSeconds: 0 }, connectTenant: false });
+        const realmId = (await h.connectRealm('tenant-after-shutdown')).realmId;
         const refresher = h.app.get(TokenRefresher);
         refresher.beginShutdown();
         h.emulator.state.clock.advance(2 * 3600);
@@ -860,8 +865,8 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
       });
 
       it('a successor waits out an earlier holder\'s unresolved call before it sends the same token', async () => {
-        h = await startHarness({ storage: { type: 'custom', storage: closeable(storage).storage }, options: { accessTokenCacheSeconds: 0 } });
-        const realmId = await connectTenant(h, 'tenant-successor');
+        h = await createQuickBooksTestingModule({ storage: { type: 'custom', storage: closeable(storage).storage }, options: { accessTokenCacheSeconds: 0 }, connectTenant: false });
+        const realmId = (await h.connectRealm('tenant-successor')).realmId;
         const r = ref('tenant-successor', realmId);
         const before = (await storage.get(r))!;
         // A replica began a call with this token, then stopped heartbeating (paused, partitioned, or dead).
@@ -887,8 +892,8 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
       });
 
       it('a stale holder\'s invalid_grant after an interrupted rotation parks the connection, no reauth event, and the paused rotation revives it', async () => {
-        h = await startHarness({ storage: { type: 'custom', storage: closeable(storage).storage }, options: { accessTokenCacheSeconds: 0, reauthPendingMs: 60_000 } });
-        const realmId = await connectTenant(h, 'tenant-paused');
+        h = await createQuickBooksTestingModule({ storage: { type: 'custom', storage: closeable(storage).storage }, options: { accessTokenCacheSeconds: 0, reauthPendingMs: 60_000 }, connectTenant: false });
+        const realmId = (await h.connectRealm('tenant-paused')).realmId;
         const r = ref('tenant-paused', realmId);
         const reauthEvents: string[] = [];
         h.app.get(AuthEventsPublisher).subscribe((name) => {

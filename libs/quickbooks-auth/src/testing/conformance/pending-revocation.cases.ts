@@ -1,5 +1,5 @@
-import type { ConnectionRef } from '@quickbooks-auth/nestjs/auth/connection.interface';
-import type { NewConnection, TokenStorage } from '@quickbooks-auth/nestjs/auth/storage/token-storage.interface';
+import type { ConnectionRef } from '../../auth/connection.interface';
+import type { NewConnection, TokenStorage } from '../../auth/storage/token-storage.interface';
 import { DAY, HOUR, MINUTE, newConnection, token } from './connection-fixtures';
 import type { ConformanceHarness } from './token-storage.conformance';
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { ConnectionRef } from '@quickbooks-auth/nestjs/auth/connection.interface';
-import type { NewConnection } from '@quickbooks-auth/nestjs/auth/storage/token-storage.interface';
+import type { ConnectionRef } from '../../auth/connection.interface';
+import type { NewConnection } from '../../auth/storage/token-storage.interface';
 
 /** Fixtures shared by the conformance suite and its case files. */
 export const MINUTE = 60_000;
