@@ -27,13 +27,12 @@ import {
   INTUIT_DISCOVERY_URLS,
   QUICKBOOKS_TOKEN_STORAGE,
   QuickBooksAuthModule,
+  QuickBooksApiClient,
   TokenService,
   type QuickBooksAuthModuleOptions,
   type TokenStorage,
 } from '@quickbooks-auth/nestjs';
 import { startEmulator, type RunningEmulator } from '@quickbooks-auth/intuit-emulator';
-import { QboApiClient } from '../../apps/example/src/quickbooks/qbo-api.client';
-import type { ExampleRuntime } from '../../apps/example/src/runtime/example-runtime';
 import { testKeyRing, testStateSecret } from '../support/test-keys';
 
 const env = process.env;
@@ -79,7 +78,7 @@ describe(`connect-refresh-revoke cycle against ${REAL ? 'the REAL Intuit sandbox
   let tokens: TokenService;
   let connect: ConnectService;
   let storage: TokenStorage;
-  let qbo: QboApiClient;
+  let qbo: QuickBooksApiClient;
   const ref = () => ({ tenantId: TENANT, realmId: t.realmId });
 
   beforeAll(async () => {
@@ -101,7 +100,7 @@ describe(`connect-refresh-revoke cycle against ${REAL ? 'the REAL Intuit sandbox
     tokens = app.get(TokenService);
     connect = app.get(ConnectService);
     storage = app.get<TokenStorage>(QUICKBOOKS_TOKEN_STORAGE);
-    qbo = new QboApiClient({ apiBaseUrl: t.apiBaseUrl } as ExampleRuntime);
+    qbo = app.get(QuickBooksApiClient);
   });
 
   afterAll(async () => {
@@ -138,7 +137,8 @@ describe(`connect-refresh-revoke cycle against ${REAL ? 'the REAL Intuit sandbox
   });
 
   it('calls the QBO companyinfo API with the token', async () => {
-    const info = await tokens.withAccessToken(ref(), (token) => qbo.companyInfo(t.realmId, token));
+    expect(qbo.baseUrl).toBe(t.apiBaseUrl); // from the module's one base-URL setting
+    const info = await qbo.getCompanyInfo(ref());
     expect(typeof info.CompanyName).toBe('string');
   });
 

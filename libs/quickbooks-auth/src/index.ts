@@ -28,3 +28,4 @@ export * from './migrations';
 // QBO accounting API client, its error, and the opt-in HTTP mapping of library errors (issue 13).
 export { QuickBooksApiClient, QBO_MINOR_VERSION } from './intuit/quickbooks-api.client';
 export type { QuickBooksApiRequest, QuickBooksCompanyInfo, QuickBooksQueryResponse } from './intuit/quickbooks-api.interface';
+export * from './http';

@@ -1,6 +1,5 @@
-import { ConnectionUndecryptableError, IntuitResponseError, QuickBooksUnavailableError, RefreshShutdownError } from '@quickbooks-auth/nestjs';
+import { ConnectionUndecryptableError, IntuitResponseError, QuickBooksApiError, QuickBooksUnavailableError, RefreshShutdownError } from '@quickbooks-auth/nestjs';
 import { DEFAULT_RETRY_AFTER_SECONDS, toErrorResponse } from './error-response';
-import { QboApiError } from './qbo-api.error';
 
 describe('toErrorResponse: retryable failures are 503 with Retry-After', () => {
   it('maps RefreshShutdownError (a draining replica) to 503 with its retryAfterMs in seconds', () => {
@@ -24,14 +23,14 @@ describe('toErrorResponse: retryable failures are 503 with Retry-After', () => {
   });
 
   it('keeps the upstream Retry-After of a QBO 5xx, and a default without one', () => {
-    expect(toErrorResponse(new QboApiError(503, null, '7')).headers['Retry-After']).toBe('7');
-    const noAnswer = toErrorResponse(new QboApiError(null, null));
+    expect(toErrorResponse(new QuickBooksApiError({ operation: 'GET companyinfo', status: 503, failure: 'http_error', retryAfterMs: 7000 })).headers['Retry-After']).toBe('7');
+    const noAnswer = toErrorResponse(new QuickBooksApiError({ operation: 'GET companyinfo', status: null, failure: 'no_response' }));
     expect(noAnswer.status).toBe(503);
     expect(noAnswer.headers['Retry-After']).toBe(String(DEFAULT_RETRY_AFTER_SECONDS));
   });
 
   it('reserves 502 quickbooks_token_rejected for a 401 that reaches the filter (a refreshed token QBO refused)', () => {
-    const r = toErrorResponse(new QboApiError(401, null));
+    const r = toErrorResponse(new QuickBooksApiError({ operation: 'GET companyinfo', status: 401, failure: 'fault' }));
     expect(r.status).toBe(502);
     expect(r.body.error).toBe('quickbooks_token_rejected');
     expect(toErrorResponse(new IntuitResponseError('x', 'invalid_request', 400, null)).status).toBe(502);

@@ -2,14 +2,13 @@ import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
 import { ConnectController } from './connect.controller';
 import { ConnectionsController } from './connections.controller';
-import { QboApiClient } from './qbo-api.client';
 import { TenantConnectionsService } from './tenant-connections.service';
 
 /** The example's QuickBooks routes, on top of the global QuickBooksAuthModule. */
 @Module({
   imports: [AuthModule],
   controllers: [ConnectController, ConnectionsController],
-  providers: [QboApiClient, TenantConnectionsService],
+  providers: [TenantConnectionsService],
   exports: [TenantConnectionsService],
 })
 export class QuickBooksRoutesModule {}

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { ConnectionNotFoundError, ConnectService, TokenService, type ConnectionSummary } from '@quickbooks-auth/nestjs';
+import { ConnectionNotFoundError, ConnectService, QuickBooksApiClient, TokenService, type ConnectionSummary } from '@quickbooks-auth/nestjs';
 import type { Caller } from '../auth/caller';
-import { QboApiClient } from './qbo-api.client';
 
 /**
  * The caller's connections. Every method takes the Caller, never a tenant id, so no route can
@@ -12,7 +11,7 @@ export class TenantConnectionsService {
   constructor(
     private readonly tokens: TokenService,
     private readonly connect: ConnectService,
-    private readonly qbo: QboApiClient,
+    private readonly qbo: QuickBooksApiClient,
   ) {}
 
   /** Live connections (active or needing reauth); disconnected ones are history, not shown. */
@@ -32,12 +31,12 @@ export class TenantConnectionsService {
   }
 
   /**
-   * CompanyInfo through withAccessToken: a 401 from QBO forces one refresh and one retry. When no
+   * CompanyInfo through the library's QuickBooksApiClient (withAccessToken inside): a 401 from QBO forces one refresh and one retry. When no
    * newer token can be had in time (another replica's refresh, or a dead replica's lease), the
    * library throws a retryable QuickBooksUnavailableError (503 with Retry-After), never the token
    * QBO just rejected.
    */
   companyInfo(caller: Caller, realmId: string): Promise<Record<string, unknown>> {
-    return this.tokens.withAccessToken({ tenantId: caller.tenantId, realmId }, (token) => this.qbo.companyInfo(realmId, token));
+    return this.qbo.getCompanyInfo({ tenantId: caller.tenantId, realmId });
   }
 }
