@@ -5,7 +5,8 @@ import { GrantRevocations } from './auth/connect/grant-revocations.service';
 import { TokenRefresher } from './auth/refresh/token-refresher.service';
 import { RefreshStatus } from './auth/refresh/refresh-status.service';
 import { OAuthStateService } from './auth/state/oauth-state.service';
-import { createTokenStorage, type StorageHandle } from './auth/storage/create-token-storage';
+import type { StorageHandle } from './auth/storage/create-token-storage';
+import { openTokenStorage } from './auth/storage/open-token-storage';
 import { TenantSettingsService } from './auth/tenant-settings.service';
 import { TokenService } from './auth/token.service';
 import { UndecryptableConnections } from './auth/undecryptable-connections.service';
@@ -53,7 +54,7 @@ export const quickBooksAuthProviders: Provider[] = [
     provide: QUICKBOOKS_STORAGE_HANDLE,
     inject: [QUICKBOOKS_AUTH_RESOLVED_OPTIONS, QUICKBOOKS_TOKEN_CIPHER],
     useFactory: async (o: ResolvedQuickBooksAuthOptions, cipher: TokenCipher) => {
-      const handle = await createTokenStorage(o, cipher);
+      const handle = await openTokenStorage(o, cipher);
       new Logger('QuickBooksAuth').log(`token storage: ${handle.storage.kind}`);
       return handle;
     },

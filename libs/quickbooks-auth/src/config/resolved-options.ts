@@ -140,6 +140,10 @@ export function resolveOptions(options: QuickBooksAuthModuleOptions): ResolvedQu
   } else if (o.storage.type === 'custom' && !o.storage.storage) {
     problems.push('storage.storage is required for custom storage');
   }
+  if (o.storage?.type === 'typeorm' && !o.storage.dataSource && o.storage.url) {
+    const problem = mysqlUrlProblem(o.storage.url);
+    if (problem) problems.push(problem);
+  }
   let keyRing: KeyRing | null = null;
   try {
     keyRing = typeof o.encryptionKeys === 'string' || o.encryptionKeys === undefined
@@ -200,6 +204,19 @@ export function resolveOptions(options: QuickBooksAuthModuleOptions): ResolvedQu
     hashRealmIdsInLogs: o.hashRealmIdsInLogs ?? false,
     metricsTenantLabel: tl ? createTenantLabeler(tl.tenants, maxTenantLabels) : null,
   };
+}
+
+/** A MySQL URL the module can open: mysql:// or mariadb://, naming a database (else TypeORM fails late and vaguely). */
+function mysqlUrlProblem(url: string): string | null {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return 'storage.url (DATABASE_URL) is not a valid URL: mysql://user:password@host:3306/<database>';
+  }
+  if (u.protocol !== 'mysql:' && u.protocol !== 'mariadb:') return 'storage.url (DATABASE_URL) must be a mysql:// or mariadb:// URL';
+  if (u.pathname.replace(/^\/+/, '') === '') return 'storage.url (DATABASE_URL) must name a database: mysql://user:password@host:3306/<database>';
+  return null;
 }
 
 function isHttpUrl(value: string): boolean {

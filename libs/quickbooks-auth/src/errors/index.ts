@@ -13,3 +13,4 @@ export * from './invalid-callback.error';
 export * from './callback-verification.error';
 export * from './refresh-shutdown.error';
 export * from './quickbooks-api.error';
+export * from './storage-connection.error';
