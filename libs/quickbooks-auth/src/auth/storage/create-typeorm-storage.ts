@@ -6,7 +6,7 @@ import { ConfigurationError } from '../../errors/configuration.error';
 import type { TokenCipher } from '../../utils/crypto/token-cipher';
 import { QUICKBOOKS_AUTH_ENTITIES } from './typeorm/quickbooks-auth.entities';
 import { TypeOrmTokenStorage } from './typeorm/typeorm-token-storage';
-import { runQuickBooksMigrations } from '../../migrations/run-migrations';
+import { runStartupMigrations } from '../../migrations/startup-migrations';
 import { TypeOrmStateNonceStore } from '../state/typeorm-state-nonce.store';
 import type { StorageHandle } from './create-token-storage';
 
@@ -18,7 +18,7 @@ export async function createTypeOrmStorage(s: TypeOrmStorageOptions, cipher: Tok
   if (s.dataSource) {
     if (!s.dataSource.isInitialized) await s.dataSource.initialize();
     // The host usually runs migrations itself (QUICKBOOKS_AUTH_*_MIGRATIONS); opt in to run them here.
-    if (s.migrationsRun === true) await runQuickBooksMigrations(s.dataSource);
+    if (s.migrationsRun === true) await runStartupMigrations(s.dataSource);
     return { storage: new TypeOrmTokenStorage(s.dataSource, cipher), nonces: new TypeOrmStateNonceStore(s.dataSource), dispose: async () => undefined };
   }
   let options: DataSourceOptions;
@@ -53,7 +53,7 @@ export async function createTypeOrmStorage(s: TypeOrmStorageOptions, cipher: Tok
   const dataSource = new DataSource(options);
   await dataSource.initialize();
   try {
-    if (s.migrationsRun !== false) await runQuickBooksMigrations(dataSource);
+    if (s.migrationsRun !== false) await runStartupMigrations(dataSource);
   } catch (err) {
     await dataSource.destroy().catch(() => undefined);
     throw err;
