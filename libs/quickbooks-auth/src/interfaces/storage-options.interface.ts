@@ -1,5 +1,4 @@
 import type { DataSource } from 'typeorm';
-import type { Redis } from 'ioredis';
 import type { TokenStorage } from '../auth/storage/token-storage.interface';
 
 /** TypeORM on MySQL/MariaDB or SQLite: pass the host's DataSource, or a URL/path and the module opens its own. */
@@ -18,11 +17,23 @@ export interface TypeOrmStorageOptions {
   migrationsRun?: boolean;
 }
 
+/**
+ * The ioredis client a host may pass: an `ioredis` `Redis` instance (not a Cluster). Structural,
+ * so these typings compile in hosts that do not install ioredis (it is an optional peer).
+ * @publicApi
+ */
+export interface QuickBooksRedisClient {
+  readonly status: string;
+  readonly options: { keyPrefix?: string };
+  ping(): Promise<string>;
+  quit(): Promise<unknown>;
+}
+
 /** One durable Redis primary (not Cluster): `appendonly yes`, `appendfsync always` when it is the system of record. */
 export interface RedisStorageOptions {
   type: 'redis';
   /** Your ioredis client (kept open on shutdown). Do not set its own `keyPrefix`. */
-  client?: Redis;
+  client?: QuickBooksRedisClient;
   /** `redis://…` — the module opens and closes its own client. */
   url?: string;
   /** Prefix of every key (default `qb:`). */

@@ -1,1 +1,1 @@
-export { QUICKBOOKS_PINO_REDACT_PATHS, QUICKBOOKS_REDACTED, quickBooksPinoHttpOptions, redactUrlQuery } from './pino-redaction';
+export { QUICKBOOKS_PINO_REDACT_PATHS, QUICKBOOKS_REDACTED, quickBooksPinoHttpOptions, redactUrlQuery, type PinoCensor, type QuickBooksPinoHttpOverrides, type QuickBooksPinoHttpOptions } from './pino-redaction';

@@ -1,4 +1,4 @@
-import type { Options } from 'pino-http';
+import type { IncomingMessage } from 'node:http';
 
 /** What a redacted value reads as in the logs. */
 export const QUICKBOOKS_REDACTED = '[Redacted]';
@@ -65,6 +65,29 @@ export function redactUrlQuery(url: string, params: readonly string[] = SECRET_Q
 
 type SerializedReq = { url?: unknown; query?: unknown; [key: string]: unknown };
 
+/** pino's redact censor: a replacement string, or a function of the value and its path. */
+export type PinoCensor = string | ((value: unknown, path: string[]) => unknown);
+
+/**
+ * The pino-http options quickBooksPinoHttpOptions reads (structural, so these typings need neither
+ * pino-http nor nestjs-pino installed); every other pino-http option passes through as given.
+ * @publicApi
+ */
+export interface QuickBooksPinoHttpOverrides {
+  level?: string;
+  redact?: string[] | { paths: string[]; censor?: PinoCensor; remove?: boolean };
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- pino's own SerializerFn is (value: any) => any
+  serializers?: { [key: string]: (value: any) => any };
+  autoLogging?: boolean | { ignore?: (req: IncomingMessage) => boolean };
+}
+
+/** What quickBooksPinoHttpOptions returns: the overrides, with redact and serializers merged with ours. @publicApi */
+export type QuickBooksPinoHttpOptions<T> = Omit<T, 'redact' | 'serializers'> & {
+  redact: { paths: string[]; censor: PinoCensor; remove?: boolean };
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  serializers: { [key: string]: (value: any) => any };
+};
+
 /**
  * Recommended pino-http options: the redact paths above, plus a request serializer that scrubs
  * `code` and `state` from the logged URL (redact paths cannot reach inside a string).
@@ -75,7 +98,7 @@ type SerializedReq = { url?: unknown; query?: unknown; [key: string]: unknown };
  * Extra redact paths given in `overrides.redact` are added to ours, not substituted.
  * @publicApi
  */
-export function quickBooksPinoHttpOptions(overrides: Options = {}): Options {
+export function quickBooksPinoHttpOptions<T extends QuickBooksPinoHttpOverrides = QuickBooksPinoHttpOverrides>(overrides: T = {} as T): QuickBooksPinoHttpOptions<T> {
   const { redact, serializers, ...rest } = overrides;
   const extraPaths = Array.isArray(redact) ? redact : (redact?.paths ?? []);
   const censor = !Array.isArray(redact) && redact?.censor !== undefined ? redact.censor : QUICKBOOKS_REDACTED;
