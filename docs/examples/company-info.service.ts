@@ -1,24 +1,22 @@
-// README: calling the QBO API with a token from TokenService.
+// README: calling the QBO API through the library's QuickBooksApiClient.
 import { Injectable } from '@nestjs/common';
-import { INTUIT_API_BASE_URLS, TokenService } from '@quickbooks-auth/nestjs';
-
-// The QBO API host: production, sandbox, or the emulator (QB_API_BASE_URL / QB_INTUIT_BASE_URL).
-const apiBase = process.env.QB_API_BASE_URL ?? INTUIT_API_BASE_URLS.sandbox;
+import { QuickBooksApiClient } from '@quickbooks-auth/nestjs';
 
 @Injectable()
 export class CompanyInfoService {
-  constructor(private readonly tokens: TokenService) {}
+  // Calls go to the module's own API base (intuitBaseUrl, else Intuit's host for `environment`):
+  // pointing the module at the emulator points these calls there too.
+  constructor(private readonly qbo: QuickBooksApiClient) {}
 
   async companyName(tenantId: string, realmId: string): Promise<string> {
-    // A token valid for at least minValiditySeconds; on a 401 it refreshes once and retries.
-    return this.tokens.withAccessToken({ tenantId, realmId }, async (accessToken) => {
-      const res = await fetch(`${apiBase}/v3/company/${realmId}/companyinfo/${realmId}`, {
-        headers: { Authorization: `Bearer ${accessToken}`, Accept: 'application/json' },
-      });
-      if (res.status === 401) throw Object.assign(new Error('unauthorized'), { status: 401 });
-      if (!res.ok) throw new Error(`QuickBooks API answered HTTP ${res.status}`);
-      const body = (await res.json()) as { CompanyInfo: { CompanyName: string } };
-      return body.CompanyInfo.CompanyName;
-    });
+    // The token comes from withAccessToken: valid for minValiditySeconds; a 401 refreshes once and retries.
+    const info = await this.qbo.getCompanyInfo({ tenantId, realmId });
+    return info.CompanyName;
+  }
+
+  async activeCustomers(tenantId: string, realmId: string): Promise<unknown[]> {
+    // QBO's query language; request() reaches any other path under /v3/company/{realmId}/.
+    const res = await this.qbo.query({ tenantId, realmId }, 'select * from Customer where Active = true maxresults 100');
+    return (res.Customer as unknown[] | undefined) ?? [];
   }
 }
