@@ -27,6 +27,7 @@ const SAFE_PATH = /^[A-Za-z0-9][A-Za-z0-9._~%-]*(\/[A-Za-z0-9._~%-]+)*$/;
  */
 @Injectable()
 export class QuickBooksApiClient {
+  /** @hidden Nest injects it: `app.get(QuickBooksApiClient)` or a constructor parameter. */
   constructor(
     @Inject(QUICKBOOKS_HTTP) private readonly http: HttpService,
     private readonly discovery: IntuitDiscoveryService,
