@@ -66,7 +66,8 @@ export async function startExampleApp(params: {
     await runtime.demo?.emulator.close();
     throw err;
   });
-  await app.listen(port);
+  // As main.ts does: demo mode listens on loopback only.
+  await (runtime.host ? app.listen(port, runtime.host) : app.listen(port));
   return {
     app,
     runtime,

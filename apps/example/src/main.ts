@@ -11,7 +11,8 @@ async function main(): Promise<void> {
     await runtime.demo?.emulator.close();
     throw err;
   });
-  await app.listen(runtime.port);
+  // Demo mode: 127.0.0.1 unless HOST says otherwise; live mode: every interface unless HOST is set.
+  await (runtime.host ? app.listen(runtime.port, runtime.host) : app.listen(runtime.port));
   console.log(demoBanner(runtime));
 }
 

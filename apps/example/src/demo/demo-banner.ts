@@ -7,7 +7,7 @@ export function demoBanner(runtime: ExampleRuntime): string {
   const line = '─'.repeat(76);
   return [
     line,
-    '  quickbooks-auth example — DEMO MODE (QB_CLIENT_ID is not set)',
+    `  quickbooks-auth example — DEMO MODE (QB_CLIENT_ID is not set), listening on ${runtime.host ?? '0.0.0.0'}:${runtime.port}`,
     line,
     `  Open             ${runtime.publicUrl}/`,
     `  Demo API key     ${demo.apiKey}   (tenant "${demo.tenantId}")`,
@@ -20,6 +20,7 @@ export function demoBanner(runtime: ExampleRuntime): string {
     '  Real Intuit: set QB_CLIENT_ID, QB_CLIENT_SECRET, QB_REDIRECT_URI (…/quickbooks/callback),',
     '  QB_ENVIRONMENT (sandbox|production), QB_ENCRYPTION_KEYS, QB_STATE_SECRET, EXAMPLE_API_KEYS and',
     '  EXAMPLE_COOKIE_SECRET. MySQL: QB_STORAGE=typeorm DATABASE_URL=mysql://user:pass@host:3306/db.',
+    '  With NODE_ENV=production the demo starts only with EXAMPLE_DEMO=1. HOST changes the interface.',
     '  See .env.example.',
     line,
   ].join('\n');

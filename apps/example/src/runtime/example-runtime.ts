@@ -23,6 +23,10 @@ export interface DemoDetails {
 export interface ExampleRuntime {
   mode: 'demo' | 'live';
   port: number;
+  /** Interface to listen on: loopback in demo mode, every interface (undefined) in live mode, unless HOST says otherwise. */
+  host: string | undefined;
+  /** Express `trust proxy` (EXAMPLE_TRUST_PROXY): which hops' X-Forwarded-* to believe for the client IP and https. */
+  trustProxy: boolean | number | string;
   /** Where browsers reach this app; the redirect URI and reconnect links derive from it. */
   publicUrl: string;
   /** Explicit module options (demo, tests), or null to read QB_* env through quickBooksConfig. */
@@ -31,7 +35,7 @@ export interface ExampleRuntime {
   apiBaseUrl: string;
   apiKeys: ApiKeyRegistry;
   cookieSecret: string;
-  /** Secure cookies when served over https. */
+  /** Secure cookies always (public URL is https); otherwise only on requests that arrived over https. */
   secureCookies: boolean;
   logLevel: string;
   /** Where request and app logs go (default stdout); tests capture them to scan for secrets. */
