@@ -177,7 +177,7 @@ describe('example app API (demo mode)', () => {
 
     it('disconnects: revokes at Intuit, the connection disappears, a second disconnect is 404', async () => {
       const res = await api().delete(`/quickbooks/connections/${realmA}`).set('x-api-key', KEY_A).expect(200);
-      expect(res.body).toEqual({ realmId: realmA, disconnected: true, revokedAtIntuit: true });
+      expect(res.body).toEqual({ realmId: realmA, disconnected: true, revokedAtIntuit: true, revokePending: false });
       expect(h.emulator.state.realmSummary(realmA)!.status).toBe('revoked');
       await api().get('/quickbooks/connections').set('x-api-key', KEY_A).expect(200, { connections: [] });
       await api().get(`/quickbooks/connections/${realmA}`).set('x-api-key', KEY_A).expect(404);

@@ -8,9 +8,9 @@ import { CallerAuthService } from './caller-auth.service';
 export class CallerGuard implements CanActivate {
   constructor(private readonly auth: CallerAuthService) {}
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<Request & RequestWithCaller>();
-    const caller = this.auth.authenticate(req);
+    const caller = await this.auth.authenticate(req);
     if (!caller) {
       throw new UnauthorizedException({
         error: 'unauthorized',

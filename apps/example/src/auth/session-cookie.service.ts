@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { EXAMPLE_RUNTIME, type ExampleRuntime } from '../runtime/example-runtime';
+import { SessionRevocations } from './session-revocations';
 
 export const SESSION_COOKIE = 'qbx_session';
 const SESSION_TTL_SECONDS = 8 * 3600;
@@ -14,23 +15,35 @@ export interface SessionPayload {
   exp: number;
 }
 
-/** HMAC-signed, HttpOnly, SameSite=Lax session cookie for the server-rendered page. */
+/**
+ * HMAC-signed, HttpOnly, SameSite=Lax session cookie for the server-rendered page; `Secure` when
+ * the app is served over https. Logout revokes the session id server-side (SessionRevocations).
+ */
 @Injectable()
 export class SessionCookieService {
-  constructor(@Inject(EXAMPLE_RUNTIME) private readonly runtime: ExampleRuntime) {}
+  constructor(
+    @Inject(EXAMPLE_RUNTIME) private readonly runtime: ExampleRuntime,
+    private readonly revocations: SessionRevocations,
+  ) {}
 
-  issue(keyFingerprint: string): { value: string; header: string } {
+  /** `overHttps`: the request came in over https (directly, or per a trusted proxy's X-Forwarded-Proto). */
+  issue(keyFingerprint: string, overHttps = false): { value: string; header: string } {
     const payload: SessionPayload = { sid: randomBytes(16).toString('base64url'), kid: keyFingerprint, exp: Math.floor(Date.now() / 1000) + SESSION_TTL_SECONDS };
     const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
     const value = `${body}.${this.sign(body)}`;
-    return { value, header: this.cookie(value, SESSION_TTL_SECONDS) };
+    return { value, header: this.cookie(value, SESSION_TTL_SECONDS, overHttps) };
   }
 
-  clearHeader(): string {
-    return this.cookie('', 0);
+  clearHeader(overHttps = false): string {
+    return this.cookie('', 0, overHttps);
   }
 
-  /** The payload of a well-signed, unexpired cookie in a Cookie header; null otherwise. */
+  /** Ends the session for good: its cookie, even kept by someone, is refused from now on. */
+  revoke(session: SessionPayload): void {
+    this.revocations.revoke(session.sid, session.exp);
+  }
+
+  /** The payload of a well-signed, unexpired, not logged-out cookie in a Cookie header; null otherwise. */
   read(cookieHeader: string | undefined): SessionPayload | null {
     const raw = readCookie(cookieHeader, SESSION_COOKIE);
     if (!raw) return null;
@@ -39,7 +52,7 @@ export class SessionCookieService {
     try {
       const p = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Partial<SessionPayload>;
       if (typeof p.sid !== 'string' || typeof p.kid !== 'string' || typeof p.exp !== 'number') return null;
-      if (p.exp * 1000 <= Date.now()) return null;
+      if (p.exp * 1000 <= Date.now() || this.revocations.isRevoked(p.sid)) return null;
       return { sid: p.sid, kid: p.kid, exp: p.exp };
     } catch {
       return null;
@@ -59,9 +72,9 @@ export class SessionCookieService {
     return createHmac('sha256', this.runtime.cookieSecret).update(data).digest('base64url');
   }
 
-  private cookie(value: string, maxAge: number): string {
+  private cookie(value: string, maxAge: number, overHttps: boolean): string {
     const attrs = [`${SESSION_COOKIE}=${value}`, 'Path=/', 'HttpOnly', 'SameSite=Lax', `Max-Age=${maxAge}`];
-    if (this.runtime.secureCookies) attrs.push('Secure');
+    if (this.runtime.secureCookies || overHttps) attrs.push('Secure');
     return attrs.join('; ');
   }
 }

@@ -13,6 +13,9 @@ const ERROR_MESSAGES: Record<string, string> = {
   quickbooks_unavailable: 'QuickBooks is temporarily unavailable. Please try again shortly.',
   intuit_error: 'Intuit refused the request. Please connect again.',
   invalid_csrf_token: 'The form expired. Please try again.',
+  invalid_code: 'That QuickBooks authorization was invalid or already used. Please connect again.',
+  too_many_failed_attempts: 'Too many failed attempts. Please wait a few minutes and try again.',
+  cross_site_request: 'That request came from another site and was refused.',
 };
 
 export function errorMessage(code: unknown): string | null {

@@ -17,12 +17,11 @@ export class PageController {
 
   @Get()
   @Header('Content-Type', 'text/html; charset=utf-8')
-  @Header('Cache-Control', 'no-store')
-  @Header('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' ; frame-ancestors 'none'; base-uri 'none'")
+  // Cache-Control: no-store and the CSP come with every response (bootstrap: noStore, securityHeaders).
   async index(@Req() req: Request, @Query() query: Record<string, unknown>): Promise<string> {
     const flash = { notice: noticeMessage(query), error: errorMessage(query.error) };
     const demo: DemoHint | null = this.runtime.demo ? { apiKey: this.runtime.demo.apiKey, emulatorUrl: this.runtime.demo.emulator.url } : null;
-    const caller = this.auth.authenticate(req);
+    const caller = await this.auth.authenticate(req);
     if (!caller) return renderLogin(flash, demo);
     return renderDashboard({
       tenantId: caller.tenantId,

@@ -47,7 +47,7 @@ function relative(ms: number): string {
   return ms >= 0 ? `in ${n} ${unit}` : `${n} ${unit} ago`;
 }
 
-const STATUS_LABEL: Record<string, string> = { active: 'Active', reauth_pending: 'Checking (refresh in doubt)', needs_reauth: 'Needs reconnect', revoked: 'Disconnected' };
+const STATUS_LABEL: Record<string, string> = { active: 'Active', reauth_pending: 'Checking (refresh in doubt)', needs_reauth: 'Needs reconnect', revoke_pending: 'Disconnecting (revoke at Intuit pending)', revoked: 'Disconnected' };
 
 export function renderDashboard(params: { tenantId: string; connections: ConnectionSummary[]; csrfToken: string; flash: PageFlash; demo: DemoHint | null; now: number }): string {
   const { connections, csrfToken, now } = params;

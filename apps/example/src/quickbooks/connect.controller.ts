@@ -1,6 +1,7 @@
 import { Controller, Get, Query, Req, Res, UseGuards } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { ConnectService } from '@quickbooks-auth/nestjs';
+import { callerSuppliedCodeError } from './caller-supplied-code';
 import type { Caller } from '../auth/caller';
 import { CurrentCaller } from '../auth/caller.decorator';
 import { CallerGuard } from '../auth/caller.guard';
@@ -17,7 +18,6 @@ export class ConnectController {
   @Get('connect')
   async start(@CurrentCaller() caller: Caller, @Query('returnTo') returnTo: unknown, @Res() res: Response): Promise<void> {
     const { url } = await this.connect.createAuthorizeUrl({ tenantId: caller.tenantId, sessionId: caller.sessionId, returnTo: safeReturnTo(returnTo) });
-    res.setHeader('Cache-Control', 'no-store');
     res.redirect(302, url);
   }
 
@@ -27,8 +27,9 @@ export class ConnectController {
    */
   @Get('callback')
   async callback(@CurrentCaller() caller: Caller, @Req() req: Request, @Res() res: Response): Promise<void> {
-    const result = await this.connect.handleCallback({ query: req.query, sessionId: caller.sessionId, expectedTenantId: caller.tenantId });
-    res.setHeader('Cache-Control', 'no-store');
+    const result = await this.connect.handleCallback({ query: req.query, sessionId: caller.sessionId, expectedTenantId: caller.tenantId }).catch((err: unknown) => {
+      throw callerSuppliedCodeError(err) ?? err;
+    });
     if (caller.via === 'session') {
       res.redirect(303, withQueryParam(safeReturnTo(result.returnTo), 'connected', result.connection.realmId));
       return;

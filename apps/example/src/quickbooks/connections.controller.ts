@@ -27,11 +27,17 @@ export class ConnectionsController {
     return toConnectionView(await this.connections.get(caller, realmId));
   }
 
-  /** Revokes the grant at Intuit, then marks the connection revoked. */
+  /**
+   * Revokes the grant at Intuit, then marks the connection revoked. `revokePending`: Intuit refused
+   * the revoke; the connection is disconnected for callers and the revoke is retried.
+   */
   @Delete(':realmId')
-  async disconnect(@CurrentCaller() caller: Caller, @Param('realmId', RealmIdPipe) realmId: string): Promise<{ realmId: string; disconnected: true; revokedAtIntuit: boolean }> {
-    const { revokedAtIntuit } = await this.connections.disconnect(caller, realmId);
-    return { realmId, disconnected: true, revokedAtIntuit };
+  async disconnect(
+    @CurrentCaller() caller: Caller,
+    @Param('realmId', RealmIdPipe) realmId: string,
+  ): Promise<{ realmId: string; disconnected: true; revokedAtIntuit: boolean; revokePending: boolean }> {
+    const { revokedAtIntuit, revokePending } = await this.connections.disconnect(caller, realmId);
+    return { realmId, disconnected: true, revokedAtIntuit, revokePending: revokePending === true };
   }
 
   /** The page's form variant of DELETE (HTML forms cannot send DELETE); CSRF-checked for cookie sessions. */

@@ -1,5 +1,7 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import { quickBooksErrorResponse, type QuickBooksErrorResponse } from '@quickbooks-auth/nestjs';
+import { CredentialsBlockedError } from '../auth/credentials-blocked.error';
+import { requestBodyError } from './request-body-error';
 
 export { DEFAULT_RETRY_AFTER_SECONDS } from '@quickbooks-auth/nestjs';
 
@@ -24,6 +26,12 @@ export function toErrorResponse(err: unknown): ErrorResponse {
     }
     const message = typeof r === 'string' ? r : Array.isArray((r as { message?: unknown }).message) ? ((r as { message: string[] }).message.join('; ')) : err.message;
     return answer(status, snake(HttpStatus[status] ?? 'error'), message);
+  }
+  // body-parser's failures (too large, charset, encoding, malformed): the caller's fault, never a 500.
+  const body = requestBodyError(err);
+  if (body) return answer(body.status, body.error, body.message);
+  if (err instanceof CredentialsBlockedError) {
+    return answer(429, 'too_many_failed_attempts', 'Too many failed logins or API keys from this client; try again later', {}, { 'Retry-After': String(err.retryAfterSeconds) });
   }
   const library = quickBooksErrorResponse(err);
   if (library) return library;

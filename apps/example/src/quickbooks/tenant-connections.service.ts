@@ -26,7 +26,7 @@ export class TenantConnectionsService {
     return c;
   }
 
-  disconnect(caller: Caller, realmId: string): Promise<{ revokedAtIntuit: boolean }> {
+  disconnect(caller: Caller, realmId: string): Promise<{ revokedAtIntuit: boolean; revokePending?: boolean }> {
     return this.connect.disconnect({ tenantId: caller.tenantId, realmId });
   }
 
