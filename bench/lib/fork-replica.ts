@@ -29,7 +29,8 @@ export class ReplicaProcess {
   ) {
     const { onServed, onProtocol } = typeof reports === 'function' ? { onServed: reports, onProtocol: undefined } : reports;
     this.child = fork(join(__dirname, 'replica-worker.ts'), [], {
-      execArgv: ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register'],
+      // QB_BENCH_CPU_PROF=<dir>: each replica writes a V8 CPU profile there when it exits (node --cpu-prof).
+      execArgv: ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', ...(process.env.QB_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.QB_BENCH_CPU_PROF}`] : [])],
       cwd: join(__dirname, '..', '..'),
       env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
