@@ -27,7 +27,8 @@ export class CredentialFailureLimiter {
   }
 
   async recordFailure(req: Request): Promise<void> {
-    await this.storage.increment(trackerKey(req), WINDOW_MS, MAX_CREDENTIAL_FAILURES, BLOCK_MS, THROTTLER_NAME);
+    // The storage blocks once hits exceed its limit: limit MAX - 1 blocks right after the MAXth failure.
+    await this.storage.increment(trackerKey(req), WINDOW_MS, MAX_CREDENTIAL_FAILURES - 1, BLOCK_MS, THROTTLER_NAME);
   }
 }
 

@@ -54,7 +54,7 @@ export function renderDashboard(params: { tenantId: string; connections: Connect
   const rows = connections.map(
     (c) => html`<tr data-realm-id="${c.realmId}">
 <td><strong>${c.realmId}</strong><span class="sub">${c.environment}</span></td>
-<td><span class="badge badge-${c.status}">${STATUS_LABEL[c.status] ?? c.status}</span>${c.lastErrorCode ? html`<span class="sub">last error: ${c.lastErrorCode}</span>` : ''}</td>
+<td>${c.undecryptable ? html`<span class="badge badge-undecryptable">Unreadable: reconnect or disconnect</span>` : html`<span class="badge badge-${c.status}">${STATUS_LABEL[c.status] ?? c.status}</span>`}${c.lastErrorCode ? html`<span class="sub">last error: ${c.lastErrorCode}</span>` : ''}</td>
 <td>${when(c.accessTokenExpiresAt, now)}</td>
 <td>${when(c.refreshTokenExpiresAt, now)}</td>
 <td>${when(c.lastRefreshedAt, now)}</td>

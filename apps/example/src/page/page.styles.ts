@@ -23,7 +23,7 @@ code { font:13px ui-monospace,SFMono-Regular,Menlo,monospace; background:var(--b
 .badge-active { background:#e3f6e0; color:var(--brand-dark); }
 .badge-needs_reauth { background:#fff4e0; color:var(--warn); }
 .badge-reauth_pending { background:#fff4e0; color:var(--warn); }
-.badge-revoke_pending { background:#fdecea; color:var(--danger); }
+.badge-revoke_pending, .badge-undecryptable { background:#fdecea; color:var(--danger); }
 .badge-revoked { background:#eceff1; color:var(--muted); }
 .flash { border-radius:8px; padding:10px 14px; margin:16px 0 0; }
 .flash-ok { background:#e3f6e0; color:var(--brand-dark); } .flash-error { background:#fdecea; color:var(--danger); }

@@ -5,6 +5,8 @@ export interface ConnectionView {
   realmId: string;
   environment: string;
   status: string;
+  /** Its stored tokens cannot be decrypted (key removed, row altered): reconnect or disconnect it. */
+  undecryptable: boolean;
   accessTokenExpiresAt: string;
   refreshTokenExpiresAt: string;
   refreshTokenHardExpiresAt: string | null;
@@ -24,6 +26,7 @@ export function toConnectionView(c: ConnectionSummary): ConnectionView {
     realmId: c.realmId,
     environment: c.environment,
     status: c.status,
+    undecryptable: c.undecryptable,
     accessTokenExpiresAt: c.accessTokenExpiresAt.toISOString(),
     refreshTokenExpiresAt: c.refreshTokenExpiresAt.toISOString(),
     refreshTokenHardExpiresAt: iso(c.refreshTokenHardExpiresAt),
