@@ -12,7 +12,7 @@ import {
 export const appDataSource = new DataSource({
   type: 'mysql',
   url: process.env.DATABASE_URL,
-  timezone: 'Z', // the module's DATETIME(3) columns hold UTC
+  timezone: 'Z', // the module's timestamps are BIGINT epoch milliseconds (UTC by definition); 'Z' keeps your own DATETIME columns UTC
   entities: [/* your entities, */ ...QUICKBOOKS_AUTH_ENTITIES],
   migrations: [/* your migrations, */ ...QUICKBOOKS_AUTH_MYSQL_MIGRATIONS],
   migrationsRun: true, // or run `typeorm migration:run` / `npm run migrate` in your deploy job
