@@ -15,6 +15,7 @@ describe('example page in a browser', () => {
   let h: ExampleAppHandle;
   let browser: Browser;
   let page: Page;
+  const cspViolations: string[] = [];
 
   beforeAll(async () => {
     // Never skipped: a missing browser is a broken environment, and it says how to fix it.
@@ -27,6 +28,10 @@ describe('example page in a browser', () => {
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
     page = await browser.newPage({ viewport: { width: 1200, height: 760 } });
+    // The CSP allows the page's stylesheet by hash: a mismatch would show here as a violation.
+    page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+    });
   });
 
   afterAll(async () => {
@@ -62,6 +67,7 @@ describe('example page in a browser', () => {
     await page.waitForSelector('#no-connections');
     expect(await page.locator(`tr[data-realm-id="${realmId}"]`).count()).toBe(0);
     expect(h.emulator.state.realmSummary(realmId)!.status).toBe('revoked');
+    expect(cspViolations).toEqual([]);
   });
 
   it('shows a declined consent as a readable message', async () => {

@@ -350,7 +350,7 @@ describe('example app under attack (issue 14)', () => {
       const style = /<style>([\s\S]*?)<\/style>/.exec(page.text)![1];
       expect(csp).toContain(`style-src 'sha256-${createHash('sha256').update(style).digest('base64')}'`);
       expect(page.headers['x-content-type-options']).toBe('nosniff');
-      expect(page.headers['referrer-policy']).toBe('no-referrer');
+      expect(page.headers['referrer-policy']).toBe('same-origin');
       expect(page.headers['x-frame-options']).toBe('SAMEORIGIN');
       expect(page.headers['x-powered-by']).toBeUndefined();
       // Served over http (demo): no HSTS, which would pin localhost to https.

@@ -21,7 +21,8 @@ export function securityHeaders(https: boolean): RequestHandler {
       },
     },
     strictTransportSecurity: https ? { maxAge: 31_536_000, includeSubDomains: true } : false,
-    // The callback URL carries the OAuth code: never send it on as a Referer.
-    referrerPolicy: { policy: 'no-referrer' },
+    // The callback URL carries the OAuth code: never send it to another site as a Referer. Not
+    // no-referrer: Chromium then sends `Origin: null` on the page's own form posts.
+    referrerPolicy: { policy: 'same-origin' },
   });
 }
