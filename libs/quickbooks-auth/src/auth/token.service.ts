@@ -38,6 +38,7 @@ export class TokenService {
   private readonly inFlight = new Map<string, Promise<StoredConnection>>();
   private readonly reads = new Map<string, Promise<StoredConnection | null>>();
 
+  /** @hidden Nest injects it; its parameters are internals. */
   constructor(
     @Inject(QUICKBOOKS_TOKEN_STORAGE) private readonly storage: TokenStorage,
     private readonly refresher: TokenRefresher,

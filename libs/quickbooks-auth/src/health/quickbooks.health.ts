@@ -42,6 +42,7 @@ export interface QuickBooksHealthDetails {
 export class QuickBooksHealthIndicator {
   private readonly logger = new Logger(QuickBooksHealthIndicator.name);
 
+  /** @hidden Nest injects it; its parameters are internals. */
   constructor(
     private readonly health: HealthIndicatorService,
     @Inject(QUICKBOOKS_TOKEN_STORAGE) private readonly storage: TokenStorage,

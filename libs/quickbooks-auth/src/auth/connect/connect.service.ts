@@ -61,6 +61,7 @@ export interface ConnectResult {
  */
 @Injectable()
 export class ConnectService {
+  /** @hidden Nest injects it; its parameters are internals. */
   constructor(
     @Inject(QUICKBOOKS_TOKEN_STORAGE) private readonly storage: TokenStorage,
     private readonly intuit: IntuitOAuthClient,
