@@ -15,7 +15,7 @@ export const appDataSource = new DataSource({
   timezone: 'Z', // the module's timestamps are BIGINT epoch milliseconds (UTC by definition); 'Z' keeps your own DATETIME columns UTC
   entities: [/* your entities, */ ...QUICKBOOKS_AUTH_ENTITIES],
   migrations: [/* your migrations, */ ...QUICKBOOKS_AUTH_MYSQL_MIGRATIONS],
-  migrationsRun: true, // or run `typeorm migration:run` / `npm run migrate` in your deploy job
+  migrationsRun: true, // or run `typeorm migration:run` / `npx quickbooks-auth migrate` in your deploy job
 });
 
 @Module({

@@ -1,4 +1,4 @@
-// docs/security.md: re-encrypting from your own job runner instead of `npm run reencrypt`.
+// docs/security.md: re-encrypting from your own job runner instead of `quickbooks-auth reencrypt`.
 import { Injectable, Logger } from '@nestjs/common';
 import { KeyRotationService } from '@quickbooks-auth/nestjs';
 

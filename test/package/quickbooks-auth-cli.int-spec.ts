@@ -125,7 +125,7 @@ describe('quickbooks-auth command', () => {
     url.password = 'hunter2-not-a-real-password';
     const failed = await cli(['migrate', '--url', url.toString()]);
     expect(failed.code).toBe(1);
-    expect(failed.err).toContain('Migration failed on mysql://nobody_here:***@');
+    expect(failed.err).toContain('Migration failed on mysql://nobody_here:****@');
     expect(failed.err).not.toContain('hunter2-not-a-real-password');
   });
 });

@@ -31,8 +31,6 @@ export interface ExampleRuntime {
   publicUrl: string;
   /** Explicit module options (demo, tests), or null to read QB_* env through quickBooksConfig. */
   quickBooksOptions: QuickBooksAuthModuleOptions | null;
-  /** QBO accounting API host used for company-info. */
-  apiBaseUrl: string;
   apiKeys: ApiKeyRegistry;
   cookieSecret: string;
   /** Secure cookies always (public URL is https); otherwise only on requests that arrived over https. */

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { INTUIT_API_BASE_URLS, quickBooksOptionsFromEnv, type StorageOptions } from '@quickbooks-auth/nestjs';
+import { quickBooksOptionsFromEnv, type StorageOptions } from '@quickbooks-auth/nestjs';
 import { ApiKeyRegistry } from '../auth/api-key.registry';
 import { DEMO_CLIENT_ID, startDemoEmulator } from '../demo/demo-emulator';
 import { loadOrCreateDemoSecrets } from '../demo/demo-secrets';
@@ -44,12 +44,10 @@ function liveRuntime(env: Env, common: Common): ExampleRuntime {
   if (options.storage?.type === 'typeorm' && options.storage.sqlitePath) preparePrivateSqliteFile(options.storage.sqlitePath);
   const cookieSecret = env.EXAMPLE_COOKIE_SECRET ?? '';
   if (cookieSecret.length < 32) throw new Error('EXAMPLE_COOKIE_SECRET (at least 32 characters) is required when QB_CLIENT_ID is set');
-  const environment = env.QB_ENVIRONMENT === 'production' ? 'production' : 'sandbox';
   return {
     ...common,
     mode: 'live',
     quickBooksOptions: null,
-    apiBaseUrl: (env.QB_API_BASE_URL || env.QB_INTUIT_BASE_URL || INTUIT_API_BASE_URLS[environment]).replace(/\/+$/, ''),
     cookieSecret,
     demo: null,
   };
@@ -84,7 +82,6 @@ async function demoRuntime(env: Env, common: Common): Promise<ExampleRuntime> {
       minValiditySeconds: 60,
       scheduler: { tickSeconds: 10 },
     },
-    apiBaseUrl: emulator.url,
     cookieSecret: secrets.cookieSecret,
     demo: { apiKey: secrets.apiKey, tenantId: DEMO_TENANT_ID, dataDir, secretsPath, sqlitePath, emulator },
   };

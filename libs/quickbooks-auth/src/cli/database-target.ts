@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
+import { maskUrlPassword } from '../auth/storage/storage-connection-failure';
 import { CliUsageError } from './cli-usage.error';
 
 /** A database to migrate, with a label safe to print (password masked) and the secret to scrub from errors. */
@@ -8,17 +9,6 @@ export interface DatabaseTarget {
   options: DataSourceOptions;
   label: string;
   secret?: string;
-}
-
-/** `mysql://user:***@host/db`: the URL with its password masked. */
-export function redactUrl(raw: string): string {
-  try {
-    const url = new URL(raw);
-    if (url.password) url.password = '***';
-    return url.toString();
-  } catch {
-    return '(unparseable URL)';
-  }
 }
 
 /**
@@ -52,7 +42,7 @@ function mysqlTarget(raw: string, source: string): DatabaseTarget {
   url.protocol = 'mysql:';
   return {
     options: { type: 'mysql', url: url.toString(), connectTimeout: 10_000 },
-    label: redactUrl(url.toString()),
+    label: maskUrlPassword(url.toString()),
     secret: url.password ? decodeURIComponent(url.password) : undefined,
   };
 }

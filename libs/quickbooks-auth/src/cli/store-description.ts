@@ -1,15 +1,15 @@
 import type { StorageOptions } from '../interfaces/storage-options.interface';
-import { redactUrl } from './database-target';
+import { maskUrlPassword } from '../auth/storage/storage-connection-failure';
 
 /** Which store the options point at, safe to print (URL passwords masked). */
 export function describeStore(storage: StorageOptions): string {
   switch (storage.type) {
     case 'typeorm':
       if (storage.sqlitePath) return `typeorm sqlite:${storage.sqlitePath}`;
-      if (storage.url) return `typeorm ${redactUrl(storage.url)}`;
+      if (storage.url) return `typeorm ${maskUrlPassword(storage.url)}`;
       return 'typeorm (host DataSource)';
     case 'redis':
-      return `redis ${storage.url ? redactUrl(storage.url) : '(host client)'} prefix ${storage.keyPrefix ?? 'qb:'}`;
+      return `redis ${storage.url ? maskUrlPassword(storage.url) : '(host client)'} prefix ${storage.keyPrefix ?? 'qb:'}`;
     case 'file':
       return `file ${storage.directory}`;
     case 'memory':

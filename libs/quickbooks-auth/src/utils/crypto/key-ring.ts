@@ -44,7 +44,7 @@ export class KeyRing {
   /** Id of the key that encrypts new values. */
   readonly activeId: string;
 
-  /** Older keys that look weak: they only decrypt. Re-encrypt (`npm run reencrypt`), then drop them. */
+  /** Older keys that look weak: they only decrypt. Re-encrypt (`quickbooks-auth reencrypt`), then drop them. */
   readonly weakIds: string[];
 
   get ids(): string[] {

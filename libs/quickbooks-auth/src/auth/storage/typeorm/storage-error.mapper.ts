@@ -19,7 +19,7 @@ export function toStorageError(err: unknown, kind: string, operation: string): E
   const text = err instanceof Error ? err.message : '';
   let hint = '';
   if (code === 'ER_NO_SUCH_TABLE' || /no such table/i.test(text)) {
-    hint = ': table quickbooks_connections is missing, run the QuickBooks auth migrations (npm run migrate)';
+    hint = ': table quickbooks_connections is missing, run the QuickBooks auth migrations (npx quickbooks-auth migrate)';
   } else if (err instanceof Error && err.name === 'EntityMetadataNotFoundError') {
     hint = ': QuickBooksConnectionEntity is not registered, add QUICKBOOKS_AUTH_ENTITIES to the DataSource entities';
   } else if (code === 'ECONNREFUSED' || code === 'ETIMEDOUT' || code === 'PROTOCOL_CONNECTION_LOST') {
