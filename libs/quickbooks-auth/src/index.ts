@@ -1,4 +1,8 @@
-// Public API of @quickbooks-auth/nestjs.
+/**
+ * Everything a host app uses: the module, its services, options, errors, storage and metrics types.
+ *
+ * @module @quickbooks-auth/nestjs
+ */
 export * from './quickbooks-auth.module';
 export { QUICKBOOKS_AUTH_OPTIONS_TYPE, QUICKBOOKS_AUTH_ASYNC_OPTIONS_TYPE, type QuickBooksAuthModuleExtras } from './quickbooks-auth-module-definition';
 export * from './quickbooks-auth.decorators';

@@ -1,5 +1,10 @@
-// @quickbooks-auth/nestjs/testing: for your test suites, never for production code. Needs
-// @nestjs/testing and @quickbooks-auth/intuit-emulator (optional peers of the package).
+/**
+ * For your test suites, never for production code: a Nest testing module wired to an in-process
+ * emulator with a connected realm, and the storage conformance suite for custom `TokenStorage`
+ * authors. Needs `@nestjs/testing` and `@quickbooks-auth/intuit-emulator` (optional peers).
+ *
+ * @module @quickbooks-auth/nestjs/testing
+ */
 export { createQuickBooksTestingModule, type QuickBooksTesting, type QuickBooksTestingOptions } from './quickbooks-testing-module';
 export { RecordingLogger } from './recording-logger';
 export {

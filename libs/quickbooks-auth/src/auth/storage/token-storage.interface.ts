@@ -89,7 +89,7 @@ export interface StorageStats {
 /**
  * Storage for connections, written for compare-and-swap and leases.
  *
- * Rules every backend must keep (conformance suite: `runTokenStorageConformance` from `@quickbooks-auth/nestjs/testing`):
+ * Rules every backend must keep (conformance suite: `describeTokenStorageConformance` from `@quickbooks-auth/nestjs/testing`):
  * - Tokens are encrypted at rest with AES-256-GCM and AAD bound to tenant, realm and field (I6).
  * - Every read and write is scoped by tenantId + realmId: a tenant only ever sees its own rows (I7).
  * - Lease times come from the store's own clock where it has one (DB NOW(3), Redis TIME), so
