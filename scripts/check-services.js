@@ -1,6 +1,9 @@
 #!/usr/bin/env node
-// Fails fast, naming the server and how to start it, when MariaDB/MySQL or Redis does not answer.
-// The test suites never skip silently: an unreachable server is a failed run.
+// Fails fast, naming the server and how to start it, when MariaDB/MySQL or Redis does not answer,
+// and naming the one command that installs it when a system tool the suites run is missing
+// (Chromium for the browser test, promtool for the alert rules). Nothing skips silently.
+const { spawnSync } = require('node:child_process');
+const { accessSync, constants } = require('node:fs');
 const mysql = require('mysql2/promise');
 const Redis = require('ioredis');
 
@@ -49,10 +52,31 @@ async function checkRedis() {
   }
 }
 
+/** Debian packages of the system tools the suites run; `.ci/run` installs them the same way. */
+const SYSTEM_TOOLS = [
+  { name: 'Chromium (browser test of the example page)', present: () => isExecutable(process.env.CHROMIUM_PATH || '/usr/bin/chromium'),
+    install: 'apt-get update && apt-get install -y chromium' },
+  { name: 'promtool (alert rules and /metrics checks)', present: () => !spawnSync(process.env.PROMTOOL_PATH || 'promtool', ['--version'], { stdio: 'ignore' }).error,
+    install: 'apt-get update && apt-get install -y --no-install-recommends prometheus' },
+];
+
+function isExecutable(path) {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function checkSystemTools() {
+  return SYSTEM_TOOLS.filter((tool) => !tool.present()).map((tool) => `${tool.name} is not installed.\n  Install it:  ${tool.install}`);
+}
+
 (async () => {
-  const problems = (await Promise.all([checkMysql(), checkRedis()])).filter(Boolean);
+  const problems = [...(await Promise.all([checkMysql(), checkRedis()])), ...checkSystemTools()].filter(Boolean);
   if (problems.length) {
-    console.error('The test suites need real servers and will not skip:\n\n' + problems.join('\n\n'));
+    console.error('The test suites need real servers and tools and will not skip:\n\n' + problems.join('\n\n'));
     process.exit(1);
   }
   console.log(`services ok: ${redactUrl(DATABASE_URL)}, ${redactUrl(REDIS_URL)}`);

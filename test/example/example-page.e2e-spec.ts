@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { KEY_A, startExampleApp, tempDataDir, type ExampleAppHandle } from './example-app.harness';
 
-const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const ARTIFACTS = join(__dirname, '..', 'artifacts');
 
 /**
