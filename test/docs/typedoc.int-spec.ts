@@ -1,6 +1,7 @@
 /**
  * `npm run docs:api` (typedoc.json) builds the API reference of both entry points, `.` and
- * `./testing`, without errors or warnings (a referenced but unexported type fails here too).
+ * `./testing`, without errors or warnings: a referenced but unexported type, or an export (class,
+ * interface, function, type, constant, method, accessor) without a doc comment, fails here too.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * A new user's first hour, as a test: both tarballs `npm run pack` makes are installed into a
+ * A new user's first hour, as a test (docs/quick-start.md, whose files it runs): both tarballs `npm run pack` makes are installed into a
  * throwaway Nest app outside the repository, offline from the npm cache the repository's `npm ci`
  * filled; the app compiles with `skipLibCheck: false`; the emulator runs through its own command,
  * the schema through `quickbooks-auth migrate`; the app boots with sync `forRoot` on a scratch
@@ -16,7 +16,7 @@ import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
 import { createScratchDatabase } from '../support/mariadb';
 import { testKeyRing, testStateSecret } from '../support/test-keys';
-import { CONSUMER_MAIN_TS, CONSUMER_TSCONFIG } from './consumer-app';
+import { quickStartFiles } from './consumer-app';
 import { offlineLockfile } from './offline-lockfile';
 import { packedTarballs, ROOT } from './packed-tarballs';
 
@@ -143,8 +143,11 @@ describe('a new Nest app that installs the two tarballs', () => {
     }
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer-app', private: true, dependencies }, null, 2));
     writeFileSync(join(dir, 'package-lock.json'), JSON.stringify({ name: 'consumer-app', ...lockfile }, null, 2));
-    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(CONSUMER_TSCONFIG, null, 2));
-    writeFileSync(join(dir, 'src', 'main.ts'), CONSUMER_MAIN_TS);
+    const quickStart = quickStartFiles(ROOT);
+    expect(Object.keys(quickStart.files).sort()).toEqual(['src/main.ts', 'tsconfig.json']);
+    for (const [path, content] of Object.entries(quickStart.files)) writeFileSync(join(dir, path), content);
+    // The quick start's install line names every package this app installs.
+    for (const name of APP_PACKAGES) expect(quickStart.text).toMatch(new RegExp(`\\s${name.replace(/[/.]/g, '\\$&')}@\\d`));
 
     await run('npm', ['ci', '--offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir, env: baseEnv(), timeout: 240_000 });
     db = await createScratchDatabase('qb_consumer');

@@ -44,8 +44,8 @@ function requiredPackages(js: string): string[] {
     .map((name) => (name.startsWith('@') ? name.split('/').slice(0, 2).join('/') : name.split('/')[0]));
 }
 
-/** Documentation placeholders (`mysql://user:pass@`, `QB_ENCRYPTION_KEYS=k2:<base64…>`), not secrets. */
-const PLACEHOLDER = /^(\*+|pass|password|secret)$|[<>…]|\.\.\.|\$\{?\w/;
+/** Documentation placeholders (`mysql://user:pass@`, `QB_ENCRYPTION_KEYS=k2:<base64…>`, `"$(openssl rand …)"`), not secrets. */
+const PLACEHOLDER = /^(\*+|pass|password|secret)$|[<>…]|\.\.\.|\$\{?\w|\$\(/;
 
 const SECRET_PATTERNS: Array<[string, RegExp, number?]> = [
   ['private key', /-----BEGIN [A-Z ]*PRIVATE KEY-----/g],

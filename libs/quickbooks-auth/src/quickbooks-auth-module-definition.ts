@@ -10,11 +10,7 @@ export interface QuickBooksAuthModuleExtras {
   registerHealthController?: boolean;
 }
 
-export const {
-  ConfigurableModuleClass: QuickBooksAuthConfigurableModule,
-  OPTIONS_TYPE: QUICKBOOKS_AUTH_OPTIONS_TYPE,
-  ASYNC_OPTIONS_TYPE: QUICKBOOKS_AUTH_ASYNC_OPTIONS_TYPE,
-} = new ConfigurableModuleBuilder<QuickBooksAuthModuleOptions>({ optionsInjectionToken: QUICKBOOKS_AUTH_MODULE_OPTIONS })
+const moduleDefinition = new ConfigurableModuleBuilder<QuickBooksAuthModuleOptions>({ optionsInjectionToken: QUICKBOOKS_AUTH_MODULE_OPTIONS })
   .setClassMethodName('forRoot')
   .setFactoryMethodName('createQuickBooksAuthOptions')
   .setExtras<QuickBooksAuthModuleExtras>({ isGlobal: true, registerHealthController: false }, (definition, extras) => ({
@@ -22,3 +18,9 @@ export const {
     global: extras.isGlobal,
   }))
   .build();
+
+export const QuickBooksAuthConfigurableModule = moduleDefinition.ConfigurableModuleClass;
+/** A type carrier, never a value: `typeof QUICKBOOKS_AUTH_OPTIONS_TYPE` is what `forRoot` takes (options and extras). */
+export const QUICKBOOKS_AUTH_OPTIONS_TYPE = moduleDefinition.OPTIONS_TYPE;
+/** A type carrier, never a value: `typeof QUICKBOOKS_AUTH_ASYNC_OPTIONS_TYPE` is what `forRootAsync` takes. */
+export const QUICKBOOKS_AUTH_ASYNC_OPTIONS_TYPE = moduleDefinition.ASYNC_OPTIONS_TYPE;

@@ -9,6 +9,7 @@ export const QuickBooksAuthEvent = {
   Revoked: 'quickbooks.revoked',
   Expiring: 'quickbooks.expiring',
 } as const;
+/** Any `quickbooks.*` event name (the values of `QuickBooksAuthEvent`). */
 export type QuickBooksAuthEventName = (typeof QuickBooksAuthEvent)[keyof typeof QuickBooksAuthEvent];
 
 /** Common payload: ids and codes only, never a token (I5). */

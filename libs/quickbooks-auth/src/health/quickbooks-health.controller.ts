@@ -15,6 +15,7 @@ export class QuickBooksHealthController {
     private readonly quickbooks: QuickBooksHealthIndicator,
   ) {}
 
+  /** `GET /health/quickbooks`: the indicator's verdict, 503 when it is down. */
   @Get('quickbooks')
   @HealthCheck()
   check(): Promise<HealthCheckResult> {

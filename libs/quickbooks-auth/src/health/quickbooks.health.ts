@@ -51,6 +51,7 @@ export class QuickBooksHealthIndicator {
     private readonly undecryptable: UndecryptableConnections,
   ) {}
 
+  /** Store reachable, scheduler running, breaker not open, counts by status; up or down under `key`. */
   async isHealthy<const Key extends string = 'quickbooks'>(key: Key = 'quickbooks' as Key): Promise<HealthIndicatorResult<Key>> {
     const indicator = this.health.check(key);
     const details = await this.details();

@@ -25,7 +25,9 @@ export interface TypeOrmStorageOptions {
 export interface QuickBooksRedisClient {
   readonly status: string;
   readonly options: { keyPrefix?: string };
+  /** Used by the start-up probe and the health indicator. */
   ping(): Promise<string>;
+  /** Called on shutdown only for a client the module created itself. */
   quit(): Promise<unknown>;
 }
 

@@ -76,16 +76,23 @@ export type PinoCensor = string | ((value: unknown, path: string[]) => unknown);
 export interface QuickBooksPinoHttpOverrides {
   level?: string;
   redact?: string[] | { paths: string[]; censor?: PinoCensor; remove?: boolean };
+  /** Yours are kept; a `req` serializer runs after ours, on the scrubbed request. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- pino's own SerializerFn is (value: any) => any
-  serializers?: { [key: string]: (value: any) => any };
-  autoLogging?: boolean | { ignore?: (req: IncomingMessage) => boolean };
+  serializers?: Record<string, (value: any) => any>;
+  autoLogging?:
+    | boolean
+    | {
+        /** Requests not to log (probes, for example). */
+        ignore?: (req: IncomingMessage) => boolean;
+      };
 }
 
 /** What quickBooksPinoHttpOptions returns: the overrides, with redact and serializers merged with ours. @publicApi */
 export type QuickBooksPinoHttpOptions<T> = Omit<T, 'redact' | 'serializers'> & {
   redact: { paths: string[]; censor: PinoCensor; remove?: boolean };
+  /** Yours, with a `req` serializer that scrubs the callback's query first. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  serializers: { [key: string]: (value: any) => any };
+  serializers: Record<string, (value: any) => any>;
 };
 
 /**

@@ -62,6 +62,7 @@ export const QuickBooksMetric = {
    */
   TenantEvents: 'quickbooks_tenant_events_total',
 } as const;
+/** Any Prometheus series name the module registers (the values of `QuickBooksMetric`). */
 export type QuickBooksMetricName = (typeof QuickBooksMetric)[keyof typeof QuickBooksMetric];
 
 /** Outcomes of `quickbooks_token_refresh_total`. */

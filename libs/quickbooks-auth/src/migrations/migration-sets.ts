@@ -14,6 +14,7 @@ export const QUICKBOOKS_AUTH_MYSQL_MIGRATIONS = [
   AddRefreshProtocolV2Mysql1767225800000,
   AddPendingRevocationMysql1767225900000,
 ];
+/** The same schema for SQLite (better-sqlite3), oldest first. */
 export const QUICKBOOKS_AUTH_SQLITE_MIGRATIONS = [
   CreateQuickbooksConnectionsSqlite1767225600000,
   CreateQuickbooksOauthStatesSqlite1767225700000,

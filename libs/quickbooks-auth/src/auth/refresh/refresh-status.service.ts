@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 
+/** The Intuit circuit breaker's state, as the health indicator and metrics report it. */
 export type BreakerState = 'closed' | 'open' | 'half_open';
 
 /**

@@ -190,6 +190,7 @@ export interface TokenStorage {
    * markRevoked works over a row that cannot be decrypted, never reading its tokens.
    */
   markRevoked(ref: ConnectionRef): Promise<boolean>;
+  /** Removes the connection; true when it existed. */
   delete(ref: ConnectionRef): Promise<boolean>;
 
   /**

@@ -40,6 +40,7 @@ import { RefreshShutdownError } from '../../errors/refresh-shutdown.error';
 import { TokenCipher } from '../../utils/crypto/token-cipher';
 import { describePendingRevocation } from './pending-revocation.cases';
 
+/** Which encrypted token of a row a raw-access helper touches. */
 export type TokenColumn = 'access_token' | 'refresh_token';
 
 /** Direct access to what the backend stored, bypassing the storage class. */
@@ -54,16 +55,22 @@ export interface ConformanceRawAccess {
   swapFields(ref: ConnectionRef): Promise<void>;
 }
 
+/** What a factory returns: the storage under test and raw access to what it stored. */
 export interface ConformanceHarness {
+  /** The backend under test, empty, using the factory's key ring. */
   storage: TokenStorage;
+  /** Reads and corrupts stored values behind the storage's back (plaintext scans, tamper cases). */
   raw: ConformanceRawAccess;
   /** The same data under a new key ring (`id:key` newest first), for rotation. */
   reopenWithKeys(keysSpec: string): Promise<TokenStorage>;
+  /** Closes connections and removes what the harness created (called after each case). */
   cleanup(): Promise<void>;
 }
 
+/** Builds a fresh, empty harness whose storage encrypts with `keysSpec` (`id:base64key`, newest first). */
 export type ConformanceFactory = (keysSpec: string) => Promise<ConformanceHarness>;
 
+/** Sizes of the race cases; lower them for a slow backend. */
 export interface ConformanceOptions {
   /** Concurrent writers in the race cases (default 50). */
   concurrency?: number;
@@ -113,6 +120,11 @@ function flipMiddle(ciphertext: string): string {
   return ciphertext.slice(0, i) + (ciphertext[i] === 'A' ? 'B' : 'A') + ciphertext.slice(i + 1);
 }
 
+/**
+ * Registers Jest cases every `TokenStorage` must pass (encryption at rest, tenant isolation,
+ * leases and generations, compare-and-swap on the refresh-token fingerprint, claimDue races,
+ * pending revocations): call it at the top level of a spec file with a factory for your backend.
+ */
 export function describeTokenStorageConformance(name: string, factory: ConformanceFactory, options: ConformanceOptions = {}): void {
   const concurrency = options.concurrency ?? 50;
   const claimRows = options.claimRows ?? 200;

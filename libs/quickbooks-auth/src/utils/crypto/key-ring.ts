@@ -47,14 +47,17 @@ export class KeyRing {
   /** Older keys that look weak: they only decrypt. Re-encrypt (`quickbooks-auth reencrypt`), then drop them. */
   readonly weakIds: string[];
 
+  /** Key ids, newest (the one that encrypts) first. */
   get ids(): string[] {
     return [...this.byId.keys()];
   }
 
+  /** The newest key: every new ciphertext uses it. */
   get activeKey(): Buffer {
     return this.byId.get(this.activeId)!;
   }
 
+  /** The key with this id, if the ring holds it (decryption of older ciphertexts). */
   find(id: string): Buffer | undefined {
     return this.byId.get(id);
   }

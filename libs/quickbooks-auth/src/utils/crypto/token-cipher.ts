@@ -24,6 +24,7 @@ const TAG_BYTES = 16;
 export class TokenCipher {
   constructor(private readonly keys: KeyRing) {}
 
+  /** AES-256-GCM under the newest key, bound to the connection and field in `ctx` (additional data). */
   encrypt(plaintext: string, ctx: CipherContext): string {
     const keyId = this.keys.activeId;
     const iv = randomBytes(IV_BYTES);
@@ -33,6 +34,7 @@ export class TokenCipher {
     return `${FORMAT}:${keyId}:${Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url')}`;
   }
 
+  /** The plaintext, or a DecryptionError when the key is gone or the value was altered or moved. */
   decrypt(stored: string, ctx: CipherContext): string {
     if (typeof stored !== 'string') throw new DecryptionError('value is not a string');
     const parts = stored.split(':');
@@ -63,6 +65,7 @@ export class TokenCipher {
     return this.keyIdOf(stored) !== this.keys.activeId;
   }
 
+  /** A keyed hash of a refresh token: what compare-and-swap writes compare, never the token. */
   fingerprint(refreshToken: string): string {
     return this.keys.fingerprint(refreshToken);
   }
