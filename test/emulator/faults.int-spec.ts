@@ -77,7 +77,7 @@ describe('Intuit emulator: fault injection', () => {
     const res = await http.get(`${h.url}/v3/company/${c.realmId}/companyinfo/${c.realmId}`, { headers: { authorization: `Bearer ${c.access_token}` } });
     expect(res.status).toBe(429);
     expect(res.headers['retry-after']).toBe('60');
-    expect(res.data.fault.error[0].message).toContain('errorCode=003001');
+    expect(res.data.Fault.Error[0].Message).toContain('errorCode=003001');
   });
 
   it('reset: the client sees ECONNRESET / socket hang up and nothing rotates', async () => {

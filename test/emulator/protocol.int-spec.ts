@@ -272,13 +272,11 @@ describe('Intuit emulator: OAuth protocol over real HTTP', () => {
       expect(res.status).toBe(401);
       expect(res.headers['www-authenticate']).toBe('Bearer realm="Intuit", error="invalid_token"');
       expect(res.data).toEqual({
-        warnings: null,
-        intuitObject: null,
-        fault: {
-          error: [{ message: 'message=AuthenticationFailed; errorCode=003200; statusCode=401', detail: `Token expired: ${c.access_token.slice(0, 10)}`, code: '3200', element: null }],
-          type: 'AUTHENTICATION',
+        Fault: {
+          Error: [{ Message: 'message=AuthenticationFailed; errorCode=003200; statusCode=401', Detail: `Token expired: ${c.access_token.slice(0, 10)}`, code: '100' }],
+          type: 'AuthenticationFault',
         },
-        time: expect.any(Number),
+        time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       });
     });
 
@@ -289,11 +287,12 @@ describe('Intuit emulator: OAuth protocol over real HTTP', () => {
       expect(res.status).toBe(401);
     });
 
-    it("another realm's token: 403", async () => {
+    it("another realm's token: 401 AuthenticationFailed code 100, as Intuit answers", async () => {
       const a = await h.mint();
       const b = await h.mint();
       const res = await http.get(`${h.url}/v3/company/${b.realmId}/companyinfo/${b.realmId}`, { headers: { authorization: `Bearer ${a.access_token}` } });
-      expect(res.status).toBe(403);
+      expect(res.status).toBe(401);
+      expect(res.data.Fault).toMatchObject({ type: 'AuthenticationFault', Error: [{ code: '100' }] });
     });
 
     it('429 ThrottleExceeded past the per-realm limit', async () => {
@@ -307,7 +306,7 @@ describe('Intuit emulator: OAuth protocol over real HTTP', () => {
         const res = await http.get(`${h.url}/v3/company/${c.realmId}/companyinfo/${c.realmId}`, { headers: { authorization: `Bearer ${c.access_token}` } });
         statuses.push(res.status);
         if (res.status === 429) {
-          expect(res.data.fault.error[0].message).toBe('message=ThrottleExceeded; errorCode=003001; statusCode=429');
+          expect(res.data.Fault.Error[0].Message).toBe('message=ThrottleExceeded; errorCode=003001; statusCode=429');
           expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
         }
       }

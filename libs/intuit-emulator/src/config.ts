@@ -21,6 +21,8 @@ export interface EmulatorConfig {
   reuseDetection: boolean;
   /** Per-realm QBO API limit (companyinfo), requests per emulator-clock minute. */
   rateLimitPerMinute: number;
+  /** QBO API requests in flight at once per app and realm before 429 ThrottleExceeded (Intuit: 10). */
+  concurrentRequestsPerRealm: number;
   /** Offset added to the `Date` header and `time` fields, to simulate a skewed Intuit clock. */
   clockSkewSeconds: number;
   /** Lifetime of an authorization code. */
@@ -28,6 +30,9 @@ export interface EmulatorConfig {
   /** `error_description` on refresh invalid_grant; null = bare `{"error":"invalid_grant"}`. */
   invalidGrantDescription: string | null;
 }
+
+/** The issuer Intuit's discovery document and id_tokens carry (both environments). */
+export const INTUIT_ISSUER = 'https://oauth.platform.intuit.com/op/v1';
 
 export const DEFAULT_CONFIG: Readonly<EmulatorConfig> = Object.freeze({
   accessTokenTtlSeconds: 3600,
@@ -37,6 +42,7 @@ export const DEFAULT_CONFIG: Readonly<EmulatorConfig> = Object.freeze({
   hardExpirySeconds: 157_680_000,
   reuseDetection: false,
   rateLimitPerMinute: 500,
+  concurrentRequestsPerRealm: 10,
   clockSkewSeconds: 0,
   authCodeTtlSeconds: 600,
   invalidGrantDescription: null,
@@ -53,8 +59,13 @@ export interface EmulatorOptions extends Partial<EmulatorConfig> {
   autoApprove?: boolean | { enabled: boolean; realmId?: string };
   /** Default true: no per-request log lines (the CLI turns logging on). */
   quiet?: boolean;
-  /** Overrides the discovery `issuer` and id_token `iss` (default `<url>/op/v1`). */
+  /** Overrides the discovery `issuer` and id_token `iss` (default `<url>/op/v1`, or Intuit's in intuitCompatible mode). */
   issuer?: string;
+  /**
+   * Intuit-compatible mode: discovery `issuer` and id_token `iss` are Intuit's own
+   * `https://oauth.platform.intuit.com/op/v1`, which intuit-oauth's validateIdToken() requires.
+   */
+  intuitCompatible?: boolean;
   /**
    * When set, every control API request (`/_emulator/`) must carry `Authorization: Bearer <token>`
    * (16 to 512 printable characters). The OAuth endpoints never need it.
@@ -74,6 +85,7 @@ const NUMERIC_KEYS = [
   'refreshTokenTtlSeconds',
   'hardExpirySeconds',
   'rateLimitPerMinute',
+  'concurrentRequestsPerRealm',
   'clockSkewSeconds',
   'authCodeTtlSeconds',
 ] as const;

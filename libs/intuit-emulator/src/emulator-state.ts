@@ -1,9 +1,10 @@
 import { EmulatorClock } from './clock';
 import { controlAccessPolicy, type ControlAccessPolicy } from './control-guard';
-import { DEFAULT_CONFIG, mergeConfig, type EmulatorClient, type EmulatorConfig, type EmulatorOptions } from './config';
+import { DEFAULT_CONFIG, INTUIT_ISSUER, mergeConfig, type EmulatorClient, type EmulatorConfig, type EmulatorOptions } from './config';
 import { FaultRegistry } from './faults';
 import { IdTokenSigner } from './id-token';
 import { isValidRealmId, RealmIdGenerator } from './ids';
+import { ConcurrencyLimiter } from './concurrency-limiter';
 import { RealmRateLimiter } from './rate-limiter';
 import { EmulatorStats, type StatsSnapshot } from './stats';
 import { TokenService } from './token-service';
@@ -66,6 +67,7 @@ export class EmulatorState {
   readonly stats = new EmulatorStats();
   readonly faults = new FaultRegistry();
   readonly rateLimiter = new RealmRateLimiter();
+  readonly concurrency = new ConcurrencyLimiter();
   readonly realmIds = new RealmIdGenerator();
   readonly idTokens: IdTokenSigner;
   readonly tokens: TokenService;
@@ -91,7 +93,7 @@ export class EmulatorState {
   }
 
   get issuer(): string {
-    return this.options.issuer ?? `${this.baseUrl}/op/v1`;
+    return this.options.issuer ?? (this.options.intuitCompatible ? INTUIT_ISSUER : `${this.baseUrl}/op/v1`);
   }
 
   /** The server's own idea of now, including simulated skew (Date header, `time` fields). */
@@ -187,6 +189,7 @@ export class EmulatorState {
     this.faults.clear();
     this.stats.reset();
     this.rateLimiter.clear();
+    this.concurrency.clear();
     this.clock.set(0);
     this.config = mergeConfig({ ...DEFAULT_CONFIG }, this.options as Record<string, unknown>);
     this.autoApprove = { enabled: false };

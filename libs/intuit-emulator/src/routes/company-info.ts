@@ -1,45 +1,65 @@
 import type { Grant } from '../token-store';
-import { sendJson } from '../http-utils';
+import { qboFault, sendQbo } from '../qbo-response';
 import { faultGate } from './fault-gate';
 import type { RouteContext } from './route-context';
 
 /** `/v3/company/:realmId/companyinfo/:id` on the QBO API host. */
 export const COMPANY_INFO_PATTERN = /^\/v3\/company\/([^/]+)\/companyinfo\/([^/]+)$/;
 
-/** Intuit's QBO fault envelope (lower-case keys on auth failures, as Intuit sends them). */
-export function qboFault(message: string, detail: string, code: string, type: string, nowMs: number): Record<string, unknown> {
-  return { warnings: null, intuitObject: null, fault: { error: [{ message, detail, code, element: null }], type }, time: nowMs };
-}
-
 const INVALID_TOKEN_HEADER = { 'www-authenticate': 'Bearer realm="Intuit", error="invalid_token"' };
 
+/** Intuit's 401 detail: an expired token is named so; anything it cannot read is "Token invalid". */
+function authenticationDetail(reason: 'missing' | 'unknown' | 'expired' | 'revoked' | 'realm', presented: string): string {
+  if (reason === 'expired') return `Token expired: ${presented.slice(0, 10)}`;
+  if (reason === 'revoked') return `Token revoked: ${presented.slice(0, 10)}`;
+  if (reason === 'realm') return 'Token is not valid for this realm';
+  return 'Token invalid';
+}
+
 /**
- * The checks every QBO API call passes first, answered as Intuit does: a bad token 401, a token of
- * another realm 403, over the per-realm rate limit 429. Returns the caller's grant, or null once answered.
+ * Holds one of the app's concurrent-request slots for this realm until the response closes.
+ * Called first in a QBO route, so injected latency overlaps requests as slow answers would.
+ * False when over the limit (answered later by authorizeQboCall, after the token checks).
  */
-export function authorizeQboCall(ctx: RouteContext, realmId: string): Grant | null {
+export function holdConcurrencySlot(ctx: RouteContext, realmId: string): boolean {
+  const check = ctx.state.tokens.checkAccessToken(ctx.req.headers.authorization);
+  if (!check.ok) return true;
+  return ctx.state.concurrency.enter(check.grant.clientId, realmId, ctx.res, ctx.state.config.concurrentRequestsPerRealm);
+}
+
+function throttled(ctx: RouteContext, detail: string, retryAfterSeconds: number): null {
+  const { req, res, state } = ctx;
+  sendQbo(req, res, 429, qboFault([{ Message: 'message=ThrottleExceeded; errorCode=003001; statusCode=429', Detail: detail, code: '003001' }], 'ThrottleExceeded', state.serverNow()), {
+    'retry-after': String(retryAfterSeconds),
+  });
+  return null;
+}
+
+/**
+ * The checks every QBO API call passes first, answered as Intuit does: a bad token, or a good one
+ * of another realm, 401 AuthenticationFailed (code 100); over the app's concurrent requests for
+ * the realm or the per-realm rate limit 429 ThrottleExceeded. Returns the caller's grant, or null once answered.
+ */
+export function authorizeQboCall(ctx: RouteContext, realmId: string, withinConcurrency = true): Grant | null {
   const { req, res, state } = ctx;
   const now = state.serverNow();
   const check = state.tokens.checkAccessToken(req.headers.authorization);
-  if (!check.ok) {
+  const reason = !check.ok ? check.reason : check.grant.realmId !== realmId ? 'realm' : null;
+  if (reason) {
     const presented = /^Bearer\s+(\S+)/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
-    sendJson(
+    sendQbo(
+      req,
       res,
       401,
-      qboFault('message=AuthenticationFailed; errorCode=003200; statusCode=401', `Token expired: ${presented.slice(0, 10)}`, '3200', 'AUTHENTICATION', now),
+      qboFault([{ Message: 'message=AuthenticationFailed; errorCode=003200; statusCode=401', Detail: authenticationDetail(reason, presented), code: '100' }], 'AuthenticationFault', now),
       INVALID_TOKEN_HEADER,
     );
     return null;
   }
-  if (check.grant.realmId !== realmId) {
-    sendJson(res, 403, qboFault('message=ApplicationAuthorizationFailed; errorCode=003100; statusCode=403', 'Token is not authorized for this realm', '3100', 'AUTHORIZATION', now));
-    return null;
-  }
+  if (!check.ok) return null;
+  if (!withinConcurrency) return throttled(ctx, 'Too many concurrent requests for this app and realm (limit 10).', 1);
   if (!state.rateLimiter.take(realmId, state.clock.now(), state.config.rateLimitPerMinute)) {
-    sendJson(res, 429, qboFault('message=ThrottleExceeded; errorCode=003001; statusCode=429', 'The request limit was reached.', '3001', 'SERVICE', now), {
-      'retry-after': String(state.rateLimiter.retryAfterSeconds(state.clock.now())),
-    });
-    return null;
+    return throttled(ctx, 'The request limit was reached.', state.rateLimiter.retryAfterSeconds(state.clock.now()));
   }
   return check.grant;
 }
@@ -66,9 +86,10 @@ export function companyInfoOf(realmId: string, grant: Grant, nowMs: number): Rec
 export async function handleCompanyInfo(ctx: RouteContext, realmId: string): Promise<void> {
   const { res, state } = ctx;
   state.stats.endpoint('companyinfo');
+  const withinConcurrency = holdConcurrencySlot(ctx, realmId);
   if ((await faultGate(ctx, 'companyinfo')).handled) return;
-  const grant = authorizeQboCall(ctx, realmId);
+  const grant = authorizeQboCall(ctx, realmId, withinConcurrency);
   if (!grant) return;
   const now = state.serverNow();
-  sendJson(res, 200, { CompanyInfo: companyInfoOf(realmId, grant, now), time: new Date(now).toISOString() });
+  sendQbo(ctx.req, res, 200, { CompanyInfo: companyInfoOf(realmId, grant, now), time: new Date(now).toISOString() });
 }

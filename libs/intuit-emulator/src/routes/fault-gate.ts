@@ -1,5 +1,6 @@
 import type { FaultRule, ProtocolEndpoint } from '../faults';
 import { destroySocket, sendHtml, sendJson, sleep } from '../http-utils';
+import { qboFault } from '../qbo-response';
 import type { TokenResponse } from '../token-service';
 import type { RouteContext } from './route-context';
 
@@ -16,22 +17,15 @@ export interface FaultGateResult {
 function faultBody(endpoint: ProtocolEndpoint, status: number, nowMs: number): unknown {
   if (endpoint === 'companyinfo') {
     const throttled = status === 429;
-    return {
-      warnings: null,
-      intuitObject: null,
-      fault: {
-        error: [
-          {
-            message: throttled ? 'message=ThrottleExceeded; errorCode=003001; statusCode=429' : `message=ServiceUnavailable; errorCode=003002; statusCode=${status}`,
-            detail: throttled ? 'ThrottleExceeded' : 'Service temporarily unavailable',
-            code: throttled ? '3001' : '3002',
-            element: null,
-          },
-        ],
-        type: throttled ? 'SERVICE' : 'SYSTEM',
-      },
-      time: nowMs,
-    };
+    return qboFault(
+      [
+        throttled
+          ? { Message: 'message=ThrottleExceeded; errorCode=003001; statusCode=429', Detail: 'ThrottleExceeded', code: '003001' }
+          : { Message: `message=ServiceUnavailable; errorCode=003002; statusCode=${status}`, Detail: 'Service temporarily unavailable', code: '003002' },
+      ],
+      throttled ? 'ThrottleExceeded' : 'SystemFault',
+      nowMs,
+    );
   }
   if (status === 429) return { error: 'rate_limit_exceeded', error_description: 'Too many requests' };
   return { error: status >= 500 ? 'server_error' : 'invalid_request', error_description: `Injected fault (HTTP ${status})` };
@@ -59,7 +53,7 @@ export async function faultGate(ctx: RouteContext, endpoint: ProtocolEndpoint, g
   }
   for (const rule of rules) {
     if (rule.type === 'latency') continue;
-    if (rule.type === 'drop_after_rotate') {
+    if (rule.type === 'drop_after_rotate' || rule.type === 'withhold_after_rotate') {
       dropAfter ??= rule;
       continue;
     }
@@ -108,11 +102,15 @@ export function spoilIdToken(ctx: RouteContext, rule: FaultRule | null, body: To
   else body.id_token = spoilt;
 }
 
-/** Commit happened; now lose the response. True when the connection was dropped. */
+/**
+ * Commit happened; now lose the response: drop_after_rotate resets the connection,
+ * withhold_after_rotate never answers (the client's own timeout ends it). True when lost.
+ */
 export function dropAfterSuccess(ctx: RouteContext, rule: FaultRule | null): boolean {
   if (!rule || !ctx.state.faults.consume(rule)) return false;
   ctx.state.stats.faultsApplied += 1;
   ctx.state.stats.droppedAfterRotate += 1;
+  if (rule.type === 'withhold_after_rotate') return true; // socket left open, nothing written
   destroySocket(ctx.req, ctx.res);
   return true;
 }

@@ -1,5 +1,6 @@
-import { readBody, sendJson } from '../http-utils';
-import { authorizeQboCall, companyInfoOf } from './company-info';
+import { readBody } from '../http-utils';
+import { qboFault, sendQbo } from '../qbo-response';
+import { authorizeQboCall, companyInfoOf, holdConcurrencySlot } from './company-info';
 import type { RouteContext } from './route-context';
 
 /** `/v3/company/:realmId/query` on the QBO API host. */
@@ -16,21 +17,19 @@ const SELECT = /^\s*select\s+.+?\s+from\s+([A-Za-z]+)\b/is;
 export async function handleQuery(ctx: RouteContext, realmId: string): Promise<void> {
   const { req, res, url, state } = ctx;
   state.stats.endpoint('query');
+  const withinConcurrency = holdConcurrencySlot(ctx, realmId);
   const statement = req.method === 'POST' ? await readBody(req) : (url.searchParams.get('query') ?? '');
-  const grant = authorizeQboCall(ctx, realmId);
+  const grant = authorizeQboCall(ctx, realmId, withinConcurrency);
   if (!grant) return;
   const now = state.serverNow();
   const time = new Date(now).toISOString();
   const select = SELECT.exec(statement);
   if (!select) {
-    return sendJson(res, 400, {
-      Fault: { Error: [{ Message: 'Error parsing query', Detail: 'QueryParserError: Encountered an unexpected token', code: '4000' }], type: 'ValidationFault' },
-      time,
-    });
+    return sendQbo(req, res, 400, qboFault([{ Message: 'Error parsing query', Detail: 'QueryParserError: Encountered an unexpected token', code: '4000' }], 'ValidationFault', now));
   }
   const entity = select[1];
   if (entity.toLowerCase() === 'companyinfo') {
-    return sendJson(res, 200, { QueryResponse: { CompanyInfo: [companyInfoOf(realmId, grant, now)], startPosition: 1, maxResults: 1 }, time });
+    return sendQbo(req, res, 200, { QueryResponse: { CompanyInfo: [companyInfoOf(realmId, grant, now)], startPosition: 1, maxResults: 1 }, time });
   }
-  sendJson(res, 200, { QueryResponse: {}, time });
+  sendQbo(req, res, 200, { QueryResponse: {}, time });
 }
