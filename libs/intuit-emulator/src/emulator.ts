@@ -7,6 +7,7 @@ import { applyCommonHeaders, HttpError, sendJson } from './http-utils';
 import { AUTHORIZE_PATH, DECISION_PATH, handleAuthorize, handleDecision } from './routes/authorize';
 import { COMPANY_INFO_PATTERN, handleCompanyInfo } from './routes/company-info';
 import { DISCOVERY_PATHS, handleDiscovery, handleJwks } from './routes/discovery';
+import { handleMigrate, MIGRATE_PATH } from './routes/migrate';
 import { handleQuery, QUERY_PATTERN } from './routes/query';
 import { handleRevoke, REVOKE_PATH } from './routes/revoke';
 import type { RouteContext } from './routes/route-context';
@@ -35,6 +36,7 @@ async function route(ctx: RouteContext): Promise<void> {
   if (path === TOKEN_PATH) return handleToken(ctx);
   if (path === REVOKE_PATH) return handleRevoke(ctx);
   if (path === USERINFO_PATH) return handleUserInfo(ctx);
+  if (path === MIGRATE_PATH) return handleMigrate(ctx);
   const company = COMPANY_INFO_PATTERN.exec(path);
   if (company && req.method === 'GET') return handleCompanyInfo(ctx, decodeURIComponent(company[1]));
   const query = QUERY_PATTERN.exec(path);

@@ -7,7 +7,7 @@ export const FAULT_ENDPOINTS = ['token', 'revoke', 'userinfo', 'companyinfo', 'a
 export type FaultEndpoint = (typeof FAULT_ENDPOINTS)[number];
 export type ProtocolEndpoint = Exclude<FaultEndpoint, '*'>;
 
-export const FAULT_TYPES = ['latency', 'status', 'rate_limit', 'reset', 'drop_after_rotate', 'garbage', 'html', 'bad_id_token'] as const;
+export const FAULT_TYPES = ['latency', 'status', 'rate_limit', 'reset', 'drop_after_rotate', 'withhold_after_rotate', 'garbage', 'html', 'bad_id_token'] as const;
 export type FaultType = (typeof FAULT_TYPES)[number];
 
 /**

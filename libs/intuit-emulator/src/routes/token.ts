@@ -10,7 +10,12 @@ export async function handleToken(ctx: RouteContext): Promise<void> {
   const { req, res, state } = ctx;
   state.stats.endpoint('token');
   if (req.method !== 'POST') return sendJson(res, 405, { error: 'invalid_request', error_description: 'Use POST' });
-  const params = parseParams(req, await readBody(req));
+  const body = await readBody(req);
+  // Intuit's token endpoint takes form bodies only (RFC 6749 §4.1.3); JSON is refused, not read.
+  if (!/^application\/x-www-form-urlencoded\b/i.test(String(req.headers['content-type'] ?? '').trim())) {
+    return sendJson(res, 400, { error: 'invalid_request', error_description: 'Content-Type must be application/x-www-form-urlencoded' });
+  }
+  const params = parseParams(req, body);
   const grantType = params.grant_type;
   state.stats.grant(grantType);
 
