@@ -6,7 +6,7 @@ import { CLIENT_ID, CLIENT_SECRET, Harness, http, REDIRECT_URI, start } from './
  * Intuit's own Node client (intuit-oauth 4.x) driven end to end against the emulator: the
  * strongest evidence that paths, auth, bodies and error shapes match what Intuit serves.
  */
-describe('Intuit emulator: driven by intuit-oauth', () => {
+describe.each(['sandbox', 'production'] as const)('Intuit emulator: driven by intuit-oauth (%s)', (environment) => {
   // intuit-oauth keeps endpoints in static fields: save and restore so other suites are unaffected.
   const saved = {
     authorizeEndpoint: OAuthClient.authorizeEndpoint,
@@ -20,8 +20,8 @@ describe('Intuit emulator: driven by intuit-oauth', () => {
   let h: Harness;
 
   beforeAll(async () => {
-    // intuit-oauth's validateIdToken insists on Intuit's real issuer string.
-    emu = await start({ issuer: 'https://oauth.platform.intuit.com/op/v1' });
+    // intuit-oauth's validateIdToken insists on Intuit's real issuer string: Intuit-compatible mode.
+    emu = await start({ intuitCompatible: true });
     h = new Harness(emu);
   });
   afterAll(async () => {
@@ -31,7 +31,7 @@ describe('Intuit emulator: driven by intuit-oauth', () => {
   beforeEach(() => emu.state.reset());
 
   function client(): OAuthClient {
-    const c = new OAuthClient({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, environment: 'sandbox', redirectUri: REDIRECT_URI, includeRefreshTokenHardExpiresIn: true });
+    const c = new OAuthClient({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, environment, redirectUri: REDIRECT_URI, includeRefreshTokenHardExpiresIn: true });
     c.setAuthorizeURLs({
       authorizeEndpoint: `${emu.url}/connect/oauth2`,
       tokenEndpoint: `${emu.url}/oauth2/v1/tokens/bearer`,
@@ -112,7 +112,7 @@ describe('Intuit emulator: driven by intuit-oauth', () => {
     await h.control('POST', '/auto-approve', { enabled: true });
     const oauth = client();
     const res = await http.get(oauth.authorizeUri({ scope: [OAuthClient.scopes.Accounting], state: 's1' }));
-    const bad = new OAuthClient({ clientId: CLIENT_ID, clientSecret: 'wrong', environment: 'sandbox', redirectUri: REDIRECT_URI });
+    const bad = new OAuthClient({ clientId: CLIENT_ID, clientSecret: 'wrong', environment, redirectUri: REDIRECT_URI });
     await expect(bad.createToken(res.headers.location as string)).rejects.toBeDefined();
   });
 });

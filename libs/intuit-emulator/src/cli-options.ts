@@ -3,6 +3,7 @@ import type { EmulatorOptions } from './config';
 
 export const EMULATOR_USAGE = `usage: intuit-emulator [--port N] [--host H] [--client-id ID --client-secret S --redirect-uri U ...]
                       [--auto-approve] [--quiet] [--control-token T] [--control-host NAME ...]
+                      [--intuit-compatible] [--grace-seconds S]
 
 A local Intuit OAuth 2.0 server and QBO API slice. Prints its base URL and discovery URL; stops on
 SIGINT/SIGTERM.
@@ -17,6 +18,10 @@ SIGINT/SIGTERM.
   --control-token T   the control API (/_emulator/) requires "Authorization: Bearer T" (or set
                       EMULATOR_CONTROL_TOKEN, which stays out of \`ps\`)
   --control-host NAME repeatable; a Host name the control API answers to besides loopback
+  --intuit-compatible id_token iss and discovery issuer are Intuit's https://oauth.platform.intuit.com/op/v1
+                      (what intuit-oauth's validateIdToken() requires)
+  --grace-seconds S   a superseded refresh token still refreshes for S emulator seconds after
+                      rotation (default 0, as Intuit today)
   -h, --help          this text
 
 Exit codes: 0 stopped by a signal, 1 could not start (port in use...), 2 bad option.`;
@@ -42,6 +47,8 @@ export function emulatorOptionsFromArgs(argv: string[], env: NodeJS.ProcessEnv):
         quiet: { type: 'boolean' },
         'control-token': { type: 'string' },
         'control-host': { type: 'string', multiple: true },
+        'intuit-compatible': { type: 'boolean' },
+        'grace-seconds': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values;
@@ -73,5 +80,12 @@ export function emulatorOptionsFromArgs(argv: string[], env: NodeJS.ProcessEnv):
   if (controlToken) options.controlToken = controlToken;
   const controlHosts = values['control-host'] as string[] | undefined;
   if (controlHosts?.length) options.controlHosts = controlHosts;
+  if (values['intuit-compatible']) options.intuitCompatible = true;
+  const grace = values['grace-seconds'] as string | undefined;
+  if (grace !== undefined) {
+    const seconds = Number(grace);
+    if (grace.trim() === '' || !Number.isFinite(seconds) || seconds < 0) throw new EmulatorUsageError(`option --grace-seconds must be a number of seconds >= 0 (got "${grace}")`);
+    options.refreshGraceSeconds = seconds;
+  }
   return options;
 }
