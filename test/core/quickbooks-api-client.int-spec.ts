@@ -67,10 +67,10 @@ describe('QuickBooksApiClient', () => {
   it('a refreshed token refused too: QuickBooksApiError 401 whose detail has the echoed token removed', async () => {
     const before = await h.tokens.getAccessToken(ref);
     const issued = h.emulator.state.store.accessTokens;
-    h.emulator.state.store.accessTokens.delete(before);
+    issued.get(before)!.expiresAt = 0;
     const set = issued.set;
-    issued.set = function (this: typeof issued) {
-      return this; // Intuit "forgets" every token it issues from now on
+    issued.set = function (this: typeof issued, value, record) {
+      return set.call(this, value, { ...record, expiresAt: 0 }); // Intuit treats every token it issues from now on as expired
     };
     try {
       const err = await failure(api.getCompanyInfo(ref));
@@ -85,10 +85,34 @@ describe('QuickBooksApiClient', () => {
     }
   });
 
+  it("a token Intuit takes for another company: 401 code 100 after one refresh, and no refresh storm after it", async () => {
+    const refreshes = (): number => h.emulator.state.statsSnapshot().calls.byGrant.refresh_token;
+    const token = await h.tokens.getAccessToken(ref);
+    // Intuit now binds this connection's grant to another company: every token it issues is refused here.
+    h.emulator.state.store.accessTokens.get(token)!.grant.realmId = '9999999999999999';
+    const before = refreshes();
+
+    const err = await failure(api.getCompanyInfo(ref));
+    expect(err).toMatchObject({ status: 401, failure: 'fault', faultType: 'AuthenticationFault', faultCode: '100', retryable: false });
+    expect(refreshes()).toBe(before + 1);
+
+    for (let i = 0; i < 5; i++) await failure(api.getCompanyInfo(ref));
+    expect(refreshes()).toBe(before + 1); // the refused token is not refreshed again
+
+    expect(h.logs.lines.filter((l) => l.includes('QBO refused a just-refreshed access token') && l.includes(`tenant=${ref.tenantId} `))).toHaveLength(1);
+
+    // A new token (near expiry: refreshed on demand) lifts the hold: it is tried, refused, and forced once more.
+    h.emulator.state.clock.advance(3600 - 120);
+    await failure(api.getCompanyInfo(ref));
+    expect(refreshes()).toBe(before + 3);
+    await failure(api.getCompanyInfo(ref));
+    expect(refreshes()).toBe(before + 3);
+  });
+
   it('throttled: 429 with Retry-After in ms, retryable', async () => {
     h.emulator.state.faults.add({ endpoint: 'companyinfo', type: 'rate_limit', retryAfter: 7, count: 1 });
     const err = await failure(api.getCompanyInfo(ref));
-    expect(err).toMatchObject({ status: 429, failure: 'fault', faultCode: '3001', retryAfterMs: 7000, retryable: true });
+    expect(err).toMatchObject({ status: 429, failure: 'fault', faultCode: '003001', retryAfterMs: 7000, retryable: true });
   });
 
   it('an HTML 503 from the edge: http_error, retryable', async () => {

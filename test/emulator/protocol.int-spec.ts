@@ -272,11 +272,21 @@ describe('Intuit emulator: OAuth protocol over real HTTP', () => {
       expect(res.status).toBe(401);
       expect(res.headers['www-authenticate']).toBe('Bearer realm="Intuit", error="invalid_token"');
       expect(res.data).toEqual({
-        Fault: {
-          Error: [{ Message: 'message=AuthenticationFailed; errorCode=003200; statusCode=401', Detail: `Token expired: ${c.access_token.slice(0, 10)}`, code: '100' }],
-          type: 'AuthenticationFault',
+        warnings: null,
+        intuitObject: null,
+        fault: {
+          error: [{ message: 'message=AuthenticationFailed; errorCode=003200; statusCode=401', detail: `Token expired: ${c.access_token.slice(0, 10)}`, code: '3200', element: null }],
+          type: 'AUTHENTICATION',
         },
-        time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        report: null,
+        queryResponse: null,
+        batchItemResponse: [],
+        attachableResponse: [],
+        syncErrorResponse: null,
+        requestId: null,
+        time: expect.any(Number),
+        status: null,
+        cdcresponse: [],
       });
     });
 
@@ -292,7 +302,13 @@ describe('Intuit emulator: OAuth protocol over real HTTP', () => {
       const b = await h.mint();
       const res = await http.get(`${h.url}/v3/company/${b.realmId}/companyinfo/${b.realmId}`, { headers: { authorization: `Bearer ${a.access_token}` } });
       expect(res.status).toBe(401);
-      expect(res.data.Fault).toMatchObject({ type: 'AuthenticationFault', Error: [{ code: '100' }] });
+      expect(res.data).toEqual({
+        Fault: {
+          Error: [{ Message: 'General Authentication Error', Detail: 'AuthenticationErrorGeneral: SRV-110-Authentication Failure , statusCode: 401', code: '100' }],
+          type: 'AuthenticationFault',
+        },
+        time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      });
     });
 
     it('429 ThrottleExceeded past the per-realm limit', async () => {

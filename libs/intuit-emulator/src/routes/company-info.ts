@@ -1,5 +1,6 @@
 import type { Grant } from '../token-store';
-import { qboFault, sendQbo } from '../qbo-response';
+import { throttledFault, tokenRejectedFault, wrongRealmFault } from '../qbo-faults';
+import { sendQbo, sendQboFault } from '../qbo-response';
 import { faultGate } from './fault-gate';
 import type { RouteContext } from './route-context';
 
@@ -7,14 +8,6 @@ import type { RouteContext } from './route-context';
 export const COMPANY_INFO_PATTERN = /^\/v3\/company\/([^/]+)\/companyinfo\/([^/]+)$/;
 
 const INVALID_TOKEN_HEADER = { 'www-authenticate': 'Bearer realm="Intuit", error="invalid_token"' };
-
-/** Intuit's 401 detail: an expired token is named so; anything it cannot read is "Token invalid". */
-function authenticationDetail(reason: 'missing' | 'unknown' | 'expired' | 'revoked' | 'realm', presented: string): string {
-  if (reason === 'expired') return `Token expired: ${presented.slice(0, 10)}`;
-  if (reason === 'revoked') return `Token revoked: ${presented.slice(0, 10)}`;
-  if (reason === 'realm') return 'Token is not valid for this realm';
-  return 'Token invalid';
-}
 
 /**
  * Holds one of the app's concurrent-request slots for this realm until the response closes.
@@ -28,35 +21,28 @@ export function holdConcurrencySlot(ctx: RouteContext, realmId: string): boolean
 }
 
 function throttled(ctx: RouteContext, detail: string, retryAfterSeconds: number): null {
-  const { req, res, state } = ctx;
-  sendQbo(req, res, 429, qboFault([{ Message: 'message=ThrottleExceeded; errorCode=003001; statusCode=429', Detail: detail, code: '003001' }], 'ThrottleExceeded', state.serverNow()), {
-    'retry-after': String(retryAfterSeconds),
-  });
+  sendQboFault(ctx.req, ctx.res, 429, throttledFault(detail), ctx.state.serverNow(), { 'retry-after': String(retryAfterSeconds) });
   return null;
 }
 
 /**
- * The checks every QBO API call passes first, answered as Intuit does: a bad token, or a good one
- * of another realm, 401 AuthenticationFailed (code 100); over the app's concurrent requests for
+ * The checks every QBO API call passes first, answered as Intuit does: a bad token 401 AUTHENTICATION
+ * (code 3200), a good one of another realm 401 AuthenticationFault (code 100); over the app's concurrent requests for
  * the realm or the per-realm rate limit 429 ThrottleExceeded. Returns the caller's grant, or null once answered.
  */
 export function authorizeQboCall(ctx: RouteContext, realmId: string, withinConcurrency = true): Grant | null {
   const { req, res, state } = ctx;
   const now = state.serverNow();
   const check = state.tokens.checkAccessToken(req.headers.authorization);
-  const reason = !check.ok ? check.reason : check.grant.realmId !== realmId ? 'realm' : null;
-  if (reason) {
+  if (!check.ok) {
     const presented = /^Bearer\s+(\S+)/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
-    sendQbo(
-      req,
-      res,
-      401,
-      qboFault([{ Message: 'message=AuthenticationFailed; errorCode=003200; statusCode=401', Detail: authenticationDetail(reason, presented), code: '100' }], 'AuthenticationFault', now),
-      INVALID_TOKEN_HEADER,
-    );
+    sendQboFault(req, res, 401, tokenRejectedFault(check.reason, presented), now, INVALID_TOKEN_HEADER);
     return null;
   }
-  if (!check.ok) return null;
+  if (check.grant.realmId !== realmId) {
+    sendQboFault(req, res, 401, wrongRealmFault(), now, INVALID_TOKEN_HEADER);
+    return null;
+  }
   if (!withinConcurrency) return throttled(ctx, 'Too many concurrent requests for this app and realm (limit 10).', 1);
   if (!state.rateLimiter.take(realmId, state.clock.now(), state.config.rateLimitPerMinute)) {
     return throttled(ctx, 'The request limit was reached.', state.rateLimiter.retryAfterSeconds(state.clock.now()));

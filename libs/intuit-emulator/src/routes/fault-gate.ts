@@ -1,6 +1,7 @@
 import type { FaultRule, ProtocolEndpoint } from '../faults';
 import { destroySocket, sendHtml, sendJson, sleep } from '../http-utils';
-import { qboFault } from '../qbo-response';
+import { serviceUnavailableFault, throttledFault } from '../qbo-faults';
+import { sendQboFault } from '../qbo-response';
 import type { TokenResponse } from '../token-service';
 import type { RouteContext } from './route-context';
 
@@ -13,20 +14,8 @@ export interface FaultGateResult {
   badIdToken: FaultRule | null;
 }
 
-/** Body a 429/5xx gets on the QBO API slice (Intuit's fault envelope) vs the OAuth endpoints. */
-function faultBody(endpoint: ProtocolEndpoint, status: number, nowMs: number): unknown {
-  if (endpoint === 'companyinfo') {
-    const throttled = status === 429;
-    return qboFault(
-      [
-        throttled
-          ? { Message: 'message=ThrottleExceeded; errorCode=003001; statusCode=429', Detail: 'ThrottleExceeded', code: '003001' }
-          : { Message: `message=ServiceUnavailable; errorCode=003002; statusCode=${status}`, Detail: 'Service temporarily unavailable', code: '003002' },
-      ],
-      throttled ? 'ThrottleExceeded' : 'SystemFault',
-      nowMs,
-    );
-  }
+/** Body an injected 429/5xx gets on the OAuth endpoints (the QBO API slice answers a QBO fault). */
+function oauthFaultBody(status: number): unknown {
   if (status === 429) return { error: 'rate_limit_exceeded', error_description: 'Too many requests' };
   return { error: status >= 500 ? 'server_error' : 'invalid_request', error_description: `Injected fault (HTTP ${status})` };
 }
@@ -69,14 +58,16 @@ export async function faultGate(ctx: RouteContext, endpoint: ProtocolEndpoint, g
         destroySocket(req, res);
         break;
       case 'rate_limit':
-        sendJson(res, 429, faultBody(endpoint, 429, now), retryAfterHeader(rule.retryAfter, 60));
+        if (endpoint === 'companyinfo') sendQboFault(req, res, 429, throttledFault('ThrottleExceeded'), now, retryAfterHeader(rule.retryAfter, 60));
+        else sendJson(res, 429, oauthFaultBody(429), retryAfterHeader(rule.retryAfter, 60));
         break;
       case 'status': {
         const status = rule.status ?? 503;
         const html = rule.body ? rule.body === 'html' : status === 502 || status === 503 || status === 504;
         const headers = retryAfterHeader(rule.retryAfter);
         if (html) sendHtml(res, status, `<html><head><title>${status}</title></head><body><h1>${status} Service Unavailable</h1><p>Intuit emulator injected fault.</p></body></html>`, headers);
-        else sendJson(res, status, faultBody(endpoint, status, now), headers);
+        else if (endpoint === 'companyinfo') sendQboFault(req, res, status, serviceUnavailableFault(status), now, headers);
+        else sendJson(res, status, oauthFaultBody(status), headers);
         break;
       }
       case 'garbage':

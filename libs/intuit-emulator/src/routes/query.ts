@@ -1,5 +1,6 @@
 import { readBody } from '../http-utils';
-import { qboFault, sendQbo } from '../qbo-response';
+import { queryParserFault } from '../qbo-faults';
+import { sendQbo, sendQboFault } from '../qbo-response';
 import { authorizeQboCall, companyInfoOf, holdConcurrencySlot } from './company-info';
 import type { RouteContext } from './route-context';
 
@@ -25,7 +26,7 @@ export async function handleQuery(ctx: RouteContext, realmId: string): Promise<v
   const time = new Date(now).toISOString();
   const select = SELECT.exec(statement);
   if (!select) {
-    return sendQbo(req, res, 400, qboFault([{ Message: 'Error parsing query', Detail: 'QueryParserError: Encountered an unexpected token', code: '4000' }], 'ValidationFault', now));
+    return sendQboFault(req, res, 400, queryParserFault(), now);
   }
   const entity = select[1];
   if (entity.toLowerCase() === 'companyinfo') {

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { ResolvedQuickBooksAuthOptions } from '../config/resolved-options';
 import { ConnectionNotFoundError } from '../errors/connection-not-found.error';
@@ -11,6 +11,7 @@ import { QUICKBOOKS_AUTH_RESOLVED_OPTIONS, QUICKBOOKS_TOKEN_STORAGE } from '../q
 import type { ConnectionRecord, ConnectionRef, ConnectionSummary, StoredConnection } from './connection.interface';
 import { assertConnectionRef } from './connection-ref';
 import { AccessTokenCache } from './access-token-cache';
+import { RefusedAccessTokens } from './refused-access-tokens';
 import { toRecordSummary } from './connection-summary';
 import { TokenRefresher } from './refresh/token-refresher.service';
 import type { TokenStorage } from './storage/token-storage.interface';
@@ -37,6 +38,8 @@ export interface AccessToken {
 export class TokenService {
   private readonly inFlight = new Map<string, Promise<StoredConnection>>();
   private readonly reads = new Map<string, Promise<StoredConnection | null>>();
+  private readonly refused = new RefusedAccessTokens();
+  private readonly logger = new Logger(TokenService.name);
 
   /** @hidden Nest injects it; its parameters are internals. */
   constructor(
@@ -87,20 +90,34 @@ export class TokenService {
 
   /**
    * Runs `fn` with a valid access token. If `fn` fails with HTTP 401 (the token was revoked or
-   * expired early at Intuit), forces one refresh and retries once.
+   * expired early at Intuit), forces one refresh and retries once. When the refreshed token is
+   * refused too, later calls get the 401 without another refresh until a new token is stored
+   * (no refresh storm for a token Intuit will not take, e.g. one used for another company).
    */
   async withAccessToken<T>(ref: ConnectionRef, fn: (accessToken: string) => Promise<T>): Promise<T> {
     const first = await this.getAccessToken(ref);
     try {
-      return await fn(first);
+      const result = await fn(first);
+      this.refused.clear(ref);
+      return result;
     } catch (err) {
-      if (!isUnauthorized(err)) throw err;
+      if (!isUnauthorized(err) || this.refused.has(ref, first)) throw err;
     }
     this.cache.evict(ref);
     const refreshed = await this.singleFlight(ref, 'forced_401', (c) => c.accessToken !== first && this.validFor(c, 0)).catch((err: unknown) => {
       throw this.undecryptableError(ref, err);
     });
-    return fn(refreshed.accessToken);
+    try {
+      const result = await fn(refreshed.accessToken);
+      this.refused.clear(ref);
+      return result;
+    } catch (err) {
+      if (isUnauthorized(err) && !this.refused.has(ref, refreshed.accessToken)) {
+        this.refused.add(ref, refreshed.accessToken);
+        this.logger.warn(`QBO refused a just-refreshed access token (HTTP 401); no further forced refresh until a new token is stored tenant=${ref.tenantId}`);
+      }
+      throw err;
+    }
   }
 
   /**
