@@ -2,11 +2,18 @@ import OAuthClient from 'intuit-oauth';
 import type { RunningEmulator } from '@quickbooks-auth/intuit-emulator';
 import { CLIENT_ID, CLIENT_SECRET, Harness, http, REDIRECT_URI, start } from './emulator-harness';
 
+/** The app's production keys: another client id and secret than its development (sandbox) keys. */
+const PRODUCTION_KEYS = { clientId: 'emu-prod-client', clientSecret: 'emu-prod-secret' };
+
 /**
  * Intuit's own Node client (intuit-oauth 4.x) driven end to end against the emulator: the
  * strongest evidence that paths, auth, bodies and error shapes match what Intuit serves.
  */
 describe.each(['sandbox', 'production'] as const)('Intuit emulator: driven by intuit-oauth (%s)', (environment) => {
+  // One emulator serves both environments (issue 15 rule 2): each run uses that environment's keys
+  // and intuit-oauth's userinfo and QBO API base URLs point at its namespace.
+  const keys = environment === 'sandbox' ? { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET } : PRODUCTION_KEYS;
+  const other = environment === 'sandbox' ? 'production' : 'sandbox';
   // intuit-oauth keeps endpoints in static fields: save and restore so other suites are unaffected.
   const saved = {
     authorizeEndpoint: OAuthClient.authorizeEndpoint,
@@ -15,13 +22,20 @@ describe.each(['sandbox', 'production'] as const)('Intuit emulator: driven by in
     userinfo_endpoint_sandbox: OAuthClient.userinfo_endpoint_sandbox,
     userinfo_endpoint_production: OAuthClient.userinfo_endpoint_production,
     jwks_uri: OAuthClient.jwks_uri,
+    environment: OAuthClient.environment,
   };
   let emu: RunningEmulator;
   let h: Harness;
 
   beforeAll(async () => {
     // intuit-oauth's validateIdToken insists on Intuit's real issuer string: Intuit-compatible mode.
-    emu = await start({ intuitCompatible: true });
+    emu = await start({
+      intuitCompatible: true,
+      clients: [
+        { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, redirectUris: [REDIRECT_URI], environment: 'sandbox' },
+        { ...PRODUCTION_KEYS, redirectUris: [REDIRECT_URI], environment: 'production' },
+      ],
+    });
     h = new Harness(emu);
   });
   afterAll(async () => {
@@ -31,14 +45,16 @@ describe.each(['sandbox', 'production'] as const)('Intuit emulator: driven by in
   beforeEach(() => emu.state.reset());
 
   function client(): OAuthClient {
-    const c = new OAuthClient({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, environment, redirectUri: REDIRECT_URI, includeRefreshTokenHardExpiresIn: true });
+    const c = new OAuthClient({ ...keys, environment, redirectUri: REDIRECT_URI, includeRefreshTokenHardExpiresIn: true });
     c.setAuthorizeURLs({
       authorizeEndpoint: `${emu.url}/connect/oauth2`,
       tokenEndpoint: `${emu.url}/oauth2/v1/tokens/bearer`,
       revokeEndpoint: `${emu.url}/v2/oauth2/tokens/revoke`,
-      userInfoEndpoint: `${emu.url}/v1/openid_connect/userinfo`,
+      userInfoEndpoint: `${emu.url}/${environment}/v1/openid_connect/userinfo`,
     });
     OAuthClient.jwks_uri = `${emu.url}/op/v1/jwks`;
+    // Intuit's two QBO API hosts, here the emulator's two namespaces (makeApiCall's relative URLs).
+    OAuthClient.environment = { sandbox: `${emu.url}/sandbox/`, production: `${emu.url}/production/` };
     return c;
   }
 
@@ -67,6 +83,13 @@ describe.each(['sandbox', 'production'] as const)('Intuit emulator: driven by in
     expect(oauth.getToken().state).toBe('intuit-state');
     expect(created.headers().intuit_tid).toMatch(/^1-[0-9a-f]{8}-[0-9a-f]{24}$/);
     await expect(oauth.validateIdToken()).resolves.toBe(true);
+
+    // The token works on its environment's API host only; the other one does not know it.
+    const realm = '4620816365212345678';
+    const info0 = await oauth.makeApiCall({ url: `v3/company/${realm}/companyinfo/${realm}` });
+    expect(info0.json.CompanyInfo.CompanyName).toBe(`Emulated Company ${realm}`);
+    await expect(oauth.makeApiCall({ url: `${emu.url}/${other}/v3/company/${realm}/companyinfo/${realm}` })).rejects.toMatchObject({ code: '401' });
+    expect((await http.get(`${emu.url}/${other}/v1/openid_connect/userinfo`, { headers: { authorization: `Bearer ${first.access_token}` } })).status).toBe(401);
 
     // Within 24 h: same refresh token.
     const refreshed = (await oauth.refresh()).getJson();
@@ -112,7 +135,7 @@ describe.each(['sandbox', 'production'] as const)('Intuit emulator: driven by in
     await h.control('POST', '/auto-approve', { enabled: true });
     const oauth = client();
     const res = await http.get(oauth.authorizeUri({ scope: [OAuthClient.scopes.Accounting], state: 's1' }));
-    const bad = new OAuthClient({ clientId: CLIENT_ID, clientSecret: 'wrong', environment, redirectUri: REDIRECT_URI });
+    const bad = new OAuthClient({ clientId: keys.clientId, clientSecret: 'wrong', environment, redirectUri: REDIRECT_URI });
     await expect(bad.createToken(res.headers.location as string)).rejects.toBeDefined();
   });
 });

@@ -10,16 +10,20 @@ describe('Intuit emulator: OAuth protocol over real HTTP', () => {
   beforeEach(() => h.emu.state.reset());
 
   describe('discovery', () => {
-    it.each(['/.well-known/openid_configuration', '/.well-known/openid_sandbox_configuration', '/.well-known/openid_configuration/'])(
-      'serves %s pointing at the emulator',
-      async (path) => {
+    it.each([
+      ['/.well-known/openid_configuration', 'production'],
+      ['/.well-known/openid_sandbox_configuration', 'sandbox'],
+      ['/.well-known/openid_configuration/', 'production'],
+    ])(
+      'serves %s pointing at the emulator (userinfo in the %s namespace)',
+      async (path, environment) => {
         const res = await http.get(`${h.url}${path}`);
         expect(res.status).toBe(200);
         expect(res.data).toMatchObject({
           issuer: `${h.url}/op/v1`,
           authorization_endpoint: `${h.url}/connect/oauth2`,
           token_endpoint: `${h.url}/oauth2/v1/tokens/bearer`,
-          userinfo_endpoint: `${h.url}/v1/openid_connect/userinfo`,
+          userinfo_endpoint: `${h.url}/${environment}/v1/openid_connect/userinfo`,
           revocation_endpoint: `${h.url}/v2/oauth2/tokens/revoke`,
           jwks_uri: `${h.url}/op/v1/jwks`,
           response_types_supported: ['code'],

@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
-import type { EmulatorOptions } from './config';
+import { isEmulatorEnvironment, type EmulatorOptions } from './config';
 
 export const EMULATOR_USAGE = `usage: intuit-emulator [--port N] [--host H] [--client-id ID --client-secret S --redirect-uri U ...]
                       [--auto-approve] [--quiet] [--control-token T] [--control-host NAME ...]
-                      [--intuit-compatible] [--grace-seconds S]
+                      [--intuit-compatible] [--grace-seconds S] [--environment sandbox|production]
 
 A local Intuit OAuth 2.0 server and QBO API slice. Prints its base URL and discovery URL; stops on
 SIGINT/SIGTERM.
@@ -22,6 +22,9 @@ SIGINT/SIGTERM.
                       (what intuit-oauth's validateIdToken() requires)
   --grace-seconds S   a superseded refresh token still refreshes for S emulator seconds after
                       rotation (default 0, as Intuit today)
+  --environment E     sandbox (default) or production: the environment of clients registered
+                      without one (--client-id's too) and of the un-prefixed QBO API and userinfo
+                      paths; /sandbox/... and /production/... name one explicitly
   -h, --help          this text
 
 Exit codes: 0 stopped by a signal, 1 could not start (port in use...), 2 bad option.`;
@@ -49,6 +52,7 @@ export function emulatorOptionsFromArgs(argv: string[], env: NodeJS.ProcessEnv):
         'control-host': { type: 'string', multiple: true },
         'intuit-compatible': { type: 'boolean' },
         'grace-seconds': { type: 'string' },
+        environment: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values;
@@ -86,6 +90,11 @@ export function emulatorOptionsFromArgs(argv: string[], env: NodeJS.ProcessEnv):
     const seconds = Number(grace);
     if (grace.trim() === '' || !Number.isFinite(seconds) || seconds < 0) throw new EmulatorUsageError(`option --grace-seconds must be a number of seconds >= 0 (got "${grace}")`);
     options.refreshGraceSeconds = seconds;
+  }
+  const environment = values.environment as string | undefined;
+  if (environment !== undefined) {
+    if (!isEmulatorEnvironment(environment)) throw new EmulatorUsageError(`option --environment must be sandbox or production (got "${environment}")`);
+    options.environment = environment;
   }
   return options;
 }

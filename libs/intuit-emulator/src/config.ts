@@ -1,8 +1,24 @@
+/**
+ * Intuit's two environments. An app's development keys are sandbox keys, its production keys
+ * another client id and secret; each environment's tokens work only on its own QBO API host.
+ */
+export type EmulatorEnvironment = 'sandbox' | 'production';
+
+/** Both environments, sandbox first. */
+export const EMULATOR_ENVIRONMENTS: readonly EmulatorEnvironment[] = Object.freeze(['sandbox', 'production'] as const);
+
+/** True for `'sandbox'` and `'production'`. */
+export function isEmulatorEnvironment(value: unknown): value is EmulatorEnvironment {
+  return value === 'sandbox' || value === 'production';
+}
+
 /** A registered OAuth app, as on the Intuit developer portal: redirect URIs must match exactly. */
 export interface EmulatorClient {
   clientId: string;
   clientSecret: string;
   redirectUris: string[];
+  /** Development (sandbox) or production keys; default the instance's `environment`. */
+  environment?: EmulatorEnvironment;
 }
 
 /** Tunable Intuit behaviour. Defaults are Intuit's documented (or observed) values. */
@@ -55,6 +71,11 @@ export interface EmulatorOptions extends Partial<EmulatorConfig> {
   /** Default 127.0.0.1. */
   host?: string;
   clients?: EmulatorClient[];
+  /**
+   * Default `'sandbox'`: the environment of clients registered without one, and the one the
+   * un-prefixed QBO API and userinfo paths serve (`/sandbox/…` and `/production/…` name one).
+   */
+  environment?: EmulatorEnvironment;
   /** Approve authorize requests without showing the consent page. */
   autoApprove?: boolean | { enabled: boolean; realmId?: string };
   /** Default true: no per-request log lines (the CLI turns logging on). */

@@ -36,9 +36,9 @@ export async function handleControl(ctx: RouteContext): Promise<void> {
   switch (`${method} ${route}`) {
     case 'POST /clients':
       attempt(() => state.registerClient(body as unknown as EmulatorClient));
-      return ok({ clientId: body.clientId, registered: true });
+      return ok({ clientId: body.clientId, environment: state.store.clients.get(body.clientId as string)?.environment, registered: true });
     case 'GET /clients':
-      return ok({ clients: [...state.store.clients.values()].map((c) => ({ clientId: c.clientId, redirectUris: c.redirectUris })) });
+      return ok({ clients: [...state.store.clients.values()].map((c) => ({ clientId: c.clientId, redirectUris: c.redirectUris, environment: c.environment })) });
     case 'POST /auto-approve':
       attempt(() => state.setAutoApprove(body.enabled as boolean, body.realmId as string | undefined));
       return ok(state.autoApprove);

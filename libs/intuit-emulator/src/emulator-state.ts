@@ -1,6 +1,6 @@
 import { EmulatorClock } from './clock';
 import { controlAccessPolicy, type ControlAccessPolicy } from './control-guard';
-import { DEFAULT_CONFIG, INTUIT_ISSUER, mergeConfig, type EmulatorClient, type EmulatorConfig, type EmulatorOptions } from './config';
+import { DEFAULT_CONFIG, INTUIT_ISSUER, isEmulatorEnvironment, mergeConfig, type EmulatorClient, type EmulatorConfig, type EmulatorEnvironment, type EmulatorOptions } from './config';
 import { FaultRegistry } from './faults';
 import { IdTokenSigner } from './id-token';
 import { isValidRealmId, RealmIdGenerator } from './ids';
@@ -36,6 +36,8 @@ export interface MintedConnection {
 export interface RealmSummary {
   realmId: string;
   clientId: string;
+  /** The environment whose company the realm is. */
+  environment: EmulatorEnvironment;
   /** active | revoked | expired (rolling or hard expiry passed). */
   status: 'active' | 'revoked' | 'expired';
   grants: number;
@@ -63,7 +65,9 @@ export interface AutoApproveSetting {
  */
 export class EmulatorState {
   readonly clock = new EmulatorClock();
-  readonly store = new TokenStore();
+  /** Of clients registered without one, and of the un-prefixed QBO API and userinfo paths. */
+  readonly environment: EmulatorEnvironment;
+  readonly store: TokenStore;
   readonly stats = new EmulatorStats();
   readonly faults = new FaultRegistry();
   readonly rateLimiter = new RealmRateLimiter();
@@ -79,6 +83,11 @@ export class EmulatorState {
   baseUrl = '';
 
   constructor(private readonly options: EmulatorOptions = {}) {
+    if (options.environment !== undefined && !isEmulatorEnvironment(options.environment)) {
+      throw new Error('environment must be "sandbox" or "production"');
+    }
+    this.environment = options.environment ?? 'sandbox';
+    this.store = new TokenStore(this.environment);
     this.config = mergeConfig({ ...DEFAULT_CONFIG }, options as Record<string, unknown>);
     this.controlAccess = controlAccessPolicy(options);
     this.idTokens = new IdTokenSigner(() => this.issuer);
@@ -126,6 +135,11 @@ export class EmulatorState {
     if (request.realmId !== undefined) {
       if (typeof request.realmId !== 'string' || !isValidRealmId(request.realmId)) throw new Error('realmId must be 10-19 digits');
       if (count !== 1) throw new Error('realmId can only be given with count 1');
+      const realmEnvironment = this.store.realmEnvironment(request.realmId);
+      const clientEnvironment = this.store.clientEnvironment(clientId);
+      if (realmEnvironment && realmEnvironment !== clientEnvironment) {
+        throw new Error(`realmId ${request.realmId} is a ${realmEnvironment} company; a ${clientEnvironment} client cannot connect it`);
+      }
     }
     const scopes = parseScopes(request.scope ?? DEFAULT_SCOPE);
     const out: MintedConnection[] = new Array(count);
@@ -163,6 +177,7 @@ export class EmulatorState {
     return {
       realmId,
       clientId: grant.clientId,
+      environment: grant.environment,
       status: this.grantStatus(grant),
       grants: this.store.grantsByRealm.get(realmId)?.length ?? 0,
       scopes: [...grant.scopes],

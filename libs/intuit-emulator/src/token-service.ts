@@ -61,6 +61,9 @@ export class TokenService {
     if (redirectUri !== record.redirectUri) {
       return this.invalidGrant({ error: 'invalid_grant', error_description: 'Invalid redirect_uri' });
     }
+    // A realm is one environment's company: a client of the other cannot have consented to it.
+    const realmEnvironment = store.realmEnvironment(record.realmId);
+    if (realmEnvironment && realmEnvironment !== store.clientEnvironment(clientId)) return this.invalidGrant(INVALID_CODE);
     record.usedAt = now;
     const grant = this.createGrant(clientId, record.realmId, record.scopes, now);
     record.grant = grant;

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { EmulatorClient } from './config';
+import { isEmulatorEnvironment, type EmulatorClient, type EmulatorEnvironment } from './config';
 
 /**
  * In-memory state of the emulated Intuit authorization server. Every lookup a request needs is
@@ -14,6 +14,8 @@ export type TokenFate = 'active' | 'superseded' | 'revoked' | 'expired';
 export interface Grant {
   id: number;
   clientId: string;
+  /** Its client's environment at code exchange (or mint): the only namespace its tokens work in. */
+  environment: EmulatorEnvironment;
   realmId: string;
   scopes: string[];
   /** OIDC subject: stable per grant so userinfo/id_token agree. */
@@ -68,7 +70,8 @@ function safeEqual(a: string, b: string): boolean {
 }
 
 export class TokenStore {
-  readonly clients = new Map<string, EmulatorClient>();
+  /** Registered clients; `environment` always set (the store's default when registered without one). */
+  readonly clients = new Map<string, EmulatorClient & { environment: EmulatorEnvironment }>();
   readonly codes = new Map<string, AuthCodeRecord>();
   readonly refreshTokens = new Map<string, RefreshTokenRecord>();
   readonly accessTokens = new Map<string, AccessTokenRecord>();
@@ -77,16 +80,23 @@ export class TokenStore {
   private nextGrantId = 1;
   private issuesSincePrune = 0;
 
+  /** `defaultEnvironment`: of clients registered without one. */
+  constructor(readonly defaultEnvironment: EmulatorEnvironment = 'sandbox') {}
+
   registerClient(client: EmulatorClient): void {
     if (!client || typeof client.clientId !== 'string' || !client.clientId) throw new Error('clientId is required');
     if (typeof client.clientSecret !== 'string' || !client.clientSecret) throw new Error('clientSecret is required');
     if (!Array.isArray(client.redirectUris) || client.redirectUris.some((u) => typeof u !== 'string')) {
       throw new Error('redirectUris must be an array of strings');
     }
+    if (client.environment !== undefined && !isEmulatorEnvironment(client.environment)) {
+      throw new Error('environment must be "sandbox" or "production"');
+    }
     this.clients.set(client.clientId, {
       clientId: client.clientId,
       clientSecret: client.clientSecret,
       redirectUris: [...client.redirectUris],
+      environment: client.environment ?? this.defaultEnvironment,
     });
   }
 
@@ -101,10 +111,22 @@ export class TokenStore {
     this.codes.set(record.code, record);
   }
 
-  createGrant(input: { clientId: string; realmId: string; scopes: string[]; sub: string; now: number; hardExpirySeconds: number; refreshToken: RefreshTokenInit }): Grant {
+  /** The environment a client's grants belong to (the store's default for an unregistered one). */
+  clientEnvironment(clientId: string): EmulatorEnvironment {
+    return this.clients.get(clientId)?.environment ?? this.defaultEnvironment;
+  }
+
+  /** The environment whose company this realm is (undefined: never connected). */
+  realmEnvironment(realmId: string): EmulatorEnvironment | undefined {
+    return this.latestGrantForRealm(realmId)?.environment;
+  }
+
+  /** `environment` defaults to the client's. */
+  createGrant(input: { clientId: string; environment?: EmulatorEnvironment; realmId: string; scopes: string[]; sub: string; now: number; hardExpirySeconds: number; refreshToken: RefreshTokenInit }): Grant {
     const grant = {
       id: this.nextGrantId++,
       clientId: input.clientId,
+      environment: input.environment ?? this.clientEnvironment(input.clientId),
       realmId: input.realmId,
       scopes: input.scopes,
       sub: input.sub,

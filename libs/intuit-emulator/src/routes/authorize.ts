@@ -74,6 +74,12 @@ function approve(ctx: RouteContext, p: AuthorizeParams, requestedRealm: string |
   const { state } = ctx;
   const now = state.clock.now();
   const realmId = requestedRealm && isValidRealmId(requestedRealm) ? requestedRealm : state.realmIds.next();
+  // Realms are per environment: a sandbox company is not a production one, and the reverse.
+  const realmEnvironment = state.store.realmEnvironment(realmId);
+  const clientEnvironment = state.store.clientEnvironment(p.clientId);
+  if (realmEnvironment && realmEnvironment !== clientEnvironment) {
+    return errorPage(ctx, 'invalid_request', `realmId ${realmId} is a ${realmEnvironment} company; this app's keys are ${clientEnvironment} keys.`);
+  }
   const code = newAuthCode(now);
   state.store.saveCode({
     code,

@@ -26,8 +26,19 @@ function throttled(ctx: RouteContext, detail: string, retryAfterSeconds: number)
 }
 
 /**
- * The checks every QBO API call passes first, answered as Intuit does: a bad token 401 AUTHENTICATION
- * (code 3200), a good one of another realm 401 AuthenticationFault (code 100); over the app's concurrent requests for
+ * A token used in the other environment's namespace (`/sandbox` vs `/production`): that API host
+ * never issued it, so Intuit answers as for an unknown token (401, code 3200). False once answered.
+ */
+function inRequestedEnvironment(ctx: RouteContext, grant: Grant, now: number): boolean {
+  if (grant.environment === ctx.environment) return true;
+  const presented = /^Bearer\s+(\S+)/i.exec(ctx.req.headers.authorization ?? '')?.[1] ?? '';
+  sendQboFault(ctx.req, ctx.res, 401, tokenRejectedFault('unknown', presented), now, INVALID_TOKEN_HEADER);
+  return false;
+}
+
+/**
+ * The checks every QBO API call passes first, answered as Intuit does: a bad token, or one of the
+ * other environment, 401 AUTHENTICATION (code 3200), a good one of another realm 401 AuthenticationFault (code 100); over the app's concurrent requests for
  * the realm or the per-realm rate limit 429 ThrottleExceeded. Returns the caller's grant, or null once answered.
  */
 export function authorizeQboCall(ctx: RouteContext, realmId: string, withinConcurrency = true): Grant | null {
@@ -39,6 +50,7 @@ export function authorizeQboCall(ctx: RouteContext, realmId: string, withinConcu
     sendQboFault(req, res, 401, tokenRejectedFault(check.reason, presented), now, INVALID_TOKEN_HEADER);
     return null;
   }
+  if (!inRequestedEnvironment(ctx, check.grant, now)) return null;
   if (check.grant.realmId !== realmId) {
     sendQboFault(req, res, 401, wrongRealmFault(), now, INVALID_TOKEN_HEADER);
     return null;

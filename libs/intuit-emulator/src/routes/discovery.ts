@@ -1,16 +1,28 @@
+import type { EmulatorEnvironment } from '../config';
 import { sendJson } from '../http-utils';
 import { faultGate } from './fault-gate';
 import type { RouteContext } from './route-context';
 
-export const DISCOVERY_PATHS = ['/.well-known/openid_configuration', '/.well-known/openid_sandbox_configuration'];
+/** Intuit's two discovery documents and the environment each describes. */
+const DISCOVERY_ENVIRONMENTS: Readonly<Record<string, EmulatorEnvironment>> = {
+  '/.well-known/openid_configuration': 'production',
+  '/.well-known/openid_sandbox_configuration': 'sandbox',
+};
 
-/** Intuit's discovery document, every endpoint pointing back at this emulator. */
-export function discoveryDocument(baseUrl: string, issuer: string): Record<string, unknown> {
+export const DISCOVERY_PATHS = Object.keys(DISCOVERY_ENVIRONMENTS);
+
+/**
+ * Intuit's discovery document, every endpoint pointing back at this emulator. Like Intuit's two
+ * documents, the sandbox and production ones differ only in `userinfo_endpoint` (each environment
+ * its own userinfo host, here its `/sandbox` or `/production` namespace); without `environment`
+ * it is the un-prefixed path (the instance's default environment).
+ */
+export function discoveryDocument(baseUrl: string, issuer: string, environment?: EmulatorEnvironment): Record<string, unknown> {
   return {
     issuer,
     authorization_endpoint: `${baseUrl}/connect/oauth2`,
     token_endpoint: `${baseUrl}/oauth2/v1/tokens/bearer`,
-    userinfo_endpoint: `${baseUrl}/v1/openid_connect/userinfo`,
+    userinfo_endpoint: `${baseUrl}${environment ? `/${environment}` : ''}/v1/openid_connect/userinfo`,
     revocation_endpoint: `${baseUrl}/v2/oauth2/tokens/revoke`,
     jwks_uri: `${baseUrl}/op/v1/jwks`,
     response_types_supported: ['code'],
@@ -25,7 +37,7 @@ export function discoveryDocument(baseUrl: string, issuer: string): Record<strin
 export async function handleDiscovery(ctx: RouteContext): Promise<void> {
   ctx.state.stats.endpoint('discovery');
   if ((await faultGate(ctx, 'discovery')).handled) return;
-  sendJson(ctx.res, 200, discoveryDocument(ctx.state.baseUrl, ctx.state.issuer));
+  sendJson(ctx.res, 200, discoveryDocument(ctx.state.baseUrl, ctx.state.issuer, DISCOVERY_ENVIRONMENTS[ctx.path]));
 }
 
 export async function handleJwks(ctx: RouteContext): Promise<void> {

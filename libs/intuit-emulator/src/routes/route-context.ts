@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { EmulatorEnvironment } from '../config';
 import type { EmulatorState } from '../emulator-state';
 
 /** What every route handler gets: the raw request/response plus the instance state. */
@@ -9,4 +10,9 @@ export interface RouteContext {
   /** Pathname without a trailing slash (Intuit tolerates one on discovery). */
   path: string;
   state: EmulatorState;
+  /**
+   * The environment the request addresses: its `/sandbox` or `/production` path prefix (stripped
+   * from `path`), else the instance's default. Only the QBO API and userinfo routes read it.
+   */
+  environment: EmulatorEnvironment;
 }

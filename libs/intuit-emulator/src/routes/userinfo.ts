@@ -32,8 +32,10 @@ export async function handleUserInfo(ctx: RouteContext): Promise<void> {
   state.stats.endpoint('userinfo');
   if ((await faultGate(ctx, 'userinfo')).handled) return;
   const check = state.tokens.checkAccessToken(req.headers.authorization);
-  if (!check.ok) {
-    return sendJson(res, 401, { error: 'invalid_token', error_description: `Token ${check.reason}` }, {
+  // A token of the other environment is one this userinfo host never issued: refused as unknown.
+  const reason = check.ok ? (check.grant.environment === ctx.environment ? null : 'unknown') : check.reason;
+  if (!check.ok || reason) {
+    return sendJson(res, 401, { error: 'invalid_token', error_description: `Token ${reason}` }, {
       'www-authenticate': 'Bearer realm="Intuit", error="invalid_token"',
     });
   }
