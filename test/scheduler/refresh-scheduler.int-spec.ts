@@ -165,7 +165,9 @@ describe('refresh scheduler (in-process, emulator over HTTP)', () => {
     h = await startScheduler({
       count: 12,
       due: true,
-      scheduler: { concurrency: 1, breakerConsecutiveFailures: 3, breakerHalfOpenSeconds: 0.4 },
+      // The open period is wall-clock (cockatiel): long enough that a slow, loaded machine still
+      // finishes both ticks inside it (0.4 s was not: a probe slipped in as a 4th call).
+      scheduler: { concurrency: 1, breakerConsecutiveFailures: 3, breakerHalfOpenSeconds: 2.5 },
     });
     h.emulator.state.faults.add({ endpoint: 'token', type: 'status', status: 503 });
     // Near expiry so the failed refreshes raise access-token alerts.
@@ -185,7 +187,7 @@ describe('refresh scheduler (in-process, emulator over HTTP)', () => {
     expect(h.expiring.filter((e) => e.kind === 'access').length).toBeGreaterThanOrEqual(3);
     // Storm over: after the open period one probe closes the breaker, then everything refreshes.
     h.emulator.state.faults.clear();
-    await new Promise((r) => setTimeout(r, 450));
+    await new Promise((r) => setTimeout(r, 2600));
     h.emulator.state.clock.advance(70);
     await h.scheduler.tick();
     expect(h.breaker.state).toBe('closed');
