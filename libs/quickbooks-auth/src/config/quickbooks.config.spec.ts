@@ -132,6 +132,16 @@ describe('weak secrets are refused by name, never printed (issue 14, item 9)', (
 describe('production refuses plain http to Intuit except on loopback (issue 14, item 6)', () => {
   const production = () => ({ ...quickBooksOptionsFromEnv(good()), environment: 'production' as const });
 
+  it.each([
+    ['sandbox', 'openid_sandbox_configuration'],
+    ['production', 'openid_configuration'],
+  ] as const)('intuitBaseUrl in %s reads that environment\'s discovery document', (environment, document) => {
+    const emulator = 'http://127.0.0.1:4100';
+    const resolved = resolveOptions({ ...quickBooksOptionsFromEnv(good()), environment, intuitBaseUrl: emulator });
+    expect(resolved.discoveryUrl).toBe(`${emulator}/.well-known/${document}`);
+    expect(resolved.apiBaseUrl).toBe(emulator);
+  });
+
   it.each(['intuitBaseUrl', 'discoveryUrl', 'apiBaseUrl'] as const)('refuses an http:// %s to another host', (option) => {
     for (const url of ['http://intuit.example.com', 'http://10.0.0.5:8080/', 'http://[2001:db8::1]/', 'http://localhost.evil.example/', 'http://127.0.0.1.nip.io/']) {
       expect(() => resolveOptions({ ...production(), [option]: url })).toThrow(new RegExp(`${option} must use https when environment is "production"`));

@@ -180,7 +180,8 @@ export function resolveOptions(options: QuickBooksAuthModuleOptions): ResolvedQu
     refreshLeadSeconds,
     minValiditySeconds,
     intuitBaseUrl: base,
-    discoveryUrl: o.discoveryUrl ?? (base ? `${base}/.well-known/openid_configuration` : null),
+    // Intuit's two documents (the sandbox one lists its own userinfo host); the emulator serves both.
+    discoveryUrl: o.discoveryUrl ?? (base ? `${base}/.well-known/${o.environment === 'production' ? 'openid_configuration' : 'openid_sandbox_configuration'}` : null),
     apiBaseUrl: o.apiBaseUrl ?? base,
     storage: o.storage,
     reconnectUrl: (ref) =>

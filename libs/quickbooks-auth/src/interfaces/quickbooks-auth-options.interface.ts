@@ -84,7 +84,8 @@ export interface QuickBooksAuthModuleOptions {
   minValiditySeconds?: number;
   /**
    * Point everything at another Intuit (the emulator): discovery is read from
-   * `<intuitBaseUrl>/.well-known/openid_configuration` and the QBO API base is `intuitBaseUrl`.
+   * `<intuitBaseUrl>/.well-known/openid_sandbox_configuration` (sandbox) or
+   * `…/openid_configuration` (production), as at Intuit, and the QBO API base is `intuitBaseUrl`.
    */
   intuitBaseUrl?: string;
   /** Explicit discovery document URL (overrides the environment default). */
