@@ -175,7 +175,7 @@ describe('@quickbooks-auth/nestjs manifest', () => {
     expect(manifest.peerDependencies!['@nestjs/core']).toMatch(/\^11/);
     expect(Object.keys(manifest.dependencies!)).toEqual(expect.arrayContaining(['cockatiel', 'jose']));
     const optional = Object.entries(manifest.peerDependenciesMeta!).filter(([, m]) => m.optional).map(([k]) => k).sort();
-    expect(optional).toEqual(['@nestjs/event-emitter', '@nestjs/testing', '@quickbooks-auth/intuit-emulator', 'better-sqlite3', 'ioredis', 'mysql2']);
+    expect(optional).toEqual(['@nestjs/event-emitter', '@nestjs/testing', '@quickbooks-auth/intuit-emulator', 'better-sqlite3', 'ioredis', 'mysql2', 'pg']);
     for (const name of optional) expect(manifest.peerDependencies![name]).toBeDefined();
   });
 

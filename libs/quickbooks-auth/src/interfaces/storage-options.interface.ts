@@ -1,18 +1,18 @@
 import type { DataSource } from 'typeorm';
 import type { TokenStorage } from '../auth/storage/token-storage.interface';
 
-/** TypeORM on MySQL/MariaDB or SQLite: pass the host's DataSource, or a URL/path and the module opens its own. */
+/** TypeORM on MySQL/MariaDB, PostgreSQL or SQLite: pass the host's DataSource, or a URL/path and the module opens its own. */
 export interface TypeOrmStorageOptions {
   type: 'typeorm';
   /** The host's DataSource (recommended: reuses its pool). Must have the module's entity/migrations. */
   dataSource?: DataSource;
-  /** `mysql://user:pass@host:3306/db` — the module opens and closes its own DataSource. */
+  /** `mysql://user:pass@host:3306/db` or `postgres://user:pass@host:5432/db` — the module opens and closes its own DataSource. */
   url?: string;
   /** SQLite file (embedded default) — the module opens its own DataSource. */
   sqlitePath?: string;
   /**
    * Run the module's migrations at startup: default true on a DataSource the module opened,
-   * false on the host's (list QUICKBOOKS_AUTH_MYSQL_MIGRATIONS in its `migrations`, or set true).
+   * false on the host's (list QUICKBOOKS_AUTH_MYSQL_MIGRATIONS or QUICKBOOKS_AUTH_POSTGRES_MIGRATIONS in its `migrations`, or set true).
    */
   migrationsRun?: boolean;
 }

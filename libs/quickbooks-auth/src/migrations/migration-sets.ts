@@ -6,6 +6,10 @@ import { AddRefreshProtocolV2Mysql1767225800000 } from './1767225800000-add-refr
 import { AddRefreshProtocolV2Sqlite1767225800000 } from './1767225800000-add-refresh-protocol-v2.sqlite';
 import { AddPendingRevocationMysql1767225900000 } from './1767225900000-add-pending-revocation.mysql';
 import { AddPendingRevocationSqlite1767225900000 } from './1767225900000-add-pending-revocation.sqlite';
+import { CreateQuickbooksConnectionsPostgres1767225600000 } from './1767225600000-create-quickbooks-connections.postgres';
+import { CreateQuickbooksOauthStatesPostgres1767225700000 } from './1767225700000-create-quickbooks-oauth-states.postgres';
+import { AddRefreshProtocolV2Postgres1767225800000 } from './1767225800000-add-refresh-protocol-v2.postgres';
+import { AddPendingRevocationPostgres1767225900000 } from './1767225900000-add-pending-revocation.postgres';
 
 /** Migration classes (no globs), oldest first: pass to DataSource `migrations` or use runQuickBooksMigrations. */
 export const QUICKBOOKS_AUTH_MYSQL_MIGRATIONS = [
@@ -20,4 +24,11 @@ export const QUICKBOOKS_AUTH_SQLITE_MIGRATIONS = [
   CreateQuickbooksOauthStatesSqlite1767225700000,
   AddRefreshProtocolV2Sqlite1767225800000,
   AddPendingRevocationSqlite1767225900000,
+];
+/** The same schema for PostgreSQL (pg), oldest first. */
+export const QUICKBOOKS_AUTH_POSTGRES_MIGRATIONS = [
+  CreateQuickbooksConnectionsPostgres1767225600000,
+  CreateQuickbooksOauthStatesPostgres1767225700000,
+  AddRefreshProtocolV2Postgres1767225800000,
+  AddPendingRevocationPostgres1767225900000,
 ];

@@ -1,6 +1,7 @@
 import { type DataSource, Migration, MigrationExecutor, type MigrationInterface, type QueryRunner } from 'typeorm';
 import { ConfigurationError } from '../errors/configuration.error';
-import { QUICKBOOKS_AUTH_MYSQL_MIGRATIONS, QUICKBOOKS_AUTH_SQLITE_MIGRATIONS } from './migration-sets';
+import { QUICKBOOKS_AUTH_MYSQL_MIGRATIONS, QUICKBOOKS_AUTH_POSTGRES_MIGRATIONS, QUICKBOOKS_AUTH_SQLITE_MIGRATIONS } from './migration-sets';
+import { migrationLockFor } from './migration-lock';
 
 /** Runs exactly the module's own migrations, whatever the host lists in its DataSource options. */
 class QuickBooksMigrationExecutor extends MigrationExecutor {
@@ -29,32 +30,32 @@ export function quickBooksMigrationsFor(dataSource: DataSource): MigrationInterf
     case 'mysql':
     case 'mariadb':
       return QUICKBOOKS_AUTH_MYSQL_MIGRATIONS.map((M) => new M());
+    case 'postgres':
+      return QUICKBOOKS_AUTH_POSTGRES_MIGRATIONS.map((M) => new M());
     case 'better-sqlite3':
       return QUICKBOOKS_AUTH_SQLITE_MIGRATIONS.map((M) => new M());
     default:
-      throw new ConfigurationError([`QuickBooks auth migrations support MySQL/MariaDB and better-sqlite3, not "${String(dataSource.options.type)}"`]);
+      throw new ConfigurationError([`QuickBooks auth migrations support MySQL/MariaDB, PostgreSQL and better-sqlite3, not "${String(dataSource.options.type)}"`]);
   }
 }
 
 /**
  * Applies the module's pending migrations to an initialized DataSource and returns the names it
- * ran. Recorded in the host's migrations table (names are unique to this module). On MySQL a
- * named lock serializes replicas that start at the same moment.
+ * ran. Recorded in the host's migrations table (names are unique to this module). A lock held by
+ * this session (MySQL named lock, PostgreSQL advisory lock) serializes replicas that start at the
+ * same moment.
  */
 export async function runQuickBooksMigrations(dataSource: DataSource): Promise<string[]> {
   const migrations = quickBooksMigrationsFor(dataSource);
   const queryRunner = dataSource.createQueryRunner();
-  const isMysql = dataSource.options.type === 'mysql' || dataSource.options.type === 'mariadb';
+  const lock = migrationLockFor(dataSource);
   try {
-    if (isMysql) {
-      const [row] = await queryRunner.query(`SELECT GET_LOCK('quickbooks_auth_migrations', 60) AS got`);
-      if (Number(row?.got) !== 1) throw new Error('timed out waiting for another process running QuickBooks auth migrations');
-    }
+    await lock.acquire(queryRunner);
     try {
       const ran = await new QuickBooksMigrationExecutor(dataSource, queryRunner, migrations).executePendingMigrations();
       return ran.map((m) => m.name);
     } finally {
-      if (isMysql) await queryRunner.query(`SELECT RELEASE_LOCK('quickbooks_auth_migrations')`).catch(() => undefined);
+      await lock.release(queryRunner).catch(() => undefined);
     }
   } finally {
     await queryRunner.release();
