@@ -4,13 +4,17 @@ import { TypeOrmTokenStorage } from '@quickbooks-auth/nestjs/auth/storage/typeor
 import { cipherFor, type ConformanceHarness, type TokenColumn } from '@quickbooks-auth/nestjs/testing';
 
 const COLUMN: Record<TokenColumn, string> = { access_token: 'access_token_enc', refresh_token: 'refresh_token_enc' };
-const BY_REF = 'WHERE tenant_id = ? AND realm_id = ?';
 
 /**
- * Conformance harness over an initialized, migrated DataSource (MySQL or SQLite): raw access is
- * plain SQL on quickbooks_connections, bypassing the storage class and its column transformers.
+ * Conformance harness over an initialized, migrated DataSource (MySQL, PostgreSQL or SQLite): raw
+ * access is plain SQL on quickbooks_connections, bypassing the storage class and its column transformers.
  */
 export async function typeOrmHarness(dataSource: DataSource, keysSpec: string, close: () => Promise<void>): Promise<ConformanceHarness> {
+  const postgres = dataSource.options.type === 'postgres';
+  // [WHERE for the ref, SET for a value]: PostgreSQL numbers its placeholders.
+  const BY_REF = postgres ? 'WHERE tenant_id = $1 AND realm_id = $2' : 'WHERE tenant_id = ? AND realm_id = ?';
+  const BY_REF_AFTER_VALUE = postgres ? 'WHERE tenant_id = $2 AND realm_id = $3' : BY_REF;
+  const VALUE = postgres ? '$1' : '?';
   await dataSource.query('DELETE FROM quickbooks_connections');
   const read = async (ref: ConnectionRef, column: string): Promise<string> => {
     const rows: Array<Record<string, string>> = await dataSource.query(`SELECT ${column} AS v FROM quickbooks_connections ${BY_REF}`, [ref.tenantId, ref.realmId]);
@@ -18,7 +22,7 @@ export async function typeOrmHarness(dataSource: DataSource, keysSpec: string, c
     return rows[0].v;
   };
   const write = (ref: ConnectionRef, column: string, value: string | null) =>
-    dataSource.query(`UPDATE quickbooks_connections SET ${column} = ? ${BY_REF}`, [value, ref.tenantId, ref.realmId]);
+    dataSource.query(`UPDATE quickbooks_connections SET ${column} = ${VALUE} ${BY_REF_AFTER_VALUE}`, [value, ref.tenantId, ref.realmId]);
   return {
     storage: new TokenOrmStorageFactory(dataSource).open(keysSpec),
     raw: {

@@ -1,22 +1,10 @@
-import { DataSource, type Logger } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { TypeOrmTokenStorage } from '@quickbooks-auth/nestjs/auth/storage/typeorm/typeorm-token-storage';
 import { QUICKBOOKS_AUTH_ENTITIES, runQuickBooksMigrations } from '@quickbooks-auth/nestjs/migrations';
 import { createScratchDatabase } from '../support/mariadb';
 import { cipherFor, describeTokenStorageConformance, newKeySpec } from '@quickbooks-auth/nestjs/testing';
+import { CountingLogger } from './counting-logger';
 import { typeOrmHarness } from './typeorm-harness';
-
-/** Counts the SQL statements a DataSource sends (for the statements-per-refresh budget). */
-class CountingLogger implements Logger {
-  statements: string[] = [];
-  logQuery(query: string): void {
-    this.statements.push(query);
-  }
-  logQueryError(): void {}
-  logQuerySlow(): void {}
-  logSchemaBuild(): void {}
-  logMigration(): void {}
-  log(): void {}
-}
 
 // A fresh database on the real MariaDB/MySQL (DATABASE_URL) for this suite, created by the MySQL
 // migration (not synchronize); each test starts from an empty table.

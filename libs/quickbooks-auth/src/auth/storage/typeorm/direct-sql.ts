@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import type { TypeOrmStorageKind } from './sql-dialect';
+import type { SqlDialect } from './sql-dialect';
 
 /** A value a prepared statement binds: never undefined (mysql2 refuses it), never a Date. */
 export type SqlParam = string | number | null;
@@ -37,6 +38,19 @@ interface SqliteDriverLike {
   databaseConnection: SqliteDatabase;
 }
 
+/** The part of a pg pool client used here. */
+interface PostgresClient {
+  query(config: { name: string; text: string; values: SqlParam[]; query_timeout?: number }): Promise<{ rows: unknown[]; rowCount: number | null }>;
+}
+
+/** The part of TypeORM's PostgresDriver used here: a client from the primary and its release (true = destroy). */
+interface PostgresDriverLike {
+  obtainMasterConnection(): Promise<[PostgresClient, (destroy?: boolean) => void]>;
+}
+
+/** SQLSTATE 25006 read_only_sql_transaction: a standby promoted away, or a primary that turned read-only. */
+const PG_READ_ONLY = '25006';
+
 /** 1290 ER_OPTION_PREVENTS_STATEMENT, 1792 ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION, 1836 ER_READ_ONLY_MODE. */
 const READ_ONLY_ERRNOS = new Set([1290, 1792, 1836]);
 
@@ -46,6 +60,8 @@ const READ_ONLY_ERRNOS = new Set([1290, 1792, 1836]);
  * - MySQL/MariaDB: a prepared statement (`execute`) on a connection from the primary, obtained
  *   the way TypeORM's own master query runner obtains it, so token reads never go to a replica
  *   and pool connections keep TypeORM's error listener.
+ * - PostgreSQL: a named prepared statement (parsed once per pool client, then only bound and
+ *   executed) on a client from the primary, obtained the way TypeORM's master query runner does.
  * - SQLite: better-sqlite3 prepared statements on the driver's single connection, cached per
  *   connection.
  * Statements still go through the DataSource logger (query, error, slow), so a host that logs
@@ -58,10 +74,10 @@ export class DirectSql {
 
   constructor(
     private readonly dataSource: DataSource,
-    private readonly kind: TypeOrmStorageKind,
+    private readonly dialect: SqlDialect,
   ) {}
 
-  /** Rows of a SELECT (or of an UPDATE ... RETURNING on SQLite). */
+  /** Rows of a SELECT (or of an UPDATE ... RETURNING on SQLite and PostgreSQL). */
   async rows<T>(sql: string, params: SqlParam[]): Promise<T[]> {
     return (await this.exec(sql, params, 'rows')) as T[];
   }
@@ -80,13 +96,19 @@ export class DirectSql {
     return (await this.exec(sql, params, 'header')) as WriteResult;
   }
 
-  private async exec(sql: string, params: SqlParam[], mode: 'rows' | 'header'): Promise<unknown> {
+  private async exec(written: string, params: SqlParam[], mode: 'rows' | 'header'): Promise<unknown> {
     const returnsRows = mode === 'rows';
+    const sql = this.dialect.bind(written);
     const logger = this.dataSource.logger;
     logger.logQuery(sql, params);
     const started = Date.now();
     try {
-      const result = this.kind === 'typeorm-mysql' ? await this.mysql(sql, params, returnsRows) : this.sqlite(sql, params, returnsRows);
+      const result =
+        this.dialect.kind === 'typeorm-mysql'
+          ? await this.mysql(sql, params, returnsRows)
+          : this.dialect.kind === 'typeorm-postgres'
+            ? await this.postgres(sql, params, returnsRows)
+            : this.sqlite(sql, params, returnsRows);
       const slowMs = this.dataSource.options.maxQueryExecutionTime;
       const tookMs = Date.now() - started;
       if (slowMs && tookMs > slowMs) logger.logQuerySlow(tookMs, sql, params);
@@ -121,6 +143,23 @@ export class DirectSql {
     });
   }
 
+  private async postgres(sql: string, params: SqlParam[], returnsRows: boolean): Promise<unknown> {
+    const [client, release] = await (this.dataSource.driver as unknown as PostgresDriverLike).obtainMasterConnection();
+    const options = this.dataSource.options as { maxQueryExecutionTime?: number; enableQueryTimeout?: boolean };
+    const timeout = options.enableQueryTimeout && options.maxQueryExecutionTime ? options.maxQueryExecutionTime : undefined;
+    let failed: unknown = null;
+    try {
+      const result = await client.query({ name: statementName(sql), text: sql, values: params, ...(timeout ? { query_timeout: timeout } : {}) });
+      return returnsRows ? result.rows : ({ affected: result.rowCount ?? 0, lastInsertId: 0 } satisfies WriteResult);
+    } catch (err) {
+      failed = err;
+      throw err;
+    } finally {
+      // A client of a read-only server must not keep serving this pool.
+      release(failed !== null && (failed as { code?: unknown }).code === PG_READ_ONLY);
+    }
+  }
+
   private sqlite(sql: string, params: SqlParam[], returnsRows: boolean): unknown {
     const db = (this.dataSource.driver as unknown as SqliteDriverLike).databaseConnection;
     if (db !== this.sqliteDb) {
@@ -137,4 +176,16 @@ export class DirectSql {
     const run = statement.run(...params);
     return { affected: run.changes, lastInsertId: Number(run.lastInsertRowid) } satisfies WriteResult;
   }
+}
+
+const statementNames = new Map<string, string>();
+
+/** A prepared statement's name: the same text always gets the same name (pg prepares it once per client). */
+function statementName(sql: string): string {
+  let name = statementNames.get(sql);
+  if (name === undefined) {
+    name = `qb_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`;
+    if (statementNames.size < 1000) statementNames.set(sql, name);
+  }
+  return name;
 }

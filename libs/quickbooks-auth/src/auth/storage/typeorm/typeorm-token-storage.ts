@@ -30,10 +30,11 @@ const NO_INFLIGHT = 'inflight_fp = NULL, inflight_owner = NULL, inflight_generat
 type RowValues = Parameters<UpdateQueryBuilder<Row>['set']>[0];
 
 /**
- * TokenStorage on a host TypeORM DataSource: MySQL/MariaDB (many replicas) or SQLite (one
- * process). Every state change is ONE conditional UPDATE whose WHERE clause is the rule (lease
+ * TokenStorage on a host TypeORM DataSource: MySQL/MariaDB or PostgreSQL (many replicas), or
+ * SQLite (one process). Every state change is ONE conditional UPDATE whose WHERE clause is the rule (lease
  * free, fingerprint unchanged...), so "affected rows = 1" decides ownership without holding a
- * transaction; only claimDue on MySQL uses a short SELECT ... FOR UPDATE SKIP LOCKED transaction.
+ * transaction; only claimDue on MySQL uses a short SELECT ... FOR UPDATE SKIP LOCKED transaction
+ * (PostgreSQL locks and skips inside one UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED)).
  * Lease times come from the database clock. Writes name their columns explicitly (no `save()`:
  * random IVs make a loaded entity always dirty). Tokens are sealed here, with the row's tenant and
  * realm in the AAD, before they reach the guard transformer on the column.
@@ -44,15 +45,15 @@ type RowValues = Parameters<UpdateQueryBuilder<Row>['set']>[0];
  * (toStoredConnection). The rest goes through TypeORM, guarded by the column transformers.
  *
  * Statements per operation: get 1; renew/release/beginCall/recordFailure/markNeedsReauth/markRevoked/delete 1;
- * acquireLease and compareAndSwapTokens 1 on SQLite (UPDATE ... RETURNING), 2 on MySQL (UPDATE,
+ * acquireLease and compareAndSwapTokens 1 on SQLite and PostgreSQL (UPDATE ... RETURNING), 2 on MySQL (UPDATE,
  * then a prepared re-read: MySQL has no UPDATE ... RETURNING, and the row holds values only the
  * database knows, such as its clock and the version, so what is returned is what was read back;
  * acquireLease learns the generation it wrote from the UPDATE itself, LAST_INSERT_ID);
- * saveConnection 2 (3 on first connect); claimDue 1 on SQLite, 4-5 on MySQL per batch (BEGIN,
+ * saveConnection 2 (3 on first connect); claimDue 1 on SQLite and PostgreSQL, 4-5 on MySQL per batch (BEGIN,
  * SELECT FOR UPDATE, UPDATE, COMMIT).
  *
  * MySQL evaluates the assignments of an UPDATE left to right, each seeing the columns already
- * assigned (SQLite sees the old row throughout): a SET expression never reads a column assigned
+ * assigned (SQLite and PostgreSQL see the old row throughout): a SET expression never reads a column assigned
  * before it in the same statement.
  */
 export class TypeOrmTokenStorage implements TokenStorage {
@@ -66,7 +67,7 @@ export class TypeOrmTokenStorage implements TokenStorage {
   ) {
     this.dialect = sqlDialectFor(dataSource);
     this.kind = this.dialect.kind;
-    this.sql = new DirectSql(dataSource, this.kind);
+    this.sql = new DirectSql(dataSource, this.dialect);
     if (dataSource.isInitialized && !dataSource.hasMetadata(Row)) {
       throw new ConfigurationError(['the TypeORM DataSource for QuickBooks token storage must include QUICKBOOKS_AUTH_ENTITIES in its entities']);
     }
@@ -151,7 +152,7 @@ export class TypeOrmTokenStorage implements TokenStorage {
     assertValidConnectionRef(ref);
     const ttl = assertValidTtl(ttlMs);
     const now = this.dialect.nowMs;
-    const mysql = this.kind === 'typeorm-mysql';
+    const mysql = !this.dialect.updateReturning;
     const sql =
       `UPDATE ${TABLE} SET lease_owner = ?, lease_expires_at = ${now} + ${ttl},` +
       ` lease_generation = ${mysql ? 'LAST_INSERT_ID(lease_generation + 1)' : 'lease_generation + 1'}, version = version + 1, updated_at = ${now}` +
@@ -358,16 +359,30 @@ export class TypeOrmTokenStorage implements TokenStorage {
     const whereParams: SqlParam[] = only ? [only.tenantId, only.realmId] : [t];
     const rows = await this.run('claim pending revocations', async (): Promise<RevocationRow[]> => {
       if (this.kind === 'typeorm-sqlite') {
-        return this.dataSource.query(
+        return this.sql.rows<RevocationRow>(
           `UPDATE ${TABLE} SET revoke_due_at = ?, version = version + 1
             WHERE id IN (SELECT id FROM ${TABLE} WHERE ${where} ORDER BY revoke_due_at, id LIMIT ?)
             RETURNING ${REVOCATION_COLUMNS}`,
           [t + hold, ...whereParams, max],
         );
       }
+      if (this.kind === 'typeorm-postgres') {
+        // On the driver itself: TypeORM's query() hands back [rows, count] for an UPDATE on PostgreSQL.
+        // UPDATE ... FROM the locked picks, so RETURNING can say when each was due (RETURNING order
+        // is unspecified, and the claim has just overwritten revoke_due_at). SQLite's RETURNING
+        // cannot name a FROM table, hence its own statement above.
+        const picked = await this.sql.rows<RevocationRow & { was_due: unknown; picked_id: unknown }>(
+          `UPDATE ${TABLE} SET revoke_due_at = ?, version = version + 1
+            FROM (SELECT id AS picked_id, revoke_due_at AS was_due FROM ${TABLE} WHERE ${where} ORDER BY revoke_due_at, id LIMIT ?${this.dialect.claimLock}) AS picked
+            WHERE ${TABLE}.id = picked.picked_id
+            RETURNING ${REVOCATION_COLUMNS.split(', ').map((c) => `${TABLE}.${c}`).join(', ')}, picked.was_due`,
+          [t + hold, ...whereParams, max],
+        );
+        return picked.sort((a, b) => Number(a.was_due) - Number(b.was_due) || Number(a.id) - Number(b.id));
+      }
       return this.dataSource.transaction('READ COMMITTED', async (manager: EntityManager) => {
         const locked: RevocationRow[] = await manager.query(
-          `SELECT ${REVOCATION_COLUMNS} FROM ${TABLE} WHERE ${where} ORDER BY revoke_due_at, id LIMIT ? FOR UPDATE SKIP LOCKED`,
+          `SELECT ${REVOCATION_COLUMNS} FROM ${TABLE} WHERE ${where} ORDER BY revoke_due_at, id LIMIT ?${this.dialect.claimLock}`,
           [...whereParams, max],
         );
         if (locked.length) {
@@ -420,7 +435,7 @@ export class TypeOrmTokenStorage implements TokenStorage {
     const max = assertValidLimit(limit);
     const ttl = assertValidTtl(ttlMs);
     const rows = await this.run('claim due connections', () =>
-      this.kind === 'typeorm-mysql' ? this.claimDueMysql(now.getTime(), max, owner, ttl) : this.claimDueSqlite(now.getTime(), max, owner, ttl),
+      this.dialect.updateReturning ? this.claimDueReturning(now.getTime(), max, owner, ttl) : this.claimDueMysql(now.getTime(), max, owner, ttl),
     );
     const claimed: StoredConnection[] = [];
     for (const row of rows) {
@@ -437,7 +452,7 @@ export class TypeOrmTokenStorage implements TokenStorage {
     const t = now.getTime();
     const dbNow = this.dialect.nowMs;
     const raw: Array<Record<string, unknown>> = await this.run('compute stats', () =>
-      this.dataSource.query(
+      this.query(
         `SELECT status, COUNT(*) AS total,
            SUM(CASE WHEN access_token_expires_at < ? THEN 1 ELSE 0 END) AS expiring,
            SUM(CASE WHEN access_token_expires_at < ? THEN 1 ELSE 0 END) AS expired,
@@ -477,7 +492,7 @@ export class TypeOrmTokenStorage implements TokenStorage {
     const max = assertValidLimit(limit);
     if (afterCursor !== null && !/^\d{1,19}$/.test(afterCursor)) throw new StorageError('listRefs cursor is not one this storage returned', 'invalid_cursor');
     const raw: Array<{ id: unknown; tenant_id: string; realm_id: string }> = await this.run('list connection refs', () =>
-      this.dataSource.query(`SELECT id, tenant_id, realm_id FROM ${TABLE} WHERE id > ? ORDER BY id LIMIT ?`, [afterCursor ?? '0', max]),
+      this.query(`SELECT id, tenant_id, realm_id FROM ${TABLE} WHERE id > ? ORDER BY id LIMIT ?`, [afterCursor ?? '0', max]),
     );
     return {
       refs: raw.map((r) => ({ tenantId: r.tenant_id, realmId: r.realm_id })),
@@ -511,7 +526,7 @@ export class TypeOrmTokenStorage implements TokenStorage {
 
   /** Re-seals a pending revocation under the newest key; CAS on the ciphertext read. True if rewritten. */
   private async reencryptPendingRevocation(ref: ConnectionRef): Promise<boolean> {
-    const rows: Array<{ revoke_token_enc: string | Buffer | null }> = await this.dataSource.query(
+    const rows: Array<{ revoke_token_enc: string | Buffer | null }> = await this.query(
       `SELECT revoke_token_enc FROM ${TABLE} WHERE tenant_id = ? AND realm_id = ?`,
       [ref.tenantId, ref.realmId],
     );
@@ -531,7 +546,7 @@ export class TypeOrmTokenStorage implements TokenStorage {
       const locked: Array<ConnectionRow & { db_now: unknown }> = await manager.query(
         `SELECT ${CONNECTION_COLUMNS}, ${this.dialect.nowMs} AS db_now FROM ${TABLE}
           WHERE ${this.dueCondition('').replace(/:due/g, '?')}
-          ORDER BY next_refresh_at ASC, id ASC LIMIT ? FOR UPDATE SKIP LOCKED`,
+          ORDER BY next_refresh_at ASC, id ASC LIMIT ?${this.dialect.claimLock}`,
         [due, due, limit],
       );
       if (locked.length === 0) return [];
@@ -554,13 +569,18 @@ export class TypeOrmTokenStorage implements TokenStorage {
     });
   }
 
-  /** SQLite has a single writer: one UPDATE ... RETURNING is atomic and needs no transaction. */
-  private async claimDueSqlite(due: number, limit: number, owner: string, ttl: number): Promise<ConnectionRow[]> {
+  /**
+   * One UPDATE ... RETURNING, atomic without a transaction. SQLite: a single writer. PostgreSQL:
+   * the subquery locks the rows it picks and skips rows another claimer holds (SKIP LOCKED), and
+   * re-checks its condition on a row that changed meanwhile, so no row is claimed twice.
+   */
+  private async claimDueReturning(due: number, limit: number, owner: string, ttl: number): Promise<ConnectionRow[]> {
     const now = this.dialect.nowMs;
-    const rows: ConnectionRow[] = await this.dataSource.query(
+    // On the driver itself: TypeORM's query() hands back [rows, count] for an UPDATE on PostgreSQL.
+    const rows = await this.sql.rows<ConnectionRow>(
       `UPDATE ${TABLE}
           SET lease_owner = ?, lease_expires_at = ${now} + ${ttl}, lease_generation = lease_generation + 1, version = version + 1, updated_at = ${now}
-        WHERE id IN (SELECT id FROM ${TABLE} WHERE ${this.dueCondition('').replace(/:due/g, '?')} ORDER BY next_refresh_at, id LIMIT ?)
+        WHERE id IN (SELECT id FROM ${TABLE} WHERE ${this.dueCondition('').replace(/:due/g, '?')} ORDER BY next_refresh_at, id LIMIT ?${this.dialect.claimLock})
         RETURNING ${CONNECTION_COLUMNS}`,
       [owner, due, due, limit],
     );
@@ -584,15 +604,20 @@ export class TypeOrmTokenStorage implements TokenStorage {
 
   /**
    * A conditional UPDATE of one connection, then the row as stored after it, or null when the
-   * condition did not hold. SQLite: one UPDATE ... RETURNING. MySQL: the UPDATE, then a prepared
-   * re-read on the primary (2 statements).
+   * condition did not hold. SQLite and PostgreSQL: one UPDATE ... RETURNING. MySQL: the UPDATE,
+   * then a prepared re-read on the primary (2 statements).
    */
   private async updateAndRead(sql: string, params: SqlParam[], ref: ConnectionRef): Promise<ConnectionRow | null> {
-    if (this.kind === 'typeorm-sqlite') {
+    if (this.dialect.updateReturning) {
       const rows = await this.sql.rows<ConnectionRow>(`${sql} RETURNING ${CONNECTION_COLUMNS}`, params);
       return rows[0] ?? null;
     }
     return (await this.sql.affected(sql, params)) ? this.readRow(ref) : null;
+  }
+
+  /** A statement off the hot path through TypeORM, written with `?` placeholders like the hot ones. */
+  private query<T = unknown>(sql: string, params: SqlParam[]): Promise<T> {
+    return this.dataSource.query(this.dialect.bind(sql), params);
   }
 
   /** A conditional UPDATE scoped to one tenant + realm (I7); callers add their rule with andWhere. */
@@ -626,8 +651,8 @@ export class TypeOrmTokenStorage implements TokenStorage {
   }
 
   /**
-   * Runs one operation, mapping driver errors to StorageError. InnoDB may pick a claim transaction
-   * or a conditional UPDATE as a deadlock victim; it was rolled back whole and every operation
+   * Runs one operation, mapping driver errors to StorageError. InnoDB (or PostgreSQL) may pick a
+   * claim transaction or a conditional UPDATE as a deadlock victim; it was rolled back whole and every operation
    * here re-checks its condition, so it is retried (twice at most).
    */
   private async run<T>(operation: string, fn: () => Promise<T>): Promise<T> {
@@ -635,7 +660,7 @@ export class TypeOrmTokenStorage implements TokenStorage {
       try {
         return await fn();
       } catch (err) {
-        if (attempt < 3 && driverErrorCode(err) === 'ER_LOCK_DEADLOCK') continue;
+        if (attempt < 3 && this.dialect.isRetryable(driverErrorCode(err))) continue;
         throw toStorageError(err, this.kind, operation);
       }
     }
