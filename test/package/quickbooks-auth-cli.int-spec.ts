@@ -1,12 +1,13 @@
 /**
  * The `quickbooks-auth` command (libs/quickbooks-auth/src/cli), run in-process against a scratch
- * MariaDB database: migrate (--dry-run first), status (--json) over connections made through the
+ * MariaDB database (and migrate and status on a scratch PostgreSQL one): migrate (--dry-run first), status (--json) over connections made through the
  * real consent flow, reencrypt under a new key, and the usage errors and exit codes of each.
  */
 import { runQuickBooksAuthCli } from '@quickbooks-auth/nestjs/cli/run-cli';
 import type { CliIo } from '@quickbooks-auth/nestjs/cli/cli-io';
 import type { StatusReport } from '@quickbooks-auth/nestjs/cli/status.command';
 import { createScratchDatabase } from '../support/mariadb';
+import { createScratchPostgresDatabase } from '../support/postgres';
 import { connectTenant, startHarness } from '../support/quickbooks-harness';
 import { TEST_CLIENT, testKeyRing, testStateSecret } from '../support/test-keys';
 
@@ -24,18 +25,23 @@ async function cli(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
   return { code, out, err };
 }
 
-describe('quickbooks-auth command', () => {
-  let db: Awaited<ReturnType<typeof createScratchDatabase>>;
-  const keysK1 = testKeyRing('k1');
-  const appEnv = (): NodeJS.ProcessEnv => ({
+/** The variables the app itself reads, pointing at `databaseUrl`. */
+function appEnvFor(databaseUrl: string, keys: string): NodeJS.ProcessEnv {
+  return {
     QB_CLIENT_ID: TEST_CLIENT.clientId,
     QB_CLIENT_SECRET: TEST_CLIENT.clientSecret,
     QB_REDIRECT_URI: TEST_CLIENT.redirectUri,
-    QB_ENCRYPTION_KEYS: keysK1,
+    QB_ENCRYPTION_KEYS: keys,
     QB_STATE_SECRET: testStateSecret(),
     QB_INTUIT_BASE_URL: 'http://127.0.0.1:9', // never called: maintenance commands do not talk to Intuit
-    DATABASE_URL: db.url,
-  });
+    DATABASE_URL: databaseUrl,
+  };
+}
+
+describe('quickbooks-auth command', () => {
+  let db: Awaited<ReturnType<typeof createScratchDatabase>>;
+  const keysK1 = testKeyRing('k1');
+  const appEnv = (): NodeJS.ProcessEnv => appEnvFor(db.url, keysK1);
 
   beforeAll(async () => {
     db = await createScratchDatabase('qb_cli');
@@ -107,7 +113,8 @@ describe('quickbooks-auth command', () => {
     expect((await cli(['migrate', '--url'])).err).toContain('option --url needs a value');
     expect((await cli(['migrate', '--dry-run=yes', '--url', db.url])).err).toContain('option --dry-run takes no value');
     expect((await cli(['migrate', '--url', db.url, '--sqlite', 'x.db'])).err).toContain('either --url or --sqlite');
-    expect((await cli(['migrate', '--url', 'postgres://h/db'])).err).toContain('--url has the unsupported scheme');
+    expect((await cli(['migrate', '--url', 'redis://h/db'])).err).toContain('--url must be a mysql://, mariadb://, postgres:// or postgresql:// URL');
+    expect((await cli(['migrate', '--url', 'postgres://127.0.0.1:5432'])).err).toContain('--url must name a database: postgres://');
     expect((await cli(['migrate'], { DATABASE_URL: 'mysql://127.0.0.1:3306' })).err).toContain('DATABASE_URL must name a database');
     expect((await cli(['reencrypt', '--batch-size', '0'], appEnv())).err).toContain('option --batch-size must be a positive integer');
     expect((await cli(['status', '--within-seconds', 'soon'], appEnv())).code).toBe(2);
@@ -127,5 +134,41 @@ describe('quickbooks-auth command', () => {
     expect(failed.code).toBe(1);
     expect(failed.err).toContain('Migration failed on mysql://nobody_here:****@');
     expect(failed.err).not.toContain('hunter2-not-a-real-password');
+  });
+});
+
+describe('quickbooks-auth command on PostgreSQL', () => {
+  let db: Awaited<ReturnType<typeof createScratchPostgresDatabase>>;
+  beforeAll(async () => {
+    db = await createScratchPostgresDatabase('qb_cli');
+  });
+  afterAll(async () => db?.drop());
+
+  it('migrate --dry-run, migrate (postgresql:// from DATABASE_URL), then up to date; status reads the store', async () => {
+    const dry = await cli(['migrate', '--dry-run', '--url', db.url]);
+    expect(dry.code).toBe(0);
+    expect(dry.out).toContain('4 QuickBooks auth migration(s) would run');
+    expect(dry.out).toContain('CreateQuickbooksConnectionsPostgres1767225600000');
+
+    const applied = await cli(['migrate'], { DATABASE_URL: db.url.replace(/^postgres:/, 'postgresql:') });
+    expect(applied).toMatchObject({ code: 0, err: '' });
+    expect(applied.out).toContain('Applied 4 QuickBooks auth migration(s)');
+    expect((await cli(['migrate', '--url', db.url])).out).toContain('up to date');
+
+    const h = await startHarness({ storage: { type: 'typeorm', url: db.url }, options: { encryptionKeys: testKeyRing('k1') } });
+    try {
+      await connectTenant(h, 'tenant-cli-pg');
+    } finally {
+      await h.close();
+    }
+    const status = await cli(['status', '--json'], appEnvFor(db.url, testKeyRing('k1')));
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.out) as StatusReport).toMatchObject({ total: 1, byStatus: expect.objectContaining({ active: 1 }) });
+  });
+
+  it('an unreachable server fails with exit code 1 and no password', async () => {
+    const run = await cli(['migrate', '--url', 'postgres://qb:s3cret-pw@127.0.0.1:9/qb']);
+    expect(run.code).toBe(1);
+    expect(run.err).not.toContain('s3cret-pw');
   });
 });

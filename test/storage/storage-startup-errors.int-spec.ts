@@ -1,8 +1,8 @@
 /**
  * A bad storage setting stops the app at boot with a StorageConnectionError that names the
  * option and its environment variable, the target with its password masked, and a hint; against
- * the real local MariaDB and Redis, with URLs that are wrong in each way a user gets them wrong.
- * A MySQL URL without a database is refused earlier, by option validation.
+ * the real local MariaDB, PostgreSQL and Redis, with URLs that are wrong in each way a user gets them wrong.
+ * A MySQL or PostgreSQL URL without a database is refused earlier, by option validation.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,10 +17,12 @@ import {
   type QuickBooksAuthModuleOptions,
   type StorageOptions,
 } from '@quickbooks-auth/nestjs';
+import { POSTGRES_BASE_URL } from '../support/postgres';
 import { TEST_CLIENT, testKeyRing, testStateSecret } from '../support/test-keys';
 
 const PASSWORD = `canary-db-password-${Math.random().toString(36).slice(2, 10)}`;
 const mysqlAt = (path: string) => new URL(path, process.env.DATABASE_URL).toString();
+const postgresAt = (path: string) => new URL(path, POSTGRES_BASE_URL).toString();
 
 function options(storage: StorageOptions): QuickBooksAuthModuleOptions {
   return { ...TEST_CLIENT, encryptionKeys: testKeyRing('k1'), stateSecret: testStateSecret(), storage, intuitBaseUrl: 'http://127.0.0.1:9', scheduler: { enabled: false } };
@@ -72,6 +74,35 @@ describe('storage start-up errors name the setting', () => {
     const err = await bootError({ type: 'typeorm', url: noDatabase });
     expect(err).toBeInstanceOf(ConfigurationError);
     expect((err as ConfigurationError).problems).toContain('storage.url (DATABASE_URL) must name a database: mysql://user:password@host:3306/<database>');
+    const fromEnv = () => quickBooksOptionsFromEnv({ QB_CLIENT_ID: 'id', QB_CLIENT_SECRET: 's', QB_REDIRECT_URI: 'https://a.example/cb', QB_ENCRYPTION_KEYS: testKeyRing('k1'), QB_STATE_SECRET: testStateSecret(), DATABASE_URL: noDatabase });
+    expect(fromEnv).toThrow(/DATABASE_URL\) must name a database/);
+  });
+
+  it('PostgreSQL: unknown database → storage.url (DATABASE_URL), password masked, with the hint to create it', async () => {
+    // Trust auth accepts any password: the server refuses the database instead, and the password must still not leak.
+    const url = new URL(postgresAt('/qb_no_such_database'));
+    url.password = PASSWORD;
+    const err = (await bootError({ type: 'typeorm', url: url.toString() })) as StorageConnectionError;
+    expect(err).toBeInstanceOf(StorageConnectionError);
+    expect(err).toMatchObject({ option: 'storage.url', envVariable: 'DATABASE_URL', code: 'storage_connection_failed' });
+    expect(err.target).toContain(':****@');
+    expect(err.reason).toContain('3D000');
+    expect(err.message).toContain('Check storage.url (DATABASE_URL)');
+    expect(err.hint).toContain('CREATE DATABASE');
+  });
+
+  it('PostgreSQL: nothing listening → ECONNREFUSED with host and port to fix (postgresql:// too)', async () => {
+    const err = (await bootError({ type: 'typeorm', url: 'postgresql://postgres@127.0.0.1:1/test' })) as StorageConnectionError;
+    expect(err).toBeInstanceOf(StorageConnectionError);
+    expect(err.reason).toContain('ECONNREFUSED');
+    expect(err.hint).toContain('host and port');
+  });
+
+  it('PostgreSQL: a URL without a database is refused by validation, naming storage.url and DATABASE_URL', async () => {
+    const noDatabase = postgresAt('/');
+    const err = await bootError({ type: 'typeorm', url: noDatabase });
+    expect(err).toBeInstanceOf(ConfigurationError);
+    expect((err as ConfigurationError).problems).toContain('storage.url (DATABASE_URL) must name a database: postgres://user:password@host:5432/<database>');
     const fromEnv = () => quickBooksOptionsFromEnv({ QB_CLIENT_ID: 'id', QB_CLIENT_SECRET: 's', QB_REDIRECT_URI: 'https://a.example/cb', QB_ENCRYPTION_KEYS: testKeyRing('k1'), QB_STATE_SECRET: testStateSecret(), DATABASE_URL: noDatabase });
     expect(fromEnv).toThrow(/DATABASE_URL\) must name a database/);
   });

@@ -5,12 +5,12 @@ import { databaseTarget, describeError, type DatabaseTarget } from './database-t
 import { ExitCode } from './exit-codes';
 import { parseCommandLine } from './parse-command-line';
 
-const USAGE = `usage: quickbooks-auth migrate [--url mysql://user:pass@host:3306/db | --sqlite ./path/qb.sqlite] [--dry-run]
+const USAGE = `usage: quickbooks-auth migrate [--url mysql://user:pass@host:3306/db | --url postgres://user:pass@host:5432/db | --sqlite ./path/qb.sqlite] [--dry-run]
 
 Applies the module's schema migrations (tables quickbooks_connections and quickbooks_oauth_states),
-recorded in TypeORM's migrations table. Safe to run from several deploy jobs at once (MySQL named lock).
+recorded in TypeORM's migrations table. Safe to run from several deploy jobs at once (MySQL named lock, PostgreSQL advisory lock).
 
-  --url URL      MySQL/MariaDB database (default: DATABASE_URL)
+  --url URL      MySQL/MariaDB or PostgreSQL database (default: DATABASE_URL)
   --sqlite FILE  SQLite file (default: QB_SQLITE_PATH when DATABASE_URL is unset)
   --dry-run      list the migrations that would run; change nothing
   -h, --help     this text

@@ -34,6 +34,18 @@ describe('quickBooksOptionsFromEnv', () => {
     }
   });
 
+  it('QB_STORAGE=typeorm takes a postgres:// or postgresql:// DATABASE_URL; one without a database is refused', () => {
+    for (const url of ['postgres://app:pw@db.internal:5432/app', 'postgresql://app@db.internal/app']) {
+      const o = quickBooksOptionsFromEnv({ ...good(), QB_STORAGE: 'typeorm', DATABASE_URL: url });
+      expect(o.storage).toEqual({ type: 'typeorm', url });
+      expect(() => resolveOptions(o)).not.toThrow();
+    }
+    expect(() => quickBooksOptionsFromEnv({ ...good(), QB_STORAGE: 'typeorm', DATABASE_URL: 'postgres://app:pw@db.internal:5432' })).toThrow(
+      /storage.url \(DATABASE_URL\) must name a database: postgres:\/\/user:password@host:5432\/<database>/,
+    );
+    expect(() => quickBooksOptionsFromEnv({ ...good(), QB_STORAGE: 'typeorm', DATABASE_URL: 'mssql://app@db/app' })).toThrow(/must be a mysql:\/\/, mariadb:\/\/, postgres:\/\/ or postgresql:\/\/ URL/);
+  });
+
   it('reads the per-tenant metrics list, off when unset', () => {
     expect(quickBooksOptionsFromEnv(good()).metricsTenantLabel).toBeUndefined();
     const o = resolveOptions(quickBooksOptionsFromEnv({ ...good(), QB_METRICS_TENANTS: ' acme, globex ,' }));

@@ -22,7 +22,7 @@ type Env = Record<string, string | undefined>;
  * | QB_REFRESH_LEAD_SECONDS | refresh this long before expiry (default 1800) |
  * | QB_MIN_VALIDITY_SECONDS | minimum validity of returned tokens (default 300) |
  * | QB_STORAGE | typeorm (default) \| redis \| file \| memory |
- * | DATABASE_URL / QB_SQLITE_PATH | typeorm target (MySQL URL, or SQLite file) |
+ * | DATABASE_URL / QB_SQLITE_PATH | typeorm target (MySQL or PostgreSQL URL, or SQLite file) |
  * | REDIS_URL, QB_REDIS_KEY_PREFIX | redis storage |
  * | QB_FILE_STORAGE_DIR | file storage directory |
  * | QB_INTUIT_BASE_URL | point everything at another Intuit (the emulator) |

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { ConnectionRef, IntuitEnvironment } from '../auth/connection.interface';
+import { parseDatabaseUrl } from '../auth/storage/typeorm/database-url';
 import { ConfigurationError } from '../errors/configuration.error';
 import type {
   HttpTimeoutOptions,
@@ -141,8 +142,8 @@ export function resolveOptions(options: QuickBooksAuthModuleOptions): ResolvedQu
     problems.push('storage.storage is required for custom storage');
   }
   if (o.storage?.type === 'typeorm' && !o.storage.dataSource && o.storage.url) {
-    const problem = mysqlUrlProblem(o.storage.url);
-    if (problem) problems.push(problem);
+    const parsed = parseDatabaseUrl(o.storage.url, 'storage.url (DATABASE_URL)');
+    if ('problem' in parsed) problems.push(parsed.problem);
   }
   let keyRing: KeyRing | null = null;
   try {
@@ -205,19 +206,6 @@ export function resolveOptions(options: QuickBooksAuthModuleOptions): ResolvedQu
     hashRealmIdsInLogs: o.hashRealmIdsInLogs ?? false,
     metricsTenantLabel: tl ? createTenantLabeler(tl.tenants, maxTenantLabels) : null,
   };
-}
-
-/** A MySQL URL the module can open: mysql:// or mariadb://, naming a database (else TypeORM fails late and vaguely). */
-function mysqlUrlProblem(url: string): string | null {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    return 'storage.url (DATABASE_URL) is not a valid URL: mysql://user:password@host:3306/<database>';
-  }
-  if (u.protocol !== 'mysql:' && u.protocol !== 'mariadb:') return 'storage.url (DATABASE_URL) must be a mysql:// or mariadb:// URL';
-  if (u.pathname.replace(/^\/+/, '') === '') return 'storage.url (DATABASE_URL) must name a database: mysql://user:password@host:3306/<database>';
-  return null;
 }
 
 function isHttpUrl(value: string): boolean {

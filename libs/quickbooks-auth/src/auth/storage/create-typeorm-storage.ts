@@ -5,6 +5,7 @@ import type { TypeOrmStorageOptions } from '../../interfaces/storage-options.int
 import { ConfigurationError } from '../../errors/configuration.error';
 import type { TokenCipher } from '../../utils/crypto/token-cipher';
 import { QUICKBOOKS_AUTH_ENTITIES } from './typeorm/quickbooks-auth.entities';
+import { parseDatabaseUrl } from './typeorm/database-url';
 import { TypeOrmTokenStorage } from './typeorm/typeorm-token-storage';
 import { runStartupMigrations } from '../../migrations/startup-migrations';
 import { TypeOrmStateNonceStore } from '../state/typeorm-state-nonce.store';
@@ -12,7 +13,7 @@ import type { StorageHandle } from './create-token-storage';
 
 /**
  * TypeORM storage on the host's DataSource (recommended: one pool), or on one the module opens
- * from a MySQL URL or a SQLite path, migrated at startup unless `migrationsRun: false`.
+ * from a MySQL or PostgreSQL URL or a SQLite path, migrated at startup unless `migrationsRun: false`.
  */
 export async function createTypeOrmStorage(s: TypeOrmStorageOptions, cipher: TokenCipher): Promise<StorageHandle> {
   if (s.dataSource) {
@@ -23,18 +24,9 @@ export async function createTypeOrmStorage(s: TypeOrmStorageOptions, cipher: Tok
   }
   let options: DataSourceOptions;
   if (s.url) {
-    const url = new URL(s.url);
-    if (url.protocol !== 'mysql:' && url.protocol !== 'mariadb:') throw new ConfigurationError(['storage.url must be a mysql:// URL']);
-    url.protocol = 'mysql:';
-    options = {
-      type: 'mysql',
-      url: url.toString(),
-      entities: [...QUICKBOOKS_AUTH_ENTITIES],
-      timezone: 'Z',
-      supportBigNumbers: true,
-      bigNumberStrings: false,
-      extra: { connectionLimit: 10 },
-    };
+    const parsed = parseDatabaseUrl(s.url, 'storage.url');
+    if ('problem' in parsed) throw new ConfigurationError([parsed.problem]);
+    options = parsed.driver === 'postgres' ? postgresOptions(parsed.url) : mysqlOptions(parsed.url);
   } else if (s.sqlitePath) {
     mkdirSync(dirname(s.sqlitePath), { recursive: true, mode: 0o700 });
     // WAL + busy timeout: the scheduler and request handlers write from one process without SQLITE_BUSY.
@@ -64,5 +56,33 @@ export async function createTypeOrmStorage(s: TypeOrmStorageOptions, cipher: Tok
     dispose: async () => {
       if (dataSource.isInitialized) await dataSource.destroy();
     },
+  };
+}
+
+/** The module's own MySQL/MariaDB pool: UTC, BIGINT as numbers where exact. */
+function mysqlOptions(url: string): DataSourceOptions {
+  return {
+    type: 'mysql',
+    url,
+    entities: [...QUICKBOOKS_AUTH_ENTITIES],
+    timezone: 'Z',
+    supportBigNumbers: true,
+    bigNumberStrings: false,
+    extra: { connectionLimit: 10 },
+  };
+}
+
+/**
+ * The module's own PostgreSQL pool (pg): 10 clients like the MySQL pool; a bounded connect so a
+ * dead server fails start-up instead of hanging it. No extensions: the schema needs none.
+ */
+function postgresOptions(url: string): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url,
+    entities: [...QUICKBOOKS_AUTH_ENTITIES],
+    installExtensions: false,
+    connectTimeoutMS: 10_000,
+    extra: { max: 10 },
   };
 }

@@ -29,11 +29,12 @@ function setting(s: StorageOptions): { option: string; envVariable: string | nul
   }
 }
 
-/** Hints by driver code (mysql2, Node's net/dns/fs, Redis replies). */
+/** Hints by driver code (mysql2, PostgreSQL SQLSTATEs, Node's net/dns/fs, Redis replies). */
 const HINTS: Array<[RegExp, string]> = [
-  [/^ER_BAD_DB_ERROR$/, 'the database does not exist: create it (CREATE DATABASE …) or fix the database name at the end of the URL'],
-  [/^ER_ACCESS_DENIED/, 'the server refused this user and password: fix them in the URL, or grant the user access'],
-  [/^ER_DBACCESS_DENIED_ERROR$/, 'the user may not use this database: grant it, or name another database'],
+  // 3D000 invalid_catalog_name, 28P01 invalid_password, 28000 invalid_authorization_specification (pg_hba), 42501 insufficient_privilege.
+  [/^(ER_BAD_DB_ERROR|3D000)$/, 'the database does not exist: create it (CREATE DATABASE …) or fix the database name at the end of the URL'],
+  [/^(ER_ACCESS_DENIED|28P01|28000)/, 'the server refused this user and password: fix them in the URL, or grant the user access'],
+  [/^(ER_DBACCESS_DENIED_ERROR|42501)$/, 'the user may not use this database: grant it, or name another database'],
   [/^ECONNREFUSED$/, 'nothing accepts connections at this host and port: start the server, or fix host and port'],
   [/^(ENOTFOUND|EAI_AGAIN)$/, 'the host name does not resolve: fix the host'],
   [/^(ETIMEDOUT|ECONNECT_TIMEOUT|EHOSTUNREACH|ENETUNREACH)$/, 'no answer from this host and port: check the host, port and firewall'],
@@ -41,7 +42,7 @@ const HINTS: Array<[RegExp, string]> = [
   [/^(EACCES|EPERM|EROFS)$/, 'this process may not write there: pick a writable directory or fix its permissions'],
   [/^(ENOTDIR|EEXIST)$/, 'a file is in the way of the directory: pick another path'],
   [/^ENOENT$/, 'the path cannot be created: pick a directory under an existing, writable one'],
-  [/^database_not_set$/, 'name a database at the end of the URL: mysql://user:password@host:3306/<database>'],
+  [/^database_not_set$/, 'name a database at the end of the URL: mysql://user:password@host:3306/<database> or postgres://user:password@host:5432/<database>'],
 ];
 
 /** The driver's code, or a short first line of its message; with every secret of the URL masked. */
