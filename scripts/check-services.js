@@ -1,14 +1,16 @@
 #!/usr/bin/env node
-// Fails fast, naming the server and how to start it, when MariaDB/MySQL or Redis does not answer,
+// Fails fast, naming the server and how to start it, when MariaDB/MySQL, PostgreSQL or Redis does not answer,
 // and naming the one command that installs it when a system tool the suites run is missing
 // (Chromium for the browser test, promtool for the alert rules). Nothing skips silently.
 const { spawnSync } = require('node:child_process');
 const { accessSync, constants } = require('node:fs');
 const mysql = require('mysql2/promise');
 const Redis = require('ioredis');
+const { Client: PostgresClient } = require('pg');
 
 const DATABASE_URL = process.env.DATABASE_URL || 'mysql://root@127.0.0.1:3306/test';
 const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+const POSTGRES_URL = process.env.POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/test';
 
 function redactUrl(url) {
   try {
@@ -33,6 +35,22 @@ async function checkMysql() {
       '  Or point DATABASE_URL at another server (mysql://user:pass@host:3306/db).';
   } finally {
     if (conn) await conn.end().catch(() => undefined);
+  }
+}
+
+async function checkPostgres() {
+  const client = new PostgresClient({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 5000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return null;
+  } catch (err) {
+    return `PostgreSQL at ${redactUrl(POSTGRES_URL)} is unreachable (${err.code || err.message}).\n` +
+      '  Start it:  pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start\n' +
+      '  Or point POSTGRES_URL at another server (postgres://user:pass@host:5432/db).';
+  } finally {
+    await client.end().catch(() => undefined);
   }
 }
 
@@ -74,10 +92,10 @@ function checkSystemTools() {
 }
 
 (async () => {
-  const problems = [...(await Promise.all([checkMysql(), checkRedis()])), ...checkSystemTools()].filter(Boolean);
+  const problems = [...(await Promise.all([checkMysql(), checkPostgres(), checkRedis()])), ...checkSystemTools()].filter(Boolean);
   if (problems.length) {
     console.error('The test suites need real servers and tools and will not skip:\n\n' + problems.join('\n\n'));
     process.exit(1);
   }
-  console.log(`services ok: ${redactUrl(DATABASE_URL)}, ${redactUrl(REDIS_URL)}`);
+  console.log(`services ok: ${redactUrl(DATABASE_URL)}, ${redactUrl(POSTGRES_URL)}, ${redactUrl(REDIS_URL)}`);
 })();
