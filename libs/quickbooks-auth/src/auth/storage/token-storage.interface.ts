@@ -102,7 +102,7 @@ export interface StorageStats {
  * @internal
  */
 export interface TokenStorage {
-  /** Backend name for logs and health (typeorm-mysql, typeorm-sqlite, redis, file, memory). */
+  /** Backend name for logs and health (typeorm-mysql, typeorm-postgres, typeorm-sqlite, redis, file, memory). */
   readonly kind: string;
 
   /** One connection with its tokens; DecryptionError when they cannot be decrypted. */
