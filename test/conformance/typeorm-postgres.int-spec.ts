@@ -102,6 +102,22 @@ describe('TypeOrmTokenStorage on PostgreSQL', () => {
     expect((await storage.get(ref))!.leaseGeneration).toBeGreaterThanOrEqual(Math.max(...generations));
   });
 
+  it('the hot path runs named prepared statements, parsed once per pooled connection', async () => {
+    // One pooled connection, so the session that prepared them is the one asked.
+    const single = await new DataSource({ type: 'postgres', url: scratch.url, entities: [...QUICKBOOKS_AUTH_ENTITIES], extra: { max: 1 } }).initialize();
+    try {
+      const storage = new TypeOrmTokenStorage(single, cipherFor(newKeySpec('k1')));
+      const ref = { tenantId: 'tenant-prepared', realmId: '1' };
+      await storage.saveConnection(connection(ref, 'p'));
+      for (let i = 0; i < 3; i++) expect((await storage.get(ref))?.refreshToken).toBe('RT-p');
+      const prepared: Array<{ name: string; statement: string }> = await single.query('SELECT name, statement FROM pg_prepared_statements');
+      const reads = prepared.filter((p) => p.name.startsWith('qb_') && /FROM quickbooks_connections WHERE tenant_id = \$1 AND realm_id = \$2$/.test(p.statement));
+      expect(reads).toHaveLength(1);
+    } finally {
+      await single.destroy();
+    }
+  });
+
   it('the claim query can use the due index', async () => {
     const runner = dataSource.createQueryRunner();
     try {
