@@ -9,12 +9,12 @@
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
 import { createScratchDatabase } from '../support/mariadb';
+import { freePort } from '../support/private-servers';
 import { testKeyRing, testStateSecret } from '../support/test-keys';
 import { quickStartFiles } from './consumer-app';
 import { offlineLockfile } from './offline-lockfile';
@@ -53,17 +53,6 @@ function tarballEntry(tarball: string, spec: string): Record<string, unknown> {
   const integrity = `sha512-${createHash('sha512').update(readFileSync(tarball)).digest('base64')}`;
   const keep = ['version', 'license', 'dependencies', 'peerDependencies', 'peerDependenciesMeta', 'bin', 'engines'];
   return { resolved: spec, integrity, ...Object.fromEntries(keep.filter((k) => manifest[k] !== undefined).map((k) => [k, manifest[k]])) };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Starts a long-running command and resolves once its stdout shows `ready` (or rejects with its output). */

@@ -9,6 +9,11 @@ export const COMPANY_INFO_PATTERN = /^\/v3\/company\/([^/]+)\/companyinfo\/([^/]
 
 const INVALID_TOKEN_HEADER = { 'www-authenticate': 'Bearer realm="Intuit", error="invalid_token"' };
 
+/** The bearer token as presented (for the fault detail Intuit echoes), '' without one. */
+function presentedToken(ctx: RouteContext): string {
+  return /^Bearer\s+(\S+)/i.exec(ctx.req.headers.authorization ?? '')?.[1] ?? '';
+}
+
 /**
  * Holds one of the app's concurrent-request slots for this realm until the response closes.
  * Called first in a QBO route, so injected latency overlaps requests as slow answers would.
@@ -31,8 +36,7 @@ function throttled(ctx: RouteContext, detail: string, retryAfterSeconds: number)
  */
 function inRequestedEnvironment(ctx: RouteContext, grant: Grant, now: number): boolean {
   if (grant.environment === ctx.environment) return true;
-  const presented = /^Bearer\s+(\S+)/i.exec(ctx.req.headers.authorization ?? '')?.[1] ?? '';
-  sendQboFault(ctx.req, ctx.res, 401, tokenRejectedFault('unknown', presented), now, INVALID_TOKEN_HEADER);
+  sendQboFault(ctx.req, ctx.res, 401, tokenRejectedFault('unknown', presentedToken(ctx)), now, INVALID_TOKEN_HEADER);
   return false;
 }
 
@@ -46,8 +50,7 @@ export function authorizeQboCall(ctx: RouteContext, realmId: string, withinConcu
   const now = state.serverNow();
   const check = state.tokens.checkAccessToken(req.headers.authorization);
   if (!check.ok) {
-    const presented = /^Bearer\s+(\S+)/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
-    sendQboFault(req, res, 401, tokenRejectedFault(check.reason, presented), now, INVALID_TOKEN_HEADER);
+    sendQboFault(req, res, 401, tokenRejectedFault(check.reason, presentedToken(ctx)), now, INVALID_TOKEN_HEADER);
     return null;
   }
   if (!inRequestedEnvironment(ctx, check.grant, now)) return null;
