@@ -17,7 +17,7 @@ beforeAll(async () => {
   scratch = await createScratchPostgresDatabase('qb_conf');
   dataSource = new DataSource({ type: 'postgres', url: scratch.url, entities: [...QUICKBOOKS_AUTH_ENTITIES], logger, extra: { max: 20 } });
   await dataSource.initialize();
-  expect(await runQuickBooksMigrations(dataSource)).toHaveLength(4);
+  expect(await runQuickBooksMigrations(dataSource)).toHaveLength(5);
   expect(await runQuickBooksMigrations(dataSource)).toEqual([]);
 });
 

@@ -11,6 +11,7 @@ import { TenantSettingsService } from './auth/tenant-settings.service';
 import { TokenService } from './auth/token.service';
 import { UndecryptableConnections } from './auth/undecryptable-connections.service';
 import { AccessTokenCache } from './auth/access-token-cache';
+import { ConnectionUsage } from './auth/refresh/connection-usage.service';
 import { resolveOptions, type ResolvedQuickBooksAuthOptions } from './config/resolved-options';
 import { AuthEventsPublisher } from './events/auth-events.publisher';
 import type { QuickBooksAuthModuleOptions } from './interfaces/quickbooks-auth-options.interface';
@@ -83,6 +84,7 @@ export const quickBooksAuthProviders: Provider[] = [
   RefreshStatus,
   AccessTokenCache,
   UndecryptableConnections,
+  ConnectionUsage,
   TokenService,
   ConnectService,
   QuickBooksApiClient,

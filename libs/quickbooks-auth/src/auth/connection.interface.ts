@@ -80,6 +80,12 @@ export interface StoredConnection extends ConnectionRef {
   lastRefreshedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
+  /**
+   * When a token of this connection was last handed to the app, coarsely (recordUse writes it at
+   * most about once a quarter of scheduler.recentWindowSeconds): the `proactive: 'recent'` policy
+   * keeps only recently used connections refreshed ahead. Null: never recorded (older rows, imports).
+   */
+  lastUsedAt: Date | null;
 }
 
 /** Every field of a stored connection but its ids and its tokens. @internal */

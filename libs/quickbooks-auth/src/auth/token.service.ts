@@ -17,6 +17,7 @@ import { TokenRefresher } from './refresh/token-refresher.service';
 import type { TokenStorage } from './storage/token-storage.interface';
 import { isUndecryptable } from './storage/undecryptable-record';
 import { UndecryptableConnections } from './undecryptable-connections.service';
+import { ConnectionUsage } from './refresh/connection-usage.service';
 
 /** A usable access token and when it stops being usable. */
 export interface AccessToken {
@@ -48,6 +49,7 @@ export class TokenService {
     private readonly cache: AccessTokenCache,
     @Inject(QUICKBOOKS_AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedQuickBooksAuthOptions,
     private readonly undecryptable: UndecryptableConnections,
+    private readonly usage: ConnectionUsage,
   ) {}
 
   /**
@@ -81,6 +83,7 @@ export class TokenService {
     const refreshing = this.inFlight.get(flightKey('on_demand', ref));
     if (refreshing) return this.tokenOf(await refreshing);
     const conn = this.usable(await this.readOnce(ref), ref);
+    this.usage.seen(conn); // proactive 'recent': coarse, fire and forget, only on this storage read
     if (this.validFor(conn, this.options.minValiditySeconds)) {
       this.cache.put(conn);
       return this.tokenOf(conn);

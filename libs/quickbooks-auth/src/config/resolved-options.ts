@@ -111,6 +111,8 @@ export function resolveOptions(options: QuickBooksAuthModuleOptions): ResolvedQu
     batchSize: positive('scheduler.batchSize', s.batchSize, 200, 1),
     keepAliveSeconds: positive('scheduler.keepAliveSeconds', s.keepAliveSeconds, 86_400, 60),
     jitterRatio: positive('scheduler.jitterRatio', s.jitterRatio, 0.2, 0),
+    proactive: s.proactive ?? ('recent' as const),
+    recentWindowSeconds: positive('scheduler.recentWindowSeconds', s.recentWindowSeconds, 7200, 60),
     refreshExpiryWarningSeconds: positive('scheduler.refreshExpiryWarningSeconds', s.refreshExpiryWarningSeconds, 30 * 86_400, 0),
     maxTokenCallsPerSecond: s.maxTokenCallsPerSecond === undefined ? null : positive('scheduler.maxTokenCallsPerSecond', s.maxTokenCallsPerSecond, 0, 0.001),
     tickBudgetSeconds: 0,
@@ -129,6 +131,7 @@ export function resolveOptions(options: QuickBooksAuthModuleOptions): ResolvedQu
   if (leaseTtlMs <= http.connectTimeoutMs) problems.push('leaseTtlMs must be longer than http.connectTimeoutMs');
   if (o.revokeReplacedGrants !== undefined && typeof o.revokeReplacedGrants !== 'boolean') problems.push('revokeReplacedGrants must be a boolean');
   if (scheduler.jitterRatio > 1) problems.push('scheduler.jitterRatio must be between 0 and 1');
+  if (s.proactive !== undefined && s.proactive !== 'all' && s.proactive !== 'recent') problems.push('scheduler.proactive must be "all" or "recent"');
   // Intuit access tokens live 3600 s: a minimum validity at or above that could never be met.
   if (minValiditySeconds >= 3600) problems.push('minValiditySeconds must be below 3600 (the access-token lifetime)');
   if (refreshLeadSeconds >= 3600) problems.push('refreshLeadSeconds must be below 3600 (the access-token lifetime)');

@@ -42,6 +42,15 @@ export interface SchedulerOptions {
   keepAliveSeconds?: number;
   /** Spread of proactive refreshes, as a fraction of the lead time (default 0.2). */
   jitterRatio?: number;
+  /**
+   * Which connections are refreshed ahead of expiry (default 'recent'). 'all': every active one,
+   * about 48 token calls a day each, used or not. 'recent': only those used within
+   * recentWindowSeconds; the others are only kept alive (one refresh per keepAliveSeconds) and
+   * their next getAccessToken refreshes on demand. See docs/configuration.md, "Token-call budget".
+   */
+  proactive?: 'all' | 'recent';
+  /** With proactive 'recent': how long after its last use a connection stays refreshed ahead (default 7200, 2 h). */
+  recentWindowSeconds?: number;
   /** Alert when a refresh token's rolling or hard expiry is nearer than this (default 30 days). */
   refreshExpiryWarningSeconds?: number;
   /** Max token-endpoint calls per second across this process (default unlimited). */

@@ -10,6 +10,9 @@ import { CreateQuickbooksConnectionsPostgres1767225600000 } from './176722560000
 import { CreateQuickbooksOauthStatesPostgres1767225700000 } from './1767225700000-create-quickbooks-oauth-states.postgres';
 import { AddRefreshProtocolV2Postgres1767225800000 } from './1767225800000-add-refresh-protocol-v2.postgres';
 import { AddPendingRevocationPostgres1767225900000 } from './1767225900000-add-pending-revocation.postgres';
+import { AddLastUsedMysql1767226100000 } from './1767226100000-add-last-used.mysql';
+import { AddLastUsedSqlite1767226100000 } from './1767226100000-add-last-used.sqlite';
+import { AddLastUsedPostgres1767226100000 } from './1767226100000-add-last-used.postgres';
 
 /** Migration classes (no globs), oldest first: pass to DataSource `migrations` or use runQuickBooksMigrations. */
 export const QUICKBOOKS_AUTH_MYSQL_MIGRATIONS = [
@@ -17,6 +20,7 @@ export const QUICKBOOKS_AUTH_MYSQL_MIGRATIONS = [
   CreateQuickbooksOauthStatesMysql1767225700000,
   AddRefreshProtocolV2Mysql1767225800000,
   AddPendingRevocationMysql1767225900000,
+  AddLastUsedMysql1767226100000,
 ];
 /** The same schema for SQLite (better-sqlite3), oldest first. */
 export const QUICKBOOKS_AUTH_SQLITE_MIGRATIONS = [
@@ -24,6 +28,7 @@ export const QUICKBOOKS_AUTH_SQLITE_MIGRATIONS = [
   CreateQuickbooksOauthStatesSqlite1767225700000,
   AddRefreshProtocolV2Sqlite1767225800000,
   AddPendingRevocationSqlite1767225900000,
+  AddLastUsedSqlite1767226100000,
 ];
 /** The same schema for PostgreSQL (pg), oldest first. */
 export const QUICKBOOKS_AUTH_POSTGRES_MIGRATIONS = [
@@ -31,4 +36,5 @@ export const QUICKBOOKS_AUTH_POSTGRES_MIGRATIONS = [
   CreateQuickbooksOauthStatesPostgres1767225700000,
   AddRefreshProtocolV2Postgres1767225800000,
   AddPendingRevocationPostgres1767225900000,
+  AddLastUsedPostgres1767226100000,
 ];

@@ -140,6 +140,8 @@ export class ConnectService {
         jitterRatio: this.options.scheduler.jitterRatio,
         keepAliveSeconds: this.options.scheduler.keepAliveSeconds,
       }),
+      // Just connected: about to be used (proactive 'recent' keeps it refreshed ahead for the window).
+      lastUsedAt: new Date(this.options.clock.now()),
       // Revoked right below; the scheduler takes over only if that attempt fails or never runs.
       revokeReplacedAt: new Date(this.options.clock.now() + REVOCATION_HOLD_MS),
     });

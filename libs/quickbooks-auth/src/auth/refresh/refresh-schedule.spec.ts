@@ -1,4 +1,4 @@
-import { computeNextRefreshAt, fullJitterBackoffMs } from './refresh-schedule';
+import { computeNextRefreshAt, fullJitterBackoffMs, usedWithin } from './refresh-schedule';
 
 describe('computeNextRefreshAt', () => {
   const now = Date.UTC(2026, 0, 1);
@@ -16,6 +16,26 @@ describe('computeNextRefreshAt', () => {
     expect(computeNextRefreshAt({ now, accessTokenExpiresAt: far, refreshLeadSeconds: 1800, jitterRatio: 0, keepAliveSeconds: 86400 }).getTime()).toBe(now + 86400_000);
     const past = new Date(now - 1000);
     expect(computeNextRefreshAt({ now, accessTokenExpiresAt: past, refreshLeadSeconds: 1800, jitterRatio: 0, keepAliveSeconds: 86400 }).getTime()).toBe(now);
+  });
+});
+
+describe('computeNextRefreshAt, idle (proactive recent)', () => {
+  const now = Date.UTC(2026, 0, 1);
+  it('keeps an idle connection alive only: keep-alive from now, minus up to jitterRatio × lead, whatever the expiry', () => {
+    const expires = new Date(now + 3600_000);
+    const late = computeNextRefreshAt({ now, accessTokenExpiresAt: expires, refreshLeadSeconds: 1800, jitterRatio: 0.2, keepAliveSeconds: 86400, idle: true, random: () => 0 });
+    const early = computeNextRefreshAt({ now, accessTokenExpiresAt: expires, refreshLeadSeconds: 1800, jitterRatio: 0.2, keepAliveSeconds: 86400, idle: true, random: () => 1 });
+    expect(late.getTime()).toBe(now + 86400_000);
+    expect(early.getTime()).toBe(now + 86400_000 - 360_000);
+  });
+});
+
+describe('usedWithin', () => {
+  const now = Date.UTC(2026, 0, 1);
+  it('is true only for a use recorded inside the window; never recorded is not recent', () => {
+    expect(usedWithin(new Date(now - 7199_000), now, 7200)).toBe(true);
+    expect(usedWithin(new Date(now - 7200_000), now, 7200)).toBe(false);
+    expect(usedWithin(null, now, 7200)).toBe(false);
   });
 });
 

@@ -13,7 +13,7 @@ import type { TokenStorage } from '../storage/token-storage.interface';
 import { TenantSettingsService } from '../tenant-settings.service';
 import type { RefreshOutcome } from './refresh-outcome';
 import type { RefreshSignal, SendRefusal } from './refresh-signal';
-import { computeNextRefreshAt, fullJitterBackoffMs } from './refresh-schedule';
+import { computeNextRefreshAt, fullJitterBackoffMs, usedWithin } from './refresh-schedule';
 
 export interface RefreshRequest {
   trigger: RefreshTrigger;
@@ -346,6 +346,17 @@ export class TokenRefresher implements OnModuleDestroy {
     return { kind: 'reauth_required', reason };
   }
 
+  /**
+   * Proactive 'recent' policy: a scheduled refresh of a connection not used within the window
+   * schedules only the keep-alive. A refresh on demand (or after a 401) is a use by definition.
+   * A custom store without recordUse cannot tell, so it stays on 'all'.
+   */
+  private keptAliveOnly(conn: StoredConnection, trigger: RefreshTrigger): boolean {
+    const { proactive, recentWindowSeconds } = this.options.scheduler;
+    if (proactive !== 'recent' || trigger !== 'scheduled' || typeof this.storage.recordUse !== 'function') return false;
+    return !usedWithin(conn.lastUsedAt, this.options.clock.now(), recentWindowSeconds);
+  }
+
   private async onSuccess(
     conn: StoredConnection,
     lease: Lease,
@@ -362,6 +373,7 @@ export class TokenRefresher implements OnModuleDestroy {
       refreshLeadSeconds,
       jitterRatio: this.options.scheduler.jitterRatio,
       keepAliveSeconds: this.options.scheduler.keepAliveSeconds,
+      idle: this.keptAliveOnly(conn, trigger),
     });
     // I2: the new refresh token is stored before any access token from this response is used.
     let tries = 0;

@@ -11,6 +11,11 @@ export interface NewConnection extends ConnectionRef, TokenSet {
    * sets this a little later, so the scheduler only takes over if that attempt fails.
    */
   revokeReplacedAt?: Date;
+  /**
+   * Sets lastUsedAt (the proactive 'recent' policy): the connect flow passes now (a connection just
+   * made is about to be used), an import the source's value or null. Omitted: the stored one is kept.
+   */
+  lastUsedAt?: Date | null;
 }
 
 /** A disconnect Intuit did not confirm (markRevokePending): when to try again, and why the try failed. */
@@ -71,6 +76,21 @@ export interface ReauthMark {
    * Null: needs_reauth now.
    */
   pendingUntil: Date | null;
+}
+
+/**
+ * What recordUse writes: the connection's tokens were handed to the app at `usedAt`, and, when the
+ * scheduler had it on keep-alive only, it should be refreshed ahead again by `pullForward.refreshAt`.
+ */
+export interface ConnectionUse {
+  /** App clock. Only moves lastUsedAt forward. */
+  usedAt: Date;
+  /**
+   * Bring nextRefreshAt forward to `refreshAt` (never later), only while the stored access token
+   * still expires at `accessTokenExpiresAt` (the token this schedule was computed from; a refresh
+   * meanwhile set its own) and the connection is active. Null: lastUsedAt only.
+   */
+  pullForward: { accessTokenExpiresAt: Date; refreshAt: Date } | null;
 }
 
 /** Aggregates for health and metrics: no tenant ids, realm ids or tokens. */
@@ -225,6 +245,14 @@ export interface TokenStorage {
    * before it is reported again. It never blocks the rest of the batch (I8).
    */
   claimDue(now: Date, limit: number, owner: string, ttlMs: number, onUndecryptable?: (row: UndecryptableConnection) => void): Promise<StoredConnection[]>;
+
+  /**
+   * Bookkeeping for the `proactive: 'recent'` policy: sets lastUsedAt to `use.usedAt` when that is
+   * later, and applies `use.pullForward` (see ConnectionUse). No version bump, no lease, no token
+   * read: it never fences or disturbs a refresh. A missing or non-active connection is left alone.
+   * Optional for custom backends: without it, `proactive: 'recent'` falls back to `'all'` (logged once).
+   */
+  recordUse?(ref: ConnectionRef, use: ConnectionUse): Promise<void>;
 
   /** Aggregates for health and metrics. */
   stats(now: Date, withinMs: number): Promise<StorageStats>;

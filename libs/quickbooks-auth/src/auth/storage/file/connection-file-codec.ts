@@ -101,6 +101,10 @@ export function decodeConnectionFile(envelope: ConnectionEnvelope, displayName: 
     if (!date || Number.isNaN(date.getTime())) bad(field);
     doc[field] = date;
   }
+  // Last use (proactive 'recent' policy): absent in files of earlier releases, read as never recorded.
+  if (doc.lastUsedAt === undefined || doc.lastUsedAt === null) doc.lastUsedAt = null;
+  else if (typeof doc.lastUsedAt !== 'string' || Number.isNaN(new Date(doc.lastUsedAt).getTime())) bad('lastUsedAt');
+  else doc.lastUsedAt = new Date(doc.lastUsedAt);
   if (!CONNECTION_STATUSES.includes(doc.status as StoredConnection['status'])) bad('status');
   if (!Number.isInteger(doc.version) || !Number.isInteger(doc.failureCount)) bad('counters');
   if (typeof doc.refreshTokenFingerprint !== 'string') bad('fingerprint');

@@ -16,7 +16,8 @@ import { QuickBooksAuthError } from '../../../errors/quickbooks-auth.error';
 import { StorageError } from '../../../errors/storage.error';
 import type { TokenCipher } from '../../../utils/crypto/token-cipher';
 import { assertValidConnectionRef, assertValidLimit, assertValidTenantId, assertValidTtl } from '../connection-ref.validation';
-import type { BeginCall, NewConnection, PendingRevocation, ReauthMark, RefreshFailure, RefreshResult, RevokeRetry, StorageStats, TokenStorage } from '../token-storage.interface';
+import type { BeginCall, ConnectionUse, NewConnection, PendingRevocation, ReauthMark, RefreshFailure, RefreshResult, RevokeRetry, StorageStats, TokenStorage } from '../token-storage.interface';
+import { connectionUseChanges } from '../connection-use';
 import { openOrNull } from '../pending-revocation';
 import { REFRESH_TOKEN_FIELD, openToken, sealToken } from '../token-sealing';
 import { isUndecryptable, recordOf } from '../undecryptable-record';
@@ -377,6 +378,24 @@ export class FileTokenStorage implements TokenStorage {
     return claimed;
   }
 
+  async recordUse(ref: ConnectionRef, use: ConnectionUse): Promise<void> {
+    assertValidConnectionRef(ref);
+    // Bookkeeping only: no version bump; a file that cannot be decrypted is left as it is.
+    await this.mutateRecord(ref, (c) => {
+      if (!c || isUndecryptable(c)) return null;
+      const changes = connectionUseChanges(
+        { status: c.status, accessTokenExpiresAt: c.accessTokenExpiresAt.getTime(), nextRefreshAt: c.nextRefreshAt.getTime(), lastUsedAt: c.lastUsedAt?.getTime() ?? null },
+        use,
+      );
+      if (!changes) return null;
+      return {
+        ...c,
+        ...(changes.lastUsedAt !== undefined ? { lastUsedAt: new Date(changes.lastUsedAt as number) } : {}),
+        ...(changes.nextRefreshAt !== undefined ? { nextRefreshAt: new Date(changes.nextRefreshAt) } : {}),
+      };
+    });
+  }
+
   async stats(now: Date, withinMs: number): Promise<StorageStats> {
     const byStatus = Object.fromEntries(CONNECTION_STATUSES.map((st) => [st, 0])) as Record<ConnectionStatus, number>;
     const t = now.getTime();
@@ -574,6 +593,7 @@ export class FileTokenStorage implements TokenStorage {
       nextAttemptAt: null,
       lastErrorCode: null,
       lastRefreshedAt: existing?.lastRefreshedAt ?? null,
+      lastUsedAt: conn.lastUsedAt !== undefined ? conn.lastUsedAt : (existing?.lastUsedAt ?? null),
       createdAt: existing?.createdAt ?? now,
       updatedAt: now,
     };
@@ -602,6 +622,7 @@ export class FileTokenStorage implements TokenStorage {
       lastRefreshedAt: null,
       createdAt: now,
       updatedAt: now,
+      lastUsedAt: null,
     };
   }
 

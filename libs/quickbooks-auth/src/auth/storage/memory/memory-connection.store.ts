@@ -38,6 +38,8 @@ export interface MemoryConnectionRow {
   /** App clock: when claimRevocations may hand it out. */
   revokeDueAt: number | null;
   revokeAttempts: number;
+  /** App clock, coarse (recordUse): null until the app was first handed a token of it. */
+  lastUsedAt?: number | null;
 }
 
 /**

@@ -1,8 +1,9 @@
 import type { TokenCipher } from '../../../utils/crypto/token-cipher';
 import { StorageError } from '../../../errors/storage.error';
 import { CONNECTION_STATUSES, type ConnectionRecord, type ConnectionRef, type ConnectionStatus, type Lease, type StoredConnection, type UndecryptableConnection } from '../../connection.interface';
-import type { BeginCall, NewConnection, PendingRevocation, ReauthMark, RefreshFailure, RefreshResult, RevokeRetry, StorageStats, TokenStorage } from '../token-storage.interface';
+import type { BeginCall, ConnectionUse, NewConnection, PendingRevocation, ReauthMark, RefreshFailure, RefreshResult, RevokeRetry, StorageStats, TokenStorage } from '../token-storage.interface';
 import { openOrNull } from '../pending-revocation';
+import { connectionUseChanges } from '../connection-use';
 import { assertValidConnectionRef, assertValidLimit, assertValidTenantId, assertValidTtl } from '../connection-ref.validation';
 import { ACCESS_TOKEN_FIELD, REFRESH_TOKEN_FIELD, openToken, sealToken } from '../token-sealing';
 import { isUndecryptable, recordOf } from '../undecryptable-record';
@@ -78,6 +79,7 @@ export class MemoryTokenStorage implements TokenStorage {
       nextAttemptAt: null,
       lastErrorCode: null,
       lastRefreshedAt: existing?.lastRefreshedAt ?? null,
+      lastUsedAt: conn.lastUsedAt !== undefined ? (conn.lastUsedAt?.getTime() ?? null) : (existing?.lastUsedAt ?? null),
       createdAt: existing?.createdAt ?? now,
       updatedAt: now,
       ...(replaced
@@ -320,6 +322,13 @@ export class MemoryTokenStorage implements TokenStorage {
     return claimed;
   }
 
+  async recordUse(ref: ConnectionRef, use: ConnectionUse): Promise<void> {
+    assertValidConnectionRef(ref);
+    const row = this.row(ref);
+    const changes = row ? connectionUseChanges({ ...row, lastUsedAt: row.lastUsedAt ?? null }, use) : null;
+    if (row && changes) Object.assign(row, changes);
+  }
+
   async stats(now: Date, withinMs: number): Promise<StorageStats> {
     const byStatus = Object.fromEntries(CONNECTION_STATUSES.map((st) => [st, 0])) as Record<ConnectionStatus, number>;
     const t = now.getTime();
@@ -456,6 +465,7 @@ export class MemoryTokenStorage implements TokenStorage {
       lastRefreshedAt: date(row.lastRefreshedAt),
       createdAt: new Date(row.createdAt),
       updatedAt: new Date(row.updatedAt),
+      lastUsedAt: date(row.lastUsedAt ?? null),
     };
   }
 }

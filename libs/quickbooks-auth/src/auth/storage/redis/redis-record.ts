@@ -90,5 +90,7 @@ export function hashToConnection(hash: Record<string, string>, ref: ConnectionRe
     lastRefreshedAt: optDate('lastRefreshedAt'),
     createdAt: date('createdAt'),
     updatedAt: date('updatedAt'),
+    // Absent in hashes of earlier releases: never recorded.
+    lastUsedAt: optDate('lastUsedAt'),
   };
 }

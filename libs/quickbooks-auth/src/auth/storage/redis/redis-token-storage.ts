@@ -4,7 +4,7 @@ import { ConfigurationError } from '../../../errors/configuration.error';
 import { QuickBooksAuthError } from '../../../errors/quickbooks-auth.error';
 import { assertValidConnectionRef, assertValidLimit, assertValidTenantId, assertValidTtl } from '../connection-ref.validation';
 import type { TokenCipher } from '../../../utils/crypto/token-cipher';
-import type { BeginCall, NewConnection, PendingRevocation, ReauthMark, RefreshFailure, RefreshResult, RevokeRetry, StorageStats, TokenStorage } from '../token-storage.interface';
+import type { BeginCall, ConnectionUse, NewConnection, PendingRevocation, ReauthMark, RefreshFailure, RefreshResult, RevokeRetry, StorageStats, TokenStorage } from '../token-storage.interface';
 import { openOrNull } from '../pending-revocation';
 import { isUndecryptable, recordOf } from '../undecryptable-record';
 import { toStorageError } from './redis-error';
@@ -98,6 +98,7 @@ export class RedisTokenStorage implements TokenStorage {
       leaseOwner: '',
       leaseExpiresAt: '',
       ...NO_INFLIGHT,
+      ...(conn.lastUsedAt !== undefined ? { lastUsedAt: conn.lastUsedAt ? ms(conn.lastUsedAt) : '' } : {}),
     };
     const reply = await this.run('saveConnection', () =>
       this.scripts.saveConnection(this.allKeys(ref), [this.keys.member(ref), conn.realmId, tokens.refreshTokenFingerprint, String(conn.revokeReplacedAt?.getTime() ?? 0), ...hashToPairs(fields)]),
@@ -251,6 +252,14 @@ export class RedisTokenStorage implements TokenStorage {
       }
     }
     return claimed;
+  }
+
+  async recordUse(ref: ConnectionRef, use: ConnectionUse): Promise<void> {
+    assertValidConnectionRef(ref);
+    const pull = use.pullForward;
+    await this.run('recordUse', () =>
+      this.scripts.recordUse(this.rowKeys(ref), [this.keys.member(ref), ms(use.usedAt), pull ? ms(pull.accessTokenExpiresAt) : '', pull ? ms(pull.refreshAt) : '']),
+    );
   }
 
   async stats(now: Date, withinMs: number): Promise<StorageStats> {

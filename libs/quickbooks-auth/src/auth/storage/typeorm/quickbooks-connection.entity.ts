@@ -131,4 +131,10 @@ export class QuickBooksConnectionEntity {
 
   @Column({ name: 'revoke_attempts', type: 'int', default: 0 })
   revokeAttempts: number;
+
+  // Last use (migration 1767226100000): the proactive 'recent' policy.
+
+  /** App clock, coarse (recordUse): when a token of this connection was last handed to the app; null until then. */
+  @Column({ name: 'last_used_at', type: 'bigint', nullable: true, default: null, transformer: epochMsTransformer })
+  lastUsedAt: Date | null;
 }

@@ -4,7 +4,7 @@ import { StorageError } from '../../../errors/storage.error';
 import type { TokenCipher } from '../../../utils/crypto/token-cipher';
 import { CONNECTION_STATUSES, type ConnectionRecord, type ConnectionRef, type ConnectionStatus, type Lease, type StoredConnection, type UndecryptableConnection } from '../../connection.interface';
 import { assertValidConnectionRef, assertValidLimit, assertValidTenantId, assertValidTtl } from '../connection-ref.validation';
-import type { BeginCall, NewConnection, PendingRevocation, ReauthMark, RefreshFailure, RefreshResult, RevokeRetry, StorageStats, TokenStorage } from '../token-storage.interface';
+import type { BeginCall, ConnectionUse, NewConnection, PendingRevocation, ReauthMark, RefreshFailure, RefreshResult, RevokeRetry, StorageStats, TokenStorage } from '../token-storage.interface';
 import { openOrNull } from '../pending-revocation';
 import { ACCESS_TOKEN_FIELD, REFRESH_TOKEN_FIELD, openToken, sealToken } from '../token-sealing';
 import { isUndecryptable, recordOf } from '../undecryptable-record';
@@ -26,6 +26,13 @@ const LEASABLE = `status IN ('active', 'reauth_pending')`;
 /** `lease` (owner, generation) still holds the row: the fence every holder's write checks (I9). */
 const HOLDS = 'lease_owner = ? AND lease_generation = ?';
 const NO_INFLIGHT = 'inflight_fp = NULL, inflight_owner = NULL, inflight_generation = NULL, inflight_started_at = NULL, inflight_deadline_at = NULL';
+
+/** recordUse in one prepared statement (TokenStorage.recordUse): no version bump, active rows only. */
+const RECORD_USE =
+  `UPDATE ${TABLE} SET` +
+  ' next_refresh_at = CASE WHEN access_token_expires_at = ? AND next_refresh_at > ? THEN ? ELSE next_refresh_at END,' +
+  ' last_used_at = CASE WHEN last_used_at IS NULL OR last_used_at < ? THEN ? ELSE last_used_at END' +
+  ` WHERE tenant_id = ? AND realm_id = ? AND status = 'active'`;
 
 type RowValues = Parameters<UpdateQueryBuilder<Row>['set']>[0];
 
@@ -116,6 +123,7 @@ export class TypeOrmTokenStorage implements TokenStorage {
       leaseOwner: null,
       leaseExpiresAt: null,
       ...NO_INFLIGHT_VALUES,
+      ...(conn.lastUsedAt !== undefined ? { lastUsedAt: conn.lastUsedAt } : {}),
     };
     return this.run('save a connection', async () => {
       // Reconnect is the common case: UPDATE first; INSERT only when the row does not exist yet.
@@ -402,6 +410,16 @@ export class TypeOrmTokenStorage implements TokenStorage {
         disconnecting: row.status === 'revoke_pending',
       };
     });
+  }
+
+  async recordUse(ref: ConnectionRef, use: ConnectionUse): Promise<void> {
+    assertValidConnectionRef(ref);
+    const pull = use.pullForward;
+    const usedAt = use.usedAt.getTime();
+    // -1 matches no expiry: lastUsedAt only. Neither assignment reads the other's column (MySQL order).
+    await this.run('record a connection use', () =>
+      this.sql.affected(RECORD_USE, [pull ? pull.accessTokenExpiresAt.getTime() : -1, pull ? pull.refreshAt.getTime() : 0, pull ? pull.refreshAt.getTime() : 0, usedAt, usedAt, ref.tenantId, ref.realmId]),
+    );
   }
 
   async settleRevocation(ref: ConnectionRef, fingerprint: string, retryAt: Date | null): Promise<boolean> {
