@@ -35,7 +35,8 @@ interface SchedulerHarness extends Harness {
 async function startScheduler(params: { count: number; due?: boolean; scheduler?: SchedulerOptions; options?: Partial<QuickBooksAuthModuleOptions> }): Promise<SchedulerHarness> {
   const h = await startHarness({
     storage: { type: 'memory' },
-    options: { ...params.options, scheduler: { enabled: true, tickSeconds: 3600, ...params.scheduler } },
+    // 'all': these cases hold every connection fresh, used or not (proactive-budget.int-spec covers 'recent').
+    options: { ...params.options, scheduler: { enabled: true, tickSeconds: 3600, proactive: 'all', ...params.scheduler } },
   });
   const scheduler = h.app.get(RefreshScheduler);
   const expiring: ExpiringEvent[] = [];

@@ -37,7 +37,7 @@ async function main(): Promise<void> {
         http: { connectTimeoutMs: Math.max(1, Math.min(2500, config.leaseTtlMs - 500)) },
         // A loaded CI box can fail a few loopback connects; a short half-open keeps that from
         // pausing a worker for longer than the test waits per simulated step.
-        scheduler: { tickSeconds: config.tickSeconds, concurrency: config.concurrency, batchSize: config.batchSize, breakerHalfOpenSeconds: 2 },
+        scheduler: { tickSeconds: config.tickSeconds, concurrency: config.concurrency, batchSize: config.batchSize, breakerHalfOpenSeconds: 2, proactive: 'all' },
       }),
     ],
   })
