@@ -60,6 +60,14 @@ describe('quickBooksOptionsFromEnv', () => {
   });
 });
 
+describe('resolveOptions: proactive refresh policy', () => {
+  const base = () => resolveOptions(quickBooksOptionsFromEnv(good()));
+  it("defaults to 'recent' with a 2 h window, and keeps 'all' when asked", () => {
+    expect(base().scheduler).toMatchObject({ proactive: 'recent', recentWindowSeconds: 7200, keepAliveSeconds: 86_400 });
+    expect(resolveOptions({ ...quickBooksOptionsFromEnv(good()), scheduler: { proactive: 'all' } }).scheduler.proactive).toBe('all');
+  });
+});
+
 describe('resolveOptions bounds', () => {
   const base = () => quickBooksOptionsFromEnv(good());
 
@@ -67,6 +75,8 @@ describe('resolveOptions bounds', () => {
     expect(() => resolveOptions({ ...base(), minValiditySeconds: 3600 })).toThrow(/minValiditySeconds must be below 3600/);
     expect(() => resolveOptions({ ...base(), refreshLeadSeconds: 4000 })).toThrow(/refreshLeadSeconds must be below 3600/);
     expect(() => resolveOptions({ ...base(), scheduler: { jitterRatio: 2 } })).toThrow(/jitterRatio/);
+    expect(() => resolveOptions({ ...base(), scheduler: { proactive: 'some' as never } })).toThrow(/scheduler\.proactive must be "all" or "recent"/);
+    expect(() => resolveOptions({ ...base(), scheduler: { recentWindowSeconds: 10 } })).toThrow(/scheduler\.recentWindowSeconds must be a number >= 60/);
     expect(() => resolveOptions({ ...base(), metricsTenantLabel: { tenants: 'acme' as unknown as string[] } })).toThrow(/metricsTenantLabel.tenants/);
     expect(() => resolveOptions({ ...base(), metricsTenantLabel: { tenants: ['acme'], maxValues: 0 } })).toThrow(/metricsTenantLabel.maxValues/);
     expect(() => resolveOptions({ ...base(), metricsTenantLabel: { tenants: [] } })).toThrow(/must not be empty/);
