@@ -1,11 +1,12 @@
 /**
- * `npm run bench [-- --quick | --full] [--scale N] [--only hot,cold,refresh,stampede,scale]`
+ * `npm run bench [-- --quick | --full] [--scale N] [--only hot,cold,refresh,stampede,scale,budget]`
  * Every figure is a ratio to a baseline measured in the same run; each is a median of repeats.
  */
 import { Args } from './lib/args';
 import { machineInfo } from './lib/machine';
 import { progress } from './lib/progress';
 import { renderTable, writeResults, type Figure } from './lib/report';
+import { benchBudget } from './sections/budget';
 import { benchColdPath } from './sections/cold-path';
 import { benchHotPath } from './sections/hot-path';
 import { benchRefresh } from './sections/refresh';
@@ -36,6 +37,7 @@ const SECTIONS: Record<string, (p: BenchProfile) => Promise<SectionResult>> = {
   refresh: benchRefresh,
   stampede: benchStampede,
   scale: benchScale,
+  budget: benchBudget,
 };
 
 async function main(): Promise<void> {
