@@ -42,6 +42,8 @@ const options: QuickBooksAuthModuleOptions = {
     batchSize: 200,
     keepAliveSeconds: 86_400,
     jitterRatio: 0.2,
+    proactive: 'recent', // or 'all'
+    recentWindowSeconds: 7200,
     refreshExpiryWarningSeconds: 30 * 86_400,
     maxTokenCallsPerSecond: undefined, // unlimited
     tickBudgetSeconds: 60, // default tickSeconds + 30

@@ -96,9 +96,14 @@ export interface ConnectionUse {
 /** Aggregates for health and metrics: no tenant ids, realm ids or tokens. */
 export interface StorageStats {
   byStatus: Record<ConnectionStatus, number>;
-  /** Active connections whose access token expires before `now + withinMs`. */
+  /**
+   * Active connections whose access token expires before `now + withinMs`. Like accessExpired and
+   * soonestAccessExpiry, only those the scheduler refreshes ahead (nextRefreshAt not after the
+   * access-token expiry): one kept alive only (proactive 'recent', not used lately) holds an
+   * expired access token by design, and its next use refreshes it on demand.
+   */
   accessExpiringSoon: number;
-  /** Active connections whose access token already expired. */
+  /** Active connections refreshed ahead whose access token already expired. */
   accessExpired: number;
   soonestAccessExpiry: Date | null;
   soonestRefreshExpiry: Date | null;

@@ -1223,8 +1223,11 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
       it('counts by status, expiring and expired access tokens, soonest expiries and stale leases', async () => {
         const now = Date.now();
         const expired = ref('tenant-stats', 'expired');
-        await save(expired, { accessTokenExpiresAt: new Date(now - MINUTE), refreshTokenExpiresAt: new Date(now + 50 * DAY) });
-        await save(ref('tenant-stats', 'soon'), { accessTokenExpiresAt: new Date(now + MINUTE), refreshTokenExpiresAt: new Date(now + 10 * DAY) });
+        // Refreshed ahead (due before the access token expires) but overdue: counted.
+        await save(expired, { accessTokenExpiresAt: new Date(now - MINUTE), refreshTokenExpiresAt: new Date(now + 50 * DAY), nextRefreshAt: new Date(now - 31 * MINUTE) });
+        await save(ref('tenant-stats', 'soon'), { accessTokenExpiresAt: new Date(now + MINUTE), refreshTokenExpiresAt: new Date(now + 10 * DAY), nextRefreshAt: new Date(now - 29 * MINUTE) });
+        // Kept alive only (proactive 'recent', next refresh after its expiry): expired by design, not counted.
+        await save(ref('tenant-stats', 'kept-alive'), { accessTokenExpiresAt: new Date(now - 2 * HOUR), refreshTokenExpiresAt: new Date(now + 99 * DAY), nextRefreshAt: new Date(now + DAY) });
         await save(ref('tenant-stats', 'later'), { accessTokenExpiresAt: new Date(now + HOUR), refreshTokenExpiresAt: new Date(now + 90 * DAY) });
         const needs = ref('tenant-stats', 'needs');
         const n = await save(needs, { accessTokenExpiresAt: new Date(now - HOUR), refreshTokenExpiresAt: new Date(now + DAY) });
@@ -1239,7 +1242,7 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
         await sleep(350);
 
         const stats = await storage.stats(new Date(now), 5 * MINUTE);
-        expect(stats.byStatus).toEqual({ active: 3, reauth_pending: 1, needs_reauth: 1, revoke_pending: 0, revoked: 1 });
+        expect(stats.byStatus).toEqual({ active: 4, reauth_pending: 1, needs_reauth: 1, revoke_pending: 0, revoked: 1 });
         expect(stats.accessExpired).toBe(1);
         expect(stats.accessExpiringSoon).toBe(2); // expires before now + 5 min (the expired one included)
         expect(stats.soonestAccessExpiry?.getTime()).toBe(now - MINUTE);

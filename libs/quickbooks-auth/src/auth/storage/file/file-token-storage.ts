@@ -406,10 +406,11 @@ export class FileTokenStorage implements TokenStorage {
       if (c.leaseOwner !== null && (c.leaseExpiresAt?.getTime() ?? 0) < leaseNow) stats.staleLeases++;
       if (c.status !== 'active') continue;
       const access = c.accessTokenExpiresAt.getTime();
+      if (!stats.soonestRefreshExpiry || c.refreshTokenExpiresAt < stats.soonestRefreshExpiry) stats.soonestRefreshExpiry = c.refreshTokenExpiresAt;
+      if (c.nextRefreshAt.getTime() > access) continue; // kept alive only: expired by design (StorageStats)
       if (access < t + withinMs) stats.accessExpiringSoon++;
       if (access < t) stats.accessExpired++;
       if (!stats.soonestAccessExpiry || access < stats.soonestAccessExpiry.getTime()) stats.soonestAccessExpiry = c.accessTokenExpiresAt;
-      if (!stats.soonestRefreshExpiry || c.refreshTokenExpiresAt < stats.soonestRefreshExpiry) stats.soonestRefreshExpiry = c.refreshTokenExpiresAt;
     }
     return stats;
   }

@@ -342,10 +342,11 @@ export class MemoryTokenStorage implements TokenStorage {
       byStatus[row.status]++;
       if (row.leaseOwner !== null && (row.leaseExpiresAt ?? 0) < leaseNow) staleLeases++;
       if (row.status !== 'active') continue;
+      soonestRefresh = soonestRefresh === null ? row.refreshTokenExpiresAt : Math.min(soonestRefresh, row.refreshTokenExpiresAt);
+      if (row.nextRefreshAt > row.accessTokenExpiresAt) continue; // kept alive only: expired by design (StorageStats)
       if (row.accessTokenExpiresAt < t + withinMs) accessExpiringSoon++;
       if (row.accessTokenExpiresAt < t) accessExpired++;
       soonestAccess = soonestAccess === null ? row.accessTokenExpiresAt : Math.min(soonestAccess, row.accessTokenExpiresAt);
-      soonestRefresh = soonestRefresh === null ? row.refreshTokenExpiresAt : Math.min(soonestRefresh, row.refreshTokenExpiresAt);
     }
     return {
       byStatus,

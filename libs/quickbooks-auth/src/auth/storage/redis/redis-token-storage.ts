@@ -283,21 +283,22 @@ export class RedisTokenStorage implements TokenStorage {
       cursor = page[page.length - 1];
       const pipeline = this.redis.pipeline();
       for (const member of page) {
-        pipeline.hmget(this.keys.connection(this.keys.parseMember(member)), 'status', 'accessTokenExpiresAt', 'refreshTokenExpiresAt', 'leaseOwner', 'leaseExpiresAt');
+        pipeline.hmget(this.keys.connection(this.keys.parseMember(member)), 'status', 'accessTokenExpiresAt', 'refreshTokenExpiresAt', 'leaseOwner', 'leaseExpiresAt', 'nextRefreshAt');
       }
       const rows = (await this.run('stats', () => pipeline.exec())) ?? [];
       for (const [err, row] of rows) {
         if (err) throw toStorageError('stats', err);
-        const [status, accessExp, refreshExp, leaseOwner, leaseExp] = row as Array<string | null>;
+        const [status, accessExp, refreshExp, leaseOwner, leaseExp, nextRefresh] = row as Array<string | null>;
         if (!CONNECTION_STATUSES.includes(status as ConnectionStatus)) continue;
         stats.byStatus[status as ConnectionStatus]++;
         if (leaseOwner && Number(leaseExp || 0) < storeNow) stats.staleLeases++;
         if (status !== 'active') continue;
         const access = Number(accessExp);
+        soonestRefresh = Math.min(soonestRefresh, Number(refreshExp));
+        if (Number(nextRefresh) > access) continue; // kept alive only: expired by design (StorageStats)
         if (access < nowMs) stats.accessExpired++;
         if (access < nowMs + withinMs) stats.accessExpiringSoon++;
         soonestAccess = Math.min(soonestAccess, access);
-        soonestRefresh = Math.min(soonestRefresh, Number(refreshExp));
       }
     } while (cursor !== null);
     stats.soonestAccessExpiry = Number.isFinite(soonestAccess) ? new Date(soonestAccess) : null;

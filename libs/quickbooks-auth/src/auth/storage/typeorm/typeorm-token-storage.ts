@@ -27,6 +27,9 @@ const LEASABLE = `status IN ('active', 'reauth_pending')`;
 const HOLDS = 'lease_owner = ? AND lease_generation = ?';
 const NO_INFLIGHT = 'inflight_fp = NULL, inflight_owner = NULL, inflight_generation = NULL, inflight_started_at = NULL, inflight_deadline_at = NULL';
 
+/** Refreshed ahead by the scheduler, not kept alive only (StorageStats). */
+const AHEAD = 'next_refresh_at <= access_token_expires_at';
+
 /** recordUse in one prepared statement (TokenStorage.recordUse): no version bump, active rows only. */
 const RECORD_USE =
   `UPDATE ${TABLE} SET` +
@@ -472,9 +475,9 @@ export class TypeOrmTokenStorage implements TokenStorage {
     const raw: Array<Record<string, unknown>> = await this.run('compute stats', () =>
       this.query(
         `SELECT status, COUNT(*) AS total,
-           SUM(CASE WHEN access_token_expires_at < ? THEN 1 ELSE 0 END) AS expiring,
-           SUM(CASE WHEN access_token_expires_at < ? THEN 1 ELSE 0 END) AS expired,
-           MIN(access_token_expires_at) AS soonest_access,
+           SUM(CASE WHEN access_token_expires_at < ? AND ${AHEAD} THEN 1 ELSE 0 END) AS expiring,
+           SUM(CASE WHEN access_token_expires_at < ? AND ${AHEAD} THEN 1 ELSE 0 END) AS expired,
+           MIN(CASE WHEN ${AHEAD} THEN access_token_expires_at END) AS soonest_access,
            MIN(refresh_token_expires_at) AS soonest_refresh,
            SUM(CASE WHEN lease_owner IS NOT NULL AND lease_expires_at < ${dbNow} THEN 1 ELSE 0 END) AS stale
          FROM ${TABLE} GROUP BY status`,
