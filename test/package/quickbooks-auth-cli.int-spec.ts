@@ -51,13 +51,13 @@ describe('quickbooks-auth command', () => {
   it('migrate --dry-run lists what would run and changes nothing; migrate applies it once', async () => {
     const dry = await cli(['migrate', '--dry-run', '--url', db.url]);
     expect(dry.code).toBe(0);
-    expect(dry.out).toContain('4 QuickBooks auth migration(s) would run');
+    expect(dry.out).toContain('5 QuickBooks auth migration(s) would run');
     expect(dry.out).toContain('CreateQuickbooksConnectionsMysql1767225600000');
     expect((await cli(['migrate', '--dry-run', '--url', db.url])).out).toContain('would run'); // still pending
 
     const applied = await cli(['migrate'], { DATABASE_URL: db.url });
     expect(applied).toMatchObject({ code: 0, err: '' });
-    expect(applied.out).toContain('Applied 4 QuickBooks auth migration(s)');
+    expect(applied.out).toContain('Applied 5 QuickBooks auth migration(s)');
 
     const after = await cli(['migrate', '--dry-run', '--url', db.url]);
     expect(after.out).toContain('up to date');
@@ -147,12 +147,12 @@ describe('quickbooks-auth command on PostgreSQL', () => {
   it('migrate --dry-run, migrate (postgresql:// from DATABASE_URL), then up to date; status reads the store', async () => {
     const dry = await cli(['migrate', '--dry-run', '--url', db.url]);
     expect(dry.code).toBe(0);
-    expect(dry.out).toContain('4 QuickBooks auth migration(s) would run');
+    expect(dry.out).toContain('5 QuickBooks auth migration(s) would run');
     expect(dry.out).toContain('CreateQuickbooksConnectionsPostgres1767225600000');
 
     const applied = await cli(['migrate'], { DATABASE_URL: db.url.replace(/^postgres:/, 'postgresql:') });
     expect(applied).toMatchObject({ code: 0, err: '' });
-    expect(applied.out).toContain('Applied 4 QuickBooks auth migration(s)');
+    expect(applied.out).toContain('Applied 5 QuickBooks auth migration(s)');
     expect((await cli(['migrate', '--url', db.url])).out).toContain('up to date');
 
     const h = await startHarness({ storage: { type: 'typeorm', url: db.url }, options: { encryptionKeys: testKeyRing('k1') } });
