@@ -12,6 +12,7 @@ import { TokenService } from './auth/token.service';
 import { UndecryptableConnections } from './auth/undecryptable-connections.service';
 import { AccessTokenCache } from './auth/access-token-cache';
 import { ConnectionUsage } from './auth/refresh/connection-usage.service';
+import { ConnectionImport } from './auth/import/connection-import.service';
 import { resolveOptions, type ResolvedQuickBooksAuthOptions } from './config/resolved-options';
 import { AuthEventsPublisher } from './events/auth-events.publisher';
 import type { QuickBooksAuthModuleOptions } from './interfaces/quickbooks-auth-options.interface';
@@ -85,6 +86,7 @@ export const quickBooksAuthProviders: Provider[] = [
   AccessTokenCache,
   UndecryptableConnections,
   ConnectionUsage,
+  ConnectionImport,
   TokenService,
   ConnectService,
   QuickBooksApiClient,

@@ -18,6 +18,8 @@ import type { TokenStorage } from './storage/token-storage.interface';
 import { isUndecryptable } from './storage/undecryptable-record';
 import { UndecryptableConnections } from './undecryptable-connections.service';
 import { ConnectionUsage } from './refresh/connection-usage.service';
+import { ConnectionImport } from './import/connection-import.service';
+import type { ImportedConnection, ImportOptions, ImportOutcome } from './import/imported-connection';
 
 /** A usable access token and when it stops being usable. */
 export interface AccessToken {
@@ -50,6 +52,7 @@ export class TokenService {
     @Inject(QUICKBOOKS_AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedQuickBooksAuthOptions,
     private readonly undecryptable: UndecryptableConnections,
     private readonly usage: ConnectionUsage,
+    private readonly imports: ConnectionImport,
   ) {}
 
   /**
@@ -121,6 +124,17 @@ export class TokenService {
       }
       throw err;
     }
+  }
+
+  /**
+   * Stores a connection made elsewhere (intuit-oauth, a hand-rolled table) so its customer need
+   * not reconnect: validated, encrypted like every stored row, active. An existing connection for
+   * the tenant and realm is left alone (`exists`) unless `overwrite`; `dryRun` writes nothing.
+   * The `quickbooks-auth import` command runs it over a JSON-lines or CSV file (docs/importing.md).
+   * @throws ImportValidationError naming each bad field (never its value).
+   */
+  async importConnection(connection: ImportedConnection, options: ImportOptions = {}): Promise<ImportOutcome> {
+    return this.imports.importConnection(connection, options);
   }
 
   /**

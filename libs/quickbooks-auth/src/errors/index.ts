@@ -14,3 +14,4 @@ export * from './callback-verification.error';
 export * from './refresh-shutdown.error';
 export * from './quickbooks-api.error';
 export * from './storage-connection.error';
+export * from './import-validation.error';

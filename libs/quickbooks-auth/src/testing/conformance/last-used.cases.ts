@@ -78,6 +78,20 @@ export function describeLastUsed(ctx: () => { storage: TokenStorage }): void {
       expect(claimed.map((c) => c.realmId)).toEqual(['1']);
     });
 
+    it('an imported connection without an access token reads back expired, with its refresh token and no last use', async () => {
+      const { storage } = ctx();
+      const ref = r('tenant-lu-import', '1');
+      const input = newConnection(ref, { accessToken: '', accessTokenExpiresAt: new Date(0), lastUsedAt: null, refreshTokenHardExpiresAt: null });
+      const stored = await storage.saveConnection(input);
+      for (const c of [stored, (await storage.get(ref))!]) {
+        expect(c).toMatchObject({ status: 'active', accessToken: '', refreshToken: input.refreshToken, lastUsedAt: null });
+        expect(c.accessTokenExpiresAt.getTime()).toBe(0);
+      }
+      // Refreshing it works as for any connection: the lease and the swap fence on its refresh token.
+      const leased = (await storage.acquireLease(ref, 'importer', MINUTE))!;
+      expect(leased.refreshToken).toBe(input.refreshToken);
+    });
+
     it('leaves a connection that is not active, or does not exist, alone', async () => {
       const { storage } = ctx();
       const ref = r('tenant-lu-gone', '1');
