@@ -3,11 +3,12 @@ import { processIo, type CliIo } from './cli-io';
 import { CliUsageError } from './cli-usage.error';
 import { describeError } from './database-target';
 import { ExitCode, type ExitCodeValue } from './exit-codes';
+import { importCommand } from './import.command';
 import { migrateCommand } from './migrate.command';
 import { reencryptCommand } from './reencrypt.command';
 import { statusCommand } from './status.command';
 
-const COMMANDS: CliCommand[] = [migrateCommand, reencryptCommand, statusCommand];
+const COMMANDS: CliCommand[] = [migrateCommand, reencryptCommand, statusCommand, importCommand];
 
 const USAGE = `usage: quickbooks-auth <command> [options]
 
@@ -42,7 +43,7 @@ function takeEnvFile(argv: string[], io: CliIo): string[] {
 }
 
 /**
- * The `quickbooks-auth` command: dispatches to migrate, reencrypt or status and turns every
+ * The `quickbooks-auth` command: dispatches to migrate, reencrypt, status or import and turns every
  * failure into a message and an exit code (never a stack trace, never a secret).
  */
 export async function runQuickBooksAuthCli(argv: string[], io: CliIo = processIo): Promise<ExitCodeValue> {
