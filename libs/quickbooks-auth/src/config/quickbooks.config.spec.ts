@@ -62,6 +62,11 @@ describe('quickBooksOptionsFromEnv', () => {
 
 describe('resolveOptions: proactive refresh policy', () => {
   const base = () => resolveOptions(quickBooksOptionsFromEnv(good()));
+  it('reads QB_SCHEDULER_PROACTIVE and QB_SCHEDULER_RECENT_WINDOW_SECONDS, naming a bad one', () => {
+    expect(resolveOptions(quickBooksOptionsFromEnv({ ...good(), QB_SCHEDULER_PROACTIVE: 'all', QB_SCHEDULER_RECENT_WINDOW_SECONDS: '3600' })).scheduler).toMatchObject({ proactive: 'all', recentWindowSeconds: 3600 });
+    expect(() => quickBooksOptionsFromEnv({ ...good(), QB_SCHEDULER_PROACTIVE: 'some' })).toThrow(/QB_SCHEDULER_PROACTIVE must be "all" or "recent"/);
+  });
+
   it("defaults to 'recent' with a 2 h window, and keeps 'all' when asked", () => {
     expect(base().scheduler).toMatchObject({ proactive: 'recent', recentWindowSeconds: 7200, keepAliveSeconds: 86_400 });
     expect(resolveOptions({ ...quickBooksOptionsFromEnv(good()), scheduler: { proactive: 'all' } }).scheduler.proactive).toBe('all');

@@ -29,6 +29,7 @@ type Env = Record<string, string | undefined>;
  * | QB_DISCOVERY_URL, QB_API_BASE_URL | explicit overrides |
  * | QB_RECONNECT_URL | reconnect link for ReauthorizationRequiredError (`{tenantId}`, `{realmId}`) |
  * | QB_SCHEDULER_ENABLED, QB_SCHEDULER_TICK_SECONDS, QB_SCHEDULER_CONCURRENCY | proactive refresh |
+ * | QB_SCHEDULER_PROACTIVE, QB_SCHEDULER_RECENT_WINDOW_SECONDS | which connections are refreshed ahead (`all` or `recent`) |
  * | QB_METRICS_TENANTS | comma-separated tenant ids that get their own `quickbooks_tenant_events_total` series |
  */
 export function quickBooksOptionsFromEnv(env: Env = process.env): QuickBooksAuthModuleOptions {
@@ -67,6 +68,8 @@ export function quickBooksOptionsFromEnv(env: Env = process.env): QuickBooksAuth
   }
   const env_ = env.QB_ENVIRONMENT;
   if (env_ !== undefined && env_ !== 'sandbox' && env_ !== 'production') problems.push('QB_ENVIRONMENT must be "sandbox" or "production"');
+  const proactive = env.QB_SCHEDULER_PROACTIVE;
+  if (proactive !== undefined && proactive !== 'all' && proactive !== 'recent') problems.push('QB_SCHEDULER_PROACTIVE must be "all" or "recent"');
   for (const name of ['QB_CLIENT_ID', 'QB_CLIENT_SECRET', 'QB_REDIRECT_URI', 'QB_ENCRYPTION_KEYS', 'QB_STATE_SECRET']) {
     if (!env[name]) problems.push(`${name} is required`);
   }
@@ -89,6 +92,8 @@ export function quickBooksOptionsFromEnv(env: Env = process.env): QuickBooksAuth
       enabled: env.QB_SCHEDULER_ENABLED === undefined ? undefined : env.QB_SCHEDULER_ENABLED !== 'false',
       tickSeconds: num('QB_SCHEDULER_TICK_SECONDS'),
       concurrency: num('QB_SCHEDULER_CONCURRENCY'),
+      proactive: env.QB_SCHEDULER_PROACTIVE as 'all' | 'recent' | undefined,
+      recentWindowSeconds: num('QB_SCHEDULER_RECENT_WINDOW_SECONDS'),
     },
   };
   if (problems.length) {
