@@ -30,6 +30,8 @@ const V2_ROW_COLUMNS =
 interface Target {
   name: string;
   migration: string;
+  /** Migrations after this one, which the upgrade runs too. */
+  later: string[];
   migrations: Array<new () => unknown>;
   create(): Promise<{ options: DataSourceOptions; drop: () => Promise<void> }>;
   columns(ds: DataSource): Promise<string[]>;
@@ -40,6 +42,7 @@ const TARGETS: Target[] = [
   {
     name: 'MariaDB',
     migration: 'AddPendingRevocationMysql1767225900000',
+    later: ['AddReconnectCampaignMysql1767226000000'],
     migrations: QUICKBOOKS_AUTH_MYSQL_MIGRATIONS,
     create: async () => {
       const scratch = await createScratchDatabase('qb_upgrade_rv');
@@ -55,6 +58,7 @@ const TARGETS: Target[] = [
   {
     name: 'SQLite',
     migration: 'AddPendingRevocationSqlite1767225900000',
+    later: ['AddReconnectCampaignSqlite1767226000000'],
     migrations: QUICKBOOKS_AUTH_SQLITE_MIGRATIONS,
     create: async () => {
       const dir = mkdtempSync(join(tmpdir(), 'qb-upgrade-rv-'));
@@ -126,7 +130,7 @@ describe.each(TARGETS)('TypeOrmTokenStorage: upgrade in place to pending revocat
     const ref = { tenantId: 'tenant-upgrade-rv', realmId: '1' };
     const old = await previousRelease(ref);
     const { ds, storage, ran } = await upgrade();
-    expect(ran).toEqual([target.migration]);
+    expect(ran).toEqual([target.migration, ...target.later]);
     expect(await target.columns(ds)).toEqual(expect.arrayContaining(REVOKE_COLUMNS));
     expect(await target.hasIndex(ds)).toBe(true);
     expect((await storage.get(ref))!).toMatchObject({ status: 'active', refreshToken: old.refreshToken, version: 3, leaseGeneration: 2 });
@@ -142,7 +146,7 @@ describe.each(TARGETS)('TypeOrmTokenStorage: upgrade in place to pending revocat
     await half.query('ALTER TABLE quickbooks_connections ADD COLUMN revoke_token_fp VARCHAR(128) NULL');
     await half.destroy();
     const { ds, storage, ran } = await upgrade();
-    expect(ran).toEqual([target.migration]);
+    expect(ran).toEqual([target.migration, ...target.later]);
     expect((await target.columns(ds)).filter((c) => REVOKE_COLUMNS.includes(c)).sort()).toEqual([...REVOKE_COLUMNS].sort());
     await expect(storage.markRevokePending(ref, { retryAt: new Date(), errorCode: 'oauth_error' })).resolves.toBe(true);
   });
@@ -152,13 +156,13 @@ describe.each(TARGETS)('TypeOrmTokenStorage: upgrade in place to pending revocat
     await previousRelease(ref);
     const { ds, storage } = await upgrade();
     await storage.markRevokePending(ref, { retryAt: new Date(), errorCode: 'oauth_error' });
-    await ds.undoLastMigration({ transaction: 'each' });
+    for (let i = 0; i <= target.later.length; i++) await ds.undoLastMigration({ transaction: 'each' });
     const columns = await target.columns(ds);
     for (const col of REVOKE_COLUMNS) expect(columns).not.toContain(col);
     expect(await target.hasIndex(ds)).toBe(false);
     // The previous release knows no revoke_pending: it reads a revoked row (tokens already wiped).
     expect(await ds.query('SELECT status, refresh_token_enc FROM quickbooks_connections')).toEqual([{ status: 'revoked', refresh_token_enc: null }]);
-    expect(await runQuickBooksMigrations(ds)).toEqual([target.migration]);
+    expect(await runQuickBooksMigrations(ds)).toEqual([target.migration, ...target.later]);
     expect(await runQuickBooksMigrations(ds)).toEqual([]);
     expect((await storage.get(ref))!.status).toBe('revoked');
   });

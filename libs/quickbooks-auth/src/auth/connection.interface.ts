@@ -80,6 +80,11 @@ export interface StoredConnection extends ConnectionRef {
   lastRefreshedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
+  /**
+   * The nearest hard-expiry warning horizon (days) already sent for the current grant
+   * (claimReconnectWarning), or null. Absent only on records built outside storage (fixtures).
+   */
+  reconnectWarnedDays?: number | null;
 }
 
 /** Every field of a stored connection but its ids and its tokens. @internal */

@@ -1,4 +1,4 @@
-import type { ConnectionRecord, ConnectionRef, ConnectionStatus, IntuitEnvironment, Lease, StoredConnection, TokenSet, UndecryptableConnection } from '../connection.interface';
+import type { ConnectionDetails, ConnectionRecord, ConnectionRef, ConnectionStatus, IntuitEnvironment, Lease, StoredConnection, TokenSet, UndecryptableConnection } from '../connection.interface';
 
 /** A connection written by the connect flow (first connect or reconnect). */
 export interface NewConnection extends ConnectionRef, TokenSet {
@@ -71,6 +71,13 @@ export interface ReauthMark {
    * Null: needs_reauth now.
    */
   pendingUntil: Date | null;
+}
+
+/** A page of listReconnectDue: each connection's ids and fields, never its tokens. */
+export interface ReconnectDuePage {
+  connections: Array<ConnectionRef & ConnectionDetails>;
+  /** Pass back for the next page; null after the last one. */
+  nextCursor: string | null;
 }
 
 /** Aggregates for health and metrics: no tenant ids, realm ids or tokens. */
@@ -239,6 +246,25 @@ export interface TokenStorage {
 
   /** Re-encrypt one connection's tokens under the newest key (key rotation). True if rewritten. */
   reencrypt(ref: ConnectionRef): Promise<boolean>;
+
+  // --- Hard-expiry lifecycle (issue 16, part 1) -----------------------------------------------
+
+  /**
+   * Record that the reconnect warning for `horizonDays` went out for this connection's hard
+   * deadline: true for exactly one caller across replicas, only while the connection is active,
+   * reauth_pending or needs_reauth, its hard expiry is known and before `now + horizonDays`, and
+   * no warning for this horizon or a nearer one was recorded yet. saveConnection (a new grant,
+   * a new deadline) clears the record; a refresh keeps it. Backs `reconnectWarnedDays`.
+   */
+  claimReconnectWarning(ref: ConnectionRef, horizonDays: number, now: Date): Promise<boolean>;
+
+  /**
+   * One page of the reconnect campaign: connections (active, reauth_pending, needs_reauth) whose
+   * hard expiry is known and at or before `before`, soonest first, then by tenant and realm.
+   * `afterCursor` is the `nextCursor` of the previous page (StorageError invalid_cursor for
+   * anything else). Tokens are never opened: a row whose tokens cannot be decrypted is listed too.
+   */
+  listReconnectDue(before: Date, afterCursor: string | null, limit: number): Promise<ReconnectDuePage>;
 
   /** Release resources the backend itself opened (not the host's DataSource). */
   close?(): Promise<void>;

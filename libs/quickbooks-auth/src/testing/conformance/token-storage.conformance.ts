@@ -39,6 +39,7 @@ import { TokenRefresher } from '../../auth/refresh/token-refresher.service';
 import { RefreshShutdownError } from '../../errors/refresh-shutdown.error';
 import { TokenCipher } from '../../utils/crypto/token-cipher';
 import { describePendingRevocation } from './pending-revocation.cases';
+import { describeReconnectCampaign } from './reconnect-campaign.cases';
 
 /** Which encrypted token of a row a raw-access helper touches. */
 export type TokenColumn = 'access_token' | 'refresh_token';
@@ -963,6 +964,7 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
     });
 
     describePendingRevocation(() => ({ storage, harness, keysSpec: oldKey, newKey: newKeySpec, track: (s) => extraStorages.push(s) }));
+    describeReconnectCampaign(() => ({ storage, harness, keysSpec: oldKey, track: (s) => extraStorages.push(s) }));
 
     describe('encryption at rest (I6)', () => {
       it('stores no token in plain, base64, base64url, URL-encoded or hex form', async () => {

@@ -16,10 +16,11 @@ import { QuickBooksAuthError } from '../../../errors/quickbooks-auth.error';
 import { StorageError } from '../../../errors/storage.error';
 import type { TokenCipher } from '../../../utils/crypto/token-cipher';
 import { assertValidConnectionRef, assertValidLimit, assertValidTenantId, assertValidTtl } from '../connection-ref.validation';
-import type { BeginCall, NewConnection, PendingRevocation, ReauthMark, RefreshFailure, RefreshResult, RevokeRetry, StorageStats, TokenStorage } from '../token-storage.interface';
+import type { BeginCall, NewConnection, PendingRevocation, ReauthMark, ReconnectDuePage, RefreshFailure, RefreshResult, RevokeRetry, StorageStats, TokenStorage } from '../token-storage.interface';
+import { RECONNECT_LISTED_STATUSES, assertValidHorizonDays, compareReconnectOrder, decodeReconnectCursor, encodeReconnectCursor } from '../reconnect-cursor';
 import { openOrNull } from '../pending-revocation';
 import { REFRESH_TOKEN_FIELD, openToken, sealToken } from '../token-sealing';
-import { isUndecryptable, recordOf } from '../undecryptable-record';
+import { detailsOf, isUndecryptable, recordOf } from '../undecryptable-record';
 import { fsyncDirectory, writeFileAtomic } from './atomic-write';
 import { ciphertextsOf, decodeConnectionFile, decodeRevocation, encodeConnectionFile, parseEnvelope, type ConnectionEnvelope } from './connection-file-codec';
 import type { FileRevocation, RevocationSlot } from './file-revocation';
@@ -459,6 +460,40 @@ export class FileTokenStorage implements TokenStorage {
 
   async close(): Promise<void> {}
 
+  async claimReconnectWarning(ref: ConnectionRef, horizonDays: number, now: Date): Promise<boolean> {
+    assertValidConnectionRef(ref);
+    const days = assertValidHorizonDays(horizonDays);
+    let claimed = false;
+    await this.mutate(ref, (current) => {
+      if (!current || !RECONNECT_LISTED.has(current.status) || !current.refreshTokenHardExpiresAt) return null;
+      if (current.refreshTokenHardExpiresAt.getTime() > now.getTime() + days * DAY_MS) return null;
+      if (current.reconnectWarnedDays != null && current.reconnectWarnedDays <= days) return null;
+      claimed = true;
+      // Not bump(): a warning is no token state, and leaves version and updatedAt as they are.
+      return { ...current, reconnectWarnedDays: days };
+    });
+    return claimed;
+  }
+
+  /** Scans every file (this backend is for one process and modest fleets). */
+  async listReconnectDue(before: Date, afterCursor: string | null, limit: number): Promise<ReconnectDuePage> {
+    const max = assertValidLimit(limit);
+    const after = decodeReconnectCursor(afterCursor);
+    const rows: Array<ConnectionRef & ConnectionDetails> = [];
+    for (const record of await this.scanRecords()) {
+      // A file sealed whole that cannot be decrypted has no readable deadline: it is not listed.
+      const details = isUndecryptable(record) ? record.details : detailsOf(record);
+      if (details) rows.push({ tenantId: record.tenantId, realmId: record.realmId, ...details });
+    }
+    const keyOf = (c: ConnectionRef & ConnectionDetails) => ({ hardExpiresAt: c.refreshTokenHardExpiresAt!.getTime(), tenantId: c.tenantId, realmId: c.realmId });
+    const connections = rows
+      .filter((c) => RECONNECT_LISTED.has(c.status) && c.refreshTokenHardExpiresAt !== null && c.refreshTokenHardExpiresAt.getTime() <= before.getTime())
+      .filter((c) => after === null || compareReconnectOrder(keyOf(c), after) > 0)
+      .sort((a, b) => compareReconnectOrder(keyOf(a), keyOf(b)))
+      .slice(0, max);
+    return { connections, nextCursor: connections.length === max ? encodeReconnectCursor(keyOf(connections[connections.length - 1])) : null };
+  }
+
   /**
    * Read-modify-write under the connection's lock. `fn` returns the new document, or null for no
    * write. Every write but connect and revoke reads the tokens (or fences on them), so a file that
@@ -576,6 +611,8 @@ export class FileTokenStorage implements TokenStorage {
       lastRefreshedAt: existing?.lastRefreshedAt ?? null,
       createdAt: existing?.createdAt ?? now,
       updatedAt: now,
+      // A new grant has a new hard deadline: its warnings start over.
+      reconnectWarnedDays: null,
     };
   }
 
@@ -679,6 +716,9 @@ export class FileTokenStorage implements TokenStorage {
 const LEASABLE = new Set<ConnectionStatus>(['active', 'reauth_pending']);
 
 /** `lease` still holds the connection: same owner and generation (the fence, I9). */
+const RECONNECT_LISTED = new Set<ConnectionStatus>(RECONNECT_LISTED_STATUSES);
+const DAY_MS = 86_400_000;
+
 function holds(c: StoredConnection, lease: Lease): boolean {
   return c.leaseOwner === lease.owner && c.leaseGeneration === lease.generation;
 }

@@ -38,6 +38,8 @@ export interface MemoryConnectionRow {
   /** App clock: when claimRevocations may hand it out. */
   revokeDueAt: number | null;
   revokeAttempts: number;
+  /** Nearest hard-expiry warning horizon (days) already sent for this grant; null or absent: none. */
+  reconnectWarnedDays?: number | null;
 }
 
 /**

@@ -1,7 +1,8 @@
 import type { TokenCipher } from '../../../utils/crypto/token-cipher';
 import { StorageError } from '../../../errors/storage.error';
 import { CONNECTION_STATUSES, type ConnectionRecord, type ConnectionRef, type ConnectionStatus, type Lease, type StoredConnection, type UndecryptableConnection } from '../../connection.interface';
-import type { BeginCall, NewConnection, PendingRevocation, ReauthMark, RefreshFailure, RefreshResult, RevokeRetry, StorageStats, TokenStorage } from '../token-storage.interface';
+import type { BeginCall, NewConnection, PendingRevocation, ReauthMark, ReconnectDuePage, RefreshFailure, RefreshResult, RevokeRetry, StorageStats, TokenStorage } from '../token-storage.interface';
+import { RECONNECT_LISTED_STATUSES, assertValidHorizonDays, compareReconnectOrder, decodeReconnectCursor, encodeReconnectCursor } from '../reconnect-cursor';
 import { openOrNull } from '../pending-revocation';
 import { assertValidConnectionRef, assertValidLimit, assertValidTenantId, assertValidTtl } from '../connection-ref.validation';
 import { ACCESS_TOKEN_FIELD, REFRESH_TOKEN_FIELD, openToken, sealToken } from '../token-sealing';
@@ -80,6 +81,8 @@ export class MemoryTokenStorage implements TokenStorage {
       lastRefreshedAt: existing?.lastRefreshedAt ?? null,
       createdAt: existing?.createdAt ?? now,
       updatedAt: now,
+      // A new grant has a new hard deadline: its warnings start over.
+      reconnectWarnedDays: null,
       ...(replaced
         ? { revokeTokenEnc: replaced.refreshTokenEnc, revokeTokenFingerprint: replaced.refreshTokenFingerprint, revokeDueAt: conn.revokeReplacedAt?.getTime() ?? 0, revokeAttempts: 0 }
         : existing
@@ -384,6 +387,33 @@ export class MemoryTokenStorage implements TokenStorage {
     return true;
   }
 
+  async claimReconnectWarning(ref: ConnectionRef, horizonDays: number, now: Date): Promise<boolean> {
+    assertValidConnectionRef(ref);
+    const days = assertValidHorizonDays(horizonDays);
+    const row = this.row(ref);
+    if (!row || !RECONNECT_LISTED.has(row.status) || row.refreshTokenHardExpiresAt === null) return false;
+    if (row.refreshTokenHardExpiresAt > now.getTime() + days * DAY_MS) return false;
+    if (row.reconnectWarnedDays !== null && row.reconnectWarnedDays !== undefined && row.reconnectWarnedDays <= days) return false;
+    row.reconnectWarnedDays = days;
+    return true;
+  }
+
+  async listReconnectDue(before: Date, afterCursor: string | null, limit: number): Promise<ReconnectDuePage> {
+    const max = assertValidLimit(limit);
+    const after = decodeReconnectCursor(afterCursor);
+    const keyOf = (row: MemoryConnectionRow) => ({ hardExpiresAt: row.refreshTokenHardExpiresAt!, tenantId: row.tenantId, realmId: row.realmId });
+    const page = [...this.store.rows.values()]
+      .filter((row) => RECONNECT_LISTED.has(row.status) && row.refreshTokenHardExpiresAt !== null && row.refreshTokenHardExpiresAt <= before.getTime())
+      .filter((row) => after === null || compareReconnectOrder(keyOf(row), after) > 0)
+      .sort((a, b) => compareReconnectOrder(keyOf(a), keyOf(b)))
+      .slice(0, max);
+    const connections = page.map((row) => {
+      const { accessToken: _a, refreshToken: _r, ...rest } = this.toStored(row, false);
+      return rest;
+    });
+    return { connections, nextCursor: page.length === max ? encodeReconnectCursor(keyOf(page[page.length - 1])) : null };
+  }
+
   private tenantRows(tenantId: string): MemoryConnectionRow[] {
     return [...this.store.rows.values()].filter((row) => row.tenantId === tenantId).sort((a, b) => a.id - b.id);
   }
@@ -456,9 +486,13 @@ export class MemoryTokenStorage implements TokenStorage {
       lastRefreshedAt: date(row.lastRefreshedAt),
       createdAt: new Date(row.createdAt),
       updatedAt: new Date(row.updatedAt),
+      reconnectWarnedDays: row.reconnectWarnedDays ?? null,
     };
   }
 }
+
+const RECONNECT_LISTED = new Set<ConnectionStatus>(RECONNECT_LISTED_STATUSES);
+const DAY_MS = 86_400_000;
 
 /** Statuses a lease (and a claim) can be taken on: reauth_pending is leased to be reconciled. */
 const LEASABLE = new Set<ConnectionStatus>(['active', 'reauth_pending']);

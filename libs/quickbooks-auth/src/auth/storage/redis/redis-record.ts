@@ -90,5 +90,7 @@ export function hashToConnection(hash: Record<string, string>, ref: ConnectionRe
     lastRefreshedAt: optDate('lastRefreshedAt'),
     createdAt: date('createdAt'),
     updatedAt: date('updatedAt'),
+    // Added for hard-expiry warnings (issue 16): absent in earlier hashes, read as none yet.
+    reconnectWarnedDays: hash.reconnectWarnedDays ? int('reconnectWarnedDays') : null,
   };
 }

@@ -14,6 +14,7 @@ import { RECORD_FAILURE_LUA } from './scripts/record-failure.lua';
 import { RELEASE_LEASE_LUA } from './scripts/release-lease.lua';
 import { RENEW_LEASE_LUA } from './scripts/renew-lease.lua';
 import { SAVE_CONNECTION_LUA } from './scripts/save-connection.lua';
+import { CLAIM_RECONNECT_WARNING_LUA } from './scripts/claim-reconnect-warning.lua';
 
 /** A flat HGETALL reply, or null when the script refused. */
 export type HashReply = string[] | null;
@@ -35,6 +36,7 @@ export interface RedisScripts {
   markRevokePending(keys: string[], args: string[]): Promise<number>;
   claimRevocations(keys: string[], args: string[]): Promise<Array<Array<string | null>>>;
   settleRevocation(keys: string[], args: string[]): Promise<number>;
+  claimReconnectWarning(keys: string[], args: string[]): Promise<number>;
 }
 
 const SOURCES: Record<keyof RedisScripts, string> = {
@@ -53,6 +55,7 @@ const SOURCES: Record<keyof RedisScripts, string> = {
   markRevokePending: MARK_REVOKE_PENDING_LUA,
   claimRevocations: CLAIM_REVOCATIONS_LUA,
   settleRevocation: SETTLE_REVOCATION_LUA,
+  claimReconnectWarning: CLAIM_RECONNECT_WARNING_LUA,
 };
 
 /**

@@ -11,7 +11,8 @@ export const CONNECTION_COLUMNS =
   'access_token_expires_at, refresh_token_expires_at, refresh_token_hard_expires_at, scopes, version, ' +
   'lease_owner, lease_expires_at, next_refresh_at, failure_count, next_attempt_at, last_error_code, ' +
   'last_refreshed_at, created_at, updated_at, ' +
-  'lease_generation, inflight_fp, inflight_owner, inflight_generation, inflight_started_at, inflight_deadline_at, last_error_fp';
+  'lease_generation, inflight_fp, inflight_owner, inflight_generation, inflight_started_at, inflight_deadline_at, last_error_fp, ' +
+  'reconnect_warned_days';
 
 /**
  * One row as the drivers return it. BIGINT arrives as a string or a number (mysql2 depending on
@@ -48,6 +49,7 @@ export interface ConnectionRow {
   inflight_started_at: string | number | null;
   inflight_deadline_at: string | number | null;
   last_error_fp: string | null;
+  reconnect_warned_days?: string | number | null;
 }
 
 /** Ciphertexts this process has just written, with their plaintexts: no need to decrypt them again. */
@@ -119,5 +121,6 @@ export function toStoredConnection(row: ConnectionRow, cipher: TokenCipher | nul
     lastRefreshedAt: epochMs(row.last_refreshed_at),
     createdAt: epochMs(row.created_at) as Date,
     updatedAt: epochMs(row.updated_at) as Date,
+    reconnectWarnedDays: row.reconnect_warned_days === null || row.reconnect_warned_days === undefined ? null : Number(row.reconnect_warned_days),
   };
 }

@@ -131,4 +131,8 @@ export class QuickBooksConnectionEntity {
 
   @Column({ name: 'revoke_attempts', type: 'int', default: 0 })
   revokeAttempts: number;
+
+  /** Nearest hard-expiry warning horizon (days) already sent for this grant (migration 1767226000000); null: none. */
+  @Column({ name: 'reconnect_warned_days', type: 'int', nullable: true, default: null })
+  reconnectWarnedDays: number | null;
 }

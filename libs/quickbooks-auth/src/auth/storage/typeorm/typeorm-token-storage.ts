@@ -4,7 +4,8 @@ import { StorageError } from '../../../errors/storage.error';
 import type { TokenCipher } from '../../../utils/crypto/token-cipher';
 import { CONNECTION_STATUSES, type ConnectionRecord, type ConnectionRef, type ConnectionStatus, type Lease, type StoredConnection, type UndecryptableConnection } from '../../connection.interface';
 import { assertValidConnectionRef, assertValidLimit, assertValidTenantId, assertValidTtl } from '../connection-ref.validation';
-import type { BeginCall, NewConnection, PendingRevocation, ReauthMark, RefreshFailure, RefreshResult, RevokeRetry, StorageStats, TokenStorage } from '../token-storage.interface';
+import type { BeginCall, NewConnection, PendingRevocation, ReauthMark, ReconnectDuePage, RefreshFailure, RefreshResult, RevokeRetry, StorageStats, TokenStorage } from '../token-storage.interface';
+import { RECONNECT_LISTED_STATUSES, assertValidHorizonDays, decodeReconnectCursor, encodeReconnectCursor } from '../reconnect-cursor';
 import { openOrNull } from '../pending-revocation';
 import { ACCESS_TOKEN_FIELD, REFRESH_TOKEN_FIELD, openToken, sealToken } from '../token-sealing';
 import { isUndecryptable, recordOf } from '../undecryptable-record';
@@ -25,6 +26,9 @@ const SELECT_BY_TENANT = `SELECT ${CONNECTION_COLUMNS} FROM ${TABLE} WHERE tenan
 const LEASABLE = `status IN ('active', 'reauth_pending')`;
 /** `lease` (owner, generation) still holds the row: the fence every holder's write checks (I9). */
 const HOLDS = 'lease_owner = ? AND lease_generation = ?';
+/** Statuses the reconnect campaign lists and warns about: every connection not disconnected. */
+const RECONNECT_LISTED = `status IN (${RECONNECT_LISTED_STATUSES.map((st) => `'${st}'`).join(', ')})`;
+const DAY_MS = 86_400_000;
 const NO_INFLIGHT = 'inflight_fp = NULL, inflight_owner = NULL, inflight_generation = NULL, inflight_started_at = NULL, inflight_deadline_at = NULL';
 
 type RowValues = Parameters<UpdateQueryBuilder<Row>['set']>[0];
@@ -116,6 +120,8 @@ export class TypeOrmTokenStorage implements TokenStorage {
       leaseOwner: null,
       leaseExpiresAt: null,
       ...NO_INFLIGHT_VALUES,
+      // A new grant has a new hard deadline: its warnings start over.
+      reconnectWarnedDays: null,
     };
     return this.run('save a connection', async () => {
       // Reconnect is the common case: UPDATE first; INSERT only when the row does not exist yet.
@@ -536,6 +542,46 @@ export class TypeOrmTokenStorage implements TokenStorage {
     const resealed = new SealedToken(sealToken(this.cipher, ref, REFRESH_TOKEN_FIELD, openToken(this.cipher, ref, REFRESH_TOKEN_FIELD, old)));
     const rewritten = await this.update(this.changeValues({ revokeTokenEnc: resealed }), ref).andWhere('revoke_token_enc = :old', { old }).execute();
     return rewritten.affected === 1;
+  }
+
+  async claimReconnectWarning(ref: ConnectionRef, horizonDays: number, now: Date): Promise<boolean> {
+    assertValidConnectionRef(ref);
+    const days = assertValidHorizonDays(horizonDays);
+    // One conditional UPDATE: the replica whose write lands sends the warning, the others see 0 rows.
+    const sql =
+      `UPDATE ${TABLE} SET reconnect_warned_days = ? WHERE tenant_id = ? AND realm_id = ? AND ${RECONNECT_LISTED}` +
+      ' AND refresh_token_hard_expires_at IS NOT NULL AND refresh_token_hard_expires_at <= ?' +
+      ' AND (reconnect_warned_days IS NULL OR reconnect_warned_days > ?)';
+    return this.run('record a reconnect warning', async () => (await this.sql.affected(sql, [days, ref.tenantId, ref.realmId, now.getTime() + days * DAY_MS, days])) === 1);
+  }
+
+  async listReconnectDue(before: Date, afterCursor: string | null, limit: number): Promise<ReconnectDuePage> {
+    const max = assertValidLimit(limit);
+    const after = decodeReconnectCursor(afterCursor);
+    // Keyset paging on idx_quickbooks_connections_hard_expiry (hard expiry, tenant, realm): each
+    // page is one index range scan, however deep the campaign goes. Tokens are not selected.
+    const keyset = after
+      ? ' AND (refresh_token_hard_expires_at > ? OR (refresh_token_hard_expires_at = ? AND (tenant_id > ? OR (tenant_id = ? AND realm_id > ?))))'
+      : '';
+    const params: SqlParam[] = [before.getTime()];
+    if (after) params.push(after.hardExpiresAt, after.hardExpiresAt, after.tenantId, after.tenantId, after.realmId);
+    const rows = await this.run('list connections to reconnect', () =>
+      this.query<ConnectionRow[]>(
+        `SELECT ${CONNECTION_COLUMNS.replace('access_token_enc, refresh_token_enc, ', '')} FROM ${TABLE}` +
+          ` WHERE refresh_token_hard_expires_at IS NOT NULL AND refresh_token_hard_expires_at <= ?${keyset} AND ${RECONNECT_LISTED}` +
+          ` ORDER BY refresh_token_hard_expires_at, tenant_id, realm_id LIMIT ${max}`,
+        params,
+      ),
+    );
+    const connections = rows.map((row) => {
+      const { accessToken: _a, refreshToken: _r, ...rest } = toStoredConnection({ ...row, access_token_enc: null, refresh_token_enc: null }, null);
+      return rest;
+    });
+    const last = connections[connections.length - 1];
+    return {
+      connections,
+      nextCursor: connections.length === max ? encodeReconnectCursor({ hardExpiresAt: last.refreshTokenHardExpiresAt!.getTime(), tenantId: last.tenantId, realmId: last.realmId }) : null,
+    };
   }
 
   // ---------------------------------------------------------------------------------------------
