@@ -21,7 +21,7 @@ beforeAll(async () => {
     'CreateQuickbooksOauthStatesMysql1767225700000',
     'AddRefreshProtocolV2Mysql1767225800000',
     'AddPendingRevocationMysql1767225900000',
-    'AddReconnectCampaignMysql1767226000000',
+    'AddConnectionLifecycleMysql1767226000000',
   ]);
   expect(await runQuickBooksMigrations(dataSource)).toEqual([]);
 });

@@ -15,6 +15,7 @@ export * from './interfaces/storage-options.interface';
 export * from './config/quickbooks.config';
 export * from './auth/connection.interface';
 export { TokenService, type AccessToken } from './auth/token.service';
+export type { ReconnectCampaignPage, ReconnectCampaignQuery, ReconnectCandidate } from './auth/reconnect-campaign';
 export { ConnectService, type CallbackQuery, type ConnectResult, type DisconnectResult } from './auth/connect/connect.service';
 export type { TokenStorage, NewConnection, RefreshResult, RefreshFailure, StorageStats, BeginCall, ReauthMark, RevokeRetry, PendingRevocation } from './auth/storage/token-storage.interface';
 export { isUndecryptable } from './auth/storage/undecryptable-record';

@@ -20,7 +20,7 @@ describe('QuickBooks auth migrations on PostgreSQL', () => {
       'CreateQuickbooksOauthStatesPostgres1767225700000',
       'AddRefreshProtocolV2Postgres1767225800000',
       'AddPendingRevocationPostgres1767225900000',
-      'AddReconnectCampaignPostgres1767226000000',
+      'AddConnectionLifecyclePostgres1767226000000',
     ]);
   });
 

@@ -42,7 +42,7 @@ const TARGETS: Target[] = [
   {
     name: 'MariaDB',
     migration: 'AddPendingRevocationMysql1767225900000',
-    later: ['AddReconnectCampaignMysql1767226000000'],
+    later: ['AddConnectionLifecycleMysql1767226000000'],
     migrations: QUICKBOOKS_AUTH_MYSQL_MIGRATIONS,
     create: async () => {
       const scratch = await createScratchDatabase('qb_upgrade_rv');
@@ -58,7 +58,7 @@ const TARGETS: Target[] = [
   {
     name: 'SQLite',
     migration: 'AddPendingRevocationSqlite1767225900000',
-    later: ['AddReconnectCampaignSqlite1767226000000'],
+    later: ['AddConnectionLifecycleSqlite1767226000000'],
     migrations: QUICKBOOKS_AUTH_SQLITE_MIGRATIONS,
     create: async () => {
       const dir = mkdtempSync(join(tmpdir(), 'qb-upgrade-rv-'));

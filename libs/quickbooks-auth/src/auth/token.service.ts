@@ -12,7 +12,10 @@ import type { ConnectionRecord, ConnectionRef, ConnectionSummary, StoredConnecti
 import { assertConnectionRef } from './connection-ref';
 import { AccessTokenCache } from './access-token-cache';
 import { RefusedAccessTokens } from './refused-access-tokens';
-import { toRecordSummary } from './connection-summary';
+import { toRecordSummary, toSummary } from './connection-summary';
+import type { ReconnectCampaignPage, ReconnectCampaignQuery } from './reconnect-campaign';
+import { InvalidArgumentError } from '../errors/invalid-argument.error';
+import { StorageError } from '../errors/storage.error';
 import { TokenRefresher } from './refresh/token-refresher.service';
 import type { TokenStorage } from './storage/token-storage.interface';
 import { isUndecryptable } from './storage/undecryptable-record';
@@ -124,9 +127,43 @@ export class TokenService {
    * A tenant's connections: status and expiries, never tokens (I7: only that tenant's). A row
    * whose tokens cannot be decrypted is listed with `undecryptable: true`; it never fails the list (I8).
    */
-  async listConnections(tenantId: string): Promise<ConnectionSummary[]> {
+  listConnections(tenantId: string): Promise<ConnectionSummary[]>;
+  /**
+   * A reconnect campaign, a page at a time: every tenant's connections (not disconnected) whose
+   * 5-year hard expiry falls within `needsReconnectWithinDays`, soonest first, with each one's
+   * deadline and reconnect link. An operator's query across tenants: never serve it to a
+   * tenant's own request. Keyset pages on an index in the SQL stores (docs/reconnect-campaign.md).
+   * @throws InvalidArgumentError a bad window, limit or cursor.
+   */
+  listConnections(query: ReconnectCampaignQuery): Promise<ReconnectCampaignPage>;
+  async listConnections(arg: string | ReconnectCampaignQuery): Promise<ConnectionSummary[] | ReconnectCampaignPage> {
+    if (typeof arg === 'object' && arg !== null) return this.reconnectCampaignPage(arg);
+    const tenantId = arg;
     if (typeof tenantId !== 'string' || !tenantId) throw new ConnectionNotFoundError(String(tenantId), '*');
     return (await this.storage.listRecordsByTenant(tenantId)).map((c) => this.summaryOf(c));
+  }
+
+  private async reconnectCampaignPage(query: ReconnectCampaignQuery): Promise<ReconnectCampaignPage> {
+    const days = query.needsReconnectWithinDays;
+    if (typeof days !== 'number' || !Number.isFinite(days) || days < 0 || days > 3650) throw new InvalidArgumentError('needsReconnectWithinDays must be a number of days between 0 and 3650');
+    const limit = query.limit ?? 100;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new InvalidArgumentError('limit must be an integer between 1 and 1000');
+    if (query.cursor !== undefined && query.cursor !== null && typeof query.cursor !== 'string') throw new InvalidArgumentError('cursor must be the nextCursor of a previous page');
+    const before = new Date(this.options.clock.now() + Math.round(days * DAY_MS));
+    let page;
+    try {
+      page = await this.storage.listReconnectDue(before, query.cursor ?? null, limit);
+    } catch (err) {
+      if (err instanceof StorageError && err.code === 'invalid_cursor') throw new InvalidArgumentError('cursor must be the nextCursor of a previous page');
+      throw err;
+    }
+    return {
+      connections: page.connections.map((c) => {
+        const summary = toSummary({ ...c, accessToken: '', refreshToken: '' });
+        return { ...summary, reconnectBy: c.refreshTokenHardExpiresAt!, reconnectUrl: this.options.reconnectUrl(c), warnedDays: c.reconnectWarnedDays ?? null };
+      }),
+      nextCursor: page.nextCursor,
+    };
   }
 
   /**
@@ -296,6 +333,8 @@ export class TokenService {
     return { accessToken: conn.accessToken, expiresAt: conn.accessTokenExpiresAt, realmId: conn.realmId };
   }
 }
+
+const DAY_MS = 86_400_000;
 
 function flightKey(kind: RefreshTrigger | 'read', ref: ConnectionRef): string {
   return `${kind}\u0000${ref.tenantId}\u0000${ref.realmId}`;

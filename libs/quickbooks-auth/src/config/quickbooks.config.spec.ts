@@ -78,6 +78,15 @@ describe('resolveOptions bounds', () => {
     expect(many.every((t) => label(t) === t)).toBe(true);
   });
 
+  it('hard-expiry warning horizons: default 90/30/7, sorted farthest first, [] allowed, bad lists refused by name', () => {
+    expect(resolveOptions(base()).scheduler.hardExpiryWarningDays).toEqual([90, 30, 7]);
+    expect(resolveOptions({ ...base(), scheduler: { hardExpiryWarningDays: [7, 60] } }).scheduler.hardExpiryWarningDays).toEqual([60, 7]);
+    expect(resolveOptions({ ...base(), scheduler: { hardExpiryWarningDays: [] } }).scheduler.hardExpiryWarningDays).toEqual([]);
+    for (const bad of [[0], [7, 7], [1.5], [4000], 'soon' as unknown as number[]]) {
+      expect(() => resolveOptions({ ...base(), scheduler: { hardExpiryWarningDays: bad } })).toThrow(/scheduler\.hardExpiryWarningDays must be a list of distinct whole days/);
+    }
+  });
+
   it('substitutes every placeholder of the reconnect URL', () => {
     const o = resolveOptions({ ...base(), reconnectUrl: 'https://app/{tenantId}/{realmId}?again={realmId}' });
     expect(o.reconnectUrl({ tenantId: 't 1', realmId: '42' })).toBe('https://app/t%201/42?again=42');

@@ -58,6 +58,17 @@ export interface ResolvedQuickBooksAuthOptions {
 
 const STORAGE_TYPES = ['typeorm', 'redis', 'file', 'memory', 'custom'];
 
+/** scheduler.hardExpiryWarningDays: whole days, 1 to 1825 (the 5-year cap), no repeats; farthest first. */
+function warningHorizons(value: number[] | undefined, problems: string[]): number[] {
+  if (value === undefined) return [90, 30, 7];
+  const valid = Array.isArray(value) && value.every((d) => Number.isInteger(d) && d >= 1 && d <= 1825) && new Set(value).size === value.length;
+  if (!valid) {
+    problems.push('scheduler.hardExpiryWarningDays must be a list of distinct whole days between 1 and 1825 (e.g. [90, 30, 7]; [] turns the warnings off)');
+    return [90, 30, 7];
+  }
+  return [...value].sort((a, b) => b - a);
+}
+
 /**
  * Validates module options, naming every problem by option name and never echoing a value
  * (values may be secrets). Throws ConfigurationError listing all problems at once.
@@ -112,6 +123,7 @@ export function resolveOptions(options: QuickBooksAuthModuleOptions): ResolvedQu
     keepAliveSeconds: positive('scheduler.keepAliveSeconds', s.keepAliveSeconds, 86_400, 60),
     jitterRatio: positive('scheduler.jitterRatio', s.jitterRatio, 0.2, 0),
     refreshExpiryWarningSeconds: positive('scheduler.refreshExpiryWarningSeconds', s.refreshExpiryWarningSeconds, 30 * 86_400, 0),
+    hardExpiryWarningDays: warningHorizons(s.hardExpiryWarningDays, problems),
     maxTokenCallsPerSecond: s.maxTokenCallsPerSecond === undefined ? null : positive('scheduler.maxTokenCallsPerSecond', s.maxTokenCallsPerSecond, 0, 0.001),
     tickBudgetSeconds: 0,
     breakerConsecutiveFailures: Math.round(positive('scheduler.breakerConsecutiveFailures', s.breakerConsecutiveFailures, 5, 1)),

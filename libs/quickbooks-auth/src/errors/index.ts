@@ -14,3 +14,5 @@ export * from './callback-verification.error';
 export * from './refresh-shutdown.error';
 export * from './quickbooks-api.error';
 export * from './storage-connection.error';
+export * from './invalid-argument.error';
+export * from './reconnect-realm-mismatch.error';

@@ -55,6 +55,13 @@ export interface ExpiringEvent extends QuickBooksAuthEventBase {
   /** access: near expiry without a successful refresh; refresh / refresh_hard: the customer must reconnect before `expiresAt`. */
   kind: 'access' | 'refresh' | 'refresh_hard';
   expiresAt: Date;
+  /**
+   * refresh_hard only: the warning horizon reached (days, one of scheduler.hardExpiryWarningDays).
+   * Sent once per horizon and connection across replicas; a reconnect (new grant) starts over.
+   */
+  horizonDays?: number;
+  /** refresh_hard only: where the customer reconnects (the `reconnectUrl` option), or null. */
+  reconnectUrl?: string | null;
 }
 
 /** What started a refresh. */

@@ -3,6 +3,8 @@ import { ConnectionNotFoundError } from '../errors/connection-not-found.error';
 import { ConnectionUndecryptableError } from '../errors/connection-undecryptable.error';
 import { IntuitResponseError } from '../errors/intuit-response.error';
 import { InvalidCallbackError } from '../errors/invalid-callback.error';
+import { InvalidArgumentError } from '../errors/invalid-argument.error';
+import { ReconnectRealmMismatchError } from '../errors/reconnect-realm-mismatch.error';
 import { InvalidStateError } from '../errors/invalid-state.error';
 import { QuickBooksApiError } from '../errors/quickbooks-api.error';
 import { QuickBooksAuthError } from '../errors/quickbooks-auth.error';
@@ -37,6 +39,10 @@ export function quickBooksErrorResponse(err: unknown): QuickBooksErrorResponse |
   if (err instanceof InvalidStateError) return answer(400, 'invalid_state', 'The connect request expired, was already used, or belongs to another session: start again');
   // Library-written reasons (which parameter, which check): no value from the request is in them.
   if (err instanceof InvalidCallbackError) return answer(400, 'invalid_callback', err.message);
+  if (err instanceof InvalidArgumentError) return answer(400, 'invalid_argument', err.message);
+  if (err instanceof ReconnectRealmMismatchError) {
+    return answer(409, 'reconnect_realm_mismatch', 'You authorized a different QuickBooks company than the one being reconnected: start the reconnect again and pick that company', { realmId: err.expectedRealmId });
+  }
   if (err instanceof AuthorizationDeniedError) return answer(403, 'authorization_denied', 'QuickBooks access was not granted', { oauthError: err.oauthError });
   if (err instanceof QuickBooksUnavailableError) {
     // Retryable, never the customer's to fix: Intuit failing, another replica's refresh still

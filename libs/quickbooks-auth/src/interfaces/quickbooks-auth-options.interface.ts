@@ -42,8 +42,15 @@ export interface SchedulerOptions {
   keepAliveSeconds?: number;
   /** Spread of proactive refreshes, as a fraction of the lead time (default 0.2). */
   jitterRatio?: number;
-  /** Alert when a refresh token's rolling or hard expiry is nearer than this (default 30 days). */
+  /** Alert (daily, per process) when a refresh token's rolling expiry is nearer than this (default 30 days). */
   refreshExpiryWarningSeconds?: number;
+  /**
+   * Days before a connection's hard expiry (the 5-year cap) at which a reconnect warning goes out
+   * (default [90, 30, 7]): one `quickbooks.expiring` event (kind refresh_hard) and one
+   * `quickbooks_reconnect_warnings_total` increment per horizon and connection, across all
+   * replicas. Whole days, 1 to 1825; `[]` turns them off.
+   */
+  hardExpiryWarningDays?: number[];
   /** Max token-endpoint calls per second across this process (default unlimited). */
   maxTokenCallsPerSecond?: number;
   /** Longest a tick keeps claiming before it yields to the next one (default tickSeconds + 30). */

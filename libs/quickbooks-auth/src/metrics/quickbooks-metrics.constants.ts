@@ -23,6 +23,11 @@ export const QuickBooksMetric = {
   LifecycleEvents: 'quickbooks_auth_events_total',
   /** counter {kind}: expiry warnings (access, refresh = rolling expiry, refresh_hard = 5-year cap): a customer must reconnect soon. */
   ExpiryWarnings: 'quickbooks_token_expiry_warnings_total',
+  /**
+   * counter {horizon_days}: reconnect warnings for the 5-year hard expiry, one per horizon
+   * (scheduler.hardExpiryWarningDays) and connection across all replicas: sum over instances.
+   */
+  ReconnectWarnings: 'quickbooks_reconnect_warnings_total',
   /** gauge {state}: 1 for the refresh circuit breaker's current state (closed, open, half_open). */
   BreakerState: 'quickbooks_circuit_breaker_state',
   /** gauge {status}: connections by status (active, reauth_pending, needs_reauth, revoke_pending, revoked). Store-wide. */

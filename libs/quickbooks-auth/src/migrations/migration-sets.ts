@@ -10,9 +10,9 @@ import { CreateQuickbooksConnectionsPostgres1767225600000 } from './176722560000
 import { CreateQuickbooksOauthStatesPostgres1767225700000 } from './1767225700000-create-quickbooks-oauth-states.postgres';
 import { AddRefreshProtocolV2Postgres1767225800000 } from './1767225800000-add-refresh-protocol-v2.postgres';
 import { AddPendingRevocationPostgres1767225900000 } from './1767225900000-add-pending-revocation.postgres';
-import { AddReconnectCampaignMysql1767226000000 } from './1767226000000-add-reconnect-campaign.mysql';
-import { AddReconnectCampaignSqlite1767226000000 } from './1767226000000-add-reconnect-campaign.sqlite';
-import { AddReconnectCampaignPostgres1767226000000 } from './1767226000000-add-reconnect-campaign.postgres';
+import { AddConnectionLifecycleMysql1767226000000 } from './1767226000000-add-connection-lifecycle.mysql';
+import { AddConnectionLifecycleSqlite1767226000000 } from './1767226000000-add-connection-lifecycle.sqlite';
+import { AddConnectionLifecyclePostgres1767226000000 } from './1767226000000-add-connection-lifecycle.postgres';
 
 /** Migration classes (no globs), oldest first: pass to DataSource `migrations` or use runQuickBooksMigrations. */
 export const QUICKBOOKS_AUTH_MYSQL_MIGRATIONS = [
@@ -20,7 +20,7 @@ export const QUICKBOOKS_AUTH_MYSQL_MIGRATIONS = [
   CreateQuickbooksOauthStatesMysql1767225700000,
   AddRefreshProtocolV2Mysql1767225800000,
   AddPendingRevocationMysql1767225900000,
-  AddReconnectCampaignMysql1767226000000,
+  AddConnectionLifecycleMysql1767226000000,
 ];
 /** The same schema for SQLite (better-sqlite3), oldest first. */
 export const QUICKBOOKS_AUTH_SQLITE_MIGRATIONS = [
@@ -28,7 +28,7 @@ export const QUICKBOOKS_AUTH_SQLITE_MIGRATIONS = [
   CreateQuickbooksOauthStatesSqlite1767225700000,
   AddRefreshProtocolV2Sqlite1767225800000,
   AddPendingRevocationSqlite1767225900000,
-  AddReconnectCampaignSqlite1767226000000,
+  AddConnectionLifecycleSqlite1767226000000,
 ];
 /** The same schema for PostgreSQL (pg), oldest first. */
 export const QUICKBOOKS_AUTH_POSTGRES_MIGRATIONS = [
@@ -36,5 +36,5 @@ export const QUICKBOOKS_AUTH_POSTGRES_MIGRATIONS = [
   CreateQuickbooksOauthStatesPostgres1767225700000,
   AddRefreshProtocolV2Postgres1767225800000,
   AddPendingRevocationPostgres1767225900000,
-  AddReconnectCampaignPostgres1767226000000,
+  AddConnectionLifecyclePostgres1767226000000,
 ];

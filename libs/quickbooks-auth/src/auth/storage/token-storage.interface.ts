@@ -266,6 +266,14 @@ export interface TokenStorage {
    */
   listReconnectDue(before: Date, afterCursor: string | null, limit: number): Promise<ReconnectDuePage>;
 
+  // --- Disconnects started in QuickBooks (issue 16, part 4) -----------------------------------
+
+  /**
+   * Up to `limit` refs of the connections (any status, every tenant) to one QuickBooks company,
+   * ordered by tenant: Intuit's Disconnect URL names only the realm. Indexed in the SQL stores.
+   */
+  listRefsByRealm(realmId: string, limit: number): Promise<ConnectionRef[]>;
+
   /** Release resources the backend itself opened (not the host's DataSource). */
   close?(): Promise<void>;
 }

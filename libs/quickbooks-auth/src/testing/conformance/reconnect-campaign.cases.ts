@@ -119,6 +119,22 @@ export function describeReconnectCampaign(ctx: () => ReconnectCampaignContext): 
       await expect(storage.listReconnectDue(at(90), Buffer.from('[1,2]').toString('base64url'), 2)).rejects.toMatchObject({ code: 'invalid_cursor' });
     });
 
+    it('listRefsByRealm finds one company under every tenant (any status), bounded by limit, and only that company', async () => {
+      const { storage } = ctx();
+      for (const tenant of ['tenant-realm-c', 'tenant-realm-a', 'tenant-realm-b']) await storage.saveConnection(newConnection(r(tenant, '4620816365000000001')));
+      await storage.saveConnection(newConnection(r('tenant-realm-a', '4620816365000000002')));
+      await storage.saveConnection(newConnection(r('tenant-realm-a', '46208163650000000011'))); // a longer id sharing the prefix
+      await storage.markRevoked(r('tenant-realm-b', '4620816365000000001'));
+      expect(await storage.listRefsByRealm('4620816365000000001', 10)).toEqual([
+        r('tenant-realm-a', '4620816365000000001'),
+        r('tenant-realm-b', '4620816365000000001'),
+        r('tenant-realm-c', '4620816365000000001'),
+      ]);
+      expect(await storage.listRefsByRealm('4620816365000000001', 2)).toHaveLength(2);
+      expect(await storage.listRefsByRealm('9999999999', 10)).toEqual([]);
+      await expect(storage.listRefsByRealm('', 10)).rejects.toBeInstanceOf(StorageError);
+    });
+
     it('lists a connection whose tokens cannot be decrypted (its deadline is still readable)', async () => {
       const { storage, harness } = ctx();
       const bad = r('tenant-camp-bad', '1');

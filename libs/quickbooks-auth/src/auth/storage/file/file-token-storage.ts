@@ -475,6 +475,24 @@ export class FileTokenStorage implements TokenStorage {
     return claimed;
   }
 
+  /** Reads only the envelopes' clear ids (no decryption); scans the tenant directories. */
+  async listRefsByRealm(realmId: string, limit: number): Promise<ConnectionRef[]> {
+    assertValidConnectionRef({ tenantId: 'any', realmId });
+    const max = assertValidLimit(limit);
+    const refs: ConnectionRef[] = [];
+    for (const file of await this.allConnectionFiles()) {
+      const text = await this.readText(file);
+      if (text === null) continue;
+      try {
+        const envelope = parseEnvelope(text, this.paths.display(file));
+        if (envelope.realmId === realmId) refs.push({ tenantId: envelope.tenantId, realmId });
+      } catch {
+        // A corrupt file is reported by get(); the others are still found (I8).
+      }
+    }
+    return refs.sort((a, b) => (a.tenantId < b.tenantId ? -1 : a.tenantId > b.tenantId ? 1 : 0)).slice(0, max);
+  }
+
   /** Scans every file (this backend is for one process and modest fleets). */
   async listReconnectDue(before: Date, afterCursor: string | null, limit: number): Promise<ReconnectDuePage> {
     const max = assertValidLimit(limit);

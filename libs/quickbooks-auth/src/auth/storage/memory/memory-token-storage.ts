@@ -414,6 +414,16 @@ export class MemoryTokenStorage implements TokenStorage {
     return { connections, nextCursor: page.length === max ? encodeReconnectCursor(keyOf(page[page.length - 1])) : null };
   }
 
+  async listRefsByRealm(realmId: string, limit: number): Promise<ConnectionRef[]> {
+    assertValidConnectionRef({ tenantId: 'any', realmId });
+    const max = assertValidLimit(limit);
+    return [...this.store.rows.values()]
+      .filter((row) => row.realmId === realmId)
+      .map((row) => ({ tenantId: row.tenantId, realmId: row.realmId }))
+      .sort((a, b) => (a.tenantId < b.tenantId ? -1 : a.tenantId > b.tenantId ? 1 : 0))
+      .slice(0, max);
+  }
+
   private tenantRows(tenantId: string): MemoryConnectionRow[] {
     return [...this.store.rows.values()].filter((row) => row.tenantId === tenantId).sort((a, b) => a.id - b.id);
   }

@@ -392,6 +392,26 @@ export class RedisTokenStorage implements TokenStorage {
     return { connections, nextCursor: picked.length === max ? encodeReconnectCursor({ hardExpiresAt: last.hard, ...last.ref }) : null };
   }
 
+  /**
+   * Walks the paging index (members are `{tenant}:{realm}`, so a realm has no key of its own
+   * here); reads no hash. The landing that calls it is rate-limited (DisconnectLanding).
+   */
+  async listRefsByRealm(realmId: string, limit: number): Promise<ConnectionRef[]> {
+    assertValidConnectionRef({ tenantId: 'any', realmId });
+    const max = assertValidLimit(limit);
+    const suffix = `:${RedisKeys.encode(realmId)}`;
+    const refs: ConnectionRef[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: string[] = await this.run('listRefsByRealm', () => this.redis.zrangebylex(this.keys.refs, cursor === null ? '-' : `(${cursor}`, '+', 'LIMIT', 0, PAGE * 5));
+      if (!page.length) break;
+      cursor = page[page.length - 1];
+      // The only unencoded ':' separates tenant and realm, so a suffix match is exact.
+      for (const member of page) if (member.endsWith(suffix) && member.indexOf(':') === member.length - suffix.length) refs.push(this.keys.parseMember(member));
+    } while (cursor !== null && refs.length < max);
+    return refs.slice(0, max);
+  }
+
   /** The host owns the client: nothing to close here. */
   async close(): Promise<void> {}
 

@@ -584,6 +584,16 @@ export class TypeOrmTokenStorage implements TokenStorage {
     };
   }
 
+  async listRefsByRealm(realmId: string, limit: number): Promise<ConnectionRef[]> {
+    assertValidConnectionRef({ tenantId: 'any', realmId });
+    const max = assertValidLimit(limit);
+    // idx_quickbooks_connections_realm (realm_id): one index lookup, never a table scan.
+    const rows: Array<{ tenant_id: string; realm_id: string }> = await this.run('list connections of a company', () =>
+      this.query(`SELECT tenant_id, realm_id FROM ${TABLE} WHERE realm_id = ? ORDER BY tenant_id LIMIT ${max}`, [realmId]),
+    );
+    return rows.map((r) => ({ tenantId: r.tenant_id, realmId: r.realm_id }));
+  }
+
   // ---------------------------------------------------------------------------------------------
 
   /** MySQL/MariaDB: one short READ COMMITTED transaction (no gap locks), SKIP LOCKED so claimers never wait on each other. */

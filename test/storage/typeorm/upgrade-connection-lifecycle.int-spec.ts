@@ -43,7 +43,7 @@ interface Target {
 const TARGETS: Target[] = [
   {
     name: 'MariaDB',
-    migration: 'AddReconnectCampaignMysql1767226000000',
+    migration: 'AddConnectionLifecycleMysql1767226000000',
     migrations: QUICKBOOKS_AUTH_MYSQL_MIGRATIONS,
     create: async () => {
       const scratch = await createScratchDatabase('qb_upgrade_rc');
@@ -58,7 +58,7 @@ const TARGETS: Target[] = [
   },
   {
     name: 'PostgreSQL',
-    migration: 'AddReconnectCampaignPostgres1767226000000',
+    migration: 'AddConnectionLifecyclePostgres1767226000000',
     migrations: QUICKBOOKS_AUTH_POSTGRES_MIGRATIONS,
     create: async () => {
       const scratch = await createScratchPostgresDatabase('qb_upgrade_rc');
@@ -76,7 +76,7 @@ const TARGETS: Target[] = [
   },
   {
     name: 'SQLite',
-    migration: 'AddReconnectCampaignSqlite1767226000000',
+    migration: 'AddConnectionLifecycleSqlite1767226000000',
     migrations: QUICKBOOKS_AUTH_SQLITE_MIGRATIONS,
     create: async () => {
       const dir = mkdtempSync(join(tmpdir(), 'qb-upgrade-rc-'));
