@@ -6,6 +6,7 @@ import { QUICKBOOKS_AUTH_RESOLVED_OPTIONS } from '../quickbooks-auth.constants';
 import {
   QuickBooksAuthEvent,
   type ConnectedEvent,
+  type ConnectionRecoveredEvent,
   type ExpiringEvent,
   type QuickBooksAuthEventBase,
   type ReauthRequiredEvent,
@@ -77,6 +78,10 @@ export class AuthEventsPublisher implements OnModuleInit {
 
   expiring(e: ExpiringEvent): void {
     this.publish(QuickBooksAuthEvent.Expiring, e, 'warn', `${e.kind} token expires at ${e.expiresAt.toISOString()}`);
+  }
+
+  connectionRecovered(e: ConnectionRecoveredEvent): void {
+    this.publish(QuickBooksAuthEvent.ConnectionRecovered, e, 'log', `connection recovered (${e.via}, was ${e.previousStatus})`);
   }
 
   /** Realm id as it may appear in logs: as is, or hashed when configured. */

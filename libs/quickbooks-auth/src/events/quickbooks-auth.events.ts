@@ -8,6 +8,8 @@ export const QuickBooksAuthEvent = {
   ReauthRequired: 'quickbooks.reauth_required',
   Revoked: 'quickbooks.revoked',
   Expiring: 'quickbooks.expiring',
+  /** A connection that needed reconnecting (hard expiry near, needs_reauth, undecryptable) was reconnected to the same company. */
+  ConnectionRecovered: 'quickbooks.connection_recovered',
 } as const;
 /** Any `quickbooks.*` event name (the values of `QuickBooksAuthEvent`). */
 export type QuickBooksAuthEventName = (typeof QuickBooksAuthEvent)[keyof typeof QuickBooksAuthEvent];
@@ -62,6 +64,16 @@ export interface ExpiringEvent extends QuickBooksAuthEventBase {
   horizonDays?: number;
   /** refresh_hard only: where the customer reconnects (the `reconnectUrl` option), or null. */
   reconnectUrl?: string | null;
+}
+
+export interface ConnectionRecoveredEvent extends QuickBooksAuthEventBase {
+  /** How it was reconnected: the reconnect flow (createReconnectUrl) or a plain connect over a connection that needed it. */
+  via: 'reconnect_url' | 'connect';
+  /** Its status before (`undecryptable` when its tokens could not be read). */
+  previousStatus: string;
+  /** The hard expiry of the grant it replaced, and of the new one (null: Intuit did not say). */
+  previousHardExpiresAt: Date | null;
+  refreshTokenHardExpiresAt: Date | null;
 }
 
 /** What started a refresh. */
