@@ -43,6 +43,7 @@ const options: QuickBooksAuthModuleOptions = {
     keepAliveSeconds: 86_400,
     jitterRatio: 0.2,
     refreshExpiryWarningSeconds: 30 * 86_400,
+    hardExpiryWarningDays: [90, 30, 7], // reconnect warnings before the 5-year cap
     maxTokenCallsPerSecond: undefined, // unlimited
     tickBudgetSeconds: 60, // default tickSeconds + 30
     breakerConsecutiveFailures: 5,

@@ -1,5 +1,5 @@
 import { startEmulator, type RunningEmulator } from '@quickbooks-auth/intuit-emulator';
-import { ConnectionNotFoundError, InvalidArgumentError, ReconnectRealmMismatchError, type ConnectionRecoveredEvent, type ExpiringEvent, type ReconnectCandidate } from '@quickbooks-auth/nestjs';
+import { ConnectionNotFoundError, InvalidArgumentError, ReconnectRealmMismatchError, type ConnectionRecoveredEvent, type ExpiringEvent, type ReconnectCampaignPage, type ReconnectCandidate } from '@quickbooks-auth/nestjs';
 import { AuthEventsPublisher } from '@quickbooks-auth/nestjs/events/auth-events.publisher';
 import { RefreshScheduler } from '@quickbooks-auth/nestjs/auth/refresh-scheduler/refresh-scheduler.service';
 import { createScratchDatabase } from '../support/mariadb';
@@ -101,7 +101,7 @@ describe('hard expiry lifecycle (two replicas, MariaDB, emulator clock moved 5 y
     const seen: ReconnectCandidate[] = [];
     let cursor: string | null = null;
     do {
-      const page = await b.tokens.listConnections({ needsReconnectWithinDays: 7, cursor, limit: 4 });
+      const page: ReconnectCampaignPage = await b.tokens.listConnections({ needsReconnectWithinDays: 7, cursor, limit: 4 });
       seen.push(...page.connections);
       cursor = page.nextCursor;
     } while (cursor);

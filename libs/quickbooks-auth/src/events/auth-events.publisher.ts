@@ -73,6 +73,7 @@ export class AuthEventsPublisher implements OnModuleInit {
 
   revoked(e: RevokedEvent): void {
     if (e.revokePending) this.publish(QuickBooksAuthEvent.Revoked, e, 'warn', 'disconnected; Intuit did not confirm the revoke, retrying it (revoke_pending)');
+    else if (e.initiatedBy === 'quickbooks') this.publish(QuickBooksAuthEvent.Revoked, e, 'log', 'disconnected in QuickBooks by the customer (verified with Intuit: invalid_grant)');
     else this.publish(QuickBooksAuthEvent.Revoked, e, 'log', `disconnected${e.revokedAtIntuit ? ' and revoked at Intuit' : ''}`);
   }
 

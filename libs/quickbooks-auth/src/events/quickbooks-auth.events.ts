@@ -51,6 +51,8 @@ export interface RevokedEvent extends QuickBooksAuthEventBase {
   revokedAtIntuit: boolean;
   /** Intuit did not confirm the revoke: the connection is revoke_pending and the revoke is retried. */
   revokePending?: boolean;
+  /** Who disconnected: this app (disconnect; the default when absent) or the customer inside QuickBooks (the Disconnect URL landing, verified with Intuit). */
+  initiatedBy?: 'app' | 'quickbooks';
 }
 
 export interface ExpiringEvent extends QuickBooksAuthEventBase {
@@ -77,4 +79,4 @@ export interface ConnectionRecoveredEvent extends QuickBooksAuthEventBase {
 }
 
 /** What started a refresh. */
-export type RefreshTrigger = 'on_demand' | 'scheduled' | 'forced_401';
+export type RefreshTrigger = 'on_demand' | 'scheduled' | 'forced_401' | 'disconnect_check';

@@ -25,6 +25,7 @@ import { AccessTokenCache } from '../access-token-cache';
 import { CallbackBinding } from './callback-binding.service';
 import { GrantRevocations, REVOCATION_HOLD_MS, revocationRetryAt } from './grant-revocations.service';
 import { withOpenId } from './openid-scope';
+import { DisconnectLanding, type DisconnectLandingResult } from './disconnect-landing.service';
 
 /** The query string Intuit sends to the redirect URI. */
 export interface CallbackQuery {
@@ -72,6 +73,7 @@ export class ConnectService {
     private readonly cache: AccessTokenCache,
     private readonly binding: CallbackBinding,
     private readonly revocations: GrantRevocations,
+    private readonly disconnectLanding: DisconnectLanding,
     @Inject(QUICKBOOKS_AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedQuickBooksAuthOptions,
   ) {}
 
@@ -232,6 +234,20 @@ export class ConnectService {
     this.cache.evict(ref);
     this.events.revoked({ ...ref, correlationId: randomUUID(), intuitTid, at: new Date(this.options.clock.now()), revokedAtIntuit });
     return { revokedAtIntuit };
+  }
+
+  /**
+   * Intuit's Disconnect URL (`GET <your route>?realmId=…`, where Intuit sends the customer's
+   * browser after they disconnect the app inside QuickBooks). The request proves nothing (anyone
+   * can call it), so every connection to that company is verified with Intuit: a refresh that
+   * Intuit answers `invalid_grant` marks it revoked (tokens wiped) and emits `quickbooks.revoked`
+   * with `initiatedBy: 'quickbooks'`; a connection Intuit still refreshes is kept. A company is
+   * verified at most once a minute per process. Never show the result to the caller: answer every
+   * landing the same way, without waiting for this (or a caller could tell which companies exist).
+   * Resolves after the verification; never throws for a malformed or unknown realm.
+   */
+  handleDisconnectLanding(query: { realmId?: unknown }): Promise<DisconnectLandingResult> {
+    return this.disconnectLanding.handle(query?.realmId);
   }
 
   /** Intuit refused the revoke without saying the token is dead: keep it to retry, never serve it again. */
