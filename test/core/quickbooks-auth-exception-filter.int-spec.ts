@@ -16,7 +16,9 @@ import {
   QuickBooksApiError,
   QuickBooksAuthExceptionFilter,
   QuickBooksUnavailableError,
+  InvalidArgumentError,
   ReauthorizationRequiredError,
+  ReconnectRealmMismatchError,
   StorageError,
 } from '@quickbooks-auth/nestjs';
 
@@ -35,6 +37,8 @@ const ERRORS: Record<string, () => Error> = {
   config: () => new ConfigurationError([`clientSecret ${CANARY}`]),
   storage: () => new StorageError(`connect ECONNREFUSED mysql://root:${CANARY}@db:3306/x`),
   plain: () => new Error(`not ours ${CANARY}`),
+  invalidArgument: () => new InvalidArgumentError('limit must be an integer between 1 and 1000'),
+  realmMismatch: () => new ReconnectRealmMismatchError('tenant-a', '9130000000001', '9130000000002'),
 };
 
 @Controller()
@@ -78,6 +82,7 @@ describe.each(['APP_FILTER', 'useGlobalFilters'] as const)('QuickBooksAuthExcept
     ['apiRefused', 502, 'quickbooks_api_error'],
     ['config', 500, 'internal_error'],
     ['storage', 500, 'internal_error'],
+    ['invalidArgument', 400, 'invalid_argument'],
   ])('%s → %i %s, not cached', async (name, status, error) => {
     const r = await call(name);
     expect(r.status).toBe(status);
@@ -89,6 +94,12 @@ describe.each(['APP_FILTER', 'useGlobalFilters'] as const)('QuickBooksAuthExcept
     const r = await call('reauth');
     expect(r.status).toBe(409);
     expect(r.body).toMatchObject({ error: 'reauthorization_required', realmId: '9130000000001', reconnectUrl: 'https://app.example.com/quickbooks/connect?realm=9130000000001' });
+  });
+
+  it('a reconnect that came back with another company → 409, naming the company to pick', async () => {
+    const r = await call('realmMismatch');
+    expect(r.status).toBe(409);
+    expect(r.body).toMatchObject({ error: 'reconnect_realm_mismatch', realmId: '9130000000001' });
   });
 
   it('unavailable → 503 with Retry-After in whole seconds and the intuit_tid', async () => {

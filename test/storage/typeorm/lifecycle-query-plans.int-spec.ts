@@ -5,7 +5,7 @@ import { DataSource, type DataSourceOptions, type Logger } from 'typeorm';
 import { TypeOrmTokenStorage } from '../../../libs/quickbooks-auth/src/auth/storage/typeorm/typeorm-token-storage';
 import { QUICKBOOKS_AUTH_ENTITIES, runQuickBooksMigrations } from '../../../libs/quickbooks-auth/src/migrations';
 import { createScratchDatabase } from '../../support/mariadb';
-import { createScratchPostgresDatabase } from '../../support/postgres';
+import { createScratchPostgresDatabase, pgPlaceholders } from '../../support/postgres';
 import { makeCipher } from '../support/storage-fixtures';
 
 /**
@@ -62,10 +62,7 @@ const TARGETS: Target[] = [
       const db = await createScratchPostgresDatabase('qb_plans');
       return { options: { type: 'postgres', url: db.url }, drop: db.drop };
     },
-    bind: (sql) => {
-      let n = 0;
-      return sql.replace(/\?/g, () => `$${++n}`);
-    },
+    bind: pgPlaceholders,
     analyze: 'ANALYZE quickbooks_connections',
     indexesUsed: async (ds, sql, params) => {
       const [{ 'QUERY PLAN': plan }] = (await ds.query(`EXPLAIN (FORMAT JSON) ${sql}`, params)) as Array<{ 'QUERY PLAN': unknown }>;

@@ -13,7 +13,7 @@ import {
   runQuickBooksMigrations,
 } from '../../../libs/quickbooks-auth/src/migrations';
 import { createScratchDatabase } from '../../support/mariadb';
-import { createScratchPostgresDatabase } from '../../support/postgres';
+import { createScratchPostgresDatabase, pgPlaceholders } from '../../support/postgres';
 import { makeCipher, newConnection } from '../support/storage-fixtures';
 
 /**
@@ -64,10 +64,7 @@ const TARGETS: Target[] = [
       const scratch = await createScratchPostgresDatabase('qb_upgrade_rc');
       return { options: { type: 'postgres', url: scratch.url }, drop: scratch.drop };
     },
-    bind: (sql) => {
-      let n = 0;
-      return sql.replace(/\?/g, () => `$${++n}`);
-    },
+    bind: pgPlaceholders,
     columns: async (ds) =>
       ((await ds.query(`SELECT column_name AS name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'quickbooks_connections'`)) as Array<{ name: string }>).map(
         (r) => r.name,

@@ -19,7 +19,7 @@ export const QuickBooksMetric = {
    * earlier unresolved call), lease_lost_after_send, reauth_parked (reauth_pending), drained (shutdown).
    */
   ProtocolEvents: 'quickbooks_refresh_protocol_events_total',
-  /** counter {event}: lifecycle events (connected, refreshed, refresh_failed, reauth_required, revoked, expiring). */
+  /** counter {event}: lifecycle events (connected, refreshed, refresh_failed, reauth_required, revoked, expiring, connection_recovered). */
   LifecycleEvents: 'quickbooks_auth_events_total',
   /** counter {kind}: expiry warnings (access, refresh = rolling expiry, refresh_hard = 5-year cap): a customer must reconnect soon. */
   ExpiryWarnings: 'quickbooks_token_expiry_warnings_total',
