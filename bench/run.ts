@@ -10,6 +10,7 @@ import { benchColdPath } from './sections/cold-path';
 import { benchHotPath } from './sections/hot-path';
 import { benchRefresh } from './sections/refresh';
 import { benchScale } from './sections/scale';
+import { benchReconnectCampaign } from './sections/reconnect-campaign';
 import type { BenchProfile, SectionResult } from './sections/section';
 import { benchStampede } from './sections/stampede';
 
@@ -37,6 +38,7 @@ const SECTIONS: Record<string, (p: BenchProfile) => Promise<SectionResult>> = {
   refresh: benchRefresh,
   stampede: benchStampede,
   scale: benchScale,
+  campaign: benchReconnectCampaign,
 };
 
 async function main(): Promise<void> {
