@@ -6,6 +6,7 @@
 import { runQuickBooksAuthCli } from '@quickbooks-auth/nestjs/cli/run-cli';
 import type { CliIo } from '@quickbooks-auth/nestjs/cli/cli-io';
 import type { StatusReport } from '@quickbooks-auth/nestjs/cli/status.command';
+import { QUICKBOOKS_AUTH_MYSQL_MIGRATIONS, QUICKBOOKS_AUTH_POSTGRES_MIGRATIONS } from '@quickbooks-auth/nestjs/migrations';
 import { createScratchDatabase } from '../support/mariadb';
 import { createScratchPostgresDatabase } from '../support/postgres';
 import { connectTenant, startHarness } from '../support/quickbooks-harness';
@@ -51,13 +52,13 @@ describe('quickbooks-auth command', () => {
   it('migrate --dry-run lists what would run and changes nothing; migrate applies it once', async () => {
     const dry = await cli(['migrate', '--dry-run', '--url', db.url]);
     expect(dry.code).toBe(0);
-    expect(dry.out).toContain('4 QuickBooks auth migration(s) would run');
+    expect(dry.out).toContain(`${QUICKBOOKS_AUTH_MYSQL_MIGRATIONS.length} QuickBooks auth migration(s) would run`);
     expect(dry.out).toContain('CreateQuickbooksConnectionsMysql1767225600000');
     expect((await cli(['migrate', '--dry-run', '--url', db.url])).out).toContain('would run'); // still pending
 
     const applied = await cli(['migrate'], { DATABASE_URL: db.url });
     expect(applied).toMatchObject({ code: 0, err: '' });
-    expect(applied.out).toContain('Applied 4 QuickBooks auth migration(s)');
+    expect(applied.out).toContain(`Applied ${QUICKBOOKS_AUTH_MYSQL_MIGRATIONS.length} QuickBooks auth migration(s)`);
 
     const after = await cli(['migrate', '--dry-run', '--url', db.url]);
     expect(after.out).toContain('up to date');
@@ -149,12 +150,12 @@ describe('quickbooks-auth command on PostgreSQL', () => {
   it('migrate --dry-run, migrate (postgresql:// from DATABASE_URL), then up to date; status and reencrypt read the store', async () => {
     const dry = await cli(['migrate', '--dry-run', '--url', db.url]);
     expect(dry.code).toBe(0);
-    expect(dry.out).toContain('4 QuickBooks auth migration(s) would run');
+    expect(dry.out).toContain(`${QUICKBOOKS_AUTH_POSTGRES_MIGRATIONS.length} QuickBooks auth migration(s) would run`);
     expect(dry.out).toContain('CreateQuickbooksConnectionsPostgres1767225600000');
 
     const applied = await cli(['migrate'], { DATABASE_URL: db.url.replace(/^postgres:/, 'postgresql:') });
     expect(applied).toMatchObject({ code: 0, err: '' });
-    expect(applied.out).toContain('Applied 4 QuickBooks auth migration(s)');
+    expect(applied.out).toContain(`Applied ${QUICKBOOKS_AUTH_POSTGRES_MIGRATIONS.length} QuickBooks auth migration(s)`);
     expect((await cli(['migrate', '--url', db.url])).out).toContain('up to date');
 
     const h = await startHarness({ storage: { type: 'typeorm', url: db.url }, options: { encryptionKeys: keysK1 } });
