@@ -4,6 +4,7 @@ import { TypeOrmTokenStorage } from '@quickbooks-auth/nestjs/auth/storage/typeor
 import { QUICKBOOKS_AUTH_ENTITIES, runQuickBooksMigrations } from '@quickbooks-auth/nestjs/migrations';
 import { createScratchDatabase } from '../../test/support/mariadb';
 import { createScratchPostgresDatabase, pgPlaceholders } from '../../test/support/postgres';
+import { insertConnectionsWithDeadlines } from '../../test/storage/support/deadline-rows';
 import { makeCipher } from '../../test/storage/support/storage-fixtures';
 import { progress } from '../lib/progress';
 import { median, msSince, now, round } from '../lib/stats';
@@ -12,9 +13,6 @@ import type { BenchProfile, SectionResult } from './section';
 
 const DAY = 86_400_000;
 const PAGE = 500;
-const COLUMNS =
-  'tenant_id, realm_id, environment, status, access_token_enc, refresh_token_enc, refresh_token_fp, access_token_expires_at, refresh_token_expires_at,' +
-  ' refresh_token_hard_expires_at, scopes, version, next_refresh_at, failure_count, created_at, updated_at, lease_generation';
 /** The naive way to page the same list: LIMIT/OFFSET over the same order and columns (the floor keyset paging must beat). */
 const OFFSET_PAGE =
   `SELECT ${CONNECTION_COLUMNS.replace('access_token_enc, refresh_token_enc, ', '')} FROM quickbooks_connections` +
@@ -65,7 +63,7 @@ export async function benchReconnectCampaign(profile: BenchProfile): Promise<Sec
     try {
       await runQuickBooksMigrations(ds);
       const t0 = Date.now();
-      await seed(ds, store, profile.scaleConnections);
+      await insertConnectionsWithDeadlines(ds, store.bind, { count: profile.scaleConnections, tenants: 997, now: Date.now(), spreadDays: 5 * 365, scramble: true });
       await ds.query(store.analyze);
       progress(`reconnect campaign ${store.name}: ${profile.scaleConnections} rows seeded in ${Date.now() - t0} ms`);
       const storage = new TypeOrmTokenStorage(ds, makeCipher().cipher);
@@ -129,18 +127,4 @@ export async function benchReconnectCampaign(profile: BenchProfile): Promise<Sec
     }
   }
   return { figures, detail };
-}
-
-async function seed(ds: DataSource, store: Store, rows: number): Promise<void> {
-  const t = Date.now();
-  for (let start = 0; start < rows; start += 1000) {
-    const values: unknown[] = [];
-    const tuples: string[] = [];
-    for (let i = start; i < Math.min(rows, start + 1000); i++) {
-      const hard = t + Math.floor((i * 7919) % rows / rows * 5 * 365 * DAY);
-      values.push(`tenant-${i % 997}`, String(1_000_000_000 + i), 'sandbox', 'active', 'x', 'x', `fp${i}`, t + 3_600_000, hard, hard, 'com.intuit.quickbooks.accounting', 1, t, 0, t, t, 1);
-      tuples.push(`(${COLUMNS.split(',').map(() => '?').join(', ')})`);
-    }
-    await ds.query(store.bind(`INSERT INTO quickbooks_connections (${COLUMNS}) VALUES ${tuples.join(', ')}`), values);
-  }
 }

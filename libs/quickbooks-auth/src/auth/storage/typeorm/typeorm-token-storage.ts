@@ -560,11 +560,17 @@ export class TypeOrmTokenStorage implements TokenStorage {
     const after = decodeReconnectCursor(afterCursor);
     // Keyset paging on idx_quickbooks_connections_hard_expiry (hard expiry, tenant, realm): each
     // page is one index range scan, however deep the campaign goes. Tokens are not selected.
-    const keyset = after
-      ? ' AND (refresh_token_hard_expires_at > ? OR (refresh_token_hard_expires_at = ? AND (tenant_id > ? OR (tenant_id = ? AND realm_id > ?))))'
-      : '';
+    // PostgreSQL and SQLite start the range at a row-value comparison (an OR chain would make
+    // PostgreSQL read the index from its start and filter); MySQL/MariaDB plan the OR chain as a range.
+    const rowValues = this.dialect.kind !== 'typeorm-mysql';
+    const keyset = !after
+      ? ''
+      : rowValues
+        ? ' AND (refresh_token_hard_expires_at, tenant_id, realm_id) > (?, ?, ?)'
+        : ' AND (refresh_token_hard_expires_at > ? OR (refresh_token_hard_expires_at = ? AND (tenant_id > ? OR (tenant_id = ? AND realm_id > ?))))';
     const params: SqlParam[] = [before.getTime()];
-    if (after) params.push(after.hardExpiresAt, after.hardExpiresAt, after.tenantId, after.tenantId, after.realmId);
+    if (after && rowValues) params.push(after.hardExpiresAt, after.tenantId, after.realmId);
+    else if (after) params.push(after.hardExpiresAt, after.hardExpiresAt, after.tenantId, after.tenantId, after.realmId);
     const rows = await this.run('list connections to reconnect', () =>
       this.query<ConnectionRow[]>(
         `SELECT ${CONNECTION_COLUMNS.replace('access_token_enc, refresh_token_enc, ', '')} FROM ${TABLE}` +
