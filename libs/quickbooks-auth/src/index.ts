@@ -18,7 +18,7 @@ export { TokenService, type AccessToken } from './auth/token.service';
 export type { ReconnectCampaignPage, ReconnectCampaignQuery, ReconnectCandidate } from './auth/reconnect-campaign';
 export { ConnectService, type CallbackQuery, type ConnectResult, type DisconnectResult } from './auth/connect/connect.service';
 export { DISCONNECT_LANDING_COOLDOWN_MS, type DisconnectLandingOutcome, type DisconnectLandingResult } from './auth/connect/disconnect-landing.service';
-export type { TokenStorage, NewConnection, RefreshResult, RefreshFailure, StorageStats, BeginCall, ReauthMark, RevokeRetry, PendingRevocation, ReconnectDuePage } from './auth/storage/token-storage.interface';
+export type { TokenStorage, NewConnection, RefreshResult, RefreshFailure, StorageStats, BeginCall, ReauthMark, RevokeFence, RevokeRetry, PendingRevocation, ReconnectDuePage } from './auth/storage/token-storage.interface';
 export { isUndecryptable } from './auth/storage/undecryptable-record';
 export * from './events/quickbooks-auth.events';
 export * from './health';

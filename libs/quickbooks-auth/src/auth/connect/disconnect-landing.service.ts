@@ -16,7 +16,7 @@ export type DisconnectLandingOutcome =
   | 'revoked'
   /** Intuit refreshed it: the customer did not disconnect this app from this company; nothing changed. */
   | 'still_connected'
-  /** Intuit could not confirm either way (unreachable, another refresh in flight, in doubt): nothing changed; the next refresh finds out. */
+  /** Intuit could not confirm either way (unreachable, another refresh in flight, in doubt), or the connection changed since Intuit's answer (a reconnect stored a new grant): nothing changed here; the next refresh finds out. */
   | 'not_verified'
   /** Already disconnected here, or its tokens cannot be read: nothing to verify. */
   | 'already_disconnected';
@@ -44,7 +44,9 @@ const MAX_CONNECTIONS = 25;
  * their browser to it with `?realmId=`. Anyone can call that URL, so nothing in the request is
  * trusted: each connection to that company is refreshed with Intuit (single-flight under the
  * lease), and only an `invalid_grant` answer (the grant is gone at Intuit) marks it revoked and
- * emits `quickbooks.revoked` with `initiatedBy: 'quickbooks'`. A healthy connection is refreshed
+ * emits `quickbooks.revoked` with `initiatedBy: 'quickbooks'`. That revoke is fenced on the refused
+ * refresh token (one conditional write, `markRevoked` with a `RevokeFence`): a reconnect stored
+ * after Intuit's answer is a new grant and is never wiped. A healthy connection is refreshed
  * and kept, so the landing cannot disconnect anyone; a company is verified at most once a minute
  * per process, so it cannot be used to spend token calls either.
  */
@@ -86,10 +88,9 @@ export class DisconnectLanding {
       if (outcome.kind !== 'reauth_required') return 'not_verified';
       refusedFingerprint = record.refreshTokenFingerprint;
     }
-    // Only the token Intuit refused: a reconnect stored meanwhile is a new grant and is kept.
-    const now = await this.storage.get(ref);
-    if (!now || now.status !== 'needs_reauth' || now.refreshTokenFingerprint !== refusedFingerprint) return 'not_verified';
-    if (!(await this.storage.markRevoked(ref))) return 'not_verified';
+    // Only the token Intuit refused, in one fenced write: a reconnect stored at any moment before
+    // it (a new grant, a new fingerprint) is kept, and then nothing is revoked here.
+    if (!(await this.storage.markRevoked(ref, { refusedFingerprint }))) return 'not_verified';
     this.cache.evict(ref);
     this.events.revoked({ ...ref, correlationId, intuitTid: null, at: new Date(this.options.clock.now()), revokedAtIntuit: false, initiatedBy: 'quickbooks' });
     return 'revoked';

@@ -73,6 +73,19 @@ export interface ReauthMark {
   pendingUntil: Date | null;
 }
 
+/**
+ * The fence of a revoke that Intuit's answer decided (markRevoked): it applies only to the grant
+ * that answer was about. The Disconnect URL landing closes a connection after Intuit refused its
+ * refresh token; a reconnect stored meanwhile is a new grant and must be kept.
+ */
+export interface RevokeFence {
+  /**
+   * Fingerprint of the refresh token Intuit refused (invalid_grant): the connection must still be
+   * needs_reauth with exactly this token stored.
+   */
+  refusedFingerprint: string;
+}
+
 /** A page of listReconnectDue: each connection's ids and fields, never its tokens. */
 export interface ReconnectDuePage {
   connections: Array<ConnectionRef & ConnectionDetails>;
@@ -193,10 +206,16 @@ export interface TokenStorage {
   markNeedsReauth(ref: ConnectionRef, lease: Lease, mark: ReauthMark): Promise<boolean>;
 
   /**
-   * Disconnect: wipe tokens and mark revoked (kept for audit), or remove. True if it existed.
-   * markRevoked works over a row that cannot be decrypted, never reading its tokens.
+   * Disconnect: wipe tokens and mark revoked (kept for audit), clear the lease and the in-flight
+   * record, bump the generation. True if it existed.
+   * Without `fence` (a disconnect the host asked for) it applies to whatever is stored, and works
+   * over a row that cannot be decrypted, never reading its tokens. With `fence` it is ONE
+   * conditional write: only while the connection is needs_reauth and its stored refresh token
+   * fingerprint is `fence.refusedFingerprint` (checked and written in one step, so a reconnect
+   * stored a moment before is never wiped); true when it changed. A row whose fingerprint cannot
+   * be read (a file that cannot be decrypted at all) does not match.
    */
-  markRevoked(ref: ConnectionRef): Promise<boolean>;
+  markRevoked(ref: ConnectionRef, fence?: RevokeFence): Promise<boolean>;
   /** Removes the connection; true when it existed. */
   delete(ref: ConnectionRef): Promise<boolean>;
 

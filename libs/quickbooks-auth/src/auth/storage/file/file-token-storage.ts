@@ -15,8 +15,8 @@ import { DecryptionError } from '../../../errors/decryption.error';
 import { QuickBooksAuthError } from '../../../errors/quickbooks-auth.error';
 import { StorageError } from '../../../errors/storage.error';
 import type { TokenCipher } from '../../../utils/crypto/token-cipher';
-import { assertValidConnectionRef, assertValidLimit, assertValidTenantId, assertValidTtl } from '../connection-ref.validation';
-import type { BeginCall, NewConnection, PendingRevocation, ReauthMark, ReconnectDuePage, RefreshFailure, RefreshResult, RevokeRetry, StorageStats, TokenStorage } from '../token-storage.interface';
+import { assertValidConnectionRef, assertValidLimit, assertValidTenantId, assertValidTtl, assertValidRevokeFence } from '../connection-ref.validation';
+import type { BeginCall, NewConnection, PendingRevocation, ReauthMark, ReconnectDuePage, RefreshFailure, RefreshResult, RevokeFence, RevokeRetry, StorageStats, TokenStorage } from '../token-storage.interface';
 import { RECONNECT_LISTED_STATUSES, assertValidHorizonDays, compareReconnectOrder, decodeReconnectCursor, encodeReconnectCursor } from '../reconnect-cursor';
 import { openOrNull } from '../pending-revocation';
 import { REFRESH_TOKEN_FIELD, openToken, sealToken } from '../token-sealing';
@@ -236,12 +236,16 @@ export class FileTokenStorage implements TokenStorage {
     return changed !== null;
   }
 
-  async markRevoked(ref: ConnectionRef): Promise<boolean> {
+  async markRevoked(ref: ConnectionRef, fence?: RevokeFence): Promise<boolean> {
     assertValidConnectionRef(ref);
-    let existed = false;
+    assertValidRevokeFence(fence);
+    let changed = false;
     await this.mutateRecord(ref, (current, now) => {
-      existed = current !== null;
       if (!current) return null;
+      // Fenced: only the grant Intuit refused, checked under the file's lock (a reconnect stored since is kept).
+      const fields = isUndecryptable(current) ? current.details : current;
+      if (fence && (fields?.status !== 'needs_reauth' || fields.refreshTokenFingerprint !== fence.refusedFingerprint)) return null;
+      changed = true;
       // Undecryptable: its readable fields, or (whole document sealed) a fresh revoked record.
       const c = isUndecryptable(current) ? { ...ref, ...(current.details ?? this.unknownDetails(now)), accessToken: '', refreshToken: '' } : current;
       return bump(
@@ -259,7 +263,7 @@ export class FileTokenStorage implements TokenStorage {
         now,
       );
     });
-    return existed;
+    return changed;
   }
 
   async markRevokePending(ref: ConnectionRef, retry: RevokeRetry): Promise<boolean> {

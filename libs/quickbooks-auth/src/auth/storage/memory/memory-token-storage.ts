@@ -1,10 +1,10 @@
 import type { TokenCipher } from '../../../utils/crypto/token-cipher';
 import { StorageError } from '../../../errors/storage.error';
 import { CONNECTION_STATUSES, type ConnectionRecord, type ConnectionRef, type ConnectionStatus, type Lease, type StoredConnection, type UndecryptableConnection } from '../../connection.interface';
-import type { BeginCall, NewConnection, PendingRevocation, ReauthMark, ReconnectDuePage, RefreshFailure, RefreshResult, RevokeRetry, StorageStats, TokenStorage } from '../token-storage.interface';
+import type { BeginCall, NewConnection, PendingRevocation, ReauthMark, ReconnectDuePage, RefreshFailure, RefreshResult, RevokeFence, RevokeRetry, StorageStats, TokenStorage } from '../token-storage.interface';
 import { RECONNECT_LISTED_STATUSES, assertValidHorizonDays, compareReconnectOrder, decodeReconnectCursor, encodeReconnectCursor } from '../reconnect-cursor';
 import { openOrNull } from '../pending-revocation';
-import { assertValidConnectionRef, assertValidLimit, assertValidTenantId, assertValidTtl } from '../connection-ref.validation';
+import { assertValidConnectionRef, assertValidLimit, assertValidTenantId, assertValidTtl, assertValidRevokeFence } from '../connection-ref.validation';
 import { ACCESS_TOKEN_FIELD, REFRESH_TOKEN_FIELD, openToken, sealToken } from '../token-sealing';
 import { isUndecryptable, recordOf } from '../undecryptable-record';
 import { MemoryConnectionStore, type MemoryConnectionRow } from './memory-connection.store';
@@ -222,10 +222,13 @@ export class MemoryTokenStorage implements TokenStorage {
     return true;
   }
 
-  async markRevoked(ref: ConnectionRef): Promise<boolean> {
+  async markRevoked(ref: ConnectionRef, fence?: RevokeFence): Promise<boolean> {
     assertValidConnectionRef(ref);
+    assertValidRevokeFence(fence);
     const row = this.row(ref);
     if (!row) return false;
+    // Only the grant Intuit refused: a reconnect stored since is a new grant.
+    if (fence && (row.status !== 'needs_reauth' || row.refreshTokenFingerprint !== fence.refusedFingerprint)) return false;
     Object.assign(row, {
       status: 'revoked',
       accessTokenEnc: null,

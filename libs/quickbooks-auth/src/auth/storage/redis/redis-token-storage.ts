@@ -2,9 +2,9 @@ import type Redis from 'ioredis';
 import { CONNECTION_STATUSES, type ConnectionRecord, type ConnectionRef, type ConnectionStatus, type Lease, type StoredConnection, type UndecryptableConnection } from '../../connection.interface';
 import { ConfigurationError } from '../../../errors/configuration.error';
 import { QuickBooksAuthError } from '../../../errors/quickbooks-auth.error';
-import { assertValidConnectionRef, assertValidLimit, assertValidTenantId, assertValidTtl } from '../connection-ref.validation';
+import { assertValidConnectionRef, assertValidLimit, assertValidTenantId, assertValidTtl, assertValidRevokeFence } from '../connection-ref.validation';
 import type { TokenCipher } from '../../../utils/crypto/token-cipher';
-import type { BeginCall, NewConnection, PendingRevocation, ReauthMark, ReconnectDuePage, RefreshFailure, RefreshResult, RevokeRetry, StorageStats, TokenStorage } from '../token-storage.interface';
+import type { BeginCall, NewConnection, PendingRevocation, ReauthMark, ReconnectDuePage, RefreshFailure, RefreshResult, RevokeFence, RevokeRetry, StorageStats, TokenStorage } from '../token-storage.interface';
 import { RECONNECT_LISTED_STATUSES, assertValidHorizonDays, compareReconnectOrder, decodeReconnectCursor, encodeReconnectCursor } from '../reconnect-cursor';
 import { openOrNull } from '../pending-revocation';
 import { isUndecryptable, recordOf } from '../undecryptable-record';
@@ -187,9 +187,10 @@ export class RedisTokenStorage implements TokenStorage {
     return n === 1;
   }
 
-  async markRevoked(ref: ConnectionRef): Promise<boolean> {
+  async markRevoked(ref: ConnectionRef, fence?: RevokeFence): Promise<boolean> {
     assertValidConnectionRef(ref);
-    const n = await this.run('markRevoked', () => this.scripts.markRevoked(this.rowKeys(ref), [this.keys.member(ref)]));
+    assertValidRevokeFence(fence);
+    const n = await this.run('markRevoked', () => this.scripts.markRevoked(this.rowKeys(ref), [this.keys.member(ref), fence?.refusedFingerprint ?? '']));
     return n === 1;
   }
 

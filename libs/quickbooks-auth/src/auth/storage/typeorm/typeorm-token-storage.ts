@@ -3,8 +3,8 @@ import { ConfigurationError } from '../../../errors/configuration.error';
 import { StorageError } from '../../../errors/storage.error';
 import type { TokenCipher } from '../../../utils/crypto/token-cipher';
 import { CONNECTION_STATUSES, type ConnectionRecord, type ConnectionRef, type ConnectionStatus, type Lease, type StoredConnection, type UndecryptableConnection } from '../../connection.interface';
-import { assertValidConnectionRef, assertValidLimit, assertValidTenantId, assertValidTtl } from '../connection-ref.validation';
-import type { BeginCall, NewConnection, PendingRevocation, ReauthMark, ReconnectDuePage, RefreshFailure, RefreshResult, RevokeRetry, StorageStats, TokenStorage } from '../token-storage.interface';
+import { assertValidConnectionRef, assertValidLimit, assertValidTenantId, assertValidTtl, assertValidRevokeFence } from '../connection-ref.validation';
+import type { BeginCall, NewConnection, PendingRevocation, ReauthMark, ReconnectDuePage, RefreshFailure, RefreshResult, RevokeFence, RevokeRetry, StorageStats, TokenStorage } from '../token-storage.interface';
 import { RECONNECT_LISTED_STATUSES, assertValidHorizonDays, decodeReconnectCursor, encodeReconnectCursor } from '../reconnect-cursor';
 import { openOrNull } from '../pending-revocation';
 import { ACCESS_TOKEN_FIELD, REFRESH_TOKEN_FIELD, openToken, sealToken } from '../token-sealing';
@@ -316,8 +316,9 @@ export class TypeOrmTokenStorage implements TokenStorage {
     });
   }
 
-  async markRevoked(ref: ConnectionRef): Promise<boolean> {
+  async markRevoked(ref: ConnectionRef, fence?: RevokeFence): Promise<boolean> {
     assertValidConnectionRef(ref);
+    assertValidRevokeFence(fence);
     const values = this.changeValues({
       status: 'revoked',
       accessTokenEnc: null,
@@ -329,7 +330,13 @@ export class TypeOrmTokenStorage implements TokenStorage {
       // Fences any holder of the revoked tokens (I9).
       leaseGeneration: () => 'lease_generation + 1',
     });
-    return this.run('revoke a connection', async () => ((await this.update(values, ref).execute()).affected ?? 0) > 0);
+    return this.run('revoke a connection', async () => {
+      const update = this.update(values, ref);
+      // Fenced: the same statement checks that the refused grant is still the stored one, so a
+      // reconnect committed a moment before is never wiped.
+      if (fence) update.andWhere(`status = 'needs_reauth' AND refresh_token_fp = :refusedFingerprint`, { refusedFingerprint: fence.refusedFingerprint });
+      return ((await update.execute()).affected ?? 0) > 0;
+    });
   }
 
   async markRevokePending(ref: ConnectionRef, retry: RevokeRetry): Promise<boolean> {
