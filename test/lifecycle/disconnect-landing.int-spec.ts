@@ -1,7 +1,7 @@
 import { ConnectionNotFoundError, DISCONNECT_LANDING_COOLDOWN_MS, type RevokedEvent } from '@quickbooks-auth/nestjs';
 import { AuthEventsPublisher } from '@quickbooks-auth/nestjs/events/auth-events.publisher';
 import { createScratchDatabase } from '../support/mariadb';
-import { startHarness, type Harness } from '../support/quickbooks-harness';
+import { connectTenant, startHarness, type Harness } from '../support/quickbooks-harness';
 import { TEST_CLIENT } from '../support/test-keys';
 import { seedConnections } from '../scheduler/support/seed-connections';
 
@@ -10,7 +10,8 @@ import { seedConnections } from '../scheduler/support/seed-connections';
  * on MariaDB: the landing trusts nothing in the request. Only a refresh Intuit answers with
  * invalid_grant marks a connection revoked; a healthy connection is refreshed and kept (the
  * landing cannot disconnect anyone); unknown and malformed realms cost nothing; a company is
- * verified at most once a minute per process (no token-call amplification).
+ * verified at most once a minute per process (no token-call amplification). The revoke is fenced on
+ * the refused token: a reconnect stored after Intuit's answer is kept.
  */
 describe('ConnectService.handleDisconnectLanding (emulator, MariaDB)', () => {
   let h: Harness;
@@ -102,6 +103,45 @@ describe('ConnectService.handleDisconnectLanding (emulator, MariaDB)', () => {
     h.emulator.state.faults.add({ endpoint: 'token', type: 'status', status: 503 });
     const result = await h.connect.handleDisconnectLanding({ realmId: ref.realmId });
     expect(result.connections).toEqual([{ ...ref, outcome: 'not_verified' }]);
+    expect((await h.storage.get(ref))!.status).toBe('active');
+    expect(revoked).toEqual([]);
+  });
+
+  it.each([
+    ['refused by the landing\'s own refresh', false],
+    ['already needs_reauth', true],
+  ] as const)('a reconnect stored after Intuit\'s invalid_grant but before the revoke is kept (%s)', async (_label, refusedBefore) => {
+    const [ref] = await connect([`tenant-land-race-${refusedBefore ? 'dead' : 'live'}`]);
+    const grant = (await h.storage.get(ref))!;
+    h.emulator.state.revokeRealm(ref.realmId); // QBO "Disconnect"...
+    if (refusedBefore) {
+      h.emulator.state.clock.advance(3600);
+      await expect(h.tokens.getAccessToken(ref)).rejects.toMatchObject({ code: 'reauthorization_required' });
+    }
+    // ...and the customer connects again right away: the callback lands after Intuit refused the
+    // old token and just before the landing's revoke (written right before the fenced call).
+    const markRevoked = h.storage.markRevoked.bind(h.storage);
+    const fences: unknown[] = [];
+    const spy = jest.spyOn(h.storage, 'markRevoked').mockImplementation(async (target, fence) => {
+      fences.push(fence);
+      expect((await h.storage.get(target))!).toMatchObject({ status: 'needs_reauth', refreshTokenFingerprint: grant.refreshTokenFingerprint });
+      await connectTenant(h, target.tenantId, target.realmId);
+      return markRevoked(target, fence);
+    });
+    try {
+      const result = await h.connect.handleDisconnectLanding({ realmId: ref.realmId });
+      expect(result.connections).toEqual([{ ...ref, outcome: 'not_verified' }]);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(fences).toEqual([{ refusedFingerprint: grant.refreshTokenFingerprint }]);
+    const kept = (await h.storage.get(ref))!;
+    expect(kept).toMatchObject({ status: 'active' });
+    expect(kept.refreshTokenFingerprint).not.toBe(grant.refreshTokenFingerprint);
+    // The new grant is live at Intuit and keeps serving; nothing told the host it was revoked.
+    await expect(h.tokens.getAccessToken(ref)).resolves.toBe(kept.accessToken);
+    h.emulator.state.clock.advance(3600);
+    await expect(h.tokens.getAccessToken(ref)).resolves.toEqual(expect.any(String));
     expect((await h.storage.get(ref))!.status).toBe('active');
     expect(revoked).toEqual([]);
   });
