@@ -241,7 +241,8 @@ export class ConnectService {
    * browser after they disconnect the app inside QuickBooks). The request proves nothing (anyone
    * can call it), so every connection to that company is verified with Intuit: a refresh that
    * Intuit answers `invalid_grant` marks it revoked (tokens wiped) and emits `quickbooks.revoked`
-   * with `initiatedBy: 'quickbooks'`; a connection Intuit still refreshes is kept. A company is
+   * with `initiatedBy: 'quickbooks'`, only while that refused token is still the stored one (a
+   * reconnect stored meanwhile is kept); a connection Intuit still refreshes is kept. A company is
    * verified at most once a minute per process. Never show the result to the caller: answer every
    * landing the same way, without waiting for this (or a caller could tell which companies exist).
    * Resolves after the verification; never throws for a malformed or unknown realm.
