@@ -35,3 +35,5 @@ export * from './migrations';
 export { QuickBooksApiClient, QBO_MINOR_VERSION } from './intuit/quickbooks-api.client';
 export type { QuickBooksApiRequest, QuickBooksCompanyInfo, QuickBooksQueryResponse } from './intuit/quickbooks-api.interface';
 export * from './http';
+// Per-realm API governor and monthly call meter (issue 17).
+export * from './governor';

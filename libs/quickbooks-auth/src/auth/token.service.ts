@@ -20,6 +20,7 @@ import { TokenRefresher } from './refresh/token-refresher.service';
 import type { TokenStorage } from './storage/token-storage.interface';
 import { isUndecryptable } from './storage/undecryptable-record';
 import { UndecryptableConnections } from './undecryptable-connections.service';
+import { ApiGovernor, type GovernedCallOptions } from '../governor/api-governor.service';
 
 /** A usable access token and when it stops being usable. */
 export interface AccessToken {
@@ -51,6 +52,7 @@ export class TokenService {
     private readonly cache: AccessTokenCache,
     @Inject(QUICKBOOKS_AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedQuickBooksAuthOptions,
     private readonly undecryptable: UndecryptableConnections,
+    private readonly governor: ApiGovernor,
   ) {}
 
   /**
@@ -96,11 +98,16 @@ export class TokenService {
    * expired early at Intuit), forces one refresh and retries once. When the refreshed token is
    * refused too, later calls get the 401 without another refresh until a new token is stored
    * (no refresh storm for a token Intuit will not take, e.g. one used for another company).
+   * Each run of `fn` is one QBO request and waits its turn at the realm's API governor
+   * (`apiGovernor`: 10 in flight, 500 per minute by default); a 429 pauses the realm and is sent
+   * again, never counted as a token failure. `call` sets the wait's signal, deadline and category.
+   * @throws QuickBooksApiBusyError the realm's queue was full or the call's turn did not come in time (nothing sent).
    */
-  async withAccessToken<T>(ref: ConnectionRef, fn: (accessToken: string) => Promise<T>): Promise<T> {
+  async withAccessToken<T>(ref: ConnectionRef, fn: (accessToken: string) => Promise<T>, call?: GovernedCallOptions): Promise<T> {
+    const governed = (token: string) => this.governor.run(ref, () => fn(token), call);
     const first = await this.getAccessToken(ref);
     try {
-      const result = await fn(first);
+      const result = await governed(first);
       this.refused.clear(ref);
       return result;
     } catch (err) {
@@ -111,7 +118,7 @@ export class TokenService {
       throw this.undecryptableError(ref, err);
     });
     try {
-      const result = await fn(refreshed.accessToken);
+      const result = await governed(refreshed.accessToken);
       this.refused.clear(ref);
       return result;
     } catch (err) {

@@ -16,6 +16,7 @@ import { createTenantLabeler } from '../metrics/tenant-labeler';
 import { KeyRing } from '../utils/crypto/key-ring';
 import { isWeakSecret } from '../utils/crypto/weak-secret';
 import { systemClock, type Clock } from '../utils/clock';
+import { resolveApiGovernorOptions, type ResolvedApiGovernorOptions } from '../governor/resolve-api-governor-options';
 
 /** Options after validation, with every default filled in. @internal */
 export interface ResolvedQuickBooksAuthOptions {
@@ -54,6 +55,8 @@ export interface ResolvedQuickBooksAuthOptions {
   hashRealmIdsInLogs: boolean;
   /** Maps a tenant to its bounded metric label, or null when per-tenant metrics are off. */
   metricsTenantLabel: ((tenantId: string) => string) | null;
+  /** The per-realm API governor and the monthly call meter (governor/). */
+  apiGovernor: ResolvedApiGovernorOptions;
 }
 
 const STORAGE_TYPES = ['typeorm', 'redis', 'file', 'memory', 'custom'];
@@ -177,6 +180,8 @@ export function resolveOptions(options: QuickBooksAuthModuleOptions): ResolvedQu
   // A list is its own bound; a function gets 50 distinct values unless told otherwise.
   const maxTenantLabels = Math.round(positive('metricsTenantLabel.maxValues', tl?.maxValues, Math.max(50, listed?.length ?? 0), 1));
   if (listed && maxTenantLabels < listed.length) problems.push('metricsTenantLabel.maxValues must be at least the number of listed tenants');
+  // API governor (issue 17): validated in its own folder, problems named apiGovernor.*.
+  const apiGovernor = resolveApiGovernorOptions(o.apiGovernor, problems);
   if (problems.length) throw new ConfigurationError(problems);
 
   const base = o.intuitBaseUrl ? o.intuitBaseUrl.replace(/\/+$/, '') : null;
@@ -217,6 +222,7 @@ export function resolveOptions(options: QuickBooksAuthModuleOptions): ResolvedQu
     clock: o.clock ?? systemClock,
     hashRealmIdsInLogs: o.hashRealmIdsInLogs ?? false,
     metricsTenantLabel: tl ? createTenantLabeler(tl.tenants, maxTenantLabels) : null,
+    apiGovernor,
   };
 }
 

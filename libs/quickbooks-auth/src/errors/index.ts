@@ -16,3 +16,4 @@ export * from './quickbooks-api.error';
 export * from './storage-connection.error';
 export * from './invalid-argument.error';
 export * from './reconnect-realm-mismatch.error';
+export * from './quickbooks-api-busy.error';

@@ -7,6 +7,7 @@ import { InvalidArgumentError } from '../errors/invalid-argument.error';
 import { ReconnectRealmMismatchError } from '../errors/reconnect-realm-mismatch.error';
 import { InvalidStateError } from '../errors/invalid-state.error';
 import { QuickBooksApiError } from '../errors/quickbooks-api.error';
+import { QuickBooksApiBusyError } from '../errors/quickbooks-api-busy.error';
 import { QuickBooksAuthError } from '../errors/quickbooks-auth.error';
 import { QuickBooksUnavailableError } from '../errors/quickbooks-unavailable.error';
 import { ReauthorizationRequiredError } from '../errors/reauthorization-required.error';
@@ -51,6 +52,8 @@ export function quickBooksErrorResponse(err: unknown): QuickBooksErrorResponse |
   }
   if (err instanceof IntuitResponseError) return answer(502, 'intuit_error', 'Intuit refused the request', { oauthError: err.oauthError, intuitTid: err.intuitTid });
   if (err instanceof QuickBooksApiError) return apiErrorResponse(err);
+  // The API governor held the call back (nothing was sent): too many calls for this company now.
+  if (err instanceof QuickBooksApiBusyError) return answer(429, 'quickbooks_api_busy', 'Too many QuickBooks calls for this company right now; try again shortly', { reason: err.reason }, retryAfter(err.retryAfterMs));
   // Configuration, storage, decryption: the operator's to fix; the message may name internals.
   return answer(500, 'internal_error', 'Something went wrong');
 }

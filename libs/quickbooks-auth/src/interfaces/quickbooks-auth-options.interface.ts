@@ -2,6 +2,7 @@ import type { ConnectionRef, IntuitEnvironment } from '../auth/connection.interf
 import type { EncryptionKey } from '../utils/crypto/key-ring';
 import type { Clock } from '../utils/clock';
 import type { StorageOptions } from './storage-options.interface';
+import type { ApiGovernorOptions } from '../governor/api-governor-options';
 
 /** Settings one tenant may override (its own Intuit app, its own lead time). */
 export interface TenantOverrides {
@@ -145,6 +146,11 @@ export interface QuickBooksAuthModuleOptions {
    * tenants or tenant groups. Off by default: every other metric has no tenant or realm label.
    */
   metricsTenantLabel?: MetricsTenantLabelOptions;
+  /**
+   * The per-realm API governor in front of `withAccessToken` and QuickBooksApiClient (default on,
+   * Intuit's limits: 10 in flight and 500 per minute per realm), and the monthly call meter.
+   */
+  apiGovernor?: ApiGovernorOptions;
 }
 
 /**
