@@ -30,6 +30,12 @@ interface Waiter {
   onAbort?: () => void;
 }
 
+/**
+ * Longest real wait of one timer: a clock moved by hand (tests, the emulator's clock) is noticed
+ * within a second; on the system clock it costs one timer a second per waiting realm.
+ */
+const MAX_TIMER_MS = 1000;
+
 /** How often a lane waiting on the shared limiter asks again at most (clock ms). */
 const SHARED_RETRY_FLOOR_MS = 10;
 
@@ -188,7 +194,7 @@ export class RealmLane {
       this.wakeTimer = null;
       this.wakeAt = Infinity;
       void this.pump();
-    }, realDelayMs(this.clock, at - this.clock.now()) + 1);
+    }, Math.min(MAX_TIMER_MS, realDelayMs(this.clock, at - this.clock.now()) + 1));
   }
 
   private armDeadline(w: Waiter): void {
@@ -202,7 +208,7 @@ export class RealmLane {
       w.timer = null;
       if (this.clock.now() < w.deadline) return this.armDeadline(w);
       this.leave(w, 'queue_timeout', new QuickBooksApiBusyError('queue_timeout', this.retryHintMs(this.clock.now())));
-    }, realDelayMs(this.clock, left) + 1);
+    }, Math.min(MAX_TIMER_MS, realDelayMs(this.clock, left) + 1));
   }
 
   /** Takes a waiter out of the queue (if still in it) and rejects it. */
