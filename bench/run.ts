@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick | --full] [--scale N] [--stores mariadb,postgres] [--only hot,cold,refresh,stampede,scale]`
+ * `npm run bench [-- --quick | --full] [--scale N] [--stores mariadb,postgres] [--only hot,cold,refresh,stampede,scale,governor]`
  * Every figure is a ratio to a baseline measured in the same run; each is a median of repeats.
  */
 import { Args } from './lib/args';
@@ -13,6 +13,7 @@ import { benchScale } from './sections/scale';
 import { benchReconnectCampaign } from './sections/reconnect-campaign';
 import type { BenchProfile, SectionResult } from './sections/section';
 import { benchStampede } from './sections/stampede';
+import { benchGovernor } from './sections/governor';
 
 function profileFrom(args: Args): BenchProfile {
   const name = args.flag('quick') ? 'quick' : args.flag('full') ? 'full' : 'default';
@@ -39,6 +40,7 @@ const SECTIONS: Record<string, (p: BenchProfile) => Promise<SectionResult>> = {
   stampede: benchStampede,
   scale: benchScale,
   campaign: benchReconnectCampaign,
+  governor: benchGovernor,
 };
 
 async function main(): Promise<void> {
