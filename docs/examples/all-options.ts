@@ -56,6 +56,19 @@ const options: QuickBooksAuthModuleOptions = {
   clock: undefined, // default the system clock
   hashRealmIdsInLogs: false,
   metricsTenantLabel: undefined, // off; e.g. { tenants: ['acme'], maxValues: 50 }
+
+  // QBO API governor and monthly call meter
+  apiGovernor: {
+    enabled: true,
+    maxConcurrentPerRealm: 10,
+    maxRequestsPerMinutePerRealm: 500,
+    queueTimeoutMs: 30_000,
+    maxQueuedPerRealm: 1000,
+    throttleRetries: 2,
+    throttleBackoffMs: 1000,
+    shared: undefined, // { type: 'redis', url: process.env.REDIS_URL } shares the limits across replicas
+    meter: { monthlyCorePlusBudget: 500_000 },
+  },
 };
 
 @Module({
