@@ -102,6 +102,7 @@ export class ApiGovernor implements OnModuleDestroy {
     return n;
   }
 
+  /** Shutdown: every waiting caller gets QuickBooksApiBusyError (nothing was sent); the shared limiter's own client is closed. */
   async onModuleDestroy(): Promise<void> {
     this.closed = true;
     const reason = new QuickBooksApiBusyError('queue_timeout');

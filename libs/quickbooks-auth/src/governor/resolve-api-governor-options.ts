@@ -13,8 +13,9 @@ export interface ResolvedApiGovernorOptions {
   monthlyCorePlusBudget: number;
 }
 
-/** Intuit's limits per app and realm (developer.intuit.com, "Limits and throttles"). */
+/** Intuit's limit of QBO requests in flight per app and realm (developer.intuit.com, "Limits and throttles"). */
 export const INTUIT_MAX_CONCURRENT_PER_REALM = 10;
+/** Intuit's limit of QBO requests per minute per realm (same page). */
 export const INTUIT_MAX_REQUESTS_PER_MINUTE_PER_REALM = 500;
 /** The Builder tier's CorePlus calls per month (blogs.intuit.com, 2026-01-08). */
 export const BUILDER_TIER_MONTHLY_COREPLUS_CALLS = 500_000;

@@ -11,6 +11,7 @@ import { QUICKBOOKS_AUTH_RESOLVED_OPTIONS, QUICKBOOKS_TOKEN_STORAGE } from '../q
 import { UndecryptableConnections } from '../auth/undecryptable-connections.service';
 import { QuickBooksMetric } from './quickbooks-metrics.constants';
 import { quickBooksMetricProviders } from './quickbooks-metrics.providers';
+import { apiGovernorMetricProviders } from '../governor/api-governor-metrics.providers';
 import { QuickBooksMetricsService } from './quickbooks-metrics.service';
 import { createTenantLabeler } from './tenant-labeler';
 
@@ -42,6 +43,7 @@ describe('QuickBooksMetricsService', () => {
     const moduleRef = await Test.createTestingModule({
       providers: [
         ...quickBooksMetricProviders,
+        ...apiGovernorMetricProviders,
         QuickBooksMetricsService,
         AuthEventsPublisher,
         RefreshStatus,
