@@ -39,6 +39,15 @@ describe('API governor', () => {
     h.emulator.state.updateConfig({ rateLimitPerMinute: 500, concurrentRequestsPerRealm: 10 });
   });
 
+  /** All 10 of the realm's slots held by calls the emulator answers in 3 s; resolves once they are all at the emulator. */
+  async function occupyRealm(ref: ConnectionRef) {
+    await api.getCompanyInfo(ref);
+    const slow = h.emulator.state.faults.add({ endpoint: 'companyinfo', type: 'latency', latencyMs: 3000, count: 10 });
+    const busy = Array.from({ length: 10 }, () => settle(api.getCompanyInfo(ref)));
+    await eventually(() => slow.applied === 10);
+    return busy;
+  }
+
   it('keeps 40 concurrent callers of one slow realm within 10 in flight (no 429) while another realm goes ahead', async () => {
     const slow = await connected(h, 'gov-slow');
     const other = await connected(h, 'gov-other');
@@ -77,10 +86,7 @@ describe('API governor', () => {
 
   it('a call whose turn does not come in time fails with QuickBooksApiBusyError(queue_timeout); nothing is sent', async () => {
     const ref = await connected(h, 'gov-deadline');
-    await api.getCompanyInfo(ref);
-    const slow = h.emulator.state.faults.add({ endpoint: 'companyinfo', type: 'latency', latencyMs: 3000, count: 10 });
-    const busy = Array.from({ length: 10 }, () => settle(api.getCompanyInfo(ref)));
-    await eventually(() => slow.applied === 10);
+    const busy = await occupyRealm(ref);
     const sentBefore = companyInfoCalls(h);
     const timeoutsBefore = await metricValue(QuickBooksMetric.ApiRejections, { reason: 'queue_timeout' });
     const late = await settle(api.request(ref, { path: `companyinfo/${ref.realmId}`, queueTimeoutMs: 200 }));
@@ -95,10 +101,7 @@ describe('API governor', () => {
 
   it('an AbortSignal takes a waiting call out of the queue with its reason; nothing is sent', async () => {
     const ref = await connected(h, 'gov-abort');
-    await api.getCompanyInfo(ref);
-    const slow = h.emulator.state.faults.add({ endpoint: 'companyinfo', type: 'latency', latencyMs: 3000, count: 10 });
-    const busy = Array.from({ length: 10 }, () => settle(api.getCompanyInfo(ref)));
-    await eventually(() => slow.applied === 10);
+    const busy = await occupyRealm(ref);
     const sentBefore = companyInfoCalls(h);
     const controller = new AbortController();
     const waiting = settle(api.request(ref, { path: `companyinfo/${ref.realmId}`, signal: controller.signal }));
