@@ -13,6 +13,7 @@ import {
   IntuitResponseError,
   InvalidCallbackError,
   InvalidStateError,
+  QuickBooksApiBusyError,
   QuickBooksApiError,
   QuickBooksAuthExceptionFilter,
   QuickBooksUnavailableError,
@@ -34,6 +35,7 @@ const ERRORS: Record<string, () => Error> = {
   undecryptable: () => new ConnectionUndecryptableError('tenant-a', '9130000000001', 'unknown key id k0'),
   apiThrottled: () => new QuickBooksApiError({ operation: 'GET companyinfo', status: 429, failure: 'fault', retryAfterMs: 60_000, intuitTid: 'tid-3' }),
   apiRefused: () => new QuickBooksApiError({ operation: 'POST invoice', status: 400, failure: 'fault', faults: [{ code: '6000', message: 'validation', detail: null, element: null }] }),
+  apiBusy: () => new QuickBooksApiBusyError('queue_timeout', 4200),
   config: () => new ConfigurationError([`clientSecret ${CANARY}`]),
   storage: () => new StorageError(`connect ECONNREFUSED mysql://root:${CANARY}@db:3306/x`),
   plain: () => new Error(`not ours ${CANARY}`),
@@ -113,6 +115,13 @@ describe.each(['APP_FILTER', 'useGlobalFilters'] as const)('QuickBooksAuthExcept
     const r = await call('apiThrottled');
     expect(r.status).toBe(429);
     expect(r.headers.get('retry-after')).toBe('60');
+  });
+
+  it('API governor busy (nothing sent) → 429 quickbooks_api_busy with its Retry-After', async () => {
+    const r = await call('apiBusy');
+    expect(r.status).toBe(429);
+    expect(r.headers.get('retry-after')).toBe('5');
+    expect(r.body).toMatchObject({ error: 'quickbooks_api_busy', reason: 'queue_timeout' });
   });
 
   it('leaves errors that are not the library’s to Nest (a plain 500)', async () => {
