@@ -7,6 +7,8 @@
 import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { startEmulator, type RunningEmulator } from '@quickbooks-auth/intuit-emulator';
+import { QuickBooksApiClient } from '@quickbooks-auth/nestjs';
+import { connectTenant, startHarness } from '../support/quickbooks-harness';
 import { TEST_CLIENT, testKeyRing, testStateSecret } from '../support/test-keys';
 import { eventually } from './governor-support';
 import { GovernorReplica } from './support/governor-replica';
@@ -102,6 +104,20 @@ describe('API governor across 2 processes', () => {
       expect(s.map((x) => x.throttled)).toEqual([0, 0]);
     } finally {
       emulator.state.updateConfig({ rateLimitPerMinute: 500 });
+    }
+  });
+
+  it('Redis unreachable: each replica falls back to its own limits (fail open), logged without the URL password', async () => {
+    const canary = `canary-redis-pass-${randomBytes(4).toString('hex')}`;
+    const h = await startHarness({ storage: { type: 'memory' }, emulator, options: { apiGovernor: { shared: { type: 'redis', url: `redis://:${canary}@127.0.0.1:1` } } } });
+    try {
+      const tenantId = 'tenant-gov-noredis';
+      const ref = { tenantId, realmId: await connectTenant(h, tenantId) };
+      await expect(h.app.get(QuickBooksApiClient).getCompanyInfo(ref)).resolves.toMatchObject({ Id: '1' });
+      await eventually(() => h.logs.text().includes('shared API limiter (Redis) failed'));
+      expect(h.logs.text()).not.toContain(canary);
+    } finally {
+      await h.close();
     }
   });
 });

@@ -68,7 +68,10 @@ export class RedisSharedPermits implements SharedPermits {
     private readonly settings: RedisSharedPermitsSettings,
     private readonly clock: Clock,
     private readonly ownsClient: boolean,
-  ) {}
+  ) {
+    // Our own client's connection errors are logged (once a minute), not left as unhandled events.
+    if (ownsClient) redis.on('error', (err: unknown) => this.warn(err));
+  }
 
   async tryStart(realmKey: string, now: number): Promise<SharedPermitAnswer> {
     const member = `${this.settings.instanceId}:${++this.seq}`;
@@ -98,7 +101,10 @@ export class RedisSharedPermits implements SharedPermits {
   }
 
   async close(): Promise<void> {
-    if (this.ownsClient) await this.redis.quit().catch(() => this.redis.disconnect());
+    if (!this.ownsClient) return;
+    // QUIT waits for a connection that may never come; a client that is not ready just stops reconnecting.
+    if (this.redis.status === 'ready') await this.redis.quit().catch(() => this.redis.disconnect());
+    else this.redis.disconnect();
   }
 
   /** One hash tag per realm, so a Redis Cluster keeps a realm's keys on one shard. */
