@@ -20,5 +20,6 @@ export const apiGovernorMetricProviders: Provider[] = [
   makeCounterProvider({ name: M.ApiRejections, help: 'QBO API calls the governor turned away, by reason (queue_timeout, queue_full, aborted).', labelNames: ['reason'] }),
   makeCounterProvider({ name: M.ApiCalls, help: 'QBO API calls that reached Intuit, by metering category (coreplus, core).', labelNames: ['category'] }),
   makeGaugeProvider({ name: M.ApiMonthCalls, help: 'This process\'s QBO API calls in the current calendar month (UTC), by category; sum over replicas.', labelNames: ['category'], collect: () => collectActiveMeter() }),
+  makeGaugeProvider({ name: M.ApiMonthCallsApp, help: 'The app\'s QBO API calls this month (UTC) counted by all replicas in the shared Redis, by category (only with apiGovernor.shared).', labelNames: ['category'], collect: () => collectActiveMeter() }),
   makeGaugeProvider({ name: M.ApiMonthBudget, help: 'Monthly QBO API call budget by category (coreplus: apiGovernor.meter.monthlyCorePlusBudget).', labelNames: ['category'], collect: () => collectActiveMeter() }),
 ];

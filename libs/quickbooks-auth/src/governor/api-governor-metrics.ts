@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Optional, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter, Gauge, Histogram } from 'prom-client';
 import type { ResolvedQuickBooksAuthOptions } from '../config/resolved-options';
@@ -8,6 +8,8 @@ import type { ApiCallCategory } from './api-call-category';
 import { isActiveMeter, setActiveMeter } from './active-meter';
 import type { GovernorObserver, GovernorRejection, ThrottleOutcome } from './governor-observer';
 import { MonthlyCallMeter } from './monthly-call-meter';
+import type { SharedPermits } from './shared-permits';
+import { QUICKBOOKS_SHARED_PERMITS } from './shared-permits.provider';
 
 /**
  * The governor's metrics and the monthly call meter. Labels are bounded (outcome, reason,
@@ -18,6 +20,7 @@ import { MonthlyCallMeter } from './monthly-call-meter';
 export class ApiGovernorMetrics implements GovernorObserver, OnModuleInit, OnModuleDestroy {
   readonly meter: MonthlyCallMeter;
   private readonly collector = () => this.collectMonth();
+  private pending: Promise<void> | null = null;
 
   constructor(
     @InjectMetric(M.ApiQueueDepth) private readonly queueDepth: Gauge<string>,
@@ -26,8 +29,10 @@ export class ApiGovernorMetrics implements GovernorObserver, OnModuleInit, OnMod
     @InjectMetric(M.ApiRejections) private readonly rejections: Counter<string>,
     @InjectMetric(M.ApiCalls) private readonly calls: Counter<string>,
     @InjectMetric(M.ApiMonthCalls) private readonly monthCalls: Gauge<string>,
+    @InjectMetric(M.ApiMonthCallsApp) private readonly monthCallsApp: Gauge<string>,
     @InjectMetric(M.ApiMonthBudget) private readonly monthBudget: Gauge<string>,
     @Inject(QUICKBOOKS_AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedQuickBooksAuthOptions,
+    @Optional() @Inject(QUICKBOOKS_SHARED_PERMITS) private readonly shared?: SharedPermits | null,
   ) {
     this.meter = new MonthlyCallMeter(options.clock);
   }
@@ -36,7 +41,7 @@ export class ApiGovernorMetrics implements GovernorObserver, OnModuleInit, OnMod
     // A fresh app starts from an empty queue, whatever an earlier app in this process left.
     this.queueDepth.set(0);
     setActiveMeter(this.collector);
-    this.collectMonth();
+    void this.collectMonth();
   }
 
   onModuleDestroy(): void {
@@ -64,12 +69,27 @@ export class ApiGovernorMetrics implements GovernorObserver, OnModuleInit, OnMod
   called(category: ApiCallCategory): void {
     this.calls.inc({ category });
     this.meter.count(category);
+    this.shared?.countCall(this.meter.snapshot().month, category);
   }
 
-  private collectMonth(): void {
+  /** One refresh per scrape even though three gauges' collect() call it. */
+  private collectMonth(): Promise<void> {
+    this.pending ??= this.refreshMonth().finally(() => {
+      this.pending = null;
+    });
+    return this.pending;
+  }
+
+  private async refreshMonth(): Promise<void> {
     const month = this.meter.snapshot();
     this.monthCalls.set({ category: 'coreplus' }, month.coreplus);
     this.monthCalls.set({ category: 'core' }, month.core);
     this.monthBudget.set({ category: 'coreplus' }, this.options.apiGovernor.monthlyCorePlusBudget);
+    if (!this.shared) return;
+    // App-wide, from every replica's counts in Redis: survives restarts. No answer, no series.
+    const app = await this.shared.monthCalls(month.month);
+    if (!app) return this.monthCallsApp.reset();
+    this.monthCallsApp.set({ category: 'coreplus' }, app.coreplus);
+    this.monthCallsApp.set({ category: 'core' }, app.core);
   }
 }

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { Clock } from '../utils/clock';
+import type { ApiCallCategory } from './api-call-category';
 import type { SharedPermitAnswer, SharedPermits } from './shared-permits';
 
 /**
@@ -48,6 +49,9 @@ export interface RedisSharedPermitsSettings {
   leaseMs: number;
 }
 
+/** A month's meter outlives its month by a few days, for late scrapes. */
+const METER_TTL_SECONDS = 40 * 86_400;
+
 /** How long to log a Redis failure only once (real ms). */
 const WARN_EVERY_MS = 60_000;
 
@@ -57,6 +61,7 @@ const WARN_EVERY_MS = 60_000;
  * replicas can never both take the last slot. Scores are the module clock's, so replicas' clocks
  * must agree (NTP) to well under the second of margin in the window.
  * When Redis cannot be reached each replica falls back to its own limits (fail open, logged).
+ * It also keeps the app-wide monthly call meter: one hash per month, counted by every replica.
  */
 export class RedisSharedPermits implements SharedPermits {
   private readonly logger = new Logger('ApiGovernor');
@@ -100,11 +105,35 @@ export class RedisSharedPermits implements SharedPermits {
     await this.redis.eval(PAUSE, 1, this.keys(realmKey)[2], until, ttl).catch((err: unknown) => this.warn(err));
   }
 
+  countCall(month: string, category: ApiCallCategory): void {
+    const key = this.meterKey(month);
+    this.redis
+      .multi()
+      .hincrby(key, category, 1)
+      .expire(key, METER_TTL_SECONDS)
+      .exec()
+      .catch((err: unknown) => this.warn(err));
+  }
+
+  async monthCalls(month: string): Promise<Record<ApiCallCategory, number> | null> {
+    try {
+      const [coreplus, core] = await this.redis.hmget(this.meterKey(month), 'coreplus', 'core');
+      return { coreplus: Number(coreplus ?? 0), core: Number(core ?? 0) };
+    } catch (err) {
+      this.warn(err);
+      return null;
+    }
+  }
+
   async close(): Promise<void> {
     if (!this.ownsClient) return;
     // QUIT waits for a connection that may never come; a client that is not ready just stops reconnecting.
     if (this.redis.status === 'ready') await this.redis.quit().catch(() => this.redis.disconnect());
     else this.redis.disconnect();
+  }
+
+  private meterKey(month: string): string {
+    return `${this.settings.keyPrefix}meter:${month}`;
   }
 
   /** One hash tag per realm, so a Redis Cluster keeps a realm's keys on one shard. */

@@ -79,6 +79,8 @@ export const QuickBooksMetric = {
   ApiCalls: 'quickbooks_api_calls_total',
   /** gauge {category}: this process's QBO API calls in the current calendar month (UTC); sum over replicas. */
   ApiMonthCalls: 'quickbooks_api_month_calls',
+  /** gauge {category}: the app's QBO API calls this month counted by every replica in the shared Redis (only with `apiGovernor.shared`). */
+  ApiMonthCallsApp: 'quickbooks_api_month_calls_app',
   /** gauge {category}: the monthly call budget (`apiGovernor.meter.monthlyCorePlusBudget` for coreplus). */
   ApiMonthBudget: 'quickbooks_api_month_budget',
 } as const;
