@@ -1,7 +1,6 @@
-import { Inject, Injectable, Logger, Optional, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnApplicationShutdown } from '@nestjs/common';
 import type { ConnectionRef } from '../auth/connection.interface';
 import type { ResolvedQuickBooksAuthOptions } from '../config/resolved-options';
-import { QuickBooksApiBusyError } from '../errors/quickbooks-api-busy.error';
 import { QUICKBOOKS_AUTH_RESOLVED_OPTIONS } from '../quickbooks-auth.constants';
 import type { ApiCallCategory } from './api-call-category';
 import { ApiGovernorMetrics } from './api-governor-metrics';
@@ -33,11 +32,10 @@ const SWEEP_EVERY = 256;
  * @publicApi
  */
 @Injectable()
-export class ApiGovernor implements OnModuleDestroy {
+export class ApiGovernor implements OnApplicationShutdown {
   private readonly lanes = new Map<string, RealmLane>();
   private readonly limits: LaneLimits;
   private created = 0;
-  private closed = false;
   private readonly logger = new Logger(ApiGovernor.name);
 
   /** @hidden Nest injects it. */
@@ -69,7 +67,6 @@ export class ApiGovernor implements OnModuleDestroy {
    */
   async run<T>(ref: ConnectionRef, send: () => Promise<T>, call: GovernedCallOptions = {}): Promise<T> {
     if (!this.enabled) return send();
-    if (this.closed) throw new QuickBooksApiBusyError('queue_timeout');
     const clock = this.options.clock;
     const deadline = clock.now() + (call.queueTimeoutMs ?? this.options.apiGovernor.queueTimeoutMs);
     const lane = this.laneFor(ref.realmId);
@@ -102,12 +99,12 @@ export class ApiGovernor implements OnModuleDestroy {
     return n;
   }
 
-  /** Shutdown: every waiting caller gets QuickBooksApiBusyError (nothing was sent); the shared limiter's own client is closed. */
-  async onModuleDestroy(): Promise<void> {
-    this.closed = true;
-    const reason = new QuickBooksApiBusyError('queue_timeout');
-    for (const lane of this.lanes.values()) lane.close(reason);
-    this.lanes.clear();
+  /**
+   * Shutdown, after every onModuleDestroy: requests still being served during a drain keep their
+   * turns until then; only the shared limiter's own Redis client is closed here (a request after
+   * that falls back to this process's limits).
+   */
+  async onApplicationShutdown(): Promise<void> {
     await this.shared?.close().catch((err: unknown) => this.logger.warn(`shared API limiter did not close cleanly: ${(err as Error)?.message ?? 'unknown error'}`));
   }
 

@@ -119,7 +119,7 @@ export class RealmLane {
     return this.waiting.length;
   }
 
-  /** Rejects every waiter (module shutdown). */
+  /** Rejects every waiter and stops the lane's timer (a test's clean-up). */
   close(reason: Error): void {
     for (const w of [...this.waiting]) this.leave(w, 'queue_timeout', reason, false);
     if (this.wakeTimer) clearTimeout(this.wakeTimer);
