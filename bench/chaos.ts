@@ -1,5 +1,5 @@
 /**
- * `npm run chaos [-- --store mariadb|redis --replicas N --connections M --duration S --rate X
+ * `npm run chaos [-- --store mariadb|postgres|redis --replicas N --connections M --duration S --rate X
  *   --kill-every S --receipt-kills F --pause-every S --outages N --naive S --no-faults --short
  *   --deploys | --long-pauses | --grace S | --soak N]`
  * Exits non-zero on any violation by the module, or if the naive control passes.
@@ -21,7 +21,7 @@ function optionsFrom(a: Args): ChaosOptions {
   if (modes.length + (graceS > 0 ? 1 : 0) > 1) throw new Error('choose one of --deploys, --long-pauses, --grace S');
   const base = withMode(base0, graceS > 0 ? 'grace' : modes[0] ?? 'normal', graceS);
   const store = a.string('store', base.store);
-  if (store !== 'mariadb' && store !== 'redis') throw new Error('--store must be mariadb or redis');
+  if (store !== 'mariadb' && store !== 'postgres' && store !== 'redis') throw new Error('--store must be mariadb, postgres or redis');
   return {
     ...base,
     store,

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick | --full] [--scale N] [--only hot,cold,refresh,stampede,scale,budget]`
+ * `npm run bench [-- --quick | --full] [--scale N] [--stores mariadb,postgres] [--only hot,cold,refresh,stampede,scale,campaign,governor,budget]`
  * Every figure is a ratio to a baseline measured in the same run; each is a median of repeats.
  */
 import { Args } from './lib/args';
@@ -11,12 +11,14 @@ import { benchColdPath } from './sections/cold-path';
 import { benchHotPath } from './sections/hot-path';
 import { benchRefresh } from './sections/refresh';
 import { benchScale } from './sections/scale';
+import { benchReconnectCampaign } from './sections/reconnect-campaign';
 import type { BenchProfile, SectionResult } from './sections/section';
 import { benchStampede } from './sections/stampede';
+import { benchGovernor } from './sections/governor';
 
 function profileFrom(args: Args): BenchProfile {
   const name = args.flag('quick') ? 'quick' : args.flag('full') ? 'full' : 'default';
-  const base: Record<BenchProfile['name'], BenchProfile> = {
+  const base: Record<BenchProfile['name'], Omit<BenchProfile, 'scaleStores'>> = {
     quick: { name: 'quick', repeats: 3, hotIterations: 50_000, coldIterations: 1_000, refreshIterations: 100, stampedeCallers: 10_000, stampedeProcesses: 4, scaleConnections: 5_000, scaleConcurrency: 64, scaleLatencyMs: 100 },
     default: { name: 'default', repeats: 5, hotIterations: 200_000, coldIterations: 2_000, refreshIterations: 200, stampedeCallers: 10_000, stampedeProcesses: 4, scaleConnections: 10_000, scaleConcurrency: 64, scaleLatencyMs: 100 },
     full: { name: 'full', repeats: 7, hotIterations: 500_000, coldIterations: 4_000, refreshIterations: 400, stampedeCallers: 10_000, stampedeProcesses: 4, scaleConnections: 100_000, scaleConcurrency: 64, scaleLatencyMs: 100 },
@@ -26,6 +28,7 @@ function profileFrom(args: Args): BenchProfile {
     ...p,
     repeats: args.number('repeats', p.repeats),
     scaleConnections: args.number('scale', p.scaleConnections),
+    scaleStores: args.list('stores') ?? ['mariadb', 'postgres'],
     scaleConcurrency: args.number('concurrency', p.scaleConcurrency),
     stampedeCallers: args.number('callers', p.stampedeCallers),
   };
@@ -38,6 +41,8 @@ const SECTIONS: Record<string, (p: BenchProfile) => Promise<SectionResult>> = {
   stampede: benchStampede,
   scale: benchScale,
   budget: benchBudget,
+  campaign: benchReconnectCampaign,
+  governor: benchGovernor,
 };
 
 async function main(): Promise<void> {

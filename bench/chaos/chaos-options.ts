@@ -1,6 +1,6 @@
 /** What a chaos run does; `npm run chaos` flags and the short test both build one. */
 export interface ChaosOptions {
-  store: 'mariadb' | 'redis';
+  store: 'mariadb' | 'postgres' | 'redis';
   /** Label for tables and results: normal, deploys, long-pauses, grace. */
   mode: 'normal' | 'deploys' | 'long-pauses' | 'grace';
   replicas: number;
@@ -33,7 +33,7 @@ export interface ChaosOptions {
    * refreshGraceSeconds, scaled by clockRate since its clock is accelerated); 0 = strict rotation.
    */
   graceS: number;
-  /** Store outages (MariaDB: proxy cut; Redis: our own server killed and restarted); 0 = none. */
+  /** Store outages (MariaDB, PostgreSQL: proxy cut; Redis: our own server killed and restarted); 0 = none. */
   storeOutages: number;
   /** Run the naive refresher as a negative control for this many seconds (0 = skip). */
   naiveDurationS: number;

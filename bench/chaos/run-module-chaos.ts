@@ -2,6 +2,7 @@ import type { ConnectionRef, StorageOptions } from '@quickbooks-auth/nestjs';
 import { KeyRing } from '@quickbooks-auth/nestjs';
 import { randomBytes } from 'node:crypto';
 import { createScratchDatabase } from '../../test/support/mariadb';
+import { createScratchPostgresDatabase } from '../../test/support/postgres';
 import { ReplicaProcess } from '../lib/fork-replica';
 import { BENCH_CLIENT, benchSecrets, startModuleApp } from '../lib/module-app';
 import { progress } from '../lib/progress';
@@ -13,7 +14,7 @@ import type { ChaosOptions } from './chaos-options';
 import type { ChaosCheck, ChaosSideReport } from './chaos-report';
 import { EmulatorLedger } from './emulator-ledger';
 import { ProtocolLog, type KillCause } from './protocol-log';
-import { TcpProxy } from './tcp-proxy';
+import { TcpProxy } from '../../test/support/tcp-proxy';
 import { ThrowawayRedis } from './throwaway-redis';
 
 const TENANT = 'chaos';
@@ -33,8 +34,8 @@ export async function runModuleChaos(o: ChaosOptions): Promise<ChaosSideReport> 
   const ledger = new EmulatorLedger(emulator.state, ring);
   const log = new ProtocolLog();
   if (o.graceS > 0) emulator.state.updateConfig({ refreshGraceSeconds: o.graceS * o.clockRate });
-  const db = o.store === 'mariadb' ? await createScratchDatabase('qbchaos') : null;
-  const proxy = db ? new TcpProxy('127.0.0.1', Number(new URL(db.url).port || 3306)) : null;
+  const db = await openScratchSql(o.store);
+  const proxy = db ? new TcpProxy('127.0.0.1', Number(new URL(db.url).port || (o.store === 'postgres' ? 5432 : 3306))) : null;
   const redis = o.store === 'redis' ? new ThrowawayRedis() : null;
   let direct: StorageOptions;
   let viaFaults: StorageOptions;
@@ -425,4 +426,11 @@ function median(xs: number[]): number {
   if (xs.length === 0) return 0;
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
+}
+
+/** A scratch database on the shared SQL server the run stores in (none for Redis). */
+async function openScratchSql(store: ChaosOptions['store']): Promise<{ url: string; drop(): Promise<void> } | null> {
+  if (store === 'mariadb') return createScratchDatabase('qbchaos');
+  if (store === 'postgres') return createScratchPostgresDatabase('qbchaos');
+  return null;
 }

@@ -1,6 +1,10 @@
 import type { MintedConnection } from '@quickbooks-auth/intuit-emulator';
 import { KeyRing, TokenCipher } from '@quickbooks-auth/nestjs';
-import type { Pool } from 'mysql2/promise';
+import type { Pool as MysqlPool } from 'mysql2/promise';
+import type { Pool as PostgresPool } from 'pg';
+
+/** Where the rows go: a mysql2 pool (MariaDB) or a pg pool (PostgreSQL). */
+export type BulkInsertTarget = { kind: 'mysql'; pool: MysqlPool } | { kind: 'postgres'; pool: PostgresPool };
 
 /**
  * Inserts minted connections straight into quickbooks_connections, encrypted with the module's
@@ -8,7 +12,7 @@ import type { Pool } from 'mysql2/promise';
  * the rows read back exactly like rows the module wrote.
  */
 export async function bulkInsertConnections(
-  pool: Pool,
+  target: BulkInsertTarget,
   minted: MintedConnection[],
   params: { tenantId: string; now: number; nextRefreshAt: number; encryptionKeys: string; batch?: number; onProgress?: (done: number) => void },
 ): Promise<void> {
@@ -38,7 +42,14 @@ export async function bulkInsertConnections(
         params.now,
       ];
     });
-    await pool.query(`INSERT INTO quickbooks_connections (${cols}) VALUES ?`, [rows]);
+    if (target.kind === 'mysql') await target.pool.query(`INSERT INTO quickbooks_connections (${cols}) VALUES ?`, [rows]);
+    else await target.pool.query(postgresInsert(cols, rows.length, rows[0].length), rows.flat());
     params.onProgress?.(Math.min(i + batch, minted.length));
   }
+}
+
+/** One multi-row INSERT with numbered placeholders ($1 … $n), pg's form of mysql2's `VALUES ?`. */
+function postgresInsert(cols: string, rowCount: number, width: number): string {
+  const tuples = Array.from({ length: rowCount }, (_, r) => `(${Array.from({ length: width }, (_, c) => `$${r * width + c + 1}`).join(', ')})`);
+  return `INSERT INTO quickbooks_connections (${cols}) VALUES ${tuples.join(', ')}`;
 }

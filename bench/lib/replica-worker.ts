@@ -40,18 +40,14 @@ function send(m: ReplicaMessage): void {
 
 async function storageFor(init: ReplicaInit): Promise<StorageOptions> {
   if (!init.countStatements || init.storage.type !== 'typeorm' || !init.storage.url) return init.storage;
-  // Our own DataSource so a logger can see every statement; same settings the module would use.
+  // Our own DataSource so a logger can see every statement; the settings the module would use (create-typeorm-storage).
   counter = new StatementCounter();
-  ownDataSource = new DataSource({
-    type: 'mysql',
-    url: init.storage.url,
-    entities: [...QUICKBOOKS_AUTH_ENTITIES],
-    timezone: 'Z',
-    supportBigNumbers: true,
-    bigNumberStrings: false,
-    extra: { connectionLimit: 10 },
-    logger: counter,
-  });
+  const url = init.storage.url;
+  ownDataSource = new DataSource(
+    /^postgres(ql)?:/.test(url)
+      ? { type: 'postgres', url, entities: [...QUICKBOOKS_AUTH_ENTITIES], installExtensions: false, extra: { max: 10 }, logger: counter }
+      : { type: 'mysql', url, entities: [...QUICKBOOKS_AUTH_ENTITIES], timezone: 'Z', supportBigNumbers: true, bigNumberStrings: false, extra: { connectionLimit: 10 }, logger: counter },
+  );
   await ownDataSource.initialize();
   return { type: 'typeorm', dataSource: ownDataSource };
 }

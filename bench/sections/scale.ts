@@ -1,10 +1,13 @@
 import mysql from 'mysql2/promise';
 import { loadavg } from 'node:os';
-import { DataSource } from 'typeorm';
+import { Pool } from 'pg';
+import { DataSource, type DataSourceOptions } from 'typeorm';
 import { QUICKBOOKS_AUTH_ENTITIES } from '@quickbooks-auth/nestjs/migrations';
 import { runQuickBooksMigrations } from '@quickbooks-auth/nestjs/migrations/run-migrations';
 import { createScratchDatabase } from '../../test/support/mariadb';
-import { bulkInsertConnections } from '../lib/bulk-insert';
+import { createScratchPostgresDatabase } from '../../test/support/postgres';
+import type { Figure } from '../lib/report';
+import { bulkInsertConnections, type BulkInsertTarget } from '../lib/bulk-insert';
 import { ReplicaProcess } from '../lib/fork-replica';
 import { BENCH_CLIENT, benchSecrets } from '../lib/module-app';
 import { progress } from '../lib/progress';
@@ -15,22 +18,59 @@ import type { BenchProfile, SectionResult } from './section';
 
 const TENANT = 'bench-scale';
 
+/** A SQL server the scale section runs on: a scratch database, a DataSource for migrations, a bulk-insert pool. */
+interface ScaleStore {
+  name: 'MariaDB' | 'PostgreSQL';
+  open(): Promise<{ url: string; drop(): Promise<void> }>;
+  dataSource(url: string): DataSourceOptions;
+  pool(url: string): BulkInsertTarget;
+}
+
+const STORES: Record<string, ScaleStore> = {
+  mariadb: {
+    name: 'MariaDB',
+    open: () => createScratchDatabase('qbbench'),
+    dataSource: (url) => ({ type: 'mysql', url, entities: [...QUICKBOOKS_AUTH_ENTITIES] }),
+    pool: (url) => ({ kind: 'mysql', pool: mysql.createPool({ uri: url, connectionLimit: 4 }) }),
+  },
+  postgres: {
+    name: 'PostgreSQL',
+    open: () => createScratchPostgresDatabase('qbbench'),
+    dataSource: (url) => ({ type: 'postgres', url, entities: [...QUICKBOOKS_AUTH_ENTITIES], installExtensions: false }),
+    pool: (url) => ({ kind: 'postgres', pool: new Pool({ connectionString: url, max: 4 }) }),
+  },
+};
+
 /**
- * N connections in MariaDB, all due at once, refreshed by the scheduler of one replica process
- * at concurrency C against an emulator answering in `latency` ms. The ceiling is C / latency
- * refreshes per second; we report the steady-state rate (10 % → 90 % done) against it, SQL
- * statements per refresh (counted by a TypeORM logger in the replica) and the replica's peak RSS.
+ * N connections in the store, all due at once, refreshed by the scheduler of one replica process
+ * at concurrency C against an emulator answering in `latency` ms, on MariaDB and on PostgreSQL
+ * one after the other (`--stores` picks). The ceiling is C / latency refreshes per second; we
+ * report the steady-state rate (10 % → 90 % done) against it, SQL statements per refresh
+ * (counted by a TypeORM logger in the replica) and the replica's peak RSS and CPU per refresh.
  */
 export async function benchScale(profile: BenchProfile): Promise<SectionResult> {
+  const figures: Figure[] = [];
+  const detail: Record<string, unknown> = {};
+  for (const key of profile.scaleStores) {
+    const store = STORES[key];
+    if (!store) throw new Error(`--stores: unknown store ${key} (mariadb, postgres)`);
+    const result = await scaleOn(store, profile);
+    figures.push(...result.figures);
+    detail[store.name] = result.detail;
+  }
+  return { figures, detail };
+}
+
+async function scaleOn(store: ScaleStore, profile: BenchProfile): Promise<SectionResult> {
   const n = profile.scaleConnections;
   const c = profile.scaleConcurrency;
   const latencyMs = profile.scaleLatencyMs;
-  const db = await createScratchDatabase('qbbench');
+  const db = await store.open();
   const emulator = await startBenchEmulator();
-  const pool = mysql.createPool({ uri: db.url, connectionLimit: 4 });
+  const target = store.pool(db.url);
   let replica: ReplicaProcess | null = null;
   try {
-    const ds = new DataSource({ type: 'mysql', url: db.url, entities: [...QUICKBOOKS_AUTH_ENTITIES] });
+    const ds = new DataSource(store.dataSource(db.url));
     await ds.initialize();
     await runQuickBooksMigrations(ds);
     await ds.destroy();
@@ -39,14 +79,14 @@ export async function benchScale(profile: BenchProfile): Promise<SectionResult> 
     let t = Date.now();
     const minted = [];
     for (let left = n; left > 0; left -= 100_000) minted.push(...emulator.state.mint({ clientId: BENCH_CLIENT.clientId, count: Math.min(left, 100_000) }));
-    progress(`scale: minted ${n} at the emulator in ${Date.now() - t} ms`);
+    progress(`scale (${store.name}): minted ${n} at the emulator in ${Date.now() - t} ms`);
     t = Date.now();
-    await bulkInsertConnections(pool, minted, {
+    await bulkInsertConnections(target, minted, {
       tenantId: TENANT, now, nextRefreshAt: now - 1000, encryptionKeys: benchSecrets().encryptionKeys,
-      onProgress: (done) => done % 20_000 === 0 && progress(`scale: inserted ${done}/${n}`),
+      onProgress: (done) => done % 20_000 === 0 && progress(`scale (${store.name}): inserted ${done}/${n}`),
     });
     const insertMs = Date.now() - t;
-    progress(`scale: inserted ${n} rows in ${insertMs} ms`);
+    progress(`scale (${store.name}): inserted ${n} rows in ${insertMs} ms`);
 
     emulator.state.faults.add({ endpoint: 'token', type: 'latency', latencyMs });
     const batchSize = 4 * c;
@@ -67,7 +107,7 @@ export async function benchScale(profile: BenchProfile): Promise<SectionResult> 
       stats = await replica.request<ReplicaStats>({ type: 'stats' });
       const done = (stats.scheduler.refreshed ?? 0) + (stats.scheduler.failed ?? 0) + (stats.scheduler.reauthRequired ?? 0);
       marks.push({ at: Date.now(), done });
-      if (marks.length % 10 === 0) progress(`scale: ${done}/${n} refreshed (${stats.scheduler.failed ?? 0} failed), rss ${stats.maxRssMb} MB`);
+      if (marks.length % 10 === 0) progress(`scale (${store.name}): ${done}/${n} refreshed (${stats.scheduler.failed ?? 0} failed), rss ${stats.maxRssMb} MB`);
       if (done >= n || Date.now() > deadline) break;
     }
     const at = (fraction: number) => marks.find((m) => m.done >= fraction * n);
@@ -85,7 +125,7 @@ export async function benchScale(profile: BenchProfile): Promise<SectionResult> 
       figures: [
         {
           section: 'scale',
-          metric: `${n} due connections, C=${c}, latency ${latencyMs} ms: refreshes/s (steady 10-90 %)`,
+          metric: `${store.name}: ${n} due connections, C=${c}, latency ${latencyMs} ms: refreshes/s (steady 10-90 %)`,
           value: steadyRate,
           unit: '/s',
           baseline: ceiling,
@@ -94,18 +134,18 @@ export async function benchScale(profile: BenchProfile): Promise<SectionResult> 
           target: '≥ 0.9x',
           met: fraction >= 0.9,
         },
-        { section: 'scale', metric: 'SQL statements per refresh (claim share included)', value: perRefresh, unit: '' },
-        { section: 'scale', metric: 'replica peak RSS', value: stats.maxRssMb, unit: 'MB' },
+        { section: 'scale', metric: `${store.name}: SQL statements per refresh (claim share included)`, value: perRefresh, unit: '' },
+        { section: 'scale', metric: `${store.name}: replica peak RSS`, value: stats.maxRssMb, unit: 'MB' },
         {
           section: 'scale',
-          metric: 'replica CPU per refresh (CPU-bound ceiling = 1000 / this per core)',
+          metric: `${store.name}: replica CPU per refresh (CPU-bound ceiling = 1000 / this per core)`,
           value: cpuPerRefresh,
           unit: 'ms',
           note: `load average at end ${loadavg().map((v) => v.toFixed(1)).join(' ')}`,
         },
         {
           section: 'scale',
-          metric: 'token calls per connection; superseded uses',
+          metric: `${store.name}: token calls per connection; superseded uses`,
           value: (emu.calls.byGrant.refresh_token ?? 0) / n,
           unit: '',
           note: `superseded ${emu.supersededRefreshTokenUses}, max concurrent per token ${emu.concurrentRefreshesMaxPerToken}`,
@@ -119,7 +159,7 @@ export async function benchScale(profile: BenchProfile): Promise<SectionResult> 
     };
   } finally {
     await replica?.stop();
-    await pool.end();
+    await target.pool.end();
     await emulator.close();
     await db.drop();
   }

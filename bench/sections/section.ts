@@ -12,6 +12,8 @@ export interface BenchProfile {
   stampedeCallers: number;
   stampedeProcesses: number;
   scaleConnections: number;
+  /** SQL servers the scale section runs on, in order (`--stores mariadb,postgres`). */
+  scaleStores: string[];
   scaleConcurrency: number;
   scaleLatencyMs: number;
 }

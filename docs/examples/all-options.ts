@@ -45,6 +45,7 @@ const options: QuickBooksAuthModuleOptions = {
     proactive: 'recent', // or 'all'
     recentWindowSeconds: 7200,
     refreshExpiryWarningSeconds: 30 * 86_400,
+    hardExpiryWarningDays: [90, 30, 7], // reconnect warnings before the 5-year cap
     maxTokenCallsPerSecond: undefined, // unlimited
     tickBudgetSeconds: 60, // default tickSeconds + 30
     breakerConsecutiveFailures: 5,
@@ -57,6 +58,19 @@ const options: QuickBooksAuthModuleOptions = {
   clock: undefined, // default the system clock
   hashRealmIdsInLogs: false,
   metricsTenantLabel: undefined, // off; e.g. { tenants: ['acme'], maxValues: 50 }
+
+  // QBO API governor and monthly call meter
+  apiGovernor: {
+    enabled: true,
+    maxConcurrentPerRealm: 10,
+    maxRequestsPerMinutePerRealm: 500,
+    queueTimeoutMs: 30_000,
+    maxQueuedPerRealm: 1000,
+    throttleRetries: 2,
+    throttleBackoffMs: 1000,
+    shared: undefined, // { type: 'redis', url: process.env.REDIS_URL } shares the limits across replicas
+    meter: { monthlyCorePlusBudget: 500_000 },
+  },
 };
 
 @Module({

@@ -21,6 +21,7 @@ beforeAll(async () => {
     'CreateQuickbooksOauthStatesMysql1767225700000',
     'AddRefreshProtocolV2Mysql1767225800000',
     'AddPendingRevocationMysql1767225900000',
+    'AddConnectionLifecycleMysql1767226000000',
     'AddLastUsedMysql1767226100000',
   ]);
   expect(await runQuickBooksMigrations(dataSource)).toEqual([]);

@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import { TypeOrmTokenStorage } from '@quickbooks-auth/nestjs/auth/storage/typeorm/typeorm-token-storage';
 import { TypeOrmStateNonceStore } from '@quickbooks-auth/nestjs/auth/state/typeorm-state-nonce.store';
-import { QUICKBOOKS_AUTH_ENTITIES, runQuickBooksMigrations } from '@quickbooks-auth/nestjs/migrations';
+import { QUICKBOOKS_AUTH_ENTITIES, QUICKBOOKS_AUTH_POSTGRES_MIGRATIONS, runQuickBooksMigrations } from '@quickbooks-auth/nestjs/migrations';
 import { cipherFor, describeTokenStorageConformance, newKeySpec } from '@quickbooks-auth/nestjs/testing';
 import { createScratchPostgresDatabase } from '../support/postgres';
 import { CountingLogger } from './counting-logger';
@@ -17,7 +17,7 @@ beforeAll(async () => {
   scratch = await createScratchPostgresDatabase('qb_conf');
   dataSource = new DataSource({ type: 'postgres', url: scratch.url, entities: [...QUICKBOOKS_AUTH_ENTITIES], logger, extra: { max: 20 } });
   await dataSource.initialize();
-  expect(await runQuickBooksMigrations(dataSource)).toHaveLength(5);
+  expect(await runQuickBooksMigrations(dataSource)).toHaveLength(QUICKBOOKS_AUTH_POSTGRES_MIGRATIONS.length);
   expect(await runQuickBooksMigrations(dataSource)).toEqual([]);
 });
 

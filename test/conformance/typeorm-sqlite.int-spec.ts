@@ -23,6 +23,7 @@ beforeAll(async () => {
     'CreateQuickbooksOauthStatesSqlite1767225700000',
     'AddRefreshProtocolV2Sqlite1767225800000',
     'AddPendingRevocationSqlite1767225900000',
+    'AddConnectionLifecycleSqlite1767226000000',
     'AddLastUsedSqlite1767226100000',
   ]);
   expect(await runQuickBooksMigrations(dataSource)).toEqual([]);

@@ -1,33 +1,74 @@
 import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
+import { Client } from 'pg';
 import { startEmulator, type RunningEmulator } from '@quickbooks-auth/intuit-emulator';
 import { DecryptionError, KeyRotationService } from '@quickbooks-auth/nestjs';
 import { createScratchDatabase } from '../support/mariadb';
+import { createScratchPostgresDatabase } from '../support/postgres';
 import { connectTenant, startHarness } from '../support/quickbooks-harness';
 import { TEST_CLIENT, testStateSecret } from '../support/test-keys';
 
-/** Key rotation on MariaDB: new key first, re-encrypt while running, drop the old key. */
-describe('encryption key rotation (TypeORM on MariaDB)', () => {
+type EncryptedColumns = Record<'access_token_enc' | 'refresh_token_enc', string | null>;
+const SELECT_CIPHERTEXTS = 'SELECT access_token_enc, refresh_token_enc FROM quickbooks_connections';
+
+/** A scratch SQL database and a raw read of its ciphertext columns, past the library. */
+interface ScratchSql {
+  url: string;
+  ciphertexts(): Promise<EncryptedColumns[]>;
+  drop(): Promise<void>;
+}
+
+const databases: Array<[string, () => Promise<ScratchSql>]> = [
+  [
+    'MariaDB',
+    async () => {
+      const db = await createScratchDatabase('qb_rot');
+      const ciphertexts = async () => {
+        const conn = await mysql.createConnection({ uri: db.url });
+        const [rows] = await conn.query(SELECT_CIPHERTEXTS);
+        await conn.end();
+        return rows as EncryptedColumns[];
+      };
+      return { url: db.url, ciphertexts, drop: db.drop };
+    },
+  ],
+  [
+    'PostgreSQL',
+    async () => {
+      const db = await createScratchPostgresDatabase('qb_rot');
+      const ciphertexts = async () => {
+        const client = new Client({ connectionString: db.url });
+        await client.connect();
+        const { rows } = await client.query<EncryptedColumns>(SELECT_CIPHERTEXTS);
+        await client.end();
+        return rows;
+      };
+      return { url: db.url, ciphertexts, drop: db.drop };
+    },
+  ],
+];
+
+/** Key rotation on the SQL servers: new key first, re-encrypt while running, drop the old key. */
+describe.each(databases)('encryption key rotation (TypeORM on %s)', (_name, openDatabase) => {
   let emulator: RunningEmulator;
-  let db: Awaited<ReturnType<typeof createScratchDatabase>>;
+  let db: ScratchSql;
   const k1 = `k1:${randomBytes(32).toString('base64')}`;
   const k2 = `k2:${randomBytes(32).toString('base64')}`;
 
   beforeAll(async () => {
     emulator = await startEmulator({ clients: [{ ...TEST_CLIENT, redirectUris: [TEST_CLIENT.redirectUri] }] });
-    db = await createScratchDatabase('qb_rot');
+    db = await openDatabase();
   });
   afterAll(async () => {
     await emulator?.close();
     await db?.drop();
   });
 
-  const keyIds = async () => {
-    const conn = await mysql.createConnection({ uri: db.url });
-    const [rows] = await conn.query('SELECT access_token_enc, refresh_token_enc FROM quickbooks_connections');
-    await conn.end();
-    return (rows as Array<Record<string, string | null>>).flatMap((r) => [r.access_token_enc, r.refresh_token_enc]).filter(Boolean).map((c) => c!.split(':')[1]);
-  };
+  const keyIds = async () =>
+    (await db.ciphertexts())
+      .flatMap((r) => [r.access_token_enc, r.refresh_token_enc])
+      .filter(Boolean)
+      .map((c) => c!.split(':')[1]);
 
   it('re-encrypts every row under the new key, after which the old key can go', async () => {
     const stateSecret = testStateSecret();

@@ -111,7 +111,8 @@ describe('QuickBooksApiClient', () => {
 
   it('throttled: 429 with Retry-After in ms, retryable', async () => {
     h.emulator.state.faults.add({ endpoint: 'companyinfo', type: 'rate_limit', retryAfter: 7, count: 1 });
-    const err = await failure(api.getCompanyInfo(ref));
+    // The API governor resends a 429 after Retry-After only within the call's deadline: 7 s is past 5 s, so the caller gets it.
+    const err = await failure(api.request(ref, { path: `companyinfo/${ref.realmId}`, queueTimeoutMs: 5000 }));
     expect(err).toMatchObject({ status: 429, failure: 'fault', faultCode: '003001', retryAfterMs: 7000, retryable: true });
   });
 

@@ -13,10 +13,13 @@ import {
   IntuitResponseError,
   InvalidCallbackError,
   InvalidStateError,
+  QuickBooksApiBusyError,
   QuickBooksApiError,
   QuickBooksAuthExceptionFilter,
   QuickBooksUnavailableError,
+  InvalidArgumentError,
   ReauthorizationRequiredError,
+  ReconnectRealmMismatchError,
   StorageError,
 } from '@quickbooks-auth/nestjs';
 
@@ -32,9 +35,12 @@ const ERRORS: Record<string, () => Error> = {
   undecryptable: () => new ConnectionUndecryptableError('tenant-a', '9130000000001', 'unknown key id k0'),
   apiThrottled: () => new QuickBooksApiError({ operation: 'GET companyinfo', status: 429, failure: 'fault', retryAfterMs: 60_000, intuitTid: 'tid-3' }),
   apiRefused: () => new QuickBooksApiError({ operation: 'POST invoice', status: 400, failure: 'fault', faults: [{ code: '6000', message: 'validation', detail: null, element: null }] }),
+  apiBusy: () => new QuickBooksApiBusyError('queue_timeout', 4200),
   config: () => new ConfigurationError([`clientSecret ${CANARY}`]),
   storage: () => new StorageError(`connect ECONNREFUSED mysql://root:${CANARY}@db:3306/x`),
   plain: () => new Error(`not ours ${CANARY}`),
+  invalidArgument: () => new InvalidArgumentError('limit must be an integer between 1 and 1000'),
+  realmMismatch: () => new ReconnectRealmMismatchError('tenant-a', '9130000000001', '9130000000002'),
 };
 
 @Controller()
@@ -78,6 +84,7 @@ describe.each(['APP_FILTER', 'useGlobalFilters'] as const)('QuickBooksAuthExcept
     ['apiRefused', 502, 'quickbooks_api_error'],
     ['config', 500, 'internal_error'],
     ['storage', 500, 'internal_error'],
+    ['invalidArgument', 400, 'invalid_argument'],
   ])('%s → %i %s, not cached', async (name, status, error) => {
     const r = await call(name);
     expect(r.status).toBe(status);
@@ -91,6 +98,12 @@ describe.each(['APP_FILTER', 'useGlobalFilters'] as const)('QuickBooksAuthExcept
     expect(r.body).toMatchObject({ error: 'reauthorization_required', realmId: '9130000000001', reconnectUrl: 'https://app.example.com/quickbooks/connect?realm=9130000000001' });
   });
 
+  it('a reconnect that came back with another company → 409, naming the company to pick', async () => {
+    const r = await call('realmMismatch');
+    expect(r.status).toBe(409);
+    expect(r.body).toMatchObject({ error: 'reconnect_realm_mismatch', realmId: '9130000000001' });
+  });
+
   it('unavailable → 503 with Retry-After in whole seconds and the intuit_tid', async () => {
     const r = await call('unavailable');
     expect(r.status).toBe(503);
@@ -102,6 +115,13 @@ describe.each(['APP_FILTER', 'useGlobalFilters'] as const)('QuickBooksAuthExcept
     const r = await call('apiThrottled');
     expect(r.status).toBe(429);
     expect(r.headers.get('retry-after')).toBe('60');
+  });
+
+  it('API governor busy (nothing sent) → 429 quickbooks_api_busy with its Retry-After', async () => {
+    const r = await call('apiBusy');
+    expect(r.status).toBe(429);
+    expect(r.headers.get('retry-after')).toBe('5');
+    expect(r.body).toMatchObject({ error: 'quickbooks_api_busy', reason: 'queue_timeout' });
   });
 
   it('leaves errors that are not the library’s to Nest (a plain 500)', async () => {

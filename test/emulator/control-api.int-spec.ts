@@ -1,4 +1,4 @@
-import { Agent } from 'node:http';
+import { Agent, createServer } from 'node:http';
 import { basic, CLIENT_ID, Harness, http, REDIRECT_URI, start } from './emulator-harness';
 
 describe('Intuit emulator: control API', () => {
@@ -57,6 +57,29 @@ describe('Intuit emulator: control API', () => {
     const realm = (await h.control('GET', `/realms/${c.realmId}`)).data;
     expect(realm).toMatchObject({ status: 'revoked', revokedReason: expect.any(String) });
     expect((await h.control('GET', '/realms/42424242424')).status).toBe(404);
+  });
+
+  it('revoke-realm with disconnectUrl visits it as the browser would (GET ?realmId=, no redirect followed) and reports the status', async () => {
+    const seen: Array<{ url: string; cookie: string | undefined; authorization: string | undefined }> = [];
+    const app = createServer((req, res) => {
+      seen.push({ url: req.url ?? '', cookie: req.headers.cookie, authorization: req.headers.authorization });
+      res.writeHead(302, { location: 'http://127.0.0.1:1/elsewhere' }).end();
+    });
+    await new Promise<void>((r) => app.listen(0, '127.0.0.1', () => r()));
+    try {
+      const port = (app.address() as { port: number }).port;
+      const c = await h.mint();
+      const res = await h.control('POST', '/revoke-realm', { realmId: c.realmId, disconnectUrl: `http://127.0.0.1:${port}/quickbooks/disconnected?from=qbo` });
+      expect(res.data).toEqual({ realmId: c.realmId, revokedGrants: 1, disconnectUrlStatus: 302 });
+      expect(seen).toEqual([{ url: `/quickbooks/disconnected?from=qbo&realmId=${c.realmId}`, cookie: undefined, authorization: undefined }]);
+      // Revoked before the visit: the app's check with Intuit sees invalid_grant.
+      expect((await h.refresh(c.refresh_token)).data).toEqual({ error: 'invalid_grant' });
+      expect((await h.control('POST', '/revoke-realm', { realmId: c.realmId, disconnectUrl: 'ftp://x' })).status).toBe(400);
+      const unreachable = await h.control('POST', '/revoke-realm', { realmId: c.realmId, disconnectUrl: 'http://127.0.0.1:1/gone' });
+      expect(unreachable.data).toMatchObject({ disconnectUrlStatus: 0 });
+    } finally {
+      await new Promise((r) => app.close(r));
+    }
   });
 
   it('stats: counts by grant, realm and endpoint, tokens issued, fates; reset clears counters', async () => {

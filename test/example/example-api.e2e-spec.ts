@@ -57,6 +57,7 @@ describe('example app API (demo mode)', () => {
   describe('caller authentication', () => {
     const protectedRoutes: Array<[string, string]> = [
       ['get', '/quickbooks/connect'],
+      ['get', '/quickbooks/reconnect?realmId=1234567890'],
       ['get', '/quickbooks/callback?code=x&state=y&realmId=123'],
       ['get', '/quickbooks/connections'],
       ['get', '/quickbooks/connections/1234567890'],
@@ -165,7 +166,7 @@ describe('example app API (demo mode)', () => {
       const realm = await connect(KEY_B);
       h.emulator.state.revokeRealm(realm); // the customer disconnected the app inside QuickBooks
       const res = await api().get(`/quickbooks/connections/${realm}/company-info`).set('x-api-key', KEY_B).expect(409);
-      expect(res.body).toMatchObject({ error: 'reauthorization_required', realmId: realm, reconnectUrl: `${h.baseUrl}/quickbooks/connect` });
+      expect(res.body).toMatchObject({ error: 'reauthorization_required', realmId: realm, reconnectUrl: `${h.baseUrl}/quickbooks/reconnect?realmId=${realm}` });
       const list = await api().get('/quickbooks/connections').set('x-api-key', KEY_B).expect(200);
       expect(list.body.connections[0]).toMatchObject({ realmId: realm, status: 'needs_reauth' });
     });

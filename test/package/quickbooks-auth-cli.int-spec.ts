@@ -1,11 +1,12 @@
 /**
  * The `quickbooks-auth` command (libs/quickbooks-auth/src/cli), run in-process against a scratch
- * MariaDB database (and migrate and status on a scratch PostgreSQL one): migrate (--dry-run first), status (--json) over connections made through the
+ * MariaDB database (and migrate, status and reencrypt on a scratch PostgreSQL one): migrate (--dry-run first), status (--json) over connections made through the
  * real consent flow, reencrypt under a new key, and the usage errors and exit codes of each.
  */
 import { runQuickBooksAuthCli } from '@quickbooks-auth/nestjs/cli/run-cli';
 import type { CliIo } from '@quickbooks-auth/nestjs/cli/cli-io';
 import type { StatusReport } from '@quickbooks-auth/nestjs/cli/status.command';
+import { QUICKBOOKS_AUTH_MYSQL_MIGRATIONS, QUICKBOOKS_AUTH_POSTGRES_MIGRATIONS } from '@quickbooks-auth/nestjs/migrations';
 import { createScratchDatabase } from '../support/mariadb';
 import { createScratchPostgresDatabase } from '../support/postgres';
 import { connectTenant, startHarness } from '../support/quickbooks-harness';
@@ -51,13 +52,13 @@ describe('quickbooks-auth command', () => {
   it('migrate --dry-run lists what would run and changes nothing; migrate applies it once', async () => {
     const dry = await cli(['migrate', '--dry-run', '--url', db.url]);
     expect(dry.code).toBe(0);
-    expect(dry.out).toContain('5 QuickBooks auth migration(s) would run');
+    expect(dry.out).toContain(`${QUICKBOOKS_AUTH_MYSQL_MIGRATIONS.length} QuickBooks auth migration(s) would run`);
     expect(dry.out).toContain('CreateQuickbooksConnectionsMysql1767225600000');
     expect((await cli(['migrate', '--dry-run', '--url', db.url])).out).toContain('would run'); // still pending
 
     const applied = await cli(['migrate'], { DATABASE_URL: db.url });
     expect(applied).toMatchObject({ code: 0, err: '' });
-    expect(applied.out).toContain('Applied 5 QuickBooks auth migration(s)');
+    expect(applied.out).toContain(`Applied ${QUICKBOOKS_AUTH_MYSQL_MIGRATIONS.length} QuickBooks auth migration(s)`);
 
     const after = await cli(['migrate', '--dry-run', '--url', db.url]);
     expect(after.out).toContain('up to date');
@@ -139,31 +140,45 @@ describe('quickbooks-auth command', () => {
 
 describe('quickbooks-auth command on PostgreSQL', () => {
   let db: Awaited<ReturnType<typeof createScratchPostgresDatabase>>;
+  const keysK1 = testKeyRing('k1');
+  const keysK2 = testKeyRing('k2');
   beforeAll(async () => {
     db = await createScratchPostgresDatabase('qb_cli');
   });
   afterAll(async () => db?.drop());
 
-  it('migrate --dry-run, migrate (postgresql:// from DATABASE_URL), then up to date; status reads the store', async () => {
+  it('migrate --dry-run, migrate (postgresql:// from DATABASE_URL), then up to date; status and reencrypt read the store', async () => {
     const dry = await cli(['migrate', '--dry-run', '--url', db.url]);
     expect(dry.code).toBe(0);
-    expect(dry.out).toContain('5 QuickBooks auth migration(s) would run');
+    expect(dry.out).toContain(`${QUICKBOOKS_AUTH_POSTGRES_MIGRATIONS.length} QuickBooks auth migration(s) would run`);
     expect(dry.out).toContain('CreateQuickbooksConnectionsPostgres1767225600000');
 
     const applied = await cli(['migrate'], { DATABASE_URL: db.url.replace(/^postgres:/, 'postgresql:') });
     expect(applied).toMatchObject({ code: 0, err: '' });
-    expect(applied.out).toContain('Applied 5 QuickBooks auth migration(s)');
+    expect(applied.out).toContain(`Applied ${QUICKBOOKS_AUTH_POSTGRES_MIGRATIONS.length} QuickBooks auth migration(s)`);
     expect((await cli(['migrate', '--url', db.url])).out).toContain('up to date');
 
-    const h = await startHarness({ storage: { type: 'typeorm', url: db.url }, options: { encryptionKeys: testKeyRing('k1') } });
+    const h = await startHarness({ storage: { type: 'typeorm', url: db.url }, options: { encryptionKeys: keysK1 } });
+    let realmId: string;
     try {
-      await connectTenant(h, 'tenant-cli-pg');
+      realmId = await connectTenant(h, 'tenant-cli-pg');
     } finally {
       await h.close();
     }
-    const status = await cli(['status', '--json'], appEnvFor(db.url, testKeyRing('k1')));
+    const status = await cli(['status', '--json'], appEnvFor(db.url, keysK1));
     expect(status.code).toBe(0);
     expect(JSON.parse(status.out) as StatusReport).toMatchObject({ total: 1, byStatus: expect.objectContaining({ active: 1 }) });
+
+    const reencrypt = await cli(['reencrypt'], appEnvFor(db.url, `${keysK2},${keysK1}`));
+    expect(reencrypt.code).toBe(0);
+    expect(reencrypt.out).toContain('Re-encrypted 1 of 1 connection(s)');
+    // The old key can go: the tokens decrypt under the new one alone.
+    const underK2 = await startHarness({ storage: { type: 'typeorm', url: db.url }, options: { encryptionKeys: keysK2 } });
+    try {
+      await expect(underK2.tokens.getAccessToken({ tenantId: 'tenant-cli-pg', realmId })).resolves.toEqual(expect.any(String));
+    } finally {
+      await underK2.close();
+    }
   });
 
   it('an unreachable server fails with exit code 1 and no password', async () => {

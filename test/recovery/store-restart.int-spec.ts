@@ -1,6 +1,6 @@
 import { QuickBooksHealthIndicator, QuickBooksUnavailableError, type StorageOptions } from '@quickbooks-auth/nestjs';
 import { startEmulator, type RunningEmulator } from '@quickbooks-auth/intuit-emulator';
-import { startPrivateMariaDb, startPrivateRedis, type PrivateServer } from '../support/private-servers';
+import { startPrivateMariaDb, startPrivatePostgres, startPrivateRedis, type PrivateServer } from '../support/private-servers';
 import { connectTenant, startHarness, type Harness } from '../support/quickbooks-harness';
 import { TEST_CLIENT } from '../support/test-keys';
 
@@ -13,6 +13,7 @@ const HOUR = 3600;
  */
 describe.each([
   ['MariaDB', startPrivateMariaDb, (url: string): StorageOptions => ({ type: 'typeorm', url })],
+  ['PostgreSQL', startPrivatePostgres, (url: string): StorageOptions => ({ type: 'typeorm', url })],
   ['Redis (AOF, fsync always)', startPrivateRedis, (url: string): StorageOptions => ({ type: 'redis', url })],
 ])('store restart: %s', (_name, startServer, storageFor) => {
   let server: PrivateServer;

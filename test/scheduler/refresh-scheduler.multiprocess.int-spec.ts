@@ -2,6 +2,7 @@ import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { startEmulator, type RunningEmulator } from '@quickbooks-auth/intuit-emulator';
 import { createScratchDatabase } from '../support/mariadb';
+import { createScratchPostgresDatabase } from '../support/postgres';
 import { startHarness, type Harness } from '../support/quickbooks-harness';
 import { TEST_CLIENT } from '../support/test-keys';
 import { seedConnections } from './support/seed-connections';
@@ -31,6 +32,13 @@ const stores: Array<[string, () => Promise<SharedStore>]> = [
     },
   ],
   [
+    'PostgreSQL',
+    async () => {
+      const db = await createScratchPostgresDatabase('qb_sched');
+      return { storage: { type: 'typeorm', url: db.url }, cleanup: db.drop };
+    },
+  ],
+  [
     'Redis',
     async () => {
       const keyPrefix = `qbsched:${randomBytes(4).toString('hex')}:`;
@@ -49,7 +57,7 @@ const stores: Array<[string, () => Promise<SharedStore>]> = [
 ];
 
 /**
- * Three replica processes share one store (MariaDB, then Redis) and one emulator (in this
+ * Three replica processes share one store (MariaDB, PostgreSQL, then Redis) and one emulator (in this
  * process) and keep 500 connections fresh through a simulated day; one replica is SIGKILLed
  * with refreshes in flight. Proves I1 across processes (no concurrent use of one refresh token,
  * no superseded token sent), that no lease stays stuck and that no connection is lost.

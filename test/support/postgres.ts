@@ -30,3 +30,9 @@ async function onAdmin(fn: (admin: Client) => Promise<unknown>): Promise<void> {
     await admin.end();
   }
 }
+
+/** `?` placeholders as PostgreSQL wants them (`$1`, `$2`, …), for tests that write one statement for every dialect. */
+export function pgPlaceholders(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}

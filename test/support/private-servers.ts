@@ -1,11 +1,11 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /**
- * Throwaway MariaDB and Redis servers of our own, on random ports, so a suite can stop and
+ * Throwaway MariaDB, PostgreSQL and Redis servers of our own, on random ports, so a suite can stop and
  * restart its store without disturbing the shared servers other suites use.
  */
 export interface PrivateServer {
@@ -103,4 +103,62 @@ export async function startPrivateRedis(): Promise<PrivateServer> {
   };
   await server.start();
   return server;
+}
+
+/** Debian's PostgreSQL binaries (/usr/lib/postgresql/<major>/bin), newest major first. */
+function postgresBin(name: string): string {
+  const root = '/usr/lib/postgresql';
+  const majors = existsSync(root) ? readdirSync(root).sort((a, b) => Number(b) - Number(a)) : [];
+  if (!majors.length) throw new Error(`no PostgreSQL server binaries under ${root} (apt-get install postgresql)`);
+  return join(root, majors[0], 'bin', name);
+}
+
+/**
+ * PostgreSQL will not run as root: as root, the cluster belongs to the `postgres` user and its
+ * commands run as that user through setpriv, which execs them (no wrapper process between us
+ * and the server, so our signals reach it).
+ */
+function asPostgresUser(cmd: string, args: string[]): [string, string[]] {
+  if (process.getuid?.() !== 0) return [cmd, args];
+  return ['setpriv', ['--reuid=postgres', '--regid=postgres', '--init-groups', '--', cmd, ...args]];
+}
+
+/** A PostgreSQL cluster of our own (initdb into a temp dir, trust auth), with database `test`. */
+export async function startPrivatePostgres(): Promise<PrivateServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'qb-postgres-'));
+  if (process.getuid?.() === 0) {
+    const { uid, gid } = postgresUser();
+    chownSync(dir, uid, gid);
+  }
+  const port = await freePort();
+  const data = join(dir, 'data');
+  execFileSync(...asPostgresUser(postgresBin('initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']), { stdio: 'ignore' });
+  let child: ChildProcess | null = null;
+  const server: PrivateServer = {
+    url: `postgres://postgres@127.0.0.1:${port}/test`,
+    start: async () => {
+      const [cmd, args] = asPostgresUser(postgresBin('postgres'), ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'shared_buffers=16MB']);
+      child = spawn(cmd, args, { stdio: 'ignore' });
+      await waitFor(() => runs(postgresBin('pg_isready'), ['-q', '-h', '127.0.0.1', '-p', String(port)]), 'private PostgreSQL');
+    },
+    stop: async () => {
+      if (!child) return;
+      const c = child;
+      child = null;
+      c.kill('SIGINT'); // fast shutdown: open client connections are cut, committed work is on disk
+      await exited(c);
+    },
+    destroy: async () => {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  await server.start();
+  execFileSync('psql', ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-d', 'postgres', '-qc', 'CREATE DATABASE test'], { stdio: 'ignore' });
+  return server;
+}
+
+function postgresUser(): { uid: number; gid: number } {
+  const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres']).toString().trim());
+  return { uid: id('-u'), gid: id('-g') };
 }

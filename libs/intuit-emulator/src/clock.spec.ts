@@ -11,4 +11,19 @@ describe('EmulatorClock', () => {
     expect(clock.snapshot().offsetMs).toBe(-1000);
     expect(() => clock.advance(Number.NaN)).toThrow();
   });
+
+  it('runs faster after setSpeed without jumping, and back at real speed after setSpeed(1)', async () => {
+    const clock = new EmulatorClock();
+    const before = clock.now();
+    clock.setSpeed(1000);
+    expect(clock.speed).toBe(1000);
+    expect(clock.now() - before).toBeLessThan(1000);
+    const realStart = Date.now();
+    while (Date.now() - realStart < 20) await new Promise((r) => setTimeout(r, 5));
+    expect(clock.now() - before).toBeGreaterThanOrEqual(15_000);
+    const at = clock.now();
+    clock.setSpeed(1);
+    expect(Math.abs(clock.now() - at)).toBeLessThan(1000);
+    expect(() => clock.setSpeed(0)).toThrow();
+  });
 });

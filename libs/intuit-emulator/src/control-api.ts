@@ -55,9 +55,12 @@ export async function handleControl(ctx: RouteContext): Promise<void> {
     }
     case 'POST /revoke-realm': {
       if (typeof body.realmId !== 'string') throw bad('realmId is required');
+      const disconnectUrl = body.disconnectUrl === undefined ? null : parseDisconnectUrl(body.disconnectUrl);
       const realmId = body.realmId;
       const revokedGrants = state.revokeRealm(realmId);
-      return ok({ realmId, revokedGrants });
+      // QBO "Disconnect" then sends the customer's browser to the app's Disconnect URL with ?realmId=.
+      const disconnectUrlStatus = disconnectUrl ? await visitDisconnectUrl(disconnectUrl, realmId) : undefined;
+      return ok({ realmId, revokedGrants, ...(disconnectUrl ? { disconnectUrlStatus } : {}) });
     }
     case 'POST /keys/rotate':
       return ok({ kid: state.idTokens.rotateKey() });
@@ -107,4 +110,32 @@ export async function handleControl(ctx: RouteContext): Promise<void> {
     return summary ? ok(summary) : sendJson(res, 404, { error: 'not_found', error_description: 'No grant for this realm' });
   }
   sendJson(res, 404, { error: 'not_found', error_description: `No control route ${method} ${route}` });
+}
+
+function parseDisconnectUrl(value: unknown): URL {
+  if (typeof value !== 'string') throw bad('disconnectUrl must be an absolute http(s) URL');
+  try {
+    const url = new URL(value);
+    if (url.protocol === 'http:' || url.protocol === 'https:') return url;
+  } catch {
+    // fall through
+  }
+  throw bad('disconnectUrl must be an absolute http(s) URL');
+}
+
+/**
+ * What the customer's browser does after "Disconnect" in QBO: a plain GET of the app's Disconnect
+ * URL with `realmId` added, following no redirect and carrying nothing secret. The HTTP status
+ * (or 0 when the app could not be reached) is reported back.
+ */
+async function visitDisconnectUrl(url: URL, realmId: string): Promise<number> {
+  const target = new URL(url);
+  target.searchParams.set('realmId', realmId);
+  try {
+    const res = await fetch(target, { redirect: 'manual', headers: { Accept: 'text/html' }, signal: AbortSignal.timeout(10_000) });
+    await res.arrayBuffer().catch(() => undefined);
+    return res.status;
+  } catch {
+    return 0;
+  }
 }

@@ -16,8 +16,10 @@ export * from './config/quickbooks.config';
 export * from './auth/connection.interface';
 export { TokenService, type AccessToken } from './auth/token.service';
 export type { ImportedConnection, ImportOptions, ImportOutcome } from './auth/import/imported-connection';
+export type { ReconnectCampaignPage, ReconnectCampaignQuery, ReconnectCandidate } from './auth/reconnect-campaign';
 export { ConnectService, type CallbackQuery, type ConnectResult, type DisconnectResult } from './auth/connect/connect.service';
-export type { TokenStorage, NewConnection, RefreshResult, RefreshFailure, StorageStats, BeginCall, ReauthMark, RevokeRetry, PendingRevocation, ConnectionUse } from './auth/storage/token-storage.interface';
+export { DISCONNECT_LANDING_COOLDOWN_MS, type DisconnectLandingOutcome, type DisconnectLandingResult } from './auth/connect/disconnect-landing.service';
+export type { TokenStorage, NewConnection, RefreshResult, RefreshFailure, StorageStats, BeginCall, ReauthMark, RevokeFence, RevokeRetry, PendingRevocation, ReconnectDuePage, ConnectionUse } from './auth/storage/token-storage.interface';
 export { isUndecryptable } from './auth/storage/undecryptable-record';
 export * from './events/quickbooks-auth.events';
 export * from './health';
@@ -34,3 +36,5 @@ export * from './migrations';
 export { QuickBooksApiClient, QBO_MINOR_VERSION } from './intuit/quickbooks-api.client';
 export type { QuickBooksApiRequest, QuickBooksCompanyInfo, QuickBooksQueryResponse } from './intuit/quickbooks-api.interface';
 export * from './http';
+// Per-realm API governor and monthly call meter (issue 17).
+export * from './governor';

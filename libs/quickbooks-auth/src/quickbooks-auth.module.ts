@@ -12,6 +12,7 @@ import {
 } from './quickbooks-auth-module-definition';
 import { quickBooksAuthExports, quickBooksAuthProviders } from './quickbooks-auth.providers';
 import { refreshSchedulerExports, refreshSchedulerProviders } from './auth/refresh-scheduler/refresh-scheduler.providers';
+import { apiGovernorExports, apiGovernorProviders } from './governor/api-governor.providers';
 
 /**
  * QuickBooks Online OAuth 2.0 connections for multi-tenant apps.
@@ -39,8 +40,8 @@ export class QuickBooksAuthModule extends QuickBooksAuthConfigurableModule {
       // TerminusModule is not global: importing it here cannot clash with the host's own.
       imports: [...(base.imports ?? []), HttpModule.register({}), TerminusModule],
       controllers: [...(base.controllers ?? []), ...(registerHealthController ? [QuickBooksHealthController] : [])],
-      providers: [...(base.providers ?? []), ...quickBooksAuthProviders, ...refreshSchedulerProviders, ...quickBooksHealthProviders, ...quickBooksMetricProviders],
-      exports: [...(base.exports ?? []), ...quickBooksAuthExports, ...refreshSchedulerExports, QuickBooksHealthIndicator],
+      providers: [...(base.providers ?? []), ...quickBooksAuthProviders, ...refreshSchedulerProviders, ...quickBooksHealthProviders, ...quickBooksMetricProviders, ...apiGovernorProviders],
+      exports: [...(base.exports ?? []), ...quickBooksAuthExports, ...refreshSchedulerExports, QuickBooksHealthIndicator, ...apiGovernorExports],
     };
   }
 }

@@ -2,6 +2,7 @@ import { Logger, type Provider } from '@nestjs/common';
 import { CallbackBinding } from './auth/connect/callback-binding.service';
 import { ConnectService } from './auth/connect/connect.service';
 import { GrantRevocations } from './auth/connect/grant-revocations.service';
+import { DisconnectLanding } from './auth/connect/disconnect-landing.service';
 import { TokenRefresher } from './auth/refresh/token-refresher.service';
 import { RefreshStatus } from './auth/refresh/refresh-status.service';
 import { OAuthStateService } from './auth/state/oauth-state.service';
@@ -78,6 +79,7 @@ export const quickBooksAuthProviders: Provider[] = [
   IntuitIdTokenVerifier,
   CallbackBinding,
   GrantRevocations,
+  DisconnectLanding,
   TenantSettingsService,
   OAuthStateService,
   AuthEventsPublisher,

@@ -20,6 +20,7 @@ describe('QuickBooks auth migrations on PostgreSQL', () => {
       'CreateQuickbooksOauthStatesPostgres1767225700000',
       'AddRefreshProtocolV2Postgres1767225800000',
       'AddPendingRevocationPostgres1767225900000',
+      'AddConnectionLifecyclePostgres1767226000000',
       'AddLastUsedPostgres1767226100000',
     ]);
   });

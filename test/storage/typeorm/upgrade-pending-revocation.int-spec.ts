@@ -30,7 +30,7 @@ const V2_ROW_COLUMNS =
 interface Target {
   name: string;
   migration: string;
-  /** Migrations after this one (the storage class needs the newest schema). */
+  /** Migrations after this one, which the upgrade runs too. */
   later: string[];
   migrations: Array<new () => unknown>;
   create(): Promise<{ options: DataSourceOptions; drop: () => Promise<void> }>;
@@ -42,7 +42,7 @@ const TARGETS: Target[] = [
   {
     name: 'MariaDB',
     migration: 'AddPendingRevocationMysql1767225900000',
-    later: ['AddLastUsedMysql1767226100000'],
+    later: ['AddConnectionLifecycleMysql1767226000000', 'AddLastUsedMysql1767226100000'],
     migrations: QUICKBOOKS_AUTH_MYSQL_MIGRATIONS,
     create: async () => {
       const scratch = await createScratchDatabase('qb_upgrade_rv');
@@ -58,7 +58,7 @@ const TARGETS: Target[] = [
   {
     name: 'SQLite',
     migration: 'AddPendingRevocationSqlite1767225900000',
-    later: ['AddLastUsedSqlite1767226100000'],
+    later: ['AddConnectionLifecycleSqlite1767226000000', 'AddLastUsedSqlite1767226100000'],
     migrations: QUICKBOOKS_AUTH_SQLITE_MIGRATIONS,
     create: async () => {
       const dir = mkdtempSync(join(tmpdir(), 'qb-upgrade-rv-'));

@@ -42,7 +42,7 @@ const TARGETS: Target[] = [
   {
     name: 'MariaDB',
     v2Migration: 'AddRefreshProtocolV2Mysql1767225800000',
-    laterMigrations: ['AddPendingRevocationMysql1767225900000', 'AddLastUsedMysql1767226100000'],
+    laterMigrations: ['AddPendingRevocationMysql1767225900000', 'AddConnectionLifecycleMysql1767226000000', 'AddLastUsedMysql1767226100000'],
     migrations: QUICKBOOKS_AUTH_MYSQL_MIGRATIONS,
     create: async () => {
       const scratch = await createScratchDatabase('qb_upgrade');
@@ -58,7 +58,7 @@ const TARGETS: Target[] = [
   {
     name: 'SQLite',
     v2Migration: 'AddRefreshProtocolV2Sqlite1767225800000',
-    laterMigrations: ['AddPendingRevocationSqlite1767225900000', 'AddLastUsedSqlite1767226100000'],
+    laterMigrations: ['AddPendingRevocationSqlite1767225900000', 'AddConnectionLifecycleSqlite1767226000000', 'AddLastUsedSqlite1767226100000'],
     migrations: QUICKBOOKS_AUTH_SQLITE_MIGRATIONS,
     create: async () => {
       const dir = mkdtempSync(join(tmpdir(), 'qb-upgrade-'));

@@ -47,6 +47,21 @@ function relative(ms: number): string {
   return ms >= 0 ? `in ${n} ${unit}` : `${n} ${unit} ago`;
 }
 
+/** Show the 5-year deadline prominently, and offer Reconnect, this long before it (the first warning horizon). */
+const RECONNECT_SOON_MS = 90 * 86_400_000;
+
+/** Needs the customer now or soon: Intuit refused it, its tokens are unreadable, or its hard expiry is near. */
+function needsReconnect(c: ConnectionSummary, now: number): boolean {
+  const hard = c.refreshTokenHardExpiresAt?.getTime();
+  return c.undecryptable || c.status === 'needs_reauth' || (hard !== undefined && hard - now <= RECONNECT_SOON_MS);
+}
+
+function deadline(c: ConnectionSummary, now: number): SafeHtml {
+  if (!c.refreshTokenHardExpiresAt) return html`<span class="sub">not told by Intuit</span>`;
+  const soon = c.refreshTokenHardExpiresAt.getTime() - now <= RECONNECT_SOON_MS;
+  return html`${when(c.refreshTokenHardExpiresAt, now)}${soon ? html`<span class="badge badge-needs_reauth" data-reconnect-soon>Reconnect before this date</span>` : ''}`;
+}
+
 const STATUS_LABEL: Record<string, string> = { active: 'Active', reauth_pending: 'Checking (refresh in doubt)', needs_reauth: 'Needs reconnect', revoke_pending: 'Disconnecting (revoke at Intuit pending)', revoked: 'Disconnected' };
 
 export function renderDashboard(params: { tenantId: string; connections: ConnectionSummary[]; csrfToken: string; flash: PageFlash; demo: DemoHint | null; now: number }): string {
@@ -58,7 +73,9 @@ export function renderDashboard(params: { tenantId: string; connections: Connect
 <td>${when(c.accessTokenExpiresAt, now)}</td>
 <td>${when(c.refreshTokenExpiresAt, now)}</td>
 <td>${when(c.lastRefreshedAt, now)}</td>
+<td data-deadline>${deadline(c, now)}</td>
 <td><div class="actions">
+${needsReconnect(c, now) ? html`<a class="btn btn-primary" data-action="reconnect" href="/quickbooks/reconnect?realmId=${c.realmId}">Reconnect</a>` : ''}
 <a class="btn btn-link" href="/quickbooks/connections/${c.realmId}/company-info">Company info</a>
 <form class="inline" method="post" action="/quickbooks/connections/${c.realmId}/disconnect">
 <input type="hidden" name="csrf" value="${csrfToken}">
@@ -70,11 +87,23 @@ export function renderDashboard(params: { tenantId: string; connections: Connect
     html`${flash(params.flash)}
 <section class="card"><h2>Your companies</h2>
 ${connections.length
-  ? html`<table id="connections"><thead><tr><th>Company (realm)</th><th>Status</th><th>Access token expires</th><th>Refresh token expires</th><th>Last refresh</th><th></th></tr></thead><tbody>${rows}</tbody></table>`
+  ? html`<table id="connections"><thead><tr><th>Company (realm)</th><th>Status</th><th>Access token expires</th><th>Refresh token expires</th><th>Last refresh</th><th>Reconnect by (5-year limit)</th><th></th></tr></thead><tbody>${rows}</tbody></table>`
   : html`<p class="empty" id="no-connections">No QuickBooks company connected yet.</p>`}
 <p class="actions"><a class="btn btn-primary" id="connect" href="/quickbooks/connect">Connect to QuickBooks</a><a class="btn btn-link" href="/">Refresh</a></p>
 </section>
 ${params.demo ? html`<section class="card demo"><h2>Demo mode</h2><p>Connections go to the local Intuit emulator at <code>${params.demo.emulatorUrl}</code>. Its access tokens live 5 minutes, so the scheduler refreshes them every few minutes: reload to watch <em>Last refresh</em> move.</p></section>` : ''}`,
     logout,
+  );
+}
+
+/**
+ * The Disconnect URL page: the same for every request (whatever the realm, whether it exists or
+ * was disconnected), so the landing tells nobody anything.
+ */
+export function renderDisconnectLanding(): string {
+  return layout(
+    html`<section class="card" id="disconnected"><h2>QuickBooks disconnected</h2>
+<p>If you disconnected this app inside QuickBooks, it no longer has access to that company. We check with Intuit before closing the connection here, so nothing changes if the company is still connected.</p>
+<p class="actions"><a class="btn btn-primary" href="/">Back to your companies</a></p></section>`,
   );
 }

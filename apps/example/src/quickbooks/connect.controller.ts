@@ -7,6 +7,7 @@ import { CurrentCaller } from '../auth/caller.decorator';
 import { CallerGuard } from '../auth/caller.guard';
 import { safeReturnTo, withQueryParam } from './return-to';
 import { toConnectionView } from './connection.view';
+import { RealmIdPipe } from './realm-id.pipe';
 
 /** Connect flow: send the caller to Intuit, then take Intuit's redirect back. */
 @Controller('quickbooks')
@@ -18,6 +19,19 @@ export class ConnectController {
   @Get('connect')
   async start(@CurrentCaller() caller: Caller, @Query('returnTo') returnTo: unknown, @Res() res: Response): Promise<void> {
     const { url } = await this.connect.createAuthorizeUrl({ tenantId: caller.tenantId, sessionId: caller.sessionId, returnTo: safeReturnTo(returnTo) });
+    res.redirect(302, url);
+  }
+
+  /**
+   * The app's Reconnect URL (developer.intuit.com app settings, mandatory from 2026; also the
+   * library's `reconnectUrl`): 302 to Intuit for this caller's existing connection to `realmId`.
+   * The callback then accepts only that company (409 reconnect_realm_mismatch otherwise) and
+   * replaces the tokens with a new grant, with a new 5-year deadline. 404 for a company this
+   * tenant has not connected.
+   */
+  @Get('reconnect')
+  async reconnect(@CurrentCaller() caller: Caller, @Query('realmId', RealmIdPipe) realmId: string, @Query('returnTo') returnTo: unknown, @Res() res: Response): Promise<void> {
+    const { url } = await this.connect.createReconnectUrl({ tenantId: caller.tenantId, realmId, sessionId: caller.sessionId, returnTo: safeReturnTo(returnTo) });
     res.redirect(302, url);
   }
 

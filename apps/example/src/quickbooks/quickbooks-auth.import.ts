@@ -9,7 +9,7 @@ import type { ExampleRuntime } from '../runtime/example-runtime';
  * options resolveRuntime() built around the in-process emulator.
  */
 export function quickBooksAuthImport(runtime: ExampleRuntime): DynamicModule {
-  const reconnectUrl = `${runtime.publicUrl}/quickbooks/connect`;
+  const reconnectUrl = `${runtime.publicUrl}/quickbooks/reconnect?realmId={realmId}`;
   const demoOptions = runtime.quickBooksOptions;
   if (demoOptions) {
     return QuickBooksAuthModule.forRootAsync({ isGlobal: true, registerHealthController: true, useFactory: () => demoOptions });

@@ -76,7 +76,7 @@ async function demoRuntime(env: Env, common: Common): Promise<ExampleRuntime> {
       stateSecret: secrets.stateSecret,
       intuitBaseUrl: emulator.url,
       storage,
-      reconnectUrl: `${common.publicUrl}/quickbooks/connect`,
+      reconnectUrl: `${common.publicUrl}/quickbooks/reconnect?realmId={realmId}`,
       // Emulator access tokens live 300 s: refresh 2 min ahead, hand out tokens good for 1 min.
       refreshLeadSeconds: 120,
       minValiditySeconds: 60,

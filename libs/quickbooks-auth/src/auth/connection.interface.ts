@@ -86,6 +86,11 @@ export interface StoredConnection extends ConnectionRef {
    * keeps only recently used connections refreshed ahead. Null: never recorded (older rows, imports).
    */
   lastUsedAt: Date | null;
+  /**
+   * The nearest hard-expiry warning horizon (days) already sent for the current grant
+   * (claimReconnectWarning), or null. Absent only on records built outside storage (fixtures).
+   */
+  reconnectWarnedDays?: number | null;
 }
 
 /** Every field of a stored connection but its ids and its tokens. @internal */

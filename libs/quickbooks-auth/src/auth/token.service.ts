@@ -12,7 +12,10 @@ import type { ConnectionRecord, ConnectionRef, ConnectionSummary, StoredConnecti
 import { assertConnectionRef } from './connection-ref';
 import { AccessTokenCache } from './access-token-cache';
 import { RefusedAccessTokens } from './refused-access-tokens';
-import { toRecordSummary } from './connection-summary';
+import { toRecordSummary, toSummary } from './connection-summary';
+import type { ReconnectCampaignPage, ReconnectCampaignQuery } from './reconnect-campaign';
+import { InvalidArgumentError } from '../errors/invalid-argument.error';
+import { StorageError } from '../errors/storage.error';
 import { TokenRefresher } from './refresh/token-refresher.service';
 import type { TokenStorage } from './storage/token-storage.interface';
 import { isUndecryptable } from './storage/undecryptable-record';
@@ -20,6 +23,7 @@ import { UndecryptableConnections } from './undecryptable-connections.service';
 import { ConnectionUsage } from './refresh/connection-usage.service';
 import { ConnectionImport } from './import/connection-import.service';
 import type { ImportedConnection, ImportOptions, ImportOutcome } from './import/imported-connection';
+import { ApiGovernor, type GovernedCallOptions } from '../governor/api-governor.service';
 
 /** A usable access token and when it stops being usable. */
 export interface AccessToken {
@@ -53,6 +57,7 @@ export class TokenService {
     private readonly undecryptable: UndecryptableConnections,
     private readonly usage: ConnectionUsage,
     private readonly imports: ConnectionImport,
+    private readonly governor: ApiGovernor,
   ) {}
 
   /**
@@ -99,11 +104,16 @@ export class TokenService {
    * expired early at Intuit), forces one refresh and retries once. When the refreshed token is
    * refused too, later calls get the 401 without another refresh until a new token is stored
    * (no refresh storm for a token Intuit will not take, e.g. one used for another company).
+   * Each run of `fn` is one QBO request and waits its turn at the realm's API governor
+   * (`apiGovernor`: 10 in flight, 500 per minute by default); a 429 pauses the realm and is sent
+   * again, never counted as a token failure. `call` sets the wait's signal, deadline and category.
+   * @throws QuickBooksApiBusyError the realm's queue was full or the call's turn did not come in time (nothing sent).
    */
-  async withAccessToken<T>(ref: ConnectionRef, fn: (accessToken: string) => Promise<T>): Promise<T> {
+  async withAccessToken<T>(ref: ConnectionRef, fn: (accessToken: string) => Promise<T>, call?: GovernedCallOptions): Promise<T> {
+    const governed = (token: string) => this.governor.run(ref, () => fn(token), call);
     const first = await this.getAccessToken(ref);
     try {
-      const result = await fn(first);
+      const result = await governed(first);
       this.refused.clear(ref);
       return result;
     } catch (err) {
@@ -114,7 +124,7 @@ export class TokenService {
       throw this.undecryptableError(ref, err);
     });
     try {
-      const result = await fn(refreshed.accessToken);
+      const result = await governed(refreshed.accessToken);
       this.refused.clear(ref);
       return result;
     } catch (err) {
@@ -141,9 +151,43 @@ export class TokenService {
    * A tenant's connections: status and expiries, never tokens (I7: only that tenant's). A row
    * whose tokens cannot be decrypted is listed with `undecryptable: true`; it never fails the list (I8).
    */
-  async listConnections(tenantId: string): Promise<ConnectionSummary[]> {
+  listConnections(tenantId: string): Promise<ConnectionSummary[]>;
+  /**
+   * A reconnect campaign, a page at a time: every tenant's connections (not disconnected) whose
+   * 5-year hard expiry falls within `needsReconnectWithinDays`, soonest first, with each one's
+   * deadline and reconnect link. An operator's query across tenants: never serve it to a
+   * tenant's own request. Keyset pages on an index in the SQL stores (docs/reconnect-campaign.md).
+   * @throws InvalidArgumentError a bad window, limit or cursor.
+   */
+  listConnections(query: ReconnectCampaignQuery): Promise<ReconnectCampaignPage>;
+  async listConnections(arg: string | ReconnectCampaignQuery): Promise<ConnectionSummary[] | ReconnectCampaignPage> {
+    if (typeof arg === 'object' && arg !== null) return this.reconnectCampaignPage(arg);
+    const tenantId = arg;
     if (typeof tenantId !== 'string' || !tenantId) throw new ConnectionNotFoundError(String(tenantId), '*');
     return (await this.storage.listRecordsByTenant(tenantId)).map((c) => this.summaryOf(c));
+  }
+
+  private async reconnectCampaignPage(query: ReconnectCampaignQuery): Promise<ReconnectCampaignPage> {
+    const days = query.needsReconnectWithinDays;
+    if (typeof days !== 'number' || !Number.isFinite(days) || days < 0 || days > 3650) throw new InvalidArgumentError('needsReconnectWithinDays must be a number of days between 0 and 3650');
+    const limit = query.limit ?? 100;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new InvalidArgumentError('limit must be an integer between 1 and 1000');
+    if (query.cursor !== undefined && query.cursor !== null && typeof query.cursor !== 'string') throw new InvalidArgumentError('cursor must be the nextCursor of a previous page');
+    const before = new Date(this.options.clock.now() + Math.round(days * DAY_MS));
+    let page;
+    try {
+      page = await this.storage.listReconnectDue(before, query.cursor ?? null, limit);
+    } catch (err) {
+      if (err instanceof StorageError && err.code === 'invalid_cursor') throw new InvalidArgumentError('cursor must be the nextCursor of a previous page');
+      throw err;
+    }
+    return {
+      connections: page.connections.map((c) => {
+        const summary = toSummary({ ...c, accessToken: '', refreshToken: '' });
+        return { ...summary, reconnectBy: c.refreshTokenHardExpiresAt!, reconnectUrl: this.options.reconnectUrl(c), warnedDays: c.reconnectWarnedDays ?? null };
+      }),
+      nextCursor: page.nextCursor,
+    };
   }
 
   /**
@@ -313,6 +357,8 @@ export class TokenService {
     return { accessToken: conn.accessToken, expiresAt: conn.accessTokenExpiresAt, realmId: conn.realmId };
   }
 }
+
+const DAY_MS = 86_400_000;
 
 function flightKey(kind: RefreshTrigger | 'read', ref: ConnectionRef): string {
   return `${kind}\u0000${ref.tenantId}\u0000${ref.realmId}`;

@@ -93,6 +93,15 @@ describe('resolveOptions bounds', () => {
     expect(many.every((t) => label(t) === t)).toBe(true);
   });
 
+  it('hard-expiry warning horizons: default 90/30/7, sorted farthest first, [] allowed, bad lists refused by name', () => {
+    expect(resolveOptions(base()).scheduler.hardExpiryWarningDays).toEqual([90, 30, 7]);
+    expect(resolveOptions({ ...base(), scheduler: { hardExpiryWarningDays: [7, 60] } }).scheduler.hardExpiryWarningDays).toEqual([60, 7]);
+    expect(resolveOptions({ ...base(), scheduler: { hardExpiryWarningDays: [] } }).scheduler.hardExpiryWarningDays).toEqual([]);
+    for (const bad of [[0], [7, 7], [1.5], [4000], 'soon' as unknown as number[]]) {
+      expect(() => resolveOptions({ ...base(), scheduler: { hardExpiryWarningDays: bad } })).toThrow(/scheduler\.hardExpiryWarningDays must be a list of distinct whole days/);
+    }
+  });
+
   it('substitutes every placeholder of the reconnect URL', () => {
     const o = resolveOptions({ ...base(), reconnectUrl: 'https://app/{tenantId}/{realmId}?again={realmId}' });
     expect(o.reconnectUrl({ tenantId: 't 1', realmId: '42' })).toBe('https://app/t%201/42?again=42');
@@ -189,5 +198,25 @@ describe('production refuses plain http to Intuit except on loopback (issue 14, 
     expect(() => quickBooksOptionsFromEnv({ ...good(), QB_ENVIRONMENT: 'production', QB_INTUIT_BASE_URL: 'http://intuit.example.com' })).toThrow(
       /QB_INTUIT_BASE_URL must use https when QB_ENVIRONMENT is "production"/,
     );
+  });
+
+  it('API governor (issue 17): read from the environment per deployment, and bad variables are named as variables', () => {
+    const o = quickBooksOptionsFromEnv({
+      ...good(),
+      QB_API_MAX_CONCURRENT_PER_REALM: '4',
+      QB_API_MAX_REQUESTS_PER_MINUTE_PER_REALM: '200',
+      QB_API_QUEUE_TIMEOUT_MS: '5000',
+      QB_API_SHARED_REDIS_URL: 'redis://127.0.0.1:6379',
+      QB_API_COREPLUS_MONTHLY_BUDGET: '1000000',
+    });
+    expect(resolveOptions(o).apiGovernor).toMatchObject({ enabled: true, maxConcurrentPerRealm: 4, maxRequestsPerMinutePerRealm: 200, queueTimeoutMs: 5000, shared: { type: 'redis', url: 'redis://127.0.0.1:6379' }, monthlyCorePlusBudget: 1_000_000 });
+    expect(resolveOptions(quickBooksOptionsFromEnv({ ...good(), QB_API_GOVERNOR_ENABLED: 'false' })).apiGovernor.enabled).toBe(false);
+    let problems: string[] = [];
+    try {
+      quickBooksOptionsFromEnv({ ...good(), QB_API_MAX_CONCURRENT_PER_REALM: '0', QB_API_SHARED_REDIS_URL: 'http://canary-host' });
+    } catch (err) {
+      problems = (err as ConfigurationError).problems;
+    }
+    expect(problems).toEqual(['QB_API_MAX_CONCURRENT_PER_REALM must be a whole number >= 1', 'QB_API_SHARED_REDIS_URL needs a client or a redis:// (rediss://) url']);
   });
 });

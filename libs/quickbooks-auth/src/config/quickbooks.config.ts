@@ -31,6 +31,9 @@ type Env = Record<string, string | undefined>;
  * | QB_SCHEDULER_ENABLED, QB_SCHEDULER_TICK_SECONDS, QB_SCHEDULER_CONCURRENCY | proactive refresh |
  * | QB_SCHEDULER_PROACTIVE, QB_SCHEDULER_RECENT_WINDOW_SECONDS | which connections are refreshed ahead (`all` or `recent`) |
  * | QB_METRICS_TENANTS | comma-separated tenant ids that get their own `quickbooks_tenant_events_total` series |
+ * | QB_API_GOVERNOR_ENABLED, QB_API_MAX_CONCURRENT_PER_REALM, QB_API_MAX_REQUESTS_PER_MINUTE_PER_REALM, QB_API_QUEUE_TIMEOUT_MS | API governor |
+ * | QB_API_SHARED_REDIS_URL | share the governor's limits across replicas in this Redis |
+ * | QB_API_COREPLUS_MONTHLY_BUDGET | monthly CorePlus call budget (alerts at 80 % and 95 %) |
  */
 export function quickBooksOptionsFromEnv(env: Env = process.env): QuickBooksAuthModuleOptions {
   const problems: string[] = [];
@@ -95,6 +98,15 @@ export function quickBooksOptionsFromEnv(env: Env = process.env): QuickBooksAuth
       proactive: env.QB_SCHEDULER_PROACTIVE as 'all' | 'recent' | undefined,
       recentWindowSeconds: num('QB_SCHEDULER_RECENT_WINDOW_SECONDS'),
     },
+    // API governor (issue 17): per deployment environment, e.g. lower limits on a shared sandbox.
+    apiGovernor: {
+      enabled: env.QB_API_GOVERNOR_ENABLED === undefined || env.QB_API_GOVERNOR_ENABLED === '' ? undefined : env.QB_API_GOVERNOR_ENABLED !== 'false',
+      maxConcurrentPerRealm: num('QB_API_MAX_CONCURRENT_PER_REALM'),
+      maxRequestsPerMinutePerRealm: num('QB_API_MAX_REQUESTS_PER_MINUTE_PER_REALM'),
+      queueTimeoutMs: num('QB_API_QUEUE_TIMEOUT_MS'),
+      shared: env.QB_API_SHARED_REDIS_URL ? { type: 'redis', url: env.QB_API_SHARED_REDIS_URL } : undefined,
+      meter: { monthlyCorePlusBudget: num('QB_API_COREPLUS_MONTHLY_BUDGET') },
+    },
   };
   if (problems.length) {
     // Add option-level problems (key format, URL shapes) that the env names map onto.
@@ -119,8 +131,22 @@ const ENV_NAMES: Record<string, string> = {
   apiBaseUrl: 'QB_API_BASE_URL', environment: 'QB_ENVIRONMENT',
 };
 
+/** Governor options (dotted names) as the variables that set them. */
+const GOVERNOR_ENV_NAMES: Record<string, string> = {
+  'apiGovernor.maxConcurrentPerRealm': 'QB_API_MAX_CONCURRENT_PER_REALM',
+  'apiGovernor.maxRequestsPerMinutePerRealm': 'QB_API_MAX_REQUESTS_PER_MINUTE_PER_REALM',
+  'apiGovernor.queueTimeoutMs': 'QB_API_QUEUE_TIMEOUT_MS',
+  'apiGovernor.shared': 'QB_API_SHARED_REDIS_URL',
+  'apiGovernor.meter.monthlyCorePlusBudget': 'QB_API_COREPLUS_MONTHLY_BUDGET',
+};
+
 /** A resolveOptions problem naming the variable instead of the option (problems start with the option name). */
 function namingEnv(problem: string): string {
+  const governor = /^apiGovernor\.[\w.]+/.exec(problem)?.[0];
+  if (governor) {
+    const name = Object.keys(GOVERNOR_ENV_NAMES).find((k) => governor === k || governor.startsWith(`${k}.`));
+    if (name) return problem.replace(governor, GOVERNOR_ENV_NAMES[name]);
+  }
   return problem.replace(/^(\w+)/, (m) => ENV_NAMES[m] ?? m).replace(/environment is "production"/, 'QB_ENVIRONMENT is "production"');
 }
 

@@ -16,6 +16,7 @@ import { createTenantLabeler } from '../metrics/tenant-labeler';
 import { KeyRing } from '../utils/crypto/key-ring';
 import { isWeakSecret } from '../utils/crypto/weak-secret';
 import { systemClock, type Clock } from '../utils/clock';
+import { resolveApiGovernorOptions, type ResolvedApiGovernorOptions } from '../governor/resolve-api-governor-options';
 
 /** Options after validation, with every default filled in. @internal */
 export interface ResolvedQuickBooksAuthOptions {
@@ -54,9 +55,22 @@ export interface ResolvedQuickBooksAuthOptions {
   hashRealmIdsInLogs: boolean;
   /** Maps a tenant to its bounded metric label, or null when per-tenant metrics are off. */
   metricsTenantLabel: ((tenantId: string) => string) | null;
+  /** The per-realm API governor and the monthly call meter (governor/). */
+  apiGovernor: ResolvedApiGovernorOptions;
 }
 
 const STORAGE_TYPES = ['typeorm', 'redis', 'file', 'memory', 'custom'];
+
+/** scheduler.hardExpiryWarningDays: whole days, 1 to 1825 (the 5-year cap), no repeats; farthest first. */
+function warningHorizons(value: number[] | undefined, problems: string[]): number[] {
+  if (value === undefined) return [90, 30, 7];
+  const valid = Array.isArray(value) && value.every((d) => Number.isInteger(d) && d >= 1 && d <= 1825) && new Set(value).size === value.length;
+  if (!valid) {
+    problems.push('scheduler.hardExpiryWarningDays must be a list of distinct whole days between 1 and 1825 (e.g. [90, 30, 7]; [] turns the warnings off)');
+    return [90, 30, 7];
+  }
+  return [...value].sort((a, b) => b - a);
+}
 
 /**
  * Validates module options, naming every problem by option name and never echoing a value
@@ -114,6 +128,7 @@ export function resolveOptions(options: QuickBooksAuthModuleOptions): ResolvedQu
     proactive: s.proactive ?? ('recent' as const),
     recentWindowSeconds: positive('scheduler.recentWindowSeconds', s.recentWindowSeconds, 7200, 60),
     refreshExpiryWarningSeconds: positive('scheduler.refreshExpiryWarningSeconds', s.refreshExpiryWarningSeconds, 30 * 86_400, 0),
+    hardExpiryWarningDays: warningHorizons(s.hardExpiryWarningDays, problems),
     maxTokenCallsPerSecond: s.maxTokenCallsPerSecond === undefined ? null : positive('scheduler.maxTokenCallsPerSecond', s.maxTokenCallsPerSecond, 0, 0.001),
     tickBudgetSeconds: 0,
     breakerConsecutiveFailures: Math.round(positive('scheduler.breakerConsecutiveFailures', s.breakerConsecutiveFailures, 5, 1)),
@@ -168,6 +183,8 @@ export function resolveOptions(options: QuickBooksAuthModuleOptions): ResolvedQu
   // A list is its own bound; a function gets 50 distinct values unless told otherwise.
   const maxTenantLabels = Math.round(positive('metricsTenantLabel.maxValues', tl?.maxValues, Math.max(50, listed?.length ?? 0), 1));
   if (listed && maxTenantLabels < listed.length) problems.push('metricsTenantLabel.maxValues must be at least the number of listed tenants');
+  // API governor (issue 17): validated in its own folder, problems named apiGovernor.*.
+  const apiGovernor = resolveApiGovernorOptions(o.apiGovernor, problems);
   if (problems.length) throw new ConfigurationError(problems);
 
   const base = o.intuitBaseUrl ? o.intuitBaseUrl.replace(/\/+$/, '') : null;
@@ -208,6 +225,7 @@ export function resolveOptions(options: QuickBooksAuthModuleOptions): ResolvedQu
     clock: o.clock ?? systemClock,
     hashRealmIdsInLogs: o.hashRealmIdsInLogs ?? false,
     metricsTenantLabel: tl ? createTenantLabeler(tl.tenants, maxTenantLabels) : null,
+    apiGovernor,
   };
 }
 

@@ -15,3 +15,6 @@ export * from './refresh-shutdown.error';
 export * from './quickbooks-api.error';
 export * from './storage-connection.error';
 export * from './import-validation.error';
+export * from './invalid-argument.error';
+export * from './reconnect-realm-mismatch.error';
+export * from './quickbooks-api-busy.error';

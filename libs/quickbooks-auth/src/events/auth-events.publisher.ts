@@ -6,6 +6,7 @@ import { QUICKBOOKS_AUTH_RESOLVED_OPTIONS } from '../quickbooks-auth.constants';
 import {
   QuickBooksAuthEvent,
   type ConnectedEvent,
+  type ConnectionRecoveredEvent,
   type ExpiringEvent,
   type QuickBooksAuthEventBase,
   type ReauthRequiredEvent,
@@ -72,11 +73,16 @@ export class AuthEventsPublisher implements OnModuleInit {
 
   revoked(e: RevokedEvent): void {
     if (e.revokePending) this.publish(QuickBooksAuthEvent.Revoked, e, 'warn', 'disconnected; Intuit did not confirm the revoke, retrying it (revoke_pending)');
+    else if (e.initiatedBy === 'quickbooks') this.publish(QuickBooksAuthEvent.Revoked, e, 'log', 'disconnected in QuickBooks by the customer (verified with Intuit: invalid_grant)');
     else this.publish(QuickBooksAuthEvent.Revoked, e, 'log', `disconnected${e.revokedAtIntuit ? ' and revoked at Intuit' : ''}`);
   }
 
   expiring(e: ExpiringEvent): void {
     this.publish(QuickBooksAuthEvent.Expiring, e, 'warn', `${e.kind} token expires at ${e.expiresAt.toISOString()}`);
+  }
+
+  connectionRecovered(e: ConnectionRecoveredEvent): void {
+    this.publish(QuickBooksAuthEvent.ConnectionRecovered, e, 'log', `connection recovered (${e.via}, was ${e.previousStatus})`);
   }
 
   /** Realm id as it may appear in logs: as is, or hashed when configured. */

@@ -3,8 +3,11 @@ import { ConnectionNotFoundError } from '../errors/connection-not-found.error';
 import { ConnectionUndecryptableError } from '../errors/connection-undecryptable.error';
 import { IntuitResponseError } from '../errors/intuit-response.error';
 import { InvalidCallbackError } from '../errors/invalid-callback.error';
+import { InvalidArgumentError } from '../errors/invalid-argument.error';
+import { ReconnectRealmMismatchError } from '../errors/reconnect-realm-mismatch.error';
 import { InvalidStateError } from '../errors/invalid-state.error';
 import { QuickBooksApiError } from '../errors/quickbooks-api.error';
+import { QuickBooksApiBusyError } from '../errors/quickbooks-api-busy.error';
 import { QuickBooksAuthError } from '../errors/quickbooks-auth.error';
 import { QuickBooksUnavailableError } from '../errors/quickbooks-unavailable.error';
 import { ReauthorizationRequiredError } from '../errors/reauthorization-required.error';
@@ -37,6 +40,10 @@ export function quickBooksErrorResponse(err: unknown): QuickBooksErrorResponse |
   if (err instanceof InvalidStateError) return answer(400, 'invalid_state', 'The connect request expired, was already used, or belongs to another session: start again');
   // Library-written reasons (which parameter, which check): no value from the request is in them.
   if (err instanceof InvalidCallbackError) return answer(400, 'invalid_callback', err.message);
+  if (err instanceof InvalidArgumentError) return answer(400, 'invalid_argument', err.message);
+  if (err instanceof ReconnectRealmMismatchError) {
+    return answer(409, 'reconnect_realm_mismatch', 'You authorized a different QuickBooks company than the one being reconnected: start the reconnect again and pick that company', { realmId: err.expectedRealmId });
+  }
   if (err instanceof AuthorizationDeniedError) return answer(403, 'authorization_denied', 'QuickBooks access was not granted', { oauthError: err.oauthError });
   if (err instanceof QuickBooksUnavailableError) {
     // Retryable, never the customer's to fix: Intuit failing, another replica's refresh still
@@ -45,6 +52,8 @@ export function quickBooksErrorResponse(err: unknown): QuickBooksErrorResponse |
   }
   if (err instanceof IntuitResponseError) return answer(502, 'intuit_error', 'Intuit refused the request', { oauthError: err.oauthError, intuitTid: err.intuitTid });
   if (err instanceof QuickBooksApiError) return apiErrorResponse(err);
+  // The API governor held the call back (nothing was sent): too many calls for this company now.
+  if (err instanceof QuickBooksApiBusyError) return answer(429, 'quickbooks_api_busy', 'Too many QuickBooks calls for this company right now; try again shortly', { reason: err.reason }, retryAfter(err.retryAfterMs));
   // Configuration, storage, decryption: the operator's to fix; the message may name internals.
   return answer(500, 'internal_error', 'Something went wrong');
 }

@@ -2,6 +2,7 @@ import type { ConnectionRef, IntuitEnvironment } from '../auth/connection.interf
 import type { EncryptionKey } from '../utils/crypto/key-ring';
 import type { Clock } from '../utils/clock';
 import type { StorageOptions } from './storage-options.interface';
+import type { ApiGovernorOptions } from '../governor/api-governor-options';
 
 /** Settings one tenant may override (its own Intuit app, its own lead time). */
 export interface TenantOverrides {
@@ -51,8 +52,15 @@ export interface SchedulerOptions {
   proactive?: 'all' | 'recent';
   /** With proactive 'recent': how long after its last use a connection stays refreshed ahead (default 7200, 2 h). */
   recentWindowSeconds?: number;
-  /** Alert when a refresh token's rolling or hard expiry is nearer than this (default 30 days). */
+  /** Alert (daily, per process) when a refresh token's rolling expiry is nearer than this (default 30 days). */
   refreshExpiryWarningSeconds?: number;
+  /**
+   * Days before a connection's hard expiry (the 5-year cap) at which a reconnect warning goes out
+   * (default [90, 30, 7]): one `quickbooks.expiring` event (kind refresh_hard) and one
+   * `quickbooks_reconnect_warnings_total` increment per horizon and connection, across all
+   * replicas. Whole days, 1 to 1825; `[]` turns them off.
+   */
+  hardExpiryWarningDays?: number[];
   /** Max token-endpoint calls per second across this process (default unlimited). */
   maxTokenCallsPerSecond?: number;
   /** Longest a tick keeps claiming before it yields to the next one (default tickSeconds + 30). */
@@ -147,6 +155,11 @@ export interface QuickBooksAuthModuleOptions {
    * tenants or tenant groups. Off by default: every other metric has no tenant or realm label.
    */
   metricsTenantLabel?: MetricsTenantLabelOptions;
+  /**
+   * The per-realm API governor in front of `withAccessToken` and QuickBooksApiClient (default on,
+   * Intuit's limits: 10 in flight and 500 per minute per realm), and the monthly call meter.
+   */
+  apiGovernor?: ApiGovernorOptions;
 }
 
 /**

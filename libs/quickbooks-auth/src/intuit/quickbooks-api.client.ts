@@ -10,6 +10,7 @@ import { parseRetryAfter } from './intuit-call-failure';
 import { IntuitDiscoveryService } from './intuit-discovery.service';
 import { QUICKBOOKS_HTTP } from './intuit-http.provider';
 import { parseQboFault } from './qbo-fault';
+import { apiCallCategory } from '../governor/api-call-category';
 import type { QuickBooksApiRequest, QuickBooksCompanyInfo, QuickBooksQueryResponse } from './quickbooks-api.interface';
 
 /** QBO minor version sent unless a request sets its own, so response shapes do not drift. @publicApi */
@@ -21,7 +22,8 @@ const SAFE_PATH = /^[A-Za-z0-9][A-Za-z0-9._~%-]*(\/[A-Za-z0-9._~%-]+)*$/;
  * The QBO accounting API, for one connection at a time. The base URL is the module's: `apiBaseUrl`,
  * else `intuitBaseUrl` (the emulator serves the API at its own base), else Intuit's host for
  * `environment`; so one setting points OAuth and API calls at the same place. Tokens come from
- * TokenService.withAccessToken: a 401 forces one refresh and one retry. Failures are
+ * TokenService.withAccessToken: a 401 forces one refresh and one retry, and every request waits
+ * its turn at the realm's API governor (429s pause the realm and are sent again). Failures are
  * QuickBooksApiError (status, Intuit's fault entries, intuit_tid; never a token).
  * @publicApi
  */
@@ -56,7 +58,9 @@ export class QuickBooksApiClient {
     const method = req.method ?? 'GET';
     // Entity name only: ids and statements stay out of error messages.
     const operation = `${method} ${req.path.split('/')[0]}`;
-    return this.tokens.withAccessToken(ref, (token) => this.send<T>(url, method, req, token, operation));
+    // Each attempt waits its turn at the realm's API governor; the path says its metering category.
+    const call = { signal: req.signal, queueTimeoutMs: req.queueTimeoutMs, category: apiCallCategory(method, req.path) };
+    return this.tokens.withAccessToken(ref, (token) => this.send<T>(url, method, req, token, operation), call);
   }
 
   /** The company's CompanyInfo entity (`GET companyinfo/{realmId}`). */
@@ -90,8 +94,10 @@ export class QuickBooksApiClient {
     }
     let res: AxiosResponse<string>;
     try {
-      res = await this.http.axiosRef.request<string>({ url: url.toString(), method, headers, data, timeout: req.timeoutMs ?? this.options.http.requestTimeoutMs });
+      res = await this.http.axiosRef.request<string>({ url: url.toString(), method, headers, data, timeout: req.timeoutMs ?? this.options.http.requestTimeoutMs, signal: req.signal });
     } catch {
+      // The caller's own abort is theirs to see as such, not as Intuit not answering.
+      if (req.signal?.aborted) throw req.signal.reason ?? new DOMException('The operation was aborted', 'AbortError');
       // The axios error holds the request config (our Authorization header): never passed on.
       throw new QuickBooksApiError({ operation, status: null, failure: 'no_response' });
     }

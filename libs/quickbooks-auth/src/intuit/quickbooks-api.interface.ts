@@ -11,6 +11,10 @@ export interface QuickBooksApiRequest {
   contentType?: string;
   /** Whole-request timeout (default: the module's `http.requestTimeoutMs`). */
   timeoutMs?: number;
+  /** Aborts the call: while it waits its turn at the API governor, and the request itself once sent. */
+  signal?: AbortSignal;
+  /** Longest wait for the realm's turn at the API governor (ms; default `apiGovernor.queueTimeoutMs`). */
+  queueTimeoutMs?: number;
 }
 
 /** QBO's CompanyInfo entity: the fields every company has typed, the rest as sent. @publicApi */

@@ -19,10 +19,15 @@ export const QuickBooksMetric = {
    * earlier unresolved call), lease_lost_after_send, reauth_parked (reauth_pending), drained (shutdown).
    */
   ProtocolEvents: 'quickbooks_refresh_protocol_events_total',
-  /** counter {event}: lifecycle events (connected, refreshed, refresh_failed, reauth_required, revoked, expiring). */
+  /** counter {event}: lifecycle events (connected, refreshed, refresh_failed, reauth_required, revoked, expiring, connection_recovered). */
   LifecycleEvents: 'quickbooks_auth_events_total',
   /** counter {kind}: expiry warnings (access, refresh = rolling expiry, refresh_hard = 5-year cap): a customer must reconnect soon. */
   ExpiryWarnings: 'quickbooks_token_expiry_warnings_total',
+  /**
+   * counter {horizon_days}: reconnect warnings for the 5-year hard expiry, one per horizon
+   * (scheduler.hardExpiryWarningDays) and connection across all replicas: sum over instances.
+   */
+  ReconnectWarnings: 'quickbooks_reconnect_warnings_total',
   /** gauge {state}: 1 for the refresh circuit breaker's current state (closed, open, half_open). */
   BreakerState: 'quickbooks_circuit_breaker_state',
   /** gauge {status}: connections by status (active, reauth_pending, needs_reauth, revoke_pending, revoked). Store-wide. */
@@ -61,6 +66,23 @@ export const QuickBooksMetric = {
    * `metricsTenantLabel` option, which bounds the tenant values (see docs/monitoring.md).
    */
   TenantEvents: 'quickbooks_tenant_events_total',
+  // API governor and monthly call meter (issue 17; docs/monitoring.md#api-governor).
+  /** gauge: QBO API calls waiting in this process's per-realm governor queues. */
+  ApiQueueDepth: 'quickbooks_api_queue_depth',
+  /** histogram {outcome}: time a QBO API call waited for its turn (granted, queue_timeout, aborted). */
+  ApiQueueWait: 'quickbooks_api_queue_wait_duration_seconds',
+  /** counter {outcome}: 429 / ThrottleExceeded answers from the QBO API, by what followed (retried, returned). */
+  ApiThrottled: 'quickbooks_api_throttled_total',
+  /** counter {reason}: calls the governor turned away (queue_timeout, queue_full, aborted). */
+  ApiRejections: 'quickbooks_api_governor_rejections_total',
+  /** counter {category}: QBO API calls that reached Intuit, by metering category (coreplus, core). */
+  ApiCalls: 'quickbooks_api_calls_total',
+  /** gauge {category}: this process's QBO API calls in the current calendar month (UTC); sum over replicas. */
+  ApiMonthCalls: 'quickbooks_api_month_calls',
+  /** gauge {category}: the app's QBO API calls this month counted by every replica in the shared Redis (only with `apiGovernor.shared`). */
+  ApiMonthCallsApp: 'quickbooks_api_month_calls_app',
+  /** gauge {category}: the monthly call budget (`apiGovernor.meter.monthlyCorePlusBudget` for coreplus). */
+  ApiMonthBudget: 'quickbooks_api_month_budget',
 } as const;
 /** Any Prometheus series name the module registers (the values of `QuickBooksMetric`). */
 export type QuickBooksMetricName = (typeof QuickBooksMetric)[keyof typeof QuickBooksMetric];
@@ -90,6 +112,9 @@ export const KNOWN_REFRESH_REASONS: ReadonlySet<string> = new Set([
   'breaker_open',
   'circuit_open',
 ]);
+
+/** Governor queue waits: from none to the longest a caller may be let wait (minutes). */
+export const QUEUE_WAIT_BUCKETS_SECONDS = [0.001, 0.01, 0.05, 0.1, 0.5, 1, 5, 15, 30, 60, 120];
 
 /** Token-endpoint and refresh latencies: Intuit answers in ~0.2-2 s; the tail matters. */
 export const LATENCY_BUCKETS_SECONDS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60];

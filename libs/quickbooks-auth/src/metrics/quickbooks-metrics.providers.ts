@@ -55,6 +55,11 @@ export const quickBooksMetricProviders: Provider[] = [
     labelNames: ['kind'],
   }),
   makeCounterProvider({
+    name: M.ReconnectWarnings,
+    help: 'Reconnect warnings for the 5-year refresh-token hard expiry, by horizon in days; each is sent by one replica only.',
+    labelNames: ['horizon_days'],
+  }),
+  makeCounterProvider({
     name: M.UndecryptableRows,
     help: 'Stored QuickBooks connections whose tokens could not be decrypted, by where they were met (claim, read, list).',
     labelNames: ['operation'],

@@ -11,6 +11,7 @@ import { QUICKBOOKS_AUTH_RESOLVED_OPTIONS, QUICKBOOKS_TOKEN_STORAGE } from '../q
 import { UndecryptableConnections } from '../auth/undecryptable-connections.service';
 import { QuickBooksMetric } from './quickbooks-metrics.constants';
 import { quickBooksMetricProviders } from './quickbooks-metrics.providers';
+import { apiGovernorMetricProviders } from '../governor/api-governor-metrics.providers';
 import { QuickBooksMetricsService } from './quickbooks-metrics.service';
 import { createTenantLabeler } from './tenant-labeler';
 
@@ -42,6 +43,7 @@ describe('QuickBooksMetricsService', () => {
     const moduleRef = await Test.createTestingModule({
       providers: [
         ...quickBooksMetricProviders,
+        ...apiGovernorMetricProviders,
         QuickBooksMetricsService,
         AuthEventsPublisher,
         RefreshStatus,
@@ -68,6 +70,16 @@ describe('QuickBooksMetricsService', () => {
   afterEach(() => close());
 
   const text = () => register.metrics();
+
+  it('counts reconnect warnings by horizon (refresh_hard with a horizon only)', async () => {
+    publisher.expiring({ ...base, kind: 'refresh_hard', expiresAt: new Date(NOW + 20 * 86_400_000), horizonDays: 30, reconnectUrl: null });
+    publisher.expiring({ ...base, kind: 'refresh_hard', expiresAt: new Date(NOW + 5 * 86_400_000), horizonDays: 7, reconnectUrl: null });
+    publisher.expiring({ ...base, kind: 'refresh', expiresAt: new Date(NOW + 86_400_000) });
+    const out = await text();
+    expect(out).toContain('quickbooks_reconnect_warnings_total{horizon_days="30"} 1');
+    expect(out).toContain('quickbooks_reconnect_warnings_total{horizon_days="7"} 1');
+    expect(out).not.toMatch(/quickbooks_reconnect_warnings_total\{horizon_days="(undefined|)"\}/);
+  });
 
   it('counts refresh outcomes with bounded labels and no tenant or realm', async () => {
     publisher.refreshed({ ...base, rotated: true, trigger: 'scheduled', accessTokenExpiresAt: new Date(), refreshTokenExpiresAt: new Date(), latencyMs: 250 });

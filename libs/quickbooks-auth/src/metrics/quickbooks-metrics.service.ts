@@ -58,6 +58,7 @@ export class QuickBooksMetricsService implements OnModuleInit, OnModuleDestroy {
     @InjectMetric(M.TenantEvents) private readonly tenantEvents: Counter<string>,
     @InjectMetric(M.UndecryptableRows) private readonly undecryptableRows: Counter<string>,
     @InjectMetric(M.UndecryptableConnections) private readonly undecryptableConnections: Gauge<string>,
+    @InjectMetric(M.ReconnectWarnings) private readonly reconnectWarnings: Counter<string>,
     private readonly events: AuthEventsPublisher,
     private readonly intuit: IntuitOAuthClient,
     private readonly refresher: TokenRefresher,
@@ -100,8 +101,10 @@ export class QuickBooksMetricsService implements OnModuleInit, OnModuleDestroy {
       const e = payload as ReauthRequiredEvent & { trigger?: string };
       this.refreshTotal.inc({ outcome: 'reauth_required', reason: boundedReason(e.reason), trigger: e.trigger ?? 'unknown' });
     } else if (name === QuickBooksAuthEvent.Expiring) {
-      const { kind } = payload as ExpiringEvent;
+      const { kind, horizonDays } = payload as ExpiringEvent;
       this.expiryWarnings.inc({ kind: kind === 'access' || kind === 'refresh' || kind === 'refresh_hard' ? kind : 'other' });
+      // Bounded: the horizons come from configuration (a handful of whole days).
+      if (kind === 'refresh_hard' && Number.isInteger(horizonDays)) this.reconnectWarnings.inc({ horizon_days: String(horizonDays) });
     }
   }
 

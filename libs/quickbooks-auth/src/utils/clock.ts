@@ -2,6 +2,11 @@
 export interface Clock {
   /** Epoch milliseconds. */
   now(): number;
+  /**
+   * Clock milliseconds that pass per real millisecond (default 1). A clock that runs faster than
+   * real time (an emulator demo, a bench) sets it so the API governor's waits end on time.
+   */
+  speed?: number;
 }
 
 export const systemClock: Clock = { now: () => Date.now() };

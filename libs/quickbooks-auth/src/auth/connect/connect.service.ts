@@ -12,7 +12,8 @@ import { IntuitCallFailure } from '../../intuit/intuit-call-failure';
 import { IntuitOAuthClient } from '../../intuit/intuit-oauth.client';
 import { classifyRevokeFailure } from '../../intuit/revoke-failure';
 import { QUICKBOOKS_AUTH_RESOLVED_OPTIONS, QUICKBOOKS_TOKEN_STORAGE } from '../../quickbooks-auth.constants';
-import type { ConnectionRef, ConnectionSummary } from '../connection.interface';
+import type { ConnectionRecord, ConnectionRef, ConnectionSummary } from '../connection.interface';
+import { ReconnectRealmMismatchError } from '../../errors/reconnect-realm-mismatch.error';
 import { assertConnectionRef, isValidRealmId } from '../connection-ref';
 import { toSummary } from '../connection-summary';
 import { computeNextRefreshAt } from '../refresh/refresh-schedule';
@@ -24,6 +25,7 @@ import { AccessTokenCache } from '../access-token-cache';
 import { CallbackBinding } from './callback-binding.service';
 import { GrantRevocations, REVOCATION_HOLD_MS, revocationRetryAt } from './grant-revocations.service';
 import { withOpenId } from './openid-scope';
+import { DisconnectLanding, type DisconnectLandingResult } from './disconnect-landing.service';
 
 /** The query string Intuit sends to the redirect URI. */
 export interface CallbackQuery {
@@ -71,6 +73,7 @@ export class ConnectService {
     private readonly cache: AccessTokenCache,
     private readonly binding: CallbackBinding,
     private readonly revocations: GrantRevocations,
+    private readonly disconnectLanding: DisconnectLanding,
     @Inject(QUICKBOOKS_AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedQuickBooksAuthOptions,
   ) {}
 
@@ -84,6 +87,26 @@ export class ConnectService {
     if (typeof params?.tenantId !== 'string' || !params.tenantId || params.tenantId.length > 128) {
       throw new InvalidCallbackError('tenantId is required');
     }
+    return this.authorizeUrl({ ...params, reconnectRealmId: null });
+  }
+
+  /**
+   * Where to send the customer to reconnect one existing connection (the hard expiry is near, it
+   * needs reauthorization, or its tokens cannot be decrypted): an authorize URL whose signed state
+   * names the company. The callback refuses any other company with ReconnectRealmMismatchError
+   * (before the code is exchanged: nothing stored, the existing connection unchanged), and on
+   * success replaces the tokens (a new grant, a new 5-year deadline) and emits
+   * `quickbooks.connection_recovered`. Serve it from the app's Reconnect URL setting at Intuit.
+   * @throws ConnectionNotFoundError this tenant has no connection to this company.
+   */
+  async createReconnectUrl(params: { tenantId: string; realmId: string; sessionId?: string | null; returnTo?: string | null; scopes?: string[] }): Promise<{ url: string; state: string; expiresAt: Date }> {
+    const ref = { tenantId: params?.tenantId, realmId: params?.realmId };
+    assertConnectionRef(ref);
+    if (!(await this.storage.getRecord(ref))) throw new ConnectionNotFoundError(ref.tenantId, ref.realmId);
+    return this.authorizeUrl({ ...params, reconnectRealmId: ref.realmId });
+  }
+
+  private async authorizeUrl(params: { tenantId: string; sessionId?: string | null; returnTo?: string | null; scopes?: string[]; reconnectRealmId: string | null }): Promise<{ url: string; state: string; expiresAt: Date }> {
     const { state, expiresAt, nonce } = this.state.issue(params);
     const { credentials, redirectUri } = await this.tenants.settingsFor(params.tenantId);
     const url = await this.intuit.buildAuthorizeUrl({
@@ -113,6 +136,8 @@ export class ConnectService {
     }
     if (typeof q.code !== 'string' || q.code.length === 0 || q.code.length > 4096) throw new InvalidCallbackError('code is missing or malformed');
     if (!isValidRealmId(q.realmId)) throw new InvalidCallbackError('realmId is missing or not a QuickBooks company id');
+    // A reconnect is for one company: another one is refused while its code is still unused.
+    if (payload.reconnectRealmId && q.realmId !== payload.reconnectRealmId) throw new ReconnectRealmMismatchError(payload.tenantId, payload.reconnectRealmId, q.realmId);
     const ref = { tenantId: payload.tenantId, realmId: q.realmId };
     // The old row, before the exchange too: a store that cannot be read fails while the code is
     // still unused, and a row whose tokens cannot be decrypted is simply overwritten below (I8).
@@ -149,8 +174,33 @@ export class ConnectService {
     const reconnected = previous !== null;
     // The grant this reconnect replaced (now the pending revocation) must not stay live at Intuit.
     if (reconnected) await this.revocations.retryNow(ref).catch(() => undefined);
-    this.events.connected({ ...ref, correlationId: randomUUID(), intuitTid: call.intuitTid, at: new Date(this.options.clock.now()), reconnected });
+    const correlationId = randomUUID();
+    const at = new Date(this.options.clock.now());
+    this.events.connected({ ...ref, correlationId, intuitTid: call.intuitTid, at, reconnected });
+    const via = payload.reconnectRealmId ? 'reconnect_url' : 'connect';
+    if (previous && (via === 'reconnect_url' || this.neededReconnect(previous, at.getTime()))) {
+      const before = isUndecryptable(previous) ? previous.details : previous;
+      this.events.connectionRecovered({
+        ...ref,
+        correlationId,
+        intuitTid: call.intuitTid,
+        at,
+        via,
+        previousStatus: isUndecryptable(previous) ? 'undecryptable' : previous.status,
+        previousHardExpiresAt: before?.refreshTokenHardExpiresAt ?? null,
+        refreshTokenHardExpiresAt: stored.refreshTokenHardExpiresAt,
+      });
+    }
     return { connection: toSummary(stored), reconnected, returnTo: payload.returnTo };
+  }
+
+  /** A plain connect over a connection that needed it: reauthorization, unreadable tokens, or a hard expiry within the farthest warning horizon. */
+  private neededReconnect(previous: ConnectionRecord, now: number): boolean {
+    if (isUndecryptable(previous)) return true;
+    if (previous.status === 'needs_reauth' || previous.status === 'reauth_pending') return true;
+    const farthest = this.options.scheduler.hardExpiryWarningDays[0];
+    const hard = previous.refreshTokenHardExpiresAt;
+    return previous.status === 'active' && farthest !== undefined && hard !== null && hard.getTime() - now <= farthest * 86_400_000;
   }
 
   /**
@@ -186,6 +236,21 @@ export class ConnectService {
     this.cache.evict(ref);
     this.events.revoked({ ...ref, correlationId: randomUUID(), intuitTid, at: new Date(this.options.clock.now()), revokedAtIntuit });
     return { revokedAtIntuit };
+  }
+
+  /**
+   * Intuit's Disconnect URL (`GET <your route>?realmId=…`, where Intuit sends the customer's
+   * browser after they disconnect the app inside QuickBooks). The request proves nothing (anyone
+   * can call it), so every connection to that company is verified with Intuit: a refresh that
+   * Intuit answers `invalid_grant` marks it revoked (tokens wiped) and emits `quickbooks.revoked`
+   * with `initiatedBy: 'quickbooks'`, only while that refused token is still the stored one (a
+   * reconnect stored meanwhile is kept); a connection Intuit still refreshes is kept. A company is
+   * verified at most once a minute per process. Never show the result to the caller: answer every
+   * landing the same way, without waiting for this (or a caller could tell which companies exist).
+   * Resolves after the verification; never throws for a malformed or unknown realm.
+   */
+  handleDisconnectLanding(query: { realmId?: unknown }): Promise<DisconnectLandingResult> {
+    return this.disconnectLanding.handle(query?.realmId);
   }
 
   /** Intuit refused the revoke without saying the token is dead: keep it to retry, never serve it again. */

@@ -229,12 +229,12 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
         case 'refreshed':
         case 'fresh':
           this.counters.refreshed++;
-          this.alerts.checkRefreshExpiry(outcome.connection, correlationId);
+          await this.alerts.checkRefreshExpiry(outcome.connection, correlationId);
           break;
         case 'transient':
           this.counters.failed++;
           this.alerts.afterFailedRefresh(conn, correlationId, outcome.failure.intuitTid);
-          this.alerts.checkRefreshExpiry(conn, correlationId);
+          await this.alerts.checkRefreshExpiry(conn, correlationId);
           break;
         case 'reauth_required':
           this.counters.reauthRequired++;

@@ -16,6 +16,8 @@ export interface OAuthStatePayload {
   exp: number;
   /** Where the host wants to send the user after connecting (opaque to the module). */
   returnTo: string | null;
+  /** A reconnect flow: the only company the callback may bring back (absent in states of earlier releases). */
+  reconnectRealmId?: string | null;
 }
 
 /**
@@ -33,7 +35,7 @@ export class OAuthStateService {
     @Inject(QUICKBOOKS_STATE_NONCE_STORE) private readonly nonces: StateNonceStore,
   ) {}
 
-  issue(params: { tenantId: string; sessionId?: string | null; returnTo?: string | null }): { state: string; expiresAt: Date; nonce: string } {
+  issue(params: { tenantId: string; sessionId?: string | null; returnTo?: string | null; reconnectRealmId?: string | null }): { state: string; expiresAt: Date; nonce: string } {
     const exp = this.options.clock.now() + this.options.stateTtlSeconds * 1000;
     const payload: OAuthStatePayload = {
       tenantId: params.tenantId,
@@ -41,6 +43,7 @@ export class OAuthStateService {
       nonce: randomBytes(16).toString('base64url'),
       exp,
       returnTo: params.returnTo ?? null,
+      ...(params.reconnectRealmId ? { reconnectRealmId: params.reconnectRealmId } : {}),
     };
     const body = Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url');
     return { state: `${body}.${this.sign(body)}`, expiresAt: new Date(exp), nonce: this.oidcNonce(payload) };
@@ -67,7 +70,7 @@ export class OAuthStateService {
     } catch {
       throw new InvalidStateError('malformed');
     }
-    if (typeof payload?.tenantId !== 'string' || typeof payload.nonce !== 'string' || typeof payload.exp !== 'number') {
+    if (typeof payload?.tenantId !== 'string' || typeof payload.nonce !== 'string' || typeof payload.exp !== 'number' || !['string', 'undefined'].includes(typeof (payload.reconnectRealmId ?? undefined))) {
       throw new InvalidStateError('malformed');
     }
     if (payload.exp < this.options.clock.now()) throw new InvalidStateError('expired');

@@ -33,3 +33,14 @@ export function assertValidLimit(limit: number): number {
   if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new StorageError('limit must be an integer between 1 and 10000', 'invalid_limit');
   return limit;
 }
+
+/**
+ * A markRevoked fence must name a fingerprint: an empty one would match nothing in one backend and
+ * read as "no fence" in another (Redis passes '' for none), so it is refused everywhere.
+ */
+export function assertValidRevokeFence(fence: { refusedFingerprint: unknown } | undefined): void {
+  if (fence === undefined) return;
+  if (typeof fence?.refusedFingerprint !== 'string' || fence.refusedFingerprint.length === 0) {
+    throw new StorageError('markRevoked fence refusedFingerprint must be a non-empty string', 'invalid_revoke_fence');
+  }
+}

@@ -1,4 +1,4 @@
-import type { ConnectionRecord, ConnectionRef, ConnectionStatus, IntuitEnvironment, Lease, StoredConnection, TokenSet, UndecryptableConnection } from '../connection.interface';
+import type { ConnectionDetails, ConnectionRecord, ConnectionRef, ConnectionStatus, IntuitEnvironment, Lease, StoredConnection, TokenSet, UndecryptableConnection } from '../connection.interface';
 
 /** A connection written by the connect flow (first connect or reconnect). */
 export interface NewConnection extends ConnectionRef, TokenSet {
@@ -91,6 +91,26 @@ export interface ConnectionUse {
    * meanwhile set its own) and the connection is active. Null: lastUsedAt only.
    */
   pullForward: { accessTokenExpiresAt: Date; refreshAt: Date } | null;
+}
+
+/**
+ * The fence of a revoke that Intuit's answer decided (markRevoked): it applies only to the grant
+ * that answer was about. The Disconnect URL landing closes a connection after Intuit refused its
+ * refresh token; a reconnect stored meanwhile is a new grant and must be kept.
+ */
+export interface RevokeFence {
+  /**
+   * Fingerprint of the refresh token Intuit refused (invalid_grant): the connection must still be
+   * needs_reauth with exactly this token stored.
+   */
+  refusedFingerprint: string;
+}
+
+/** A page of listReconnectDue: each connection's ids and fields, never its tokens. */
+export interface ReconnectDuePage {
+  connections: Array<ConnectionRef & ConnectionDetails>;
+  /** Pass back for the next page; null after the last one. */
+  nextCursor: string | null;
 }
 
 /** Aggregates for health and metrics: no tenant ids, realm ids or tokens. */
@@ -211,10 +231,16 @@ export interface TokenStorage {
   markNeedsReauth(ref: ConnectionRef, lease: Lease, mark: ReauthMark): Promise<boolean>;
 
   /**
-   * Disconnect: wipe tokens and mark revoked (kept for audit), or remove. True if it existed.
-   * markRevoked works over a row that cannot be decrypted, never reading its tokens.
+   * Disconnect: wipe tokens and mark revoked (kept for audit), clear the lease and the in-flight
+   * record, bump the generation. True if it existed.
+   * Without `fence` (a disconnect the host asked for) it applies to whatever is stored, and works
+   * over a row that cannot be decrypted, never reading its tokens. With `fence` it is ONE
+   * conditional write: only while the connection is needs_reauth and its stored refresh token
+   * fingerprint is `fence.refusedFingerprint` (checked and written in one step, so a reconnect
+   * stored a moment before is never wiped); true when it changed. A row whose fingerprint cannot
+   * be read (a file that cannot be decrypted at all) does not match.
    */
-  markRevoked(ref: ConnectionRef): Promise<boolean>;
+  markRevoked(ref: ConnectionRef, fence?: RevokeFence): Promise<boolean>;
   /** Removes the connection; true when it existed. */
   delete(ref: ConnectionRef): Promise<boolean>;
 
@@ -272,6 +298,33 @@ export interface TokenStorage {
 
   /** Re-encrypt one connection's tokens under the newest key (key rotation). True if rewritten. */
   reencrypt(ref: ConnectionRef): Promise<boolean>;
+
+  // --- Hard-expiry lifecycle (issue 16, part 1) -----------------------------------------------
+
+  /**
+   * Record that the reconnect warning for `horizonDays` went out for this connection's hard
+   * deadline: true for exactly one caller across replicas, only while the connection is active,
+   * reauth_pending or needs_reauth, its hard expiry is known and before `now + horizonDays`, and
+   * no warning for this horizon or a nearer one was recorded yet. saveConnection (a new grant,
+   * a new deadline) clears the record; a refresh keeps it. Backs `reconnectWarnedDays`.
+   */
+  claimReconnectWarning(ref: ConnectionRef, horizonDays: number, now: Date): Promise<boolean>;
+
+  /**
+   * One page of the reconnect campaign: connections (active, reauth_pending, needs_reauth) whose
+   * hard expiry is known and at or before `before`, soonest first, then by tenant and realm.
+   * `afterCursor` is the `nextCursor` of the previous page (StorageError invalid_cursor for
+   * anything else). Tokens are never opened: a row whose tokens cannot be decrypted is listed too.
+   */
+  listReconnectDue(before: Date, afterCursor: string | null, limit: number): Promise<ReconnectDuePage>;
+
+  // --- Disconnects started in QuickBooks (issue 16, part 4) -----------------------------------
+
+  /**
+   * Up to `limit` refs of the connections (any status, every tenant) to one QuickBooks company,
+   * ordered by tenant: Intuit's Disconnect URL names only the realm. Indexed in the SQL stores.
+   */
+  listRefsByRealm(realmId: string, limit: number): Promise<ConnectionRef[]>;
 
   /** Release resources the backend itself opened (not the host's DataSource). */
   close?(): Promise<void>;

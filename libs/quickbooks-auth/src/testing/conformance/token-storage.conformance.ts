@@ -40,6 +40,8 @@ import { RefreshShutdownError } from '../../errors/refresh-shutdown.error';
 import { TokenCipher } from '../../utils/crypto/token-cipher';
 import { describePendingRevocation } from './pending-revocation.cases';
 import { describeLastUsed } from './last-used.cases';
+import { describeReconnectCampaign } from './reconnect-campaign.cases';
+import { describeRevokeFence } from './revoke-fence.cases';
 
 /** Which encrypted token of a row a raw-access helper touches. */
 export type TokenColumn = 'access_token' | 'refresh_token';
@@ -124,7 +126,7 @@ function flipMiddle(ciphertext: string): string {
 /**
  * Registers Jest cases every `TokenStorage` must pass (encryption at rest, tenant isolation,
  * leases and generations, compare-and-swap on the refresh-token fingerprint, claimDue races,
- * pending revocations): call it at the top level of a spec file with a factory for your backend.
+ * pending revocations, the fenced revoke of a refused grant): call it at the top level of a spec file with a factory for your backend.
  */
 export function describeTokenStorageConformance(name: string, factory: ConformanceFactory, options: ConformanceOptions = {}): void {
   const concurrency = options.concurrency ?? 50;
@@ -965,6 +967,8 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
 
     describePendingRevocation(() => ({ storage, harness, keysSpec: oldKey, newKey: newKeySpec, track: (s) => extraStorages.push(s) }));
     describeLastUsed(() => ({ storage }));
+    describeReconnectCampaign(() => ({ storage, harness, keysSpec: oldKey, track: (s) => extraStorages.push(s) }));
+    describeRevokeFence(() => ({ storage, harness, keysSpec: oldKey, track: (s) => extraStorages.push(s) }));
 
     describe('encryption at rest (I6)', () => {
       it('stores no token in plain, base64, base64url, URL-encoded or hex form', async () => {

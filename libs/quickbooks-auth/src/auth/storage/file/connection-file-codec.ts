@@ -116,6 +116,9 @@ export function decodeConnectionFile(envelope: ConnectionEnvelope, displayName: 
   doc.inflight = doc.inflight === undefined || doc.inflight === null ? null : (inflightOf(doc.inflight) ?? bad('inflight'));
   if (doc.lastErrorFingerprint === undefined) doc.lastErrorFingerprint = null;
   else if (doc.lastErrorFingerprint !== null && typeof doc.lastErrorFingerprint !== 'string') bad('lastErrorFingerprint');
+  // Hard-expiry warnings (issue 16): absent in earlier files, read as none yet.
+  if (doc.reconnectWarnedDays === undefined) doc.reconnectWarnedDays = null;
+  else if (doc.reconnectWarnedDays !== null && !isGeneration(doc.reconnectWarnedDays)) bad('reconnectWarnedDays');
   // The pending revocation is read by decodeRevocation; a connection never carries it.
   if (revocationFromDoc(doc.revocation) === undefined) bad('revocation');
   delete doc.revocation;

@@ -15,12 +15,13 @@ import { DecryptionError } from '../../../errors/decryption.error';
 import { QuickBooksAuthError } from '../../../errors/quickbooks-auth.error';
 import { StorageError } from '../../../errors/storage.error';
 import type { TokenCipher } from '../../../utils/crypto/token-cipher';
-import { assertValidConnectionRef, assertValidLimit, assertValidTenantId, assertValidTtl } from '../connection-ref.validation';
-import type { BeginCall, ConnectionUse, NewConnection, PendingRevocation, ReauthMark, RefreshFailure, RefreshResult, RevokeRetry, StorageStats, TokenStorage } from '../token-storage.interface';
 import { connectionUseChanges } from '../connection-use';
+import { assertValidConnectionRef, assertValidLimit, assertValidTenantId, assertValidTtl, assertValidRevokeFence } from '../connection-ref.validation';
+import type { BeginCall, ConnectionUse, NewConnection, PendingRevocation, ReauthMark, ReconnectDuePage, RefreshFailure, RefreshResult, RevokeFence, RevokeRetry, StorageStats, TokenStorage } from '../token-storage.interface';
+import { RECONNECT_LISTED_STATUSES, assertValidHorizonDays, compareReconnectOrder, decodeReconnectCursor, encodeReconnectCursor } from '../reconnect-cursor';
 import { openOrNull } from '../pending-revocation';
 import { REFRESH_TOKEN_FIELD, openToken, sealToken } from '../token-sealing';
-import { isUndecryptable, recordOf } from '../undecryptable-record';
+import { detailsOf, isUndecryptable, recordOf } from '../undecryptable-record';
 import { fsyncDirectory, writeFileAtomic } from './atomic-write';
 import { ciphertextsOf, decodeConnectionFile, decodeRevocation, encodeConnectionFile, parseEnvelope, type ConnectionEnvelope } from './connection-file-codec';
 import type { FileRevocation, RevocationSlot } from './file-revocation';
@@ -236,12 +237,16 @@ export class FileTokenStorage implements TokenStorage {
     return changed !== null;
   }
 
-  async markRevoked(ref: ConnectionRef): Promise<boolean> {
+  async markRevoked(ref: ConnectionRef, fence?: RevokeFence): Promise<boolean> {
     assertValidConnectionRef(ref);
-    let existed = false;
+    assertValidRevokeFence(fence);
+    let changed = false;
     await this.mutateRecord(ref, (current, now) => {
-      existed = current !== null;
       if (!current) return null;
+      // Fenced: only the grant Intuit refused, checked under the file's lock (a reconnect stored since is kept).
+      const fields = isUndecryptable(current) ? current.details : current;
+      if (fence && (fields?.status !== 'needs_reauth' || fields.refreshTokenFingerprint !== fence.refusedFingerprint)) return null;
+      changed = true;
       // Undecryptable: its readable fields, or (whole document sealed) a fresh revoked record.
       const c = isUndecryptable(current) ? { ...ref, ...(current.details ?? this.unknownDetails(now)), accessToken: '', refreshToken: '' } : current;
       return bump(
@@ -259,7 +264,7 @@ export class FileTokenStorage implements TokenStorage {
         now,
       );
     });
-    return existed;
+    return changed;
   }
 
   async markRevokePending(ref: ConnectionRef, retry: RevokeRetry): Promise<boolean> {
@@ -479,6 +484,58 @@ export class FileTokenStorage implements TokenStorage {
 
   async close(): Promise<void> {}
 
+  async claimReconnectWarning(ref: ConnectionRef, horizonDays: number, now: Date): Promise<boolean> {
+    assertValidConnectionRef(ref);
+    const days = assertValidHorizonDays(horizonDays);
+    let claimed = false;
+    await this.mutate(ref, (current) => {
+      if (!current || !RECONNECT_LISTED.has(current.status) || !current.refreshTokenHardExpiresAt) return null;
+      if (current.refreshTokenHardExpiresAt.getTime() > now.getTime() + days * DAY_MS) return null;
+      if (current.reconnectWarnedDays != null && current.reconnectWarnedDays <= days) return null;
+      claimed = true;
+      // Not bump(): a warning is no token state, and leaves version and updatedAt as they are.
+      return { ...current, reconnectWarnedDays: days };
+    });
+    return claimed;
+  }
+
+  /** Reads only the envelopes' clear ids (no decryption); scans the tenant directories. */
+  async listRefsByRealm(realmId: string, limit: number): Promise<ConnectionRef[]> {
+    assertValidConnectionRef({ tenantId: 'any', realmId });
+    const max = assertValidLimit(limit);
+    const refs: ConnectionRef[] = [];
+    for (const file of await this.allConnectionFiles()) {
+      const text = await this.readText(file);
+      if (text === null) continue;
+      try {
+        const envelope = parseEnvelope(text, this.paths.display(file));
+        if (envelope.realmId === realmId) refs.push({ tenantId: envelope.tenantId, realmId });
+      } catch {
+        // A corrupt file is reported by get(); the others are still found (I8).
+      }
+    }
+    return refs.sort((a, b) => (a.tenantId < b.tenantId ? -1 : a.tenantId > b.tenantId ? 1 : 0)).slice(0, max);
+  }
+
+  /** Scans every file (this backend is for one process and modest fleets). */
+  async listReconnectDue(before: Date, afterCursor: string | null, limit: number): Promise<ReconnectDuePage> {
+    const max = assertValidLimit(limit);
+    const after = decodeReconnectCursor(afterCursor);
+    const rows: Array<ConnectionRef & ConnectionDetails> = [];
+    for (const record of await this.scanRecords()) {
+      // A file sealed whole that cannot be decrypted has no readable deadline: it is not listed.
+      const details = isUndecryptable(record) ? record.details : detailsOf(record);
+      if (details) rows.push({ tenantId: record.tenantId, realmId: record.realmId, ...details });
+    }
+    const keyOf = (c: ConnectionRef & ConnectionDetails) => ({ hardExpiresAt: c.refreshTokenHardExpiresAt!.getTime(), tenantId: c.tenantId, realmId: c.realmId });
+    const connections = rows
+      .filter((c) => RECONNECT_LISTED.has(c.status) && c.refreshTokenHardExpiresAt !== null && c.refreshTokenHardExpiresAt.getTime() <= before.getTime())
+      .filter((c) => after === null || compareReconnectOrder(keyOf(c), after) > 0)
+      .sort((a, b) => compareReconnectOrder(keyOf(a), keyOf(b)))
+      .slice(0, max);
+    return { connections, nextCursor: connections.length === max ? encodeReconnectCursor(keyOf(connections[connections.length - 1])) : null };
+  }
+
   /**
    * Read-modify-write under the connection's lock. `fn` returns the new document, or null for no
    * write. Every write but connect and revoke reads the tokens (or fences on them), so a file that
@@ -597,6 +654,8 @@ export class FileTokenStorage implements TokenStorage {
       lastUsedAt: conn.lastUsedAt !== undefined ? conn.lastUsedAt : (existing?.lastUsedAt ?? null),
       createdAt: existing?.createdAt ?? now,
       updatedAt: now,
+      // A new grant has a new hard deadline: its warnings start over.
+      reconnectWarnedDays: null,
     };
   }
 
@@ -701,6 +760,9 @@ export class FileTokenStorage implements TokenStorage {
 const LEASABLE = new Set<ConnectionStatus>(['active', 'reauth_pending']);
 
 /** `lease` still holds the connection: same owner and generation (the fence, I9). */
+const RECONNECT_LISTED = new Set<ConnectionStatus>(RECONNECT_LISTED_STATUSES);
+const DAY_MS = 86_400_000;
+
 function holds(c: StoredConnection, lease: Lease): boolean {
   return c.leaseOwner === lease.owner && c.leaseGeneration === lease.generation;
 }

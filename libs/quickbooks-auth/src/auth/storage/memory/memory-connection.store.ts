@@ -40,6 +40,8 @@ export interface MemoryConnectionRow {
   revokeAttempts: number;
   /** App clock, coarse (recordUse): null until the app was first handed a token of it. */
   lastUsedAt?: number | null;
+  /** Nearest hard-expiry warning horizon (days) already sent for this grant; null or absent: none. */
+  reconnectWarnedDays?: number | null;
 }
 
 /**

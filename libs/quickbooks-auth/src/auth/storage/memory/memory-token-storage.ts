@@ -1,10 +1,11 @@
 import type { TokenCipher } from '../../../utils/crypto/token-cipher';
 import { StorageError } from '../../../errors/storage.error';
 import { CONNECTION_STATUSES, type ConnectionRecord, type ConnectionRef, type ConnectionStatus, type Lease, type StoredConnection, type UndecryptableConnection } from '../../connection.interface';
-import type { BeginCall, ConnectionUse, NewConnection, PendingRevocation, ReauthMark, RefreshFailure, RefreshResult, RevokeRetry, StorageStats, TokenStorage } from '../token-storage.interface';
-import { openOrNull } from '../pending-revocation';
 import { connectionUseChanges } from '../connection-use';
-import { assertValidConnectionRef, assertValidLimit, assertValidTenantId, assertValidTtl } from '../connection-ref.validation';
+import type { BeginCall, ConnectionUse, NewConnection, PendingRevocation, ReauthMark, ReconnectDuePage, RefreshFailure, RefreshResult, RevokeFence, RevokeRetry, StorageStats, TokenStorage } from '../token-storage.interface';
+import { RECONNECT_LISTED_STATUSES, assertValidHorizonDays, compareReconnectOrder, decodeReconnectCursor, encodeReconnectCursor } from '../reconnect-cursor';
+import { openOrNull } from '../pending-revocation';
+import { assertValidConnectionRef, assertValidLimit, assertValidTenantId, assertValidTtl, assertValidRevokeFence } from '../connection-ref.validation';
 import { ACCESS_TOKEN_FIELD, REFRESH_TOKEN_FIELD, openToken, sealToken } from '../token-sealing';
 import { isUndecryptable, recordOf } from '../undecryptable-record';
 import { MemoryConnectionStore, type MemoryConnectionRow } from './memory-connection.store';
@@ -82,6 +83,8 @@ export class MemoryTokenStorage implements TokenStorage {
       lastUsedAt: conn.lastUsedAt !== undefined ? (conn.lastUsedAt?.getTime() ?? null) : (existing?.lastUsedAt ?? null),
       createdAt: existing?.createdAt ?? now,
       updatedAt: now,
+      // A new grant has a new hard deadline: its warnings start over.
+      reconnectWarnedDays: null,
       ...(replaced
         ? { revokeTokenEnc: replaced.refreshTokenEnc, revokeTokenFingerprint: replaced.refreshTokenFingerprint, revokeDueAt: conn.revokeReplacedAt?.getTime() ?? 0, revokeAttempts: 0 }
         : existing
@@ -221,10 +224,13 @@ export class MemoryTokenStorage implements TokenStorage {
     return true;
   }
 
-  async markRevoked(ref: ConnectionRef): Promise<boolean> {
+  async markRevoked(ref: ConnectionRef, fence?: RevokeFence): Promise<boolean> {
     assertValidConnectionRef(ref);
+    assertValidRevokeFence(fence);
     const row = this.row(ref);
     if (!row) return false;
+    // Only the grant Intuit refused: a reconnect stored since is a new grant.
+    if (fence && (row.status !== 'needs_reauth' || row.refreshTokenFingerprint !== fence.refusedFingerprint)) return false;
     Object.assign(row, {
       status: 'revoked',
       accessTokenEnc: null,
@@ -394,6 +400,43 @@ export class MemoryTokenStorage implements TokenStorage {
     return true;
   }
 
+  async claimReconnectWarning(ref: ConnectionRef, horizonDays: number, now: Date): Promise<boolean> {
+    assertValidConnectionRef(ref);
+    const days = assertValidHorizonDays(horizonDays);
+    const row = this.row(ref);
+    if (!row || !RECONNECT_LISTED.has(row.status) || row.refreshTokenHardExpiresAt === null) return false;
+    if (row.refreshTokenHardExpiresAt > now.getTime() + days * DAY_MS) return false;
+    if (row.reconnectWarnedDays !== null && row.reconnectWarnedDays !== undefined && row.reconnectWarnedDays <= days) return false;
+    row.reconnectWarnedDays = days;
+    return true;
+  }
+
+  async listReconnectDue(before: Date, afterCursor: string | null, limit: number): Promise<ReconnectDuePage> {
+    const max = assertValidLimit(limit);
+    const after = decodeReconnectCursor(afterCursor);
+    const keyOf = (row: MemoryConnectionRow) => ({ hardExpiresAt: row.refreshTokenHardExpiresAt!, tenantId: row.tenantId, realmId: row.realmId });
+    const page = [...this.store.rows.values()]
+      .filter((row) => RECONNECT_LISTED.has(row.status) && row.refreshTokenHardExpiresAt !== null && row.refreshTokenHardExpiresAt <= before.getTime())
+      .filter((row) => after === null || compareReconnectOrder(keyOf(row), after) > 0)
+      .sort((a, b) => compareReconnectOrder(keyOf(a), keyOf(b)))
+      .slice(0, max);
+    const connections = page.map((row) => {
+      const { accessToken: _a, refreshToken: _r, ...rest } = this.toStored(row, false);
+      return rest;
+    });
+    return { connections, nextCursor: page.length === max ? encodeReconnectCursor(keyOf(page[page.length - 1])) : null };
+  }
+
+  async listRefsByRealm(realmId: string, limit: number): Promise<ConnectionRef[]> {
+    assertValidConnectionRef({ tenantId: 'any', realmId });
+    const max = assertValidLimit(limit);
+    return [...this.store.rows.values()]
+      .filter((row) => row.realmId === realmId)
+      .map((row) => ({ tenantId: row.tenantId, realmId: row.realmId }))
+      .sort((a, b) => (a.tenantId < b.tenantId ? -1 : a.tenantId > b.tenantId ? 1 : 0))
+      .slice(0, max);
+  }
+
   private tenantRows(tenantId: string): MemoryConnectionRow[] {
     return [...this.store.rows.values()].filter((row) => row.tenantId === tenantId).sort((a, b) => a.id - b.id);
   }
@@ -467,9 +510,13 @@ export class MemoryTokenStorage implements TokenStorage {
       createdAt: new Date(row.createdAt),
       updatedAt: new Date(row.updatedAt),
       lastUsedAt: date(row.lastUsedAt ?? null),
+      reconnectWarnedDays: row.reconnectWarnedDays ?? null,
     };
   }
 }
+
+const RECONNECT_LISTED = new Set<ConnectionStatus>(RECONNECT_LISTED_STATUSES);
+const DAY_MS = 86_400_000;
 
 /** Statuses a lease (and a claim) can be taken on: reauth_pending is leased to be reconciled. */
 const LEASABLE = new Set<ConnectionStatus>(['active', 'reauth_pending']);

@@ -92,5 +92,7 @@ export function hashToConnection(hash: Record<string, string>, ref: ConnectionRe
     updatedAt: date('updatedAt'),
     // Absent in hashes of earlier releases: never recorded.
     lastUsedAt: optDate('lastUsedAt'),
+    // Added for hard-expiry warnings (issue 16): absent in earlier hashes, read as none yet.
+    reconnectWarnedDays: hash.reconnectWarnedDays ? int('reconnectWarnedDays') : null,
   };
 }

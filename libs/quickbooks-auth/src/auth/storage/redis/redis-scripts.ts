@@ -15,6 +15,7 @@ import { RELEASE_LEASE_LUA } from './scripts/release-lease.lua';
 import { RENEW_LEASE_LUA } from './scripts/renew-lease.lua';
 import { SAVE_CONNECTION_LUA } from './scripts/save-connection.lua';
 import { RECORD_USE_LUA } from './scripts/record-use.lua';
+import { CLAIM_RECONNECT_WARNING_LUA } from './scripts/claim-reconnect-warning.lua';
 
 /** A flat HGETALL reply, or null when the script refused. */
 export type HashReply = string[] | null;
@@ -37,6 +38,7 @@ export interface RedisScripts {
   claimRevocations(keys: string[], args: string[]): Promise<Array<Array<string | null>>>;
   settleRevocation(keys: string[], args: string[]): Promise<number>;
   recordUse(keys: string[], args: string[]): Promise<number>;
+  claimReconnectWarning(keys: string[], args: string[]): Promise<number>;
 }
 
 const SOURCES: Record<keyof RedisScripts, string> = {
@@ -56,6 +58,7 @@ const SOURCES: Record<keyof RedisScripts, string> = {
   claimRevocations: CLAIM_REVOCATIONS_LUA,
   settleRevocation: SETTLE_REVOCATION_LUA,
   recordUse: RECORD_USE_LUA,
+  claimReconnectWarning: CLAIM_RECONNECT_WARNING_LUA,
 };
 
 /**

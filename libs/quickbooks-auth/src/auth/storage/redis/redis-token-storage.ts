@@ -2,9 +2,10 @@ import type Redis from 'ioredis';
 import { CONNECTION_STATUSES, type ConnectionRecord, type ConnectionRef, type ConnectionStatus, type Lease, type StoredConnection, type UndecryptableConnection } from '../../connection.interface';
 import { ConfigurationError } from '../../../errors/configuration.error';
 import { QuickBooksAuthError } from '../../../errors/quickbooks-auth.error';
-import { assertValidConnectionRef, assertValidLimit, assertValidTenantId, assertValidTtl } from '../connection-ref.validation';
+import { assertValidConnectionRef, assertValidLimit, assertValidTenantId, assertValidTtl, assertValidRevokeFence } from '../connection-ref.validation';
 import type { TokenCipher } from '../../../utils/crypto/token-cipher';
-import type { BeginCall, ConnectionUse, NewConnection, PendingRevocation, ReauthMark, RefreshFailure, RefreshResult, RevokeRetry, StorageStats, TokenStorage } from '../token-storage.interface';
+import type { BeginCall, ConnectionUse, NewConnection, PendingRevocation, ReauthMark, ReconnectDuePage, RefreshFailure, RefreshResult, RevokeFence, RevokeRetry, StorageStats, TokenStorage } from '../token-storage.interface';
+import { RECONNECT_LISTED_STATUSES, assertValidHorizonDays, compareReconnectOrder, decodeReconnectCursor, encodeReconnectCursor } from '../reconnect-cursor';
 import { openOrNull } from '../pending-revocation';
 import { isUndecryptable, recordOf } from '../undecryptable-record';
 import { toStorageError } from './redis-error';
@@ -20,6 +21,8 @@ export interface RedisTokenStorageOptions {
 }
 
 const PAGE = 200;
+const DAY_MS = 86_400_000;
+const RECONNECT_LISTED = new Set<string>(RECONNECT_LISTED_STATUSES);
 
 /** The in-flight fields as a connect or reconnect resets them ('' = null). */
 const NO_INFLIGHT = {
@@ -99,6 +102,8 @@ export class RedisTokenStorage implements TokenStorage {
       leaseExpiresAt: '',
       ...NO_INFLIGHT,
       ...(conn.lastUsedAt !== undefined ? { lastUsedAt: conn.lastUsedAt ? ms(conn.lastUsedAt) : '' } : {}),
+      // A new grant has a new hard deadline: its warnings start over.
+      reconnectWarnedDays: '',
     };
     const reply = await this.run('saveConnection', () =>
       this.scripts.saveConnection(this.allKeys(ref), [this.keys.member(ref), conn.realmId, tokens.refreshTokenFingerprint, String(conn.revokeReplacedAt?.getTime() ?? 0), ...hashToPairs(fields)]),
@@ -183,9 +188,10 @@ export class RedisTokenStorage implements TokenStorage {
     return n === 1;
   }
 
-  async markRevoked(ref: ConnectionRef): Promise<boolean> {
+  async markRevoked(ref: ConnectionRef, fence?: RevokeFence): Promise<boolean> {
     assertValidConnectionRef(ref);
-    const n = await this.run('markRevoked', () => this.scripts.markRevoked(this.rowKeys(ref), [this.keys.member(ref)]));
+    assertValidRevokeFence(fence);
+    const n = await this.run('markRevoked', () => this.scripts.markRevoked(this.rowKeys(ref), [this.keys.member(ref), fence?.refusedFingerprint ?? '']));
     return n === 1;
   }
 
@@ -345,6 +351,76 @@ export class RedisTokenStorage implements TokenStorage {
       ),
     );
     return n === 1;
+  }
+
+  async claimReconnectWarning(ref: ConnectionRef, horizonDays: number, now: Date): Promise<boolean> {
+    assertValidConnectionRef(ref);
+    const days = assertValidHorizonDays(horizonDays);
+    const n = await this.run('claimReconnectWarning', () =>
+      this.scripts.claimReconnectWarning([this.keys.connection(ref)], [String(days), String(now.getTime() + days * DAY_MS)]),
+    );
+    return n === 1;
+  }
+
+  /**
+   * Walks the paging index with one HMGET pipeline per page of members (no index on the hard
+   * expiry in Redis: a campaign is rare, and each member is one small read). Tokens are never read.
+   */
+  async listReconnectDue(before: Date, afterCursor: string | null, limit: number): Promise<ReconnectDuePage> {
+    const max = assertValidLimit(limit);
+    const after = decodeReconnectCursor(afterCursor);
+    const due: Array<{ ref: ConnectionRef; hard: number }> = [];
+    let cursor: string | null = null;
+    do {
+      const page: string[] = await this.run('listReconnectDue', () => this.redis.zrangebylex(this.keys.refs, cursor === null ? '-' : `(${cursor}`, '+', 'LIMIT', 0, PAGE));
+      if (!page.length) break;
+      cursor = page[page.length - 1];
+      const pipeline = this.redis.pipeline();
+      for (const member of page) pipeline.hmget(this.keys.connection(this.keys.parseMember(member)), 'status', 'refreshTokenHardExpiresAt');
+      const replies = (await this.run('listReconnectDue', () => pipeline.exec())) ?? [];
+      replies.forEach(([err, reply], i) => {
+        if (err) throw toStorageError('listReconnectDue', err);
+        const [status, hard] = reply as Array<string | null>;
+        const ref = this.keys.parseMember(page[i]);
+        const hardMs = Number(hard);
+        if (!RECONNECT_LISTED.has(status ?? '') || !hard || !Number.isFinite(hardMs) || hardMs > before.getTime()) return;
+        if (after && compareReconnectOrder({ hardExpiresAt: hardMs, ...ref }, after) <= 0) return;
+        due.push({ ref, hard: hardMs });
+      });
+    } while (cursor !== null);
+    const picked = due.sort((a, b) => compareReconnectOrder({ hardExpiresAt: a.hard, ...a.ref }, { hardExpiresAt: b.hard, ...b.ref })).slice(0, max);
+    const pipeline = this.redis.pipeline();
+    for (const { ref } of picked) pipeline.hgetall(this.keys.connection(ref));
+    const hashes = picked.length ? ((await this.run('listReconnectDue', () => pipeline.exec())) ?? []) : [];
+    const connections = hashes.flatMap(([err, hash], i) => {
+      if (err) throw toStorageError('listReconnectDue', err);
+      const h = hash as Record<string, string>;
+      if (!Object.keys(h).length) return []; // deleted in between
+      const { accessToken: _a, refreshToken: _r, ...rest } = hashToConnection(h, picked[i].ref, null);
+      return [rest];
+    });
+    const last = picked[picked.length - 1];
+    return { connections, nextCursor: picked.length === max ? encodeReconnectCursor({ hardExpiresAt: last.hard, ...last.ref }) : null };
+  }
+
+  /**
+   * Walks the paging index (members are `{tenant}:{realm}`, so a realm has no key of its own
+   * here); reads no hash. The landing that calls it is rate-limited (DisconnectLanding).
+   */
+  async listRefsByRealm(realmId: string, limit: number): Promise<ConnectionRef[]> {
+    assertValidConnectionRef({ tenantId: 'any', realmId });
+    const max = assertValidLimit(limit);
+    const suffix = `:${RedisKeys.encode(realmId)}`;
+    const refs: ConnectionRef[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: string[] = await this.run('listRefsByRealm', () => this.redis.zrangebylex(this.keys.refs, cursor === null ? '-' : `(${cursor}`, '+', 'LIMIT', 0, PAGE * 5));
+      if (!page.length) break;
+      cursor = page[page.length - 1];
+      // The only unencoded ':' separates tenant and realm, so a suffix match is exact.
+      for (const member of page) if (member.endsWith(suffix) && member.indexOf(':') === member.length - suffix.length) refs.push(this.keys.parseMember(member));
+    } while (cursor !== null && refs.length < max);
+    return refs.slice(0, max);
   }
 
   /** The host owns the client: nothing to close here. */

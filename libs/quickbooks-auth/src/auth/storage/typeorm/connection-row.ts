@@ -12,6 +12,7 @@ export const CONNECTION_COLUMNS =
   'lease_owner, lease_expires_at, next_refresh_at, failure_count, next_attempt_at, last_error_code, ' +
   'last_refreshed_at, created_at, updated_at, ' +
   'lease_generation, inflight_fp, inflight_owner, inflight_generation, inflight_started_at, inflight_deadline_at, last_error_fp, ' +
+  'reconnect_warned_days, ' +
   'last_used_at';
 
 /**
@@ -50,6 +51,7 @@ export interface ConnectionRow {
   inflight_deadline_at: string | number | null;
   last_error_fp: string | null;
   last_used_at: string | number | null;
+  reconnect_warned_days?: string | number | null;
 }
 
 /** Ciphertexts this process has just written, with their plaintexts: no need to decrypt them again. */
@@ -122,5 +124,6 @@ export function toStoredConnection(row: ConnectionRow, cipher: TokenCipher | nul
     createdAt: epochMs(row.created_at) as Date,
     updatedAt: epochMs(row.updated_at) as Date,
     lastUsedAt: epochMs(row.last_used_at),
+    reconnectWarnedDays: row.reconnect_warned_days === null || row.reconnect_warned_days === undefined ? null : Number(row.reconnect_warned_days),
   };
 }

@@ -41,6 +41,8 @@ interface SqliteDriverLike {
 /** The part of a pg pool client used here. */
 interface PostgresClient {
   query(config: { name: string; text: string; values: SqlParam[]; query_timeout?: number }): Promise<{ rows: unknown[]; rowCount: number | null }>;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+  removeListener(event: 'error', listener: (err: Error) => void): unknown;
 }
 
 /** The part of TypeORM's PostgresDriver used here: a client from the primary and its release (true = destroy). */
@@ -148,6 +150,11 @@ export class DirectSql {
     const options = this.dataSource.options as { maxQueryExecutionTime?: number; enableQueryTimeout?: boolean };
     const timeout = options.enableQueryTimeout && options.maxQueryExecutionTime ? options.maxQueryExecutionTime : undefined;
     let failed: unknown = null;
+    // pg emits 'error' on a checked-out client whose socket dies (the pool listens only while it
+    // is idle): unheard, that is an uncaught exception. The query rejects on its own; the client is dropped.
+    let broken = false;
+    const onBroken = () => void (broken = true);
+    client.on('error', onBroken);
     try {
       const result = await client.query({ name: statementName(sql), text: sql, values: params, ...(timeout ? { query_timeout: timeout } : {}) });
       return returnsRows ? result.rows : ({ affected: result.rowCount ?? 0, lastInsertId: 0 } satisfies WriteResult);
@@ -155,8 +162,9 @@ export class DirectSql {
       failed = err;
       throw err;
     } finally {
-      // A client of a read-only server must not keep serving this pool.
-      release(failed !== null && (failed as { code?: unknown }).code === PG_READ_ONLY);
+      client.removeListener('error', onBroken);
+      // A dead client, or one of a read-only server, must not keep serving this pool.
+      release(broken || (failed !== null && (failed as { code?: unknown }).code === PG_READ_ONLY));
     }
   }
 

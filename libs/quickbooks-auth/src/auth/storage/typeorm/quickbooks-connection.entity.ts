@@ -132,6 +132,10 @@ export class QuickBooksConnectionEntity {
   @Column({ name: 'revoke_attempts', type: 'int', default: 0 })
   revokeAttempts: number;
 
+  /** Nearest hard-expiry warning horizon (days) already sent for this grant (migration 1767226000000); null: none. */
+  @Column({ name: 'reconnect_warned_days', type: 'int', nullable: true, default: null })
+  reconnectWarnedDays: number | null;
+
   // Last use (migration 1767226100000): the proactive 'recent' policy.
 
   /** App clock, coarse (recordUse): when a token of this connection was last handed to the app; null until then. */

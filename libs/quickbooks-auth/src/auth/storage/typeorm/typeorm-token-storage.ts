@@ -3,8 +3,9 @@ import { ConfigurationError } from '../../../errors/configuration.error';
 import { StorageError } from '../../../errors/storage.error';
 import type { TokenCipher } from '../../../utils/crypto/token-cipher';
 import { CONNECTION_STATUSES, type ConnectionRecord, type ConnectionRef, type ConnectionStatus, type Lease, type StoredConnection, type UndecryptableConnection } from '../../connection.interface';
-import { assertValidConnectionRef, assertValidLimit, assertValidTenantId, assertValidTtl } from '../connection-ref.validation';
-import type { BeginCall, ConnectionUse, NewConnection, PendingRevocation, ReauthMark, RefreshFailure, RefreshResult, RevokeRetry, StorageStats, TokenStorage } from '../token-storage.interface';
+import { assertValidConnectionRef, assertValidLimit, assertValidTenantId, assertValidTtl, assertValidRevokeFence } from '../connection-ref.validation';
+import type { BeginCall, ConnectionUse, NewConnection, PendingRevocation, ReauthMark, ReconnectDuePage, RefreshFailure, RefreshResult, RevokeFence, RevokeRetry, StorageStats, TokenStorage } from '../token-storage.interface';
+import { RECONNECT_LISTED_STATUSES, assertValidHorizonDays, decodeReconnectCursor, encodeReconnectCursor } from '../reconnect-cursor';
 import { openOrNull } from '../pending-revocation';
 import { ACCESS_TOKEN_FIELD, REFRESH_TOKEN_FIELD, openToken, sealToken } from '../token-sealing';
 import { isUndecryptable, recordOf } from '../undecryptable-record';
@@ -25,6 +26,9 @@ const SELECT_BY_TENANT = `SELECT ${CONNECTION_COLUMNS} FROM ${TABLE} WHERE tenan
 const LEASABLE = `status IN ('active', 'reauth_pending')`;
 /** `lease` (owner, generation) still holds the row: the fence every holder's write checks (I9). */
 const HOLDS = 'lease_owner = ? AND lease_generation = ?';
+/** Statuses the reconnect campaign lists and warns about: every connection not disconnected. */
+const RECONNECT_LISTED = `status IN (${RECONNECT_LISTED_STATUSES.map((st) => `'${st}'`).join(', ')})`;
+const DAY_MS = 86_400_000;
 const NO_INFLIGHT = 'inflight_fp = NULL, inflight_owner = NULL, inflight_generation = NULL, inflight_started_at = NULL, inflight_deadline_at = NULL';
 
 /** Refreshed ahead by the scheduler, not kept alive only (StorageStats). */
@@ -127,6 +131,8 @@ export class TypeOrmTokenStorage implements TokenStorage {
       leaseExpiresAt: null,
       ...NO_INFLIGHT_VALUES,
       ...(conn.lastUsedAt !== undefined ? { lastUsedAt: conn.lastUsedAt } : {}),
+      // A new grant has a new hard deadline: its warnings start over.
+      reconnectWarnedDays: null,
     };
     return this.run('save a connection', async () => {
       // Reconnect is the common case: UPDATE first; INSERT only when the row does not exist yet.
@@ -321,8 +327,9 @@ export class TypeOrmTokenStorage implements TokenStorage {
     });
   }
 
-  async markRevoked(ref: ConnectionRef): Promise<boolean> {
+  async markRevoked(ref: ConnectionRef, fence?: RevokeFence): Promise<boolean> {
     assertValidConnectionRef(ref);
+    assertValidRevokeFence(fence);
     const values = this.changeValues({
       status: 'revoked',
       accessTokenEnc: null,
@@ -334,7 +341,13 @@ export class TypeOrmTokenStorage implements TokenStorage {
       // Fences any holder of the revoked tokens (I9).
       leaseGeneration: () => 'lease_generation + 1',
     });
-    return this.run('revoke a connection', async () => ((await this.update(values, ref).execute()).affected ?? 0) > 0);
+    return this.run('revoke a connection', async () => {
+      const update = this.update(values, ref);
+      // Fenced: the same statement checks that the refused grant is still the stored one, so a
+      // reconnect committed a moment before is never wiped.
+      if (fence) update.andWhere(`status = 'needs_reauth' AND refresh_token_fp = :refusedFingerprint`, { refusedFingerprint: fence.refusedFingerprint });
+      return ((await update.execute()).affected ?? 0) > 0;
+    });
   }
 
   async markRevokePending(ref: ConnectionRef, retry: RevokeRetry): Promise<boolean> {
@@ -557,6 +570,62 @@ export class TypeOrmTokenStorage implements TokenStorage {
     const resealed = new SealedToken(sealToken(this.cipher, ref, REFRESH_TOKEN_FIELD, openToken(this.cipher, ref, REFRESH_TOKEN_FIELD, old)));
     const rewritten = await this.update(this.changeValues({ revokeTokenEnc: resealed }), ref).andWhere('revoke_token_enc = :old', { old }).execute();
     return rewritten.affected === 1;
+  }
+
+  async claimReconnectWarning(ref: ConnectionRef, horizonDays: number, now: Date): Promise<boolean> {
+    assertValidConnectionRef(ref);
+    const days = assertValidHorizonDays(horizonDays);
+    // One conditional UPDATE: the replica whose write lands sends the warning, the others see 0 rows.
+    const sql =
+      `UPDATE ${TABLE} SET reconnect_warned_days = ? WHERE tenant_id = ? AND realm_id = ? AND ${RECONNECT_LISTED}` +
+      ' AND refresh_token_hard_expires_at IS NOT NULL AND refresh_token_hard_expires_at <= ?' +
+      ' AND (reconnect_warned_days IS NULL OR reconnect_warned_days > ?)';
+    return this.run('record a reconnect warning', async () => (await this.sql.affected(sql, [days, ref.tenantId, ref.realmId, now.getTime() + days * DAY_MS, days])) === 1);
+  }
+
+  async listReconnectDue(before: Date, afterCursor: string | null, limit: number): Promise<ReconnectDuePage> {
+    const max = assertValidLimit(limit);
+    const after = decodeReconnectCursor(afterCursor);
+    // Keyset paging on idx_quickbooks_connections_hard_expiry (hard expiry, tenant, realm): each
+    // page is one index range scan, however deep the campaign goes. Tokens are not selected.
+    // PostgreSQL and SQLite start the range at a row-value comparison (an OR chain would make
+    // PostgreSQL read the index from its start and filter); MySQL/MariaDB plan the OR chain as a range.
+    const rowValues = this.dialect.kind !== 'typeorm-mysql';
+    const keyset = !after
+      ? ''
+      : rowValues
+        ? ' AND (refresh_token_hard_expires_at, tenant_id, realm_id) > (?, ?, ?)'
+        : ' AND (refresh_token_hard_expires_at > ? OR (refresh_token_hard_expires_at = ? AND (tenant_id > ? OR (tenant_id = ? AND realm_id > ?))))';
+    const params: SqlParam[] = [before.getTime()];
+    if (after && rowValues) params.push(after.hardExpiresAt, after.tenantId, after.realmId);
+    else if (after) params.push(after.hardExpiresAt, after.hardExpiresAt, after.tenantId, after.tenantId, after.realmId);
+    const rows = await this.run('list connections to reconnect', () =>
+      this.query<ConnectionRow[]>(
+        `SELECT ${CONNECTION_COLUMNS.replace('access_token_enc, refresh_token_enc, ', '')} FROM ${TABLE}` +
+          ` WHERE refresh_token_hard_expires_at IS NOT NULL AND refresh_token_hard_expires_at <= ?${keyset} AND ${RECONNECT_LISTED}` +
+          ` ORDER BY refresh_token_hard_expires_at, tenant_id, realm_id LIMIT ${max}`,
+        params,
+      ),
+    );
+    const connections = rows.map((row) => {
+      const { accessToken: _a, refreshToken: _r, ...rest } = toStoredConnection({ ...row, access_token_enc: null, refresh_token_enc: null }, null);
+      return rest;
+    });
+    const last = connections[connections.length - 1];
+    return {
+      connections,
+      nextCursor: connections.length === max ? encodeReconnectCursor({ hardExpiresAt: last.refreshTokenHardExpiresAt!.getTime(), tenantId: last.tenantId, realmId: last.realmId }) : null,
+    };
+  }
+
+  async listRefsByRealm(realmId: string, limit: number): Promise<ConnectionRef[]> {
+    assertValidConnectionRef({ tenantId: 'any', realmId });
+    const max = assertValidLimit(limit);
+    // idx_quickbooks_connections_realm (realm_id): one index lookup, never a table scan.
+    const rows: Array<{ tenant_id: string; realm_id: string }> = await this.run('list connections of a company', () =>
+      this.query(`SELECT tenant_id, realm_id FROM ${TABLE} WHERE realm_id = ? ORDER BY tenant_id LIMIT ${max}`, [realmId]),
+    );
+    return rows.map((r) => ({ tenantId: r.tenant_id, realmId: r.realm_id }));
   }
 
   // ---------------------------------------------------------------------------------------------

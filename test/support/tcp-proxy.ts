@@ -1,9 +1,9 @@
 import net from 'node:net';
 
 /**
- * A TCP proxy in front of the shared MariaDB, so a chaos run can "restart the store" for its
- * replicas (cut every connection, refuse new ones, then restore) without touching the server
- * other engineers use.
+ * A TCP proxy in front of the shared MariaDB or PostgreSQL, so a chaos run or a test can "restart
+ * the store" for its clients (cut every connection, refuse new ones, then restore) without
+ * touching the server other suites use. A cut is a bare socket reset: no goodbye from the server.
  */
 export class TcpProxy {
   private server: net.Server | null = null;
