@@ -347,13 +347,14 @@ export class TokenRefresher implements OnModuleDestroy {
   }
 
   /**
-   * Proactive 'recent' policy: a scheduled refresh of a connection not used within the window
-   * schedules only the keep-alive. A refresh on demand (or after a 401) is a use by definition.
-   * A custom store without recordUse cannot tell, so it stays on 'all'.
+   * Proactive 'recent' policy: a refresh of a connection not used within the window schedules
+   * only the keep-alive. A refresh on demand (or after a 401) is a use by definition; a scheduled
+   * one, or a Disconnect URL check, is not. A custom store without recordUse cannot tell, so it
+   * stays on 'all'.
    */
   private keptAliveOnly(conn: StoredConnection, trigger: RefreshTrigger): boolean {
     const { proactive, recentWindowSeconds } = this.options.scheduler;
-    if (proactive !== 'recent' || trigger !== 'scheduled' || typeof this.storage.recordUse !== 'function') return false;
+    if (proactive !== 'recent' || trigger === 'on_demand' || trigger === 'forced_401' || typeof this.storage.recordUse !== 'function') return false;
     return !usedWithin(conn.lastUsedAt, this.options.clock.now(), recentWindowSeconds);
   }
 
