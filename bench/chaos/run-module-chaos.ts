@@ -68,6 +68,8 @@ export async function runModuleChaos(o: ChaosOptions): Promise<ChaosSideReport> 
   const expiredServed: ServedSample[] = [];
   let refs: ConnectionRef[] = [];
   let chaosOn = true;
+  /** Set when the run ends: a respawn finishing after that kills its replica at once. */
+  let closed = false;
   let lastReceiptKill = 0;
   // Parked rows wait this long (app clock, which runs clockRate times faster) for their rotation.
   const reauthPendingMs = o.reauthPendingLeases * o.leaseTtlMs * o.clockRate;
@@ -127,6 +129,11 @@ export async function runModuleChaos(o: ChaosOptions): Promise<ChaosSideReport> 
         },
       });
       proc = r;
+      if (closed) {
+        // The run ended while this respawn was booting: nobody would stop it.
+        r.signal('SIGKILL');
+        throw new Error(`${name}: the run is over`);
+      }
       replicas.set(slot, r);
       await r.request({ type: 'load', tenantId: TENANT, realmIds, concurrency: 2 });
     };
@@ -135,7 +142,7 @@ export async function runModuleChaos(o: ChaosOptions): Promise<ChaosSideReport> 
       if (respawning.has(slot)) return;
       respawning.add(slot);
       try {
-        for (let attempt = 0; attempt < 10; attempt++) {
+        for (let attempt = 0; attempt < 10 && !closed; attempt++) {
           try {
             await spawn(slot);
             counters.respawns += 1;
@@ -278,8 +285,11 @@ export async function runModuleChaos(o: ChaosOptions): Promise<ChaosSideReport> 
     progress('chaos: replicas stopped, checking');
     return await check();
   } finally {
+    closed = true;
     clock.stop();
     for (const r of replicas.values()) r.signal('SIGKILL');
+    // Respawns still booting (or a replica that failed to boot) too: none may outlive the run.
+    await ReplicaProcess.killAll();
     await checker.close().catch(() => undefined);
     await proxy?.close();
     await redis?.stop();

@@ -13,6 +13,8 @@ type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : n
 
 /** A forked replica process running QuickBooksAuthModule, driven over IPC. */
 export class ReplicaProcess {
+  /** Every replica forked by this process and not yet exited, so a run can make sure none outlives it. */
+  private static readonly running = new Set<ReplicaProcess>();
   readonly child: ChildProcess;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
@@ -43,8 +45,10 @@ export class ReplicaProcess {
       if (m.ok) p.resolve(m.result);
       else p.reject(new Error(`${this.name}: ${m.error}`));
     });
+    ReplicaProcess.running.add(this);
     this.exitedPromise = new Promise<void>((r) => this.child.once('exit', () => r()));
     this.child.on('exit', (code, signal) => {
+      ReplicaProcess.running.delete(this);
       this.exited = true;
       this.exitSignal = signal;
       this.exitCode = code;
@@ -55,8 +59,23 @@ export class ReplicaProcess {
 
   static async start(init: ReplicaInit, reports?: OnServed | ReplicaReports): Promise<ReplicaProcess> {
     const r = new ReplicaProcess(init.name, reports);
-    await r.request({ type: 'init', init });
+    try {
+      await r.request({ type: 'init', init });
+    } catch (err) {
+      // A replica that could not boot (its store was down, say) must not linger: its IPC channel
+      // would keep the parent (a bench, or jest) from ever exiting.
+      r.signal('SIGKILL');
+      await r.exitedPromise;
+      throw err;
+    }
     return r;
+  }
+
+  /** SIGKILLs every replica this process forked that is still running, and waits for them to exit. */
+  static async killAll(): Promise<void> {
+    const left = [...ReplicaProcess.running];
+    for (const r of left) r.signal('SIGKILL');
+    await Promise.all(left.map((r) => r.exitedPromise));
   }
 
   request<T = unknown>(req: DistributiveOmit<ReplicaRequest, 'id'>): Promise<T> {
