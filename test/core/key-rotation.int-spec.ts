@@ -1,78 +1,43 @@
 import { randomBytes } from 'node:crypto';
-import mysql from 'mysql2/promise';
-import { Client } from 'pg';
 import { startEmulator, type RunningEmulator } from '@quickbooks-auth/intuit-emulator';
 import { DecryptionError, KeyRotationService } from '@quickbooks-auth/nestjs';
-import { createScratchDatabase } from '../support/mariadb';
-import { createScratchPostgresDatabase } from '../support/postgres';
 import { connectTenant, startHarness } from '../support/quickbooks-harness';
+import { openScratchStore, type ScratchSqlKind, type ScratchSqlStore } from '../support/scratch-stores';
 import { TEST_CLIENT, testStateSecret } from '../support/test-keys';
 
 type EncryptedColumns = Record<'access_token_enc' | 'refresh_token_enc', string | null>;
 const SELECT_CIPHERTEXTS = 'SELECT access_token_enc, refresh_token_enc FROM quickbooks_connections';
 
-/** A scratch SQL database and a raw read of its ciphertext columns, past the library. */
-interface ScratchSql {
-  url: string;
-  ciphertexts(): Promise<EncryptedColumns[]>;
-  drop(): Promise<void>;
-}
-
-const databases: Array<[string, () => Promise<ScratchSql>]> = [
-  [
-    'MariaDB',
-    async () => {
-      const db = await createScratchDatabase('qb_rot');
-      const ciphertexts = async () => {
-        const conn = await mysql.createConnection({ uri: db.url });
-        const [rows] = await conn.query(SELECT_CIPHERTEXTS);
-        await conn.end();
-        return rows as EncryptedColumns[];
-      };
-      return { url: db.url, ciphertexts, drop: db.drop };
-    },
-  ],
-  [
-    'PostgreSQL',
-    async () => {
-      const db = await createScratchPostgresDatabase('qb_rot');
-      const ciphertexts = async () => {
-        const client = new Client({ connectionString: db.url });
-        await client.connect();
-        const { rows } = await client.query<EncryptedColumns>(SELECT_CIPHERTEXTS);
-        await client.end();
-        return rows;
-      };
-      return { url: db.url, ciphertexts, drop: db.drop };
-    },
-  ],
+const databases: Array<[string, ScratchSqlKind]> = [
+  ['MariaDB', 'mariadb'],
+  ['PostgreSQL', 'postgres'],
 ];
 
 /** Key rotation on the SQL servers: new key first, re-encrypt while running, drop the old key. */
-describe.each(databases)('encryption key rotation (TypeORM on %s)', (_name, openDatabase) => {
+describe.each(databases)('encryption key rotation (TypeORM on %s)', (_name, kind) => {
   let emulator: RunningEmulator;
-  let db: ScratchSql;
+  let db: ScratchSqlStore;
   const k1 = `k1:${randomBytes(32).toString('base64')}`;
   const k2 = `k2:${randomBytes(32).toString('base64')}`;
 
   beforeAll(async () => {
     emulator = await startEmulator({ clients: [{ ...TEST_CLIENT, redirectUris: [TEST_CLIENT.redirectUri] }] });
-    db = await openDatabase();
+    db = await openScratchStore(kind, 'qb_rot');
   });
   afterAll(async () => {
     await emulator?.close();
-    await db?.drop();
+    await db?.cleanup();
   });
 
   const keyIds = async () =>
-    (await db.ciphertexts())
+    (await db.query<EncryptedColumns>(SELECT_CIPHERTEXTS))
       .flatMap((r) => [r.access_token_enc, r.refresh_token_enc])
       .filter(Boolean)
       .map((c) => c!.split(':')[1]);
 
   it('re-encrypts every row under the new key, after which the old key can go', async () => {
     const stateSecret = testStateSecret();
-    const opts = (keys: string) => ({ storage: { type: 'typeorm' as const, url: db.url }, emulator, options: { encryptionKeys: keys, stateSecret } });
+    const opts = (keys: string) => ({ storage: db.storage, emulator, options: { encryptionKeys: keys, stateSecret } });
     const realms: string[] = [];
     const old = await startHarness(opts(k1));
     for (let i = 0; i < 5; i++) realms.push(await connectTenant(old, `tenant-${i % 2}`));

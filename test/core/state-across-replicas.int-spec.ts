@@ -1,31 +1,16 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { startEmulator, type RunningEmulator } from '@quickbooks-auth/intuit-emulator';
-import { InvalidStateError, type StorageOptions } from '@quickbooks-auth/nestjs';
-import { createScratchDatabase } from '../support/mariadb';
+import { InvalidStateError } from '@quickbooks-auth/nestjs';
 import { approveAtEmulator, startHarness, type Harness } from '../support/quickbooks-harness';
+import { openScratchStore, type ScratchStoreKind } from '../support/scratch-stores';
 import { TEST_CLIENT, testKeyRing, testStateSecret } from '../support/test-keys';
 
-const stores: Array<[string, () => Promise<{ storage: StorageOptions; cleanup: () => Promise<void> }>]> = [
-  [
-    'MariaDB',
-    async () => {
-      const db = await createScratchDatabase('qb_state');
-      return { storage: { type: 'typeorm', url: db.url }, cleanup: db.drop };
-    },
-  ],
-  [
-    'encrypted files (one host)',
-    async () => {
-      const directory = mkdtempSync(join(tmpdir(), 'qb-state-'));
-      return { storage: { type: 'file', directory }, cleanup: async () => rmSync(directory, { recursive: true, force: true }) };
-    },
-  ],
+const stores: Array<[string, ScratchStoreKind]> = [
+  ['MariaDB', 'mariadb'],
+  ['encrypted files (one host)', 'file'],
 ];
 
 /** Two replicas on one store: a state works once, whichever replica receives the callback. */
-describe.each(stores)('OAuth state is single-use across replicas (%s)', (_name, openStore) => {
+describe.each(stores)('OAuth state is single-use across replicas (%s)', (_name, kind) => {
   let emulator: RunningEmulator;
   let cleanup: () => Promise<void>;
   let a: Harness;
@@ -33,7 +18,7 @@ describe.each(stores)('OAuth state is single-use across replicas (%s)', (_name, 
 
   beforeAll(async () => {
     emulator = await startEmulator({ clients: [{ ...TEST_CLIENT, redirectUris: [TEST_CLIENT.redirectUri] }] });
-    const store = await openStore();
+    const store = await openScratchStore(kind, 'qb_state');
     cleanup = store.cleanup;
     const shared = { encryptionKeys: testKeyRing('k1'), stateSecret: testStateSecret() };
     a = await startHarness({ storage: store.storage, emulator, options: shared });

@@ -1,16 +1,17 @@
 import Redis from 'ioredis';
-import { randomBytes } from 'node:crypto';
+import type { RedisStorageOptions } from '@quickbooks-auth/nestjs';
+import { openScratchStore } from '../support/scratch-stores';
 import { describeTokenLifecycle } from './token-lifecycle.suite';
 
 describeTokenLifecycle('Redis', async () => {
-  const keyPrefix = `qbtest:${randomBytes(4).toString('hex')}:`;
+  const store = await openScratchStore('redis', 'qbtest');
+  const { keyPrefix } = store.storage as RedisStorageOptions;
   const redis = new Redis(process.env.REDIS_URL!);
   const keys = () => redis.keys(`${keyPrefix}*`);
   return {
-    storage: { type: 'redis', url: process.env.REDIS_URL!, keyPrefix },
+    storage: store.storage,
     cleanup: async () => {
-      const k = await keys();
-      if (k.length) await redis.del(...k);
+      await store.cleanup();
       await redis.quit();
     },
     rawDump: async () => {

@@ -1,7 +1,7 @@
 import { ConnectionNotFoundError, DISCONNECT_LANDING_COOLDOWN_MS, type RevokedEvent } from '@quickbooks-auth/nestjs';
 import { AuthEventsPublisher } from '@quickbooks-auth/nestjs/events/auth-events.publisher';
-import { createScratchDatabase } from '../support/mariadb';
 import { connectTenant, startHarness, type Harness } from '../support/quickbooks-harness';
+import { openScratchStore } from '../support/scratch-stores';
 import { TEST_CLIENT } from '../support/test-keys';
 import { seedConnections } from '../scheduler/support/seed-connections';
 
@@ -31,9 +31,9 @@ describe('ConnectService.handleDisconnectLanding (emulator, MariaDB)', () => {
   }
 
   beforeAll(async () => {
-    const db = await createScratchDatabase('qb_landing');
-    drop = db.drop;
-    h = await startHarness({ storage: { type: 'typeorm', url: db.url } });
+    const store = await openScratchStore('mariadb', 'qb_landing');
+    drop = store.cleanup;
+    h = await startHarness({ storage: store.storage });
     h.app.get(AuthEventsPublisher).subscribe((name, payload) => {
       if (name === 'quickbooks.revoked') revoked.push(payload as RevokedEvent);
     });

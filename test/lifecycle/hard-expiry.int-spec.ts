@@ -2,8 +2,8 @@ import { startEmulator, type RunningEmulator } from '@quickbooks-auth/intuit-emu
 import { ConnectionNotFoundError, InvalidArgumentError, ReconnectRealmMismatchError, type ConnectionRecoveredEvent, type ExpiringEvent, type ReconnectCampaignPage, type ReconnectCandidate } from '@quickbooks-auth/nestjs';
 import { AuthEventsPublisher } from '@quickbooks-auth/nestjs/events/auth-events.publisher';
 import { RefreshScheduler } from '@quickbooks-auth/nestjs/auth/refresh-scheduler/refresh-scheduler.service';
-import { createScratchDatabase } from '../support/mariadb';
 import { approveAtEmulator, startHarness, type Harness } from '../support/quickbooks-harness';
+import { openScratchStore } from '../support/scratch-stores';
 import { TEST_CLIENT, testKeyRing, testStateSecret } from '../support/test-keys';
 import { seedConnections } from '../scheduler/support/seed-connections';
 
@@ -46,11 +46,11 @@ describe('hard expiry lifecycle (two replicas, MariaDB, emulator clock moved 5 y
 
   beforeAll(async () => {
     emulator = await startEmulator({ clients: [{ ...TEST_CLIENT, redirectUris: [TEST_CLIENT.redirectUri] }] });
-    const db = await createScratchDatabase('qb_hard');
-    drop = db.drop;
+    const store = await openScratchStore('mariadb', 'qb_hard');
+    drop = store.cleanup;
     const options = { encryptionKeys: testKeyRing('k1'), stateSecret: testStateSecret(), scheduler: { enabled: true, tickSeconds: 3600 } };
-    a = await startHarness({ storage: { type: 'typeorm', url: db.url }, emulator, options });
-    b = await startHarness({ storage: { type: 'typeorm', url: db.url }, emulator, options });
+    a = await startHarness({ storage: store.storage, emulator, options });
+    b = await startHarness({ storage: store.storage, emulator, options });
     for (const [replica, h] of [['a', a], ['b', b]] as const) {
       h.app.get(AuthEventsPublisher).subscribe((name, payload) => {
         if (name === 'quickbooks.expiring') expiring.push({ ...(payload as ExpiringEvent), replica });

@@ -1,9 +1,6 @@
-import Redis from 'ioredis';
-import { randomBytes } from 'node:crypto';
 import { startEmulator, type RunningEmulator } from '@quickbooks-auth/intuit-emulator';
-import { createScratchDatabase } from '../support/mariadb';
-import { createScratchPostgresDatabase } from '../support/postgres';
 import { startHarness, type Harness } from '../support/quickbooks-harness';
+import { openScratchStore, type ScratchStore, type ScratchStoreKind } from '../support/scratch-stores';
 import { TEST_CLIENT } from '../support/test-keys';
 import { seedConnections } from './support/seed-connections';
 import { RefreshWorker } from './support/worker-pool';
@@ -17,43 +14,11 @@ const STEP_S = 1400;
 const LEASE_TTL_MS = 3000;
 const TENANT = 'tenant-mp';
 
-/** A shared store for the workers and the test process, and how to clean it up. */
-interface SharedStore {
-  storage: WorkerConfig['storage'];
-  cleanup(): Promise<void>;
-}
-
-const stores: Array<[string, () => Promise<SharedStore>]> = [
-  [
-    'MariaDB',
-    async () => {
-      const db = await createScratchDatabase('qb_sched');
-      return { storage: { type: 'typeorm', url: db.url }, cleanup: db.drop };
-    },
-  ],
-  [
-    'PostgreSQL',
-    async () => {
-      const db = await createScratchPostgresDatabase('qb_sched');
-      return { storage: { type: 'typeorm', url: db.url }, cleanup: db.drop };
-    },
-  ],
-  [
-    'Redis',
-    async () => {
-      const keyPrefix = `qbsched:${randomBytes(4).toString('hex')}:`;
-      const url = process.env.REDIS_URL!;
-      return {
-        storage: { type: 'redis', url, keyPrefix },
-        cleanup: async () => {
-          const redis = new Redis(url);
-          const keys = await redis.keys(`${keyPrefix}*`);
-          if (keys.length) await redis.del(...keys);
-          await redis.quit();
-        },
-      };
-    },
-  ],
+/** The shared stores (the workers' and this process's), each a kind of scratch store. */
+const stores: Array<[string, ScratchStoreKind]> = [
+  ['MariaDB', 'mariadb'],
+  ['PostgreSQL', 'postgres'],
+  ['Redis', 'redis'],
 ];
 
 /**
@@ -62,9 +27,9 @@ const stores: Array<[string, () => Promise<SharedStore>]> = [
  * with refreshes in flight. Proves I1 across processes (no concurrent use of one refresh token,
  * no superseded token sent), that no lease stays stuck and that no connection is lost.
  */
-describe.each(stores)('refresh scheduler across 3 processes on %s', (_name, openStore) => {
+describe.each(stores)('refresh scheduler across 3 processes on %s', (_name, kind) => {
   jest.setTimeout(180_000);
-  let store: SharedStore;
+  let store: ScratchStore;
   let emulator: RunningEmulator;
   let h: Harness;
   let refs: Array<{ tenantId: string; realmId: string }>;
@@ -80,7 +45,8 @@ describe.each(stores)('refresh scheduler across 3 processes on %s', (_name, open
   const live = () => workers.filter((w) => w.alive);
   const workerConfig = (instanceId: string): WorkerConfig => ({
     instanceId,
-    storage: store.storage,
+    // These kinds' options are a URL (and a key prefix): they cross to the worker as JSON.
+    storage: store.storage as WorkerConfig['storage'],
     emulatorUrl: emulator.url,
     clientId: TEST_CLIENT.clientId,
     clientSecret: TEST_CLIENT.clientSecret,
@@ -122,7 +88,7 @@ describe.each(stores)('refresh scheduler across 3 processes on %s', (_name, open
   };
 
   beforeAll(async () => {
-    store = await openStore();
+    store = await openScratchStore(kind, 'qb_sched');
     emulator = await startEmulator({ clients: [{ ...TEST_CLIENT, redirectUris: [TEST_CLIENT.redirectUri] }] });
     // This process migrates the store, seeds it and reads it; its scheduler is off and its
     // token cache is off, so what it serves comes straight from the store.
