@@ -1,0 +1,85 @@
+import { QUICKBOOKS_TOKEN_STORAGE } from '../../quickbooks-auth.constants';
+import type { ConnectionRef } from '../connection.interface';
+import type { TokenStorage } from '../storage/token-storage.interface';
+import { RefreshScheduler } from './refresh-scheduler.service';
+import { connectTenant, startHarness, type Harness } from '../../../../../test/support/quickbooks-harness';
+
+/**
+ * RefreshScheduler's own decisions, one tick at a time (its timer off), on the real module
+ * (memory storage) against the emulator over HTTP: it claims and refreshes what is due and only
+ * that, leaves a connection another owner has leased, never overlaps two ticks, and claims
+ * nothing once the app is shutting down.
+ */
+describe('RefreshScheduler', () => {
+  let h: Harness;
+  let scheduler: RefreshScheduler;
+  let storage: TokenStorage;
+  let seq = 0;
+  const connect = async (): Promise<ConnectionRef> => {
+    const tenantId = `tenant-s${++seq}`;
+    return { tenantId, realmId: await connectTenant(h, tenantId) };
+  };
+  const accessTokenOf = async (ref: ConnectionRef) => (await storage.get(ref))!.accessToken;
+
+  beforeAll(async () => {
+    h = await startHarness({ storage: { type: 'memory' }, options: { scheduler: { enabled: false, concurrency: 2, batchSize: 2 } } });
+    scheduler = h.app.get(RefreshScheduler);
+    storage = h.app.get<TokenStorage>(QUICKBOOKS_TOKEN_STORAGE);
+  });
+  afterAll(() => h.close());
+
+  it('refreshes every due connection (in batches smaller than the due set) and nothing else', async () => {
+    const due = [await connect(), await connect(), await connect(), await connect(), await connect()];
+    const before = await Promise.all(due.map(accessTokenOf));
+    h.emulator.state.clock.advance(3600);
+    const notDue = await connect();
+    const notDueBefore = await accessTokenOf(notDue);
+    const claimed = scheduler.counters.claimed;
+
+    await scheduler.tick();
+
+    const after = await Promise.all(due.map(accessTokenOf));
+    after.forEach((token, i) => expect(token).not.toBe(before[i]));
+    expect(scheduler.counters.claimed - claimed).toBe(due.length);
+    expect(await accessTokenOf(notDue)).toBe(notDueBefore);
+    for (const ref of due) expect((await storage.get(ref))!).toMatchObject({ status: 'active', leaseOwner: null });
+    expect(h.emulator.state.statsSnapshot().concurrentRefreshesMaxPerToken).toBe(1);
+  });
+
+  it('leaves a due connection another owner holds the lease on', async () => {
+    const ref = await connect();
+    h.emulator.state.clock.advance(3600);
+    const token = await accessTokenOf(ref);
+    await storage.acquireLease(ref, 'other-replica', 10 * 60_000);
+    await scheduler.tick();
+    expect(await accessTokenOf(ref)).toBe(token);
+    expect((await storage.get(ref))!.leaseOwner).toBe('other-replica');
+  });
+
+  it('skips a tick while the previous one is still running (no overlap)', async () => {
+    await connect();
+    h.emulator.state.clock.advance(3600);
+    const skipped = scheduler.counters.overlapsSkipped;
+    const ticks = scheduler.counters.ticks;
+    await Promise.all([scheduler.tick(), scheduler.tick()]);
+    expect(scheduler.counters.overlapsSkipped - skipped).toBe(1);
+    expect(scheduler.counters.ticks - ticks).toBe(1);
+  });
+});
+
+describe('RefreshScheduler on shutdown', () => {
+  it('claims nothing once the app is shutting down', async () => {
+    const h = await startHarness({ storage: { type: 'memory' }, options: { scheduler: { enabled: false } } });
+    const ref = { tenantId: 'tenant-down', realmId: await connectTenant(h, 'tenant-down') };
+    const storage = h.app.get<TokenStorage>(QUICKBOOKS_TOKEN_STORAGE);
+    const scheduler = h.app.get(RefreshScheduler);
+    h.emulator.state.clock.advance(3600);
+    const token = (await storage.get(ref))!.accessToken;
+    await scheduler.onModuleDestroy();
+    const ticks = scheduler.counters.ticks;
+    await scheduler.tick();
+    expect(scheduler.counters.ticks).toBe(ticks);
+    expect((await storage.get(ref))!.accessToken).toBe(token);
+    await h.close();
+  });
+});
