@@ -5,9 +5,7 @@ import { DataSource } from 'typeorm';
 import { QuickBooksConnectionEntity } from '@quickbooks-auth/nestjs/auth/storage/typeorm/quickbooks-connection.entity';
 import { SealedToken } from '@quickbooks-auth/nestjs/auth/storage/typeorm/sealed-token';
 import { TypeOrmTokenStorage } from '@quickbooks-auth/nestjs/auth/storage/typeorm/typeorm-token-storage';
-import { ConfigurationError } from '@quickbooks-auth/nestjs/errors/configuration.error';
-import { StorageError } from '@quickbooks-auth/nestjs/errors/storage.error';
-import { QUICKBOOKS_AUTH_ENTITIES, runQuickBooksMigrations } from '@quickbooks-auth/nestjs/migrations';
+import { ConfigurationError, StorageError, QUICKBOOKS_AUTH_ENTITIES, runQuickBooksMigrations } from '@quickbooks-auth/nestjs';
 import { cipherFor, describeTokenStorageConformance, newKeySpec } from '@quickbooks-auth/nestjs/testing';
 import { typeOrmHarness } from './typeorm-harness';
 

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import type { RunningEmulator } from '@quickbooks-auth/intuit-emulator';
-import { emulatorOptionsFromArgs } from '../../libs/intuit-emulator/src/cli-options';
+import { emulatorOptionsFromArgs } from '@quickbooks-auth/intuit-emulator/cli-options';
 import { ACCOUNTING, basic, CLIENT_ID, Harness, http, REDIRECT_URI, start } from './emulator-harness';
 
 const run = promisify(execFile);

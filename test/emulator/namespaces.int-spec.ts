@@ -1,6 +1,6 @@
 import type { AxiosResponse } from 'axios';
 import { startEmulator, type RunningEmulator } from '@quickbooks-auth/intuit-emulator';
-import { EMULATOR_USAGE, EmulatorUsageError, emulatorOptionsFromArgs } from '../../libs/intuit-emulator/src/cli-options';
+import { EMULATOR_USAGE, EmulatorUsageError, emulatorOptionsFromArgs } from '@quickbooks-auth/intuit-emulator/cli-options';
 import { ACCOUNTING, basic, CLIENT_ID, CLIENT_SECRET, Harness, http, REDIRECT_URI, start } from './emulator-harness';
 
 /**

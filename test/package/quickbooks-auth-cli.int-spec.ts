@@ -6,7 +6,7 @@
 import { runQuickBooksAuthCli } from '@quickbooks-auth/nestjs/cli/run-cli';
 import type { CliIo } from '@quickbooks-auth/nestjs/cli/cli-io';
 import type { StatusReport } from '@quickbooks-auth/nestjs/cli/status.command';
-import { QUICKBOOKS_AUTH_MYSQL_MIGRATIONS, QUICKBOOKS_AUTH_POSTGRES_MIGRATIONS } from '@quickbooks-auth/nestjs/migrations';
+import { QUICKBOOKS_AUTH_MYSQL_MIGRATIONS, QUICKBOOKS_AUTH_POSTGRES_MIGRATIONS } from '@quickbooks-auth/nestjs';
 import { createScratchDatabase } from '../support/mariadb';
 import { createScratchPostgresDatabase } from '../support/postgres';
 import { connectTenant, startHarness } from '../support/quickbooks-harness';

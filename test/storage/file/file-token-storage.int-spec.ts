@@ -3,12 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile, copyFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { FileTokenStorage } from '../../../libs/quickbooks-auth/src/auth/storage/file/file-token-storage';
-import { FilePaths } from '../../../libs/quickbooks-auth/src/auth/storage/file/file-paths';
-import { DecryptionError } from '../../../libs/quickbooks-auth/src/errors/decryption.error';
-import { StorageError } from '../../../libs/quickbooks-auth/src/errors/storage.error';
-import { KeyRing } from '../../../libs/quickbooks-auth/src/utils/crypto/key-ring';
-import { TokenCipher } from '../../../libs/quickbooks-auth/src/utils/crypto/token-cipher';
+import { FileTokenStorage } from '@quickbooks-auth/nestjs/auth/storage/file/file-token-storage';
+import { FilePaths } from '@quickbooks-auth/nestjs/auth/storage/file/file-paths';
+import { DecryptionError, StorageError, KeyRing, TokenCipher } from '@quickbooks-auth/nestjs';
 import { makeCipher, newConnection } from '../support/storage-fixtures';
 
 async function walk(dir: string): Promise<string[]> {
@@ -139,7 +136,7 @@ describe('FileTokenStorage (backend specifics)', () => {
     const run = (name: string) =>
       new Promise<{ leases: number; swaps: number; failures: number; lostWrites: number; staleWins: number; error?: string }>((resolvePromise, reject) => {
         const child = fork(join(__dirname, 'hammer.worker.ts'), [join(dir, 'store'), name, String(rounds)], {
-          execArgv: ['-r', 'ts-node/register/transpile-only'],
+          execArgv: ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register'],
           env: { ...process.env, QB_TEST_KEYS: spec, TS_NODE_PROJECT: resolve(__dirname, '../../../tsconfig.json') },
         });
         child.once('message', (m) => resolvePromise(m as never));

@@ -1,10 +1,9 @@
 // Child process for the file-backend concurrency test: loads the TS sources through ts-node and
 // runs lease → beginCall → compare-and-swap (or failure) rounds on one connection, plus a write
 // with the lease it just gave up, reporting what it saw.
-import { KeyRing } from '../../../libs/quickbooks-auth/src/utils/crypto/key-ring';
-import { TokenCipher } from '../../../libs/quickbooks-auth/src/utils/crypto/token-cipher';
-import { FileTokenStorage } from '../../../libs/quickbooks-auth/src/auth/storage/file/file-token-storage';
-import type { Lease } from '../../../libs/quickbooks-auth/src/auth/connection.interface';
+import { KeyRing, TokenCipher } from '@quickbooks-auth/nestjs';
+import { FileTokenStorage } from '@quickbooks-auth/nestjs/auth/storage/file/file-token-storage';
+import type { Lease } from '@quickbooks-auth/nestjs/auth/connection.interface';
 
 async function main(): Promise<void> {
   const [directory, name, roundsText] = process.argv.slice(2);

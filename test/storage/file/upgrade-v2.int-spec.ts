@@ -4,13 +4,12 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { ConnectionRef } from '../../../libs/quickbooks-auth/src/auth/connection.interface';
-import { CONNECTION_FILE_FIELD } from '../../../libs/quickbooks-auth/src/auth/storage/file/connection-file-codec';
-import { FilePaths } from '../../../libs/quickbooks-auth/src/auth/storage/file/file-paths';
-import { FileTokenStorage } from '../../../libs/quickbooks-auth/src/auth/storage/file/file-token-storage';
-import { ACCESS_TOKEN_FIELD, REFRESH_TOKEN_FIELD, sealToken } from '../../../libs/quickbooks-auth/src/auth/storage/token-sealing';
-import { StorageError } from '../../../libs/quickbooks-auth/src/errors/storage.error';
-import type { TokenCipher } from '../../../libs/quickbooks-auth/src/utils/crypto/token-cipher';
+import type { ConnectionRef } from '@quickbooks-auth/nestjs/auth/connection.interface';
+import { CONNECTION_FILE_FIELD } from '@quickbooks-auth/nestjs/auth/storage/file/connection-file-codec';
+import { FilePaths } from '@quickbooks-auth/nestjs/auth/storage/file/file-paths';
+import { FileTokenStorage } from '@quickbooks-auth/nestjs/auth/storage/file/file-token-storage';
+import { ACCESS_TOKEN_FIELD, REFRESH_TOKEN_FIELD, sealToken } from '@quickbooks-auth/nestjs/auth/storage/token-sealing';
+import { StorageError, type TokenCipher } from '@quickbooks-auth/nestjs';
 import { makeCipher } from '../support/storage-fixtures';
 
 const MINUTE = 60_000;

@@ -1,11 +1,7 @@
 import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
-import { RedisTokenStorage } from '../../../libs/quickbooks-auth/src/auth/storage/redis/redis-token-storage';
-import { DecryptionError } from '../../../libs/quickbooks-auth/src/errors/decryption.error';
-import { StorageError } from '../../../libs/quickbooks-auth/src/errors/storage.error';
-import { ConfigurationError } from '../../../libs/quickbooks-auth/src/errors/configuration.error';
-import { KeyRing } from '../../../libs/quickbooks-auth/src/utils/crypto/key-ring';
-import { TokenCipher } from '../../../libs/quickbooks-auth/src/utils/crypto/token-cipher';
+import { RedisTokenStorage } from '@quickbooks-auth/nestjs/auth/storage/redis/redis-token-storage';
+import { DecryptionError, StorageError, ConfigurationError, KeyRing, TokenCipher } from '@quickbooks-auth/nestjs';
 import { makeCipher, newConnection, uniqueId } from '../support/storage-fixtures';
 
 // Every run writes under its own key prefix and deletes only that prefix: never FLUSHALL.

@@ -1,8 +1,8 @@
 import Redis from 'ioredis';
-import { RedisTokenStorage } from '../../../libs/quickbooks-auth/src/auth/storage/redis/redis-token-storage';
-import { RedisKeys } from '../../../libs/quickbooks-auth/src/auth/storage/redis/redis-keys';
-import type { ConnectionRef } from '../../../libs/quickbooks-auth/src/auth/connection.interface';
-import type { TokenCipher } from '../../../libs/quickbooks-auth/src/utils/crypto/token-cipher';
+import { RedisTokenStorage } from '@quickbooks-auth/nestjs/auth/storage/redis/redis-token-storage';
+import { RedisKeys } from '@quickbooks-auth/nestjs/auth/storage/redis/redis-keys';
+import type { ConnectionRef } from '@quickbooks-auth/nestjs/auth/connection.interface';
+import { type TokenCipher } from '@quickbooks-auth/nestjs';
 import { makeCipher, newConnection, uniqueId } from '../support/storage-fixtures';
 
 /**

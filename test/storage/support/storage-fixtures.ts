@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { KeyRing } from '../../../libs/quickbooks-auth/src/utils/crypto/key-ring';
-import { TokenCipher } from '../../../libs/quickbooks-auth/src/utils/crypto/token-cipher';
-import type { NewConnection } from '../../../libs/quickbooks-auth/src/auth/storage/token-storage.interface';
+import { KeyRing, TokenCipher } from '@quickbooks-auth/nestjs';
+import type { NewConnection } from '@quickbooks-auth/nestjs/auth/storage/token-storage.interface';
 
 /** A cipher over fresh random keys (newest first). */
 export function makeCipher(ids: string[] = ['k1']): { cipher: TokenCipher; spec: string } {

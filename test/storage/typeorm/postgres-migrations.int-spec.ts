@@ -4,7 +4,7 @@
  * CREATE, no migration recorded twice).
  */
 import { DataSource } from 'typeorm';
-import { QUICKBOOKS_AUTH_ENTITIES, QUICKBOOKS_AUTH_POSTGRES_MIGRATIONS, pendingQuickBooksMigrations, runQuickBooksMigrations } from '@quickbooks-auth/nestjs/migrations';
+import { QUICKBOOKS_AUTH_ENTITIES, QUICKBOOKS_AUTH_POSTGRES_MIGRATIONS, pendingQuickBooksMigrations, runQuickBooksMigrations } from '@quickbooks-auth/nestjs';
 import { createScratchPostgresDatabase } from '../../support/postgres';
 
 const NAMES = QUICKBOOKS_AUTH_POSTGRES_MIGRATIONS.map((M) => new M().name!);

@@ -1,4 +1,4 @@
-import { runQuickBooksMigrations } from '@quickbooks-auth/nestjs/migrations';
+import { runQuickBooksMigrations } from '@quickbooks-auth/nestjs';
 import { describeUpgrade } from './upgrade-harness';
 
 /**

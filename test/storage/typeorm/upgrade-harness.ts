@@ -6,14 +6,7 @@ import type { ConnectionRef } from '@quickbooks-auth/nestjs/auth/connection.inte
 import { ACCESS_TOKEN_FIELD, REFRESH_TOKEN_FIELD, sealToken } from '@quickbooks-auth/nestjs/auth/storage/token-sealing';
 import { TypeOrmTokenStorage } from '@quickbooks-auth/nestjs/auth/storage/typeorm/typeorm-token-storage';
 import type { NewConnection } from '@quickbooks-auth/nestjs/auth/storage/token-storage.interface';
-import type { TokenCipher } from '@quickbooks-auth/nestjs/utils/crypto/token-cipher';
-import {
-  QUICKBOOKS_AUTH_ENTITIES,
-  QUICKBOOKS_AUTH_MYSQL_MIGRATIONS,
-  QUICKBOOKS_AUTH_POSTGRES_MIGRATIONS,
-  QUICKBOOKS_AUTH_SQLITE_MIGRATIONS,
-  runQuickBooksMigrations,
-} from '@quickbooks-auth/nestjs/migrations';
+import { type TokenCipher, QUICKBOOKS_AUTH_ENTITIES, QUICKBOOKS_AUTH_MYSQL_MIGRATIONS, QUICKBOOKS_AUTH_POSTGRES_MIGRATIONS, QUICKBOOKS_AUTH_SQLITE_MIGRATIONS, runQuickBooksMigrations } from '@quickbooks-auth/nestjs';
 import { createScratchDatabase } from '../../support/mariadb';
 import { createScratchPostgresDatabase, pgPlaceholders } from '../../support/postgres';
 import { makeCipher, newConnection } from '../support/storage-fixtures';

@@ -1,6 +1,6 @@
 import type { ConnectionRef } from '@quickbooks-auth/nestjs/auth/connection.interface';
 import { TypeOrmTokenStorage } from '@quickbooks-auth/nestjs/auth/storage/typeorm/typeorm-token-storage';
-import { QUICKBOOKS_AUTH_ENTITIES } from '@quickbooks-auth/nestjs/migrations';
+import { QUICKBOOKS_AUTH_ENTITIES } from '@quickbooks-auth/nestjs';
 import { describeUpgrade, type UpgradeHarness } from './upgrade-harness';
 
 /**

@@ -1,5 +1,5 @@
 import type { ConnectionRef } from '@quickbooks-auth/nestjs/auth/connection.interface';
-import { runQuickBooksMigrations } from '@quickbooks-auth/nestjs/migrations';
+import { runQuickBooksMigrations } from '@quickbooks-auth/nestjs';
 import { newConnection } from '../support/storage-fixtures';
 import { describeUpgrade, type UpgradeHarness } from './upgrade-harness';
 

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { ConnectionRef } from '@quickbooks-auth/nestjs/auth/connection.interface';
-import { runQuickBooksMigrations } from '@quickbooks-auth/nestjs/migrations';
+import { runQuickBooksMigrations } from '@quickbooks-auth/nestjs';
 import { describeUpgrade, type UpgradeHarness } from './upgrade-harness';
 
 /**
