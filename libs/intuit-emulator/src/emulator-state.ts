@@ -7,7 +7,7 @@ import { isValidRealmId, RealmIdGenerator } from './ids';
 import { ConcurrencyLimiter } from './concurrency-limiter';
 import { RealmRateLimiter } from './rate-limiter';
 import { EmulatorStats, type StatsSnapshot } from './stats';
-import { TokenService } from './token-service';
+import { EmulatorTokenIssuer } from './emulator-token-issuer';
 import { TokenStore, type Grant } from './token-store';
 
 export const DEFAULT_SCOPE = 'com.intuit.quickbooks.accounting';
@@ -74,7 +74,7 @@ export class EmulatorState {
   readonly concurrency = new ConcurrencyLimiter();
   readonly realmIds = new RealmIdGenerator();
   readonly idTokens: IdTokenSigner;
-  readonly tokens: TokenService;
+  readonly tokens: EmulatorTokenIssuer;
   /** Who may use the control API (Host names, optional token): fixed at start. */
   readonly controlAccess: ControlAccessPolicy;
   config: EmulatorConfig;
@@ -91,7 +91,7 @@ export class EmulatorState {
     this.config = mergeConfig({ ...DEFAULT_CONFIG }, options as Record<string, unknown>);
     this.controlAccess = controlAccessPolicy(options);
     this.idTokens = new IdTokenSigner(() => this.issuer);
-    this.tokens = new TokenService({
+    this.tokens = new EmulatorTokenIssuer({
       clock: this.clock,
       store: this.store,
       stats: this.stats,

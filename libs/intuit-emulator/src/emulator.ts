@@ -1,18 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { EmulatorEnvironment, EmulatorOptions } from './config';
-import { CONTROL_PREFIX, handleControl } from './control-api';
+import type { EmulatorOptions } from './config';
 import { EmulatorState } from './emulator-state';
 import { applyCommonHeaders, HttpError, sendJson } from './http-utils';
-import { AUTHORIZE_PATH, DECISION_PATH, handleAuthorize, handleDecision } from './routes/authorize';
-import { COMPANY_INFO_PATTERN, handleCompanyInfo } from './routes/company-info';
-import { DISCOVERY_PATHS, handleDiscovery, handleJwks } from './routes/discovery';
-import { handleMigrate, MIGRATE_PATH } from './routes/migrate';
-import { handleQuery, QUERY_PATTERN } from './routes/query';
-import { handleRevoke, REVOKE_PATH } from './routes/revoke';
-import type { RouteContext } from './routes/route-context';
-import { handleToken, TOKEN_PATH } from './routes/token';
-import { handleUserInfo, USERINFO_PATH } from './routes/userinfo';
+import { serveRequest, type IncomingContext } from './routes/request-pipeline';
 
 export interface RunningEmulator {
   /** Base URL, e.g. http://127.0.0.1:4100 (no trailing slash). */
@@ -24,42 +15,6 @@ export interface RunningEmulator {
   state: EmulatorState;
   /** Stops listening and destroys open (keep-alive) sockets so test runners exit. */
   close(): Promise<void>;
-}
-
-/** `/sandbox/…` or `/production/…`: an explicit environment in front of the QBO API and userinfo paths. */
-const NAMESPACE_PREFIX = /^\/(sandbox|production)(\/.*)$/;
-
-/** The routes served per environment (userinfo and the QBO API); null when the path is none of them. */
-function routeNamespaced(ctx: RouteContext): Promise<void> | null {
-  const { path, req } = ctx;
-  if (path === USERINFO_PATH) return handleUserInfo(ctx);
-  const company = COMPANY_INFO_PATTERN.exec(path);
-  if (company && req.method === 'GET') return handleCompanyInfo(ctx, decodeURIComponent(company[1]));
-  const query = QUERY_PATTERN.exec(path);
-  if (query && (req.method === 'GET' || req.method === 'POST')) return handleQuery(ctx, decodeURIComponent(query[1]));
-  return null;
-}
-
-function notFound(ctx: RouteContext, path: string): void {
-  sendJson(ctx.res, 404, { error: 'not_found', error_description: `No route for ${ctx.req.method} ${path}` });
-}
-
-async function route(ctx: RouteContext): Promise<void> {
-  const { path, req } = ctx;
-  const namespace = NAMESPACE_PREFIX.exec(path);
-  if (namespace) {
-    const handled = routeNamespaced({ ...ctx, path: namespace[2], environment: namespace[1] as EmulatorEnvironment });
-    return handled ?? notFound(ctx, path);
-  }
-  if (path === CONTROL_PREFIX || path.startsWith(`${CONTROL_PREFIX}/`)) return handleControl(ctx);
-  if (DISCOVERY_PATHS.includes(path)) return handleDiscovery(ctx);
-  if (path === '/op/v1/jwks') return handleJwks(ctx);
-  if (path === AUTHORIZE_PATH && req.method === 'GET') return handleAuthorize(ctx);
-  if (path === DECISION_PATH && req.method === 'POST') return handleDecision(ctx);
-  if (path === TOKEN_PATH) return handleToken(ctx);
-  if (path === REVOKE_PATH) return handleRevoke(ctx);
-  if (path === MIGRATE_PATH) return handleMigrate(ctx);
-  return routeNamespaced(ctx) ?? notFound(ctx, path);
 }
 
 /** Starts an emulator on its own plain `http` server (no framework: it starts in milliseconds). */
@@ -77,8 +32,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       return sendJson(res, 400, { error: 'invalid_request', error_description: 'Bad request URL' });
     }
     const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
-    const ctx: RouteContext = { req, res, url, path, state, environment: state.environment };
-    route(ctx)
+    const ctx: IncomingContext = { req, res, url, path, state, environment: state.environment };
+    serveRequest(ctx)
       .catch((err: unknown) => {
         if (err instanceof HttpError) return sendJson(res, err.status, err.body);
         if (!quiet) process.stderr.write(`[intuit-emulator] ${tid} ${(err as Error)?.stack ?? String(err)}\n`);

@@ -6,6 +6,7 @@ export { EmulatorClock } from './clock';
 export { FaultRegistry, FAULT_ENDPOINTS, FAULT_TYPES, type FaultRule, type FaultRuleInput, type FaultEndpoint, type FaultType } from './faults';
 export { EmulatorStats, type StatsSnapshot } from './stats';
 export { TokenStore, type Grant, type TokenFate } from './token-store';
-export { TokenService, type TokenResponse, type OAuthErrorBody } from './token-service';
+export { EmulatorTokenIssuer, type TokenResponse, type OAuthErrorBody } from './emulator-token-issuer';
+export { TokenService } from './deprecated-token-service';
 export { discoveryDocument } from './routes/discovery';
 export { KNOWN_SCOPES } from './routes/authorize';

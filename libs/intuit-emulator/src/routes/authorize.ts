@@ -1,7 +1,8 @@
-import { escapeHtml, parseParams, readBody, redirect, sendHtml } from '../http-utils';
+import { escapeHtml, redirect, sendHtml } from '../http-utils';
 import { newAuthCode, isValidRealmId } from '../ids';
-import { faultGate } from './fault-gate';
+import { formOrJsonBody } from './body-readers';
 import type { RouteContext } from './route-context';
+import { defineRoute } from './route-spec';
 
 export const AUTHORIZE_PATH = '/connect/oauth2';
 export const DECISION_PATH = '/connect/oauth2/decision';
@@ -126,31 +127,39 @@ function paramsFrom(get: (name: string) => string | undefined): AuthorizeParams 
 }
 
 /** GET /connect/oauth2: validate, then consent page (or an immediate code when auto-approving). */
-export async function handleAuthorize(ctx: RouteContext): Promise<void> {
-  ctx.state.stats.endpoint('authorize');
-  if ((await faultGate(ctx, 'authorize')).handled) return;
-  const q = ctx.url.searchParams;
-  const p = paramsFrom((n) => q.get(n) ?? undefined);
-  if (!verifyClient(ctx, p)) return;
-  const error = protocolError(p);
-  if (error) return redirectWith(ctx, p.redirectUri, { error, state: p.state });
-  const auto = ctx.state.autoApprove;
-  if (auto.enabled) return approve(ctx, p, q.get('realmId') ?? auto.realmId);
-  sendHtml(ctx.res, 200, consentPage(p));
-}
+export const authorizeRoute = defineRoute({
+  methods: ['GET'],
+  path: AUTHORIZE_PATH,
+  stats: 'authorize',
+  faults: 'authorize',
+  handle(ctx) {
+    const q = ctx.url.searchParams;
+    const p = paramsFrom((n) => q.get(n) ?? undefined);
+    if (!verifyClient(ctx, p)) return;
+    const error = protocolError(p);
+    if (error) return redirectWith(ctx, p.redirectUri, { error, state: p.state });
+    const auto = ctx.state.autoApprove;
+    if (auto.enabled) return approve(ctx, p, q.get('realmId') ?? auto.realmId);
+    sendHtml(ctx.res, 200, consentPage(p));
+  },
+});
 
 /** POST /connect/oauth2/decision: the consent form's Approve / Deny. */
-export async function handleDecision(ctx: RouteContext): Promise<void> {
-  ctx.state.stats.endpoint('authorize');
-  const body = parseParams(ctx.req, await readBody(ctx.req));
-  if ((await faultGate(ctx, 'authorize')).handled) return;
-  const p = paramsFrom((n) => body[n]);
-  if (!verifyClient(ctx, p)) return;
-  if (body.decision === 'deny') return redirectWith(ctx, p.redirectUri, { error: 'access_denied', state: p.state });
-  const error = protocolError(p);
-  if (error) return redirectWith(ctx, p.redirectUri, { error, state: p.state });
-  if (body.realmId && !isValidRealmId(body.realmId)) {
-    return errorPage(ctx, 'invalid_request', 'realmId must be 10 to 19 digits.');
-  }
-  approve(ctx, p, body.realmId || undefined);
-}
+export const decisionRoute = defineRoute({
+  methods: ['POST'],
+  path: DECISION_PATH,
+  stats: 'authorize',
+  body: formOrJsonBody,
+  faults: 'authorize',
+  handle(ctx, { body }) {
+    const p = paramsFrom((n) => body[n]);
+    if (!verifyClient(ctx, p)) return;
+    if (body.decision === 'deny') return redirectWith(ctx, p.redirectUri, { error: 'access_denied', state: p.state });
+    const error = protocolError(p);
+    if (error) return redirectWith(ctx, p.redirectUri, { error, state: p.state });
+    if (body.realmId && !isValidRealmId(body.realmId)) {
+      return errorPage(ctx, 'invalid_request', 'realmId must be 10 to 19 digits.');
+    }
+    approve(ctx, p, body.realmId || undefined);
+  },
+});

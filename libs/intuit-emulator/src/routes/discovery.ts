@@ -1,15 +1,12 @@
 import type { EmulatorEnvironment } from '../config';
 import { sendJson } from '../http-utils';
-import { faultGate } from './fault-gate';
-import type { RouteContext } from './route-context';
+import { defineRoute, type AnyRoute } from './route-spec';
 
 /** Intuit's two discovery documents and the environment each describes. */
 const DISCOVERY_ENVIRONMENTS: Readonly<Record<string, EmulatorEnvironment>> = {
   '/.well-known/openid_configuration': 'production',
   '/.well-known/openid_sandbox_configuration': 'sandbox',
 };
-
-export const DISCOVERY_PATHS = Object.keys(DISCOVERY_ENVIRONMENTS);
 
 /**
  * Intuit's discovery document, every endpoint pointing back at this emulator. Like Intuit's two
@@ -34,14 +31,26 @@ export function discoveryDocument(baseUrl: string, issuer: string, environment?:
   };
 }
 
-export async function handleDiscovery(ctx: RouteContext): Promise<void> {
-  ctx.state.stats.endpoint('discovery');
-  if ((await faultGate(ctx, 'discovery')).handled) return;
-  sendJson(ctx.res, 200, discoveryDocument(ctx.state.baseUrl, ctx.state.issuer, DISCOVERY_ENVIRONMENTS[ctx.path]));
-}
+/** Both discovery documents (any method, trailing `/` tolerated like Intuit). */
+export const discoveryRoutes: AnyRoute[] = Object.keys(DISCOVERY_ENVIRONMENTS).map((path) =>
+  defineRoute({
+    methods: 'ANY',
+    path,
+    stats: 'discovery',
+    faults: 'discovery',
+    handle(ctx) {
+      sendJson(ctx.res, 200, discoveryDocument(ctx.state.baseUrl, ctx.state.issuer, DISCOVERY_ENVIRONMENTS[ctx.path]));
+    },
+  }),
+);
 
-export async function handleJwks(ctx: RouteContext): Promise<void> {
-  ctx.state.stats.endpoint('jwks');
-  if ((await faultGate(ctx, 'jwks')).handled) return;
-  sendJson(ctx.res, 200, ctx.state.idTokens.jwks());
-}
+/** The key set that verifies id_tokens. */
+export const jwksRoute = defineRoute({
+  methods: 'ANY',
+  path: '/op/v1/jwks',
+  stats: 'jwks',
+  faults: 'jwks',
+  handle(ctx) {
+    sendJson(ctx.res, 200, ctx.state.idTokens.jwks());
+  },
+});

@@ -2,16 +2,23 @@ import type { FaultRule, ProtocolEndpoint } from '../faults';
 import { destroySocket, sendHtml, sendJson, sleep } from '../http-utils';
 import { serviceUnavailableFault, throttledFault } from '../qbo-faults';
 import { sendQboFault } from '../qbo-response';
-import type { TokenResponse } from '../token-service';
+import type { TokenResponse } from '../emulator-token-issuer';
 import type { RouteContext } from './route-context';
 
-export interface FaultGateResult {
-  /** A fault already answered (or killed) the request: the route must stop. */
-  handled: boolean;
+/** Rules that act only after the request was processed; the route applies them. */
+export interface ArmedFaults {
   /** An armed drop_after_rotate rule: process normally, then call dropAfterSuccess(). */
   dropAfter: FaultRule | null;
   /** An armed bad_id_token rule: process normally, then spoil the id_token (spoilIdToken()). */
   badIdToken: FaultRule | null;
+}
+
+/** For a route not subject to fault injection. */
+export const NO_ARMED_FAULTS: Readonly<ArmedFaults> = Object.freeze({ dropAfter: null, badIdToken: null });
+
+export interface FaultGateResult extends ArmedFaults {
+  /** A fault already answered (or killed) the request: the route must stop. */
+  handled: boolean;
 }
 
 /** Body an injected 429/5xx gets on the OAuth endpoints (the QBO API slice answers a QBO fault). */

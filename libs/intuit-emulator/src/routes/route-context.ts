@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EmulatorEnvironment } from '../config';
 import type { EmulatorState } from '../emulator-state';
+import type { PathParams } from './path-pattern';
 
-/** What every route handler gets: the raw request/response plus the instance state. */
+/** What every route handler gets: the raw request/response, the instance state and the matched path. */
 export interface RouteContext {
   req: IncomingMessage;
   res: ServerResponse;
@@ -15,4 +16,6 @@ export interface RouteContext {
    * from `path`), else the instance's default. Only the QBO API and userinfo routes read it.
    */
   environment: EmulatorEnvironment;
+  /** The matched route's `:name` path parameters, still percent-encoded. */
+  params: PathParams;
 }

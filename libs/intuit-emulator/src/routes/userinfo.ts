@@ -1,9 +1,6 @@
 import { sendJson } from '../http-utils';
 import type { Grant } from '../token-store';
-import { faultGate } from './fault-gate';
-import type { RouteContext } from './route-context';
-
-export const USERINFO_PATH = '/v1/openid_connect/userinfo';
+import { defineRoute } from './route-spec';
 
 /** Intuit's camelCase userinfo, filtered by the OIDC scopes the grant holds. */
 export function userInfoFor(grant: Grant): Record<string, unknown> {
@@ -27,17 +24,23 @@ export function userInfoFor(grant: Grant): Record<string, unknown> {
   return info;
 }
 
-export async function handleUserInfo(ctx: RouteContext): Promise<void> {
-  const { req, res, state } = ctx;
-  state.stats.endpoint('userinfo');
-  if ((await faultGate(ctx, 'userinfo')).handled) return;
-  const check = state.tokens.checkAccessToken(req.headers.authorization);
-  // A token of the other environment is one this userinfo host never issued: refused as unknown.
-  const reason = check.ok ? (check.grant.environment === ctx.environment ? null : 'unknown') : check.reason;
-  if (!check.ok || reason) {
-    return sendJson(res, 401, { error: 'invalid_token', error_description: `Token ${reason}` }, {
-      'www-authenticate': 'Bearer realm="Intuit", error="invalid_token"',
-    });
-  }
-  sendJson(res, 200, userInfoFor(check.grant));
-}
+/** GET (any method, as before) /v1/openid_connect/userinfo: the bearer token's claims. */
+export const userInfoRoute = defineRoute({
+  methods: 'ANY',
+  path: '/v1/openid_connect/userinfo',
+  namespaced: true,
+  stats: 'userinfo',
+  faults: 'userinfo',
+  handle(ctx) {
+    const { req, res, state } = ctx;
+    const check = state.tokens.checkAccessToken(req.headers.authorization);
+    // A token of the other environment is one this userinfo host never issued: refused as unknown.
+    const reason = check.ok ? (check.grant.environment === ctx.environment ? null : 'unknown') : check.reason;
+    if (!check.ok || reason) {
+      return sendJson(res, 401, { error: 'invalid_token', error_description: `Token ${reason}` }, {
+        'www-authenticate': 'Bearer realm="Intuit", error="invalid_token"',
+      });
+    }
+    sendJson(res, 200, userInfoFor(check.grant));
+  },
+});

@@ -43,7 +43,7 @@ const INVALID_CODE: OAuthErrorBody = { error: 'invalid_grant', error_description
  * Intuit's token semantics: code exchange, refresh with ~24 h rotation, rolling and hard expiry,
  * revocation of whole grants. Pure state transitions over the TokenStore; HTTP lives in routes/.
  */
-export class TokenService {
+export class EmulatorTokenIssuer {
   constructor(private readonly deps: Deps) {}
 
   exchangeCode(clientId: string, code: string | undefined, redirectUri: string | undefined, includeHard: boolean): TokenResult {
