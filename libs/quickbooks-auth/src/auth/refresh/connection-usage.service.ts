@@ -1,7 +1,7 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import type { ResolvedQuickBooksAuthOptions } from '../../config/resolved-options';
 import { QUICKBOOKS_AUTH_RESOLVED_OPTIONS, QUICKBOOKS_TOKEN_STORAGE } from '../../quickbooks-auth.constants';
-import type { StoredConnection } from '../connection.interface';
+import type { ConnectionForAccess } from '../connection.interface';
 import type { ConnectionUse, TokenStorage } from '../storage/token-storage.interface';
 import { TenantSettingsService } from '../tenant-settings.service';
 import { computeNextRefreshAt } from './refresh-schedule';
@@ -16,10 +16,12 @@ import { computeNextRefreshAt } from './refresh-schedule';
  * on keep-alive only is brought forward to its proactive time in the same write.
  */
 @Injectable()
-export class ConnectionUsage {
+export class ConnectionUsage implements OnModuleDestroy {
   private readonly logger = new Logger('QuickBooksAuth');
   /** Writes in flight, so a burst of reads before the first lands does not repeat it. */
   private readonly writing = new Set<string>();
+  /** The same writes as promises: shutdown waits for them, so none lands on a closed store. */
+  private readonly pending = new Set<Promise<void>>();
   private readonly enabled: boolean;
   private readonly refreshIntervalMs: number;
   private warnedUnsupported = false;
@@ -34,7 +36,7 @@ export class ConnectionUsage {
   }
 
   /** A token of `conn` (just read from storage) is being handed to the app. Never throws, never waits. */
-  seen(conn: StoredConnection): void {
+  seen(conn: ConnectionForAccess): void {
     if (!this.enabled || conn.status !== 'active') return;
     const now = this.options.clock.now();
     if (conn.lastUsedAt && now - conn.lastUsedAt.getTime() < this.refreshIntervalMs) return;
@@ -46,18 +48,27 @@ export class ConnectionUsage {
     const key = `${conn.tenantId}\u0000${conn.realmId}`;
     if (this.writing.has(key)) return;
     this.writing.add(key);
-    void this.record(conn, now)
+    const write: Promise<void> = this.record(conn, now)
       .catch((err) => this.logger.debug(`could not record a connection use tenant=${conn.tenantId}: ${(err as Error)?.message ?? 'unknown error'}`))
-      .finally(() => this.writing.delete(key));
+      .finally(() => {
+        this.writing.delete(key);
+        this.pending.delete(write);
+      });
+    this.pending.add(write);
   }
 
-  private async record(conn: StoredConnection, now: number): Promise<void> {
+  /** Before storage closes (onApplicationShutdown): the use writes still in flight land first (one small write each, never retried). */
+  async onModuleDestroy(): Promise<void> {
+    await Promise.allSettled([...this.pending]);
+  }
+
+  private async record(conn: ConnectionForAccess, now: number): Promise<void> {
     const ref = { tenantId: conn.tenantId, realmId: conn.realmId };
     await this.storage.recordUse!(ref, { usedAt: new Date(now), pullForward: await this.pullForward(conn, now) });
   }
 
   /** On keep-alive only (its next refresh later than the proactive time): bring it forward, while the token still has time. */
-  private async pullForward(conn: StoredConnection, now: number): Promise<ConnectionUse['pullForward']> {
+  private async pullForward(conn: ConnectionForAccess, now: number): Promise<ConnectionUse['pullForward']> {
     const overrides = await this.tenants.overridesFor(conn.tenantId);
     const refreshLeadSeconds = overrides?.refreshLeadSeconds ?? this.options.refreshLeadSeconds;
     // Scheduled ahead already (no later than lead before expiry): nothing to bring forward.
