@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ResolvedQuickBooksAuthOptions } from '../config/resolved-options';
 import { QUICKBOOKS_AUTH_RESOLVED_OPTIONS } from '../quickbooks-auth.constants';
-import type { ConnectionRef, StoredConnection } from './connection.interface';
+import type { ConnectionForAccess, ConnectionRef } from './connection.interface';
 
 interface Entry {
   accessToken: string;
@@ -39,7 +39,7 @@ export class AccessTokenCache {
     return entry;
   }
 
-  put(conn: StoredConnection): void {
+  put(conn: ConnectionForAccess): void {
     if (this.ttlMs === 0 || conn.status !== 'active') return;
     const key = keyOf(conn);
     this.entries.delete(key); // re-insert at the end: Map order is our LRU order

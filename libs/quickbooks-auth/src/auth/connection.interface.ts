@@ -93,6 +93,14 @@ export interface StoredConnection extends ConnectionRef {
   reconnectWarnedDays?: number | null;
 }
 
+/**
+ * A connection as the access path reads it (TokenStorage.getForAccess): everything but the
+ * refresh token, which stays sealed. Handing out an access token never needs it, so its
+ * plaintext is never made there, and a read costs one decryption instead of two.
+ * @internal
+ */
+export type ConnectionForAccess = Omit<StoredConnection, 'refreshToken'>;
+
 /** Every field of a stored connection but its ids and its tokens. @internal */
 export type ConnectionDetails = Omit<StoredConnection, 'tenantId' | 'realmId' | 'accessToken' | 'refreshToken'>;
 

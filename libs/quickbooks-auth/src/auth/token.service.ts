@@ -8,7 +8,7 @@ import { QuickBooksUnavailableError } from '../errors/quickbooks-unavailable.err
 import { ReauthorizationRequiredError } from '../errors/reauthorization-required.error';
 import type { RefreshTrigger } from '../events/quickbooks-auth.events';
 import { QUICKBOOKS_AUTH_RESOLVED_OPTIONS, QUICKBOOKS_TOKEN_STORAGE } from '../quickbooks-auth.constants';
-import type { ConnectionRecord, ConnectionRef, ConnectionSummary, StoredConnection } from './connection.interface';
+import type { ConnectionForAccess, ConnectionRecord, ConnectionRef, ConnectionSummary, StoredConnection } from './connection.interface';
 import { assertConnectionRef } from './connection-ref';
 import { AccessTokenCache } from './access-token-cache';
 import { RefusedAccessTokens } from './refused-access-tokens';
@@ -44,7 +44,7 @@ export interface AccessToken {
 @Injectable()
 export class TokenService {
   private readonly inFlight = new Map<string, Promise<StoredConnection>>();
-  private readonly reads = new Map<string, Promise<StoredConnection | null>>();
+  private readonly reads = new Map<string, Promise<ConnectionForAccess | null>>();
   private readonly refused = new RefusedAccessTokens();
   private readonly logger = new Logger(TokenService.name);
 
@@ -215,12 +215,12 @@ export class TokenService {
     return new ConnectionUndecryptableError(ref.tenantId, ref.realmId, err.reason);
   }
 
-  /** Concurrent readers of one connection share one storage read. */
-  private readOnce(ref: ConnectionRef): Promise<StoredConnection | null> {
+  /** Concurrent readers of one connection share one storage read, of the access token only. */
+  private readOnce(ref: ConnectionRef): Promise<ConnectionForAccess | null> {
     const key = flightKey('read', ref);
     let pending = this.reads.get(key);
     if (!pending) {
-      pending = this.storage.get(ref).finally(() => this.reads.delete(key));
+      pending = (this.storage.getForAccess ? this.storage.getForAccess(ref) : this.storage.get(ref)).finally(() => this.reads.delete(key));
       this.reads.set(key, pending);
     }
     return pending;
@@ -337,7 +337,7 @@ export class TokenService {
   }
 
   /** active and reauth_pending (parked, not the customer's to fix yet) are usable; the rest throw. */
-  private usable(conn: StoredConnection | null, ref: ConnectionRef): StoredConnection {
+  private usable<C extends ConnectionForAccess>(conn: C | null, ref: ConnectionRef): C {
     if (!conn || conn.status !== 'active') this.cache.evict(ref);
     // revoke_pending is disconnected too: its tokens are kept only to finish the revoke at Intuit.
     if (!conn || conn.status === 'revoked' || conn.status === 'revoke_pending') throw new ConnectionNotFoundError(ref.tenantId, ref.realmId);
@@ -349,11 +349,11 @@ export class TokenService {
     return new ReauthorizationRequiredError(ref.tenantId, ref.realmId, this.options.reconnectUrl(ref), reason);
   }
 
-  private validFor(conn: StoredConnection, seconds: number): boolean {
+  private validFor(conn: ConnectionForAccess, seconds: number): boolean {
     return conn.accessTokenExpiresAt.getTime() - this.options.clock.now() > seconds * 1000;
   }
 
-  private tokenOf(conn: StoredConnection): AccessToken {
+  private tokenOf(conn: ConnectionForAccess): AccessToken {
     return { accessToken: conn.accessToken, expiresAt: conn.accessTokenExpiresAt, realmId: conn.realmId };
   }
 }

@@ -1,4 +1,4 @@
-import type { ConnectionDetails, ConnectionRecord, ConnectionRef, ConnectionStatus, IntuitEnvironment, Lease, StoredConnection, TokenSet, UndecryptableConnection } from '../connection.interface';
+import type { ConnectionDetails, ConnectionForAccess, ConnectionRecord, ConnectionRef, ConnectionStatus, IntuitEnvironment, Lease, StoredConnection, TokenSet, UndecryptableConnection } from '../connection.interface';
 
 /** A connection written by the connect flow (first connect or reconnect). */
 export interface NewConnection extends ConnectionRef, TokenSet {
@@ -152,6 +152,13 @@ export interface TokenStorage {
 
   /** One connection with its tokens; DecryptionError when they cannot be decrypted. */
   get(ref: ConnectionRef): Promise<StoredConnection | null>;
+  /**
+   * Like get, with the access token only: the refresh token is not decrypted (nor returned), so a
+   * read on the access path costs one decryption. DecryptionError when the access token cannot be
+   * decrypted; a refresh token that cannot be decrypted surfaces on the next refresh, where it is needed.
+   * Optional for a custom store (every built-in one has it): without it the access path uses get.
+   */
+  getForAccess?(ref: ConnectionRef): Promise<ConnectionForAccess | null>;
   /** A tenant's connections with their tokens; DecryptionError when any row cannot be decrypted. */
   listByTenant(tenantId: string): Promise<StoredConnection[]>;
 

@@ -1014,6 +1014,37 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
         expect((await storage.get(other))!.refreshToken).toBe(o.input.refreshToken);
       });
 
+      it('getForAccess reads the access token and leaves the refresh token sealed (one decryption on the access path)', async () => {
+        const r = ref('tenant-for-access', '1');
+        await save(r);
+        const whole = await storage.get(r);
+        const forAccess = await storage.getForAccess!(r);
+        expect(forAccess).not.toHaveProperty('refreshToken');
+        const { refreshToken: _sealed, ...expected } = whole!;
+        expect(forAccess).toEqual(expected);
+        expect(await storage.getForAccess!(ref('tenant-for-access', '2'))).toBeNull();
+        // I7: the same realm under another tenant is another connection.
+        expect(await storage.getForAccess!(ref('tenant-for-access-other', '1'))).toBeNull();
+      });
+
+      it('getForAccess: a tampered refresh token does not stop the access token; get still refuses the row', async () => {
+        const r = ref('tenant-for-access', '3');
+        const { input } = await save(r);
+        await harness.raw.tamper(r, 'refresh_token', flipMiddle);
+        expect((await storage.getForAccess!(r))!.accessToken).toBe(input.accessToken);
+        await expect(storage.get(r)).rejects.toBeInstanceOf(DecryptionError);
+      });
+
+      it('getForAccess: a tampered access token fails with a typed DecryptionError that contains no token', async () => {
+        const r = ref('tenant-for-access', '4');
+        const { input } = await save(r);
+        await harness.raw.tamper(r, 'access_token', flipMiddle);
+        const err = await storage.getForAccess!(r).then(() => null, (e: unknown) => e);
+        expect(err).toBeInstanceOf(DecryptionError);
+        const message = `${(err as Error).message} ${(err as Error).stack}`;
+        for (const secret of [input.accessToken, input.refreshToken]) expect(message).not.toContain(secret);
+      });
+
       it('a tampered access token also fails', async () => {
         const r = ref('tenant-tamper', '2');
         await save(r);

@@ -81,7 +81,7 @@ export function parseEnvelope(text: string, displayName: string, expected?: Conn
  * Without `withTokens` the sealed tokens inside are not opened (reported as ''): the document's
  * other fields, for a file whose tokens cannot be decrypted.
  */
-export function decodeConnectionFile(envelope: ConnectionEnvelope, displayName: string, cipher: TokenCipher, withTokens = true): StoredConnection {
+export function decodeConnectionFile(envelope: ConnectionEnvelope, displayName: string, cipher: TokenCipher, withTokens: boolean | 'access' = true): StoredConnection {
   const ref = { tenantId: envelope.tenantId, realmId: envelope.realmId };
   const plaintext = decryptIn(displayName, 'document', () => cipher.decrypt(envelope.ciphertext, { ...ref, field: CONNECTION_FILE_FIELD }));
   const bad = (what: string): never => {
@@ -127,7 +127,7 @@ export function decodeConnectionFile(envelope: ConnectionEnvelope, displayName: 
     delete doc[field];
     if (sealed === null || sealed === undefined) return '';
     if (typeof sealed !== 'string') return bad(field);
-    if (!withTokens) return '';
+    if (!withTokens || (withTokens === 'access' && aadField === REFRESH_TOKEN_FIELD)) return '';
     return decryptIn(displayName, aadField, () => openToken(cipher, ref, aadField, sealed));
   };
   doc.accessToken = open('accessTokenEnc', ACCESS_TOKEN_FIELD);

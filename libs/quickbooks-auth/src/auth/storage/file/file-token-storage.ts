@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import {
   CONNECTION_STATUSES,
   type ConnectionDetails,
+  type ConnectionForAccess,
   type ConnectionRecord,
   type ConnectionRef,
   type ConnectionStatus,
@@ -11,6 +12,7 @@ import {
   type StoredConnection,
   type UndecryptableConnection,
 } from '../../connection.interface';
+import { withoutRefreshToken } from '../connection-for-access';
 import { DecryptionError } from '../../../errors/decryption.error';
 import { QuickBooksAuthError } from '../../../errors/quickbooks-auth.error';
 import { StorageError } from '../../../errors/storage.error';
@@ -70,6 +72,12 @@ export class FileTokenStorage implements TokenStorage {
   async get(ref: ConnectionRef): Promise<StoredConnection | null> {
     assertValidConnectionRef(ref);
     return this.read(this.paths.connectionFile(ref), ref);
+  }
+
+  async getForAccess(ref: ConnectionRef): Promise<ConnectionForAccess | null> {
+    assertValidConnectionRef(ref);
+    const conn = await this.read(this.paths.connectionFile(ref), ref, 'access');
+    return conn && withoutRefreshToken(conn);
   }
 
   async listByTenant(tenantId: string): Promise<StoredConnection[]> {
@@ -594,10 +602,10 @@ export class FileTokenStorage implements TokenStorage {
     return sealToken(this.cipher, ref, REFRESH_TOKEN_FIELD, refreshToken);
   }
 
-  private async read(file: string, ref: ConnectionRef): Promise<StoredConnection | null> {
+  private async read(file: string, ref: ConnectionRef, withTokens: boolean | 'access' = true): Promise<StoredConnection | null> {
     const text = await this.readText(file);
     if (text === null) return null;
-    return decodeConnectionFile(parseEnvelope(text, this.paths.display(file), ref), this.paths.display(file), this.cipher);
+    return decodeConnectionFile(parseEnvelope(text, this.paths.display(file), ref), this.paths.display(file), this.cipher, withTokens);
   }
 
   private async readRecord(file: string, ref: ConnectionRef): Promise<ConnectionRecord | null> {

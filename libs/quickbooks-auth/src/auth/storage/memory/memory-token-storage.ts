@@ -1,6 +1,7 @@
 import type { TokenCipher } from '../../../utils/crypto/token-cipher';
 import { StorageError } from '../../../errors/storage.error';
-import { CONNECTION_STATUSES, type ConnectionRecord, type ConnectionRef, type ConnectionStatus, type Lease, type StoredConnection, type UndecryptableConnection } from '../../connection.interface';
+import { CONNECTION_STATUSES, type ConnectionForAccess, type ConnectionRecord, type ConnectionRef, type ConnectionStatus, type Lease, type StoredConnection, type UndecryptableConnection } from '../../connection.interface';
+import { withoutRefreshToken } from '../connection-for-access';
 import { connectionUseChanges } from '../connection-use';
 import type { BeginCall, ConnectionUse, NewConnection, PendingRevocation, ReauthMark, ReconnectDuePage, RefreshFailure, RefreshResult, RevokeFence, RevokeRetry, StorageStats, TokenStorage } from '../token-storage.interface';
 import { RECONNECT_LISTED_STATUSES, assertValidHorizonDays, compareReconnectOrder, decodeReconnectCursor, encodeReconnectCursor } from '../reconnect-cursor';
@@ -30,6 +31,12 @@ export class MemoryTokenStorage implements TokenStorage {
     assertValidConnectionRef(ref);
     const row = this.row(ref);
     return row ? this.toStored(row) : null;
+  }
+
+  async getForAccess(ref: ConnectionRef): Promise<ConnectionForAccess | null> {
+    assertValidConnectionRef(ref);
+    const row = this.row(ref);
+    return row ? withoutRefreshToken(this.toStored(row, 'access')) : null;
   }
 
   async listByTenant(tenantId: string): Promise<StoredConnection[]> {
@@ -472,9 +479,11 @@ export class MemoryTokenStorage implements TokenStorage {
   }
 
   /** The row as a connection; without `withTokens` the tokens stay sealed (reported as ''). */
-  private toStored(row: MemoryConnectionRow, withTokens = true): StoredConnection {
+  /** withTokens 'access': the refresh token is left sealed (reported as ''), for getForAccess. */
+  private toStored(row: MemoryConnectionRow, withTokens: boolean | 'access' = true): StoredConnection {
     const ref = { tenantId: row.tenantId, realmId: row.realmId };
-    const open = (field: typeof ACCESS_TOKEN_FIELD, sealed: string | null) => (sealed === null || !withTokens ? '' : openToken(this.cipher, ref, field, sealed));
+    const open = (field: typeof ACCESS_TOKEN_FIELD, sealed: string | null) =>
+      sealed === null || !withTokens || (withTokens === 'access' && field === REFRESH_TOKEN_FIELD) ? '' : openToken(this.cipher, ref, field, sealed);
     return {
       tenantId: row.tenantId,
       realmId: row.realmId,

@@ -1,4 +1,4 @@
-import { CONNECTION_STATUSES, type ConnectionRef, type ConnectionStatus, type InflightCall, type IntuitEnvironment, type StoredConnection } from '../../connection.interface';
+import { CONNECTION_STATUSES, type ConnectionForAccess, type ConnectionRef, type ConnectionStatus, type InflightCall, type IntuitEnvironment, type StoredConnection } from '../../connection.interface';
 import { StorageError } from '../../../errors/storage.error';
 import type { TokenCipher } from '../../../utils/crypto/token-cipher';
 
@@ -26,6 +26,13 @@ export function hashToPairs(fields: Record<string, string>): string[] {
  * record that cannot be decrypted.
  */
 export function hashToConnection(hash: Record<string, string>, ref: ConnectionRef, cipher: TokenCipher | null): StoredConnection {
+  const conn = hashToAccessConnection(hash, ref, cipher) as StoredConnection;
+  conn.refreshToken = hash.refreshTokenEnc && cipher ? cipher.decrypt(hash.refreshTokenEnc, { tenantId: ref.tenantId, realmId: ref.realmId, field: 'refresh_token' }) : '';
+  return conn;
+}
+
+/** Like hashToConnection with the refresh token left sealed (TokenStorage.getForAccess): one decryption. */
+export function hashToAccessConnection(hash: Record<string, string>, ref: ConnectionRef, cipher: TokenCipher | null): ConnectionForAccess {
   const bad = (field: string): never => {
     throw new StorageError(`Redis connection record is malformed (field ${field})`, 'storage_corrupt');
   };
@@ -54,8 +61,6 @@ export function hashToConnection(hash: Record<string, string>, ref: ConnectionRe
     bad('scopes');
   }
   if (!Array.isArray(scopes)) bad('scopes');
-  const decrypt = (field: 'accessTokenEnc' | 'refreshTokenEnc', aadField: 'access_token' | 'refresh_token'): string =>
-    hash[field] && cipher ? cipher.decrypt(hash[field], { tenantId: ref.tenantId, realmId: ref.realmId, field: aadField }) : '';
   const inflight: InflightCall | null = hash.inflightFingerprint
     ? {
         fingerprint: hash.inflightFingerprint,
@@ -70,8 +75,7 @@ export function hashToConnection(hash: Record<string, string>, ref: ConnectionRe
     realmId: ref.realmId,
     environment,
     status,
-    accessToken: decrypt('accessTokenEnc', 'access_token'),
-    refreshToken: decrypt('refreshTokenEnc', 'refresh_token'),
+    accessToken: hash.accessTokenEnc && cipher ? cipher.decrypt(hash.accessTokenEnc, { tenantId: ref.tenantId, realmId: ref.realmId, field: 'access_token' }) : '',
     refreshTokenFingerprint: hash.refreshTokenFingerprint ?? '',
     accessTokenExpiresAt: date('accessTokenExpiresAt'),
     refreshTokenExpiresAt: date('refreshTokenExpiresAt'),

@@ -1,5 +1,5 @@
 import type Redis from 'ioredis';
-import { CONNECTION_STATUSES, type ConnectionRecord, type ConnectionRef, type ConnectionStatus, type Lease, type StoredConnection, type UndecryptableConnection } from '../../connection.interface';
+import { CONNECTION_STATUSES, type ConnectionForAccess, type ConnectionRecord, type ConnectionRef, type ConnectionStatus, type Lease, type StoredConnection, type UndecryptableConnection } from '../../connection.interface';
 import { ConfigurationError } from '../../../errors/configuration.error';
 import { QuickBooksAuthError } from '../../../errors/quickbooks-auth.error';
 import { assertValidConnectionRef, assertValidLimit, assertValidTenantId, assertValidTtl, assertValidRevokeFence } from '../connection-ref.validation';
@@ -10,7 +10,7 @@ import { openOrNull } from '../pending-revocation';
 import { isUndecryptable, recordOf } from '../undecryptable-record';
 import { toStorageError } from './redis-error';
 import { RedisKeys } from './redis-keys';
-import { hashToConnection, hashToPairs, ms, pairsToHash } from './redis-record';
+import { hashToAccessConnection, hashToConnection, hashToPairs, ms, pairsToHash } from './redis-record';
 import { defineRedisScripts, type HashReply, type RedisScripts } from './redis-scripts';
 
 export interface RedisTokenStorageOptions {
@@ -66,6 +66,12 @@ export class RedisTokenStorage implements TokenStorage {
     assertValidConnectionRef(ref);
     const hash = await this.run('get', () => this.redis.hgetall(this.keys.connection(ref)));
     return Object.keys(hash).length ? hashToConnection(hash, ref, this.cipher) : null;
+  }
+
+  async getForAccess(ref: ConnectionRef): Promise<ConnectionForAccess | null> {
+    assertValidConnectionRef(ref);
+    const hash = await this.run('get', () => this.redis.hgetall(this.keys.connection(ref)));
+    return Object.keys(hash).length ? hashToAccessConnection(hash, ref, this.cipher) : null;
   }
 
   async listByTenant(tenantId: string): Promise<StoredConnection[]> {

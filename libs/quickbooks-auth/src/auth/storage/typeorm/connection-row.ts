@@ -1,5 +1,5 @@
 import type { TokenCipher } from '../../../utils/crypto/token-cipher';
-import type { ConnectionStatus, IntuitEnvironment, StoredConnection } from '../../connection.interface';
+import type { ConnectionForAccess, ConnectionStatus, IntuitEnvironment, StoredConnection } from '../../connection.interface';
 import { ACCESS_TOKEN_FIELD, REFRESH_TOKEN_FIELD, openToken } from '../token-sealing';
 
 /**
@@ -82,9 +82,21 @@ function epochMs(value: string | number | null | undefined): Date | null {
  * cannot be decrypted.
  */
 export function toStoredConnection(row: ConnectionRow, cipher: TokenCipher | null, written?: JustWritten): StoredConnection {
+  const conn = toAccessConnection(row, cipher, written) as StoredConnection;
+  const refreshEnc = textOf(row.refresh_token_enc);
+  conn.refreshToken =
+    refreshEnc === null || !cipher
+      ? ''
+      : written && refreshEnc === written.refreshTokenEnc
+        ? written.refreshToken
+        : openToken(cipher, { tenantId: row.tenant_id, realmId: row.realm_id }, REFRESH_TOKEN_FIELD, refreshEnc);
+  return conn;
+}
+
+/** Like toStoredConnection with the refresh token left sealed (TokenStorage.getForAccess): one decryption. */
+export function toAccessConnection(row: ConnectionRow, cipher: TokenCipher | null, written?: Pick<JustWritten, 'accessTokenEnc' | 'accessToken'>): ConnectionForAccess {
   const ref = { tenantId: row.tenant_id, realmId: row.realm_id };
   const accessEnc = textOf(row.access_token_enc);
-  const refreshEnc = textOf(row.refresh_token_enc);
   const scopes = textOf(row.scopes);
   return {
     tenantId: row.tenant_id,
@@ -93,8 +105,6 @@ export function toStoredConnection(row: ConnectionRow, cipher: TokenCipher | nul
     status: row.status as ConnectionStatus,
     accessToken:
       accessEnc === null || !cipher ? '' : written && accessEnc === written.accessTokenEnc ? written.accessToken : openToken(cipher, ref, ACCESS_TOKEN_FIELD, accessEnc),
-    refreshToken:
-      refreshEnc === null || !cipher ? '' : written && refreshEnc === written.refreshTokenEnc ? written.refreshToken : openToken(cipher, ref, REFRESH_TOKEN_FIELD, refreshEnc),
     refreshTokenFingerprint: row.refresh_token_fp ?? '',
     accessTokenExpiresAt: epochMs(row.access_token_expires_at) as Date,
     refreshTokenExpiresAt: epochMs(row.refresh_token_expires_at) as Date,

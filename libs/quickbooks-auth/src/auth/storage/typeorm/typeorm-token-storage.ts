@@ -2,14 +2,14 @@ import type { DataSource, EntityManager, UpdateQueryBuilder } from 'typeorm';
 import { ConfigurationError } from '../../../errors/configuration.error';
 import { StorageError } from '../../../errors/storage.error';
 import type { TokenCipher } from '../../../utils/crypto/token-cipher';
-import { CONNECTION_STATUSES, type ConnectionRecord, type ConnectionRef, type ConnectionStatus, type Lease, type StoredConnection, type UndecryptableConnection } from '../../connection.interface';
+import { CONNECTION_STATUSES, type ConnectionForAccess, type ConnectionRecord, type ConnectionRef, type ConnectionStatus, type Lease, type StoredConnection, type UndecryptableConnection } from '../../connection.interface';
 import { assertValidConnectionRef, assertValidLimit, assertValidTenantId, assertValidTtl, assertValidRevokeFence } from '../connection-ref.validation';
 import type { BeginCall, ConnectionUse, NewConnection, PendingRevocation, ReauthMark, ReconnectDuePage, RefreshFailure, RefreshResult, RevokeFence, RevokeRetry, StorageStats, TokenStorage } from '../token-storage.interface';
 import { RECONNECT_LISTED_STATUSES, assertValidHorizonDays, decodeReconnectCursor, encodeReconnectCursor } from '../reconnect-cursor';
 import { openOrNull } from '../pending-revocation';
 import { ACCESS_TOKEN_FIELD, REFRESH_TOKEN_FIELD, openToken, sealToken } from '../token-sealing';
 import { isUndecryptable, recordOf } from '../undecryptable-record';
-import { CONNECTION_COLUMNS, textOf, toStoredConnection, type ConnectionRow, type JustWritten } from './connection-row';
+import { CONNECTION_COLUMNS, textOf, toAccessConnection, toStoredConnection, type ConnectionRow, type JustWritten } from './connection-row';
 import { DirectSql, type SqlParam } from './direct-sql';
 import { QuickBooksConnectionEntity as Row } from './quickbooks-connection.entity';
 import { SealedToken } from './sealed-token';
@@ -91,6 +91,12 @@ export class TypeOrmTokenStorage implements TokenStorage {
     assertValidConnectionRef(ref);
     const row = await this.run('read a connection', () => this.readRow(ref));
     return row ? this.toStored(row) : null;
+  }
+
+  async getForAccess(ref: ConnectionRef): Promise<ConnectionForAccess | null> {
+    assertValidConnectionRef(ref);
+    const row = await this.run('read a connection', () => this.readRow(ref));
+    return row ? toAccessConnection(row, this.cipher) : null;
   }
 
   async listByTenant(tenantId: string): Promise<StoredConnection[]> {
