@@ -27,13 +27,13 @@ describe('scripts/check-services.js', () => {
   it('names how to start an unreachable server', () => {
     const run = checkServices({ REDIS_URL: 'redis://127.0.0.1:1' });
     expect(run.status).toBe(1);
-    expect(run.output).toMatch(/Redis at redis:\/\/127\.0\.0\.1:1 is unreachable[\s\S]*Start it:  redis-server/);
+    expect(run.output).toMatch(/Redis at redis:\/\/127\.0\.0\.1:1 is unreachable[\s\S]*Start it: {2}redis-server/);
   });
 
   it('names how to start an unreachable PostgreSQL, password masked', () => {
     const run = checkServices({ POSTGRES_URL: 'postgres://postgres:pg-secret@127.0.0.1:1/test' });
     expect(run.status).toBe(1);
-    expect(run.output).toMatch(/PostgreSQL at postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:1\/test is unreachable \(ECONNREFUSED\)[\s\S]*Start it:  pg_ctlcluster --skip-systemctl-redirect \$\(ls \/etc\/postgresql\) main start/);
+    expect(run.output).toMatch(/PostgreSQL at postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:1\/test is unreachable \(ECONNREFUSED\)[\s\S]*Start it: {2}pg_ctlcluster --skip-systemctl-redirect \$\(ls \/etc\/postgresql\) main start/);
     expect(run.output).not.toContain('pg-secret');
   });
 });

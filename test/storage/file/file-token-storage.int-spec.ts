@@ -1,7 +1,7 @@
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile, copyFile, mkdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { FileTokenStorage } from '@quickbooks-auth/nestjs/auth/storage/file/file-token-storage';
 import { FilePaths } from '@quickbooks-auth/nestjs/auth/storage/file/file-paths';
@@ -107,7 +107,7 @@ describe('FileTokenStorage (backend specifics)', () => {
     const ref = { tenantId: 't1', realmId: 'r1' };
     await storage.saveConnection(newConnection('t1', 'r1'));
     const lock = paths.lockFile(paths.connectionFile(ref));
-    await writeFile(lock, JSON.stringify({ pid: 2 ** 22 + 12345, host: require('node:os').hostname(), token: 'x', expiresAt: Date.now() + 60_000 }));
+    await writeFile(lock, JSON.stringify({ pid: 2 ** 22 + 12345, host: hostname(), token: 'x', expiresAt: Date.now() + 60_000 }));
     expect(await storage.acquireLease(ref, 'w', 1000)).not.toBeNull();
     await expect(stat(lock)).rejects.toThrow();
   });
@@ -116,7 +116,7 @@ describe('FileTokenStorage (backend specifics)', () => {
     const ref = { tenantId: 't1', realmId: 'r1' };
     await storage.saveConnection(newConnection('t1', 'r1'));
     const lock = paths.lockFile(paths.connectionFile(ref));
-    await writeFile(lock, JSON.stringify({ pid: process.pid, host: require('node:os').hostname(), token: 'x', expiresAt: Date.now() + 60_000 }));
+    await writeFile(lock, JSON.stringify({ pid: process.pid, host: hostname(), token: 'x', expiresAt: Date.now() + 60_000 }));
     const impatient = new FileTokenStorage({ directory: join(dir, 'store'), lockTimeoutMs: 100 }, cipher);
     await expect(impatient.acquireLease(ref, 'w', 1000)).rejects.toThrow(/Timed out waiting for the write lock/);
   });

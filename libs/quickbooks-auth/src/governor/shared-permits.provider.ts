@@ -19,6 +19,7 @@ export const sharedPermitsProvider: Provider = {
     if (!g.enabled || !g.shared) return null;
     const owns = !g.shared.client;
     // ioredis is an optional peer: loaded only when a shared limiter is configured.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const redis = (g.shared.client as Redis | undefined) ?? new (require('ioredis') as typeof import('ioredis').default)(g.shared.url as string, { maxRetriesPerRequest: 1, lazyConnect: false });
     return new RedisSharedPermits(
       redis,

@@ -5,6 +5,7 @@ const MAX_TENANT_ID = 128;
 const MAX_REALM_ID = 64;
 // Control characters and edge whitespace are refused: some SQL collations ignore trailing spaces,
 // so `acme` and `acme ` could otherwise address the same row and break tenant isolation (I7).
+// eslint-disable-next-line no-control-regex -- control characters are what it refuses
 const UNSAFE = /[\u0000-\u001f\u007f]|^\s|\s$/;
 
 /** Refuses refs that every backend could not store and address exactly (I7, I8). */
