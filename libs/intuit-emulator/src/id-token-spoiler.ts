@@ -1,15 +1,19 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import type { IdTokenTamper } from './faults';
-import type { IdTokenSigner } from './id-token';
 
 let foreignKey: KeyObject | null = null;
+
+/** What spoiling needs of the signer (IdTokenSigner): signing a payload, with its own key or another. */
+export interface PayloadSigner {
+  sign(payload: Record<string, unknown>, key?: KeyObject): string;
+}
 
 /**
  * What a bad_id_token fault turns a genuine id_token into, so clients can prove they verify it:
  * another key under the same kid, `alg: none`, no id_token at all, or one claim changed and the
  * token re-signed with the published key (so only that claim's check can catch it).
  */
-export function spoilIdToken(signer: IdTokenSigner, token: string, tamper: IdTokenTamper): string | null {
+export function spoilIdToken(signer: PayloadSigner, token: string, tamper: IdTokenTamper): string | null {
   const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
   switch (tamper) {
     case 'missing':

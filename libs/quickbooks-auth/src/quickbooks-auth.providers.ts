@@ -6,7 +6,7 @@ import { DisconnectLanding } from './auth/connect/disconnect-landing.service';
 import { TokenRefresher } from './auth/refresh/token-refresher.service';
 import { RefreshStatus } from './auth/refresh/refresh-status.service';
 import { OAuthStateService } from './auth/state/oauth-state.service';
-import type { StorageHandle } from './auth/storage/create-token-storage';
+import type { StorageHandle } from './auth/storage/storage-handle';
 import { openTokenStorage } from './auth/storage/open-token-storage';
 import { TenantSettingsService } from './auth/tenant-settings.service';
 import { TokenService } from './auth/token.service';

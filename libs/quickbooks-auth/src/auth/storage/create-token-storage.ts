@@ -2,8 +2,6 @@ import type { ResolvedQuickBooksAuthOptions } from '../../config/resolved-option
 import { ConfigurationError } from '../../errors/configuration.error';
 import type { TokenCipher } from '../../utils/crypto/token-cipher';
 import { MemoryStateNonceStore } from '../state/memory-state-nonce.store';
-import type { StateNonceStore } from '../state/state-nonce-store.interface';
-import type { TokenStorage } from './token-storage.interface';
 import type { Redis as RedisClient } from 'ioredis';
 import { MemoryTokenStorage } from './memory/memory-token-storage';
 import { RedisTokenStorage } from './redis/redis-token-storage';
@@ -12,14 +10,8 @@ import { FileTokenStorage } from './file/file-token-storage';
 import { FileStateNonceStore } from '../state/file-state-nonce.store';
 import { join } from 'node:path';
 import { createTypeOrmStorage } from './create-typeorm-storage';
+import type { StorageHandle } from './storage-handle';
 
-/** The storage backend plus what the module opened for it and must close on shutdown. */
-export interface StorageHandle {
-  storage: TokenStorage;
-  /** Single-use OAuth state nonces, shared across replicas when the backend can. */
-  nonces: StateNonceStore;
-  dispose(): Promise<void>;
-}
 
 const nothing = async () => undefined;
 

@@ -9,7 +9,7 @@ import { parseDatabaseUrl } from './typeorm/database-url';
 import { TypeOrmTokenStorage } from './typeorm/typeorm-token-storage';
 import { runStartupMigrations } from '../../migrations/startup-migrations';
 import { TypeOrmStateNonceStore } from '../state/typeorm-state-nonce.store';
-import type { StorageHandle } from './create-token-storage';
+import type { StorageHandle } from './storage-handle';
 
 /**
  * TypeORM storage on the host's DataSource (recommended: one pool), or on one the module opens

@@ -1,7 +1,8 @@
 import type { ResolvedQuickBooksAuthOptions } from '../../config/resolved-options';
 import { ConfigurationError } from '../../errors/configuration.error';
 import type { TokenCipher } from '../../utils/crypto/token-cipher';
-import { createTokenStorage, type StorageHandle } from './create-token-storage';
+import { createTokenStorage } from './create-token-storage';
+import type { StorageHandle } from './storage-handle';
 import { toStorageConnectionError } from './storage-connection-failure';
 import { probeStorageTarget } from './storage-startup-probe';
 

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { QUICKBOOKS_STORAGE_HANDLE } from '../../quickbooks-auth.constants';
-import type { StorageHandle } from './create-token-storage';
+import type { StorageHandle } from './storage-handle';
 
 /** Closes what the module opened itself (its own DataSource or Redis client) on shutdown. */
 @Injectable()

@@ -1,7 +1,7 @@
 import type { ConnectionRef } from '../../auth/connection.interface';
 import type { NewConnection, TokenStorage } from '../../auth/storage/token-storage.interface';
 import { DAY, HOUR, MINUTE, newConnection, token } from './connection-fixtures';
-import type { ConformanceHarness } from './token-storage.conformance';
+import type { ConformanceHarness } from './conformance-harness';
 
 /** A connection as the connect flow writes it (no hard expiry known). */
 function connection(r: ConnectionRef, overrides: Partial<NewConnection> = {}): NewConnection {

@@ -2,7 +2,7 @@ import type { ConnectionRef } from '../../auth/connection.interface';
 import type { NewConnection, TokenStorage } from '../../auth/storage/token-storage.interface';
 import { StorageError } from '../../errors/storage.error';
 import { DAY, newConnection } from './connection-fixtures';
-import type { ConformanceHarness } from './token-storage.conformance';
+import type { ConformanceHarness } from './conformance-harness';
 
 export interface ReconnectCampaignContext {
   storage: TokenStorage;

@@ -1,7 +1,7 @@
 import type { ConnectionRef, StoredConnection } from '../../auth/connection.interface';
 import type { TokenStorage } from '../../auth/storage/token-storage.interface';
 import { MINUTE, newConnection } from './connection-fixtures';
-import type { ConformanceHarness } from './token-storage.conformance';
+import type { ConformanceHarness } from './conformance-harness';
 
 export interface RevokeFenceContext {
   storage: TokenStorage;
