@@ -9,7 +9,7 @@ import type { ProtocolLog, SentCall } from './protocol-log';
  *   SIGKILLed after sending, with no answer reported.
  * paused_past_lease is not a death: a superseded use made while the rotation's holder (or the
  * sender itself) sat under a SIGSTOP long enough to outlast the lease margin (U4 in
- * ../shared/research/reliability-v2.md); impossible when pauses stay shorter than that.
+ * docs/reliability.md); impossible when pauses stay shorter than that.
  */
 export type DeathCause = 'drop' | 'killed_after_receipt' | 'killed_in_flight';
 export type Explanation = DeathCause | 'paused_past_lease';

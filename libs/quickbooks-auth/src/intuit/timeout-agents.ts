@@ -11,7 +11,7 @@ export interface SocketTimeouts {
 /**
  * Keep-alive agents that bound connecting and socket idleness but never the request as a whole.
  * A token call must not be aborted by an app timeout once sent: a refresh response lost after
- * Intuit rotated the token kills the connection (research: anchors-reliability §1.6).
+ * Intuit rotated the token kills the connection (docs/reliability.md, U1 and U2).
  */
 export function createTimeoutAgents(t: SocketTimeouts): { httpAgent: http.Agent; httpsAgent: https.Agent } {
   const guard = (socket: Duplex, connectedEvent: 'connect' | 'secureConnect') => {
