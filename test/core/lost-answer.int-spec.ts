@@ -1,6 +1,5 @@
 import { QuickBooksUnavailableError, ReauthorizationRequiredError, StorageError, type ReauthRequiredEvent } from '@quickbooks-auth/nestjs';
 import { AuthEventsPublisher } from '@quickbooks-auth/nestjs/events/auth-events.publisher';
-import { TokenRefresher } from '@quickbooks-auth/nestjs/auth/refresh/token-refresher.service';
 import { connectTenant, startHarness, type Harness } from '../support/quickbooks-harness';
 
 const HOUR = 3600;
@@ -122,8 +121,8 @@ describe('lost token-call answers', () => {
     const ref = { tenantId: 'tenant-begin-down', realmId };
     h.emulator.state.clock.advance(2 * HOUR);
     const refusals: string[] = [];
-    h.app.get(TokenRefresher).observe((sig) => {
-      if (sig.kind === 'send_refused' && sig.ref.realmId === realmId) refusals.push(sig.reason);
+    h.app.get(AuthEventsPublisher).listen((s) => {
+      if (s.kind === 'refresh_protocol' && s.signal.kind === 'send_refused' && s.signal.ref.realmId === realmId) refusals.push(s.signal.reason);
     });
     const realBegin = h.storage.beginCall.bind(h.storage);
     let failing = true;

@@ -5,7 +5,7 @@ import {
   type SchedulerOptions,
 } from '@quickbooks-auth/nestjs';
 import { AuthEventsPublisher } from '@quickbooks-auth/nestjs/events/auth-events.publisher';
-import { IntuitCircuitBreaker } from '@quickbooks-auth/nestjs/auth/refresh-scheduler/intuit-circuit-breaker.service';
+import { IntuitCircuitBreaker } from '@quickbooks-auth/nestjs/intuit/intuit-circuit-breaker.service';
 import { RefreshScheduler } from '@quickbooks-auth/nestjs/auth/refresh-scheduler/refresh-scheduler.service';
 import { RefreshStatus } from '@quickbooks-auth/nestjs/auth/refresh/refresh-status.service';
 import { findLeaks } from '../support/log-capture';

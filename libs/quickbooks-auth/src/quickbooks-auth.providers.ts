@@ -21,7 +21,9 @@ import { intuitHttpProvider } from './intuit/intuit-http.provider';
 import { IntuitDiscoveryService } from './intuit/intuit-discovery.service';
 import { IntuitIdTokenVerifier } from './intuit/intuit-id-token.verifier';
 import { IntuitJwks } from './intuit/intuit-jwks.service';
+import { IntuitCircuitBreaker } from './intuit/intuit-circuit-breaker.service';
 import { IntuitOAuthClient } from './intuit/intuit-oauth.client';
+import { tokenCallGateProvider } from './intuit/token-call-gate.provider';
 import { QuickBooksApiClient } from './intuit/quickbooks-api.client';
 import {
   QUICKBOOKS_AUTH_MODULE_OPTIONS,
@@ -74,6 +76,8 @@ export const quickBooksAuthProviders: Provider[] = [
   },
   intuitHttpProvider,
   IntuitDiscoveryService,
+  IntuitCircuitBreaker,
+  tokenCallGateProvider,
   IntuitOAuthClient,
   IntuitJwks,
   IntuitIdTokenVerifier,
@@ -102,6 +106,7 @@ export const quickBooksAuthExports = [
   ConnectService,
   QuickBooksApiClient,
   AuthEventsPublisher,
+  IntuitCircuitBreaker,
   QUICKBOOKS_TOKEN_STORAGE,
   QUICKBOOKS_AUTH_RESOLVED_OPTIONS,
   TokenRefresher,

@@ -1,13 +1,13 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { ResolvedQuickBooksAuthOptions } from '../config/resolved-options';
 import { AuthEventsPublisher } from '../events/auth-events.publisher';
+import type { UndecryptableOperation } from '../events/internal-signal';
 import { QuickBooksAuthEvent } from '../events/quickbooks-auth.events';
 import { QUICKBOOKS_AUTH_RESOLVED_OPTIONS, QUICKBOOKS_TOKEN_STORAGE } from '../quickbooks-auth.constants';
 import type { ConnectionRef } from './connection.interface';
 import type { TokenStorage } from './storage/token-storage.interface';
 
-/** Where an undecryptable row was found: the scheduler's claim, a token read, a listing or summary. */
-export type UndecryptableOperation = 'claim' | 'read' | 'list';
+export type { UndecryptableOperation } from '../events/internal-signal';
 
 /** One log line per connection at most this often (replicas may repeat it). */
 export const UNDECRYPTABLE_LOG_INTERVAL_MS = 15 * 60_000;
@@ -32,7 +32,6 @@ interface Seen {
 export class UndecryptableConnections implements OnModuleInit {
   private readonly logger = new Logger('QuickBooksAuth');
   private readonly seen = new Map<string, Seen>();
-  private readonly listeners: Array<(operation: UndecryptableOperation) => void> = [];
   private readonly recentMs: number;
 
   constructor(
@@ -51,11 +50,6 @@ export class UndecryptableConnections implements OnModuleInit {
     });
   }
 
-  /** For metrics: called once per report, with where it was found. */
-  observe(listener: (operation: UndecryptableOperation) => void): void {
-    this.listeners.push(listener);
-  }
-
   /** A row of `ref` failed to decrypt during `operation`. `reason` names key ids and layers only. */
   report(row: ConnectionRef & { reason: string }, operation: UndecryptableOperation): void {
     const now = this.options.clock.now();
@@ -65,13 +59,7 @@ export class UndecryptableConnections implements OnModuleInit {
     this.seen.delete(key); // re-inserted last: the map stays in least-recently-seen order
     if (this.seen.size >= MAX_REMEMBERED) this.forgetOldest();
     this.seen.set(key, { lastSeenAt: now, lastLoggedAt: log ? now : previous!.lastLoggedAt });
-    for (const listener of this.listeners) {
-      try {
-        listener(operation);
-      } catch {
-        // a broken listener must not break a read or a tick
-      }
-    }
+    this.events.signal({ kind: 'undecryptable_row', operation });
     if (log) {
       this.logger.error(
         `connection cannot be decrypted (${row.reason}); ${operation === 'claim' ? 'skipped by the refresh scheduler' : `refused on ${operation}`}:` +

@@ -15,8 +15,9 @@ import {
   type RevokedEvent,
 } from './quickbooks-auth.events';
 import { findHostEventEmitter, type HostEventEmitter } from './host-event-emitter';
+import type { InternalSignal, InternalSignalListener } from './internal-signal';
 
-/** Listener for in-module consumers (metrics) that must not depend on the host's EventEmitter2. */
+/** Listener for in-module consumers of lifecycle events only (tests, UndecryptableConnections). */
 export type AuthEventListener = (name: string, payload: QuickBooksAuthEventBase) => void;
 
 /**
@@ -24,11 +25,17 @@ export type AuthEventListener = (name: string, payload: QuickBooksAuthEventBase)
  * `intuit_tid`, never tokens (I5). The host provides EventEmitter2 (EventEmitterModule.forRoot());
  * without it, or without `@nestjs/event-emitter` installed at all, events are only logged and
  * reach in-process subscribers (metrics).
+ *
+ * It is also the module's one internal signal (internal-signal.ts): producers (the Intuit client,
+ * the refresher, UndecryptableConnections) call `signal()`, metrics `listen()`s. Chosen over
+ * node:diagnostics_channel because its channels are process-wide: two apps in one process (tests,
+ * the bench) would count each other's calls. Here each module instance hears only its own, and
+ * only lifecycle signals reach the host's emitter (the public `quickbooks.*` contract).
  */
 @Injectable()
 export class AuthEventsPublisher implements OnModuleInit {
   private readonly logger = new Logger('QuickBooksAuth');
-  private readonly listeners: AuthEventListener[] = [];
+  private readonly listeners: InternalSignalListener[] = [];
   private emitter: HostEventEmitter | null = null;
 
   constructor(
@@ -50,9 +57,27 @@ export class AuthEventsPublisher implements OnModuleInit {
     }
   }
 
-  /** Subscribe in-process (used by metrics). */
-  subscribe(listener: AuthEventListener): void {
+  /** Every internal signal, lifecycle events included (metrics, tests, the bench). Never the host's. */
+  listen(listener: InternalSignalListener): void {
     this.listeners.push(listener);
+  }
+
+  /** Lifecycle events only, in-process (the same signal, filtered). */
+  subscribe(listener: AuthEventListener): void {
+    this.listen((s) => {
+      if (s.kind === 'lifecycle') listener(s.name, s.payload);
+    });
+  }
+
+  /** Tell in-process listeners; nothing here reaches the host's EventEmitter2 or the logs. */
+  signal(signal: InternalSignal): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(signal);
+      } catch {
+        // a broken listener must not break a refresh, a token call or a read
+      }
+    }
   }
 
   connected(e: ConnectedEvent): void {
@@ -94,13 +119,7 @@ export class AuthEventsPublisher implements OnModuleInit {
     const realm = this.realmForLogs(payload.realmId);
     const line = `${message} tenant=${payload.tenantId} realm=${realm} cid=${payload.correlationId}${payload.intuitTid ? ` intuit_tid=${payload.intuitTid}` : ''}`;
     this.logger[level](line);
-    for (const listener of this.listeners) {
-      try {
-        listener(name, payload);
-      } catch {
-        // a broken listener must not break a refresh
-      }
-    }
+    this.signal({ kind: 'lifecycle', name, payload });
     if (this.emitter) {
       // Events go to the host's own code, which needs the real realm id to act (reconnect links).
       try {

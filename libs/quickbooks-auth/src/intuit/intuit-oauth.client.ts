@@ -2,10 +2,13 @@ import type { HttpService } from '@nestjs/axios';
 import { Inject, Injectable } from '@nestjs/common';
 import type { AxiosResponse } from 'axios';
 import type { ResolvedQuickBooksAuthOptions } from '../config/resolved-options';
+import { AuthEventsPublisher } from '../events/auth-events.publisher';
 import { QUICKBOOKS_AUTH_RESOLVED_OPTIONS } from '../quickbooks-auth.constants';
 import { IntuitCallFailure, parseRetryAfter } from './intuit-call-failure';
 import { IntuitDiscoveryService } from './intuit-discovery.service';
 import { QUICKBOOKS_HTTP } from './intuit-http.provider';
+import { INTUIT_TOKEN_CALL_GATE } from './intuit.constants';
+import type { TokenCallContext, TokenCallGate } from './token-call-gate';
 import { parseTokenResponse, type IntuitTokenResponse } from './token-response';
 
 /** Client credentials for one call (the module's, or a tenant's own Intuit app). */
@@ -23,30 +26,34 @@ export interface TokenCallResult {
   latencyMs: number;
 }
 
-/** One token-endpoint call as metrics see it: grant type, HTTP status (null: no response), latency. Never tokens. */
-export type TokenCallObserver = (call: { grantType: string; status: number | null; latencyMs: number }) => void;
+/** How a refresh passes the token-call gate. */
+export interface GatedRefresh extends TokenCallContext {
+  /**
+   * Runs once the gate admitted the call, right before it is sent (the refresh protocol records
+   * the call here). What it throws is not sent and, unless a transient IntuitCallFailure, not
+   * counted by the breaker.
+   */
+  beforeSend?: () => Promise<void>;
+}
 
 const BEFORE_SEND_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 /**
  * The HTTP client to Intuit's OAuth endpoints. Token calls are never aborted by a request
  * timeout once sent (only connect and socket-idle timeouts apply), so a rotated refresh token
- * in a slow response is still received and stored.
+ * in a slow response is still received and stored. Refresh calls ask the token-call gate first
+ * (circuit breaker, rate limit); a code exchange is the customer at the callback and is not gated.
+ * Every token-endpoint call is signalled (grant type, status, latency) for metrics.
  */
 @Injectable()
 export class IntuitOAuthClient {
-  private readonly observers: TokenCallObserver[] = [];
-
   constructor(
     @Inject(QUICKBOOKS_HTTP) private readonly http: HttpService,
     private readonly discovery: IntuitDiscoveryService,
     @Inject(QUICKBOOKS_AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedQuickBooksAuthOptions,
+    @Inject(INTUIT_TOKEN_CALL_GATE) private readonly gate: TokenCallGate,
+    private readonly events: AuthEventsPublisher,
   ) {}
-
-  /** Watch every token-endpoint call (metrics). An observer that throws is ignored. */
-  observeTokenCalls(observer: TokenCallObserver): void {
-    this.observers.push(observer);
-  }
 
   async buildAuthorizeUrl(params: { clientId: string; redirectUri: string; scopes: string[]; state: string; nonce: string }): Promise<string> {
     const { authorization_endpoint } = await this.discovery.endpoints();
@@ -64,8 +71,13 @@ export class IntuitOAuthClient {
     return this.tokenCall(new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri }), creds);
   }
 
-  refresh(refreshToken: string, creds: IntuitClientCredentials): Promise<TokenCallResult> {
-    return this.tokenCall(new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }), creds);
+  /** A refresh-token grant, once the gate admits it (an open breaker refuses with `circuit_open`). */
+  refresh(refreshToken: string, creds: IntuitClientCredentials, gated: GatedRefresh): Promise<TokenCallResult> {
+    const { beforeSend, ...context } = gated;
+    return this.gate.run(async () => {
+      if (beforeSend) await beforeSend();
+      return this.tokenCall(new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }), creds);
+    }, context);
   }
 
   /** Revokes the whole grant (Intuit revokes the realm's connection for either token). */
@@ -141,13 +153,7 @@ export class IntuitOAuthClient {
   }
 
   private notify(grantType: string, status: number | null, latencyMs: number): void {
-    for (const observer of this.observers) {
-      try {
-        observer({ grantType, status, latencyMs });
-      } catch {
-        // metrics must never break a token call
-      }
-    }
+    this.events.signal({ kind: 'token_call', grantType, status, latencyMs });
   }
 
   private failureFrom(res: AxiosResponse): IntuitCallFailure {

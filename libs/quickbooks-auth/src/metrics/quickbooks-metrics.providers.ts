@@ -2,6 +2,7 @@ import type { Provider } from '@nestjs/common';
 import { makeCounterProvider, makeGaugeProvider, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
 import { collectActiveSnapshot } from './metrics-collector';
 import { LATENCY_BUCKETS_SECONDS, QuickBooksMetric as M } from './quickbooks-metrics.constants';
+import { QuickBooksMetricsService } from './quickbooks-metrics.service';
 
 /**
  * Metric providers. They register on prom-client's global registry (the host's
@@ -17,7 +18,7 @@ const gauge = (name: string, help: string, labelNames: string[] = []): Provider 
     collect: () => collectActiveSnapshot(),
   });
 
-export const quickBooksMetricProviders: Provider[] = [
+export const quickBooksMetricDefinitions: Provider[] = [
   makeCounterProvider({
     name: M.RefreshTotal,
     help: 'QuickBooks token refresh attempts by outcome (success, failure, reauth_required), reason and trigger.',
@@ -84,3 +85,6 @@ export const quickBooksMetricProviders: Provider[] = [
   gauge(M.StorageUp, '1 when the token store answered the last aggregate query, 0 when it failed.'),
   gauge(M.UndecryptableConnections, 'Distinct QuickBooks connections this process found undecryptable in the last 15 minutes.'),
 ];
+
+/** @internal The module's metrics: their definitions and the service that feeds them. */
+export const quickBooksMetricProviders: Provider[] = [...quickBooksMetricDefinitions, QuickBooksMetricsService];

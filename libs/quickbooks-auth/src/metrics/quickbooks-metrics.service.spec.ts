@@ -2,25 +2,23 @@ import type { RefreshSignal } from '../auth/refresh/refresh-signal';
 import { Test } from '@nestjs/testing';
 import { register } from 'prom-client';
 import { RefreshStatus } from '../auth/refresh/refresh-status.service';
-import { TokenRefresher } from '../auth/refresh/token-refresher.service';
 import type { StorageStats } from '../auth/storage/token-storage.interface';
 import { AuthEventsPublisher } from '../events/auth-events.publisher';
 import { StorageStatsCache } from '../health/storage-stats.cache';
-import { IntuitOAuthClient, type TokenCallObserver } from '../intuit/intuit-oauth.client';
 import { QUICKBOOKS_AUTH_RESOLVED_OPTIONS, QUICKBOOKS_TOKEN_STORAGE } from '../quickbooks-auth.constants';
 import { UndecryptableConnections } from '../auth/undecryptable-connections.service';
 import { QuickBooksMetric } from './quickbooks-metrics.constants';
 import { quickBooksMetricProviders } from './quickbooks-metrics.providers';
 import { apiGovernorMetricProviders } from '../governor/api-governor-metrics.providers';
-import { QuickBooksMetricsService } from './quickbooks-metrics.service';
 import { createTenantLabeler } from './tenant-labeler';
 
 const NOW = 1_800_000_000_000;
 const base = { tenantId: 'tenant-secret-id', realmId: '9130000000001', correlationId: 'cid-1', intuitTid: 'tid-1', at: new Date(NOW) };
 
 describe('QuickBooksMetricsService', () => {
-  let observer: TokenCallObserver;
-  let signal: (s: RefreshSignal) => void;
+  // Producers reach metrics only through the publisher's internal signal.
+  const observer = (call: { grantType: string; status: number | null; latencyMs: number }) => publisher.signal({ kind: 'token_call', ...call });
+  const signal = (s: RefreshSignal) => publisher.signal({ kind: 'refresh_protocol', signal: s });
   const busy = (trigger: 'on_demand') => signal({ kind: 'lease_busy', trigger });
   let publisher: AuthEventsPublisher;
   let statsImpl: () => Promise<StorageStats>;
@@ -44,7 +42,6 @@ describe('QuickBooksMetricsService', () => {
       providers: [
         ...quickBooksMetricProviders,
         ...apiGovernorMetricProviders,
-        QuickBooksMetricsService,
         AuthEventsPublisher,
         RefreshStatus,
         UndecryptableConnections,
@@ -53,8 +50,6 @@ describe('QuickBooksMetricsService', () => {
           provide: QUICKBOOKS_AUTH_RESOLVED_OPTIONS,
           useValue: { hashRealmIdsInLogs: false, clock: { now: () => NOW }, leaseTtlMs: 90_000, scheduler: { tickSeconds: 30 }, get metricsTenantLabel() { return tenantLabel; } },
         },
-        { provide: IntuitOAuthClient, useValue: { observeTokenCalls: (o: TokenCallObserver) => (observer = o) } },
-        { provide: TokenRefresher, useValue: { observe: (l: typeof signal) => (signal = l) } },
         { provide: StorageStatsCache, useValue: { get: async () => ({ stats: await statsImpl(), takenAt: NOW }) } },
       ],
     })

@@ -2,10 +2,10 @@ import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } f
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter, Gauge, Histogram } from 'prom-client';
 import { RefreshStatus, type BreakerState } from '../auth/refresh/refresh-status.service';
-import { TokenRefresher } from '../auth/refresh/token-refresher.service';
 import { UndecryptableConnections } from '../auth/undecryptable-connections.service';
 import type { ResolvedQuickBooksAuthOptions } from '../config/resolved-options';
 import { AuthEventsPublisher } from '../events/auth-events.publisher';
+import type { InternalSignal } from '../events/internal-signal';
 import {
   QuickBooksAuthEvent,
   type ExpiringEvent,
@@ -15,7 +15,6 @@ import {
   type RefreshFailedEvent,
 } from '../events/quickbooks-auth.events';
 import { StorageStatsCache } from '../health/storage-stats.cache';
-import { IntuitOAuthClient } from '../intuit/intuit-oauth.client';
 import { QUICKBOOKS_AUTH_RESOLVED_OPTIONS } from '../quickbooks-auth.constants';
 import { isActiveSnapshotCollector, setActiveSnapshotCollector } from './metrics-collector';
 import { KNOWN_REFRESH_REASONS, QuickBooksMetric as M } from './quickbooks-metrics.constants';
@@ -24,8 +23,9 @@ const BREAKER_STATES: BreakerState[] = ['closed', 'open', 'half_open'];
 const EVENT_PREFIX = 'quickbooks.';
 
 /**
- * Feeds the module's Prometheus metrics: counters from lifecycle events and token-endpoint calls
- * as they happen, gauges from RefreshStatus and storage aggregates when Prometheus scrapes.
+ * Feeds the module's Prometheus metrics: counters from the events publisher's internal signal
+ * (lifecycle events, token-endpoint calls, refresh-protocol signals, undecryptable rows) as they
+ * happen, gauges from RefreshStatus and storage aggregates when Prometheus scrapes.
  * @internal
  */
 @Injectable()
@@ -60,8 +60,6 @@ export class QuickBooksMetricsService implements OnModuleInit, OnModuleDestroy {
     @InjectMetric(M.UndecryptableConnections) private readonly undecryptableConnections: Gauge<string>,
     @InjectMetric(M.ReconnectWarnings) private readonly reconnectWarnings: Counter<string>,
     private readonly events: AuthEventsPublisher,
-    private readonly intuit: IntuitOAuthClient,
-    private readonly refresher: TokenRefresher,
     private readonly status: RefreshStatus,
     private readonly statsCache: StorageStatsCache,
     @Inject(QUICKBOOKS_AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedQuickBooksAuthOptions,
@@ -69,20 +67,27 @@ export class QuickBooksMetricsService implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
-    this.events.subscribe((name, payload) => this.onEvent(name, payload));
-    this.intuit.observeTokenCalls(({ grantType, status }) => {
-      this.tokenEndpoint.inc({ grant_type: boundedGrant(grantType), status: status === null ? 'none' : String(status) });
-    });
-    this.refresher.observe((signal) => {
-      if (signal.kind === 'lease_busy') this.leaseBusy.inc({ trigger: signal.trigger });
-      else if (signal.kind !== 'rotation_received') this.protocolEvents.inc({ event: signal.kind });
-    });
-    this.undecryptable.observe((operation) => this.undecryptableRows.inc({ operation }));
+    this.events.listen((signal) => this.onSignal(signal));
     setActiveSnapshotCollector(this.collector);
   }
 
   onModuleDestroy(): void {
     if (isActiveSnapshotCollector(this.collector)) setActiveSnapshotCollector(null);
+  }
+
+  private onSignal(s: InternalSignal): void {
+    switch (s.kind) {
+      case 'lifecycle':
+        return this.onEvent(s.name, s.payload);
+      case 'token_call':
+        return this.tokenEndpoint.inc({ grant_type: boundedGrant(s.grantType), status: s.status === null ? 'none' : String(s.status) });
+      case 'refresh_protocol':
+        if (s.signal.kind === 'lease_busy') this.leaseBusy.inc({ trigger: s.signal.trigger });
+        else if (s.signal.kind !== 'rotation_received') this.protocolEvents.inc({ event: s.signal.kind });
+        return;
+      case 'undecryptable_row':
+        return this.undecryptableRows.inc({ operation: s.operation });
+    }
   }
 
   private onEvent(name: string, payload: QuickBooksAuthEventBase): void {

@@ -10,7 +10,7 @@ import type { TokenStorage } from '../storage/token-storage.interface';
 import { UndecryptableConnections } from '../undecryptable-connections.service';
 import { GrantRevocations } from '../connect/grant-revocations.service';
 import { ExpiryAlerts } from './expiry-alerts.service';
-import { IntuitCircuitBreaker } from './intuit-circuit-breaker.service';
+import { IntuitCircuitBreaker } from '../../intuit/intuit-circuit-breaker.service';
 
 /** Running totals of this process's scheduler (tests, bench, debugging). */
 export interface RefreshSchedulerCounters {

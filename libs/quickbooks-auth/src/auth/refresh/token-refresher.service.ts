@@ -6,9 +6,9 @@ import type { RefreshTrigger } from '../../events/quickbooks-auth.events';
 import { QuickBooksAuthError } from '../../errors/quickbooks-auth.error';
 import { RefreshShutdownError } from '../../errors/refresh-shutdown.error';
 import { IntuitCallFailure } from '../../intuit/intuit-call-failure';
-import { IntuitOAuthClient, type IntuitClientCredentials, type TokenCallResult } from '../../intuit/intuit-oauth.client';
+import { IntuitOAuthClient, type TokenCallResult } from '../../intuit/intuit-oauth.client';
 import { QUICKBOOKS_AUTH_RESOLVED_OPTIONS, QUICKBOOKS_TOKEN_STORAGE } from '../../quickbooks-auth.constants';
-import type { ConnectionRef, InflightCall, IntuitEnvironment, Lease, StoredConnection } from '../connection.interface';
+import type { ConnectionRef, InflightCall, Lease, StoredConnection } from '../connection.interface';
 import type { TokenStorage } from '../storage/token-storage.interface';
 import { TenantSettingsService } from '../tenant-settings.service';
 import type { RefreshOutcome } from './refresh-outcome';
@@ -23,19 +23,6 @@ export interface RefreshRequest {
   /** Wall-clock ms the lease was taken (a scheduler batch claim), when earlier than the call. */
   leasedAt?: number;
 }
-
-/** What the gate knows about a token call. */
-export interface TokenCallContext {
-  environment: IntuitEnvironment;
-}
-
-/** Gate in front of every token call (circuit breaker, global rate limit). */
-export interface TokenCallGate {
-  /** Resolves when a call may go out; throws IntuitCallFailure to refuse (breaker open). */
-  run<T>(call: () => Promise<T>, context: TokenCallContext): Promise<T>;
-}
-
-const passThroughGate: TokenCallGate = { run: (call) => call() };
 
 /**
  * How long a rotated token's write is retried through a store outage: these tokens exist nowhere
@@ -95,8 +82,6 @@ export class TokenRefresher implements OnModuleDestroy {
   private attemptSeq = 0;
   /** Every refresh running in this process, on demand and scheduled (drained on shutdown). */
   private readonly running = new Map<string, Promise<RefreshOutcome>>();
-  private gate: TokenCallGate = passThroughGate;
-  private readonly listeners: Array<(signal: RefreshSignal) => void> = [];
   private shutdownAt: number | null = null;
   private drained: Promise<void> | null = null;
 
@@ -107,11 +92,6 @@ export class TokenRefresher implements OnModuleDestroy {
     private readonly events: AuthEventsPublisher,
     @Inject(QUICKBOOKS_AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedQuickBooksAuthOptions,
   ) {}
-
-  /** Install the breaker / rate-limit gate (the scheduler module does). */
-  useGate(gate: TokenCallGate): void {
-    this.gate = gate;
-  }
 
   /** The app is stopping: no new refresh starts here; writes still retrying get one lease more, not the full window. */
   beginShutdown(): void {
@@ -158,18 +138,6 @@ export class TokenRefresher implements OnModuleDestroy {
       else this.logger.log(line);
     }
     this.signal({ kind: 'drained', count, tookMs, leftRunning });
-  }
-
-  /** Watch the protocol (metrics, chaos, tests). Listeners must not throw; errors are swallowed. */
-  observe(listener: (signal: RefreshSignal) => void): void {
-    this.listeners.push(listener);
-  }
-
-  /** Watch lease contention (metrics): called with the trigger whenever a refresh finds the lease taken. */
-  observeLeaseBusy(listener: (trigger: RefreshTrigger) => void): void {
-    this.observe((s) => {
-      if (s.kind === 'lease_busy') listener(s.trigger);
-    });
   }
 
   /** A lease owner id unique to one attempt in this process. */
@@ -232,7 +200,7 @@ export class TokenRefresher implements OnModuleDestroy {
       let result: TokenCallResult;
       try {
         if (prior && !inDoubtRetried) await this.waitOut(conn, prior, leasedAt, heartbeat);
-        result = await this.gate.run(() => this.send(ref, lease, conn, creds, heartbeat), { environment: conn.environment });
+        result = await this.intuit.refresh(conn.refreshToken, creds, { environment: conn.environment, beforeSend: () => this.beforeSend(ref, lease, conn, heartbeat) });
       } catch (err) {
         if (err instanceof SendRefused) {
           heartbeat.stop();
@@ -268,7 +236,7 @@ export class TokenRefresher implements OnModuleDestroy {
    * a lease that only needed renewing gets one renewal and one more try. Then a local deadline:
    * the send must start while the renewed lease still covers the whole call budget.
    */
-  private async send(ref: ConnectionRef, lease: Lease, conn: StoredConnection, creds: IntuitClientCredentials, heartbeat: Heartbeat): Promise<TokenCallResult> {
+  private async beforeSend(ref: ConnectionRef, lease: Lease, conn: StoredConnection, heartbeat: Heartbeat): Promise<void> {
     if (heartbeat.lost) throw new SendRefused('lease_lost');
     if (this.shuttingDown && this.drainBudgetLeft() < this.options.tokenCallBudgetMs) throw new SendRefused('shutdown');
     const call = { fingerprint: conn.refreshTokenFingerprint, callBudgetMs: this.options.tokenCallBudgetMs, ttlMs: this.options.leaseTtlMs };
@@ -283,7 +251,6 @@ export class TokenRefresher implements OnModuleDestroy {
     }
     if (Date.now() - beganAt > this.options.leaseTtlMs - this.options.tokenCallBudgetMs) throw new SendRefused('send_deadline');
     heartbeat.markSent();
-    return this.intuit.refresh(conn.refreshToken, creds);
   }
 
   /** Re-read after a refused beginCall, to say why (and whether a renewal would help). */
@@ -517,14 +484,9 @@ export class TokenRefresher implements OnModuleDestroy {
     return { kind: 'busy' };
   }
 
+  /** Watched through the events publisher's internal signal (metrics, chaos, tests). */
   private signal(signal: RefreshSignal): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(signal);
-      } catch {
-        // observers must never break a refresh
-      }
-    }
+    this.events.signal({ kind: 'refresh_protocol', signal });
   }
 
   /** Renews every leaseTtlMs / 4, so a healthy holder always has the call budget (0.6 × ttl) left. */

@@ -864,8 +864,8 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
         await sleep(150);
         const deadline = (await storage.get(r))!.inflight!.deadlineAt.getTime();
         const waits: number[] = [];
-        h.app.get(TokenRefresher).observe((sig) => {
-          if (sig.kind === 'inflight_wait') waits.push(sig.waitedMs);
+        h.app.get(AuthEventsPublisher).listen((s) => {
+          if (s.kind === 'refresh_protocol' && s.signal.kind === 'inflight_wait') waits.push(s.signal.waitedMs);
         });
         h.emulator.state.clock.advance(2 * 3600);
         const started = Date.now();

@@ -1,10 +1,12 @@
+import type { TokenCallGate } from './token-call-gate';
+
 /**
- * Global cap on token-endpoint calls per second (GCRA, the token bucket in "virtual time").
+ * The inner part of the token-call gate: a global cap on token-endpoint calls per second (GCRA, the token bucket in "virtual time").
  * Every caller reserves its slot at once, so waiters go out in arrival order and a burst of
  * `burst` calls may leave together. Intuit does not document a token-endpoint limit; this keeps
  * a recovering fleet from answering an outage with a stampede.
  */
-export class TokenCallRateLimiter {
+export class TokenCallRateLimiter implements TokenCallGate {
   private readonly intervalMs: number;
   private readonly burstMs: number;
   /** Theoretical arrival time of the next call (ms, wall clock). */
@@ -33,5 +35,11 @@ export class TokenCallRateLimiter {
   async take(): Promise<void> {
     const wait = this.reserve();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+
+  /** The call, once its slot comes. */
+  async run<T>(call: () => Promise<T>): Promise<T> {
+    await this.take();
+    return call();
   }
 }

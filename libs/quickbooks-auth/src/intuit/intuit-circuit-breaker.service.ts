@@ -1,12 +1,11 @@
-import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
-import type { ResolvedQuickBooksAuthOptions } from '../../config/resolved-options';
-import { IntuitCallFailure } from '../../intuit/intuit-call-failure';
-import { QUICKBOOKS_AUTH_RESOLVED_OPTIONS } from '../../quickbooks-auth.constants';
-import type { IntuitEnvironment } from '../connection.interface';
-import { RefreshStatus, type BreakerState } from '../refresh/refresh-status.service';
-import { TokenRefresher, type TokenCallContext, type TokenCallGate } from '../refresh/token-refresher.service';
-import { TokenCallRateLimiter } from './token-call-rate-limiter';
+import type { IntuitEnvironment } from '../auth/connection.interface';
+import { RefreshStatus, type BreakerState } from '../auth/refresh/refresh-status.service';
+import type { ResolvedQuickBooksAuthOptions } from '../config/resolved-options';
+import { QUICKBOOKS_AUTH_RESOLVED_OPTIONS } from '../quickbooks-auth.constants';
+import { IntuitCallFailure } from './intuit-call-failure';
+import type { TokenCallContext, TokenCallGate } from './token-call-gate';
 
 /** What the scheduler may do right now. */
 export type ClaimMode = 'normal' | 'probe' | 'paused';
@@ -19,40 +18,29 @@ interface EnvironmentBreaker {
 }
 
 /**
- * The gate in front of every token call (scheduled and on demand): one circuit breaker per
- * Intuit environment, opened by a run of transient failures (5xx, 429, resets) and never by
- * invalid_grant or other answers about one connection, plus a global token-call rate limit.
- * A refused call becomes a transient `circuit_open` failure, so callers keep serving tokens that
- * are still valid and no connection is ever marked needs_reauth by an outage.
+ * The outer part of the token-call gate (token-call-gate.provider.ts), in front of every refresh
+ * call (scheduled and on demand): one circuit breaker per Intuit environment, opened by a run of
+ * transient failures (5xx, 429, resets) and never by invalid_grant or other answers about one
+ * connection. A refused call becomes a transient `circuit_open` failure, so callers keep serving
+ * tokens that are still valid and no connection is ever marked needs_reauth by an outage. The
+ * scheduler reads `claimMode()` to pause claiming while a breaker is open.
  */
 @Injectable()
-export class IntuitCircuitBreaker implements TokenCallGate, OnModuleInit {
+export class IntuitCircuitBreaker implements TokenCallGate {
   private readonly logger = new Logger('QuickBooksAuth');
   private readonly breakers = new Map<IntuitEnvironment, EnvironmentBreaker>();
-  private readonly limiter: TokenCallRateLimiter | null;
   /** Every state change, for tests and the bench (bounded). */
   readonly transitions: Array<{ environment: IntuitEnvironment; state: BreakerState; at: number }> = [];
 
   constructor(
-    private readonly refresher: TokenRefresher,
     private readonly status: RefreshStatus,
     @Inject(QUICKBOOKS_AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedQuickBooksAuthOptions,
-  ) {
-    const rate = options.scheduler.maxTokenCallsPerSecond;
-    this.limiter = rate ? new TokenCallRateLimiter(rate) : null;
-  }
-
-  onModuleInit(): void {
-    this.refresher.useGate(this);
-  }
+  ) {}
 
   async run<T>(call: () => Promise<T>, context: TokenCallContext): Promise<T> {
     const breaker = this.breakerFor(context.environment);
     try {
-      return await breaker.policy.execute(async () => {
-        if (this.limiter) await this.limiter.take();
-        return call();
-      });
+      return await breaker.policy.execute(() => call());
     } catch (err) {
       if (err instanceof BrokenCircuitError) {
         throw new IntuitCallFailure('circuit_open', null, null, this.remainingOpenMs(breaker));
