@@ -74,7 +74,7 @@ export class IntuitCircuitBreaker implements TokenCallGate {
   }
 
   private breakerFor(environment: IntuitEnvironment): EnvironmentBreaker {
-    let b = this.breakers.get(environment);
+    const b = this.breakers.get(environment);
     if (b) return b;
     const policy = circuitBreaker(
       // Only failures that say "Intuit is struggling" count; invalid_grant is about one connection.
