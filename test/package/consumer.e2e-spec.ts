@@ -123,7 +123,7 @@ describe('a new Nest app that installs the two tarballs', () => {
       ['@quickbooks-auth/nestjs', packed.library],
       ['@quickbooks-auth/intuit-emulator', packed.emulator],
     ];
-    const lockfile = offlineLockfile(ROOT, { name: 'consumer-app', dependencies }, [...APP_PACKAGES, 'cockatiel', 'jose']);
+    const lockfile = offlineLockfile(ROOT, { name: 'consumer-app', dependencies }, [...APP_PACKAGES, 'cockatiel', 'jose', 'zod']);
     for (const [name, tarball] of tarballs) {
       const spec = `file:vendor/${basename(tarball)}`;
       copyFileSync(tarball, join(dir, 'vendor', basename(tarball)));
