@@ -12,18 +12,20 @@ type Env = Record<string, string | undefined>;
 /**
  * Reads module options from environment variables. Every bad or missing variable is named in
  * one ConfigurationError; values are never printed (they may be secrets). The variables are
- * those bound in the options schema (config/schema/); this table lists them for readers.
+ * those bound in the options schema (config/schema/), which holds the defaults too; this table
+ * lists them for readers, and docs/configuration.md has the full one (test/docs checks it
+ * against the schema).
  *
  * | variable | meaning |
  * |---|---|
  * | QB_CLIENT_ID, QB_CLIENT_SECRET | Intuit app credentials |
  * | QB_REDIRECT_URI | callback URL registered with Intuit |
- * | QB_ENVIRONMENT | sandbox (default) or production |
+ * | QB_ENVIRONMENT | sandbox or production |
  * | QB_ENCRYPTION_KEYS | key ring, newest first: `k2:<base64 32 bytes>,k1:<...>` |
  * | QB_STATE_SECRET | HMAC secret for OAuth state, >= 32 chars |
- * | QB_REFRESH_LEAD_SECONDS | refresh this long before expiry (default 1800) |
- * | QB_MIN_VALIDITY_SECONDS | minimum validity of returned tokens (default 300) |
- * | QB_STORAGE | typeorm (default) \| redis \| file \| memory |
+ * | QB_REFRESH_LEAD_SECONDS | refresh this long before expiry |
+ * | QB_MIN_VALIDITY_SECONDS | minimum validity of returned tokens |
+ * | QB_STORAGE | typeorm (when unset) \| redis \| file \| memory |
  * | DATABASE_URL / QB_SQLITE_PATH | typeorm target (MySQL or PostgreSQL URL, or SQLite file) |
  * | REDIS_URL, QB_REDIS_KEY_PREFIX | redis storage |
  * | QB_FILE_STORAGE_DIR | file storage directory |

@@ -78,3 +78,36 @@ function readChoice(schema: z.ZodType, binding: Extract<EnvBinding, { kind: 'cho
   set(reading.options, [...path, def.discriminator], chosen);
   if (variant) walk(variant, path, env, reading);
 }
+
+/** One variable of the schema and the option it sets (every storage variant's included). */
+export interface EnvVariable {
+  env: string;
+  path: string;
+  /** What an unset variable means when the option has no default of its own (`QB_STORAGE` → typeorm). */
+  fallback?: string;
+}
+
+/** Every variable bound in the schema, for docs and their checks. */
+export function listEnvVariables(schema: z.ZodType, path: string[] = []): EnvVariable[] {
+  const binding = envBindings.get(schema) as EnvBinding | undefined;
+  const def = (schema as unknown as { _zod: { def: Record<string, unknown> } })._zod.def;
+  if (binding?.kind === 'leaf') return [{ env: binding.env, path: path.join('.') }];
+  if (binding?.kind === 'choice') {
+    const variants = (def.options as z.ZodType[]).flatMap((variant) => listEnvVariables(variant, path));
+    const unique = variants.filter((v, i) => variants.findIndex((w) => w.env === v.env) === i);
+    return [{ env: binding.env, path: [...path, def.discriminator as string].join('.'), fallback: binding.fallback }, ...unique];
+  }
+  switch (def.type) {
+    case 'object':
+      return Object.entries(def.shape as Record<string, z.ZodType>).flatMap(([key, child]) => listEnvVariables(child, [...path, key]));
+    case 'optional':
+    case 'nullable':
+    case 'default':
+    case 'prefault':
+      return listEnvVariables(def.innerType as z.ZodType, path);
+    case 'pipe':
+      return listEnvVariables(def.in as z.ZodType, path);
+    default:
+      return [];
+  }
+}
