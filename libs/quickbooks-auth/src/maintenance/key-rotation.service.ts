@@ -24,9 +24,10 @@ export interface ReencryptionReport {
 export class KeyRotationService {
   private readonly logger = new Logger(KeyRotationService.name);
 
+  /** @hidden Nest injects it; its parameters are internals. */
   constructor(
     @Inject(QUICKBOOKS_TOKEN_STORAGE) private readonly storage: TokenStorage,
-    /** For realmForLogs: realm ids in logs honour hashRealmIdsInLogs, as everywhere else. */
+    // For realmForLogs: realm ids in logs honour hashRealmIdsInLogs, as everywhere else.
     private readonly events: AuthEventsPublisher,
   ) {}
 
