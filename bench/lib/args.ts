@@ -1,16 +1,23 @@
-/** Command-line flags shared by `npm run bench` and `npm run chaos` (`--name value` or `--flag`). */
+import { parseArgs } from 'node:util';
+
+/**
+ * Command-line flags shared by `npm run bench` and `npm run chaos` (`--name value`, `--name=value`
+ * or `--flag`). Lenient on purpose: the two scripts read different flags from one parser, and a
+ * flag neither reads is ignored. `node:util` parseArgs splits the line into tokens; a `--name`
+ * followed by a plain word takes it as its value.
+ */
 export class Args {
   private readonly values = new Map<string, string | true>();
 
   constructor(argv: string[] = process.argv.slice(2)) {
-    for (let i = 0; i < argv.length; i++) {
-      const a = argv[i];
-      if (!a.startsWith('--')) continue;
-      const [name, inline] = a.slice(2).split('=', 2);
-      if (inline !== undefined) this.values.set(name, inline);
-      else if (argv[i + 1] !== undefined && !argv[i + 1].startsWith('--')) this.values.set(name, argv[++i]);
-      else this.values.set(name, true);
-    }
+    const { tokens } = parseArgs({ args: argv, strict: false, allowPositionals: true, tokens: true });
+    tokens.forEach((token, i) => {
+      if (token.kind !== 'option' || !token.rawName.startsWith('--')) return;
+      const next = tokens[i + 1];
+      if (token.inlineValue) this.values.set(token.name, token.value ?? '');
+      else if (next?.kind === 'positional' && next.index === token.index + 1) this.values.set(token.name, next.value);
+      else this.values.set(token.name, true);
+    });
   }
 
   flag(name: string): boolean {

@@ -3,7 +3,7 @@ import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { QuickBooksAuthModule, type QuickBooksAuthModuleOptions } from '@quickbooks-auth/nestjs';
 
-const options: QuickBooksAuthModuleOptions = {
+export const options: QuickBooksAuthModuleOptions = {
   // Required
   clientId: process.env.QB_CLIENT_ID!,
   clientSecret: process.env.QB_CLIENT_SECRET!,

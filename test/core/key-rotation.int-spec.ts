@@ -60,5 +60,14 @@ describe.each(databases)('encryption key rotation (TypeORM on %s)', (_name, kind
     const wrong = await startHarness(opts(`k9:${randomBytes(32).toString('base64')}`));
     await expect(wrong.tokens.getAccessToken({ tenantId: 'tenant-0', realmId: realms[0] })).rejects.toBeInstanceOf(DecryptionError);
     await wrong.close();
+
+    // A failed row is logged by tenant and realm, the realm hashed when hashRealmIdsInLogs is on.
+    const hashing = await startHarness({ ...opts(`k8:${randomBytes(32).toString('base64')}`), options: { ...opts(k2).options, encryptionKeys: `k8:${randomBytes(32).toString('base64')}`, hashRealmIdsInLogs: true } });
+    expect(await hashing.app.get(KeyRotationService).reencryptAll()).toMatchObject({ scanned: 5, failed: 5 });
+    await hashing.close();
+    const failures = hashing.logs.lines.filter((l) => l.includes('could not re-encrypt'));
+    expect(failures).toHaveLength(5);
+    for (const line of failures) expect(line).toMatch(/realm=h:[0-9a-f]{12}:/);
+    for (const realmId of realms) expect(hashing.logs.lines.join('\n')).not.toContain(realmId);
   });
 });

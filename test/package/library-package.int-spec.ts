@@ -173,7 +173,7 @@ describe('@quickbooks-auth/nestjs manifest', () => {
   it('takes Nest 11 as a peer and marks the backend drivers, events and the testing kit optional', () => {
     expect(manifest.peerDependencies!['@nestjs/common']).toMatch(/\^11/);
     expect(manifest.peerDependencies!['@nestjs/core']).toMatch(/\^11/);
-    expect(Object.keys(manifest.dependencies!)).toEqual(expect.arrayContaining(['cockatiel', 'jose']));
+    expect(Object.keys(manifest.dependencies!)).toEqual(expect.arrayContaining(['cockatiel', 'jose', 'zod']));
     const optional = Object.entries(manifest.peerDependenciesMeta!).filter(([, m]) => m.optional).map(([k]) => k).sort();
     expect(optional).toEqual(['@nestjs/event-emitter', '@nestjs/testing', '@quickbooks-auth/intuit-emulator', 'better-sqlite3', 'ioredis', 'mysql2', 'pg']);
     for (const name of optional) expect(manifest.peerDependencies![name]).toBeDefined();

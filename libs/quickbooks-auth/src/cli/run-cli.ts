@@ -1,3 +1,4 @@
+import { parseArgs } from 'node:util';
 import type { CliCommand } from './cli-command';
 import { processIo, type CliIo } from './cli-io';
 import { CliUsageError } from './cli-usage.error';
@@ -19,16 +20,18 @@ Every command reads the app's variables (DATABASE_URL, QB_STORAGE, QB_ENCRYPTION
 takes --env-file FILE to load them from a .env file first. \`quickbooks-auth <command> --help\` for more.
 Exit codes: 0 done, 1 failed, 2 bad option or variable.`;
 
-/** `--env-file FILE` anywhere on the line: loaded into `io.env` (values already set win), then removed. */
+/**
+ * `--env-file FILE` anywhere on the line: loaded into `io.env` (values already set win), then
+ * removed. parseArgs finds it (non-strict: the command's own flags are parsed, strictly, later).
+ */
 function takeEnvFile(argv: string[], io: CliIo): string[] {
-  const rest: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i].split(/=(.*)/s, 2);
-    if (flag !== '--env-file') {
-      rest.push(argv[i]);
-      continue;
-    }
-    const file = inline ?? argv[++i];
+  const { tokens } = parseArgs({ args: argv, options: { 'env-file': { type: 'string' } }, strict: false, allowPositionals: true, tokens: true });
+  const taken = new Set<number>();
+  for (const token of tokens) {
+    if (token.kind !== 'option' || token.name !== 'env-file' || token.rawName !== '--env-file') continue;
+    taken.add(token.index);
+    if (!token.inlineValue && token.value !== undefined) taken.add(token.index + 1);
+    const file = token.value;
     if (!file) throw new CliUsageError('option --env-file needs a value');
     const before = { ...io.env };
     try {
@@ -39,7 +42,7 @@ function takeEnvFile(argv: string[], io: CliIo): string[] {
     }
     for (const [k, v] of Object.entries(process.env)) if (before[k] === undefined && v !== undefined) io.env[k] = v;
   }
-  return rest;
+  return argv.filter((_, i) => !taken.has(i));
 }
 
 /**

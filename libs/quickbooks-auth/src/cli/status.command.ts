@@ -1,6 +1,7 @@
 import { CONNECTION_STATUSES } from '../auth/connection.interface';
 import type { StorageStats, TokenStorage } from '../auth/storage/token-storage.interface';
-import { QUICKBOOKS_TOKEN_STORAGE } from '../quickbooks-auth.constants';
+import type { ResolvedQuickBooksAuthOptions } from '../config/resolved-options';
+import { QUICKBOOKS_AUTH_RESOLVED_OPTIONS, QUICKBOOKS_TOKEN_STORAGE } from '../quickbooks-auth.constants';
 import type { CliCommand } from './cli-command';
 import { openConfiguredModule } from './configured-module';
 import { describeError } from './database-target';
@@ -71,7 +72,9 @@ export const statusCommand: CliCommand = {
     const { app, options } = await openConfiguredModule(io.env);
     const store = describeStore(options.storage);
     try {
-      const withinSeconds = positiveInteger('--within-seconds', within, options.refreshLeadSeconds ?? 1800);
+      // Default: the refresh lead time as the module resolved it (the schema's default when unset).
+      const { refreshLeadSeconds } = app.get<ResolvedQuickBooksAuthOptions>(QUICKBOOKS_AUTH_RESOLVED_OPTIONS);
+      const withinSeconds = positiveInteger('--within-seconds', within, refreshLeadSeconds);
       const now = Date.now();
       const stats = await app.get<TokenStorage>(QUICKBOOKS_TOKEN_STORAGE).stats(new Date(now), withinSeconds * 1000);
       const report: StatusReport = {

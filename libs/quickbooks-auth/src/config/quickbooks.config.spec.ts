@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
 import { ConfigurationError } from '../errors/configuration.error';
 import { quickBooksOptionsFromEnv } from './quickbooks.config';
 import { resolveOptions } from './resolved-options';
@@ -218,5 +219,97 @@ describe('production refuses plain http to Intuit except on loopback (issue 14, 
       problems = (err as ConfigurationError).problems;
     }
     expect(problems).toEqual(['QB_API_MAX_CONCURRENT_PER_REALM must be a whole number >= 1', 'QB_API_SHARED_REDIS_URL needs a client or a redis:// (rediss://) url']);
+  });
+});
+
+describe('one options schema (issue 19)', () => {
+  const base = () => quickBooksOptionsFromEnv(good());
+  const problemsOf = (run: () => unknown): string[] => {
+    try {
+      run();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigurationError);
+      return (err as ConfigurationError).problems;
+    }
+    throw new Error('should fail');
+  };
+
+  it('checks across options still run when other options are bad, so every problem is listed at once', () => {
+    const problems = problemsOf(() =>
+      resolveOptions({
+        ...base(),
+        clientId: '',
+        tenantOverrides: 3 as never,
+        leaseTtlMs: 5000,
+        http: { connectTimeoutMs: 6000 },
+        scheduler: { enabled: 'yes' as never, hardExpiryWarningDays: [0] },
+        storage: { type: 'custom' } as never,
+      }),
+    );
+    expect(problems).toEqual([
+      'clientId is required',
+      'storage.storage is required for custom storage',
+      'scheduler.enabled must be a boolean',
+      'scheduler.hardExpiryWarningDays must be a list of distinct whole days between 1 and 1825 (e.g. [90, 30, 7]; [] turns the warnings off)',
+      'tenantOverrides must be a function',
+      'leaseTtlMs must be longer than http.connectTimeoutMs',
+    ]);
+  });
+
+  it('names a variable refused for itself once, not again through its option', () => {
+    expect(problemsOf(() => quickBooksOptionsFromEnv({ ...good(), QB_STORAGE: 'cloud' }))).toEqual(['QB_STORAGE must be one of typeorm, redis, file, memory']);
+  });
+
+  it('reads every storage variant from its variables; QB_SQLITE_PATH wins over DATABASE_URL', () => {
+    expect(quickBooksOptionsFromEnv({ ...good(), QB_STORAGE: '', QB_SQLITE_PATH: 'qb.sqlite', DATABASE_URL: 'mysql://a@db/app' }).storage).toEqual({ type: 'typeorm', sqlitePath: resolve('qb.sqlite') });
+    expect(quickBooksOptionsFromEnv({ ...good(), QB_STORAGE: 'redis', REDIS_URL: 'redis://127.0.0.1:6379', QB_REDIS_KEY_PREFIX: 'app:' }).storage).toEqual({ type: 'redis', url: 'redis://127.0.0.1:6379', keyPrefix: 'app:' });
+    expect(quickBooksOptionsFromEnv({ ...good(), QB_STORAGE: 'file', QB_FILE_STORAGE_DIR: 'conns' }).storage).toEqual({ type: 'file', directory: resolve('conns') });
+    expect(problemsOf(() => quickBooksOptionsFromEnv({ ...good(), QB_STORAGE: 'redis' }))).toEqual(['REDIS_URL is required when QB_STORAGE=redis']);
+    expect(problemsOf(() => quickBooksOptionsFromEnv({ ...good(), QB_STORAGE: 'file' }))).toEqual(['QB_FILE_STORAGE_DIR is required for file storage']);
+  });
+
+  it('reads the scheduler, URLs and reconnect link; an empty variable is unset', () => {
+    const o = quickBooksOptionsFromEnv({
+      ...good(),
+      QB_SCHEDULER_ENABLED: 'false',
+      QB_SCHEDULER_TICK_SECONDS: '5',
+      QB_SCHEDULER_CONCURRENCY: '4',
+      QB_MIN_VALIDITY_SECONDS: '',
+      QB_INTUIT_BASE_URL: 'http://127.0.0.1:4100',
+      QB_RECONNECT_URL: 'https://app.example.com/reconnect/{realmId}',
+    });
+    expect(o.scheduler).toEqual({ enabled: false, tickSeconds: 5, concurrency: 4 });
+    expect(o.minValiditySeconds).toBeUndefined();
+    expect(o.intuitBaseUrl).toBe('http://127.0.0.1:4100');
+    expect(resolveOptions(o).reconnectUrl({ tenantId: 't', realmId: '9' })).toBe('https://app.example.com/reconnect/9');
+    expect(problemsOf(() => quickBooksOptionsFromEnv({ ...good(), QB_SCHEDULER_TICK_SECONDS: 'often', QB_API_QUEUE_TIMEOUT_MS: '1.5' }))).toEqual([
+      'QB_SCHEDULER_TICK_SECONDS must be a number >= 0.05',
+      'QB_API_QUEUE_TIMEOUT_MS must be a whole number >= 0',
+    ]);
+  });
+
+  it('fills every default from the schema', () => {
+    const o = resolveOptions({ ...base(), storage: { type: 'memory' } });
+    expect(o).toMatchObject({
+      environment: 'sandbox',
+      stateTtlSeconds: 600,
+      refreshLeadSeconds: 1800,
+      minValiditySeconds: 300,
+      leaseTtlMs: 90_000,
+      leaseWaitTimeoutMs: 30_000,
+      reauthPendingMs: 600_000,
+      revokeReplacedGrants: false,
+      accessTokenCacheSeconds: 30,
+      accessTokenCacheMaxEntries: 10_000,
+      hashRealmIdsInLogs: false,
+      http: { connectTimeoutMs: 10_000, socketTimeoutMs: 60_000, requestTimeoutMs: 15_000 },
+      tokenCallBudgetMs: 54_000,
+      metricsTenantLabel: null,
+      scheduler: {
+        enabled: true, tickSeconds: 30, concurrency: 16, batchSize: 200, keepAliveSeconds: 86_400, jitterRatio: 0.2, proactive: 'recent', recentWindowSeconds: 7200,
+        refreshExpiryWarningSeconds: 30 * 86_400, hardExpiryWarningDays: [90, 30, 7], maxTokenCallsPerSecond: null, tickBudgetSeconds: 60, breakerConsecutiveFailures: 5, breakerHalfOpenSeconds: 30,
+      },
+    });
+    expect(o.storage).toEqual({ type: 'memory' });
   });
 });

@@ -6,7 +6,11 @@ import type { ApiGovernorOptions } from '../governor/api-governor-options';
 
 /** Settings one tenant may override (its own Intuit app, its own lead time). */
 export interface TenantOverrides {
-  /** This tenant's own Intuit app. Used only together with `clientSecret`; one without the other is ignored. */
+  /**
+   * This tenant's own Intuit app, given together with `clientSecret`. One without the other is a
+   * ConfigurationError at that tenant's next token call (half an override would silently use the
+   * module's app instead).
+   */
   clientId?: string;
   /** Secret of the tenant's own Intuit app (with `clientId`). */
   clientSecret?: string;
@@ -148,7 +152,10 @@ export interface QuickBooksAuthModuleOptions {
   instanceId?: string;
   /** Clock for expiry math (tests, emulator demos). */
   clock?: Clock;
-  /** Hash realm ids in logs and events (default false: realm ids are not secrets, but some teams treat them as PII). */
+  /**
+   * Hash realm ids in the module's log lines (default false: realm ids are not secrets, but some
+   * teams treat them as PII). Events keep the real realm id: the host's listeners need it to act.
+   */
   hashRealmIdsInLogs?: boolean;
   /**
    * Opt-in per-tenant metric `quickbooks_tenant_events_total{tenant, event}` for a bounded set of

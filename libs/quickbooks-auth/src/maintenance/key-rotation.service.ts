@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { QUICKBOOKS_TOKEN_STORAGE } from '../quickbooks-auth.constants';
 import type { TokenStorage } from '../auth/storage/token-storage.interface';
+import { AuthEventsPublisher } from '../events/auth-events.publisher';
 
 /** Totals of a re-encryption run. Drop an old key only after a run with `failed === 0`. */
 export interface ReencryptionReport {
@@ -23,7 +24,12 @@ export interface ReencryptionReport {
 export class KeyRotationService {
   private readonly logger = new Logger(KeyRotationService.name);
 
-  constructor(@Inject(QUICKBOOKS_TOKEN_STORAGE) private readonly storage: TokenStorage) {}
+  /** @hidden Nest injects it; its parameters are internals. */
+  constructor(
+    @Inject(QUICKBOOKS_TOKEN_STORAGE) private readonly storage: TokenStorage,
+    // For realmForLogs: realm ids in logs honour hashRealmIdsInLogs, as everywhere else.
+    private readonly events: AuthEventsPublisher,
+  ) {}
 
   /** Re-encrypt every connection, `batchSize` (default 500) refs per page; `onProgress` after each page. */
   async reencryptAll(params: { batchSize?: number; onProgress?: (r: ReencryptionReport) => void } = {}): Promise<ReencryptionReport> {
@@ -38,7 +44,7 @@ export class KeyRotationService {
         } catch (err) {
           // One unreadable row (corrupt, or its key already dropped) must not stop the others.
           report.failed += 1;
-          this.logger.error(`could not re-encrypt tenant=${ref.tenantId} realm=${ref.realmId}: ${(err as Error).message}`);
+          this.logger.error(`could not re-encrypt tenant=${ref.tenantId} realm=${this.events.realmForLogs(ref.realmId)}: ${(err as Error).message}`);
         }
       }
       params.onProgress?.({ ...report });
