@@ -122,7 +122,7 @@ describe('quickbooks-auth import (MariaDB)', () => {
     expect(JSON.parse(dry.out) as ImportReport).toMatchObject({ dryRun: true, overwritten: 10_000, imported: 0 });
     expect((await storage.get({ tenantId: rows[7].tenantId, realmId: rows[7].realmId }))!.version).toBe(before.version);
     expectNoToken(dry);
-  });
+  }, 180_000); // three CLI runs over 10,000 rows: about 35 s on an idle 2-core machine, twice that under load
 
   it('a 10,000-line file with malformed lines reports each by line number and writes nothing', async () => {
     const file = join(dir, 'malformed.jsonl');
