@@ -13,7 +13,7 @@ export { INTUIT_DISCOVERY_URLS, INTUIT_API_BASE_URLS } from './quickbooks-auth.c
 export * from './interfaces/quickbooks-auth-options.interface';
 export * from './interfaces/storage-options.interface';
 export * from './config/quickbooks.config';
-export * from './auth/connection.interface';
+export * from './domain/connection.interface';
 export { TokenService, type AccessToken } from './auth/token.service';
 export type { ImportedConnection, ImportOptions, ImportOutcome } from './auth/import/imported-connection';
 export type { ReconnectCampaignPage, ReconnectCampaignQuery, ReconnectCandidate } from './auth/reconnect-campaign';

@@ -3,7 +3,7 @@ import type { ResolvedQuickBooksAuthOptions } from '../config/resolved-options';
 import { AuthEventsPublisher } from '../events/auth-events.publisher';
 import { QuickBooksAuthEvent } from '../events/quickbooks-auth.events';
 import { QUICKBOOKS_AUTH_RESOLVED_OPTIONS, QUICKBOOKS_TOKEN_STORAGE } from '../quickbooks-auth.constants';
-import type { ConnectionRef } from './connection.interface';
+import type { ConnectionRef } from '../domain/connection.interface';
 import type { TokenStorage } from './storage/token-storage.interface';
 
 /** Where an undecryptable row was found: the scheduler's claim, a token read, a listing or summary. */

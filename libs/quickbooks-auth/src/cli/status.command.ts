@@ -1,4 +1,4 @@
-import { CONNECTION_STATUSES } from '../auth/connection.interface';
+import { CONNECTION_STATUSES } from '../domain/connection.interface';
 import type { StorageStats, TokenStorage } from '../auth/storage/token-storage.interface';
 import { QUICKBOOKS_TOKEN_STORAGE } from '../quickbooks-auth.constants';
 import type { CliCommand } from './cli-command';

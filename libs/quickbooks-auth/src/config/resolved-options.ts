@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import type { ConnectionRef, IntuitEnvironment } from '../auth/connection.interface';
+import type { ConnectionRef, IntuitEnvironment } from '../domain/connection.interface';
 import { parseDatabaseUrl } from '../auth/storage/typeorm/database-url';
 import { ConfigurationError } from '../errors/configuration.error';
 import type {

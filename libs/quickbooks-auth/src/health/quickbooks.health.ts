@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
-import type { ConnectionStatus } from '../auth/connection.interface';
+import type { ConnectionStatus } from '../domain/connection.interface';
 import { RefreshStatus } from '../auth/refresh/refresh-status.service';
 import type { TokenStorage } from '../auth/storage/token-storage.interface';
 import { UndecryptableConnections } from '../auth/undecryptable-connections.service';

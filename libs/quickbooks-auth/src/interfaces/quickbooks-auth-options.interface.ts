@@ -1,4 +1,4 @@
-import type { ConnectionRef, IntuitEnvironment } from '../auth/connection.interface';
+import type { ConnectionRef, IntuitEnvironment } from '../domain/connection.interface';
 import type { EncryptionKey } from '../utils/crypto/key-ring';
 import type { Clock } from '../utils/clock';
 import type { StorageOptions } from './storage-options.interface';

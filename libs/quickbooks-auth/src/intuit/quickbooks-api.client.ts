@@ -1,7 +1,7 @@
 import type { HttpService } from '@nestjs/axios';
 import { Inject, Injectable } from '@nestjs/common';
 import type { AxiosResponse } from 'axios';
-import type { ConnectionRef } from '../auth/connection.interface';
+import type { ConnectionRef } from '../domain/connection.interface';
 import { TokenService } from '../auth/token.service';
 import type { ResolvedQuickBooksAuthOptions } from '../config/resolved-options';
 import { QuickBooksApiError } from '../errors/quickbooks-api.error';

@@ -2,7 +2,7 @@ import type { INestApplication, ModuleMetadata } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { startIntuitEmulator, type EmulatorOptions, type RunningEmulator } from '@quickbooks-auth/intuit-emulator';
 import { randomBytes } from 'node:crypto';
-import type { ConnectionRef } from '../auth/connection.interface';
+import type { ConnectionRef } from '../domain/connection.interface';
 import { ConnectService } from '../auth/connect/connect.service';
 import type { TokenStorage } from '../auth/storage/token-storage.interface';
 import { TokenService } from '../auth/token.service';

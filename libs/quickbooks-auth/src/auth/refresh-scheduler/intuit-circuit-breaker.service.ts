@@ -3,7 +3,7 @@ import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, h
 import type { ResolvedQuickBooksAuthOptions } from '../../config/resolved-options';
 import { IntuitCallFailure } from '../../intuit/intuit-call-failure';
 import { QUICKBOOKS_AUTH_RESOLVED_OPTIONS } from '../../quickbooks-auth.constants';
-import type { IntuitEnvironment } from '../connection.interface';
+import type { IntuitEnvironment } from '../../domain/connection.interface';
 import { RefreshStatus, type BreakerState } from '../refresh/refresh-status.service';
 import { TokenRefresher, type TokenCallContext, type TokenCallGate } from '../refresh/token-refresher.service';
 import { TokenCallRateLimiter } from './token-call-rate-limiter';

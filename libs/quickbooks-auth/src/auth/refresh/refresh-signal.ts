@@ -1,4 +1,4 @@
-import type { ConnectionRef } from '../connection.interface';
+import type { ConnectionRef } from '../../domain/connection.interface';
 import type { RefreshTrigger } from '../../events/quickbooks-auth.events';
 
 /**
