@@ -11,7 +11,7 @@ export { QUICKBOOKS_AUTH_MODULE_OPTIONS, QUICKBOOKS_TOKEN_STORAGE } from './quic
 // Intuit's published endpoints (allow-lists, CSP); the module resolves them itself from `environment`.
 export { INTUIT_DISCOVERY_URLS, INTUIT_API_BASE_URLS } from './quickbooks-auth.constants';
 export * from './interfaces/quickbooks-auth-options.interface';
-export * from './interfaces/storage-options.interface';
+export * from './auth/storage/storage-options.interface';
 export * from './config/quickbooks.config';
 export * from './domain/connection.interface';
 export { TokenService, type AccessToken } from './auth/token.service';

@@ -2,7 +2,7 @@ import { registerAs } from '@nestjs/config';
 import { resolve } from 'node:path';
 import { ConfigurationError } from '../errors/configuration.error';
 import type { QuickBooksAuthModuleOptions } from '../interfaces/quickbooks-auth-options.interface';
-import type { StorageOptions } from '../interfaces/storage-options.interface';
+import type { StorageOptions } from '../auth/storage/storage-options.interface';
 import { QUICKBOOKS_CONFIG_NAMESPACE } from '../quickbooks-auth.constants';
 import { resolveOptions } from './resolved-options';
 

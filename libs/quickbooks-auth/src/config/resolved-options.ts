@@ -9,7 +9,7 @@ import type {
   SchedulerOptions,
   TenantOverrides,
 } from '../interfaces/quickbooks-auth-options.interface';
-import type { StorageOptions } from '../interfaces/storage-options.interface';
+import type { StorageOptions } from '../auth/storage/storage-options.interface';
 import { withOpenId } from '../auth/connect/openid-scope';
 import { DEFAULT_SCOPES } from '../quickbooks-auth.constants';
 import { createTenantLabeler } from '../metrics/tenant-labeler';

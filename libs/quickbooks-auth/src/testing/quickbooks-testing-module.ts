@@ -7,7 +7,7 @@ import { ConnectService } from '../auth/connect/connect.service';
 import type { TokenStorage } from '../auth/storage/token-storage.interface';
 import { TokenService } from '../auth/token.service';
 import type { QuickBooksAuthModuleOptions } from '../interfaces/quickbooks-auth-options.interface';
-import type { StorageOptions } from '../interfaces/storage-options.interface';
+import type { StorageOptions } from '../auth/storage/storage-options.interface';
 import { QUICKBOOKS_TOKEN_STORAGE } from '../quickbooks-auth.constants';
 import { QuickBooksAuthModule } from '../quickbooks-auth.module';
 import { RecordingLogger } from './recording-logger';

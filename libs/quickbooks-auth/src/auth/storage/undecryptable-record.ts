@@ -1,5 +1,5 @@
 import { DecryptionError } from '../../errors/decryption.error';
-import type { ConnectionDetails, ConnectionRecord, ConnectionRef, StoredConnection, UndecryptableConnection } from '../../domain/connection.interface';
+import type { ConnectionDetails, ConnectionRecord, ConnectionRef, StoredConnection } from '../../domain/connection.interface';
 
 // The guard is domain logic; re-exported here for the stores that read it beside recordOf.
 export { isUndecryptable } from '../../domain/is-undecryptable';
