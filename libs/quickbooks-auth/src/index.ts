@@ -32,9 +32,11 @@ export { TokenCipher, type CipherContext } from './utils/crypto/token-cipher';
 export type { Clock } from './utils/clock';
 export { KeyRotationService, type ReencryptionReport } from './maintenance/key-rotation.service';
 export * from './migrations';
+// The TypeORM entities a host adds to its own DataSource beside the migrations.
+export { QUICKBOOKS_AUTH_ENTITIES } from './auth/storage/typeorm/quickbooks-auth.entities';
 // QBO accounting API client, its error, and the opt-in HTTP mapping of library errors (issue 13).
-export { QuickBooksApiClient, QBO_MINOR_VERSION } from './intuit/quickbooks-api.client';
-export type { QuickBooksApiRequest, QuickBooksCompanyInfo, QuickBooksQueryResponse } from './intuit/quickbooks-api.interface';
+export { QuickBooksApiClient, QBO_MINOR_VERSION } from './api/quickbooks-api.client';
+export type { QuickBooksApiRequest, QuickBooksCompanyInfo, QuickBooksQueryResponse } from './api/quickbooks-api.interface';
 export * from './http';
 // Per-realm API governor and monthly call meter (issue 17).
 export * from './governor';

@@ -22,7 +22,7 @@ import { IntuitDiscoveryService } from './intuit/intuit-discovery.service';
 import { IntuitIdTokenVerifier } from './intuit/intuit-id-token.verifier';
 import { IntuitJwks } from './intuit/intuit-jwks.service';
 import { IntuitOAuthClient } from './intuit/intuit-oauth.client';
-import { QuickBooksApiClient } from './intuit/quickbooks-api.client';
+import { QuickBooksApiClient } from './api/quickbooks-api.client';
 import {
   QUICKBOOKS_AUTH_MODULE_OPTIONS,
   QUICKBOOKS_AUTH_RESOLVED_OPTIONS,

@@ -10,7 +10,7 @@ import type {
   TenantOverrides,
 } from '../interfaces/quickbooks-auth-options.interface';
 import type { StorageOptions } from '../auth/storage/storage-options.interface';
-import { withOpenId } from '../auth/connect/openid-scope';
+import { withOpenId } from '../domain/openid-scope';
 import { DEFAULT_SCOPES } from '../quickbooks-auth.constants';
 import { createTenantLabeler } from '../metrics/tenant-labeler';
 import { KeyRing } from '../utils/crypto/key-ring';

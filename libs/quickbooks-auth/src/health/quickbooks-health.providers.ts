@@ -1,7 +1,7 @@
 import type { Provider } from '@nestjs/common';
 import { QuickBooksMetricsService } from '../metrics/quickbooks-metrics.service';
 import { QuickBooksHealthIndicator } from './quickbooks.health';
-import { StorageStatsCache } from './storage-stats.cache';
+import { StorageStatsCache } from '../metrics/storage-stats.cache';
 
 /** @internal Health and metrics share the cached storage aggregates. */
 export const quickBooksHealthProviders: Provider[] = [StorageStatsCache, QuickBooksHealthIndicator, QuickBooksMetricsService];

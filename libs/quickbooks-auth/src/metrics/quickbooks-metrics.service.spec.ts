@@ -5,7 +5,7 @@ import { RefreshStatus } from '../auth/refresh/refresh-status.service';
 import { TokenRefresher } from '../auth/refresh/token-refresher.service';
 import type { StorageStats } from '../auth/storage/token-storage.interface';
 import { AuthEventsPublisher } from '../events/auth-events.publisher';
-import { StorageStatsCache } from '../health/storage-stats.cache';
+import { StorageStatsCache } from './storage-stats.cache';
 import { IntuitOAuthClient, type TokenCallObserver } from '../intuit/intuit-oauth.client';
 import { QUICKBOOKS_AUTH_RESOLVED_OPTIONS, QUICKBOOKS_TOKEN_STORAGE } from '../quickbooks-auth.constants';
 import { UndecryptableConnections } from '../auth/undecryptable-connections.service';

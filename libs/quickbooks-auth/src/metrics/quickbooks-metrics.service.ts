@@ -14,7 +14,7 @@ import {
   type RefreshedEvent,
   type RefreshFailedEvent,
 } from '../events/quickbooks-auth.events';
-import { StorageStatsCache } from '../health/storage-stats.cache';
+import { StorageStatsCache } from './storage-stats.cache';
 import { IntuitOAuthClient } from '../intuit/intuit-oauth.client';
 import { QUICKBOOKS_AUTH_RESOLVED_OPTIONS } from '../quickbooks-auth.constants';
 import { isActiveSnapshotCollector, setActiveSnapshotCollector } from './metrics-collector';

@@ -25,7 +25,7 @@ import { TenantSettingsService } from '../tenant-settings.service';
 import { AccessTokenCache } from '../access-token-cache';
 import { CallbackBinding } from './callback-binding.service';
 import { GrantRevocations, REVOCATION_HOLD_MS, revocationRetryAt } from './grant-revocations.service';
-import { withOpenId } from './openid-scope';
+import { withOpenId } from '../../domain/openid-scope';
 import { DisconnectLanding, type DisconnectLandingResult } from './disconnect-landing.service';
 
 /** The query string Intuit sends to the redirect URI. */

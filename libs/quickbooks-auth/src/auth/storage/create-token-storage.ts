@@ -1,4 +1,4 @@
-import type { ResolvedQuickBooksAuthOptions } from '../../config/resolved-options';
+import type { IntuitEnvironment } from '../../domain/connection.interface';
 import { ConfigurationError } from '../../errors/configuration.error';
 import type { TokenCipher } from '../../utils/crypto/token-cipher';
 import { createFileStorage } from './file/create-file-storage';
@@ -6,14 +6,21 @@ import { createMemoryStorage } from './memory/create-memory-storage';
 import { MemoryStateNonceStore } from './memory/memory-state-nonce.store';
 import { createRedisStorage } from './redis/create-redis-storage';
 import type { StorageHandle } from './storage-handle';
+import type { StorageOptions } from './storage-options.interface';
 import { createTypeOrmStorage } from './typeorm/create-typeorm-storage';
+
+/** What storage needs of the resolved options (the resolved options are one; storage does not import config). */
+export interface StorageSettings {
+  storage: StorageOptions;
+  environment: IntuitEnvironment;
+}
 
 /**
  * Builds the configured backend; each backend's folder holds its own factory. Drivers are loaded
  * lazily (TypeORM loads mysql2/better-sqlite3 itself; ioredis is required by the redis factory) so a
  * host only installs the driver it uses.
  */
-export async function createTokenStorage(options: ResolvedQuickBooksAuthOptions, cipher: TokenCipher): Promise<StorageHandle> {
+export async function createTokenStorage(options: StorageSettings, cipher: TokenCipher): Promise<StorageHandle> {
   const s = options.storage;
   switch (s.type) {
     case 'memory':
