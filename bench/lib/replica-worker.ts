@@ -4,7 +4,7 @@
  */
 import 'reflect-metadata';
 import type { StorageOptions } from '@quickbooks-auth/nestjs';
-import { QUICKBOOKS_AUTH_ENTITIES } from '@quickbooks-auth/nestjs/migrations';
+import { QUICKBOOKS_AUTH_ENTITIES } from '@quickbooks-auth/nestjs/auth/storage/typeorm/quickbooks-auth.entities';
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { startModuleApp, type ModuleApp } from './module-app';

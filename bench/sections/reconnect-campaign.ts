@@ -1,7 +1,8 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { CONNECTION_COLUMNS } from '@quickbooks-auth/nestjs/auth/storage/typeorm/connection-row';
 import { TypeOrmTokenStorage } from '@quickbooks-auth/nestjs/auth/storage/typeorm/typeorm-token-storage';
-import { QUICKBOOKS_AUTH_ENTITIES, runQuickBooksMigrations } from '@quickbooks-auth/nestjs/migrations';
+import { runQuickBooksMigrations } from '@quickbooks-auth/nestjs/migrations';
+import { QUICKBOOKS_AUTH_ENTITIES } from '@quickbooks-auth/nestjs/auth/storage/typeorm/quickbooks-auth.entities';
 import { createScratchDatabase } from '../../test/support/mariadb';
 import { createScratchPostgresDatabase, pgPlaceholders } from '../../test/support/postgres';
 import { insertConnectionsWithDeadlines } from '../../test/storage/support/deadline-rows';

@@ -2,7 +2,7 @@ import mysql from 'mysql2/promise';
 import { loadavg } from 'node:os';
 import { Pool } from 'pg';
 import { DataSource, type DataSourceOptions } from 'typeorm';
-import { QUICKBOOKS_AUTH_ENTITIES } from '@quickbooks-auth/nestjs/migrations';
+import { QUICKBOOKS_AUTH_ENTITIES } from '@quickbooks-auth/nestjs/auth/storage/typeorm/quickbooks-auth.entities';
 import { runQuickBooksMigrations } from '@quickbooks-auth/nestjs/migrations/run-migrations';
 import { createScratchDatabase } from '../../test/support/mariadb';
 import { createScratchPostgresDatabase } from '../../test/support/postgres';

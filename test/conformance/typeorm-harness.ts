@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import type { ConnectionRef } from '@quickbooks-auth/nestjs/auth/connection.interface';
+import type { ConnectionRef } from '@quickbooks-auth/nestjs/domain/connection.interface';
 import { TypeOrmTokenStorage } from '@quickbooks-auth/nestjs/auth/storage/typeorm/typeorm-token-storage';
 import { cipherFor, type ConformanceHarness, type TokenColumn } from '@quickbooks-auth/nestjs/testing';
 

@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { TypeOrmTokenStorage } from '@quickbooks-auth/nestjs/auth/storage/typeorm/typeorm-token-storage';
-import { TypeOrmStateNonceStore } from '@quickbooks-auth/nestjs/auth/state/typeorm-state-nonce.store';
+import { TypeOrmStateNonceStore } from '@quickbooks-auth/nestjs/auth/storage/typeorm/typeorm-state-nonce.store';
 import { QUICKBOOKS_AUTH_ENTITIES, QUICKBOOKS_AUTH_POSTGRES_MIGRATIONS, runQuickBooksMigrations } from '@quickbooks-auth/nestjs';
 import { cipherFor, describeTokenStorageConformance, newKeySpec } from '@quickbooks-auth/nestjs/testing';
 import { createScratchPostgresDatabase } from '../support/postgres';

@@ -11,9 +11,9 @@ export { QUICKBOOKS_AUTH_MODULE_OPTIONS, QUICKBOOKS_TOKEN_STORAGE } from './quic
 // Intuit's published endpoints (allow-lists, CSP); the module resolves them itself from `environment`.
 export { INTUIT_DISCOVERY_URLS, INTUIT_API_BASE_URLS } from './quickbooks-auth.constants';
 export * from './interfaces/quickbooks-auth-options.interface';
-export * from './interfaces/storage-options.interface';
+export * from './auth/storage/storage-options.interface';
 export * from './config/quickbooks.config';
-export * from './auth/connection.interface';
+export * from './domain/connection.interface';
 export { TokenService, type AccessToken } from './auth/token.service';
 export type { ImportedConnection, ImportOptions, ImportOutcome } from './auth/import/imported-connection';
 export type { ReconnectCampaignPage, ReconnectCampaignQuery, ReconnectCandidate } from './auth/reconnect-campaign';
@@ -32,9 +32,11 @@ export { TokenCipher, type CipherContext } from './utils/crypto/token-cipher';
 export type { Clock } from './utils/clock';
 export { KeyRotationService, type ReencryptionReport } from './maintenance/key-rotation.service';
 export * from './migrations';
+// The TypeORM entities a host adds to its own DataSource beside the migrations.
+export { QUICKBOOKS_AUTH_ENTITIES } from './auth/storage/typeorm/quickbooks-auth.entities';
 // QBO accounting API client, its error, and the opt-in HTTP mapping of library errors (issue 13).
-export { QuickBooksApiClient, QBO_MINOR_VERSION } from './intuit/quickbooks-api.client';
-export type { QuickBooksApiRequest, QuickBooksCompanyInfo, QuickBooksQueryResponse } from './intuit/quickbooks-api.interface';
+export { QuickBooksApiClient, QBO_MINOR_VERSION } from './api/quickbooks-api.client';
+export type { QuickBooksApiRequest, QuickBooksCompanyInfo, QuickBooksQueryResponse } from './api/quickbooks-api.interface';
 export * from './http';
 // Per-realm API governor and monthly call meter (issue 17).
 export * from './governor';

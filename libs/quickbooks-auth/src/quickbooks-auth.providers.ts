@@ -24,7 +24,7 @@ import { IntuitJwks } from './intuit/intuit-jwks.service';
 import { IntuitCircuitBreaker } from './intuit/intuit-circuit-breaker.service';
 import { IntuitOAuthClient } from './intuit/intuit-oauth.client';
 import { tokenCallGateProvider } from './intuit/token-call-gate.provider';
-import { QuickBooksApiClient } from './intuit/quickbooks-api.client';
+import { QuickBooksApiClient } from './api/quickbooks-api.client';
 import {
   QUICKBOOKS_AUTH_MODULE_OPTIONS,
   QUICKBOOKS_AUTH_RESOLVED_OPTIONS,

@@ -3,7 +3,7 @@
 // with the lease it just gave up, reporting what it saw.
 import { KeyRing, TokenCipher } from '@quickbooks-auth/nestjs';
 import { FileTokenStorage } from '@quickbooks-auth/nestjs/auth/storage/file/file-token-storage';
-import type { Lease } from '@quickbooks-auth/nestjs/auth/connection.interface';
+import type { Lease } from '@quickbooks-auth/nestjs/domain/connection.interface';
 
 async function main(): Promise<void> {
   const [directory, name, roundsText] = process.argv.slice(2);

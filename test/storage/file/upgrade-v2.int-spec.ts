@@ -4,7 +4,7 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { ConnectionRef } from '@quickbooks-auth/nestjs/auth/connection.interface';
+import type { ConnectionRef } from '@quickbooks-auth/nestjs/domain/connection.interface';
 import { CONNECTION_FILE_FIELD } from '@quickbooks-auth/nestjs/auth/storage/file/connection-file-codec';
 import { FilePaths } from '@quickbooks-auth/nestjs/auth/storage/file/file-paths';
 import { FileTokenStorage } from '@quickbooks-auth/nestjs/auth/storage/file/file-token-storage';

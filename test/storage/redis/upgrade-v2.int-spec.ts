@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
 import { RedisTokenStorage } from '@quickbooks-auth/nestjs/auth/storage/redis/redis-token-storage';
 import { RedisKeys } from '@quickbooks-auth/nestjs/auth/storage/redis/redis-keys';
-import type { ConnectionRef } from '@quickbooks-auth/nestjs/auth/connection.interface';
+import type { ConnectionRef } from '@quickbooks-auth/nestjs/domain/connection.interface';
 import { type TokenCipher } from '@quickbooks-auth/nestjs';
 import { makeCipher, newConnection, uniqueId } from '../support/storage-fixtures';
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource, type DataSourceOptions } from 'typeorm';
-import type { ConnectionRef } from '@quickbooks-auth/nestjs/auth/connection.interface';
+import type { ConnectionRef } from '@quickbooks-auth/nestjs/domain/connection.interface';
 import { ACCESS_TOKEN_FIELD, REFRESH_TOKEN_FIELD, sealToken } from '@quickbooks-auth/nestjs/auth/storage/token-sealing';
 import { TypeOrmTokenStorage } from '@quickbooks-auth/nestjs/auth/storage/typeorm/typeorm-token-storage';
 import type { NewConnection } from '@quickbooks-auth/nestjs/auth/storage/token-storage.interface';

@@ -1,4 +1,4 @@
-import type { ConnectionRef } from '@quickbooks-auth/nestjs/auth/connection.interface';
+import type { ConnectionRef } from '@quickbooks-auth/nestjs/domain/connection.interface';
 import { TypeOrmTokenStorage } from '@quickbooks-auth/nestjs/auth/storage/typeorm/typeorm-token-storage';
 import { QUICKBOOKS_AUTH_ENTITIES } from '@quickbooks-auth/nestjs';
 import { describeUpgrade, type UpgradeHarness } from './upgrade-harness';

@@ -1,4 +1,4 @@
-import type { ConnectionRef } from '@quickbooks-auth/nestjs/auth/connection.interface';
+import type { ConnectionRef } from '@quickbooks-auth/nestjs/domain/connection.interface';
 import { runQuickBooksMigrations } from '@quickbooks-auth/nestjs';
 import { newConnection } from '../support/storage-fixtures';
 import { describeUpgrade, type UpgradeHarness } from './upgrade-harness';

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import type { ConnectionRef } from '@quickbooks-auth/nestjs/auth/connection.interface';
+import type { ConnectionRef } from '@quickbooks-auth/nestjs/domain/connection.interface';
 import { runQuickBooksMigrations } from '@quickbooks-auth/nestjs';
 import { describeUpgrade, type UpgradeHarness } from './upgrade-harness';
 

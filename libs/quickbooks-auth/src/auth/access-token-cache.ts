@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ResolvedQuickBooksAuthOptions } from '../config/resolved-options';
 import { QUICKBOOKS_AUTH_RESOLVED_OPTIONS } from '../quickbooks-auth.constants';
-import type { ConnectionForAccess, ConnectionRef } from './connection.interface';
+import type { ConnectionForAccess, ConnectionRef } from '../domain/connection.interface';
 
 interface Entry {
   accessToken: string;

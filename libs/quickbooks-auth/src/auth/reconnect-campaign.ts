@@ -1,4 +1,4 @@
-import type { ConnectionSummary } from './connection.interface';
+import type { ConnectionSummary } from '../domain/connection.interface';
 
 /** What `TokenService.listConnections` takes for a reconnect campaign (all tenants: an operator's query). */
 export interface ReconnectCampaignQuery {

@@ -1,4 +1,4 @@
-import type { ConnectionRef } from './connection.interface';
+import type { ConnectionRef } from '../domain/connection.interface';
 
 /** Enough for every connection a replica serves; the oldest entry goes first past it. */
 const MAX_ENTRIES = 10_000;

@@ -8,11 +8,11 @@ import { QuickBooksUnavailableError } from '../errors/quickbooks-unavailable.err
 import { ReauthorizationRequiredError } from '../errors/reauthorization-required.error';
 import type { RefreshTrigger } from '../events/quickbooks-auth.events';
 import { QUICKBOOKS_AUTH_RESOLVED_OPTIONS, QUICKBOOKS_TOKEN_STORAGE } from '../quickbooks-auth.constants';
-import type { ConnectionForAccess, ConnectionRecord, ConnectionRef, ConnectionSummary, StoredConnection } from './connection.interface';
-import { assertConnectionRef } from './connection-ref';
+import type { ConnectionForAccess, ConnectionRecord, ConnectionRef, ConnectionSummary, StoredConnection } from '../domain/connection.interface';
+import { assertConnectionRef } from './assert-connection-ref';
 import { AccessTokenCache } from './access-token-cache';
 import { RefusedAccessTokens } from './refused-access-tokens';
-import { toRecordSummary, toSummary } from './connection-summary';
+import { toRecordSummary, toSummary } from '../domain/connection-summary';
 import type { ReconnectCampaignPage, ReconnectCampaignQuery } from './reconnect-campaign';
 import { InvalidArgumentError } from '../errors/invalid-argument.error';
 import { StorageError } from '../errors/storage.error';

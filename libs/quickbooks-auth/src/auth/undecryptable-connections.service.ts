@@ -4,7 +4,7 @@ import { AuthEventsPublisher } from '../events/auth-events.publisher';
 import type { UndecryptableOperation } from '../events/internal-signal';
 import { QuickBooksAuthEvent } from '../events/quickbooks-auth.events';
 import { QUICKBOOKS_AUTH_RESOLVED_OPTIONS, QUICKBOOKS_TOKEN_STORAGE } from '../quickbooks-auth.constants';
-import type { ConnectionRef } from './connection.interface';
+import type { ConnectionRef } from '../domain/connection.interface';
 import type { TokenStorage } from './storage/token-storage.interface';
 
 export type { UndecryptableOperation } from '../events/internal-signal';

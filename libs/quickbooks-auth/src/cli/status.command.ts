@@ -1,4 +1,4 @@
-import { CONNECTION_STATUSES } from '../auth/connection.interface';
+import { CONNECTION_STATUSES } from '../domain/connection.interface';
 import type { StorageStats, TokenStorage } from '../auth/storage/token-storage.interface';
 import type { ResolvedQuickBooksAuthOptions } from '../config/resolved-options';
 import { QUICKBOOKS_AUTH_RESOLVED_OPTIONS, QUICKBOOKS_TOKEN_STORAGE } from '../quickbooks-auth.constants';

@@ -1,4 +1,4 @@
-import type { StorageOptions } from '../interfaces/storage-options.interface';
+import type { StorageOptions } from '../auth/storage/storage-options.interface';
 import { maskUrlPassword } from '../auth/storage/storage-connection-failure';
 
 /** Which store the options point at, safe to print (URL passwords masked). */

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import type { ConnectionRef, IntuitEnvironment } from '../auth/connection.interface';
+import type { ConnectionRef, IntuitEnvironment } from '../domain/connection.interface';
 import { ConfigurationError } from '../errors/configuration.error';
 import type {
   HttpTimeoutOptions,
@@ -8,8 +8,8 @@ import type {
   SchedulerOptions,
   TenantOverrides,
 } from '../interfaces/quickbooks-auth-options.interface';
-import type { StorageOptions } from '../interfaces/storage-options.interface';
-import { withOpenId } from '../auth/connect/openid-scope';
+import type { StorageOptions } from '../auth/storage/storage-options.interface';
+import { withOpenId } from '../domain/openid-scope';
 import { DEFAULT_SCOPES } from '../quickbooks-auth.constants';
 import { createTenantLabeler } from '../metrics/tenant-labeler';
 import type { KeyRing } from '../utils/crypto/key-ring';

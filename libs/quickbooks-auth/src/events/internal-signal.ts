@@ -1,4 +1,4 @@
-import type { RefreshSignal } from '../auth/refresh/refresh-signal';
+import type { RefreshSignal } from './refresh-signal';
 import type { QuickBooksAuthEventBase } from './quickbooks-auth.events';
 
 /** Where an undecryptable row was found: the scheduler's claim, a token read, a listing or summary. */

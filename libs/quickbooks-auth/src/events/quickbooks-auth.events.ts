@@ -1,4 +1,4 @@
-import type { ConnectionRef } from '../auth/connection.interface';
+import type { ConnectionRef } from '../domain/connection.interface';
 
 /** Event names emitted through the host's EventEmitter2 (@nestjs/event-emitter). @publicApi */
 export const QuickBooksAuthEvent = {

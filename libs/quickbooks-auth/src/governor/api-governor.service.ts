@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, Optional, type OnApplicationShutdown } from '@nestjs/common';
-import type { ConnectionRef } from '../auth/connection.interface';
+import type { ConnectionRef } from '../domain/connection.interface';
 import type { ResolvedQuickBooksAuthOptions } from '../config/resolved-options';
 import { QUICKBOOKS_AUTH_RESOLVED_OPTIONS } from '../quickbooks-auth.constants';
 import type { ApiCallCategory } from './api-call-category';

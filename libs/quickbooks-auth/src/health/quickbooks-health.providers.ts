@@ -1,6 +1,6 @@
 import type { Provider } from '@nestjs/common';
 import { QuickBooksHealthIndicator } from './quickbooks.health';
-import { StorageStatsCache } from './storage-stats.cache';
+import { StorageStatsCache } from '../metrics/storage-stats.cache';
 
 /** @internal Health and metrics share the cached storage aggregates. */
 export const quickBooksHealthProviders: Provider[] = [StorageStatsCache, QuickBooksHealthIndicator];

@@ -5,7 +5,7 @@ import type { ResolvedQuickBooksAuthOptions } from '../config/resolved-options';
 import { UndecryptableConnections } from '../auth/undecryptable-connections.service';
 import { AuthEventsPublisher } from '../events/auth-events.publisher';
 import { QuickBooksHealthIndicator, STORAGE_PING_TIMEOUT_MS } from './quickbooks.health';
-import { StorageStatsCache } from './storage-stats.cache';
+import { StorageStatsCache } from '../metrics/storage-stats.cache';
 
 const stats = (over: Partial<StorageStats> = {}): StorageStats => ({
   byStatus: { active: 7, reauth_pending: 0, needs_reauth: 2, revoke_pending: 0, revoked: 1 },

@@ -1,11 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
-import type { ConnectionStatus } from '../auth/connection.interface';
+import type { ConnectionStatus } from '../domain/connection.interface';
 import { RefreshStatus } from '../auth/refresh/refresh-status.service';
 import type { TokenStorage } from '../auth/storage/token-storage.interface';
 import { UndecryptableConnections } from '../auth/undecryptable-connections.service';
 import { QUICKBOOKS_TOKEN_STORAGE } from '../quickbooks-auth.constants';
-import { StorageStatsCache, type StatsSnapshot } from './storage-stats.cache';
+import { StorageStatsCache, type StatsSnapshot } from '../metrics/storage-stats.cache';
 
 /** A readiness probe must answer quickly even when the store hangs. */
 export const STORAGE_PING_TIMEOUT_MS = 2_000;

@@ -1,7 +1,7 @@
-import type { ConnectionRef, IntuitEnvironment } from '../auth/connection.interface';
+import type { ConnectionRef, IntuitEnvironment } from '../domain/connection.interface';
 import type { EncryptionKey } from '../utils/crypto/key-ring';
 import type { Clock } from '../utils/clock';
-import type { StorageOptions } from './storage-options.interface';
+import type { StorageOptions } from '../auth/storage/storage-options.interface';
 import type { ApiGovernorOptions } from '../governor/api-governor-options';
 
 /** Settings one tenant may override (its own Intuit app, its own lead time). */

@@ -1,11 +1,13 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
-import type { IntuitEnvironment } from '../auth/connection.interface';
-import { RefreshStatus, type BreakerState } from '../auth/refresh/refresh-status.service';
+import type { IntuitEnvironment } from '../domain/connection.interface';
 import type { ResolvedQuickBooksAuthOptions } from '../config/resolved-options';
 import { QUICKBOOKS_AUTH_RESOLVED_OPTIONS } from '../quickbooks-auth.constants';
 import { IntuitCallFailure } from './intuit-call-failure';
 import type { TokenCallContext, TokenCallGate } from './token-call-gate';
+
+/** The Intuit circuit breaker's state, as the health indicator and metrics report it. */
+export type BreakerState = 'closed' | 'open' | 'half_open';
 
 /** What the scheduler may do right now. */
 export type ClaimMode = 'normal' | 'probe' | 'paused';
@@ -32,10 +34,14 @@ export class IntuitCircuitBreaker implements TokenCallGate {
   /** Every state change, for tests and the bench (bounded). */
   readonly transitions: Array<{ environment: IntuitEnvironment; state: BreakerState; at: number }> = [];
 
-  constructor(
-    private readonly status: RefreshStatus,
-    @Inject(QUICKBOOKS_AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedQuickBooksAuthOptions,
-  ) {}
+  private readonly stateListeners: Array<(state: BreakerState) => void> = [];
+
+  constructor(@Inject(QUICKBOOKS_AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedQuickBooksAuthOptions) {}
+
+  /** Called with the aggregate state after every change (RefreshStatus keeps it for health and metrics). */
+  onStateChange(listener: (state: BreakerState) => void): void {
+    this.stateListeners.push(listener);
+  }
 
   async run<T>(call: () => Promise<T>, context: TokenCallContext): Promise<T> {
     const breaker = this.breakerFor(context.environment);
@@ -92,7 +98,7 @@ export class IntuitCircuitBreaker implements TokenCallGate {
       entry.state = state;
       this.transitions.push({ environment, state, at: Date.now() });
       if (this.transitions.length > 1000) this.transitions.splice(0, this.transitions.length - 1000);
-      this.status.breakerState = this.state;
+      for (const listener of this.stateListeners) listener(this.state);
       const line = `Intuit token endpoint circuit breaker (${environment}) is now ${state}`;
       if (state === 'closed') this.logger.log(line);
       else this.logger.warn(line);

@@ -1,4 +1,3 @@
-import { RefreshStatus } from '../auth/refresh/refresh-status.service';
 import type { ResolvedQuickBooksAuthOptions } from '../config/resolved-options';
 import { IntuitCallFailure } from './intuit-call-failure';
 import { IntuitCircuitBreaker } from './intuit-circuit-breaker.service';
@@ -15,7 +14,7 @@ describe('the token-call gate (breaker outside, rate limit inside)', () => {
   let gate: TokenCallGate;
 
   beforeEach(() => {
-    breaker = new IntuitCircuitBreaker(new RefreshStatus(), options);
+    breaker = new IntuitCircuitBreaker(options);
     limiter = new TokenCallRateLimiter(1_000, 1_000);
     reserved = 0;
     const reserve = limiter.reserve.bind(limiter);

@@ -1,4 +1,4 @@
-import type { IntuitEnvironment } from '../auth/connection.interface';
+import type { IntuitEnvironment } from '../domain/connection.interface';
 
 /** What the gate knows about a token call. */
 export interface TokenCallContext {

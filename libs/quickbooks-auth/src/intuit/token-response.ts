@@ -1,4 +1,4 @@
-import type { TokenSet } from '../auth/connection.interface';
+import type { TokenSet } from '../domain/connection.interface';
 import { IntuitResponseError } from '../errors/intuit-response.error';
 
 /** A parsed, validated token-endpoint response (I8: a malformed body is a typed error, never stored). */

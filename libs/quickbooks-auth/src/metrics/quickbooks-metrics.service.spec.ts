@@ -1,10 +1,10 @@
-import type { RefreshSignal } from '../auth/refresh/refresh-signal';
+import type { RefreshSignal } from '../events/refresh-signal';
 import { Test } from '@nestjs/testing';
 import { register } from 'prom-client';
 import { RefreshStatus } from '../auth/refresh/refresh-status.service';
 import type { StorageStats } from '../auth/storage/token-storage.interface';
 import { AuthEventsPublisher } from '../events/auth-events.publisher';
-import { StorageStatsCache } from '../health/storage-stats.cache';
+import { StorageStatsCache } from './storage-stats.cache';
 import { QUICKBOOKS_AUTH_RESOLVED_OPTIONS, QUICKBOOKS_TOKEN_STORAGE } from '../quickbooks-auth.constants';
 import { UndecryptableConnections } from '../auth/undecryptable-connections.service';
 import { QuickBooksMetric } from './quickbooks-metrics.constants';

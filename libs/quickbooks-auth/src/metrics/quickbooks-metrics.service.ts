@@ -14,7 +14,7 @@ import {
   type RefreshedEvent,
   type RefreshFailedEvent,
 } from '../events/quickbooks-auth.events';
-import { StorageStatsCache } from '../health/storage-stats.cache';
+import { StorageStatsCache } from './storage-stats.cache';
 import { QUICKBOOKS_AUTH_RESOLVED_OPTIONS } from '../quickbooks-auth.constants';
 import { isActiveSnapshotCollector, setActiveSnapshotCollector } from './metrics-collector';
 import { KNOWN_REFRESH_REASONS, QuickBooksMetric as M } from './quickbooks-metrics.constants';

@@ -4,7 +4,7 @@ import { AuthEventsPublisher } from '../../events/auth-events.publisher';
 import { IdTokenRejected, IntuitIdTokenVerifier, type IdTokenExpectation } from '../../intuit/intuit-id-token.verifier';
 import { IntuitOAuthClient, type IntuitClientCredentials, type TokenCallResult } from '../../intuit/intuit-oauth.client';
 import { classifyRevokeFailure } from '../../intuit/revoke-failure';
-import type { ConnectionRef } from '../connection.interface';
+import type { ConnectionRef } from '../../domain/connection.interface';
 
 /** Pause before the one retry of a revoke that failed transiently. */
 const REVOKE_RETRY_DELAY_MS = 500;

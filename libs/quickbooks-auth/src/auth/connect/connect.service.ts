@@ -12,10 +12,11 @@ import { IntuitCallFailure } from '../../intuit/intuit-call-failure';
 import { IntuitOAuthClient } from '../../intuit/intuit-oauth.client';
 import { classifyRevokeFailure } from '../../intuit/revoke-failure';
 import { QUICKBOOKS_AUTH_RESOLVED_OPTIONS, QUICKBOOKS_TOKEN_STORAGE } from '../../quickbooks-auth.constants';
-import type { ConnectionRecord, ConnectionRef, ConnectionSummary } from '../connection.interface';
+import type { ConnectionRecord, ConnectionRef, ConnectionSummary } from '../../domain/connection.interface';
 import { ReconnectRealmMismatchError } from '../../errors/reconnect-realm-mismatch.error';
-import { assertConnectionRef, isValidRealmId } from '../connection-ref';
-import { toSummary } from '../connection-summary';
+import { isQuickBooksRealmId } from '../../domain/connection-ref';
+import { assertConnectionRef } from '../assert-connection-ref';
+import { toSummary } from '../../domain/connection-summary';
 import { computeNextRefreshAt } from '../refresh/refresh-schedule';
 import { OAuthStateService } from '../state/oauth-state.service';
 import type { TokenStorage } from '../storage/token-storage.interface';
@@ -24,7 +25,7 @@ import { TenantSettingsService } from '../tenant-settings.service';
 import { AccessTokenCache } from '../access-token-cache';
 import { CallbackBinding } from './callback-binding.service';
 import { GrantRevocations, REVOCATION_HOLD_MS, revocationRetryAt } from './grant-revocations.service';
-import { withOpenId } from './openid-scope';
+import { withOpenId } from '../../domain/openid-scope';
 import { DisconnectLanding, type DisconnectLandingResult } from './disconnect-landing.service';
 
 /** The query string Intuit sends to the redirect URI. */
@@ -135,7 +136,7 @@ export class ConnectService {
       throw new AuthorizationDeniedError(typeof q.error === 'string' ? q.error.slice(0, 64) : 'unknown_error', payload.tenantId);
     }
     if (typeof q.code !== 'string' || q.code.length === 0 || q.code.length > 4096) throw new InvalidCallbackError('code is missing or malformed');
-    if (!isValidRealmId(q.realmId)) throw new InvalidCallbackError('realmId is missing or not a QuickBooks company id');
+    if (!isQuickBooksRealmId(q.realmId)) throw new InvalidCallbackError('realmId is missing or not a QuickBooks company id');
     // A reconnect is for one company: another one is refused while its code is still unused.
     if (payload.reconnectRealmId && q.realmId !== payload.reconnectRealmId) throw new ReconnectRealmMismatchError(payload.tenantId, payload.reconnectRealmId, q.realmId);
     const ref = { tenantId: payload.tenantId, realmId: q.realmId };

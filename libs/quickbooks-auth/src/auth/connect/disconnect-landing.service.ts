@@ -4,8 +4,8 @@ import type { ResolvedQuickBooksAuthOptions } from '../../config/resolved-option
 import { AuthEventsPublisher } from '../../events/auth-events.publisher';
 import { QUICKBOOKS_AUTH_RESOLVED_OPTIONS, QUICKBOOKS_TOKEN_STORAGE } from '../../quickbooks-auth.constants';
 import { AccessTokenCache } from '../access-token-cache';
-import type { ConnectionRef } from '../connection.interface';
-import { isValidRealmId } from '../connection-ref';
+import type { ConnectionRef } from '../../domain/connection.interface';
+import { isQuickBooksRealmId } from '../../domain/connection-ref';
 import { TokenRefresher } from '../refresh/token-refresher.service';
 import type { TokenStorage } from '../storage/token-storage.interface';
 import { isUndecryptable } from '../storage/undecryptable-record';
@@ -65,7 +65,7 @@ export class DisconnectLanding {
   ) {}
 
   async handle(realmId: unknown): Promise<DisconnectLandingResult> {
-    if (!isValidRealmId(realmId) || !this.takeTurn(realmId)) return { connections: [], skipped: true };
+    if (!isQuickBooksRealmId(realmId) || !this.takeTurn(realmId)) return { connections: [], skipped: true };
     const refs = await this.storage.listRefsByRealm(realmId, MAX_CONNECTIONS);
     const connections: DisconnectLandingResult['connections'] = [];
     for (const ref of refs) connections.push({ ...ref, outcome: await this.verify(ref) });

@@ -5,7 +5,7 @@ import { IntuitCallFailure } from '../../intuit/intuit-call-failure';
 import { IntuitOAuthClient } from '../../intuit/intuit-oauth.client';
 import { classifyRevokeFailure } from '../../intuit/revoke-failure';
 import { QUICKBOOKS_AUTH_RESOLVED_OPTIONS, QUICKBOOKS_TOKEN_STORAGE } from '../../quickbooks-auth.constants';
-import type { ConnectionRef } from '../connection.interface';
+import type { ConnectionRef } from '../../domain/connection.interface';
 import type { PendingRevocation, TokenStorage } from '../storage/token-storage.interface';
 import { TenantSettingsService } from '../tenant-settings.service';
 

@@ -3,7 +3,7 @@ import type { ResolvedQuickBooksAuthOptions } from '../../config/resolved-option
 import { ImportValidationError } from '../../errors/import-validation.error';
 import { QUICKBOOKS_AUTH_RESOLVED_OPTIONS, QUICKBOOKS_TOKEN_STORAGE } from '../../quickbooks-auth.constants';
 import { AccessTokenCache } from '../access-token-cache';
-import type { ConnectionRef } from '../connection.interface';
+import type { ConnectionRef } from '../../domain/connection.interface';
 import { TokenRefresher } from '../refresh/token-refresher.service';
 import type { TokenStorage } from '../storage/token-storage.interface';
 import { isUndecryptable } from '../storage/undecryptable-record';

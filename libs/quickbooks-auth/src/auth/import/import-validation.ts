@@ -1,5 +1,5 @@
-import { assertValidConnectionRef } from '../storage/connection-ref.validation';
-import type { IntuitEnvironment } from '../connection.interface';
+import { realmIdProblem, tenantIdProblem } from '../../domain/connection-ref';
+import type { IntuitEnvironment } from '../../domain/connection.interface';
 import type { ImportedConnection } from './imported-connection';
 
 /** An ImportedConnection after validation: every date a Date, scopes a list. */
@@ -25,13 +25,8 @@ const TOKEN_SHAPE = /^[\x21-\x7e]+$/; // printable ASCII, no spaces: what OAuth 
 export function validateImport(input: ImportedConnection, environment: IntuitEnvironment): { value: ValidImport } | { problems: string[] } {
   const problems: string[] = [];
   const o = (input ?? {}) as unknown as Record<string, unknown>;
-  for (const id of ['tenantId', 'realmId'] as const) {
-    try {
-      assertValidConnectionRef({ tenantId: id === 'tenantId' ? (o.tenantId as string) : 'x', realmId: id === 'realmId' ? (o.realmId as string) : 'x' });
-    } catch (err) {
-      problems.push((err as Error).message);
-    }
-  }
+  // An import brings a new realm in, so it must be a QuickBooks company id (the domain's entry rule).
+  for (const problem of [tenantIdProblem(o.tenantId), realmIdProblem(o.realmId)]) if (problem !== undefined) problems.push(problem);
   if (o.environment !== undefined && o.environment !== null && o.environment !== '' && o.environment !== environment) {
     problems.push(o.environment === 'sandbox' || o.environment === 'production' ? `environment must be ${environment} (this app's)` : 'environment must be "sandbox" or "production"');
   }

@@ -1,4 +1,4 @@
-import type { IntuitEnvironment } from '../connection.interface';
+import type { IntuitEnvironment } from '../../domain/connection.interface';
 
 /**
  * A connection made elsewhere (intuit-oauth, a hand-rolled table), as `TokenService.importConnection`

@@ -3,7 +3,7 @@ import type { ResolvedQuickBooksAuthOptions } from '../../config/resolved-option
 import { AuthEventsPublisher } from '../../events/auth-events.publisher';
 import type { ExpiringEvent } from '../../events/quickbooks-auth.events';
 import { QUICKBOOKS_AUTH_RESOLVED_OPTIONS, QUICKBOOKS_TOKEN_STORAGE } from '../../quickbooks-auth.constants';
-import type { StoredConnection } from '../connection.interface';
+import type { StoredConnection } from '../../domain/connection.interface';
 import type { TokenStorage } from '../storage/token-storage.interface';
 
 const DAY_MS = 86_400_000;

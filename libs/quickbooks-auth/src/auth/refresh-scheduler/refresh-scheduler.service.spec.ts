@@ -1,5 +1,5 @@
 import { QUICKBOOKS_TOKEN_STORAGE } from '../../quickbooks-auth.constants';
-import type { ConnectionRef } from '../connection.interface';
+import type { ConnectionRef } from '../../domain/connection.interface';
 import type { TokenStorage } from '../storage/token-storage.interface';
 import { RefreshScheduler } from './refresh-scheduler.service';
 import { connectTenant, startHarness, type Harness } from '../../../../../test/support/quickbooks-harness';

@@ -3,7 +3,7 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { randomUUID } from 'node:crypto';
 import type { ResolvedQuickBooksAuthOptions } from '../../config/resolved-options';
 import { QUICKBOOKS_AUTH_RESOLVED_OPTIONS, QUICKBOOKS_TOKEN_STORAGE } from '../../quickbooks-auth.constants';
-import type { StoredConnection } from '../connection.interface';
+import type { StoredConnection } from '../../domain/connection.interface';
 import { RefreshStatus } from '../refresh/refresh-status.service';
 import { TokenRefresher } from '../refresh/token-refresher.service';
 import type { TokenStorage } from '../storage/token-storage.interface';

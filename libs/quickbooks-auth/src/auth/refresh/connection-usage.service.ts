@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import type { ResolvedQuickBooksAuthOptions } from '../../config/resolved-options';
 import { QUICKBOOKS_AUTH_RESOLVED_OPTIONS, QUICKBOOKS_TOKEN_STORAGE } from '../../quickbooks-auth.constants';
-import type { ConnectionForAccess } from '../connection.interface';
+import type { ConnectionForAccess } from '../../domain/connection.interface';
 import type { ConnectionUse, TokenStorage } from '../storage/token-storage.interface';
 import { TenantSettingsService } from '../tenant-settings.service';
 import { computeNextRefreshAt } from './refresh-schedule';

@@ -1,4 +1,4 @@
-import type { StoredConnection } from '../connection.interface';
+import type { StoredConnection } from '../../domain/connection.interface';
 import type { IntuitCallFailure } from '../../intuit/intuit-call-failure';
 
 /** Result of one refresh attempt on one connection. */

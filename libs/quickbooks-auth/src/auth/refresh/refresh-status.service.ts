@@ -1,14 +1,18 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
+import { IntuitCircuitBreaker, type BreakerState } from '../../intuit/intuit-circuit-breaker.service';
 
-/** The Intuit circuit breaker's state, as the health indicator and metrics report it. */
-export type BreakerState = 'closed' | 'open' | 'half_open';
+export type { BreakerState } from '../../intuit/intuit-circuit-breaker.service';
 
 /**
- * What the refresh machinery is doing right now, in this process: written by the scheduler and
- * the breaker, read by health and metrics (so neither depends on the other's internals).
+ * What the refresh machinery is doing right now, in this process: written by the scheduler, and
+ * by the breaker's state changes, read by health and metrics (so neither depends on the other's internals).
  */
 @Injectable()
 export class RefreshStatus {
+  constructor(@Optional() breaker?: IntuitCircuitBreaker) {
+    breaker?.onStateChange((state) => (this.breakerState = state));
+  }
+
   /** The scheduler runs in this process. */
   schedulerEnabled = false;
   /** Wall-clock ms of the last completed tick, null before the first. */

@@ -8,11 +8,11 @@ import { RefreshShutdownError } from '../../errors/refresh-shutdown.error';
 import { IntuitCallFailure } from '../../intuit/intuit-call-failure';
 import { IntuitOAuthClient, type TokenCallResult } from '../../intuit/intuit-oauth.client';
 import { QUICKBOOKS_AUTH_RESOLVED_OPTIONS, QUICKBOOKS_TOKEN_STORAGE } from '../../quickbooks-auth.constants';
-import type { ConnectionRef, InflightCall, Lease, StoredConnection } from '../connection.interface';
+import type { ConnectionRef, InflightCall, Lease, StoredConnection } from '../../domain/connection.interface';
 import type { TokenStorage } from '../storage/token-storage.interface';
 import { TenantSettingsService } from '../tenant-settings.service';
 import type { RefreshOutcome } from './refresh-outcome';
-import type { RefreshSignal, SendRefusal } from './refresh-signal';
+import type { RefreshSignal, SendRefusal } from '../../events/refresh-signal';
 import { computeNextRefreshAt, fullJitterBackoffMs, usedWithin } from './refresh-schedule';
 
 export interface RefreshRequest {

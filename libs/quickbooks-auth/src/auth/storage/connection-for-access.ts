@@ -1,4 +1,4 @@
-import type { ConnectionForAccess, StoredConnection } from '../connection.interface';
+import type { ConnectionForAccess, StoredConnection } from '../../domain/connection.interface';
 
 /**
  * The access path's view of a connection read whole (memory and file backends, where the refresh

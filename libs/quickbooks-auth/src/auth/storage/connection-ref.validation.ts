@@ -1,27 +1,18 @@
 import { StorageError } from '../../errors/storage.error';
-import type { ConnectionRef } from '../connection.interface';
+import { storedConnectionRefProblem, tenantIdProblem } from '../../domain/connection-ref';
+import type { ConnectionRef } from '../../domain/connection.interface';
 
-const MAX_TENANT_ID = 128;
-const MAX_REALM_ID = 64;
-// Control characters and edge whitespace are refused: some SQL collations ignore trailing spaces,
-// so `acme` and `acme ` could otherwise address the same row and break tenant isolation (I7).
-// eslint-disable-next-line no-control-regex -- control characters are what it refuses
-const UNSAFE = /[\u0000-\u001f\u007f]|^\s|\s$/;
-
-/** Refuses refs that every backend could not store and address exactly (I7, I8). */
+/** Refuses refs that every backend could not store and address exactly (I7, I8); the rules are the domain's. */
 export function assertValidConnectionRef(ref: ConnectionRef): void {
-  check('tenantId', ref?.tenantId, MAX_TENANT_ID);
-  check('realmId', ref?.realmId, MAX_REALM_ID);
+  refuse(storedConnectionRefProblem(ref));
 }
 
 export function assertValidTenantId(tenantId: string): void {
-  check('tenantId', tenantId, MAX_TENANT_ID);
+  refuse(tenantIdProblem(tenantId));
 }
 
-function check(name: string, value: unknown, max: number): void {
-  if (typeof value !== 'string' || value.length === 0) throw new StorageError(`${name} must be a non-empty string`, 'invalid_connection_ref');
-  if (value.length > max) throw new StorageError(`${name} must be at most ${max} characters`, 'invalid_connection_ref');
-  if (UNSAFE.test(value)) throw new StorageError(`${name} must not contain control characters or leading/trailing whitespace`, 'invalid_connection_ref');
+function refuse(problem: string | undefined): void {
+  if (problem !== undefined) throw new StorageError(problem, 'invalid_connection_ref');
 }
 
 /** Lease durations must be positive whole milliseconds (they end up inside SQL expressions). */

@@ -1,4 +1,4 @@
-import type { ConnectionStatus } from '../connection.interface';
+import type { ConnectionStatus } from '../../domain/connection.interface';
 import type { ConnectionUse } from './token-storage.interface';
 
 /** The fields recordUse reads and writes, as epoch ms (memory and file backends). */

@@ -1,7 +1,6 @@
-import type { ResolvedQuickBooksAuthOptions } from '../../config/resolved-options';
 import { ConfigurationError } from '../../errors/configuration.error';
 import type { TokenCipher } from '../../utils/crypto/token-cipher';
-import { createTokenStorage } from './create-token-storage';
+import { createTokenStorage, type StorageSettings } from './create-token-storage';
 import type { StorageHandle } from './storage-handle';
 import { toStorageConnectionError } from './storage-connection-failure';
 import { probeStorageTarget } from './storage-startup-probe';
@@ -11,7 +10,7 @@ import { probeStorageTarget } from './storage-startup-probe';
  * the app at boot with a StorageConnectionError that names it, instead of a raw driver error now or
  * failing refreshes later. What was opened is closed again on failure.
  */
-export async function openTokenStorage(options: ResolvedQuickBooksAuthOptions, cipher: TokenCipher): Promise<StorageHandle> {
+export async function openTokenStorage(options: StorageSettings, cipher: TokenCipher): Promise<StorageHandle> {
   let handle: StorageHandle | null = null;
   try {
     await probeStorageTarget(options.storage);

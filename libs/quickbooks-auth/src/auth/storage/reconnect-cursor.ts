@@ -1,5 +1,5 @@
 import { StorageError } from '../../errors/storage.error';
-import type { ConnectionRef } from '../connection.interface';
+import type { ConnectionRef } from '../../domain/connection.interface';
 
 /** Where a listReconnectDue page ended: the last row's hard expiry (epoch ms), tenant and realm. */
 export interface ReconnectCursor extends ConnectionRef {

@@ -1,5 +1,5 @@
 import { StorageConnectionError } from '../../errors/storage-connection.error';
-import type { StorageOptions } from '../../interfaces/storage-options.interface';
+import type { StorageOptions } from './storage-options.interface';
 
 /** `mysql://app:secret@db/app` → `mysql://app:****@db/app`; anything unparsable is not echoed. */
 export function maskUrlPassword(url: string): string {

@@ -1,6 +1,6 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { StorageOptions } from '../../interfaces/storage-options.interface';
+import type { StorageOptions } from './storage-options.interface';
 
 /** How long a start-up probe of Redis may take to connect. */
 const REDIS_CONNECT_TIMEOUT_MS = 5000;

@@ -1,5 +1,5 @@
 import type { TokenCipher, TokenField } from '../../utils/crypto/token-cipher';
-import type { ConnectionRef } from '../connection.interface';
+import type { ConnectionRef } from '../../domain/connection.interface';
 
 /** The two encrypted fields of a connection, as every backend names them in the AAD (I6). */
 export const ACCESS_TOKEN_FIELD: TokenField = 'access_token';

@@ -1,4 +1,4 @@
-import type { ConnectionDetails, ConnectionForAccess, ConnectionRecord, ConnectionRef, ConnectionStatus, IntuitEnvironment, Lease, StoredConnection, TokenSet, UndecryptableConnection } from '../connection.interface';
+import type { ConnectionDetails, ConnectionForAccess, ConnectionRecord, ConnectionRef, ConnectionStatus, IntuitEnvironment, Lease, StoredConnection, TokenSet, UndecryptableConnection } from '../../domain/connection.interface';
 
 /** A connection written by the connect flow (first connect or reconnect). */
 export interface NewConnection extends ConnectionRef, TokenSet {

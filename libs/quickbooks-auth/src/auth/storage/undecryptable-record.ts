@@ -1,10 +1,8 @@
 import { DecryptionError } from '../../errors/decryption.error';
-import type { ConnectionDetails, ConnectionRecord, ConnectionRef, StoredConnection, UndecryptableConnection } from '../connection.interface';
+import type { ConnectionDetails, ConnectionRecord, ConnectionRef, StoredConnection } from '../../domain/connection.interface';
 
-/** True for a row storage could not decrypt (no tokens on it). */
-export function isUndecryptable(c: ConnectionRecord): c is UndecryptableConnection {
-  return (c as Partial<UndecryptableConnection>).undecryptable === true;
-}
+// The guard is domain logic; re-exported here for the stores that read it beside recordOf.
+export { isUndecryptable } from '../../domain/is-undecryptable';
 
 /**
  * One row as the tolerant reads (getRecord, listRecordsByTenant, claimDue's report) return it.

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ConnectionRef } from '../../auth/connection.interface';
+import type { ConnectionRef } from '../../domain/connection.interface';
 import { parseDatabaseUrl } from '../../auth/storage/typeorm/database-url';
 import { ConfigurationError } from '../../errors/configuration.error';
 import { apiGovernorOptionsSchema } from '../../governor/api-governor-options.schema';

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { z } from 'zod';
 import type { TokenStorage } from '../../auth/storage/token-storage.interface';
-import type { QuickBooksRedisClient } from '../../interfaces/storage-options.interface';
+import type { QuickBooksRedisClient } from '../../auth/storage/storage-options.interface';
 import { envBindings, fromEnv, fromText } from './env-binding';
 import { addSentence, hostValue } from './option-fields';
 

@@ -1,4 +1,4 @@
-import type { ConnectionRef } from '../../auth/connection.interface';
+import type { ConnectionRef } from '../../domain/connection.interface';
 import type { TokenStorage } from '../../auth/storage/token-storage.interface';
 
 /** Which encrypted token of a row a raw-access helper touches. */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { ConnectionRef } from '../../auth/connection.interface';
+import type { ConnectionRef } from '../../domain/connection.interface';
 import type { NewConnection } from '../../auth/storage/token-storage.interface';
 
 /** Fixtures shared by the conformance suite and its case files. */

@@ -1,4 +1,4 @@
-import type { ConnectionRef } from '../../auth/connection.interface';
+import type { ConnectionRef } from '../../domain/connection.interface';
 import type { TokenStorage } from '../../auth/storage/token-storage.interface';
 import { DAY, HOUR, MINUTE, newConnection } from './connection-fixtures';
 

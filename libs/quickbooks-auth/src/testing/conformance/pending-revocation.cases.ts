@@ -1,4 +1,4 @@
-import type { ConnectionRef } from '../../auth/connection.interface';
+import type { ConnectionRef } from '../../domain/connection.interface';
 import type { NewConnection, TokenStorage } from '../../auth/storage/token-storage.interface';
 import { DAY, HOUR, MINUTE, newConnection, token } from './connection-fixtures';
 import type { ConformanceHarness } from './conformance-harness';

@@ -1,4 +1,4 @@
-import type { ConnectionRef } from '../../auth/connection.interface';
+import type { ConnectionRef } from '../../domain/connection.interface';
 import type { NewConnection, TokenStorage } from '../../auth/storage/token-storage.interface';
 import { StorageError } from '../../errors/storage.error';
 import { DAY, newConnection } from './connection-fixtures';

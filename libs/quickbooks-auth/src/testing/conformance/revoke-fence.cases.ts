@@ -1,4 +1,4 @@
-import type { ConnectionRef, StoredConnection } from '../../auth/connection.interface';
+import type { ConnectionRef, StoredConnection } from '../../domain/connection.interface';
 import type { TokenStorage } from '../../auth/storage/token-storage.interface';
 import { MINUTE, newConnection } from './connection-fixtures';
 import type { ConformanceHarness } from './conformance-harness';

@@ -26,7 +26,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ConnectionRecord, ConnectionRef, Lease, StoredConnection, UndecryptableConnection } from '../../auth/connection.interface';
+import type { ConnectionRecord, ConnectionRef, Lease, StoredConnection, UndecryptableConnection } from '../../domain/connection.interface';
 import { isUndecryptable } from '../../auth/storage/undecryptable-record';
 import type { NewConnection, RefreshResult, TokenStorage } from '../../auth/storage/token-storage.interface';
 import { DecryptionError } from '../../errors/decryption.error';

@@ -1,4 +1,4 @@
-import { CONNECTION_STATUSES, type ConnectionRef, type InflightCall, type StoredConnection } from '../../connection.interface';
+import { CONNECTION_STATUSES, type ConnectionRef, type InflightCall, type StoredConnection } from '../../../domain/connection.interface';
 import { DecryptionError } from '../../../errors/decryption.error';
 import { StorageError } from '../../../errors/storage.error';
 import type { TokenCipher } from '../../../utils/crypto/token-cipher';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { join, relative } from 'node:path';
-import type { ConnectionRef } from '../../connection.interface';
+import type { ConnectionRef } from '../../../domain/connection.interface';
 
 export const CONNECTION_SUFFIX = '.conn';
 

@@ -11,7 +11,7 @@ import {
   type Lease,
   type StoredConnection,
   type UndecryptableConnection,
-} from '../../connection.interface';
+} from '../../../domain/connection.interface';
 import { withoutRefreshToken } from '../connection-for-access';
 import { DecryptionError } from '../../../errors/decryption.error';
 import { QuickBooksAuthError } from '../../../errors/quickbooks-auth.error';

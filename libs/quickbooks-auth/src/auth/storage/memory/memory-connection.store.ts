@@ -1,4 +1,4 @@
-import type { ConnectionRef, ConnectionStatus, IntuitEnvironment } from '../../connection.interface';
+import type { ConnectionRef, ConnectionStatus, IntuitEnvironment } from '../../../domain/connection.interface';
 
 /** One connection as the memory backend keeps it: tokens sealed, times as epoch ms. */
 export interface MemoryConnectionRow {

@@ -1,6 +1,6 @@
 import type { TokenCipher } from '../../../utils/crypto/token-cipher';
 import { StorageError } from '../../../errors/storage.error';
-import { CONNECTION_STATUSES, type ConnectionForAccess, type ConnectionRecord, type ConnectionRef, type ConnectionStatus, type Lease, type StoredConnection, type UndecryptableConnection } from '../../connection.interface';
+import { CONNECTION_STATUSES, type ConnectionForAccess, type ConnectionRecord, type ConnectionRef, type ConnectionStatus, type Lease, type StoredConnection, type UndecryptableConnection } from '../../../domain/connection.interface';
 import { withoutRefreshToken } from '../connection-for-access';
 import { connectionUseChanges } from '../connection-use';
 import type { BeginCall, ConnectionUse, NewConnection, PendingRevocation, ReauthMark, ReconnectDuePage, RefreshFailure, RefreshResult, RevokeFence, RevokeRetry, StorageStats, TokenStorage } from '../token-storage.interface';

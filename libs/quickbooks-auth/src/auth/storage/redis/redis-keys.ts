@@ -1,4 +1,4 @@
-import type { ConnectionRef } from '../../connection.interface';
+import type { ConnectionRef } from '../../../domain/connection.interface';
 
 /**
  * Key layout (prefix defaults to `qb:`). Tenant and realm ids are percent-encoded, so an id

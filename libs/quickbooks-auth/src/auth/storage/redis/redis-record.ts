@@ -1,4 +1,4 @@
-import { CONNECTION_STATUSES, type ConnectionForAccess, type ConnectionRef, type ConnectionStatus, type InflightCall, type IntuitEnvironment, type StoredConnection } from '../../connection.interface';
+import { CONNECTION_STATUSES, type ConnectionForAccess, type ConnectionRef, type ConnectionStatus, type InflightCall, type IntuitEnvironment, type StoredConnection } from '../../../domain/connection.interface';
 import { StorageError } from '../../../errors/storage.error';
 import type { TokenCipher } from '../../../utils/crypto/token-cipher';
 

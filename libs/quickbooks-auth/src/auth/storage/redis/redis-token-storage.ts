@@ -1,5 +1,5 @@
 import type Redis from 'ioredis';
-import { CONNECTION_STATUSES, type ConnectionForAccess, type ConnectionRecord, type ConnectionRef, type ConnectionStatus, type Lease, type StoredConnection, type UndecryptableConnection } from '../../connection.interface';
+import { CONNECTION_STATUSES, type ConnectionForAccess, type ConnectionRecord, type ConnectionRef, type ConnectionStatus, type Lease, type StoredConnection, type UndecryptableConnection } from '../../../domain/connection.interface';
 import { ConfigurationError } from '../../../errors/configuration.error';
 import { QuickBooksAuthError } from '../../../errors/quickbooks-auth.error';
 import { assertValidConnectionRef, assertValidLimit, assertValidTenantId, assertValidTtl, assertValidRevokeFence } from '../connection-ref.validation';

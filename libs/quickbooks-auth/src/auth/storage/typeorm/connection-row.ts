@@ -1,5 +1,5 @@
 import type { TokenCipher } from '../../../utils/crypto/token-cipher';
-import type { ConnectionForAccess, ConnectionStatus, IntuitEnvironment, StoredConnection } from '../../connection.interface';
+import type { ConnectionForAccess, ConnectionStatus, IntuitEnvironment, StoredConnection } from '../../../domain/connection.interface';
 import { ACCESS_TOKEN_FIELD, REFRESH_TOKEN_FIELD, openToken } from '../token-sealing';
 
 /**

@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
-import type { ConnectionStatus, IntuitEnvironment } from '../../connection.interface';
+import type { ConnectionStatus, IntuitEnvironment } from '../../../domain/connection.interface';
 import { epochMsTransformer } from './epoch-ms.transformer';
 import { scopesTransformer } from './scopes.transformer';
 import { SealedToken } from './sealed-token';

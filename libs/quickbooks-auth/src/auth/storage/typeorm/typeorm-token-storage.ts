@@ -2,7 +2,7 @@ import type { DataSource, EntityManager, UpdateQueryBuilder } from 'typeorm';
 import { ConfigurationError } from '../../../errors/configuration.error';
 import { StorageError } from '../../../errors/storage.error';
 import type { TokenCipher } from '../../../utils/crypto/token-cipher';
-import { CONNECTION_STATUSES, type ConnectionForAccess, type ConnectionRecord, type ConnectionRef, type ConnectionStatus, type Lease, type StoredConnection, type UndecryptableConnection } from '../../connection.interface';
+import { CONNECTION_STATUSES, type ConnectionForAccess, type ConnectionRecord, type ConnectionRef, type ConnectionStatus, type Lease, type StoredConnection, type UndecryptableConnection } from '../../../domain/connection.interface';
 import { assertValidConnectionRef, assertValidLimit, assertValidTenantId, assertValidTtl, assertValidRevokeFence } from '../connection-ref.validation';
 import type { BeginCall, ConnectionUse, NewConnection, PendingRevocation, ReauthMark, ReconnectDuePage, RefreshFailure, RefreshResult, RevokeFence, RevokeRetry, StorageStats, TokenStorage } from '../token-storage.interface';
 import { RECONNECT_LISTED_STATUSES, assertValidHorizonDays, decodeReconnectCursor, encodeReconnectCursor } from '../reconnect-cursor';

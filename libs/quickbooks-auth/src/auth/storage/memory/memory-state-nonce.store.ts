@@ -1,4 +1,4 @@
-import type { StateNonceStore } from './state-nonce-store.interface';
+import type { StateNonceStore } from '../../state/state-nonce-store.interface';
 
 /** Per-process nonce store; entries are dropped once their state has expired anyway. */
 export class MemoryStateNonceStore implements StateNonceStore {

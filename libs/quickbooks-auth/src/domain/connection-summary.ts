@@ -1,5 +1,5 @@
 import type { ConnectionRecord, ConnectionSummary, IntuitEnvironment, StoredConnection, UndecryptableConnection } from './connection.interface';
-import { isUndecryptable } from './storage/undecryptable-record';
+import { isUndecryptable } from './is-undecryptable';
 
 /** The caller-visible view of a connection: everything but the tokens and lease internals. */
 export function toSummary(c: StoredConnection): ConnectionSummary {

@@ -1,15 +1,15 @@
 import type { HttpService } from '@nestjs/axios';
 import { Inject, Injectable } from '@nestjs/common';
 import type { AxiosResponse } from 'axios';
-import type { ConnectionRef } from '../auth/connection.interface';
+import type { ConnectionRef } from '../domain/connection.interface';
 import { TokenService } from '../auth/token.service';
 import type { ResolvedQuickBooksAuthOptions } from '../config/resolved-options';
 import { QuickBooksApiError } from '../errors/quickbooks-api.error';
 import { QUICKBOOKS_AUTH_RESOLVED_OPTIONS } from '../quickbooks-auth.constants';
-import { parseRetryAfter } from './intuit-call-failure';
-import { IntuitDiscoveryService } from './intuit-discovery.service';
-import { QUICKBOOKS_HTTP } from './intuit-http.provider';
-import { parseQboFault } from './qbo-fault';
+import { parseRetryAfter } from '../intuit/intuit-call-failure';
+import { IntuitDiscoveryService } from '../intuit/intuit-discovery.service';
+import { QUICKBOOKS_HTTP } from '../intuit/intuit-http.provider';
+import { parseQboFault } from '../intuit/qbo-fault';
 import { apiCallCategory } from '../governor/api-call-category';
 import type { QuickBooksApiRequest, QuickBooksCompanyInfo, QuickBooksQueryResponse } from './quickbooks-api.interface';
 

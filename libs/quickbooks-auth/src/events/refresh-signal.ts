@@ -1,5 +1,5 @@
-import type { ConnectionRef } from '../connection.interface';
-import type { RefreshTrigger } from '../../events/quickbooks-auth.events';
+import type { ConnectionRef } from '../domain/connection.interface';
+import type { RefreshTrigger } from './quickbooks-auth.events';
 
 /**
  * What the refresh protocol noticed, for metrics, chaos attribution and tests. Ids and

@@ -1,7 +1,7 @@
 import { mkdir, open, readdir, unlink } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import type { StateNonceStore } from './state-nonce-store.interface';
+import type { StateNonceStore } from '../../state/state-nonce-store.interface';
 
 /**
  * Nonce store for the file backend: one empty marker file per consumed nonce, created with

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { StateNonceStore } from './state-nonce-store.interface';
+import type { StateNonceStore } from '../../state/state-nonce-store.interface';
 
 /** Shared nonce store: SET NX with expiry makes a state single-use across every replica. */
 export class RedisStateNonceStore implements StateNonceStore {

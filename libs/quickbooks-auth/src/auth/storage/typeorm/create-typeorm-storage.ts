@@ -1,15 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DataSource, type DataSourceOptions } from 'typeorm';
-import type { TypeOrmStorageOptions } from '../../interfaces/storage-options.interface';
-import { ConfigurationError } from '../../errors/configuration.error';
-import type { TokenCipher } from '../../utils/crypto/token-cipher';
-import { QUICKBOOKS_AUTH_ENTITIES } from './typeorm/quickbooks-auth.entities';
-import { parseDatabaseUrl } from './typeorm/database-url';
-import { TypeOrmTokenStorage } from './typeorm/typeorm-token-storage';
-import { runStartupMigrations } from '../../migrations/startup-migrations';
-import { TypeOrmStateNonceStore } from '../state/typeorm-state-nonce.store';
-import type { StorageHandle } from './storage-handle';
+import type { TypeOrmStorageOptions } from '../storage-options.interface';
+import { ConfigurationError } from '../../../errors/configuration.error';
+import type { TokenCipher } from '../../../utils/crypto/token-cipher';
+import { QUICKBOOKS_AUTH_ENTITIES } from './quickbooks-auth.entities';
+import { parseDatabaseUrl } from './database-url';
+import { TypeOrmTokenStorage } from './typeorm-token-storage';
+import { runStartupMigrations } from '../../../migrations/startup-migrations';
+import { TypeOrmStateNonceStore } from './typeorm-state-nonce.store';
+import type { StorageHandle } from '../storage-handle';
 
 /**
  * TypeORM storage on the host's DataSource (recommended: one pool), or on one the module opens

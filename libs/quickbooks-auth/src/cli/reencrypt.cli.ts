@@ -3,6 +3,6 @@
  * (src/cli/reencrypt.command.ts) — every stored token re-encrypted under the newest key.
  */
 import 'reflect-metadata';
-import { runQuickBooksAuthCli } from '../../cli/run-cli';
+import { runQuickBooksAuthCli } from './run-cli';
 
 void runQuickBooksAuthCli(['reencrypt', ...process.argv.slice(2)]).then((code) => process.exit(code));

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { resolveOptions } from '../config/resolved-options';
 import type { QuickBooksAuthModuleOptions } from '../interfaces/quickbooks-auth-options.interface';
 import { INTUIT_API_BASE_URLS } from '../quickbooks-auth.constants';
-import { IntuitDiscoveryService } from './intuit-discovery.service';
+import { IntuitDiscoveryService } from '../intuit/intuit-discovery.service';
 import { QuickBooksApiClient } from './quickbooks-api.client';
 
 const options = (extra: Partial<QuickBooksAuthModuleOptions>): QuickBooksAuthModuleOptions => ({

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
-import { sqlDialectFor, type SqlDialect } from '../storage/typeorm/sql-dialect';
-import { driverErrorCode } from '../storage/typeorm/storage-error.mapper';
-import type { StateNonceStore } from './state-nonce-store.interface';
+import { sqlDialectFor, type SqlDialect } from './sql-dialect';
+import { driverErrorCode } from './storage-error.mapper';
+import type { StateNonceStore } from '../../state/state-nonce-store.interface';
 
 /**
  * Shared nonce store on the token database (MySQL/MariaDB, PostgreSQL or SQLite): the primary

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import type { TokenStorage } from '../auth/storage/token-storage.interface';
+import type { TokenStorage } from './token-storage.interface';
 
 /** TypeORM on MySQL/MariaDB, PostgreSQL or SQLite: pass the host's DataSource, or a URL/path and the module opens its own. */
 export interface TypeOrmStorageOptions {
