@@ -4,7 +4,7 @@ import { StorageError } from '../../../errors/storage.error';
 import type { TokenCipher } from '../../../utils/crypto/token-cipher';
 import { CONNECTION_STATUSES, type ConnectionRecord, type ConnectionRef, type ConnectionStatus, type Lease, type StoredConnection, type UndecryptableConnection } from '../../connection.interface';
 import { assertValidConnectionRef, assertValidLimit, assertValidTenantId, assertValidTtl, assertValidRevokeFence } from '../connection-ref.validation';
-import type { BeginCall, ConnectionUse, NewConnection, PendingRevocation, ReauthMark, ReconnectDuePage, RefreshFailure, RefreshResult, RevokeFence, RevokeRetry, StorageStats, TokenStorage } from '../token-storage.interface';
+import type { BeginCall, ClaimOptions, ConnectionUse, NewConnection, PendingRevocation, ReauthMark, ReconnectDuePage, RefreshFailure, RefreshResult, RevokeFence, RevokeRetry, StorageStats, TokenStorage } from '../token-storage.interface';
 import { RECONNECT_LISTED_STATUSES, assertValidHorizonDays, decodeReconnectCursor, encodeReconnectCursor } from '../reconnect-cursor';
 import { openOrNull } from '../pending-revocation';
 import { ACCESS_TOKEN_FIELD, REFRESH_TOKEN_FIELD, openToken, sealToken } from '../token-sealing';
@@ -231,7 +231,7 @@ export class TypeOrmTokenStorage implements TokenStorage {
     return this.run('record a token call', async () => (await this.sql.affected(sql, params)) === 1);
   }
 
-  async compareAndSwapTokens(ref: ConnectionRef, expectedFingerprint: string, result: RefreshResult, lease: Lease): Promise<StoredConnection | null> {
+  async compareAndSwapTokens(ref: ConnectionRef, expectedFingerprint: string, result: RefreshResult, lease: Lease, basis?: StoredConnection): Promise<StoredConnection | null> {
     assertValidConnectionRef(ref);
     const sealed = this.sealTokens(ref, result.accessToken, result.refreshToken);
     const rotated = sealed.refreshTokenFingerprint !== expectedFingerprint;
@@ -248,37 +248,47 @@ export class TypeOrmTokenStorage implements TokenStorage {
     const rule = rotated
       ? `(status = 'active' OR (status IN ('reauth_pending', 'needs_reauth') AND last_error_fp = ?))`
       : `status = 'active' AND lease_generation = ?`;
+    // MySQL, with the holder's basis: the UPDATE says, through LAST_INSERT_ID, the version it
+    // wrote and whether the lease was still ours (then every other column is the basis's or ours).
+    // Assigned first, so it reads the old version and lease_generation (never assigned here).
+    const learn = !this.dialect.updateReturning && basis !== undefined && sameConnection(basis, ref) && basis.leaseGeneration === lease.generation;
+    const version = learn ? 'version = LAST_INSERT_ID((version + 1) * 2 + CASE WHEN lease_generation = ? THEN 1 ELSE 0 END) DIV 2' : 'version = version + 1';
     const sql =
-      `UPDATE ${TABLE} SET status = 'active', access_token_enc = ?, refresh_token_enc = ?, refresh_token_fp = ?,` +
+      `UPDATE ${TABLE} SET ${version}, status = 'active', access_token_enc = ?, refresh_token_enc = ?, refresh_token_fp = ?,` +
       ' access_token_expires_at = ?, refresh_token_expires_at = ?, refresh_token_hard_expires_at = ?, next_refresh_at = ?,' +
       ` failure_count = 0, next_attempt_at = NULL, last_error_code = NULL, last_error_fp = NULL, last_refreshed_at = ${now}, ${NO_INFLIGHT},` +
       // Another holder's lease is left alone: its beginCall now finds the fingerprint moved.
       ' lease_owner = CASE WHEN lease_generation = ? THEN NULL ELSE lease_owner END,' +
       ' lease_expires_at = CASE WHEN lease_generation = ? THEN NULL ELSE lease_expires_at END,' +
-      ` version = version + 1, updated_at = ${now}` +
+      ` updated_at = ${now}` +
       ` WHERE tenant_id = ? AND realm_id = ? AND refresh_token_fp = ? AND ${rule}`;
-    const row = await this.run('store refreshed tokens', () =>
-      this.updateAndRead(
-        sql,
-        [
-          // The same guard as the token columns' transformer: only sealed values reach them.
-          guardSealed(sealed.accessTokenEnc),
-          guardSealed(sealed.refreshTokenEnc),
-          sealed.refreshTokenFingerprint,
-          epochMsParam(result.accessTokenExpiresAt),
-          epochMsParam(result.refreshTokenExpiresAt),
-          epochMsParam(result.refreshTokenHardExpiresAt),
-          epochMsParam(result.nextRefreshAt),
-          lease.generation,
-          lease.generation,
-          ref.tenantId,
-          ref.realmId,
-          expectedFingerprint,
-          rotated ? expectedFingerprint : lease.generation,
-        ],
-        ref,
-      ),
-    );
+    const params: SqlParam[] = [
+      ...(learn ? [lease.generation] : []),
+      // The same guard as the token columns' transformer: only sealed values reach them.
+      guardSealed(sealed.accessTokenEnc),
+      guardSealed(sealed.refreshTokenEnc),
+      sealed.refreshTokenFingerprint,
+      epochMsParam(result.accessTokenExpiresAt),
+      epochMsParam(result.refreshTokenExpiresAt),
+      epochMsParam(result.refreshTokenHardExpiresAt),
+      epochMsParam(result.nextRefreshAt),
+      lease.generation,
+      lease.generation,
+      ref.tenantId,
+      ref.realmId,
+      expectedFingerprint,
+      rotated ? expectedFingerprint : lease.generation,
+    ];
+    if (learn) {
+      const outcome = await this.run('store refreshed tokens', () => this.sql.write(sql, params));
+      if (outcome.affected !== 1) return null;
+      // Our lease ended with the write: the row is the basis with what we wrote on top. Another
+      // holder's lease (a rotated answer landing after a takeover) is read back as it is.
+      if (outcome.lastInsertId % 2 === 1) return swappedFrom(basis!, sealed.refreshTokenFingerprint, result, (outcome.lastInsertId - 1) / 2);
+      const row = await this.run('read a connection', () => this.readRow(ref));
+      return row ? this.toStored(row, written) : null;
+    }
+    const row = await this.run('store refreshed tokens', () => this.updateAndRead(sql, params, ref));
     // What was read back is what is stored; the ciphertexts just written need no decryption.
     return row ? this.toStored(row, written) : null;
   }
@@ -465,11 +475,19 @@ export class TypeOrmTokenStorage implements TokenStorage {
     });
   }
 
-  async claimDue(now: Date, limit: number, owner: string, ttlMs: number, onUndecryptable?: (row: UndecryptableConnection) => void): Promise<StoredConnection[]> {
+  async claimDue(
+    now: Date,
+    limit: number,
+    owner: string,
+    ttlMs: number,
+    onUndecryptable?: (row: UndecryptableConnection) => void,
+    options?: ClaimOptions,
+  ): Promise<StoredConnection[]> {
     const max = assertValidLimit(limit);
     const ttl = assertValidTtl(ttlMs);
+    const begin = options?.beginCalls === true;
     const rows = await this.run('claim due connections', () =>
-      this.dialect.updateReturning ? this.claimDueReturning(now.getTime(), max, owner, ttl) : this.claimDueMysql(now.getTime(), max, owner, ttl),
+      this.dialect.updateReturning ? this.claimDueReturning(now.getTime(), max, owner, ttl, begin) : this.claimDueMysql(now.getTime(), max, owner, ttl, begin),
     );
     const claimed: StoredConnection[] = [];
     for (const row of rows) {
@@ -631,7 +649,7 @@ export class TypeOrmTokenStorage implements TokenStorage {
   // ---------------------------------------------------------------------------------------------
 
   /** MySQL/MariaDB: one short READ COMMITTED transaction (no gap locks), SKIP LOCKED so claimers never wait on each other. */
-  private claimDueMysql(due: number, limit: number, owner: string, ttl: number): Promise<ConnectionRow[]> {
+  private claimDueMysql(due: number, limit: number, owner: string, ttl: number, begin: boolean): Promise<ConnectionRow[]> {
     return this.dataSource.transaction('READ COMMITTED', async (manager: EntityManager) => {
       const locked: Array<ConnectionRow & { db_now: unknown }> = await manager.query(
         `SELECT ${CONNECTION_COLUMNS}, ${this.dialect.nowMs} AS db_now FROM ${TABLE}
@@ -642,11 +660,24 @@ export class TypeOrmTokenStorage implements TokenStorage {
       if (locked.length === 0) return [];
       const dbNow = Number(locked[0].db_now);
       const leaseExpiresAt = dbNow + ttl;
+      // The rows are locked: which ones may have their call begun is decided on what was read.
+      const begun = begin ? locked.filter((r) => mayBeginOnClaim(r, dbNow)) : [];
+      // inflight_owner is assigned first and decides the rest (MySQL assigns left to right; the
+      // claim's owner id is new, so no earlier record carries it); lease_generation is already the new one.
+      const beginSet = begun.length
+        ? `, inflight_owner = CASE WHEN id IN (${begun.map(() => '?').join(', ')}) THEN ? ELSE inflight_owner END` +
+          ', inflight_fp = CASE WHEN inflight_owner <=> ? THEN refresh_token_fp ELSE inflight_fp END' +
+          ', inflight_generation = CASE WHEN inflight_owner <=> ? THEN lease_generation ELSE inflight_generation END' +
+          ', inflight_started_at = CASE WHEN inflight_owner <=> ? THEN ? ELSE inflight_started_at END' +
+          ', inflight_deadline_at = CASE WHEN inflight_owner <=> ? THEN ? ELSE inflight_deadline_at END'
+        : '';
+      const beginParams = begun.length ? [...begun.map((r) => r.id), owner, owner, owner, owner, dbNow, owner, leaseExpiresAt] : [];
       await manager.query(
-        `UPDATE ${TABLE} SET lease_owner = ?, lease_expires_at = ?, lease_generation = lease_generation + 1, version = version + 1, updated_at = ?` +
+        `UPDATE ${TABLE} SET lease_owner = ?, lease_expires_at = ?, lease_generation = lease_generation + 1${beginSet}, version = version + 1, updated_at = ?` +
           ` WHERE id IN (${locked.map(() => '?').join(', ')})`,
-        [owner, leaseExpiresAt, dbNow, ...locked.map((r) => r.id)],
+        [owner, leaseExpiresAt, ...beginParams, dbNow, ...locked.map((r) => r.id)],
       );
+      const begunIds = new Set(begun.map((r) => r.id));
       // The rows are locked until COMMIT: what was written on top of what was read is what is stored.
       return locked.map(({ db_now: _, ...r }) => ({
         ...r,
@@ -655,6 +686,9 @@ export class TypeOrmTokenStorage implements TokenStorage {
         lease_generation: Number(r.lease_generation) + 1,
         version: Number(r.version) + 1,
         updated_at: dbNow,
+        ...(begunIds.has(r.id)
+          ? { inflight_fp: r.refresh_token_fp, inflight_owner: owner, inflight_generation: Number(r.lease_generation) + 1, inflight_started_at: dbNow, inflight_deadline_at: leaseExpiresAt }
+          : {}),
       }));
     });
   }
@@ -664,15 +698,24 @@ export class TypeOrmTokenStorage implements TokenStorage {
    * the subquery locks the rows it picks and skips rows another claimer holds (SKIP LOCKED), and
    * re-checks its condition on a row that changed meanwhile, so no row is claimed twice.
    */
-  private async claimDueReturning(due: number, limit: number, owner: string, ttl: number): Promise<ConnectionRow[]> {
+  private async claimDueReturning(due: number, limit: number, owner: string, ttl: number, begin: boolean): Promise<ConnectionRow[]> {
     const now = this.dialect.nowMs;
+    // Every assignment sees the old row here: each one repeats the condition.
+    const may = `status = 'active' AND refresh_token_fp IS NOT NULL AND NOT (${UNRESOLVED_ON_CLAIM.replace('?', now)})`;
+    const beginSet = begin
+      ? `, inflight_fp = CASE WHEN ${may} THEN refresh_token_fp ELSE inflight_fp END` +
+        `, inflight_owner = CASE WHEN ${may} THEN ? ELSE inflight_owner END` +
+        `, inflight_generation = CASE WHEN ${may} THEN lease_generation + 1 ELSE inflight_generation END` +
+        `, inflight_started_at = CASE WHEN ${may} THEN ${now} ELSE inflight_started_at END` +
+        `, inflight_deadline_at = CASE WHEN ${may} THEN ${now} + ${ttl} ELSE inflight_deadline_at END`
+      : '';
     // On the driver itself: TypeORM's query() hands back [rows, count] for an UPDATE on PostgreSQL.
     const rows = await this.sql.rows<ConnectionRow>(
       `UPDATE ${TABLE}
-          SET lease_owner = ?, lease_expires_at = ${now} + ${ttl}, lease_generation = lease_generation + 1, version = version + 1, updated_at = ${now}
+          SET lease_owner = ?, lease_expires_at = ${now} + ${ttl}, lease_generation = lease_generation + 1${beginSet}, version = version + 1, updated_at = ${now}
         WHERE id IN (SELECT id FROM ${TABLE} WHERE ${this.dueCondition('').replace(/:due/g, '?')} ORDER BY next_refresh_at, id LIMIT ?${this.dialect.claimLock})
         RETURNING ${CONNECTION_COLUMNS}`,
-      [owner, due, due, limit],
+      [owner, ...(begin ? [owner] : []), due, due, limit],
     );
     // RETURNING order is unspecified.
     return rows.sort((a, b) => Number(a.next_refresh_at) - Number(b.next_refresh_at) || Number(a.id) - Number(b.id));
@@ -783,6 +826,55 @@ function retireReplaced(): RowValues {
     revokeTokenFingerprint: () => `CASE WHEN ${replaced} THEN refresh_token_fp ELSE revoke_token_fp END`,
     revokeDueAt: () => `CASE WHEN ${replaced} THEN :revokeDueAt ELSE revoke_due_at END`,
     revokeAttempts: () => `CASE WHEN ${replaced} THEN 0 ELSE revoke_attempts END`,
+  };
+}
+
+/**
+ * An earlier holder's call with the stored token that may still be answered (`?`: the store's
+ * now). On a claim every earlier record is another generation's: the claim bumps it.
+ */
+const UNRESOLVED_ON_CLAIM = 'inflight_fp IS NOT NULL AND inflight_fp = refresh_token_fp AND COALESCE(inflight_deadline_at, 0) > ?';
+
+/** claimDue with beginCalls, MySQL (decided on the locked row): active, and no unresolved earlier call. */
+function mayBeginOnClaim(row: ConnectionRow, dbNow: number): boolean {
+  if (row.status !== 'active' || row.refresh_token_fp === null) return false;
+  const unresolved = row.inflight_fp !== null && row.inflight_fp === row.refresh_token_fp && Number(row.inflight_deadline_at ?? 0) > dbNow;
+  return !unresolved;
+}
+
+/** The basis is the row this ref names (I7: an answer is never built from another tenant's row). */
+function sameConnection(basis: StoredConnection, ref: ConnectionRef): boolean {
+  return basis.tenantId === ref.tenantId && basis.realmId === ref.realmId;
+}
+
+/**
+ * The row after a swap that ended the holder's own lease (MySQL, no re-read): the basis, with every
+ * column the swap assigned. Not read back: updatedAt and lastRefreshedAt are this process's clock
+ * (stored: the database's), lastUsedAt and reconnectWarnedDays as of the basis (recordUse and
+ * claimReconnectWarning do not bump the version).
+ */
+function swappedFrom(basis: StoredConnection, fingerprint: string, result: RefreshResult, version: number): StoredConnection {
+  const at = new Date();
+  return {
+    ...basis,
+    status: 'active',
+    accessToken: result.accessToken,
+    refreshToken: result.refreshToken,
+    refreshTokenFingerprint: fingerprint,
+    accessTokenExpiresAt: result.accessTokenExpiresAt,
+    refreshTokenExpiresAt: result.refreshTokenExpiresAt,
+    refreshTokenHardExpiresAt: result.refreshTokenHardExpiresAt,
+    nextRefreshAt: result.nextRefreshAt,
+    failureCount: 0,
+    nextAttemptAt: null,
+    lastErrorCode: null,
+    lastErrorFingerprint: null,
+    lastRefreshedAt: at,
+    inflight: null,
+    leaseOwner: null,
+    leaseExpiresAt: null,
+    version,
+    updatedAt: at,
   };
 }
 
