@@ -187,13 +187,15 @@ export class TokenRefresher implements OnModuleDestroy {
   async refresh(ref: ConnectionRef, request: RefreshRequest): Promise<RefreshOutcome> {
     if (this.shuttingDown) throw new RefreshShutdownError();
     const owner = this.newOwner();
-    const leased = await this.storage.acquireLease(ref, owner, this.options.leaseTtlMs);
+    // Read before the acquisition, which may begin the call too (one write: lease and call record).
+    const claimStartedAt = Date.now();
+    const leased = await this.storage.acquireLease(ref, owner, this.options.leaseTtlMs, { beginCalls: true });
     if (!leased) {
       const current = await this.storage.get(ref);
       if (!current || (current.status !== 'active' && current.status !== 'reauth_pending')) return { kind: 'unavailable', connection: current };
       return this.busy(request.trigger);
     }
-    return this.refreshLeased(leased, owner, request);
+    return this.refreshLeased(leased, owner, { ...request, claimStartedAt });
   }
 
   /**

@@ -66,8 +66,8 @@ export interface BeginCall {
 
 /**
  * claimDue options. `beginCalls`: in the same write, record each claimed active row's token call
- * as in flight (what beginCall records), when no earlier holder's call with the stored token is
- * unresolved: owner and generation of the claim, the stored fingerprint, a deadline at the lease's
+ * as in flight (what beginCall records), when the row holds no earlier holder's call with the
+ * stored token (resolved or not: the new holder must see it): owner and generation of the claim, the stored fingerprint, a deadline at the lease's
  * expiry. The holder may then send without a beginCall write, if it sends within
  * `ttlMs - callBudgetMs` of the claim (so the lease still covers the whole call). A backend may
  * ignore it (the holder then calls beginCall as usual).
@@ -193,9 +193,10 @@ export interface TokenStorage {
    * stored at that moment (re-read under the lease, with the new `leaseGeneration`: bumped by every
    * acquisition) or null when another owner holds a live lease. Only active and reauth_pending
    * connections can be leased. The row's `inflight` tells the new holder about a call that may
-   * still commit.
+   * still commit. `options.beginCalls`: as in claimDue (ClaimOptions), in the same write; `owner`
+   * must then be one never used before (the refresher's owners are unique per attempt).
    */
-  acquireLease(ref: ConnectionRef, owner: string, ttlMs: number): Promise<StoredConnection | null>;
+  acquireLease(ref: ConnectionRef, owner: string, ttlMs: number, options?: ClaimOptions): Promise<StoredConnection | null>;
 
   /**
    * Extend a lease the caller still holds (owner and generation match), even if it expired while

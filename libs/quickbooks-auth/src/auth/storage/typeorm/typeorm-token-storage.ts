@@ -165,16 +165,30 @@ export class TypeOrmTokenStorage implements TokenStorage {
     });
   }
 
-  async acquireLease(ref: ConnectionRef, owner: string, ttlMs: number): Promise<StoredConnection | null> {
+  async acquireLease(ref: ConnectionRef, owner: string, ttlMs: number, options?: ClaimOptions): Promise<StoredConnection | null> {
     assertValidConnectionRef(ref);
     const ttl = assertValidTtl(ttlMs);
     const now = this.dialect.nowMs;
     const mysql = !this.dialect.updateReturning;
+    const begin = options?.beginCalls === true;
+    // Begin the call in the same write (claimDue beginCalls). MySQL assigns left to right:
+    // inflight_owner first, on the old row, and the rest follow it (the owner is new); elsewhere
+    // every assignment sees the old row and repeats the condition.
+    const may = MAY_BEGIN_ON_CLAIM;
+    const began = mysql ? 'inflight_owner <=> ?' : may;
+    const beginSet = begin
+      ? `inflight_owner = CASE WHEN ${may} THEN ? ELSE inflight_owner END,` +
+        ` inflight_fp = CASE WHEN ${began} THEN refresh_token_fp ELSE inflight_fp END,` +
+        ` inflight_started_at = CASE WHEN ${began} THEN ${now} ELSE inflight_started_at END,` +
+        ` inflight_deadline_at = CASE WHEN ${began} THEN ${now} + ${ttl} ELSE inflight_deadline_at END,` +
+        ` inflight_generation = CASE WHEN ${began} THEN lease_generation + 1 ELSE inflight_generation END, `
+      : '';
+    const beginParams = begin ? [owner, ...(mysql ? [owner, owner, owner, owner] : [])] : [];
     const sql =
-      `UPDATE ${TABLE} SET lease_owner = ?, lease_expires_at = ${now} + ${ttl},` +
+      `UPDATE ${TABLE} SET ${beginSet}lease_owner = ?, lease_expires_at = ${now} + ${ttl},` +
       ` lease_generation = ${mysql ? 'LAST_INSERT_ID(lease_generation + 1)' : 'lease_generation + 1'}, version = version + 1, updated_at = ${now}` +
       ` WHERE tenant_id = ? AND realm_id = ? AND ${LEASABLE} AND (lease_owner IS NULL OR lease_owner = ? OR lease_expires_at < ${now})`;
-    const params = [owner, ref.tenantId, ref.realmId, owner];
+    const params = [...beginParams, owner, ref.tenantId, ref.realmId, owner];
     const row = await this.run('acquire a lease', async () => {
       if (!mysql) return (await this.sql.rows<ConnectionRow>(`${sql} RETURNING ${CONNECTION_COLUMNS}`, params))[0] ?? null;
       const written = await this.sql.write(sql, params);
@@ -661,7 +675,7 @@ export class TypeOrmTokenStorage implements TokenStorage {
       const dbNow = Number(locked[0].db_now);
       const leaseExpiresAt = dbNow + ttl;
       // The rows are locked: which ones may have their call begun is decided on what was read.
-      const begun = begin ? locked.filter((r) => mayBeginOnClaim(r, dbNow)) : [];
+      const begun = begin ? locked.filter((r) => mayBeginOnClaim(r)) : [];
       // inflight_owner is assigned first and decides the rest (MySQL assigns left to right; the
       // claim's owner id is new, so no earlier record carries it); lease_generation is already the new one.
       const beginSet = begun.length
@@ -701,7 +715,7 @@ export class TypeOrmTokenStorage implements TokenStorage {
   private async claimDueReturning(due: number, limit: number, owner: string, ttl: number, begin: boolean): Promise<ConnectionRow[]> {
     const now = this.dialect.nowMs;
     // Every assignment sees the old row here: each one repeats the condition.
-    const may = `status = 'active' AND refresh_token_fp IS NOT NULL AND NOT (${UNRESOLVED_ON_CLAIM.replace('?', now)})`;
+    const may = MAY_BEGIN_ON_CLAIM;
     const beginSet = begin
       ? `, inflight_fp = CASE WHEN ${may} THEN refresh_token_fp ELSE inflight_fp END` +
         `, inflight_owner = CASE WHEN ${may} THEN ? ELSE inflight_owner END` +
@@ -830,16 +844,19 @@ function retireReplaced(): RowValues {
 }
 
 /**
- * An earlier holder's call with the stored token that may still be answered (`?`: the store's
- * now). On a claim every earlier record is another generation's: the claim bumps it.
+ * An earlier holder's call with the stored token, past its deadline or not: the new holder must
+ * see it (wait it out, park a refusal), so a claim never begins over it. On a claim every earlier
+ * record is another generation's: the claim bumps it.
  */
-const UNRESOLVED_ON_CLAIM = 'inflight_fp IS NOT NULL AND inflight_fp = refresh_token_fp AND COALESCE(inflight_deadline_at, 0) > ?';
+const EARLIER_CALL_ON_CLAIM = 'inflight_fp IS NOT NULL AND inflight_fp = refresh_token_fp';
 
-/** claimDue with beginCalls, MySQL (decided on the locked row): active, and no unresolved earlier call. */
-function mayBeginOnClaim(row: ConnectionRow, dbNow: number): boolean {
+/** May a claim or an acquisition begin the call (beginCalls)? Active, and no earlier call with the stored token. */
+const MAY_BEGIN_ON_CLAIM = `status = 'active' AND refresh_token_fp IS NOT NULL AND NOT (${EARLIER_CALL_ON_CLAIM})`;
+
+/** MAY_BEGIN_ON_CLAIM on a row MySQL's claim has read and locked. */
+function mayBeginOnClaim(row: ConnectionRow): boolean {
   if (row.status !== 'active' || row.refresh_token_fp === null) return false;
-  const unresolved = row.inflight_fp !== null && row.inflight_fp === row.refresh_token_fp && Number(row.inflight_deadline_at ?? 0) > dbNow;
-  return !unresolved;
+  return !(row.inflight_fp !== null && row.inflight_fp === row.refresh_token_fp);
 }
 
 /** The basis is the row this ref names (I7: an answer is never built from another tenant's row). */
