@@ -12,6 +12,8 @@ export interface BenchProfile {
   stampedeCallers: number;
   stampedeProcesses: number;
   scaleConnections: number;
+  /** `--scale 10000,100000,1000000`: every size in turn, on every store (scaleConnections is the first). */
+  scaleSizes: number[];
   /** SQL servers the scale section runs on, in order (`--stores mariadb,postgres`). */
   scaleStores: string[];
   scaleConcurrency: number;
