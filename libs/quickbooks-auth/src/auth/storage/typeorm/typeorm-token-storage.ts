@@ -63,6 +63,9 @@ type RowValues = Parameters<UpdateQueryBuilder<Row>['set']>[0];
  * then a prepared re-read: MySQL has no UPDATE ... RETURNING, and the row holds values only the
  * database knows, such as its clock and the version, so what is returned is what was read back;
  * acquireLease learns the generation it wrote from the UPDATE itself, LAST_INSERT_ID);
+ * compareAndSwapTokens with the holder's basis 1 on MySQL too (LAST_INSERT_ID says the version written
+ * and whether the lease was still ours; only a swap landing on another holder's lease is read back);
+ * with beginCalls, claimDue and acquireLease record the call in the same write (no beginCall);
  * saveConnection 2 (3 on first connect); claimDue 1 on SQLite and PostgreSQL, 4-5 on MySQL per batch (BEGIN,
  * SELECT FOR UPDATE, UPDATE, COMMIT).
  *
