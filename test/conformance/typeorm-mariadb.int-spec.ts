@@ -167,6 +167,22 @@ describe('TypeOrmTokenStorage on MariaDB', () => {
     expect(JSON.stringify(plan)).toContain('idx_quickbooks_connections_due');
   });
 
+  it('the claim reads each status as an ordered index range: no sort over the due rows, however many are due', async () => {
+    const storage = new TypeOrmTokenStorage(dataSource, cipherFor(newKeySpec('k1')));
+    logger.statements = [];
+    await storage.claimDue(new Date(Date.now() - 365 * 86_400_000), 10, 'plan-claimer', 60_000);
+    const claim = logger.statements.find((sql) => /FOR UPDATE SKIP LOCKED/.test(sql))!;
+    expect(claim).toBeDefined();
+    const plan: Array<{ table: string | null; key: string | null; Extra: string | null }> = await dataSource.query(`EXPLAIN ${claim}`, [0, 0, 10, 0, 0, 10, 10]);
+    const scans = plan.filter((row) => row.table === 'quickbooks_connections');
+    expect(scans).toHaveLength(2);
+    for (const scan of scans) {
+      expect(scan.key).toBe('idx_quickbooks_connections_due');
+      // Only the merge of the two limited ranges (at most 2 x limit rows) may be sorted.
+      expect(scan.Extra ?? '').not.toMatch(/filesort/);
+    }
+  });
+
   it('a missing table yields a StorageError that says to run the migrations', async () => {
     await dataSource.query('RENAME TABLE quickbooks_connections TO quickbooks_connections_away');
     try {
