@@ -18,7 +18,7 @@ import { benchGovernor } from './sections/governor';
 
 function profileFrom(args: Args): BenchProfile {
   const name = args.flag('quick') ? 'quick' : args.flag('full') ? 'full' : 'default';
-  const base: Record<BenchProfile['name'], Omit<BenchProfile, 'scaleStores'>> = {
+  const base: Record<BenchProfile['name'], Omit<BenchProfile, 'scaleStores' | 'scaleSizes' | 'scaleSeconds'>> = {
     quick: { name: 'quick', repeats: 3, hotIterations: 50_000, coldIterations: 1_000, refreshIterations: 100, stampedeCallers: 10_000, stampedeProcesses: 4, scaleConnections: 5_000, scaleConcurrency: 64, scaleLatencyMs: 100 },
     default: { name: 'default', repeats: 5, hotIterations: 200_000, coldIterations: 2_000, refreshIterations: 200, stampedeCallers: 10_000, stampedeProcesses: 4, scaleConnections: 10_000, scaleConcurrency: 64, scaleLatencyMs: 100 },
     full: { name: 'full', repeats: 7, hotIterations: 500_000, coldIterations: 4_000, refreshIterations: 400, stampedeCallers: 10_000, stampedeProcesses: 4, scaleConnections: 100_000, scaleConcurrency: 64, scaleLatencyMs: 100 },
@@ -27,11 +27,24 @@ function profileFrom(args: Args): BenchProfile {
   return {
     ...p,
     repeats: args.number('repeats', p.repeats),
-    scaleConnections: args.number('scale', p.scaleConnections),
+    scaleConnections: scaleSizes(args, p.scaleConnections)[0],
+    scaleSizes: scaleSizes(args, p.scaleConnections),
+    ...(args.flag('scale-seconds') ? { scaleSeconds: args.number('scale-seconds', 0) } : {}),
     scaleStores: args.list('stores') ?? ['mariadb', 'postgres'],
     scaleConcurrency: args.number('concurrency', p.scaleConcurrency),
     stampedeCallers: args.number('callers', p.stampedeCallers),
   };
+}
+
+/** `--scale N` or `--scale N1,N2,...`. */
+function scaleSizes(args: Args, fallback: number): number[] {
+  const list = args.list('scale');
+  if (!list) return [fallback];
+  return list.map((v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--scale must be a number of connections (or a comma list), got ${v}`);
+    return n;
+  });
 }
 
 const SECTIONS: Record<string, (p: BenchProfile) => Promise<SectionResult>> = {

@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { compiledTree } from './compiled-tree';
 import type { ProtocolEvent, ReplicaInit, ReplicaMessage, ReplicaRequest, ServedSample } from './replica-protocol';
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
@@ -28,13 +29,17 @@ export class ReplicaProcess {
   constructor(
     readonly name: string,
     reports: OnServed | ReplicaReports = {},
+    compiled = false,
   ) {
     const { onServed, onProtocol } = typeof reports === 'function' ? { onServed: reports, onProtocol: undefined } : reports;
-    this.child = fork(join(__dirname, 'replica-worker.ts'), [], {
-      // QB_BENCH_CPU_PROF=<dir>: each replica writes a V8 CPU profile there when it exits (node --cpu-prof).
-      execArgv: ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', ...(process.env.QB_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.QB_BENCH_CPU_PROF}`] : [])],
-      cwd: join(__dirname, '..', '..'),
-      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' },
+    // compiled: plain JavaScript, as a host runs the module (compiledTree); else through ts-node.
+    const tree = compiled ? compiledTree() : null;
+    // QB_BENCH_CPU_PROF=<dir>: each replica writes a V8 CPU profile there when it exits (node --cpu-prof).
+    const profile = process.env.QB_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.QB_BENCH_CPU_PROF}`] : [];
+    this.child = fork(tree ? join(tree, 'bench', 'lib', 'replica-worker.js') : join(__dirname, 'replica-worker.ts'), [], {
+      execArgv: tree ? ['-r', 'tsconfig-paths/register', ...profile] : ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', ...profile],
+      cwd: tree ?? join(__dirname, '..', '..'),
+      env: tree ? { ...process.env, TS_NODE_PROJECT: join(tree, 'tsconfig.json') } : { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     this.child.on('message', (m: ReplicaMessage) => {
@@ -57,8 +62,9 @@ export class ReplicaProcess {
     });
   }
 
-  static async start(init: ReplicaInit, reports?: OnServed | ReplicaReports): Promise<ReplicaProcess> {
-    const r = new ReplicaProcess(init.name, reports);
+  /** `compiled`: run the replica as compiled JavaScript (what the scale and stampede figures measure). */
+  static async start(init: ReplicaInit, reports?: OnServed | ReplicaReports, options: { compiled?: boolean } = {}): Promise<ReplicaProcess> {
+    const r = new ReplicaProcess(init.name, reports, options.compiled ?? false);
     try {
       await r.request({ type: 'init', init });
     } catch (err) {

@@ -69,6 +69,10 @@ export interface ReplicaStats {
   maxRssMb: number;
   /** User + system CPU time of the replica so far. */
   cpuMs: number;
+  cpuUserMs: number;
+  cpuSystemMs: number;
+  /** process.memoryUsage() now, MB: what the RSS is made of. */
+  memory: { rssMb: number; heapUsedMb: number; heapTotalMb: number; externalMb: number };
   statements: number;
   statementsByKind: Record<string, number>;
   scheduler: Record<string, number>;

@@ -127,9 +127,15 @@ async function handle(req: ReplicaRequest): Promise<unknown> {
       startLoad(req);
       return null;
     case 'stats': {
+      const cpu = process.cpuUsage();
+      const mem = process.memoryUsage();
+      const mb = (bytes: number) => Math.round(bytes / 1048576);
       const stats: ReplicaStats = {
         maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
-        cpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
+        cpuMs: (cpu.user + cpu.system) / 1000,
+        cpuUserMs: cpu.user / 1000,
+        cpuSystemMs: cpu.system / 1000,
+        memory: { rssMb: mb(mem.rss), heapUsedMb: mb(mem.heapUsed), heapTotalMb: mb(mem.heapTotal), externalMb: mb(mem.external) },
         statements: counter?.total ?? 0,
         statementsByKind: { ...(counter?.byKind ?? {}) },
         scheduler: { ...(app?.scheduler.counters ?? {}) } as unknown as Record<string, number>,

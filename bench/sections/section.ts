@@ -12,6 +12,10 @@ export interface BenchProfile {
   stampedeCallers: number;
   stampedeProcesses: number;
   scaleConnections: number;
+  /** `--scale 10000,100000,1000000`: every size in turn, on every store (scaleConnections is the first). */
+  scaleSizes: number[];
+  /** `--scale-seconds S`: stop each scale run after S seconds of refreshing (the rate is then over its last 90 %). */
+  scaleSeconds?: number;
   /** SQL servers the scale section runs on, in order (`--stores mariadb,postgres`). */
   scaleStores: string[];
   scaleConcurrency: number;

@@ -247,7 +247,8 @@ export class TokenService {
     const deadline = Date.now() + this.options.leaseWaitTimeoutMs;
     // Our own refresh may take as long as a lease lasts (a slow token call is never cut short).
     const ownDeadline = Math.max(deadline, Date.now() + this.options.leaseTtlMs);
-    let pollMs = 25;
+    const startedWaiting = Date.now();
+    let pollMs = BUSY_POLL_FIRST_MS;
     let wentAgain = false;
     // Graceful degradation serves a stored token that is still valid, except after a 401: that
     // token is the one QBO just rejected, and handing it back would only fail again.
@@ -301,9 +302,11 @@ export class TokenService {
           if (outcome.kind === 'busy') {
             const local = this.refresher.inProgress(ref);
             if (local) await this.beforeDeadline(local, deadline).catch(() => undefined);
-            else await sleep(pollMs + Math.random() * pollMs);
+            else await sleep(pollMs * (1 + Math.random() / 2));
           }
-          pollMs = Math.min(pollMs * 2, 500);
+          // Another replica's refresh is usually one token round trip: poll tightly for the first
+          // second (one read per process per connection: callers share this loop), then back off.
+          if (Date.now() - startedWaiting > BUSY_POLL_TIGHT_FOR_MS) pollMs = Math.min(pollMs * 2, 500);
           const current = this.usable(await this.storage.get(ref), ref);
           if (isFresh(current)) return current;
           if (Date.now() > deadline) {
@@ -359,6 +362,10 @@ export class TokenService {
 }
 
 const DAY_MS = 86_400_000;
+
+/** Polling for another replica's refresh: every ~15 ms for the first second, then doubling to 500 ms. */
+const BUSY_POLL_FIRST_MS = 15;
+const BUSY_POLL_TIGHT_FOR_MS = 1_000;
 
 function flightKey(kind: RefreshTrigger | 'read', ref: ConnectionRef): string {
   return `${kind}\u0000${ref.tenantId}\u0000${ref.realmId}`;

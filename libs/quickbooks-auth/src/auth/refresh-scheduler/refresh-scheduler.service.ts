@@ -123,7 +123,7 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
     const deadline = started + tickBudgetSeconds * 1000;
     this.counters.ticks++;
     let lagMs = 0;
-    const queue: Array<{ conn: StoredConnection; owner: string; claimedAt: number }> = [];
+    const queue: Array<{ conn: StoredConnection; owner: string; claimedAt: number; claimStartedAt: number }> = [];
     let exhausted = false;
     let claiming: Promise<void> | null = null;
     // Undecryptable rows met this tick. Leased ones are not handed out again, so they count as
@@ -142,6 +142,8 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
         const now = this.options.clock.now();
         const owner = this.refresher.newOwner();
         let undecryptableNew = 0;
+        // Read before the claim: no later than the store's clock reading the claim records.
+        const claimStartedAt = Date.now();
         const claimed = await this.storage.claimDue(new Date(now), limit, owner, this.options.leaseTtlMs, (row) => {
           // Logged (ids only, rate-limited), counted and shown in health; never refreshed (I8).
           this.counters.undecryptable++;
@@ -149,7 +151,7 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
           const key = `${row.tenantId}\u0000${row.realmId}`;
           if (!undecryptableSeen.has(key)) undecryptableNew++;
           undecryptableSeen.add(key);
-        });
+        }, { beginCalls: true });
         const claimedAt = Date.now();
         this.counters.claimed += claimed.length;
         for (const conn of claimed) {
@@ -160,10 +162,10 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
           // Half-open: one probe, refreshed before anything else is claimed; the next claim
           // sees the breaker closed (go on) or open again (stop).
           if (claimed.length === 0) exhausted = true;
-          for (const conn of claimed) await this.refreshOne(conn, owner, claimedAt);
+          for (const conn of claimed) await this.refreshOne(conn, owner, claimedAt, claimStartedAt);
           return;
         }
-        for (const conn of claimed) queue.push({ conn, owner, claimedAt });
+        for (const conn of claimed) queue.push({ conn, owner, claimedAt, claimStartedAt });
         // Fewer than asked: nothing more is due right now.
         if (claimed.length + undecryptableNew < limit) exhausted = true;
       })()
@@ -200,7 +202,7 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
           await this.storage.releaseLease({ tenantId: item.conn.tenantId, realmId: item.conn.realmId }, { owner: item.owner, generation: item.conn.leaseGeneration }).catch(() => undefined);
           continue;
         }
-        await this.refreshOne(item.conn, item.owner, item.claimedAt);
+        await this.refreshOne(item.conn, item.owner, item.claimedAt, item.claimStartedAt);
       }
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
@@ -214,7 +216,7 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
     this.status.lastTickLagMs = lagMs;
   }
 
-  private async refreshOne(conn: StoredConnection, owner: string, claimedAt: number): Promise<void> {
+  private async refreshOne(conn: StoredConnection, owner: string, claimedAt: number, claimStartedAt: number): Promise<void> {
     const correlationId = randomUUID();
     this.status.inFlight++;
     try {
@@ -224,6 +226,7 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
         isFresh: (c) => c.nextRefreshAt.getTime() > this.options.clock.now(),
         correlationId,
         leasedAt: claimedAt,
+        claimStartedAt,
       });
       switch (outcome.kind) {
         case 'refreshed':

@@ -22,6 +22,12 @@ export interface RefreshRequest {
   correlationId?: string;
   /** Wall-clock ms the lease was taken (a scheduler batch claim), when earlier than the call. */
   leasedAt?: number;
+  /**
+   * Wall-clock ms read before the claim that may have begun the call (claimDue beginCalls): no
+   * later than the store's clock reading it recorded. The first send then needs no beginCall
+   * write if it starts within leaseTtlMs - tokenCallBudgetMs of this.
+   */
+  claimStartedAt?: number;
 }
 
 /**
@@ -149,13 +155,15 @@ export class TokenRefresher implements OnModuleDestroy {
   async refresh(ref: ConnectionRef, request: RefreshRequest): Promise<RefreshOutcome> {
     if (this.shuttingDown) throw new RefreshShutdownError();
     const owner = this.newOwner();
-    const leased = await this.storage.acquireLease(ref, owner, this.options.leaseTtlMs);
+    // Read before the acquisition, which may begin the call too (one write: lease and call record).
+    const claimStartedAt = Date.now();
+    const leased = await this.storage.acquireLease(ref, owner, this.options.leaseTtlMs, { beginCalls: true });
     if (!leased) {
       const current = await this.storage.get(ref);
       if (!current || (current.status !== 'active' && current.status !== 'reauth_pending')) return { kind: 'unavailable', connection: current };
       return this.busy(request.trigger);
     }
-    return this.refreshLeased(leased, owner, request);
+    return this.refreshLeased(leased, owner, { ...request, claimStartedAt });
   }
 
   /**
@@ -200,7 +208,9 @@ export class TokenRefresher implements OnModuleDestroy {
       let result: TokenCallResult;
       try {
         if (prior && !inDoubtRetried) await this.waitOut(conn, prior, leasedAt, heartbeat);
-        result = await this.intuit.refresh(conn.refreshToken, creds, { environment: conn.environment, beforeSend: () => this.beforeSend(ref, lease, conn, heartbeat) });
+        // The claim's record covers the first send only: a retry records its own call.
+        const begunAt = !inDoubtRetried ? begunByClaim(conn, lease, request.claimStartedAt) : null;
+        result = await this.intuit.refresh(conn.refreshToken, creds, { environment: conn.environment, beforeSend: () => this.beforeSend(ref, lease, conn, heartbeat, begunAt) });
       } catch (err) {
         if (err instanceof SendRefused) {
           heartbeat.stop();
@@ -236,9 +246,15 @@ export class TokenRefresher implements OnModuleDestroy {
    * a lease that only needed renewing gets one renewal and one more try. Then a local deadline:
    * the send must start while the renewed lease still covers the whole call budget.
    */
-  private async beforeSend(ref: ConnectionRef, lease: Lease, conn: StoredConnection, heartbeat: Heartbeat): Promise<void> {
+  private async beforeSend(ref: ConnectionRef, lease: Lease, conn: StoredConnection, heartbeat: Heartbeat, begunAt: number | null): Promise<void> {
     if (heartbeat.lost) throw new SendRefused('lease_lost');
     if (this.shuttingDown && this.drainBudgetLeft() < this.options.tokenCallBudgetMs) throw new SendRefused('shutdown');
+    // Begun by our claim (same checks, same write): while the claim's lease still covers the whole
+    // call budget, send as is; the heartbeat has kept the lease, and its loss was checked above.
+    if (begunAt !== null && Date.now() - begunAt <= this.options.leaseTtlMs - this.options.tokenCallBudgetMs) {
+      heartbeat.markSent();
+      return;
+    }
     const call = { fingerprint: conn.refreshTokenFingerprint, callBudgetMs: this.options.tokenCallBudgetMs, ttlMs: this.options.leaseTtlMs };
     let beganAt = Date.now();
     // A store that cannot record the call means nothing may be sent: not sent, so not in doubt.
@@ -347,7 +363,7 @@ export class TokenRefresher implements OnModuleDestroy {
     let tries = 0;
     const stored = await this.persistWithRetry(async () => {
       tries++;
-      const swapped = await this.storage.compareAndSwapTokens(ref, conn.refreshTokenFingerprint, { ...tokens, nextRefreshAt }, lease);
+      const swapped = await this.storage.compareAndSwapTokens(ref, conn.refreshTokenFingerprint, { ...tokens, nextRefreshAt }, lease, conn);
       if (swapped || tries === 1) return swapped;
       // A retry that finds the fence moved: did our earlier attempt commit before its answer was lost?
       const current = await this.storage.get(ref);
@@ -528,6 +544,13 @@ export class TokenRefresher implements OnModuleDestroy {
 function unresolvedPriorCall(conn: StoredConnection, lease: Lease): InflightCall | null {
   const f = conn.inflight;
   return f && f.fingerprint === conn.refreshTokenFingerprint && f.generation !== lease.generation ? f : null;
+}
+
+/** When our own claim recorded this call (claimDue beginCalls), the wall ms it started at; else null. */
+function begunByClaim(conn: StoredConnection, lease: Lease, claimStartedAt: number | undefined): number | null {
+  const f = conn.inflight;
+  if (claimStartedAt === undefined || !f) return null;
+  return f.owner === lease.owner && f.generation === lease.generation && f.fingerprint === conn.refreshTokenFingerprint && conn.status === 'active' ? claimStartedAt : null;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -64,6 +64,18 @@ export interface BeginCall {
   ttlMs: number;
 }
 
+/**
+ * claimDue options. `beginCalls`: in the same write, record each claimed active row's token call
+ * as in flight (what beginCall records), when the row holds no earlier holder's call with the
+ * stored token (resolved or not: the new holder must see it): owner and generation of the claim, the stored fingerprint, a deadline at the lease's
+ * expiry. The holder may then send without a beginCall write, if it sends within
+ * `ttlMs - callBudgetMs` of the claim (so the lease still covers the whole call). A backend may
+ * ignore it (the holder then calls beginCall as usual).
+ */
+export interface ClaimOptions {
+  beginCalls?: boolean;
+}
+
 /** How markNeedsReauth parks or marks a connection. */
 export interface ReauthMark {
   /** Fingerprint of the refresh token Intuit refused: must still be the stored one. */
@@ -188,9 +200,10 @@ export interface TokenStorage {
    * stored at that moment (re-read under the lease, with the new `leaseGeneration`: bumped by every
    * acquisition) or null when another owner holds a live lease. Only active and reauth_pending
    * connections can be leased. The row's `inflight` tells the new holder about a call that may
-   * still commit.
+   * still commit. `options.beginCalls`: as in claimDue (ClaimOptions), in the same write; `owner`
+   * must then be one never used before (the refresher's owners are unique per attempt).
    */
-  acquireLease(ref: ConnectionRef, owner: string, ttlMs: number): Promise<StoredConnection | null>;
+  acquireLease(ref: ConnectionRef, owner: string, ttlMs: number, options?: ClaimOptions): Promise<StoredConnection | null>;
 
   /**
    * Extend a lease the caller still holds (owner and generation match), even if it expired while
@@ -219,9 +232,11 @@ export interface TokenStorage {
    *   late answer never revives a dead token.
    * Clears failures and the in-flight record, sets lastRefreshedAt and status active, and ends the
    * lease if it is still `lease`'s (another holder's lease is left alone). Returns the new record,
-   * or null when refused.
+   * or null when refused. `basis`: the connection as this lease holder last read it (its claim or
+   * acquisition); a backend whose UPDATE cannot return the row (MySQL) builds the answer from it
+   * and the values it wrote instead of reading the row again.
    */
-  compareAndSwapTokens(ref: ConnectionRef, expectedFingerprint: string, result: RefreshResult, lease: Lease): Promise<StoredConnection | null>;
+  compareAndSwapTokens(ref: ConnectionRef, expectedFingerprint: string, result: RefreshResult, lease: Lease, basis?: StoredConnection): Promise<StoredConnection | null>;
 
   /**
    * Record a transient failure and release the lease, only while `lease` holds it and the
@@ -282,7 +297,7 @@ export interface TokenStorage {
    * not throw) and, where the backend leased it, stays leased until the TTL passes, a back-off
    * before it is reported again. It never blocks the rest of the batch (I8).
    */
-  claimDue(now: Date, limit: number, owner: string, ttlMs: number, onUndecryptable?: (row: UndecryptableConnection) => void): Promise<StoredConnection[]>;
+  claimDue(now: Date, limit: number, owner: string, ttlMs: number, onUndecryptable?: (row: UndecryptableConnection) => void, options?: ClaimOptions): Promise<StoredConnection[]>;
 
   /**
    * Bookkeeping for the `proactive: 'recent'` policy: sets lastUsedAt to `use.usedAt` when that is

@@ -673,6 +673,76 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
         expect((await storage.get(r))!.inflight).toMatchObject({ owner: 'successor', generation: successor.generation });
       });
 
+      it('claimDue with beginCalls records the claimer\'s call (or leaves it to beginCall); a release clears it; a swap with the basis returns the row as stored', async () => {
+        const due = { nextRefreshAt: new Date(Date.now() - MINUTE) };
+        const r = ref('tenant-claim-begin', '1');
+        const other = ref('tenant-claim-begin', '2');
+        const { stored } = await save(r, due);
+        await save(other, due);
+        const claimed = await storage.claimDue(new Date(), 10, 'begin-claimer', 60_000, undefined, { beginCalls: true });
+        const mine = claimed.find((c) => c.realmId === r.realmId)!;
+        const released = claimed.find((c) => c.realmId === other.realmId)!;
+        const held = { owner: 'begin-claimer', generation: mine.leaseGeneration };
+        const row = (await storage.get(r))!;
+        // A backend that begins calls on a claim records exactly what beginCall would, up to the lease's expiry.
+        expect(row.inflight).toEqual(mine.inflight);
+        if (mine.inflight) {
+          expect(mine.inflight).toMatchObject({ fingerprint: stored.refreshTokenFingerprint, owner: 'begin-claimer', generation: mine.leaseGeneration });
+          expect(mine.inflight.deadlineAt.getTime()).toBe(mine.leaseExpiresAt!.getTime());
+          expect(mine.inflight.startedAt.getTime()).toBe(mine.updatedAt.getTime());
+        }
+        // Handed back unsent: the claim's record goes with the lease.
+        await storage.releaseLease(other, { owner: 'begin-claimer', generation: released.leaseGeneration });
+        expect((await storage.get(other))!.inflight).toBeNull();
+        const rotation = rotatedResult();
+        const swapped = (await storage.compareAndSwapTokens(r, stored.refreshTokenFingerprint, rotation, held, mine))!;
+        const after = (await storage.get(r))!;
+        const { updatedAt: _u, lastRefreshedAt: _l, ...rest } = after;
+        expect(swapped).toMatchObject({ ...rest, refreshToken: rotation.refreshToken, inflight: null, leaseOwner: null, leaseExpiresAt: null });
+        expect(swapped.lastRefreshedAt).toBeInstanceOf(Date);
+      });
+
+      it('claimDue with beginCalls leaves an earlier holder\'s call in place, inside its deadline or past it: the claimer must see it', async () => {
+        const r = ref('tenant-claim-begin', 'unresolved');
+        const { stored } = await save(r, { nextRefreshAt: new Date(Date.now() - MINUTE) });
+        const fp = stored.refreshTokenFingerprint;
+        const first = await lease(r, 'first', 60_000);
+        await expect(storage.beginCall(r, first, { fingerprint: fp, callBudgetMs: 5_000, ttlMs: 60_000 })).resolves.toBe(true);
+        await storage.renewLease(r, first, 150);
+        await sleep(250);
+        const [claimed] = await storage.claimDue(new Date(), 10, 'late-claimer', 60_000, undefined, { beginCalls: true });
+        expect(claimed.inflight).toMatchObject({ fingerprint: fp, owner: 'first', generation: first.generation });
+        expect((await storage.get(r))!.inflight).toMatchObject({ owner: 'first', generation: first.generation });
+        await expect(storage.beginCall(r, { owner: 'late-claimer', generation: claimed.leaseGeneration }, { fingerprint: fp, ...budget })).resolves.toBe(false);
+        // Past its deadline: still there for the next holder (a refusal then parks, I9).
+        const past = ref('tenant-claim-begin', 'past-deadline');
+        const p = await save(past, { nextRefreshAt: new Date(Date.now() - MINUTE) });
+        const earlier = await lease(past, 'earlier', 60_000);
+        await storage.beginCall(past, earlier, { fingerprint: p.stored.refreshTokenFingerprint, callBudgetMs: 100, ttlMs: 60_000 });
+        await storage.renewLease(past, earlier, 150);
+        await sleep(250);
+        const [late] = (await storage.claimDue(new Date(), 10, 'later-claimer', 60_000, undefined, { beginCalls: true })).filter((c) => c.realmId === past.realmId);
+        expect(late.inflight).toMatchObject({ owner: 'earlier', generation: earlier.generation });
+        const acquired = (await storage.acquireLease(past, 'acquirer#1', 60_000, { beginCalls: true }));
+        expect(acquired).toBeNull(); // the claimer holds it
+      });
+
+      it('acquireLease with beginCalls begins the call like a claim, and never over an earlier call', async () => {
+        const r = ref('tenant-acquire-begin', '1');
+        const { stored } = await save(r);
+        const got = (await storage.acquireLease(r, 'acq#1', 60_000, { beginCalls: true }))!;
+        expect((await storage.get(r))!.inflight).toEqual(got.inflight);
+        if (got.inflight) {
+          expect(got.inflight).toMatchObject({ fingerprint: stored.refreshTokenFingerprint, owner: 'acq#1', generation: got.leaseGeneration });
+          expect(got.inflight.deadlineAt.getTime()).toBe(got.leaseExpiresAt!.getTime());
+        }
+        // That holder's lease lapses with its call recorded: the next acquisition keeps the record.
+        await storage.renewLease(r, { owner: 'acq#1', generation: got.leaseGeneration }, 100);
+        await sleep(200);
+        const next = (await storage.acquireLease(r, 'acq#2', 60_000, { beginCalls: true }))!;
+        expect(next.inflight).toEqual(got.inflight);
+      });
+
       it('T6: a stale holder\'s invalid_grant does not mark the connection', async () => {
         const r = ref('tenant-stale', '1');
         const { stored } = await save(r);

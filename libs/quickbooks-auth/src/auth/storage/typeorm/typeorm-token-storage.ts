@@ -4,7 +4,7 @@ import { StorageError } from '../../../errors/storage.error';
 import type { TokenCipher } from '../../../utils/crypto/token-cipher';
 import { CONNECTION_STATUSES, type ConnectionForAccess, type ConnectionRecord, type ConnectionRef, type ConnectionStatus, type Lease, type StoredConnection, type UndecryptableConnection } from '../../../domain/connection.interface';
 import { assertValidConnectionRef, assertValidLimit, assertValidTenantId, assertValidTtl, assertValidRevokeFence } from '../connection-ref.validation';
-import type { BeginCall, ConnectionUse, NewConnection, PendingRevocation, ReauthMark, ReconnectDuePage, RefreshFailure, RefreshResult, RevokeFence, RevokeRetry, StorageStats, TokenStorage } from '../token-storage.interface';
+import type { BeginCall, ClaimOptions, ConnectionUse, NewConnection, PendingRevocation, ReauthMark, ReconnectDuePage, RefreshFailure, RefreshResult, RevokeFence, RevokeRetry, StorageStats, TokenStorage } from '../token-storage.interface';
 import { RECONNECT_LISTED_STATUSES, assertValidHorizonDays, decodeReconnectCursor, encodeReconnectCursor } from '../reconnect-cursor';
 import { openOrNull } from '../pending-revocation';
 import { ACCESS_TOKEN_FIELD, REFRESH_TOKEN_FIELD, openToken, sealToken } from '../token-sealing';
@@ -63,6 +63,9 @@ type RowValues = Parameters<UpdateQueryBuilder<Row>['set']>[0];
  * then a prepared re-read: MySQL has no UPDATE ... RETURNING, and the row holds values only the
  * database knows, such as its clock and the version, so what is returned is what was read back;
  * acquireLease learns the generation it wrote from the UPDATE itself, LAST_INSERT_ID);
+ * compareAndSwapTokens with the holder's basis 1 on MySQL too (LAST_INSERT_ID says the version written
+ * and whether the lease was still ours; only a swap landing on another holder's lease is read back);
+ * with beginCalls, claimDue and acquireLease record the call in the same write (no beginCall);
  * saveConnection 2 (3 on first connect); claimDue 1 on SQLite and PostgreSQL, 4-5 on MySQL per batch (BEGIN,
  * SELECT FOR UPDATE, UPDATE, COMMIT).
  *
@@ -171,16 +174,30 @@ export class TypeOrmTokenStorage implements TokenStorage {
     });
   }
 
-  async acquireLease(ref: ConnectionRef, owner: string, ttlMs: number): Promise<StoredConnection | null> {
+  async acquireLease(ref: ConnectionRef, owner: string, ttlMs: number, options?: ClaimOptions): Promise<StoredConnection | null> {
     assertValidConnectionRef(ref);
     const ttl = assertValidTtl(ttlMs);
     const now = this.dialect.nowMs;
     const mysql = !this.dialect.updateReturning;
+    const begin = options?.beginCalls === true;
+    // Begin the call in the same write (claimDue beginCalls). MySQL assigns left to right:
+    // inflight_owner first, on the old row, and the rest follow it (the owner is new); elsewhere
+    // every assignment sees the old row and repeats the condition.
+    const may = MAY_BEGIN_ON_CLAIM;
+    const began = mysql ? 'inflight_owner <=> ?' : may;
+    const beginSet = begin
+      ? `inflight_owner = CASE WHEN ${may} THEN ? ELSE inflight_owner END,` +
+        ` inflight_fp = CASE WHEN ${began} THEN refresh_token_fp ELSE inflight_fp END,` +
+        ` inflight_started_at = CASE WHEN ${began} THEN ${now} ELSE inflight_started_at END,` +
+        ` inflight_deadline_at = CASE WHEN ${began} THEN ${now} + ${ttl} ELSE inflight_deadline_at END,` +
+        ` inflight_generation = CASE WHEN ${began} THEN lease_generation + 1 ELSE inflight_generation END, `
+      : '';
+    const beginParams = begin ? [owner, ...(mysql ? [owner, owner, owner, owner] : [])] : [];
     const sql =
-      `UPDATE ${TABLE} SET lease_owner = ?, lease_expires_at = ${now} + ${ttl},` +
+      `UPDATE ${TABLE} SET ${beginSet}lease_owner = ?, lease_expires_at = ${now} + ${ttl},` +
       ` lease_generation = ${mysql ? 'LAST_INSERT_ID(lease_generation + 1)' : 'lease_generation + 1'}, version = version + 1, updated_at = ${now}` +
       ` WHERE tenant_id = ? AND realm_id = ? AND ${LEASABLE} AND (lease_owner IS NULL OR lease_owner = ? OR lease_expires_at < ${now})`;
-    const params = [owner, ref.tenantId, ref.realmId, owner];
+    const params = [...beginParams, owner, ref.tenantId, ref.realmId, owner];
     const row = await this.run('acquire a lease', async () => {
       if (!mysql) return (await this.sql.rows<ConnectionRow>(`${sql} RETURNING ${CONNECTION_COLUMNS}`, params))[0] ?? null;
       const written = await this.sql.write(sql, params);
@@ -237,7 +254,7 @@ export class TypeOrmTokenStorage implements TokenStorage {
     return this.run('record a token call', async () => (await this.sql.affected(sql, params)) === 1);
   }
 
-  async compareAndSwapTokens(ref: ConnectionRef, expectedFingerprint: string, result: RefreshResult, lease: Lease): Promise<StoredConnection | null> {
+  async compareAndSwapTokens(ref: ConnectionRef, expectedFingerprint: string, result: RefreshResult, lease: Lease, basis?: StoredConnection): Promise<StoredConnection | null> {
     assertValidConnectionRef(ref);
     const sealed = this.sealTokens(ref, result.accessToken, result.refreshToken);
     const rotated = sealed.refreshTokenFingerprint !== expectedFingerprint;
@@ -254,37 +271,47 @@ export class TypeOrmTokenStorage implements TokenStorage {
     const rule = rotated
       ? `(status = 'active' OR (status IN ('reauth_pending', 'needs_reauth') AND last_error_fp = ?))`
       : `status = 'active' AND lease_generation = ?`;
+    // MySQL, with the holder's basis: the UPDATE says, through LAST_INSERT_ID, the version it
+    // wrote and whether the lease was still ours (then every other column is the basis's or ours).
+    // Assigned first, so it reads the old version and lease_generation (never assigned here).
+    const learn = !this.dialect.updateReturning && basis !== undefined && sameConnection(basis, ref) && basis.leaseGeneration === lease.generation;
+    const version = learn ? 'version = LAST_INSERT_ID((version + 1) * 2 + CASE WHEN lease_generation = ? THEN 1 ELSE 0 END) DIV 2' : 'version = version + 1';
     const sql =
-      `UPDATE ${TABLE} SET status = 'active', access_token_enc = ?, refresh_token_enc = ?, refresh_token_fp = ?,` +
+      `UPDATE ${TABLE} SET ${version}, status = 'active', access_token_enc = ?, refresh_token_enc = ?, refresh_token_fp = ?,` +
       ' access_token_expires_at = ?, refresh_token_expires_at = ?, refresh_token_hard_expires_at = ?, next_refresh_at = ?,' +
       ` failure_count = 0, next_attempt_at = NULL, last_error_code = NULL, last_error_fp = NULL, last_refreshed_at = ${now}, ${NO_INFLIGHT},` +
       // Another holder's lease is left alone: its beginCall now finds the fingerprint moved.
       ' lease_owner = CASE WHEN lease_generation = ? THEN NULL ELSE lease_owner END,' +
       ' lease_expires_at = CASE WHEN lease_generation = ? THEN NULL ELSE lease_expires_at END,' +
-      ` version = version + 1, updated_at = ${now}` +
+      ` updated_at = ${now}` +
       ` WHERE tenant_id = ? AND realm_id = ? AND refresh_token_fp = ? AND ${rule}`;
-    const row = await this.run('store refreshed tokens', () =>
-      this.updateAndRead(
-        sql,
-        [
-          // The same guard as the token columns' transformer: only sealed values reach them.
-          guardSealed(sealed.accessTokenEnc),
-          guardSealed(sealed.refreshTokenEnc),
-          sealed.refreshTokenFingerprint,
-          epochMsParam(result.accessTokenExpiresAt),
-          epochMsParam(result.refreshTokenExpiresAt),
-          epochMsParam(result.refreshTokenHardExpiresAt),
-          epochMsParam(result.nextRefreshAt),
-          lease.generation,
-          lease.generation,
-          ref.tenantId,
-          ref.realmId,
-          expectedFingerprint,
-          rotated ? expectedFingerprint : lease.generation,
-        ],
-        ref,
-      ),
-    );
+    const params: SqlParam[] = [
+      ...(learn ? [lease.generation] : []),
+      // The same guard as the token columns' transformer: only sealed values reach them.
+      guardSealed(sealed.accessTokenEnc),
+      guardSealed(sealed.refreshTokenEnc),
+      sealed.refreshTokenFingerprint,
+      epochMsParam(result.accessTokenExpiresAt),
+      epochMsParam(result.refreshTokenExpiresAt),
+      epochMsParam(result.refreshTokenHardExpiresAt),
+      epochMsParam(result.nextRefreshAt),
+      lease.generation,
+      lease.generation,
+      ref.tenantId,
+      ref.realmId,
+      expectedFingerprint,
+      rotated ? expectedFingerprint : lease.generation,
+    ];
+    if (learn) {
+      const outcome = await this.run('store refreshed tokens', () => this.sql.write(sql, params));
+      if (outcome.affected !== 1) return null;
+      // Our lease ended with the write: the row is the basis with what we wrote on top. Another
+      // holder's lease (a rotated answer landing after a takeover) is read back as it is.
+      if (outcome.lastInsertId % 2 === 1) return swappedFrom(basis!, sealed.refreshTokenFingerprint, result, (outcome.lastInsertId - 1) / 2);
+      const row = await this.run('read a connection', () => this.readRow(ref));
+      return row ? this.toStored(row, written) : null;
+    }
+    const row = await this.run('store refreshed tokens', () => this.updateAndRead(sql, params, ref));
     // What was read back is what is stored; the ciphertexts just written need no decryption.
     return row ? this.toStored(row, written) : null;
   }
@@ -471,11 +498,19 @@ export class TypeOrmTokenStorage implements TokenStorage {
     });
   }
 
-  async claimDue(now: Date, limit: number, owner: string, ttlMs: number, onUndecryptable?: (row: UndecryptableConnection) => void): Promise<StoredConnection[]> {
+  async claimDue(
+    now: Date,
+    limit: number,
+    owner: string,
+    ttlMs: number,
+    onUndecryptable?: (row: UndecryptableConnection) => void,
+    options?: ClaimOptions,
+  ): Promise<StoredConnection[]> {
     const max = assertValidLimit(limit);
     const ttl = assertValidTtl(ttlMs);
+    const begin = options?.beginCalls === true;
     const rows = await this.run('claim due connections', () =>
-      this.dialect.updateReturning ? this.claimDueReturning(now.getTime(), max, owner, ttl) : this.claimDueMysql(now.getTime(), max, owner, ttl),
+      this.dialect.updateReturning ? this.claimDueReturning(now.getTime(), max, owner, ttl, begin) : this.claimDueMysql(now.getTime(), max, owner, ttl, begin),
     );
     const claimed: StoredConnection[] = [];
     for (const row of rows) {
@@ -637,22 +672,42 @@ export class TypeOrmTokenStorage implements TokenStorage {
   // ---------------------------------------------------------------------------------------------
 
   /** MySQL/MariaDB: one short READ COMMITTED transaction (no gap locks), SKIP LOCKED so claimers never wait on each other. */
-  private claimDueMysql(due: number, limit: number, owner: string, ttl: number): Promise<ConnectionRow[]> {
+  private claimDueMysql(due: number, limit: number, owner: string, ttl: number, begin: boolean): Promise<ConnectionRow[]> {
     return this.dataSource.transaction('READ COMMITTED', async (manager: EntityManager) => {
+      // One ordered index range per status, each stopping at `limit` rows: `status IN (...)` over
+      // (status, next_refresh_at) cannot be read in next_refresh_at order, so it sorted every due
+      // row on every claim (O(due rows): seconds at a million). `status = ?` is read in
+      // (next_refresh_at, id) order straight from the index (InnoDB's secondary index ends in the
+      // primary key). Rows the outer LIMIT drops stay locked only until COMMIT, untouched.
+      const part = (status: string) =>
+        `(SELECT ${CONNECTION_COLUMNS}, ${this.dialect.nowMs} AS db_now FROM ${TABLE}
+          WHERE status = '${status}' AND ${this.dueWithoutStatus()}
+          ORDER BY next_refresh_at ASC, id ASC LIMIT ?${this.dialect.claimLock})`;
       const locked: Array<ConnectionRow & { db_now: unknown }> = await manager.query(
-        `SELECT ${CONNECTION_COLUMNS}, ${this.dialect.nowMs} AS db_now FROM ${TABLE}
-          WHERE ${this.dueCondition('').replace(/:due/g, '?')}
-          ORDER BY next_refresh_at ASC, id ASC LIMIT ?${this.dialect.claimLock}`,
-        [due, due, limit],
+        `${part('active')} UNION ALL ${part('reauth_pending')} ORDER BY next_refresh_at ASC, id ASC LIMIT ?`,
+        [due, due, limit, due, due, limit, limit],
       );
       if (locked.length === 0) return [];
       const dbNow = Number(locked[0].db_now);
       const leaseExpiresAt = dbNow + ttl;
+      // The rows are locked: which ones may have their call begun is decided on what was read.
+      const begun = begin ? locked.filter((r) => mayBeginOnClaim(r)) : [];
+      // inflight_owner is assigned first and decides the rest (MySQL assigns left to right; the
+      // claim's owner id is new, so no earlier record carries it); lease_generation is already the new one.
+      const beginSet = begun.length
+        ? `, inflight_owner = CASE WHEN id IN (${begun.map(() => '?').join(', ')}) THEN ? ELSE inflight_owner END` +
+          ', inflight_fp = CASE WHEN inflight_owner <=> ? THEN refresh_token_fp ELSE inflight_fp END' +
+          ', inflight_generation = CASE WHEN inflight_owner <=> ? THEN lease_generation ELSE inflight_generation END' +
+          ', inflight_started_at = CASE WHEN inflight_owner <=> ? THEN ? ELSE inflight_started_at END' +
+          ', inflight_deadline_at = CASE WHEN inflight_owner <=> ? THEN ? ELSE inflight_deadline_at END'
+        : '';
+      const beginParams = begun.length ? [...begun.map((r) => r.id), owner, owner, owner, owner, dbNow, owner, leaseExpiresAt] : [];
       await manager.query(
-        `UPDATE ${TABLE} SET lease_owner = ?, lease_expires_at = ?, lease_generation = lease_generation + 1, version = version + 1, updated_at = ?` +
+        `UPDATE ${TABLE} SET lease_owner = ?, lease_expires_at = ?, lease_generation = lease_generation + 1${beginSet}, version = version + 1, updated_at = ?` +
           ` WHERE id IN (${locked.map(() => '?').join(', ')})`,
-        [owner, leaseExpiresAt, dbNow, ...locked.map((r) => r.id)],
+        [owner, leaseExpiresAt, ...beginParams, dbNow, ...locked.map((r) => r.id)],
       );
+      const begunIds = new Set(begun.map((r) => r.id));
       // The rows are locked until COMMIT: what was written on top of what was read is what is stored.
       return locked.map(({ db_now: _, ...r }) => ({
         ...r,
@@ -661,6 +716,9 @@ export class TypeOrmTokenStorage implements TokenStorage {
         lease_generation: Number(r.lease_generation) + 1,
         version: Number(r.version) + 1,
         updated_at: dbNow,
+        ...(begunIds.has(r.id)
+          ? { inflight_fp: r.refresh_token_fp, inflight_owner: owner, inflight_generation: Number(r.lease_generation) + 1, inflight_started_at: dbNow, inflight_deadline_at: leaseExpiresAt }
+          : {}),
       }));
     });
   }
@@ -670,26 +728,40 @@ export class TypeOrmTokenStorage implements TokenStorage {
    * the subquery locks the rows it picks and skips rows another claimer holds (SKIP LOCKED), and
    * re-checks its condition on a row that changed meanwhile, so no row is claimed twice.
    */
-  private async claimDueReturning(due: number, limit: number, owner: string, ttl: number): Promise<ConnectionRow[]> {
+  private async claimDueReturning(due: number, limit: number, owner: string, ttl: number, begin: boolean): Promise<ConnectionRow[]> {
     const now = this.dialect.nowMs;
+    // Every assignment sees the old row here: each one repeats the condition.
+    const may = MAY_BEGIN_ON_CLAIM;
+    const beginSet = begin
+      ? `, inflight_fp = CASE WHEN ${may} THEN refresh_token_fp ELSE inflight_fp END` +
+        `, inflight_owner = CASE WHEN ${may} THEN ? ELSE inflight_owner END` +
+        `, inflight_generation = CASE WHEN ${may} THEN lease_generation + 1 ELSE inflight_generation END` +
+        `, inflight_started_at = CASE WHEN ${may} THEN ${now} ELSE inflight_started_at END` +
+        `, inflight_deadline_at = CASE WHEN ${may} THEN ${now} + ${ttl} ELSE inflight_deadline_at END`
+      : '';
+    // One ordered index range per status, each stopping at `limit` rows (see claimDueMysql):
+    // `status IN (...)` made PostgreSQL sort every due row on every claim. Ordered by
+    // next_refresh_at alone: its index does not order ties by id, and sorting a tie of a whole
+    // fleet due at once is what this avoids. Rows the outer LIMIT drops stay locked only until
+    // this statement ends.
+    const part = (status: string) =>
+      `SELECT id, next_refresh_at FROM (SELECT id, next_refresh_at FROM ${TABLE} WHERE status = '${status}' AND ${this.dueWithoutStatus()}` +
+      ` ORDER BY next_refresh_at LIMIT ?${this.dialect.claimLock}) AS due_${status}`;
     // On the driver itself: TypeORM's query() hands back [rows, count] for an UPDATE on PostgreSQL.
     const rows = await this.sql.rows<ConnectionRow>(
       `UPDATE ${TABLE}
-          SET lease_owner = ?, lease_expires_at = ${now} + ${ttl}, lease_generation = lease_generation + 1, version = version + 1, updated_at = ${now}
-        WHERE id IN (SELECT id FROM ${TABLE} WHERE ${this.dueCondition('').replace(/:due/g, '?')} ORDER BY next_refresh_at, id LIMIT ?${this.dialect.claimLock})
+          SET lease_owner = ?, lease_expires_at = ${now} + ${ttl}, lease_generation = lease_generation + 1${beginSet}, version = version + 1, updated_at = ${now}
+        WHERE id IN (SELECT id FROM (${part('active')} UNION ALL ${part('reauth_pending')}) AS due ORDER BY next_refresh_at, id LIMIT ?)
         RETURNING ${CONNECTION_COLUMNS}`,
-      [owner, due, due, limit],
+      [owner, ...(begin ? [owner] : []), due, due, limit, due, due, limit, limit],
     );
     // RETURNING order is unspecified.
     return rows.sort((a, b) => Number(a.next_refresh_at) - Number(b.next_refresh_at) || Number(a.id) - Number(b.id));
   }
 
-  private dueCondition(alias: string): string {
-    const c = alias;
-    return (
-      `${c}status IN ('active', 'reauth_pending') AND ${c}next_refresh_at <= :due AND (${c}next_attempt_at IS NULL OR ${c}next_attempt_at <= :due)` +
-      ` AND (${c}lease_owner IS NULL OR ${c}lease_expires_at < ${this.dialect.nowMs})`
-    );
+  /** Due and not leased by a live owner (the claim adds its status), with `?` for the due time (twice). */
+  private dueWithoutStatus(): string {
+    return `next_refresh_at <= ? AND (next_attempt_at IS NULL OR next_attempt_at <= ?) AND (lease_owner IS NULL OR lease_expires_at < ${this.dialect.nowMs})`;
   }
 
   /** One connection by tenant + realm (I7), from the primary: a replica may lag behind a refresh and hand out a superseded token (I3). */
@@ -789,6 +861,58 @@ function retireReplaced(): RowValues {
     revokeTokenFingerprint: () => `CASE WHEN ${replaced} THEN refresh_token_fp ELSE revoke_token_fp END`,
     revokeDueAt: () => `CASE WHEN ${replaced} THEN :revokeDueAt ELSE revoke_due_at END`,
     revokeAttempts: () => `CASE WHEN ${replaced} THEN 0 ELSE revoke_attempts END`,
+  };
+}
+
+/**
+ * An earlier holder's call with the stored token, past its deadline or not: the new holder must
+ * see it (wait it out, park a refusal), so a claim never begins over it. On a claim every earlier
+ * record is another generation's: the claim bumps it.
+ */
+const EARLIER_CALL_ON_CLAIM = 'inflight_fp IS NOT NULL AND inflight_fp = refresh_token_fp';
+
+/** May a claim or an acquisition begin the call (beginCalls)? Active, and no earlier call with the stored token. */
+const MAY_BEGIN_ON_CLAIM = `status = 'active' AND refresh_token_fp IS NOT NULL AND NOT (${EARLIER_CALL_ON_CLAIM})`;
+
+/** MAY_BEGIN_ON_CLAIM on a row MySQL's claim has read and locked. */
+function mayBeginOnClaim(row: ConnectionRow): boolean {
+  if (row.status !== 'active' || row.refresh_token_fp === null) return false;
+  return !(row.inflight_fp !== null && row.inflight_fp === row.refresh_token_fp);
+}
+
+/** The basis is the row this ref names (I7: an answer is never built from another tenant's row). */
+function sameConnection(basis: StoredConnection, ref: ConnectionRef): boolean {
+  return basis.tenantId === ref.tenantId && basis.realmId === ref.realmId;
+}
+
+/**
+ * The row after a swap that ended the holder's own lease (MySQL, no re-read): the basis, with every
+ * column the swap assigned. Not read back: updatedAt and lastRefreshedAt are this process's clock
+ * (stored: the database's), lastUsedAt and reconnectWarnedDays as of the basis (recordUse and
+ * claimReconnectWarning do not bump the version).
+ */
+function swappedFrom(basis: StoredConnection, fingerprint: string, result: RefreshResult, version: number): StoredConnection {
+  const at = new Date();
+  return {
+    ...basis,
+    status: 'active',
+    accessToken: result.accessToken,
+    refreshToken: result.refreshToken,
+    refreshTokenFingerprint: fingerprint,
+    accessTokenExpiresAt: result.accessTokenExpiresAt,
+    refreshTokenExpiresAt: result.refreshTokenExpiresAt,
+    refreshTokenHardExpiresAt: result.refreshTokenHardExpiresAt,
+    nextRefreshAt: result.nextRefreshAt,
+    failureCount: 0,
+    nextAttemptAt: null,
+    lastErrorCode: null,
+    lastErrorFingerprint: null,
+    lastRefreshedAt: at,
+    inflight: null,
+    leaseOwner: null,
+    leaseExpiresAt: null,
+    version,
+    updatedAt: at,
   };
 }
 
