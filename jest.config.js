@@ -8,7 +8,10 @@ const transform = {
   '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }],
   // jose ships ES modules only. Node >= 20.19 require()s them natively, Jest's module loader does
   // not (before Node 24.9): compile just that package to CommonJS for the tests.
-  '^.+/node_modules/jose/.+\\.js$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', target: 'ES2023', isolatedModules: true } }],
+  '^.+/node_modules/jose/.+\\.js$': [
+    'ts-jest',
+    { tsconfig: { allowJs: true, module: 'commonjs', target: 'ES2023', isolatedModules: true } },
+  ],
 };
 const transformIgnorePatterns = ['/node_modules/(?!jose/)'];
 

@@ -19,7 +19,7 @@ function optionsFrom(a: Args): ChaosOptions {
   const modes = (['deploys', 'long-pauses'] as const).filter((m) => a.flag(m));
   const graceS = a.number('grace', 0);
   if (modes.length + (graceS > 0 ? 1 : 0) > 1) throw new Error('choose one of --deploys, --long-pauses, --grace S');
-  const base = withMode(base0, graceS > 0 ? 'grace' : modes[0] ?? 'normal', graceS);
+  const base = withMode(base0, graceS > 0 ? 'grace' : (modes[0] ?? 'normal'), graceS);
   const store = a.string('store', base.store);
   if (store !== 'mariadb' && store !== 'postgres' && store !== 'redis') throw new Error('--store must be mariadb, postgres or redis');
   return {
@@ -68,7 +68,12 @@ async function main(): Promise<number> {
   }
   const report = await runChaos(options);
   printReport(report);
-  const file = writeResults(`chaos-${options.store}${options.mode === 'normal' ? '' : `-${options.mode}`}`, { command, at: new Date().toISOString(), machine, ...report });
+  const file = writeResults(`chaos-${options.store}${options.mode === 'normal' ? '' : `-${options.mode}`}`, {
+    command,
+    at: new Date().toISOString(),
+    machine,
+    ...report,
+  });
   process.stdout.write(`results: ${file}\n`);
   return report.passed ? 0 : 1;
 }

@@ -19,9 +19,42 @@ import { benchGovernor } from './sections/governor';
 function profileFrom(args: Args): BenchProfile {
   const name = args.flag('quick') ? 'quick' : args.flag('full') ? 'full' : 'default';
   const base: Record<BenchProfile['name'], Omit<BenchProfile, 'scaleStores' | 'scaleSizes' | 'scaleSeconds'>> = {
-    quick: { name: 'quick', repeats: 3, hotIterations: 50_000, coldIterations: 1_000, refreshIterations: 100, stampedeCallers: 10_000, stampedeProcesses: 4, scaleConnections: 5_000, scaleConcurrency: 64, scaleLatencyMs: 100 },
-    default: { name: 'default', repeats: 5, hotIterations: 200_000, coldIterations: 2_000, refreshIterations: 200, stampedeCallers: 10_000, stampedeProcesses: 4, scaleConnections: 10_000, scaleConcurrency: 64, scaleLatencyMs: 100 },
-    full: { name: 'full', repeats: 7, hotIterations: 500_000, coldIterations: 4_000, refreshIterations: 400, stampedeCallers: 10_000, stampedeProcesses: 4, scaleConnections: 100_000, scaleConcurrency: 64, scaleLatencyMs: 100 },
+    quick: {
+      name: 'quick',
+      repeats: 3,
+      hotIterations: 50_000,
+      coldIterations: 1_000,
+      refreshIterations: 100,
+      stampedeCallers: 10_000,
+      stampedeProcesses: 4,
+      scaleConnections: 5_000,
+      scaleConcurrency: 64,
+      scaleLatencyMs: 100,
+    },
+    default: {
+      name: 'default',
+      repeats: 5,
+      hotIterations: 200_000,
+      coldIterations: 2_000,
+      refreshIterations: 200,
+      stampedeCallers: 10_000,
+      stampedeProcesses: 4,
+      scaleConnections: 10_000,
+      scaleConcurrency: 64,
+      scaleLatencyMs: 100,
+    },
+    full: {
+      name: 'full',
+      repeats: 7,
+      hotIterations: 500_000,
+      coldIterations: 4_000,
+      refreshIterations: 400,
+      stampedeCallers: 10_000,
+      stampedeProcesses: 4,
+      scaleConnections: 100_000,
+      scaleConcurrency: 64,
+      scaleLatencyMs: 100,
+    },
   };
   const p = base[name];
   return {
@@ -63,7 +96,9 @@ async function main(): Promise<void> {
   const profile = profileFrom(args);
   const only = args.list('only') ?? Object.keys(SECTIONS);
   const machine = await machineInfo();
-  progress(`bench profile ${profile.name} (${only.join(', ')}), ${machine.nproc} cpu ${machine.cpuModel}, node ${machine.node}, load ${machine.loadAverageAtStart.join(' ')}`);
+  progress(
+    `bench profile ${profile.name} (${only.join(', ')}), ${machine.nproc} cpu ${machine.cpuModel}, node ${machine.node}, load ${machine.loadAverageAtStart.join(' ')}`,
+  );
   const figures: Figure[] = [];
   const details: Record<string, unknown> = {};
   const started = Date.now();

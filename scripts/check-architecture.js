@@ -18,8 +18,10 @@ const SRC = path.resolve(__dirname, '../libs/quickbooks-auth/src');
 /** Two-way folder ties that are meant, one line of reason each. Key: the two folders, sorted, joined by " <-> ". */
 const ALLOWED_TIES = {
   // Each folder owns its own options (schema, resolver), and config composes them: the tie is the composition.
-  'config <-> governor': "config resolves the governor's options with the governor's own resolver, and the governor reads the resolved options",
-  'config <-> metrics': "config validates metricsTenantLabel with the metrics tenant labeler, and the metrics service reads the resolved options",
+  'config <-> governor':
+    "config resolves the governor's options with the governor's own resolver, and the governor reads the resolved options",
+  'config <-> metrics':
+    'config validates metricsTenantLabel with the metrics tenant labeler, and the metrics service reads the resolved options',
 };
 
 /** auth/'s subfolders that are layers of their own; the rest of auth/ (connect, import, refresh, ...) is the services layer. */
@@ -66,9 +68,12 @@ async function main() {
     if (ALLOWED_TIES[tie.key]) allowedSeen.add(tie.key);
     else problems.push(`two-way folder tie ${tie.key} (${tie.example})`);
   }
-  for (const key of Object.keys(ALLOWED_TIES)) if (!allowedSeen.has(key)) problems.push(`allowlisted tie ${key} no longer exists: remove it from ALLOWED_TIES`);
+  for (const key of Object.keys(ALLOWED_TIES))
+    if (!allowedSeen.has(key)) problems.push(`allowlisted tie ${key} no longer exists: remove it from ALLOWED_TIES`);
 
-  console.log(`${Object.keys(graph).length} files, ${edges.size} folder-to-folder edges, ${ties.length} two-way ties (${allowedSeen.size} allowlisted)`);
+  console.log(
+    `${Object.keys(graph).length} files, ${edges.size} folder-to-folder edges, ${ties.length} two-way ties (${allowedSeen.size} allowlisted)`,
+  );
   if (problems.length > 0) {
     for (const p of problems) console.error(`  ✗ ${p}`);
     process.exitCode = 1;

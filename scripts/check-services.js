@@ -29,10 +29,12 @@ async function checkMysql() {
     await conn.query('SELECT 1');
     return null;
   } catch (err) {
-    return `MariaDB/MySQL at ${redactUrl(DATABASE_URL)} is unreachable (${err.code || err.message}).\n` +
+    return (
+      `MariaDB/MySQL at ${redactUrl(DATABASE_URL)} is unreachable (${err.code || err.message}).\n` +
       '  Start it:  start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd\n' +
       '  Create the database:  mariadb -uroot -e "CREATE DATABASE IF NOT EXISTS test"\n' +
-      '  Or point DATABASE_URL at another server (mysql://user:pass@host:3306/db).';
+      '  Or point DATABASE_URL at another server (mysql://user:pass@host:3306/db).'
+    );
   } finally {
     if (conn) await conn.end().catch(() => undefined);
   }
@@ -46,9 +48,11 @@ async function checkPostgres() {
     await client.query('SELECT 1');
     return null;
   } catch (err) {
-    return `PostgreSQL at ${redactUrl(POSTGRES_URL)} is unreachable (${err.code || err.message}).\n` +
+    return (
+      `PostgreSQL at ${redactUrl(POSTGRES_URL)} is unreachable (${err.code || err.message}).\n` +
       '  Start it:  pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start\n' +
-      '  Or point POSTGRES_URL at another server (postgres://user:pass@host:5432/db).';
+      '  Or point POSTGRES_URL at another server (postgres://user:pass@host:5432/db).'
+    );
   } finally {
     await client.end().catch(() => undefined);
   }
@@ -62,9 +66,11 @@ async function checkRedis() {
     await redis.ping();
     return null;
   } catch (err) {
-    return `Redis at ${redactUrl(REDIS_URL)} is unreachable (${err.code || err.message}).\n` +
+    return (
+      `Redis at ${redactUrl(REDIS_URL)} is unreachable (${err.code || err.message}).\n` +
       '  Start it:  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no\n' +
-      '  Or point REDIS_URL at another server (redis://host:6379).';
+      '  Or point REDIS_URL at another server (redis://host:6379).'
+    );
   } finally {
     redis.disconnect();
   }
@@ -72,10 +78,16 @@ async function checkRedis() {
 
 /** Debian packages of the system tools the suites run; `.ci/run` installs them the same way. */
 const SYSTEM_TOOLS = [
-  { name: 'Chromium (browser test of the example page)', present: () => isExecutable(process.env.CHROMIUM_PATH || '/usr/bin/chromium'),
-    install: 'apt-get update && apt-get install -y chromium' },
-  { name: 'promtool (alert rules and /metrics checks)', present: () => !spawnSync(process.env.PROMTOOL_PATH || 'promtool', ['--version'], { stdio: 'ignore' }).error,
-    install: 'apt-get update && apt-get install -y --no-install-recommends prometheus' },
+  {
+    name: 'Chromium (browser test of the example page)',
+    present: () => isExecutable(process.env.CHROMIUM_PATH || '/usr/bin/chromium'),
+    install: 'apt-get update && apt-get install -y chromium',
+  },
+  {
+    name: 'promtool (alert rules and /metrics checks)',
+    present: () => !spawnSync(process.env.PROMTOOL_PATH || 'promtool', ['--version'], { stdio: 'ignore' }).error,
+    install: 'apt-get update && apt-get install -y --no-install-recommends prometheus',
+  },
 ];
 
 function isExecutable(path) {

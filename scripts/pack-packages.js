@@ -28,7 +28,9 @@ const PACKAGES = [
     source: 'libs/quickbooks-auth',
     // What the package README links to, shipped so the links work once installed.
     extras: [
-      ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => [`docs/${f}`, `docs/${f}`]),
+      ...readdirSync(join(ROOT, 'docs'))
+        .filter((f) => f.endsWith('.md'))
+        .map((f) => [`docs/${f}`, `docs/${f}`]),
       ['deploy/prometheus/quickbooks-auth.rules.yml', 'deploy/prometheus/quickbooks-auth.rules.yml'],
       ['deploy/grafana/quickbooks-auth.dashboard.json', 'deploy/grafana/quickbooks-auth.dashboard.json'],
     ],
@@ -36,9 +38,14 @@ const PACKAGES = [
 ];
 
 function main() {
-  const { values } = parseArgs({ options: { out: { type: 'string' }, stage: { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, strict: true });
+  const { values } = parseArgs({
+    options: { out: { type: 'string' }, stage: { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    strict: true,
+  });
   if (values.help) {
-    process.stdout.write('usage: node scripts/pack-packages.js [--out DIR (default dist/packages)] [--stage DIR (default dist/libs)] [--quiet]\n');
+    process.stdout.write(
+      'usage: node scripts/pack-packages.js [--out DIR (default dist/packages)] [--stage DIR (default dist/libs)] [--quiet]\n',
+    );
     return;
   }
   const out = resolve(values.out ?? join(ROOT, 'dist', 'packages'));
@@ -53,20 +60,26 @@ function main() {
   for (const dir of [emulatorOut, libraryOut]) rmSync(dir, { recursive: true, force: true });
 
   log(`building @quickbooks-auth/intuit-emulator ${version}`);
-  execFileSync(process.execPath, [tsc, '-p', join(ROOT, 'libs/intuit-emulator/tsconfig.lib.json'), '--outDir', emulatorOut], { cwd: ROOT, stdio: 'inherit' });
+  execFileSync(process.execPath, [tsc, '-p', join(ROOT, 'libs/intuit-emulator/tsconfig.lib.json'), '--outDir', emulatorOut], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
 
   log(`building @quickbooks-auth/nestjs ${version}`);
   // The library's ./testing types come from the emulator just built (its declarations, not its sources).
   const libraryConfig = join(stage, 'tsconfig.quickbooks-auth.json');
-  writeFileSync(libraryConfig, JSON.stringify({
-    extends: join(ROOT, 'libs/quickbooks-auth/tsconfig.lib.json'),
-    compilerOptions: {
-      outDir: libraryOut,
-      paths: { '@quickbooks-auth/intuit-emulator': [join(emulatorOut, 'index.d.ts')] },
-      // The repository's @types (jest's globals for the conformance suite), wherever the stage is.
-      typeRoots: [join(ROOT, 'node_modules', '@types')],
-    },
-  }));
+  writeFileSync(
+    libraryConfig,
+    JSON.stringify({
+      extends: join(ROOT, 'libs/quickbooks-auth/tsconfig.lib.json'),
+      compilerOptions: {
+        outDir: libraryOut,
+        paths: { '@quickbooks-auth/intuit-emulator': [join(emulatorOut, 'index.d.ts')] },
+        // The repository's @types (jest's globals for the conformance suite), wherever the stage is.
+        typeRoots: [join(ROOT, 'node_modules', '@types')],
+      },
+    }),
+  );
   try {
     execFileSync(process.execPath, [tsc, '-p', libraryConfig], { cwd: ROOT, stdio: 'inherit' });
   } finally {
@@ -79,7 +92,8 @@ function main() {
     const manifest = JSON.parse(readFileSync(join(ROOT, pkg.source, 'package.json'), 'utf8'));
     delete manifest['//version'];
     const ordered = { name: manifest.name, version, ...manifest };
-    if (ordered.peerDependencies?.['@quickbooks-auth/intuit-emulator']) ordered.peerDependencies['@quickbooks-auth/intuit-emulator'] = `^${version}`;
+    if (ordered.peerDependencies?.['@quickbooks-auth/intuit-emulator'])
+      ordered.peerDependencies['@quickbooks-auth/intuit-emulator'] = `^${version}`;
     writeFileSync(join(target, 'package.json'), `${JSON.stringify(ordered, null, 2)}\n`);
     for (const file of ['README.md', 'LICENSE', 'CHANGELOG.md']) copyFileSync(join(ROOT, pkg.source, file), join(target, file));
     for (const [from, to] of pkg.extras) {
@@ -88,7 +102,10 @@ function main() {
     }
     const tarball = join(out, `${ordered.name.replace(/^@/, '').replace('/', '-')}-${version}.tgz`);
     rmSync(tarball, { force: true });
-    execFileSync(npmCommand(), [...npmArgs(), 'pack', '--silent', '--pack-destination', out], { cwd: target, stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync(npmCommand(), [...npmArgs(), 'pack', '--silent', '--pack-destination', out], {
+      cwd: target,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     if (!existsSync(tarball)) throw new Error(`npm pack did not write ${tarball}`);
     tarballs.push(tarball);
     log(`packed ${tarball}`);

@@ -10,7 +10,10 @@ export class AcceleratedClock {
   readonly realStartMs = Date.now();
   readonly emuStartMs: number;
 
-  constructor(private readonly emulator: RunningEmulator, readonly rate: number) {
+  constructor(
+    private readonly emulator: RunningEmulator,
+    readonly rate: number,
+  ) {
     this.emuStartMs = emulator.state.clock.now();
   }
 

@@ -71,7 +71,11 @@ export class Attribution {
       let at = 0;
       for (const x of receipts) {
         const k = this.log.killedAfter(x.replica, x.at);
-        if (!k || k.at > t) return { explained: false, why: `received by ${x.replica}, which was not killed${t === Infinity ? ', and never stored' : ' before the use'}` };
+        if (!k || k.at > t)
+          return {
+            explained: false,
+            why: `received by ${x.replica}, which was not killed${t === Infinity ? ', and never stored' : ' before the use'}`,
+          };
         at = Math.max(at, k.at);
       }
       return { explained: true, cause: 'killed_after_receipt', at };
@@ -79,9 +83,14 @@ export class Attribution {
     if (r.dropped) return { explained: true, cause: 'drop', at: r.at };
     const q = this.requester(r.presentedFp, r.at);
     if (!q) return { explained: false, why: 'rotated, but no replica reported sending the token' };
-    if (q.answer && q.answer.at <= t) return { explained: false, why: `rotated, but ${q.replica} got ${q.answer.error ?? 'an unrotated answer'} without a drop` };
+    if (q.answer && q.answer.at <= t)
+      return { explained: false, why: `rotated, but ${q.replica} got ${q.answer.error ?? 'an unrotated answer'} without a drop` };
     const k = this.log.killedAfter(q.replica, q.at);
-    if (!k || k.at > t) return { explained: false, why: `rotated while in flight at ${q.replica}, which was not killed${t === Infinity ? ' and never answered' : ' before the use'}` };
+    if (!k || k.at > t)
+      return {
+        explained: false,
+        why: `rotated while in flight at ${q.replica}, which was not killed${t === Infinity ? ' and never answered' : ' before the use'}`,
+      };
     return { explained: true, cause: 'killed_in_flight', at: k.at };
   }
 
@@ -98,8 +107,13 @@ export class Attribution {
     const t0 = r?.at ?? 0;
     const calls = this.log.calls
       .filter((c) => c.sentFp === fp)
-      .map((c) => `${c.replica} sent ${c.at - t0} ms → ${c.answer ? (c.answer.error ?? (c.answer.newFp ? 'rotated' : 'same')) + ` at ${c.answer.at - t0}` : 'no answer'}`);
-    const kills = this.log.kills.filter((k) => calls.some((c) => c.startsWith(`${k.replica} `))).map((k) => `${k.replica} killed (${k.cause}) ${k.at - t0} ms`);
+      .map(
+        (c) =>
+          `${c.replica} sent ${c.at - t0} ms → ${c.answer ? (c.answer.error ?? (c.answer.newFp ? 'rotated' : 'same')) + ` at ${c.answer.at - t0}` : 'no answer'}`,
+      );
+    const kills = this.log.kills
+      .filter((k) => calls.some((c) => c.startsWith(`${k.replica} `)))
+      .map((k) => `${k.replica} killed (${k.cause}) ${k.at - t0} ms`);
     return `rotation ${r ? `${r.dropped ? 'dropped' : 'delivered'} at 0` : 'none'}; ${[...calls, ...kills].join('; ')}`;
   }
 

@@ -101,7 +101,16 @@ export function withMode(base: ChaosOptions, mode: ChaosOptions['mode'], graceS 
       return { ...base, mode };
     case 'deploys':
       // Nothing that can kill a rotation: no SIGKILL, no dropped responses. Drains must keep everything.
-      return { ...base, mode, deploys: true, killEveryS: 0, receiptKillFraction: 0, drops: false, expectNoLosses: true, expectNoSuperseded: true };
+      return {
+        ...base,
+        mode,
+        deploys: true,
+        killEveryS: 0,
+        receiptKillFraction: 0,
+        drops: false,
+        expectNoLosses: true,
+        expectNoSuperseded: true,
+      };
     case 'long-pauses':
       // SIGSTOP longer than the lease: takeovers of live holders happen; only kills and drops may lose.
       return { ...base, mode, pauseEveryS: 6, pauseMinMs: Math.round(base.leaseTtlMs * 1.2), pauseMaxMs: Math.round(base.leaseTtlMs * 2) };

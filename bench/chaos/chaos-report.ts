@@ -45,7 +45,10 @@ export function renderChaosTable(report: ChaosReport): string {
   const header = ['check', 'module', 'naive control'];
   const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(w[i])).join(' | ')} |`;
-  const counters = (s: ChaosSideReport) => Object.entries(s.counters).map(([k, v]) => `${k}=${v}`).join(' ');
+  const counters = (s: ChaosSideReport) =>
+    Object.entries(s.counters)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
   return [
     line(header),
     `|${w.map((x) => '-'.repeat(x + 2)).join('|')}|`,

@@ -41,7 +41,10 @@ export class EmulatorLedger {
   private readonly accessExpiry = new Map<string, number>();
   private last: LedgerRotation | null | undefined;
 
-  constructor(private readonly state: EmulatorState, private readonly ring: KeyRing) {
+  constructor(
+    private readonly state: EmulatorState,
+    private readonly ring: KeyRing,
+  ) {
     const tokens = state.tokens;
     const refresh = tokens.refresh.bind(tokens);
     tokens.refresh = (clientId, refreshToken, includeHard) => {
@@ -51,9 +54,17 @@ export class EmulatorLedger {
       this.last = null;
       if (!grant || !before || !refreshToken) return result;
       const at = Date.now();
-      if (grant.supersededUses > before.superseded) this.supersededUses.push({ realmId: grant.realmId, presentedFp: ring.fingerprint(refreshToken), at, accepted: result.ok });
+      if (grant.supersededUses > before.superseded)
+        this.supersededUses.push({ realmId: grant.realmId, presentedFp: ring.fingerprint(refreshToken), at, accepted: result.ok });
       if (result.ok && result.rotated) {
-        const r: LedgerRotation = { realmId: grant.realmId, fromFp: ring.fingerprint(before.current), toFp: ring.fingerprint(grant.current.value), presentedFp: ring.fingerprint(refreshToken), at, dropped: false };
+        const r: LedgerRotation = {
+          realmId: grant.realmId,
+          fromFp: ring.fingerprint(before.current),
+          toFp: ring.fingerprint(grant.current.value),
+          presentedFp: ring.fingerprint(refreshToken),
+          at,
+          dropped: false,
+        };
         this.rotations.push(r);
         this.rotationFrom.set(r.fromFp, r);
         this.last = r;

@@ -35,7 +35,11 @@ async function main(): Promise<void> {
       if (res.ok && body.refresh_token) {
         refreshes += 1;
         // Unconditional: whoever writes last wins, even with an older token.
-        await pool.execute('UPDATE naive_tokens SET refresh_token = ?, access_token = ? WHERE realm_id = ?', [body.refresh_token, body.access_token ?? '', realmId]);
+        await pool.execute('UPDATE naive_tokens SET refresh_token = ?, access_token = ? WHERE realm_id = ?', [
+          body.refresh_token,
+          body.access_token ?? '',
+          realmId,
+        ]);
       } else if (body.error === 'invalid_grant') {
         await pool.execute('UPDATE naive_tokens SET status = ? WHERE realm_id = ?', ['needs_reauth', realmId]);
       }

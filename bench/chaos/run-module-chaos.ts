@@ -56,12 +56,28 @@ export async function runModuleChaos(o: ChaosOptions): Promise<ChaosSideReport> 
   const minted = emulator.state.mint({ clientId: BENCH_CLIENT.clientId, count: o.connections });
   emulator.state.clock.advance(PRE_AGE_S);
   const clock = new AcceleratedClock(emulator, o.clockRate);
-  const checker = await startModuleApp({ emulatorUrl: emulator.url, storage: direct, clockNow: clock.now, options: { accessTokenCacheSeconds: 0 } });
+  const checker = await startModuleApp({
+    emulatorUrl: emulator.url,
+    storage: direct,
+    clockNow: clock.now,
+    options: { accessTokenCacheSeconds: 0 },
+  });
   const replicas = new Map<number, ReplicaProcess>();
   const respawning = new Set<number>();
   const counters = {
-    kills: 0, receiptKills: 0, pauses: 0, respawns: 0, deploys: 0, forcedStops: 0, storeOutages: 0,
-    served: 0, servedUnverifiable: 0, servedExpiredAcrossPause: 0, servedExpiredAcrossStall: 0, settleS: 0, leftPendingAfterSettle: 0,
+    kills: 0,
+    receiptKills: 0,
+    pauses: 0,
+    respawns: 0,
+    deploys: 0,
+    forcedStops: 0,
+    storeOutages: 0,
+    served: 0,
+    servedUnverifiable: 0,
+    servedExpiredAcrossPause: 0,
+    servedExpiredAcrossStall: 0,
+    settleS: 0,
+    leftPendingAfterSettle: 0,
   };
   const deployMs: number[] = [];
   const callerErrors: Record<string, number> = {};
@@ -91,7 +107,8 @@ export async function runModuleChaos(o: ChaosOptions): Promise<ChaosSideReport> 
         if (validAt(s.servedAt, s.expiresAt, emuExpiry)) continue;
         // SIGSTOP between the return and our clock reading ages the token by the pause (up to
         // hours of emulator time): the module handed it out valid. Counted apart.
-        if (log.pauses.some((p) => p.replica === replica && p.from <= s.wallEnd && p.to >= s.wallStart)) counters.servedExpiredAcrossPause += 1;
+        if (log.pauses.some((p) => p.replica === replica && p.from <= s.wallEnd && p.to >= s.wallStart))
+          counters.servedExpiredAcrossPause += 1;
         // Likewise a measured event-loop stall of the replica (busy machine): valid once the
         // stall's emulator time is taken off, so only what the module decided is judged.
         else if (validAt(s.servedAt - s.stalledMs * o.clockRate, s.expiresAt, emuExpiry)) counters.servedExpiredAcrossStall += 1;
@@ -166,7 +183,9 @@ export async function runModuleChaos(o: ChaosOptions): Promise<ChaosSideReport> 
     };
     const live = () => [...replicas.entries()].filter(([, r]) => !r.exited && !r.killed);
     await Promise.all(Array.from({ length: o.replicas }, (_, i) => spawn(i)));
-    progress(`chaos: ${o.mode} on ${o.store}, ${o.replicas} replicas, ${o.connections} connections, clock x${o.clockRate}${o.graceS ? `, grace ${o.graceS} s` : ''}`);
+    progress(
+      `chaos: ${o.mode} on ${o.store}, ${o.replicas} replicas, ${o.connections} connections, clock x${o.clockRate}${o.graceS ? `, grace ${o.graceS} s` : ''}`,
+    );
 
     if (o.faults) {
       const f = emulator.state.faults;
@@ -181,72 +200,80 @@ export async function runModuleChaos(o: ChaosOptions): Promise<ChaosSideReport> 
     const endAt = Date.now() + o.durationS * 1000;
     const loops: Array<Promise<void>> = [];
     if (o.killEveryS > 0) {
-      loops.push((async () => {
-        while (Date.now() + 3000 < endAt) {
-          await sleep(rand(o.killEveryS) * 1000);
-          if (Date.now() + 3000 >= endAt) break;
-          const l = live();
-          if (l.length === 0) continue;
-          const [slot, victim] = l[Math.floor(Math.random() * l.length)];
-          kill(slot, victim, 'random');
-        }
-      })());
+      loops.push(
+        (async () => {
+          while (Date.now() + 3000 < endAt) {
+            await sleep(rand(o.killEveryS) * 1000);
+            if (Date.now() + 3000 >= endAt) break;
+            const l = live();
+            if (l.length === 0) continue;
+            const [slot, victim] = l[Math.floor(Math.random() * l.length)];
+            kill(slot, victim, 'random');
+          }
+        })(),
+      );
     }
     if (o.pauseEveryS > 0) {
-      loops.push((async () => {
-        while (Date.now() + 3000 < endAt) {
-          await sleep(rand(o.pauseEveryS) * 1000);
-          const l = live();
-          if (l.length === 0 || Date.now() + 3000 >= endAt) continue;
-          const [, victim] = l[Math.floor(Math.random() * l.length)];
-          const ms = Math.round(o.pauseMinMs + (o.pauseMaxMs - o.pauseMinMs) * Math.random());
-          const from = Date.now();
-          victim.signal('SIGSTOP');
-          counters.pauses += 1;
-          if (ms > o.leaseTtlMs) progress(`chaos: SIGSTOP ${victim.name} for ${(ms / 1000).toFixed(1)} s (longer than the lease)`);
-          await sleep(ms);
-          victim.signal('SIGCONT');
-          // The resumed process needs a moment to be scheduled again.
-          log.pauses.push({ replica: victim.name, from, to: Date.now() + 200 });
-        }
-      })());
+      loops.push(
+        (async () => {
+          while (Date.now() + 3000 < endAt) {
+            await sleep(rand(o.pauseEveryS) * 1000);
+            const l = live();
+            if (l.length === 0 || Date.now() + 3000 >= endAt) continue;
+            const [, victim] = l[Math.floor(Math.random() * l.length)];
+            const ms = Math.round(o.pauseMinMs + (o.pauseMaxMs - o.pauseMinMs) * Math.random());
+            const from = Date.now();
+            victim.signal('SIGSTOP');
+            counters.pauses += 1;
+            if (ms > o.leaseTtlMs) progress(`chaos: SIGSTOP ${victim.name} for ${(ms / 1000).toFixed(1)} s (longer than the lease)`);
+            await sleep(ms);
+            victim.signal('SIGCONT');
+            // The resumed process needs a moment to be scheduled again.
+            log.pauses.push({ replica: victim.name, from, to: Date.now() + 200 });
+          }
+        })(),
+      );
     }
     if (o.deploys) {
       // Rolling deploy: SIGTERM each replica in turn, wait for its drained exit, start its successor.
-      loops.push((async () => {
-        await sleep(2000);
-        for (let slot = 0; Date.now() + 3000 < endAt; slot = (slot + 1) % o.replicas) {
-          const r = replicas.get(slot);
-          if (!r || r.exited || respawning.has(slot)) continue;
-          const started = Date.now();
-          const forced = await r.stop(STOP_TIMEOUT_MS, 'SIGTERM');
-          deployMs.push(Date.now() - started);
-          counters.deploys += 1;
-          if (forced) {
-            counters.forcedStops += 1;
-            log.kill(r.name, 'stop_timeout');
-          } else if (r.exitCode !== 0) progress(`chaos: ${r.name} exited ${r.exitCode ?? r.exitSignal} after SIGTERM`);
-          await respawn(slot);
-          await sleep(o.deployGapS * 1000);
-        }
-      })());
+      loops.push(
+        (async () => {
+          await sleep(2000);
+          for (let slot = 0; Date.now() + 3000 < endAt; slot = (slot + 1) % o.replicas) {
+            const r = replicas.get(slot);
+            if (!r || r.exited || respawning.has(slot)) continue;
+            const started = Date.now();
+            const forced = await r.stop(STOP_TIMEOUT_MS, 'SIGTERM');
+            deployMs.push(Date.now() - started);
+            counters.deploys += 1;
+            if (forced) {
+              counters.forcedStops += 1;
+              log.kill(r.name, 'stop_timeout');
+            } else if (r.exitCode !== 0) progress(`chaos: ${r.name} exited ${r.exitCode ?? r.exitSignal} after SIGTERM`);
+            await respawn(slot);
+            await sleep(o.deployGapS * 1000);
+          }
+        })(),
+      );
     }
     if (o.storeOutages > 0) {
-      loops.push((async () => {
-        for (let i = 0; i < o.storeOutages; i++) {
-          await sleep(((o.durationS * 1000) / (o.storeOutages + 1)) * (0.8 + 0.4 * Math.random()));
-          if (Date.now() + 3000 >= endAt) break;
-          counters.storeOutages += 1;
-          progress(`chaos: store outage ${i + 1} (${o.store})`);
-          if (proxy) {
-            proxy.cut();
-            await sleep(1500);
-            proxy.restore();
-          } else {
-            await redis!.restart(1000);
+      loops.push(
+        (async () => {
+          for (let i = 0; i < o.storeOutages; i++) {
+            await sleep(((o.durationS * 1000) / (o.storeOutages + 1)) * (0.8 + 0.4 * Math.random()));
+            if (Date.now() + 3000 >= endAt) break;
+            counters.storeOutages += 1;
+            progress(`chaos: store outage ${i + 1} (${o.store})`);
+            if (proxy) {
+              proxy.cut();
+              await sleep(1500);
+              proxy.restore();
+            } else {
+              await redis!.restart(1000);
+            }
           }
-        }
-      })());
+        })(),
+      );
     }
     const status = () => {
       const s = emulator.state.statsSnapshot();
@@ -346,7 +373,8 @@ export async function runModuleChaos(o: ChaosOptions): Promise<ChaosSideReport> 
         if (v.explained) {
           lostExplained++;
           bump(lossCauses, v.cause);
-          if (conn?.lastErrorCode === 'invalid_grant' && rowFp) reasonMismatches.push(`${ref.realmId} ${v.cause}: ${attribution.trace(rowFp)}`);
+          if (conn?.lastErrorCode === 'invalid_grant' && rowFp)
+            reasonMismatches.push(`${ref.realmId} ${v.cause}: ${attribution.trace(rowFp)}`);
           // A mode that must lose nothing: keep the story of each loss for the report.
           if ((o.expectNoLosses || o.dropsMustRecover) && rowFp) lossTraces.push(`${ref.realmId} ${v.cause}: ${attribution.trace(rowFp)}`);
         } else unexplainedLosses.push(`${ref.realmId} ${row}: ${v.why}; ${rowFp ? attribution.trace(rowFp) : ''}`);
@@ -367,7 +395,10 @@ export async function runModuleChaos(o: ChaosOptions): Promise<ChaosSideReport> 
     }
     const superseded = ledger.supersededUses.length;
     const lostTotal = lostExplained + unexplainedLosses.length;
-    const fmt = (m: Record<string, number>) => Object.entries(m).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+    const fmt = (m: Record<string, number>) =>
+      Object.entries(m)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ') || 'none';
     const checks: ChaosCheck[] = [
       {
         name: 'superseded refresh-token uses',
@@ -376,12 +407,16 @@ export async function runModuleChaos(o: ChaosOptions): Promise<ChaosSideReport> 
         violations: o.expectNoSuperseded ? superseded : unexplainedSuperseded.length,
         detail: `explained by ${fmt(supersededCauses)}; unexplained ${unexplainedSuperseded.length}${unexplainedSuperseded.length ? ` (${unexplainedSuperseded.slice(0, 5).join('; ')})` : ''}`,
       },
-      { name: 'max concurrent refreshes per token', value: stats.concurrentRefreshesMaxPerToken, violations: stats.concurrentRefreshesMaxPerToken > 1 ? 1 : 0 },
+      {
+        name: 'max concurrent refreshes per token',
+        value: stats.concurrentRefreshesMaxPerToken,
+        violations: stats.concurrentRefreshesMaxPerToken > 1 ? 1 : 0,
+      },
       {
         name: 'connections lost',
         value: lostTotal,
         explained: lostExplained,
-        violations: o.expectNoLosses ? lostTotal : unexplainedLosses.length + (o.dropsMustRecover ? lossCauses.drop ?? 0 : 0),
+        violations: o.expectNoLosses ? lostTotal : unexplainedLosses.length + (o.dropsMustRecover ? (lossCauses.drop ?? 0) : 0),
         detail:
           `explained by ${fmt(lossCauses)}; rows ${fmt(lossRows)}; unexplained ${unexplainedLosses.length}` +
           `${unexplainedLosses.length ? ` (${unexplainedLosses.slice(0, 5).join('; ')})` : ''}${o.expectNoLosses ? '; this mode must lose none' : ''}${o.dropsMustRecover ? '; a drop loss is a violation here' : ''}` +
@@ -395,15 +430,26 @@ export async function runModuleChaos(o: ChaosOptions): Promise<ChaosSideReport> 
           `counted apart: ${counters.servedExpiredAcrossPause} aged by a SIGSTOP, ${counters.servedExpiredAcrossStall} by a measured event-loop stall` +
           expiredServed
             .slice(0, 3)
-            .map((x) => `; ${x.realmId} served ${x.servedAt - x.expiresAt} ms after module expiry, emulator expiry ${(ledger.accessTokenExpiry(x.accessTokenSha256) ?? NaN) - x.servedAt} ms after serving, loop stalled ${x.stalledMs} ms`)
+            .map(
+              (x) =>
+                `; ${x.realmId} served ${x.servedAt - x.expiresAt} ms after module expiry, emulator expiry ${(ledger.accessTokenExpiry(x.accessTokenSha256) ?? NaN) - x.servedAt} ms after serving, loop stalled ${x.stalledMs} ms`,
+            )
             .join(''),
       },
-      { name: 'stuck leases at the end', value: leasesStuck + leasesKilled, explained: leasesKilled, violations: leasesStuck, detail: `${leasesKilled} held by SIGKILLed replicas, expiring within the lease TTL` },
+      {
+        name: 'stuck leases at the end',
+        value: leasesStuck + leasesKilled,
+        explained: leasesKilled,
+        violations: leasesStuck,
+        detail: `${leasesKilled} held by SIGKILLed replicas, expiring within the lease TTL`,
+      },
       {
         name: 'graceful stops needing SIGKILL',
         value: counters.forcedStops,
         violations: counters.forcedStops,
-        detail: o.deploys ? `${counters.deploys} rolling restarts, SIGTERM to exit max ${Math.max(0, ...deployMs)} ms, median ${median(deployMs)} ms` : undefined,
+        detail: o.deploys
+          ? `${counters.deploys} rolling restarts, SIGTERM to exit max ${Math.max(0, ...deployMs)} ms, median ${median(deployMs)} ms`
+          : undefined,
       },
     ];
     return {

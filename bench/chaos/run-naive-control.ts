@@ -21,7 +21,9 @@ export async function runNaiveControl(o: ChaosOptions): Promise<ChaosSideReport>
   const pool = mysql.createPool({ uri: db.url, connectionLimit: 2 });
   let clock: AcceleratedClock | null = null;
   try {
-    await pool.query('CREATE TABLE naive_tokens (realm_id VARCHAR(64) PRIMARY KEY, refresh_token VARCHAR(255) NOT NULL, access_token TEXT NOT NULL, status VARCHAR(16) NOT NULL)');
+    await pool.query(
+      'CREATE TABLE naive_tokens (realm_id VARCHAR(64) PRIMARY KEY, refresh_token VARCHAR(255) NOT NULL, access_token TEXT NOT NULL, status VARCHAR(16) NOT NULL)',
+    );
     const minted = emulator.state.mint({ clientId: BENCH_CLIENT.clientId, count: o.connections });
     await pool.query('INSERT INTO naive_tokens VALUES ?', [minted.map((m) => [m.realmId, m.refresh_token, m.access_token, 'active'])]);
     emulator.state.clock.advance(PRE_AGE_S);
@@ -57,7 +59,11 @@ export async function runNaiveControl(o: ChaosOptions): Promise<ChaosSideReport>
     }
     const checks: ChaosCheck[] = [
       { name: 'superseded refresh-token uses', value: stats.supersededRefreshTokenUses, violations: stats.supersededRefreshTokenUses },
-      { name: 'max concurrent refreshes per token', value: stats.concurrentRefreshesMaxPerToken, violations: stats.concurrentRefreshesMaxPerToken > 1 ? 1 : 0 },
+      {
+        name: 'max concurrent refreshes per token',
+        value: stats.concurrentRefreshesMaxPerToken,
+        violations: stats.concurrentRefreshesMaxPerToken > 1 ? 1 : 0,
+      },
       { name: 'connections lost', value: lost, violations: lost, detail: 'no faults injected: every loss is unexplained' },
     ];
     return {

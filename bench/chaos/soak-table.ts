@@ -18,7 +18,9 @@ export interface SoakRow {
 export function soakRow(run: number, report: ChaosReport): SoakRow {
   const lost = report.module.checks.find((c) => c.name === 'connections lost');
   const sup = report.module.checks.find((c) => c.name === 'superseded refresh-token uses');
-  const causes = Object.entries(report.module.attribution?.lossCauses ?? {}).map(([k, v]) => `${k} ${v}`).join(', ');
+  const causes = Object.entries(report.module.attribution?.lossCauses ?? {})
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
   return {
     run,
     lossesExplained: lost?.explained ?? 0,
@@ -35,10 +37,29 @@ export function soakRow(run: number, report: ChaosReport): SoakRow {
 
 /** The soak table (markdown, pasted into docs/benchmarks.md) and its summary line. */
 export function renderSoakTable(rows: SoakRow[]): string {
-  const header = ['run', 'losses explained', 'losses unexplained', 'superseded explained', 'superseded unexplained', 'explained losses by cause', 'kills', 'naive caught', 'duration', 'verdict'];
+  const header = [
+    'run',
+    'losses explained',
+    'losses unexplained',
+    'superseded explained',
+    'superseded unexplained',
+    'explained losses by cause',
+    'kills',
+    'naive caught',
+    'duration',
+    'verdict',
+  ];
   const cells = rows.map((r) => [
-    String(r.run), String(r.lossesExplained), String(r.lossesUnexplained), String(r.supersededExplained), String(r.supersededUnexplained),
-    r.causes, String(r.kills), r.naiveCaught ? 'yes' : 'NO', `${r.durationS} s`, r.passed ? 'PASS' : 'FAIL',
+    String(r.run),
+    String(r.lossesExplained),
+    String(r.lossesUnexplained),
+    String(r.supersededExplained),
+    String(r.supersededUnexplained),
+    r.causes,
+    String(r.kills),
+    r.naiveCaught ? 'yes' : 'NO',
+    `${r.durationS} s`,
+    r.passed ? 'PASS' : 'FAIL',
   ]);
   const w = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
   const line = (c: string[]) => `| ${c.map((x, i) => x.padEnd(w[i])).join(' | ')} |`;

@@ -39,6 +39,11 @@ export class Args {
 
   list(name: string): string[] | null {
     const v = this.values.get(name);
-    return typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : null;
+    return typeof v === 'string'
+      ? v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : null;
   }
 }

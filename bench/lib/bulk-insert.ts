@@ -14,7 +14,14 @@ export type BulkInsertTarget = { kind: 'mysql'; pool: MysqlPool } | { kind: 'pos
 export async function bulkInsertConnections(
   target: BulkInsertTarget,
   minted: MintedConnection[],
-  params: { tenantId: string; now: number; nextRefreshAt: number; encryptionKeys: string; batch?: number; onProgress?: (done: number) => void },
+  params: {
+    tenantId: string;
+    now: number;
+    nextRefreshAt: number;
+    encryptionKeys: string;
+    batch?: number;
+    onProgress?: (done: number) => void;
+  },
 ): Promise<void> {
   const cipher = new TokenCipher(KeyRing.parse(params.encryptionKeys));
   const batch = params.batch ?? 1000;
@@ -50,6 +57,9 @@ export async function bulkInsertConnections(
 
 /** One multi-row INSERT with numbered placeholders ($1 … $n), pg's form of mysql2's `VALUES ?`. */
 function postgresInsert(cols: string, rowCount: number, width: number): string {
-  const tuples = Array.from({ length: rowCount }, (_, r) => `(${Array.from({ length: width }, (_, c) => `$${r * width + c + 1}`).join(', ')})`);
+  const tuples = Array.from(
+    { length: rowCount },
+    (_, r) => `(${Array.from({ length: width }, (_, c) => `$${r * width + c + 1}`).join(', ')})`,
+  );
   return `INSERT INTO quickbooks_connections (${cols}) VALUES ${tuples.join(', ')}`;
 }

@@ -37,7 +37,9 @@ export class ReplicaProcess {
     // QB_BENCH_CPU_PROF=<dir>: each replica writes a V8 CPU profile there when it exits (node --cpu-prof).
     const profile = process.env.QB_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.QB_BENCH_CPU_PROF}`] : [];
     this.child = fork(tree ? join(tree, 'bench', 'lib', 'replica-worker.js') : join(__dirname, 'replica-worker.ts'), [], {
-      execArgv: tree ? ['-r', 'tsconfig-paths/register', ...profile] : ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', ...profile],
+      execArgv: tree
+        ? ['-r', 'tsconfig-paths/register', ...profile]
+        : ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', ...profile],
       cwd: tree ?? join(__dirname, '..', '..'),
       env: tree ? { ...process.env, TS_NODE_PROJECT: join(tree, 'tsconfig.json') } : { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -63,7 +65,11 @@ export class ReplicaProcess {
   }
 
   /** `compiled`: run the replica as compiled JavaScript (what the scale and stampede figures measure). */
-  static async start(init: ReplicaInit, reports?: OnServed | ReplicaReports, options: { compiled?: boolean } = {}): Promise<ReplicaProcess> {
+  static async start(
+    init: ReplicaInit,
+    reports?: OnServed | ReplicaReports,
+    options: { compiled?: boolean } = {},
+  ): Promise<ReplicaProcess> {
     const r = new ReplicaProcess(init.name, reports, options.compiled ?? false);
     try {
       await r.request({ type: 'init', init });

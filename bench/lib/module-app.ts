@@ -75,7 +75,10 @@ export async function startModuleApp(params: {
   if (options.scheduler?.enabled) imports.unshift(ScheduleModule.forRoot());
   @Module({ imports })
   class BenchHostModule {}
-  const app = await NestFactory.createApplicationContext(BenchHostModule, { logger: new QuietLogger(params.verbose ?? false), abortOnError: false });
+  const app = await NestFactory.createApplicationContext(BenchHostModule, {
+    logger: new QuietLogger(params.verbose ?? false),
+    abortOnError: false,
+  });
   await app.init();
   return {
     app,

@@ -31,10 +31,18 @@ export function tapProtocol(module: ModuleApp, send: (event: ProtocolEvent) => v
     try {
       const result = await refresh(refreshToken, creds, { ...gated, beforeSend });
       const rotated = result.tokens.refreshToken !== refreshToken;
-      send({ kind: 'answered', call, sentFp, newFp: rotated ? ring.fingerprint(result.tokens.refreshToken) : null, error: null, at: Date.now() });
+      send({
+        kind: 'answered',
+        call,
+        sentFp,
+        newFp: rotated ? ring.fingerprint(result.tokens.refreshToken) : null,
+        error: null,
+        at: Date.now(),
+      });
       return result;
     } catch (err) {
-      if (sent) send({ kind: 'answered', call, sentFp, newFp: null, error: err instanceof IntuitCallFailure ? err.kind : 'other', at: Date.now() });
+      if (sent)
+        send({ kind: 'answered', call, sentFp, newFp: null, error: err instanceof IntuitCallFailure ? err.kind : 'other', at: Date.now() });
       throw err;
     }
   };
@@ -42,7 +50,8 @@ export function tapProtocol(module: ModuleApp, send: (event: ProtocolEvent) => v
     if (signal.kind !== 'refresh_protocol') return;
     const s = signal.signal;
     if (s.kind === 'lease_busy') return; // every waiting caller: too chatty, and says nothing about tokens
-    if (s.kind === 'rotation_received') send({ kind: 'rotation_received', sentFp: s.sentFingerprint, newFp: s.newFingerprint, at: Date.now() });
+    if (s.kind === 'rotation_received')
+      send({ kind: 'rotation_received', sentFp: s.sentFingerprint, newFp: s.newFingerprint, at: Date.now() });
     else if (s.kind === 'drained') send({ kind: 'signal', name: s.kind, at: Date.now(), count: s.count });
     else send({ kind: 'signal', name: 'reason' in s ? `${s.kind}:${s.reason}` : s.kind, at: Date.now() });
   });

@@ -46,7 +46,16 @@ async function storageFor(init: ReplicaInit): Promise<StorageOptions> {
   ownDataSource = new DataSource(
     /^postgres(ql)?:/.test(url)
       ? { type: 'postgres', url, entities: [...QUICKBOOKS_AUTH_ENTITIES], installExtensions: false, extra: { max: 10 }, logger: counter }
-      : { type: 'mysql', url, entities: [...QUICKBOOKS_AUTH_ENTITIES], timezone: 'Z', supportBigNumbers: true, bigNumberStrings: false, extra: { connectionLimit: 10 }, logger: counter },
+      : {
+          type: 'mysql',
+          url,
+          entities: [...QUICKBOOKS_AUTH_ENTITIES],
+          timezone: 'Z',
+          supportBigNumbers: true,
+          bigNumberStrings: false,
+          extra: { connectionLimit: 10 },
+          logger: counter,
+        },
   );
   await ownDataSource.initialize();
   return { type: 'typeorm', dataSource: ownDataSource };
@@ -98,7 +107,15 @@ function startLoad(req: Extract<ReplicaRequest, { type: 'load' }>): void {
         const wallEnd = Date.now();
         // Only stalls after the module last read the clock: earlier ones were its to account for.
         const stalledMs = loop.stalledWithin(Math.max(wallStart, lastModuleClockRead), wallEnd);
-        samples.push({ realmId, accessTokenSha256: createHash('sha256').update(t.accessToken).digest('hex'), servedAt, expiresAt: t.expiresAt.getTime(), wallStart, wallEnd, stalledMs });
+        samples.push({
+          realmId,
+          accessTokenSha256: createHash('sha256').update(t.accessToken).digest('hex'),
+          servedAt,
+          expiresAt: t.expiresAt.getTime(),
+          wallStart,
+          wallEnd,
+          stalledMs,
+        });
       } catch (err) {
         const name = (err as Error).name ?? 'Error';
         errors[name] = (errors[name] ?? 0) + 1;
@@ -114,7 +131,12 @@ async function handle(req: ReplicaRequest): Promise<unknown> {
     case 'init': {
       clock = req.init.clock;
       const storage = await storageFor(req.init);
-      app = await startModuleApp({ emulatorUrl: req.init.emulatorUrl, storage, clockNow: moduleClockNow, options: { instanceId: req.init.name, ...req.init.options } });
+      app = await startModuleApp({
+        emulatorUrl: req.init.emulatorUrl,
+        storage,
+        clockNow: moduleClockNow,
+        options: { instanceId: req.init.name, ...req.init.options },
+      });
       if (req.init.tapProtocol) tapProtocol(app, (event) => send({ report: 'protocol', event }));
       return { pid: process.pid };
     }

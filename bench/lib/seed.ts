@@ -5,7 +5,10 @@ import { BENCH_CLIENT } from './module-app';
 
 /** An in-process emulator with the bench client registered. */
 export function startBenchEmulator(options: Parameters<typeof startEmulator>[0] = {}): Promise<RunningEmulator> {
-  return startEmulator({ clients: [{ clientId: BENCH_CLIENT.clientId, clientSecret: BENCH_CLIENT.clientSecret, redirectUris: [BENCH_CLIENT.redirectUri] }], ...options });
+  return startEmulator({
+    clients: [{ clientId: BENCH_CLIENT.clientId, clientSecret: BENCH_CLIENT.clientSecret, redirectUris: [BENCH_CLIENT.redirectUri] }],
+    ...options,
+  });
 }
 
 /**
@@ -30,7 +33,9 @@ export async function seedThroughStorage(
         refreshToken: m.refresh_token,
         accessTokenExpiresAt: new Date(params.now + m.expires_in * 1000),
         refreshTokenExpiresAt: new Date(params.now + m.x_refresh_token_expires_in * 1000),
-        refreshTokenHardExpiresAt: m.x_refresh_token_hard_expires_in ? new Date(params.now + m.x_refresh_token_hard_expires_in * 1000) : null,
+        refreshTokenHardExpiresAt: m.x_refresh_token_hard_expires_in
+          ? new Date(params.now + m.x_refresh_token_hard_expires_in * 1000)
+          : null,
         nextRefreshAt: new Date(params.nextRefreshAt ?? params.now + 30 * 60_000),
       });
     }

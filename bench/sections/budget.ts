@@ -109,11 +109,19 @@ async function runPolicy(policy: 'all' | 'recent', connections: number, days: nu
     emulatorUrl: emulator.url,
     storage: { type: 'memory' },
     clockNow: () => clock.now(),
-    options: { accessTokenCacheSeconds: 0, minValiditySeconds: MIN_VALIDITY_S, scheduler: { enabled: true, tickSeconds: 3600, concurrency: 32, batchSize: 500, proactive: policy } },
+    options: {
+      accessTokenCacheSeconds: 0,
+      minValiditySeconds: MIN_VALIDITY_S,
+      scheduler: { enabled: true, tickSeconds: 3600, concurrency: 32, batchSize: 500, proactive: policy },
+    },
   });
   try {
     const minted = emulator.state.mint({ clientId: BENCH_CLIENT.clientId, count: connections });
-    const refs = await seedThroughStorage(app.storage, minted, { tenantId: 'bench-budget', now: clock.now(), nextRefreshAt: clock.now() + 25 * 60_000 });
+    const refs = await seedThroughStorage(app.storage, minted, {
+      tenantId: 'bench-budget',
+      now: clock.now(),
+      nextRefreshAt: clock.now() + 25 * 60_000,
+    });
     const used = refs.slice(0, Math.round(connections * USED_SHARE));
     const usedRealms = new Set(used.map((r) => r.realmId));
     let counting = false;

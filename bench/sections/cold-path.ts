@@ -69,9 +69,13 @@ export async function benchColdPath(profile: BenchProfile): Promise<SectionResul
 async function coldPathOn(store: ColdStore, profile: BenchProfile): Promise<{ figures: Figure[]; rounds: unknown[] }> {
   const db = await store.open();
   const emulator = await startBenchEmulator();
-  const app = await startModuleApp({ emulatorUrl: emulator.url, storage: { type: 'typeorm', url: db.url }, clockNow: () => emulator.state.clock.now(),
+  const app = await startModuleApp({
+    emulatorUrl: emulator.url,
+    storage: { type: 'typeorm', url: db.url },
+    clockNow: () => emulator.state.clock.now(),
     // The in-process access-token cache off: this measures the storage read + decrypt path.
-    options: { accessTokenCacheSeconds: 0 } });
+    options: { accessTokenCacheSeconds: 0 },
+  });
   const pool = store.rawSelect(db.url);
   try {
     const minted = emulator.state.mint({ clientId: BENCH_CLIENT.clientId, count: 1000 });
@@ -99,7 +103,9 @@ async function coldPathOn(store: ColdStore, profile: BenchProfile): Promise<{ fi
       const base = await timeEach(raw, n, r * 13);
       const subj = await timeEach(viaModule, n, r * 13);
       rounds.push({ baseP50: percentile(base, 50), baseP99: percentile(base, 99), p50: percentile(subj, 50), p99: percentile(subj, 99) });
-      progress(`cold path (${store.name}): repeat ${r + 1}/${profile.repeats}: getAccessToken p50 ${round(rounds[r].p50, 0)} µs, raw select p50 ${round(rounds[r].baseP50, 0)} µs`);
+      progress(
+        `cold path (${store.name}): repeat ${r + 1}/${profile.repeats}: getAccessToken p50 ${round(rounds[r].p50, 0)} µs, raw select p50 ${round(rounds[r].baseP50, 0)} µs`,
+      );
     }
     const ratio50 = median(rounds.map((x) => x.p50 / x.baseP50));
     const ratio99 = median(rounds.map((x) => x.p99 / x.baseP99));

@@ -62,9 +62,18 @@ export async function benchGovernor(profile: BenchProfile): Promise<SectionResul
     const one = await runLoad(module, emulator, [refs[0]], 1000, sizes.oneRealmMinutes);
     const meanPerMinute = one.perMinute.reduce((a, b) => a + b, 0) / Math.max(1, one.perMinute.length);
     const p99WaitS = percentile(one.waitsMs, 99) / 1000;
-    progress(`governor 1 realm: 429 answers ${one.throttledAnswers}, per minute ${one.perMinute.join(' ')}, p99 wait ${round(p99WaitS)} s, errors ${JSON.stringify(one.errors)}`);
+    progress(
+      `governor 1 realm: 429 answers ${one.throttledAnswers}, per minute ${one.perMinute.join(' ')}, p99 wait ${round(p99WaitS)} s, errors ${JSON.stringify(one.errors)}`,
+    );
     figures.push(
-      { section: 'governor', metric: '1 realm x 1000 callers: 429 answers from the emulator', value: one.throttledAnswers, unit: '', target: '0', met: one.throttledAnswers === 0 },
+      {
+        section: 'governor',
+        metric: '1 realm x 1000 callers: 429 answers from the emulator',
+        value: one.throttledAnswers,
+        unit: '',
+        target: '0',
+        met: one.throttledAnswers === 0,
+      },
       {
         section: 'governor',
         metric: `1 realm x 1000 callers: calls per emulator minute (mean of ${one.perMinute.length} whole minutes)`,
@@ -76,10 +85,30 @@ export async function benchGovernor(profile: BenchProfile): Promise<SectionResul
         target: '>= 0.95x, every minute <= 500',
         met: meanPerMinute >= 0.95 * LIMIT_PER_MINUTE && Math.max(...one.perMinute) <= LIMIT_PER_MINUTE,
       },
-      { section: 'governor', metric: '1 realm x 1000 callers: p99 queue wait (clock)', value: round(p99WaitS, 1), unit: 's', note: `p50 ${round(percentile(one.waitsMs, 50) / 1000, 1)} s; 1000 callers at 500/min wait ~2 min by arithmetic` },
-      { section: 'governor', metric: '1 realm x 1000 callers: failed calls', value: sum(one.errors), unit: '', target: '0', met: sum(one.errors) === 0 },
+      {
+        section: 'governor',
+        metric: '1 realm x 1000 callers: p99 queue wait (clock)',
+        value: round(p99WaitS, 1),
+        unit: 's',
+        note: `p50 ${round(percentile(one.waitsMs, 50) / 1000, 1)} s; 1000 callers at 500/min wait ~2 min by arithmetic`,
+      },
+      {
+        section: 'governor',
+        metric: '1 realm x 1000 callers: failed calls',
+        value: sum(one.errors),
+        unit: '',
+        target: '0',
+        met: sum(one.errors) === 0,
+      },
     );
-    detail.oneRealm = { perMinute: one.perMinute, throttledAnswers: one.throttledAnswers, errors: one.errors, waitP50Ms: percentile(one.waitsMs, 50), waitP99Ms: percentile(one.waitsMs, 99), granted: one.waitsMs.length };
+    detail.oneRealm = {
+      perMinute: one.perMinute,
+      throttledAnswers: one.throttledAnswers,
+      errors: one.errors,
+      waitP50Ms: percentile(one.waitsMs, 50),
+      waitP99Ms: percentile(one.waitsMs, 99),
+      granted: one.waitsMs.length,
+    };
 
     clock.setSpeed(sizes.manySpeed);
     const many = refs.slice(1, 101);
@@ -88,12 +117,34 @@ export async function benchGovernor(profile: BenchProfile): Promise<SectionResul
     const perRealm = many.map((r) => (spread.okByRealm.get(r.realmId) ?? 0) / spread.clockMinutes);
     const max = Math.max(...perRealm);
     const min = Math.min(...perRealm);
-    progress(`governor 100 realms: per realm min ${round(min, 1)} max ${round(max, 1)} per minute, 429 answers ${spread.throttledAnswers}, errors ${JSON.stringify(spread.errors)}`);
-    figures.push(
-      { section: 'governor', metric: `100 realms x ${sizes.callersPerRealm} callers: max/min per-realm throughput`, value: round(max / Math.max(min, 1e-9), 2), unit: 'x', target: '<= 1.5x (no realm starves)', met: min > 0 && max / min <= 1.5, note: `min ${round(min, 1)}/min, max ${round(max, 1)}/min per realm` },
-      { section: 'governor', metric: `100 realms x ${sizes.callersPerRealm} callers: 429 answers from the emulator`, value: spread.throttledAnswers, unit: '', target: '0', met: spread.throttledAnswers === 0 },
+    progress(
+      `governor 100 realms: per realm min ${round(min, 1)} max ${round(max, 1)} per minute, 429 answers ${spread.throttledAnswers}, errors ${JSON.stringify(spread.errors)}`,
     );
-    detail.manyRealms = { perRealmPerMinute: perRealm.map((x) => round(x, 1)), throttledAnswers: spread.throttledAnswers, errors: spread.errors, waitP99Ms: percentile(spread.waitsMs, 99) };
+    figures.push(
+      {
+        section: 'governor',
+        metric: `100 realms x ${sizes.callersPerRealm} callers: max/min per-realm throughput`,
+        value: round(max / Math.max(min, 1e-9), 2),
+        unit: 'x',
+        target: '<= 1.5x (no realm starves)',
+        met: min > 0 && max / min <= 1.5,
+        note: `min ${round(min, 1)}/min, max ${round(max, 1)}/min per realm`,
+      },
+      {
+        section: 'governor',
+        metric: `100 realms x ${sizes.callersPerRealm} callers: 429 answers from the emulator`,
+        value: spread.throttledAnswers,
+        unit: '',
+        target: '0',
+        met: spread.throttledAnswers === 0,
+      },
+    );
+    detail.manyRealms = {
+      perRealmPerMinute: perRealm.map((x) => round(x, 1)),
+      throttledAnswers: spread.throttledAnswers,
+      errors: spread.errors,
+      waitP99Ms: percentile(spread.waitsMs, 99),
+    };
     return { figures, detail };
   } finally {
     emulator.state.clock.setSpeed(1);
@@ -103,7 +154,13 @@ export async function benchGovernor(profile: BenchProfile): Promise<SectionResul
 }
 
 /** `callersPerRealm` callers per realm calling getCompanyInfo in a loop for `clockMinutes` of emulator time. */
-async function runLoad(module: ModuleApp, emulator: RunningEmulator, refs: ConnectionRef[], callersPerRealm: number, clockMinutes: number): Promise<LoadRun> {
+async function runLoad(
+  module: ModuleApp,
+  emulator: RunningEmulator,
+  refs: ConnectionRef[],
+  callersPerRealm: number,
+  clockMinutes: number,
+): Promise<LoadRun> {
   const api = module.app.get(QuickBooksApiClient);
   const governor = module.app.get(ApiGovernor);
   const metrics = module.app.get(ApiGovernorMetrics);
@@ -133,12 +190,15 @@ async function runLoad(module: ModuleApp, emulator: RunningEmulator, refs: Conne
           run.okByRealm.set(ref.realmId, (run.okByRealm.get(ref.realmId) ?? 0) + 1);
         }
       } catch (err) {
-        const kind = err instanceof QuickBooksApiError ? `api_${err.status ?? 'none'}` : (err as Error)?.name ?? 'other';
+        const kind = err instanceof QuickBooksApiError ? `api_${err.status ?? 'none'}` : ((err as Error)?.name ?? 'other');
         run.errors[kind] = (run.errors[kind] ?? 0) + 1;
       }
     }
   };
-  const ticker = setInterval(() => progress(`governor: ${Math.round((clock.now() - start) / 1000)} s clock, ${doneAt.length} calls, ${governor.queued} queued`), 5000);
+  const ticker = setInterval(
+    () => progress(`governor: ${Math.round((clock.now() - start) / 1000)} s clock, ${doneAt.length} calls, ${governor.queued} queued`),
+    5000,
+  );
   try {
     await Promise.all(refs.flatMap((ref) => Array.from({ length: callersPerRealm }, () => caller(ref))));
   } finally {

@@ -64,7 +64,13 @@ export async function benchReconnectCampaign(profile: BenchProfile): Promise<Sec
     try {
       await runQuickBooksMigrations(ds);
       const t0 = Date.now();
-      await insertConnectionsWithDeadlines(ds, store.bind, { count: profile.scaleConnections, tenants: 997, now: Date.now(), spreadDays: 5 * 365, scramble: true });
+      await insertConnectionsWithDeadlines(ds, store.bind, {
+        count: profile.scaleConnections,
+        tenants: 997,
+        now: Date.now(),
+        spreadDays: 5 * 365,
+        scramble: true,
+      });
       await ds.query(store.analyze);
       progress(`reconnect campaign ${store.name}: ${profile.scaleConnections} rows seeded in ${Date.now() - t0} ms`);
       const storage = new TypeOrmTokenStorage(ds, makeCipher().cipher);

@@ -15,7 +15,11 @@ import type { BenchProfile, SectionResult } from './section';
 export async function benchRefresh(profile: BenchProfile): Promise<SectionResult> {
   const db = await createScratchDatabase('qbbench');
   const emulator = await startBenchEmulator();
-  const app = await startModuleApp({ emulatorUrl: emulator.url, storage: { type: 'typeorm', url: db.url }, clockNow: () => emulator.state.clock.now() });
+  const app = await startModuleApp({
+    emulatorUrl: emulator.url,
+    storage: { type: 'typeorm', url: db.url },
+    clockNow: () => emulator.state.clock.now(),
+  });
   const pool = mysql.createPool({ uri: db.url, connectionLimit: 10 });
   try {
     const minted = emulator.state.mint({ clientId: BENCH_CLIENT.clientId, count: 200 });
@@ -24,7 +28,13 @@ export async function benchRefresh(profile: BenchProfile): Promise<SectionResult
     const [rows] = await pool.query('SELECT id, realm_id FROM quickbooks_connections');
     for (const r of rows as Array<{ id: number; realm_id: string }>) ids.set(r.realm_id, r.id);
 
-    const client = new OAuthClient({ environment: 'sandbox', clientId: BENCH_CLIENT.clientId, clientSecret: BENCH_CLIENT.clientSecret, redirectUri: BENCH_CLIENT.redirectUri, logging: false });
+    const client = new OAuthClient({
+      environment: 'sandbox',
+      clientId: BENCH_CLIENT.clientId,
+      clientSecret: BENCH_CLIENT.clientSecret,
+      redirectUri: BENCH_CLIENT.redirectUri,
+      logging: false,
+    });
     client.setAuthorizeURLs({
       authorizeEndpoint: `${emulator.url}/connect/oauth2`,
       tokenEndpoint: `${emulator.url}/oauth2/v1/tokens/bearer`,
@@ -38,9 +48,10 @@ export async function benchRefresh(profile: BenchProfile): Promise<SectionResult
       const res = await client.refreshUsingToken(baselineRt.get(realmId)!);
       const t = res.getJson() as { access_token: string; refresh_token: string; expires_in: number };
       baselineRt.set(realmId, t.refresh_token);
-      await pool.execute('UPDATE quickbooks_connections SET access_token_enc = ?, refresh_token_enc = ?, access_token_expires_at = ?, updated_at = ? WHERE id = ?', [
-        t.access_token, t.refresh_token, Date.now() + t.expires_in * 1000, Date.now(), ids.get(realmId) ?? 0,
-      ]);
+      await pool.execute(
+        'UPDATE quickbooks_connections SET access_token_enc = ?, refresh_token_enc = ?, access_token_expires_at = ?, updated_at = ? WHERE id = ?',
+        [t.access_token, t.refresh_token, Date.now() + t.expires_in * 1000, Date.now(), ids.get(realmId) ?? 0],
+      );
     };
     // The module's rows and the baseline's rows are disjoint halves so neither disturbs the other.
     const half = Math.floor(refs.length / 2);
@@ -65,7 +76,9 @@ export async function benchRefresh(profile: BenchProfile): Promise<SectionResult
       const b = await timeEach(base, profile.refreshIterations);
       const s = await timeEach(viaModule, profile.refreshIterations);
       rounds.push({ baseP50: percentile(b, 50), p50: percentile(s, 50), baseP99: percentile(b, 99), p99: percentile(s, 99) });
-      progress(`refresh: repeat ${r + 1}/${profile.repeats}: module p50 ${round(rounds[r].p50)} ms, intuit-oauth + UPDATE p50 ${round(rounds[r].baseP50)} ms`);
+      progress(
+        `refresh: repeat ${r + 1}/${profile.repeats}: module p50 ${round(rounds[r].p50)} ms, intuit-oauth + UPDATE p50 ${round(rounds[r].baseP50)} ms`,
+      );
     }
     const ratio = median(rounds.map((x) => x.p50 / x.baseP50));
     // The same comparison with a token endpoint as slow as a fast Intuit (research: 200-1000 ms
@@ -76,7 +89,9 @@ export async function benchRefresh(profile: BenchProfile): Promise<SectionResult
       const b = await timeEach(base, 20);
       const s = await timeEach(viaModule, 20);
       slowRounds.push({ baseP50: percentile(b, 50), p50: percentile(s, 50) });
-      progress(`refresh at 100 ms latency: repeat ${r + 1}: module p50 ${round(slowRounds[r].p50)} ms, intuit-oauth + UPDATE p50 ${round(slowRounds[r].baseP50)} ms`);
+      progress(
+        `refresh at 100 ms latency: repeat ${r + 1}: module p50 ${round(slowRounds[r].p50)} ms, intuit-oauth + UPDATE p50 ${round(slowRounds[r].baseP50)} ms`,
+      );
     }
     emulator.state.faults.clear();
     const slowRatio = median(slowRounds.map((x) => x.p50 / x.baseP50));

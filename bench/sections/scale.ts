@@ -71,7 +71,11 @@ function memoryTable(detail: Record<string, unknown>): string {
     const m = (d as { memory: { bootRssMb: number; peakRssMb: number; end: ReplicaStats['memory'] } }).memory;
     return `| ${name} | ${m.bootRssMb} | ${m.peakRssMb} | ${m.end.rssMb} | ${m.end.heapUsedMb} / ${m.end.heapTotalMb} | ${m.end.externalMb} |`;
   });
-  return ['| store, connections | RSS after boot (MB) | peak RSS (MB) | RSS at end (MB) | heap used / total at end (MB) | external (MB) |', '|---|---|---|---|---|---|', ...rows].join('\n');
+  return [
+    '| store, connections | RSS after boot (MB) | peak RSS (MB) | RSS at end (MB) | heap used / total at end (MB) | external (MB) |',
+    '|---|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
 }
 
 async function scaleOn(store: ScaleStore, profile: BenchProfile, n: number): Promise<SectionResult> {
@@ -91,12 +95,16 @@ async function scaleOn(store: ScaleStore, profile: BenchProfile, n: number): Pro
     const now = emulator.state.clock.now();
     let t = Date.now();
     const minted = [];
-    for (let left = n; left > 0; left -= 100_000) minted.push(...emulator.state.mint({ clientId: BENCH_CLIENT.clientId, count: Math.min(left, 100_000) }));
+    for (let left = n; left > 0; left -= 100_000)
+      minted.push(...emulator.state.mint({ clientId: BENCH_CLIENT.clientId, count: Math.min(left, 100_000) }));
     const mintMs = Date.now() - t;
     progress(`scale (${store.name}): minted ${n} at the emulator in ${mintMs} ms`);
     t = Date.now();
     await bulkInsertConnections(target, minted, {
-      tenantId: TENANT, now, nextRefreshAt: now - 1000, encryptionKeys: benchSecrets().encryptionKeys,
+      tenantId: TENANT,
+      now,
+      nextRefreshAt: now - 1000,
+      encryptionKeys: benchSecrets().encryptionKeys,
       onProgress: (done) => done % 100_000 === 0 && progress(`scale (${store.name}): inserted ${done}/${n}`),
     });
     const insertMs = Date.now() - t;
@@ -104,17 +112,23 @@ async function scaleOn(store: ScaleStore, profile: BenchProfile, n: number): Pro
 
     emulator.state.faults.add({ endpoint: 'token', type: 'latency', latencyMs });
     const batchSize = 4 * c;
-    replica = await ReplicaProcess.start({
-      name: 'scale-0',
-      emulatorUrl: emulator.url,
-      storage: { type: 'typeorm', url: db.url, migrationsRun: false },
-      clock: { kind: 'offset', offsetMs: emulator.state.clock.offsetMs },
-      countStatements: true,
-      options: { scheduler: { enabled: true, tickSeconds: 1, concurrency: c, batchSize, breakerConsecutiveFailures: 1_000_000 } },
-    }, undefined, { compiled: true });
+    replica = await ReplicaProcess.start(
+      {
+        name: 'scale-0',
+        emulatorUrl: emulator.url,
+        storage: { type: 'typeorm', url: db.url, migrationsRun: false },
+        clock: { kind: 'offset', offsetMs: emulator.state.clock.offsetMs },
+        countStatements: true,
+        options: { scheduler: { enabled: true, tickSeconds: 1, concurrency: c, batchSize, breakerConsecutiveFailures: 1_000_000 } },
+      },
+      undefined,
+      { compiled: true },
+    );
     const startStats = await replica.request<ReplicaStats>({ type: 'stats' });
     const setupMs = Date.now() - setupStarted;
-    progress(`scale (${store.name}): setup ${setupMs} ms (mint ${mintMs}, insert ${insertMs}), replica up at ${startStats.maxRssMb} MB RSS`);
+    progress(
+      `scale (${store.name}): setup ${setupMs} ms (mint ${mintMs}, insert ${insertMs}), replica up at ${startStats.maxRssMb} MB RSS`,
+    );
     const marks: Array<{ at: number; done: number }> = [];
     const runStarted = Date.now();
     const capped = profile.scaleSeconds !== undefined;
@@ -125,7 +139,8 @@ async function scaleOn(store: ScaleStore, profile: BenchProfile, n: number): Pro
       stats = await replica.request<ReplicaStats>({ type: 'stats' });
       const done = (stats.scheduler.refreshed ?? 0) + (stats.scheduler.failed ?? 0) + (stats.scheduler.reauthRequired ?? 0);
       marks.push({ at: Date.now(), done });
-      if (marks.length % 10 === 0) progress(`scale (${store.name}): ${done}/${n} refreshed (${stats.scheduler.failed ?? 0} failed), rss ${stats.maxRssMb} MB`);
+      if (marks.length % 10 === 0)
+        progress(`scale (${store.name}): ${done}/${n} refreshed (${stats.scheduler.failed ?? 0} failed), rss ${stats.maxRssMb} MB`);
       if (done >= n || Date.now() > deadline) break;
     }
     const at = (fraction: number) => marks.find((m) => m.done >= fraction * n);
@@ -157,8 +172,22 @@ async function scaleOn(store: ScaleStore, profile: BenchProfile, n: number): Pro
           met: fraction >= 0.95,
         },
         { section: 'scale', metric: `${store.name}: ${n}: SQL statements per refresh (claim share included)`, value: perRefresh, unit: '' },
-        { section: 'scale', metric: `${store.name}: ${n}: setup (mint, bulk insert, replica boot)`, value: setupMs / 1000, unit: 's', note: `mint ${round(mintMs / 1000)} s, insert ${round(insertMs / 1000)} s` },
-        { section: 'scale', metric: `${store.name}: ${n}: replica peak RSS`, value: stats.maxRssMb, unit: 'MB', target: '≤ 250 MB', met: stats.maxRssMb <= 250, note: `after boot ${startStats.maxRssMb} MB` },
+        {
+          section: 'scale',
+          metric: `${store.name}: ${n}: setup (mint, bulk insert, replica boot)`,
+          value: setupMs / 1000,
+          unit: 's',
+          note: `mint ${round(mintMs / 1000)} s, insert ${round(insertMs / 1000)} s`,
+        },
+        {
+          section: 'scale',
+          metric: `${store.name}: ${n}: replica peak RSS`,
+          value: stats.maxRssMb,
+          unit: 'MB',
+          target: '≤ 250 MB',
+          met: stats.maxRssMb <= 250,
+          note: `after boot ${startStats.maxRssMb} MB`,
+        },
         {
           section: 'scale',
           metric: `${store.name}: ${n}: replica CPU per refresh (CPU-bound ceiling = 1000 / this per core)`,
@@ -166,7 +195,9 @@ async function scaleOn(store: ScaleStore, profile: BenchProfile, n: number): Pro
           unit: 'ms',
           target: '≤ 0.5 ms',
           met: cpuPerRefresh <= 0.5,
-          note: `user ${userPerRefresh.toFixed(2)} + system ${systemPerRefresh.toFixed(2)} ms; load average at end ${loadavg().map((v) => v.toFixed(1)).join(' ')}`,
+          note: `user ${userPerRefresh.toFixed(2)} + system ${systemPerRefresh.toFixed(2)} ms; load average at end ${loadavg()
+            .map((v) => v.toFixed(1))
+            .join(' ')}`,
         },
         {
           section: 'scale',
@@ -177,11 +208,26 @@ async function scaleOn(store: ScaleStore, profile: BenchProfile, n: number): Pro
         },
       ],
       detail: {
-        connections: n, concurrency: c, batchSize, latencyMs, setupMs, mintMs, insertMs, refreshed,
+        connections: n,
+        concurrency: c,
+        batchSize,
+        latencyMs,
+        setupMs,
+        mintMs,
+        insertMs,
+        refreshed,
         memory: { bootRssMb: startStats.maxRssMb, peakRssMb: stats.maxRssMb, end: stats.memory },
-        cpuPerRefreshUserMs: userPerRefresh, cpuPerRefreshSystemMs: systemPerRefresh, failed: stats.scheduler.failed ?? 0,
-        statements, statementsByKind: diffCounts(stats.statementsByKind, startStats.statementsByKind),
-        steadyRate: round(steadyRate), ceiling, cpuPerRefreshMs: cpuPerRefresh, loadAverageAtEnd: loadavg(), marks, emulator: { ...emu, calls: { byGrant: emu.calls.byGrant } },
+        cpuPerRefreshUserMs: userPerRefresh,
+        cpuPerRefreshSystemMs: systemPerRefresh,
+        failed: stats.scheduler.failed ?? 0,
+        statements,
+        statementsByKind: diffCounts(stats.statementsByKind, startStats.statementsByKind),
+        steadyRate: round(steadyRate),
+        ceiling,
+        cpuPerRefreshMs: cpuPerRefresh,
+        loadAverageAtEnd: loadavg(),
+        marks,
+        emulator: { ...emu, calls: { byGrant: emu.calls.byGrant } },
       },
     };
   } finally {

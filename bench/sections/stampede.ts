@@ -25,14 +25,20 @@ export async function benchStampede(profile: BenchProfile): Promise<SectionResul
   const latencyMs = profile.scaleLatencyMs;
   const db = await createScratchDatabase('qbbench');
   const emulator = await startBenchEmulator();
-  const seeder = await startModuleApp({ emulatorUrl: emulator.url, storage: { type: 'typeorm', url: db.url }, clockNow: () => emulator.state.clock.now() });
+  const seeder = await startModuleApp({
+    emulatorUrl: emulator.url,
+    storage: { type: 'typeorm', url: db.url },
+    clockNow: () => emulator.state.clock.now(),
+  });
   const replicas: ReplicaProcess[] = [];
   try {
     emulator.state.faults.add({ endpoint: 'token', type: 'latency', latencyMs });
     const variants = [1, profile.stampedeProcesses];
     const rounds = profile.repeats;
     // Access tokens already expired at the emulator's "now": every caller needs a refresh.
-    const minted = emulator.state.mint({ clientId: BENCH_CLIENT.clientId, count: variants.length * rounds + 10 }).map((m) => ({ ...m, expires_in: -1 }));
+    const minted = emulator.state
+      .mint({ clientId: BENCH_CLIENT.clientId, count: variants.length * rounds + 10 })
+      .map((m) => ({ ...m, expires_in: -1 }));
     const refs = await seedThroughStorage(seeder.storage, minted, { tenantId: TENANT, now: emulator.state.clock.now() });
 
     // Baseline: one refresh round trip through the module, same latency, nobody else waiting.
@@ -47,7 +53,14 @@ export async function benchStampede(profile: BenchProfile): Promise<SectionResul
     progress(`stampede: one refresh round trip ${round(roundTrip)} ms (emulator latency ${latencyMs} ms)`);
 
     for (let i = 0; i < profile.stampedeProcesses; i++) {
-      replicas.push(await ReplicaProcess.start({ name: `stampede-${i}`, emulatorUrl: emulator.url, storage: { type: 'typeorm', url: db.url, migrationsRun: false }, clock: { kind: 'offset', offsetMs: emulator.state.clock.offsetMs } }));
+      replicas.push(
+        await ReplicaProcess.start({
+          name: `stampede-${i}`,
+          emulatorUrl: emulator.url,
+          storage: { type: 'typeorm', url: db.url, migrationsRun: false },
+          clock: { kind: 'offset', offsetMs: emulator.state.clock.offsetMs },
+        }),
+      );
     }
     progress(`stampede: ${replicas.length} replicas up`);
 
@@ -61,12 +74,22 @@ export async function benchStampede(profile: BenchProfile): Promise<SectionResul
         const per = Math.ceil(profile.stampedeCallers / procs);
         const startAt = Date.now() + 300;
         const replies = await Promise.all(
-          replicas.slice(0, procs).map((rep) => rep.request<StampedeReply>({ type: 'stampede', tenantId: ref.tenantId, realmId: ref.realmId, callers: per, startAt })),
+          replicas
+            .slice(0, procs)
+            .map((rep) =>
+              rep.request<StampedeReply>({ type: 'stampede', tenantId: ref.tenantId, realmId: ref.realmId, callers: per, startAt }),
+            ),
         );
         const waits = replies.flatMap((x) => x.waits);
         const errors = replies.reduce((n, x) => n + Object.values(x.errors).reduce((a, b) => a + b, 0), 0);
         const calls = emulator.state.stats.realmCalls(ref.realmId).refresh_token;
-        const row = { calls, p50: percentile(waits, 50), p99: percentile(waits, 99), errors, distinctTokens: Math.max(...replies.map((x) => x.distinctTokens)) };
+        const row = {
+          calls,
+          p50: percentile(waits, 50),
+          p99: percentile(waits, 99),
+          errors,
+          distinctTokens: Math.max(...replies.map((x) => x.distinctTokens)),
+        };
         perRound.push(row);
         progress(`stampede ${procs} proc x ${per}: token calls ${calls}, p50 ${row.p50} ms, p99 ${row.p99} ms, errors ${errors}`);
       }

@@ -33,7 +33,12 @@ describeTokenStorageConformance('file', async (keysSpec) => {
     const envelope = JSON.parse(text);
     const ctx = { tenantId: envelope.tenantId, realmId: envelope.realmId, field: CONNECTION_FILE_FIELD };
     const doc = JSON.parse(rawCipher().decrypt(envelope.ciphertext, ctx));
-    return { text, envelope, doc, save: () => writeFile(file, JSON.stringify({ ...envelope, ciphertext: rawCipher().encrypt(JSON.stringify(doc), ctx) })) };
+    return {
+      text,
+      envelope,
+      doc,
+      save: () => writeFile(file, JSON.stringify({ ...envelope, ciphertext: rawCipher().encrypt(JSON.stringify(doc), ctx) })),
+    };
   };
   const openRef = (ref: ConnectionRef) => openFile(paths.connectionFile(ref));
 

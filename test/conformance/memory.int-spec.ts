@@ -15,7 +15,11 @@ describeTokenStorageConformance('memory', async (keysSpec) => {
     storage: new MemoryTokenStorage(cipherFor(keysSpec), store),
     raw: {
       dump: async () =>
-        [...store.rows.values()].flatMap((r) => Object.values(r).filter((v) => v !== null).map((v) => (typeof v === 'string' ? v : JSON.stringify(v)))),
+        [...store.rows.values()].flatMap((r) =>
+          Object.values(r)
+            .filter((v) => v !== null)
+            .map((v) => (typeof v === 'string' ? v : JSON.stringify(v))),
+        ),
       tamper: async (ref, field: TokenColumn, mutate) => {
         const r = row(ref);
         r[COLUMN[field]] = mutate(r[COLUMN[field]]!);

@@ -17,7 +17,10 @@ export async function typeOrmHarness(dataSource: DataSource, keysSpec: string, c
   const VALUE = postgres ? '$1' : '?';
   await dataSource.query('DELETE FROM quickbooks_connections');
   const read = async (ref: ConnectionRef, column: string): Promise<string> => {
-    const rows: Array<Record<string, string>> = await dataSource.query(`SELECT ${column} AS v FROM quickbooks_connections ${BY_REF}`, [ref.tenantId, ref.realmId]);
+    const rows: Array<Record<string, string>> = await dataSource.query(`SELECT ${column} AS v FROM quickbooks_connections ${BY_REF}`, [
+      ref.tenantId,
+      ref.realmId,
+    ]);
     if (!rows.length) throw new Error('no such row');
     return rows[0].v;
   };
@@ -28,7 +31,11 @@ export async function typeOrmHarness(dataSource: DataSource, keysSpec: string, c
     raw: {
       dump: async () => {
         const rows: Array<Record<string, unknown>> = await dataSource.query('SELECT * FROM quickbooks_connections');
-        return rows.flatMap((row) => Object.values(row).filter((v) => v !== null).map((v) => (Buffer.isBuffer(v) ? v.toString('utf8') : String(v))));
+        return rows.flatMap((row) =>
+          Object.values(row)
+            .filter((v) => v !== null)
+            .map((v) => (Buffer.isBuffer(v) ? v.toString('utf8') : String(v))),
+        );
       },
       tamper: async (ref, field, mutate) => {
         await write(ref, COLUMN[field], mutate(await read(ref, COLUMN[field])));

@@ -14,7 +14,13 @@ const logger = new CountingLogger();
 
 beforeAll(async () => {
   scratch = await createScratchDatabase('qb_conf');
-  dataSource = new DataSource({ type: 'mysql', url: scratch.url, entities: [...QUICKBOOKS_AUTH_ENTITIES], logger, extra: { connectionLimit: 20 } });
+  dataSource = new DataSource({
+    type: 'mysql',
+    url: scratch.url,
+    entities: [...QUICKBOOKS_AUTH_ENTITIES],
+    logger,
+    extra: { connectionLimit: 20 },
+  });
   await dataSource.initialize();
   expect(await runQuickBooksMigrations(dataSource)).toEqual([
     'CreateQuickbooksConnectionsMysql1767225600000',
@@ -57,21 +63,38 @@ describe('TypeOrmTokenStorage on MariaDB', () => {
     logger.statements = [];
     const leased = await storage.acquireLease(ref, 'bench', 60_000);
     const lease = { owner: 'bench', generation: leased!.leaseGeneration };
-    expect(await storage.beginCall(ref, lease, { fingerprint: leased!.refreshTokenFingerprint, callBudgetMs: 30_000, ttlMs: 60_000 })).toBe(true);
-    const swapped = await storage.compareAndSwapTokens(ref, leased!.refreshTokenFingerprint, {
-      accessToken: 'AT-y',
-      refreshToken: 'RT-y',
-      accessTokenExpiresAt: new Date(now + 7200_000),
-      refreshTokenExpiresAt: new Date(now + 86400_000),
-      refreshTokenHardExpiresAt: null,
-      nextRefreshAt: new Date(now + 3000_000),
-    }, lease);
+    expect(await storage.beginCall(ref, lease, { fingerprint: leased!.refreshTokenFingerprint, callBudgetMs: 30_000, ttlMs: 60_000 })).toBe(
+      true,
+    );
+    const swapped = await storage.compareAndSwapTokens(
+      ref,
+      leased!.refreshTokenFingerprint,
+      {
+        accessToken: 'AT-y',
+        refreshToken: 'RT-y',
+        accessTokenExpiresAt: new Date(now + 7200_000),
+        refreshTokenExpiresAt: new Date(now + 86400_000),
+        refreshTokenHardExpiresAt: null,
+        nextRefreshAt: new Date(now + 3000_000),
+      },
+      lease,
+    );
     expect(swapped?.refreshToken).toBe('RT-y');
     expect(stored.version).toBeLessThan(swapped!.version);
     expect(logger.statements).toHaveLength(5);
 
     logger.statements = [];
-    await storage.saveConnection({ ...ref, environment: 'sandbox', accessToken: 'AT-z', refreshToken: 'RT-z', accessTokenExpiresAt: new Date(now), refreshTokenExpiresAt: new Date(now), refreshTokenHardExpiresAt: null, scopes: [], nextRefreshAt: new Date(now + 3600_000) });
+    await storage.saveConnection({
+      ...ref,
+      environment: 'sandbox',
+      accessToken: 'AT-z',
+      refreshToken: 'RT-z',
+      accessTokenExpiresAt: new Date(now),
+      refreshTokenExpiresAt: new Date(now),
+      refreshTokenHardExpiresAt: null,
+      scopes: [],
+      nextRefreshAt: new Date(now + 3600_000),
+    });
     logger.statements = [];
     const claimed = await storage.claimDue(new Date(now + 7200_000), 100, 'claimer', 60_000);
     expect(claimed).toHaveLength(1);
@@ -97,41 +120,77 @@ describe('TypeOrmTokenStorage on MariaDB', () => {
     };
     await storage.saveConnection(input);
     logger.statements = [];
-    const [claimed] = (await storage.claimDue(new Date(now), 100, 'sched', 60_000, undefined, { beginCalls: true })).filter((c) => c.tenantId === ref.tenantId);
-    expect(claimed.inflight).toMatchObject({ owner: 'sched', generation: claimed.leaseGeneration, fingerprint: claimed.refreshTokenFingerprint });
+    const [claimed] = (await storage.claimDue(new Date(now), 100, 'sched', 60_000, undefined, { beginCalls: true })).filter(
+      (c) => c.tenantId === ref.tenantId,
+    );
+    expect(claimed.inflight).toMatchObject({
+      owner: 'sched',
+      generation: claimed.leaseGeneration,
+      fingerprint: claimed.refreshTokenFingerprint,
+    });
     const claimStatements = logger.statements.length;
     expect(claimStatements).toBeLessThanOrEqual(5);
     logger.statements = [];
     const lease = { owner: 'sched', generation: claimed.leaseGeneration };
-    const swapped = await storage.compareAndSwapTokens(ref, claimed.refreshTokenFingerprint, {
-      accessToken: 'AT-s2',
-      refreshToken: 'RT-s2',
-      accessTokenExpiresAt: new Date(now + 7200_000),
-      refreshTokenExpiresAt: new Date(now + 86400_000),
-      refreshTokenHardExpiresAt: null,
-      nextRefreshAt: new Date(now + 3000_000),
-    }, lease, claimed);
+    const swapped = await storage.compareAndSwapTokens(
+      ref,
+      claimed.refreshTokenFingerprint,
+      {
+        accessToken: 'AT-s2',
+        refreshToken: 'RT-s2',
+        accessTokenExpiresAt: new Date(now + 7200_000),
+        refreshTokenExpiresAt: new Date(now + 86400_000),
+        refreshTokenHardExpiresAt: null,
+        nextRefreshAt: new Date(now + 3000_000),
+      },
+      lease,
+      claimed,
+    );
     expect(logger.statements).toHaveLength(1);
     const stored = (await storage.get(ref))!;
-    expect(swapped).toMatchObject({ refreshToken: 'RT-s2', accessToken: 'AT-s2', version: stored.version, leaseOwner: null, inflight: null, leaseGeneration: stored.leaseGeneration });
+    expect(swapped).toMatchObject({
+      refreshToken: 'RT-s2',
+      accessToken: 'AT-s2',
+      version: stored.version,
+      leaseOwner: null,
+      inflight: null,
+      leaseGeneration: stored.leaseGeneration,
+    });
     expect(stored.refreshToken).toBe('RT-s2');
   });
 
-  it('a rotated swap landing after a takeover reads the row back: the other holder\'s lease is reported as it is', async () => {
+  it("a rotated swap landing after a takeover reads the row back: the other holder's lease is reported as it is", async () => {
     const storage = new TypeOrmTokenStorage(dataSource, cipherFor(newKeySpec('k1')));
     const ref = { tenantId: 'tenant-late-swap', realmId: '1' };
     const now = Date.now();
     await storage.saveConnection({
-      ...ref, environment: 'sandbox', accessToken: 'AT-l1', refreshToken: 'RT-l1', accessTokenExpiresAt: new Date(now + 3600_000),
-      refreshTokenExpiresAt: new Date(now + 86400_000), refreshTokenHardExpiresAt: null, scopes: [], nextRefreshAt: new Date(now),
+      ...ref,
+      environment: 'sandbox',
+      accessToken: 'AT-l1',
+      refreshToken: 'RT-l1',
+      accessTokenExpiresAt: new Date(now + 3600_000),
+      refreshTokenExpiresAt: new Date(now + 86400_000),
+      refreshTokenHardExpiresAt: null,
+      scopes: [],
+      nextRefreshAt: new Date(now),
     });
     const first = (await storage.acquireLease(ref, 'first', 100))!;
     await new Promise((r) => setTimeout(r, 200));
     const second = (await storage.acquireLease(ref, 'second', 60_000))!;
-    const swapped = await storage.compareAndSwapTokens(ref, first.refreshTokenFingerprint, {
-      accessToken: 'AT-l2', refreshToken: 'RT-l2', accessTokenExpiresAt: new Date(now + 7200_000), refreshTokenExpiresAt: new Date(now + 86400_000),
-      refreshTokenHardExpiresAt: null, nextRefreshAt: new Date(now + 3000_000),
-    }, { owner: 'first', generation: first.leaseGeneration }, first);
+    const swapped = await storage.compareAndSwapTokens(
+      ref,
+      first.refreshTokenFingerprint,
+      {
+        accessToken: 'AT-l2',
+        refreshToken: 'RT-l2',
+        accessTokenExpiresAt: new Date(now + 7200_000),
+        refreshTokenExpiresAt: new Date(now + 86400_000),
+        refreshTokenHardExpiresAt: null,
+        nextRefreshAt: new Date(now + 3000_000),
+      },
+      { owner: 'first', generation: first.leaseGeneration },
+      first,
+    );
     expect(swapped).toMatchObject({ refreshToken: 'RT-l2', leaseOwner: 'second', leaseGeneration: second.leaseGeneration });
     expect(swapped).toEqual(await storage.get(ref));
   });
@@ -173,7 +232,10 @@ describe('TypeOrmTokenStorage on MariaDB', () => {
     await storage.claimDue(new Date(Date.now() - 365 * 86_400_000), 10, 'plan-claimer', 60_000);
     const claim = logger.statements.find((sql) => /FOR UPDATE SKIP LOCKED/.test(sql))!;
     expect(claim).toBeDefined();
-    const plan: Array<{ table: string | null; key: string | null; Extra: string | null }> = await dataSource.query(`EXPLAIN ${claim}`, [0, 0, 10, 0, 0, 10, 10]);
+    const plan: Array<{ table: string | null; key: string | null; Extra: string | null }> = await dataSource.query(
+      `EXPLAIN ${claim}`,
+      [0, 0, 10, 0, 0, 10, 10],
+    );
     const scans = plan.filter((row) => row.table === 'quickbooks_connections');
     expect(scans).toHaveLength(2);
     for (const scan of scans) {
@@ -187,7 +249,9 @@ describe('TypeOrmTokenStorage on MariaDB', () => {
     await dataSource.query('RENAME TABLE quickbooks_connections TO quickbooks_connections_away');
     try {
       const storage = new TypeOrmTokenStorage(dataSource, cipherFor(newKeySpec('k1')));
-      await expect(storage.get({ tenantId: 't', realmId: 'r' })).rejects.toThrow(/\[ER_NO_SUCH_TABLE\].*run the QuickBooks auth migrations/);
+      await expect(storage.get({ tenantId: 't', realmId: 'r' })).rejects.toThrow(
+        /\[ER_NO_SUCH_TABLE\].*run the QuickBooks auth migrations/,
+      );
     } finally {
       await dataSource.query('RENAME TABLE quickbooks_connections_away TO quickbooks_connections');
     }

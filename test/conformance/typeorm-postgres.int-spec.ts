@@ -53,7 +53,9 @@ describe('TypeOrmTokenStorage on PostgreSQL', () => {
     logger.statements = [];
     const leased = await storage.acquireLease(ref, 'bench', 60_000);
     const lease = { owner: 'bench', generation: leased!.leaseGeneration };
-    expect(await storage.beginCall(ref, lease, { fingerprint: leased!.refreshTokenFingerprint, callBudgetMs: 30_000, ttlMs: 60_000 })).toBe(true);
+    expect(await storage.beginCall(ref, lease, { fingerprint: leased!.refreshTokenFingerprint, callBudgetMs: 30_000, ttlMs: 60_000 })).toBe(
+      true,
+    );
     const swapped = await storage.compareAndSwapTokens(
       ref,
       leased!.refreshTokenFingerprint,
@@ -85,7 +87,9 @@ describe('TypeOrmTokenStorage on PostgreSQL', () => {
     const storage = new TypeOrmTokenStorage(dataSource, cipherFor(newKeySpec('k1')));
     const refs = Array.from({ length: 40 }, (_, i) => ({ tenantId: `tenant-claim-${i}`, realmId: '1' }));
     for (const ref of refs) await storage.saveConnection(connection(ref, ref.tenantId));
-    const batches = await Promise.all(Array.from({ length: 8 }, (_, i) => storage.claimDue(new Date(now + 60_000), 10, `claimer-${i}`, 60_000)));
+    const batches = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => storage.claimDue(new Date(now + 60_000), 10, `claimer-${i}`, 60_000)),
+    );
     const claimed = batches.flat().map((c) => c.tenantId);
     expect(new Set(claimed).size).toBe(claimed.length);
     expect(claimed.filter((t) => t.startsWith('tenant-claim-')).sort()).toEqual(refs.map((r) => r.tenantId).sort());
@@ -104,14 +108,21 @@ describe('TypeOrmTokenStorage on PostgreSQL', () => {
 
   it('the hot path runs named prepared statements, parsed once per pooled connection', async () => {
     // One pooled connection, so the session that prepared them is the one asked.
-    const single = await new DataSource({ type: 'postgres', url: scratch.url, entities: [...QUICKBOOKS_AUTH_ENTITIES], extra: { max: 1 } }).initialize();
+    const single = await new DataSource({
+      type: 'postgres',
+      url: scratch.url,
+      entities: [...QUICKBOOKS_AUTH_ENTITIES],
+      extra: { max: 1 },
+    }).initialize();
     try {
       const storage = new TypeOrmTokenStorage(single, cipherFor(newKeySpec('k1')));
       const ref = { tenantId: 'tenant-prepared', realmId: '1' };
       await storage.saveConnection(connection(ref, 'p'));
       for (let i = 0; i < 3; i++) expect((await storage.get(ref))?.refreshToken).toBe('RT-p');
       const prepared: Array<{ name: string; statement: string }> = await single.query('SELECT name, statement FROM pg_prepared_statements');
-      const reads = prepared.filter((p) => p.name.startsWith('qb_') && /FROM quickbooks_connections WHERE tenant_id = \$1 AND realm_id = \$2$/.test(p.statement));
+      const reads = prepared.filter(
+        (p) => p.name.startsWith('qb_') && /FROM quickbooks_connections WHERE tenant_id = \$1 AND realm_id = \$2$/.test(p.statement),
+      );
       expect(reads).toHaveLength(1);
     } finally {
       await single.destroy();

@@ -12,24 +12,27 @@ describe('bad input (I8)', () => {
   });
   afterAll(async () => h?.close());
 
-  it.each(['garbage', 'html'] as const)('a %s body from the token endpoint is a transient (in-doubt) error; the connection survives', async (type) => {
-    const realmId = await connectTenant(h, `tenant-${type}`);
-    const other = await connectTenant(h, 'tenant-bystander');
-    const ref = { tenantId: `tenant-${type}`, realmId };
-    const before = await h.storage.get(ref);
-    h.emulator.state.clock.advance(2 * HOUR);
-    // Twice: an unusable answer is in doubt (the rotation may have happened), so the refresher
-    // tries the same token once more at once before it gives up for now.
-    h.emulator.state.faults.add({ endpoint: 'token', type, count: 2 });
-    await expect(h.tokens.getAccessToken(ref)).rejects.toBeInstanceOf(QuickBooksUnavailableError);
-    const after = (await h.storage.get(ref))!;
-    expect(after.status).toBe('active');
-    expect(after.refreshToken).toBe(before!.refreshToken);
-    expect(after.lastErrorCode).toBe('bad_response');
-    // The next attempt works, and nobody else noticed.
-    await expect(h.tokens.getAccessToken(ref)).resolves.toEqual(expect.any(String));
-    await expect(h.tokens.getAccessToken({ tenantId: 'tenant-bystander', realmId: other })).resolves.toEqual(expect.any(String));
-  });
+  it.each(['garbage', 'html'] as const)(
+    'a %s body from the token endpoint is a transient (in-doubt) error; the connection survives',
+    async (type) => {
+      const realmId = await connectTenant(h, `tenant-${type}`);
+      const other = await connectTenant(h, 'tenant-bystander');
+      const ref = { tenantId: `tenant-${type}`, realmId };
+      const before = await h.storage.get(ref);
+      h.emulator.state.clock.advance(2 * HOUR);
+      // Twice: an unusable answer is in doubt (the rotation may have happened), so the refresher
+      // tries the same token once more at once before it gives up for now.
+      h.emulator.state.faults.add({ endpoint: 'token', type, count: 2 });
+      await expect(h.tokens.getAccessToken(ref)).rejects.toBeInstanceOf(QuickBooksUnavailableError);
+      const after = (await h.storage.get(ref))!;
+      expect(after.status).toBe('active');
+      expect(after.refreshToken).toBe(before!.refreshToken);
+      expect(after.lastErrorCode).toBe('bad_response');
+      // The next attempt works, and nobody else noticed.
+      await expect(h.tokens.getAccessToken(ref)).resolves.toEqual(expect.any(String));
+      await expect(h.tokens.getAccessToken({ tenantId: 'tenant-bystander', realmId: other })).resolves.toEqual(expect.any(String));
+    },
+  );
 
   it('callback parameters that are missing or malformed are refused before any exchange', async () => {
     const codeCalls = () => h.emulator.state.statsSnapshot().calls.byGrant.authorization_code;
@@ -51,7 +54,11 @@ describe('bad input (I8)', () => {
   });
 
   it('malformed connection refs are typed errors, never queries', async () => {
-    for (const ref of [{ tenantId: '', realmId: '1' }, { tenantId: 't', realmId: '../1' }, { tenantId: 't', realmId: undefined as unknown as string }]) {
+    for (const ref of [
+      { tenantId: '', realmId: '1' },
+      { tenantId: 't', realmId: '../1' },
+      { tenantId: 't', realmId: undefined as unknown as string },
+    ]) {
       await expect(h.tokens.getAccessToken(ref)).rejects.toBeInstanceOf(ConnectionNotFoundError);
     }
   });

@@ -20,7 +20,11 @@ describe('callback bound to the code: id_token nonce and realm', () => {
   beforeAll(async () => {
     // Codes live an hour here: the clock tests move Intuit's clock past the usual 10 minutes.
     emulator = await startEmulator({ clients: [{ ...TEST_CLIENT, redirectUris: [TEST_CLIENT.redirectUri] }], authCodeTtlSeconds: 3600 });
-    h = await startHarness({ storage: { type: 'memory' }, emulator, options: { clock: { now: () => emulator.state.clock.now() + appAheadMs } } });
+    h = await startHarness({
+      storage: { type: 'memory' },
+      emulator,
+      options: { clock: { now: () => emulator.state.clock.now() + appAheadMs } },
+    });
     h.logs.tapProcessOutput();
   });
   afterAll(async () => {
@@ -79,7 +83,9 @@ describe('callback bound to the code: id_token nonce and realm', () => {
     const before = (await h.storage.get({ tenantId: 'tenant-rewrite', realmId: existingRealm }))!;
     const { query } = await consent('tenant-rewrite');
     expect(query.realmId).not.toBe(existingRealm);
-    const err = await h.connect.handleCallback({ query: { ...query, realmId: existingRealm }, expectedTenantId: 'tenant-rewrite' }).catch((e: unknown) => e);
+    const err = await h.connect
+      .handleCallback({ query: { ...query, realmId: existingRealm }, expectedTenantId: 'tenant-rewrite' })
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ name: 'CallbackVerificationError', reason: 'realm_mismatch', revokedAtIntuit: true });
     const after = (await h.storage.get({ tenantId: 'tenant-rewrite', realmId: existingRealm }))!;
     expect(after.refreshTokenFingerprint).toBe(before.refreshTokenFingerprint);
@@ -102,7 +108,11 @@ describe('callback bound to the code: id_token nonce and realm', () => {
     const tenantId = `tenant-spoilt-${tamper}`;
     const { query } = await consent(tenantId);
     h.emulator.state.faults.add({ endpoint: 'token', type: 'bad_id_token', idToken: tamper, count: 1 });
-    await expect(h.connect.handleCallback({ query, expectedTenantId: tenantId })).rejects.toMatchObject({ name: 'CallbackVerificationError', reason, revokedAtIntuit: true });
+    await expect(h.connect.handleCallback({ query, expectedTenantId: tenantId })).rejects.toMatchObject({
+      name: 'CallbackVerificationError',
+      reason,
+      revokedAtIntuit: true,
+    });
     expect(await h.tokens.listConnections(tenantId)).toEqual([]);
     expect(grantStatus(query.realmId)).toBe('revoked');
   });
@@ -134,16 +144,28 @@ describe('callback bound to the code: id_token nonce and realm', () => {
     const attacker = await consent('tenant-a2');
     h.emulator.state.faults.add({ endpoint: 'revoke', type: 'status', status: 503, count: 2 });
     await expect(
-      h.connect.handleCallback({ query: { ...attacker.query, code: victim.query.code, realmId: victim.query.realmId }, expectedTenantId: 'tenant-a2' }),
+      h.connect.handleCallback({
+        query: { ...attacker.query, code: victim.query.code, realmId: victim.query.realmId },
+        expectedTenantId: 'tenant-a2',
+      }),
     ).rejects.toMatchObject({ reason: 'nonce_mismatch', revokedAtIntuit: false });
     expect(await h.tokens.listConnections('tenant-a2')).toEqual([]);
-    expect(h.logs.lines.some((l) => /callback refused \(nonce_mismatch\).*revoking the tokens Intuit issued for it failed \(transient\)/.test(l))).toBe(true);
+    expect(
+      h.logs.lines.some((l) =>
+        /callback refused \(nonce_mismatch\).*revoking the tokens Intuit issued for it failed \(transient\)/.test(l),
+      ),
+    ).toBe(true);
   });
 
   it('never logs the code, the id_token or the tokens of a refused callback', async () => {
     const victim = await consent('tenant-v3');
     const attacker = await consent('tenant-a3');
-    await h.connect.handleCallback({ query: { ...attacker.query, code: victim.query.code, realmId: victim.query.realmId }, expectedTenantId: 'tenant-a3' }).catch(() => undefined);
+    await h.connect
+      .handleCallback({
+        query: { ...attacker.query, code: victim.query.code, realmId: victim.query.realmId },
+        expectedTenantId: 'tenant-a3',
+      })
+      .catch(() => undefined);
     expect(findLeaks(h.logs.text(), { code: victim.query.code })).toEqual([]);
     expect(h.logs.lines.join('\n')).not.toMatch(/eyJ[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{20,}\./);
   });
@@ -164,7 +186,9 @@ describe("Intuit's signing keys (JWKS)", () => {
     const { url } = await h.connect.createAuthorizeUrl({ tenantId: 'tenant-jwks-down' });
     const query = await approveAtEmulator(h, url);
     h.emulator.state.faults.add({ endpoint: 'jwks', type: 'status', status: 503, count: 1 });
-    await expect(h.connect.handleCallback({ query, expectedTenantId: 'tenant-jwks-down' })).rejects.toBeInstanceOf(QuickBooksUnavailableError);
+    await expect(h.connect.handleCallback({ query, expectedTenantId: 'tenant-jwks-down' })).rejects.toBeInstanceOf(
+      QuickBooksUnavailableError,
+    );
     expect(codeExchanges()).toBe(0);
     expect(await h.tokens.listConnections('tenant-jwks-down')).toEqual([]);
   });
@@ -187,12 +211,14 @@ describe("Intuit's signing keys (JWKS)", () => {
     expect(jwksFetches() - before).toBe(1);
   });
 
-  it('an id_token signed by a key that is not Intuit\'s is refused', async () => {
+  it("an id_token signed by a key that is not Intuit's is refused", async () => {
     const { url } = await h.connect.createAuthorizeUrl({ tenantId: 'tenant-unknown-kid' });
     const query = await approveAtEmulator(h, url);
     const before = jwksFetches();
     h.emulator.state.faults.add({ endpoint: 'token', type: 'bad_id_token', idToken: 'foreign_key', count: 1 });
-    await expect(h.connect.handleCallback({ query, expectedTenantId: 'tenant-unknown-kid' })).rejects.toMatchObject({ reason: 'id_token_invalid' });
+    await expect(h.connect.handleCallback({ query, expectedTenantId: 'tenant-unknown-kid' })).rejects.toMatchObject({
+      reason: 'id_token_invalid',
+    });
     // Same kid as the published key: no refetch, the signature check itself fails.
     expect(jwksFetches() - before).toBe(0);
     expect(await h.tokens.listConnections('tenant-unknown-kid')).toEqual([]);

@@ -114,7 +114,9 @@ describe.each(BACKENDS)('grants left at Intuit ($name)', (backend) => {
     await reconnect(tenantId, realmId);
     expect(grants(realmId)).toEqual(['revoked', 'active']);
     const token = await h.tokens.getAccessToken({ tenantId, realmId });
-    const res = await fetch(`${h.emulator.url}/v3/company/${realmId}/companyinfo/${realmId}`, { headers: { Authorization: `Bearer ${token}` } });
+    const res = await fetch(`${h.emulator.url}/v3/company/${realmId}/companyinfo/${realmId}`, {
+      headers: { Authorization: `Bearer ${token}` },
+    });
     expect(res.status).toBe(200);
   });
 

@@ -42,9 +42,12 @@ describe.each<ScratchStoreKind | 'memory'>(['memory', 'sqlite', 'redis', 'file']
     // A second import of the old token never replaces the live chain, unless asked.
     await expect(h.tokens.importConnection({ ...ref, refreshToken: a.refresh_token })).resolves.toBe('exists');
     expect((await h.storage.get(ref))!.refreshToken).toBe(stored.refreshToken);
-    await expect(h.tokens.importConnection({ ...ref, refreshToken: b.refresh_token, accessToken: b.access_token, accessTokenExpiresAt: Date.now() + 3_000_000 }, { overwrite: true })).resolves.toBe(
-      'overwritten',
-    );
+    await expect(
+      h.tokens.importConnection(
+        { ...ref, refreshToken: b.refresh_token, accessToken: b.access_token, accessTokenExpiresAt: Date.now() + 3_000_000 },
+        { overwrite: true },
+      ),
+    ).resolves.toBe('overwritten');
     expect(await h.tokens.getAccessToken(ref)).toBe(b.access_token);
     expect(calls()).toBe(1); // the imported access token is served as it is
     expect(findLeaks(h.logs.lines.join('\n'), { a: a.refresh_token, b: b.refresh_token, at: b.access_token })).toEqual([]);
@@ -52,13 +55,22 @@ describe.each<ScratchStoreKind | 'memory'>(['memory', 'sqlite', 'redis', 'file']
 
   it('refuses a bad input with every problem named, no value in the message', async () => {
     const secret = 'RT-canary-secret-with space';
-    const err = await h.tokens.importConnection({ tenantId: '', realmId: 'r', refreshToken: secret, accessToken: 'AT-canary', environment: 'production', scopes: 7 as never }).catch((e: unknown) => e);
+    const err = await h.tokens
+      .importConnection({
+        tenantId: '',
+        realmId: 'r',
+        refreshToken: secret,
+        accessToken: 'AT-canary',
+        environment: 'production',
+        scopes: 7 as never,
+      })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ImportValidationError);
     const problems = (err as ImportValidationError).problems;
     expect(problems).toEqual(
       expect.arrayContaining([
         'tenantId must be a non-empty string',
-        'environment must be sandbox (this app\'s)',
+        "environment must be sandbox (this app's)",
         expect.stringMatching(/^refreshToken must be a token/),
         'accessTokenExpiresAt is required with accessToken',
         expect.stringMatching(/^scopes must be/),

@@ -12,7 +12,10 @@ describe('Intuit client timing', () => {
 
   beforeAll(async () => {
     // A request timeout far below the token endpoint's latency: it must not apply to token calls.
-    h = await startHarness({ storage: { type: 'memory' }, options: { http: { requestTimeoutMs: 300, connectTimeoutMs: 1000, socketTimeoutMs: 10_000 } } });
+    h = await startHarness({
+      storage: { type: 'memory' },
+      options: { http: { requestTimeoutMs: 300, connectTimeoutMs: 1000, socketTimeoutMs: 10_000 } },
+    });
   });
   afterAll(async () => h?.close());
 

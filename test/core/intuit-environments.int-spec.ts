@@ -9,7 +9,11 @@ import { QuickBooksApiClient, QuickBooksApiError, type QuickBooksAuthModuleOptio
 import { connectTenant, startHarness, type Harness } from '../support/quickbooks-harness';
 import { TEST_CLIENT } from '../support/test-keys';
 
-const PRODUCTION_CLIENT = { clientId: 'prod-client-id', clientSecret: `${TEST_CLIENT.clientSecret}-prod`, redirectUri: TEST_CLIENT.redirectUri };
+const PRODUCTION_CLIENT = {
+  clientId: 'prod-client-id',
+  clientSecret: `${TEST_CLIENT.clientSecret}-prod`,
+  redirectUri: TEST_CLIENT.redirectUri,
+};
 
 describe('the library against an Intuit-compatible emulator with both environments', () => {
   let emulator: RunningEmulator;
@@ -35,7 +39,7 @@ describe('the library against an Intuit-compatible emulator with both environmen
     return h;
   }
 
-  it('sandbox keys: the id_token from Intuit\'s issuer verifies, the realm connects, the sandbox API answers', async () => {
+  it("sandbox keys: the id_token from Intuit's issuer verifies, the realm connects, the sandbox API answers", async () => {
     const h = await harness({ environment: 'sandbox', apiBaseUrl: `${emulator.url}/sandbox` });
     const realmId = await connectTenant(h, 'tenant-sandbox');
     const info = await h.app.get(QuickBooksApiClient).getCompanyInfo({ tenantId: 'tenant-sandbox', realmId });

@@ -62,7 +62,10 @@ describe.each(databases)('encryption key rotation (TypeORM on %s)', (_name, kind
     await wrong.close();
 
     // A failed row is logged by tenant and realm, the realm hashed when hashRealmIdsInLogs is on.
-    const hashing = await startHarness({ ...opts(`k8:${randomBytes(32).toString('base64')}`), options: { ...opts(k2).options, encryptionKeys: `k8:${randomBytes(32).toString('base64')}`, hashRealmIdsInLogs: true } });
+    const hashing = await startHarness({
+      ...opts(`k8:${randomBytes(32).toString('base64')}`),
+      options: { ...opts(k2).options, encryptionKeys: `k8:${randomBytes(32).toString('base64')}`, hashRealmIdsInLogs: true },
+    });
     expect(await hashing.app.get(KeyRotationService).reencryptAll()).toMatchObject({ scanned: 5, failed: 5 });
     await hashing.close();
     const failures = hashing.logs.lines.filter((l) => l.includes('could not re-encrypt'));

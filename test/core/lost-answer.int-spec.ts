@@ -93,7 +93,7 @@ describe('lost token-call answers', () => {
     expect((err as ReauthorizationRequiredError).reason).toBe('rotation_response_lost');
   });
 
-  it('an earlier holder\'s unresolved call survives a definite failure in between: the next invalid_grant is parked, not a reauth', async () => {
+  it("an earlier holder's unresolved call survives a definite failure in between: the next invalid_grant is parked, not a reauth", async () => {
     const realmId = await connectTenant(h, 'tenant-evidence');
     const ref = { tenantId: 'tenant-evidence', realmId };
     h.emulator.state.clock.advance(25 * HOUR); // the next refresh rotates
@@ -122,7 +122,8 @@ describe('lost token-call answers', () => {
     h.emulator.state.clock.advance(2 * HOUR);
     const refusals: string[] = [];
     h.app.get(AuthEventsPublisher).listen((s) => {
-      if (s.kind === 'refresh_protocol' && s.signal.kind === 'send_refused' && s.signal.ref.realmId === realmId) refusals.push(s.signal.reason);
+      if (s.kind === 'refresh_protocol' && s.signal.kind === 'send_refused' && s.signal.ref.realmId === realmId)
+        refusals.push(s.signal.reason);
     });
     const realBegin = h.storage.beginCall.bind(h.storage);
     let failing = true;

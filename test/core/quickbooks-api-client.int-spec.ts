@@ -3,12 +3,7 @@
  * `intuitBaseUrl` setting, tokens through withAccessToken (401: one refresh, one retry), Intuit's
  * fault envelope and intuit_tid parsed into QuickBooksApiError, never a token in it (I5).
  */
-import {
-  QuickBooksApiClient,
-  QuickBooksApiError,
-  ReauthorizationRequiredError,
-  type ConnectionRef,
-} from '@quickbooks-auth/nestjs';
+import { QuickBooksApiClient, QuickBooksApiError, ReauthorizationRequiredError, type ConnectionRef } from '@quickbooks-auth/nestjs';
 import { connectTenant, startHarness, type Harness } from '../support/quickbooks-harness';
 
 describe('QuickBooksApiClient', () => {
@@ -85,7 +80,7 @@ describe('QuickBooksApiClient', () => {
     }
   });
 
-  it("a token Intuit takes for another company: 401 code 100 after one refresh, and no refresh storm after it", async () => {
+  it('a token Intuit takes for another company: 401 code 100 after one refresh, and no refresh storm after it', async () => {
     const refreshes = (): number => h.emulator.state.statsSnapshot().calls.byGrant.refresh_token;
     const token = await h.tokens.getAccessToken(ref);
     // Intuit now binds this connection's grant to another company: every token it issues is refused here.
@@ -99,7 +94,9 @@ describe('QuickBooksApiClient', () => {
     for (let i = 0; i < 5; i++) await failure(api.getCompanyInfo(ref));
     expect(refreshes()).toBe(before + 1); // the refused token is not refreshed again
 
-    expect(h.logs.lines.filter((l) => l.includes('QBO refused a just-refreshed access token') && l.includes(`tenant=${ref.tenantId} `))).toHaveLength(1);
+    expect(
+      h.logs.lines.filter((l) => l.includes('QBO refused a just-refreshed access token') && l.includes(`tenant=${ref.tenantId} `)),
+    ).toHaveLength(1);
 
     // A new token (near expiry: refreshed on demand) lifts the hold: it is tried, refused, and forced once more.
     h.emulator.state.clock.advance(3600 - 120);

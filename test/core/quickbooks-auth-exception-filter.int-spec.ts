@@ -29,12 +29,20 @@ const ERRORS: Record<string, () => Error> = {
   notFound: () => new ConnectionNotFoundError('tenant-a', '9130000000001'),
   invalidState: () => new InvalidStateError('replayed'),
   invalidCallback: () => new InvalidCallbackError('realmId is missing'),
-  reauth: () => new ReauthorizationRequiredError('tenant-a', '9130000000001', 'https://app.example.com/quickbooks/connect?realm=9130000000001'),
+  reauth: () =>
+    new ReauthorizationRequiredError('tenant-a', '9130000000001', 'https://app.example.com/quickbooks/connect?realm=9130000000001'),
   intuit: () => new IntuitResponseError('token endpoint refused', 'invalid_client', 401, 'tid-1'),
   unavailable: () => new QuickBooksUnavailableError('breaker open', 12_500, 'tid-2'),
   undecryptable: () => new ConnectionUndecryptableError('tenant-a', '9130000000001', 'unknown key id k0'),
-  apiThrottled: () => new QuickBooksApiError({ operation: 'GET companyinfo', status: 429, failure: 'fault', retryAfterMs: 60_000, intuitTid: 'tid-3' }),
-  apiRefused: () => new QuickBooksApiError({ operation: 'POST invoice', status: 400, failure: 'fault', faults: [{ code: '6000', message: 'validation', detail: null, element: null }] }),
+  apiThrottled: () =>
+    new QuickBooksApiError({ operation: 'GET companyinfo', status: 429, failure: 'fault', retryAfterMs: 60_000, intuitTid: 'tid-3' }),
+  apiRefused: () =>
+    new QuickBooksApiError({
+      operation: 'POST invoice',
+      status: 400,
+      failure: 'fault',
+      faults: [{ code: '6000', message: 'validation', detail: null, element: null }],
+    }),
   apiBusy: () => new QuickBooksApiBusyError('queue_timeout', 4200),
   config: () => new ConfigurationError([`clientSecret ${CANARY}`]),
   storage: () => new StorageError(`connect ECONNREFUSED mysql://root:${CANARY}@db:3306/x`),
@@ -95,7 +103,11 @@ describe.each(['APP_FILTER', 'useGlobalFilters'] as const)('QuickBooksAuthExcept
   it('reauthorization required → 409 with the reconnect URL', async () => {
     const r = await call('reauth');
     expect(r.status).toBe(409);
-    expect(r.body).toMatchObject({ error: 'reauthorization_required', realmId: '9130000000001', reconnectUrl: 'https://app.example.com/quickbooks/connect?realm=9130000000001' });
+    expect(r.body).toMatchObject({
+      error: 'reauthorization_required',
+      realmId: '9130000000001',
+      reconnectUrl: 'https://app.example.com/quickbooks/connect?realm=9130000000001',
+    });
   });
 
   it('a reconnect that came back with another company → 409, naming the company to pick', async () => {

@@ -11,7 +11,10 @@ describe('access tokens shorter-lived than the minimum validity', () => {
   let h: Harness;
 
   beforeAll(async () => {
-    const emulator = await startEmulator({ clients: [{ ...TEST_CLIENT, redirectUris: [TEST_CLIENT.redirectUri] }], accessTokenTtlSeconds: 120 });
+    const emulator = await startEmulator({
+      clients: [{ ...TEST_CLIENT, redirectUris: [TEST_CLIENT.redirectUri] }],
+      accessTokenTtlSeconds: 120,
+    });
     h = await startHarness({ storage: { type: 'memory' }, emulator, options: { minValiditySeconds: 300 } });
   });
 

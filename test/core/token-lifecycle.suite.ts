@@ -15,7 +15,10 @@ const HOUR = 3600;
  * connect, refresh, rotation, single-flight, 401 retry, state attacks, tenant isolation,
  * invalid_grant, disconnect, and a canary scan of everything logged (I5).
  */
-export function describeTokenLifecycle(name: string, storageFactory: () => Promise<{ storage: StorageOptions; cleanup: () => Promise<void>; rawDump?: () => Promise<string> }>): void {
+export function describeTokenLifecycle(
+  name: string,
+  storageFactory: () => Promise<{ storage: StorageOptions; cleanup: () => Promise<void>; rawDump?: () => Promise<string> }>,
+): void {
   describe(`token lifecycle on ${name}`, () => {
     let h: Harness;
     let cleanup: () => Promise<void>;
@@ -133,8 +136,12 @@ export function describeTokenLifecycle(name: string, storageFactory: () => Promi
       // Forgery: a state we did not sign, or one with a changed tenant.
       const fresh = await approveAtEmulator(h, (await h.connect.createAuthorizeUrl({ tenantId: 'tenant-state' })).url);
       const [body, sig] = fresh.state.split('.');
-      const forgedBody = Buffer.from(Buffer.from(body, 'base64url').toString().replace('tenant-state', 'tenant-evil')).toString('base64url');
-      await expect(h.connect.handleCallback({ query: { ...fresh, state: `${forgedBody}.${sig}` } })).rejects.toBeInstanceOf(InvalidStateError);
+      const forgedBody = Buffer.from(Buffer.from(body, 'base64url').toString().replace('tenant-state', 'tenant-evil')).toString(
+        'base64url',
+      );
+      await expect(h.connect.handleCallback({ query: { ...fresh, state: `${forgedBody}.${sig}` } })).rejects.toBeInstanceOf(
+        InvalidStateError,
+      );
       await expect(h.connect.handleCallback({ query: { ...fresh, state: 'garbage' } })).rejects.toBeInstanceOf(InvalidStateError);
       await expect(h.connect.handleCallback({ query: { ...fresh, state: undefined } })).rejects.toBeInstanceOf(InvalidStateError);
       // Another tenant's authenticated request presenting this state.

@@ -79,10 +79,12 @@ describe.each(BACKENDS)('undecryptable connections are recoverable (%s)', (_name
   it('lists and summarises it marked undecryptable; only that connection is refused, with a typed 409-able error', async () => {
     const h = app!;
     const list = await h.tokens.listConnections(tenant);
-    expect(list.map((c) => [c.realmId, c.undecryptable]).sort()).toEqual([
-      [bad.realmId, true],
-      [good.realmId, false],
-    ].sort());
+    expect(list.map((c) => [c.realmId, c.undecryptable]).sort()).toEqual(
+      [
+        [bad.realmId, true],
+        [good.realmId, false],
+      ].sort(),
+    );
     expect(await h.tokens.getConnection(bad)).toMatchObject({ ...bad, undecryptable: true });
     expect(await h.tokens.getConnection(good)).toMatchObject({ ...good, undecryptable: false, status: 'active' });
 

@@ -44,7 +44,8 @@ export function extractTsBlocks(markdown: string, file: string): Sample[] {
     const [, indent, fence] = open;
     const body: string[] = [];
     let j = i + 1;
-    for (; j < lines.length && !lines[j].trim().startsWith(fence); j++) body.push(lines[j].startsWith(indent) ? lines[j].slice(indent.length) : lines[j]);
+    for (; j < lines.length && !lines[j].trim().startsWith(fence); j++)
+      body.push(lines[j].startsWith(indent) ? lines[j].slice(indent.length) : lines[j]);
     samples.push({ file, line: i + 1, code: body.join('\n') });
     i = j;
   }
@@ -98,7 +99,9 @@ describe('documentation code samples', () => {
   });
 
   it('extracts fenced ts blocks and nothing else', () => {
-    const md = ['text', '```ts', 'const a = 1;', '```', '```bash', 'npm test', '```', '  ```typescript', '  const b = 2;', '  ```'].join('\n');
+    const md = ['text', '```ts', 'const a = 1;', '```', '```bash', 'npm test', '```', '  ```typescript', '  const b = 2;', '  ```'].join(
+      '\n',
+    );
     expect(extractTsBlocks(md, 'x.md').map((s) => s.code)).toEqual(['const a = 1;', 'const b = 2;']);
   });
 
@@ -115,7 +118,9 @@ describe('documentation code samples', () => {
     });
     const problems = typeCheck([...examples, ...standalone.map((s) => s.path)]).map((message) => {
       const hit = standalone.find((s) => message.startsWith(relative(ROOT, s.path)));
-      return hit ? `${relative(ROOT, hit.sample.file)}:${hit.sample.line} (sample not found in docs/examples, compiled alone): ${message}` : message;
+      return hit
+        ? `${relative(ROOT, hit.sample.file)}:${hit.sample.line} (sample not found in docs/examples, compiled alone): ${message}`
+        : message;
     });
     expect(problems).toEqual([]);
   }, 180_000);
@@ -123,7 +128,10 @@ describe('documentation code samples', () => {
   it('a sample that does not compile fails the check (negative control)', () => {
     mkdirSync(scratchDir, { recursive: true });
     const path = join(scratchDir, 'broken.ts');
-    writeFileSync(path, "import { TokenService } from '@quickbooks-auth/nestjs';\nexport const n: number = (null as unknown as TokenService).getAccessToken({ tenantId: 't', realmId: '1' });\n");
+    writeFileSync(
+      path,
+      "import { TokenService } from '@quickbooks-auth/nestjs';\nexport const n: number = (null as unknown as TokenService).getAccessToken({ tenantId: 't', realmId: '1' });\n",
+    );
     const problems = typeCheck([path]);
     expect(problems.join('\n')).toMatch(/TS2322/);
   }, 180_000);

@@ -24,12 +24,16 @@ const at = (path: string) => path.split('.').reduce<unknown>((node, k) => (node 
 
 const doc = readFileSync(join(__dirname, '..', '..', 'docs', 'configuration.md'), 'utf8');
 const section = doc.slice(doc.indexOf('## Environment variables'), doc.indexOf('\n## ', doc.indexOf('## Environment variables') + 3));
-const rows = [...section.matchAll(/^\| `([A-Z_]+)` \| `([\w.]+)`[^|]*\| ([^|]+) \|/gm)].map(([, env, path, fallback]) => ({ env, path, fallback: fallback.trim() }));
+const rows = [...section.matchAll(/^\| `([A-Z_]+)` \| `([\w.]+)`[^|]*\| ([^|]+) \|/gm)].map(([, env, path, fallback]) => ({
+  env,
+  path,
+  fallback: fallback.trim(),
+}));
 
 describe('docs/configuration.md environment variables', () => {
   const variables = listEnvVariables(moduleOptionsSchema);
 
-  it('lists exactly the schema\'s variables, each on its option', () => {
+  it("lists exactly the schema's variables, each on its option", () => {
     expect(rows.length).toBeGreaterThan(20);
     const key = (v: { env: string; path: string }) => `${v.env} → ${v.path}`;
     expect(rows.map(key).sort()).toEqual(variables.map(key).sort());
@@ -58,7 +62,9 @@ describe('docs/examples/all-options.ts ("every option, with its default")', () =
   const leaves = (node: Record<string, unknown>, path: string[] = []): Array<[string, unknown]> =>
     Object.entries(node).flatMap(([key, value]) => {
       const at = [...path, key];
-      return value && typeof value === 'object' && !Array.isArray(value) ? leaves(value as Record<string, unknown>, at) : [[at.join('.'), value] as [string, unknown]];
+      return value && typeof value === 'object' && !Array.isArray(value)
+        ? leaves(value as Record<string, unknown>, at)
+        : [[at.join('.'), value] as [string, unknown]];
     });
 
   it("gives every option the schema's default", () => {

@@ -17,21 +17,32 @@ describe('typedoc API reference', () => {
   beforeAll(() => {
     // ./testing types against the emulator's declarations (`npm run build:emulator`, as in `npm test`).
     if (!existsSync(join(ROOT, 'dist', 'libs', 'intuit-emulator', 'index.d.ts'))) {
-      execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'libs', 'intuit-emulator', 'tsconfig.lib.json')], { cwd: ROOT });
+      execFileSync(
+        process.execPath,
+        [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'libs', 'intuit-emulator', 'tsconfig.lib.json')],
+        { cwd: ROOT },
+      );
     }
-    run = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typedoc', 'bin', 'typedoc'), '--options', join(ROOT, 'typedoc.json'), '--out', out], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      timeout: 240_000,
-      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
-    });
+    run = spawnSync(
+      process.execPath,
+      [join(ROOT, 'node_modules', 'typedoc', 'bin', 'typedoc'), '--options', join(ROOT, 'typedoc.json'), '--out', out],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+        timeout: 240_000,
+        env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+      },
+    );
   }, 250_000);
 
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
   it('runs without errors or warnings', () => {
     const output = `${run.stdout ?? ''}${run.stderr ?? ''}`;
-    expect({ status: run.status, warnings: output.split('\n').filter((l) => /\[(warning|error)\]/.test(l)) }).toEqual({ status: 0, warnings: [] });
+    expect({ status: run.status, warnings: output.split('\n').filter((l) => /\[(warning|error)\]/.test(l)) }).toEqual({
+      status: 0,
+      warnings: [],
+    });
   });
 
   it.each(['TokenService', 'ConnectService', 'QuickBooksAuthModule'])('documents %s', (name) => {
@@ -50,7 +61,8 @@ describe('typedoc API reference', () => {
 
   it('documents the ./testing entry point', () => {
     const testing = readFileSync(join(out, 'modules', '_quickbooks-auth_nestjs_testing.html'), 'utf8');
-    for (const name of ['createQuickBooksTestingModule', 'describeTokenStorageConformance', 'RecordingLogger']) expect(testing).toContain(name);
+    for (const name of ['createQuickBooksTestingModule', 'describeTokenStorageConformance', 'RecordingLogger'])
+      expect(testing).toContain(name);
     expect(existsSync(join(out, 'functions', '_quickbooks-auth_nestjs_testing.createQuickBooksTestingModule.html'))).toBe(true);
   });
 });

@@ -14,11 +14,21 @@ interface RawResponse {
 /** One request with exactly these headers (Host, Origin... as a browser or an attacker sends them). */
 function raw(emu: RunningEmulator, method: string, path: string, headers: Record<string, string>, body?: string): Promise<RawResponse> {
   return new Promise((done, fail) => {
-    const req = request({ host: '127.0.0.1', port: emu.port, method, path, headers: { ...headers, ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}) }, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => done({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port: emu.port,
+        method,
+        path,
+        headers: { ...headers, ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}) },
+        agent: false,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => done({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      },
+    );
     req.on('error', fail);
     req.end(body);
   });
@@ -56,8 +66,21 @@ describe('Intuit emulator: control API access', () => {
   it('still accepts body-less POSTs (whatever type a client declares) and GETs from local tools', async () => {
     emu.state.clock.advance(60);
     expect((await raw(emu, 'POST', '/_emulator/reset', { host: local(emu) })).status).toBe(200);
-    expect((await raw(emu, 'POST', '/_emulator/stats/reset', { host: local(emu), 'content-type': 'application/x-www-form-urlencoded' }, '')).status).toBe(200);
-    expect((await raw(emu, 'POST', '/_emulator/reset', { host: local(emu), 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example' }, '')).status).toBe(403);
+    expect(
+      (await raw(emu, 'POST', '/_emulator/stats/reset', { host: local(emu), 'content-type': 'application/x-www-form-urlencoded' }, ''))
+        .status,
+    ).toBe(200);
+    expect(
+      (
+        await raw(
+          emu,
+          'POST',
+          '/_emulator/reset',
+          { host: local(emu), 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example' },
+          '',
+        )
+      ).status,
+    ).toBe(403);
     expect(emu.state.clock.snapshot().offsetMs).toBe(0);
     expect((await raw(emu, 'GET', '/_emulator/clock', { host: `localhost:${emu.port}` })).status).toBe(200);
     expect((await raw(emu, 'GET', '/_emulator/clock', { host: `127.0.0.2:${emu.port}` })).status).toBe(200);
@@ -65,12 +88,27 @@ describe('Intuit emulator: control API access', () => {
   });
 
   it('refuses a foreign Host: a DNS-rebound name pointing at 127.0.0.1', async () => {
-    for (const host of [`evil.example:${emu.port}`, 'evil.example', `127.0.0.1.evil.example:${emu.port}`, `localhost.evil.example:${emu.port}`]) {
+    for (const host of [
+      `evil.example:${emu.port}`,
+      'evil.example',
+      `127.0.0.1.evil.example:${emu.port}`,
+      `localhost.evil.example:${emu.port}`,
+    ]) {
       const res = await raw(emu, 'POST', '/_emulator/reset', { host });
       expect([host, res.status]).toEqual([host, 403]);
     }
     emu.state.clock.advance(60);
-    expect((await raw(emu, 'POST', '/_emulator/clock/set', { host: `evil.example:${emu.port}`, 'content-type': 'application/json' }, '{"offsetMs":0}')).status).toBe(403);
+    expect(
+      (
+        await raw(
+          emu,
+          'POST',
+          '/_emulator/clock/set',
+          { host: `evil.example:${emu.port}`, 'content-type': 'application/json' },
+          '{"offsetMs":0}',
+        )
+      ).status,
+    ).toBe(403);
     expect(emu.state.clock.snapshot().offsetMs).toBe(60_000);
     // The OAuth side answers any Host, like Intuit behind its load balancer.
     expect((await raw(emu, 'GET', '/.well-known/openid_configuration', { host: `evil.example:${emu.port}` })).status).toBe(200);
@@ -78,7 +116,8 @@ describe('Intuit emulator: control API access', () => {
 
   it('refuses cross-origin and cross-site requests, accepts same-origin ones', async () => {
     const json = JSON.stringify({ enabled: true });
-    const post = (headers: Record<string, string>) => raw(emu, 'POST', '/_emulator/auto-approve', { host: local(emu), 'content-type': 'application/json', ...headers }, json);
+    const post = (headers: Record<string, string>) =>
+      raw(emu, 'POST', '/_emulator/auto-approve', { host: local(emu), 'content-type': 'application/json', ...headers }, json);
     expect((await post({ origin: 'https://evil.example' })).status).toBe(403);
     expect((await post({ origin: 'null' })).status).toBe(403);
     expect((await post({ origin: `http://localhost:${emu.port}` })).status).toBe(403); // another origin, even if loopback
@@ -94,12 +133,19 @@ describe('Intuit emulator: control API access', () => {
     try {
       const host = local(guarded);
       expect((await raw(guarded, 'GET', '/_emulator/clock', { host })).status).toBe(401);
-      expect((await raw(guarded, 'GET', '/_emulator/clock', { host, authorization: 'Bearer wrong-token-0123456789abcdef' })).status).toBe(401);
+      expect((await raw(guarded, 'GET', '/_emulator/clock', { host, authorization: 'Bearer wrong-token-0123456789abcdef' })).status).toBe(
+        401,
+      );
       expect((await raw(guarded, 'POST', '/_emulator/reset', { host, authorization: 'Basic Y3RsOnRva2Vu' })).status).toBe(401);
-      expect((await raw(guarded, 'GET', '/_emulator/clock', { host, authorization: 'Bearer ctl-token-0123456789abcdef' })).status).toBe(200);
+      expect((await raw(guarded, 'GET', '/_emulator/clock', { host, authorization: 'Bearer ctl-token-0123456789abcdef' })).status).toBe(
+        200,
+      );
       expect((await raw(guarded, 'GET', '/.well-known/openid_configuration', { host })).status).toBe(200);
       // A valid token does not lift the Host and Origin checks.
-      expect((await raw(guarded, 'GET', '/_emulator/clock', { host: 'evil.example', authorization: 'Bearer ctl-token-0123456789abcdef' })).status).toBe(403);
+      expect(
+        (await raw(guarded, 'GET', '/_emulator/clock', { host: 'evil.example', authorization: 'Bearer ctl-token-0123456789abcdef' }))
+          .status,
+      ).toBe(403);
     } finally {
       await guarded.close();
     }
@@ -125,10 +171,25 @@ describe('Intuit emulator: control API access', () => {
     });
 
     it('--control-token turns the token on', async () => {
-      child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'libs/intuit-emulator/src/cli.ts', '--port', '0', '--quiet', '--control-token', 'cli-token-0123456789abcdef'], {
-        cwd: ROOT,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      child = spawn(
+        process.execPath,
+        [
+          '-r',
+          'ts-node/register/transpile-only',
+          '-r',
+          'tsconfig-paths/register',
+          'libs/intuit-emulator/src/cli.ts',
+          '--port',
+          '0',
+          '--quiet',
+          '--control-token',
+          'cli-token-0123456789abcdef',
+        ],
+        {
+          cwd: ROOT,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       const url = await new Promise<string>((done, fail) => {
         let out = '';
         child!.stdout!.on('data', (c: Buffer) => {
@@ -142,7 +203,10 @@ describe('Intuit emulator: control API access', () => {
       const port = Number(new URL(url).port);
       const target = { port } as RunningEmulator;
       expect((await raw(target, 'GET', '/_emulator/clock', { host: `127.0.0.1:${port}` })).status).toBe(401);
-      expect((await raw(target, 'GET', '/_emulator/clock', { host: `127.0.0.1:${port}`, authorization: 'Bearer cli-token-0123456789abcdef' })).status).toBe(200);
+      expect(
+        (await raw(target, 'GET', '/_emulator/clock', { host: `127.0.0.1:${port}`, authorization: 'Bearer cli-token-0123456789abcdef' }))
+          .status,
+      ).toBe(200);
     }, 60_000);
   });
 });

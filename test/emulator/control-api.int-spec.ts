@@ -11,9 +11,15 @@ describe('Intuit emulator: control API', () => {
   beforeEach(() => h.emu.state.reset());
 
   it('registers clients over HTTP', async () => {
-    const reg = await h.control('POST', '/clients', { clientId: 'app2', clientSecret: 's2', redirectUris: ['https://app2.example.com/cb'] });
+    const reg = await h.control('POST', '/clients', {
+      clientId: 'app2',
+      clientSecret: 's2',
+      redirectUris: ['https://app2.example.com/cb'],
+    });
     expect(reg.status).toBe(200);
-    const res = await http.get(`${h.url}/connect/oauth2?client_id=app2&response_type=code&scope=openid&redirect_uri=${encodeURIComponent('https://app2.example.com/cb')}&state=s`);
+    const res = await http.get(
+      `${h.url}/connect/oauth2?client_id=app2&response_type=code&scope=openid&redirect_uri=${encodeURIComponent('https://app2.example.com/cb')}&state=s`,
+    );
     expect(res.status).toBe(200);
     expect((await h.control('POST', '/clients', { clientId: 'x' })).status).toBe(400);
   });
@@ -69,9 +75,14 @@ describe('Intuit emulator: control API', () => {
     try {
       const port = (app.address() as { port: number }).port;
       const c = await h.mint();
-      const res = await h.control('POST', '/revoke-realm', { realmId: c.realmId, disconnectUrl: `http://127.0.0.1:${port}/quickbooks/disconnected?from=qbo` });
+      const res = await h.control('POST', '/revoke-realm', {
+        realmId: c.realmId,
+        disconnectUrl: `http://127.0.0.1:${port}/quickbooks/disconnected?from=qbo`,
+      });
       expect(res.data).toEqual({ realmId: c.realmId, revokedGrants: 1, disconnectUrlStatus: 302 });
-      expect(seen).toEqual([{ url: `/quickbooks/disconnected?from=qbo&realmId=${c.realmId}`, cookie: undefined, authorization: undefined }]);
+      expect(seen).toEqual([
+        { url: `/quickbooks/disconnected?from=qbo&realmId=${c.realmId}`, cookie: undefined, authorization: undefined },
+      ]);
       // Revoked before the visit: the app's check with Intuit sees invalid_grant.
       expect((await h.refresh(c.refresh_token)).data).toEqual({ error: 'invalid_grant' });
       expect((await h.control('POST', '/revoke-realm', { realmId: c.realmId, disconnectUrl: 'ftp://x' })).status).toBe(400);
@@ -142,16 +153,22 @@ describe('Intuit emulator: control API', () => {
   });
 
   it('handles a burst of 2,000 concurrent requests', async () => {
-    const minted = (await h.control('POST', '/connections', { clientId: CLIENT_ID, count: 2000 })).data.connections as Array<{ refresh_token: string }>;
+    const minted = (await h.control('POST', '/connections', { clientId: CLIENT_ID, count: 2000 })).data.connections as Array<{
+      refresh_token: string;
+    }>;
     // A pooled agent, as a real client would use: 2,000 in flight over 256 sockets.
     const httpAgent = new Agent({ keepAlive: true, maxSockets: 256 });
     try {
       const results = await Promise.all(
         minted.map((c) =>
-          http.post(`${h.url}/oauth2/v1/tokens/bearer`, new URLSearchParams({ grant_type: 'refresh_token', refresh_token: c.refresh_token }).toString(), {
-            httpAgent,
-            headers: { authorization: basic(), 'content-type': 'application/x-www-form-urlencoded' },
-          }),
+          http.post(
+            `${h.url}/oauth2/v1/tokens/bearer`,
+            new URLSearchParams({ grant_type: 'refresh_token', refresh_token: c.refresh_token }).toString(),
+            {
+              httpAgent,
+              headers: { authorization: basic(), 'content-type': 'application/x-www-form-urlencoded' },
+            },
+          ),
         ),
       );
       expect(results.every((r) => r.status === 200)).toBe(true);

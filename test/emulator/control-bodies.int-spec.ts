@@ -55,7 +55,11 @@ describe('Intuit emulator: control API bodies', () => {
     ['/faults', { endpoint: 'token', type: 'bad_id_token', idToken: 'wrong' }, 'idToken'],
     ['/faults', { endpoint: 'revoke', type: 'bad_id_token' }, 'endpoint'],
   ])('POST %s %j -> 400 naming %s', async (route, body, field) => {
-    const before = { clients: (await h.control('GET', '/clients')).data, config: (await h.control('GET', '/config')).data, clock: (await h.control('GET', '/clock')).data };
+    const before = {
+      clients: (await h.control('GET', '/clients')).data,
+      config: (await h.control('GET', '/config')).data,
+      clock: (await h.control('GET', '/clock')).data,
+    };
     const res = await h.control('POST', route, body);
     expect(res.status).toBe(400);
     expect(res.data).toEqual({ error: 'invalid_request', error_description: expect.stringMatching(new RegExp(`^${field}\\b`)) });
@@ -75,20 +79,55 @@ describe('Intuit emulator: control API bodies', () => {
     ['DELETE', '/faults'],
     ['DELETE', '/faults/f1'],
   ])('%s %s takes no fields but still refuses a body that is not a JSON object', async (method, route) => {
-    for (const [body, description] of [['[]', 'Body must be a JSON object'], ['"x"', 'Body must be a JSON object'], ['{no', 'Malformed JSON body']]) {
-      const res = await http.request({ method, url: `${h.url}/_emulator${route}`, data: body, headers: { 'content-type': 'application/json' }, transformRequest: (d: unknown) => d });
-      expect({ status: res.status, data: res.data }).toEqual({ status: 400, data: { error: 'invalid_request', error_description: description } });
+    for (const [body, description] of [
+      ['[]', 'Body must be a JSON object'],
+      ['"x"', 'Body must be a JSON object'],
+      ['{no', 'Malformed JSON body'],
+    ]) {
+      const res = await http.request({
+        method,
+        url: `${h.url}/_emulator${route}`,
+        data: body,
+        headers: { 'content-type': 'application/json' },
+        transformRequest: (d: unknown) => d,
+      });
+      expect({ status: res.status, data: res.data }).toEqual({
+        status: 400,
+        data: { error: 'invalid_request', error_description: description },
+      });
     }
   });
 
   it('a good body still works, unknown fields are ignored as before, and optional fields can be left out', async () => {
-    expect((await h.control('POST', '/config', { accessTokenTtlSeconds: 60, notASetting: true })).data).toEqual({ ...DEFAULT_CONFIG, accessTokenTtlSeconds: 60 });
+    expect((await h.control('POST', '/config', { accessTokenTtlSeconds: 60, notASetting: true })).data).toEqual({
+      ...DEFAULT_CONFIG,
+      accessTokenTtlSeconds: 60,
+    });
     expect((await h.control('POST', '/config', { invalidGrantDescription: null })).status).toBe(200);
-    const minted = await h.control('POST', '/connections', { clientId: CLIENT_ID, scope: ['com.intuit.quickbooks.accounting', 'openid'], count: 2, extra: 'x' });
+    const minted = await h.control('POST', '/connections', {
+      clientId: CLIENT_ID,
+      scope: ['com.intuit.quickbooks.accounting', 'openid'],
+      count: 2,
+      extra: 'x',
+    });
     expect(minted.data.connections).toHaveLength(2);
     expect((await h.control('POST', '/clock/advance', { seconds: 60 })).data.offsetMs).toBe(60_000);
-    expect((await h.control('POST', '/faults', { endpoint: 'token', type: 'bad_id_token', idToken: 'nonce', count: 1 })).data.fault).toMatchObject({ endpoint: 'token', type: 'bad_id_token', idToken: 'nonce', remaining: 1 });
-    expect((await h.control('POST', '/auto-approve', { enabled: true, realmId: '1234567890' })).data).toEqual({ enabled: true, realmId: '1234567890' });
-    expect((await h.control('POST', '/clients', { clientId: 'app2', clientSecret: 's2', redirectUris: ['https://app2.example.com/cb'], environment: 'production' })).data).toEqual({ clientId: 'app2', environment: 'production', registered: true });
+    expect(
+      (await h.control('POST', '/faults', { endpoint: 'token', type: 'bad_id_token', idToken: 'nonce', count: 1 })).data.fault,
+    ).toMatchObject({ endpoint: 'token', type: 'bad_id_token', idToken: 'nonce', remaining: 1 });
+    expect((await h.control('POST', '/auto-approve', { enabled: true, realmId: '1234567890' })).data).toEqual({
+      enabled: true,
+      realmId: '1234567890',
+    });
+    expect(
+      (
+        await h.control('POST', '/clients', {
+          clientId: 'app2',
+          clientSecret: 's2',
+          redirectUris: ['https://app2.example.com/cb'],
+          environment: 'production',
+        })
+      ).data,
+    ).toEqual({ clientId: 'app2', environment: 'production', registered: true });
   });
 });

@@ -35,10 +35,21 @@ export class Harness {
   }
 
   control(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<AxiosResponse> {
-    return http.request({ method, url: `${this.url}/_emulator${path}`, data: body, headers: body ? { 'content-type': 'application/json' } : {} });
+    return http.request({
+      method,
+      url: `${this.url}/_emulator${path}`,
+      data: body,
+      headers: body ? { 'content-type': 'application/json' } : {},
+    });
   }
 
-  async mint(body: Record<string, unknown> = {}): Promise<{ realmId: string; access_token: string; refresh_token: string; x_refresh_token_expires_in: number; x_refresh_token_hard_expires_in: number }> {
+  async mint(body: Record<string, unknown> = {}): Promise<{
+    realmId: string;
+    access_token: string;
+    refresh_token: string;
+    x_refresh_token_expires_in: number;
+    x_refresh_token_hard_expires_in: number;
+  }> {
     const res = await this.control('POST', '/connections', { clientId: CLIENT_ID, ...body });
     expect(res.status).toBe(200);
     return res.data.connections[0];
@@ -49,7 +60,14 @@ export class Harness {
   }
 
   authorizeUrl(params: Record<string, string> = {}): string {
-    const q = new URLSearchParams({ client_id: CLIENT_ID, response_type: 'code', scope: ACCOUNTING, redirect_uri: REDIRECT_URI, state: 'st-123', ...params });
+    const q = new URLSearchParams({
+      client_id: CLIENT_ID,
+      response_type: 'code',
+      scope: ACCOUNTING,
+      redirect_uri: REDIRECT_URI,
+      state: 'st-123',
+      ...params,
+    });
     return `${this.url}/connect/oauth2?${q.toString()}`;
   }
 
@@ -58,7 +76,8 @@ export class Harness {
     const page = await http.get(this.authorizeUrl(params));
     expect(page.status).toBe(200);
     const fields: Record<string, string> = { decision };
-    for (const m of String(page.data).matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) fields[m[1]] = m[2].replace(/&amp;/g, '&');
+    for (const m of String(page.data).matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g))
+      fields[m[1]] = m[2].replace(/&amp;/g, '&');
     if (realmId) fields.realmId = realmId;
     const res = await http.post(`${this.url}/connect/oauth2/decision`, new URLSearchParams(fields).toString(), {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -70,7 +89,10 @@ export class Harness {
   /** Full consent + code exchange; returns the token response and realm. */
   async connect(scope = ACCOUNTING, headers: Record<string, string> = {}): Promise<{ realmId: string; body: Record<string, any> }> {
     const cb = await this.consent('approve', { scope });
-    const res = await this.token({ grant_type: 'authorization_code', code: cb.searchParams.get('code')!, redirect_uri: REDIRECT_URI }, headers);
+    const res = await this.token(
+      { grant_type: 'authorization_code', code: cb.searchParams.get('code')!, redirect_uri: REDIRECT_URI },
+      headers,
+    );
     expect(res.status).toBe(200);
     return { realmId: cb.searchParams.get('realmId')!, body: res.data };
   }

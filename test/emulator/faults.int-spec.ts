@@ -7,7 +7,11 @@ function rawRefresh(url: string, refreshToken: string): Promise<{ status: number
     const body = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }).toString();
     const req = httpRequest(
       `${url}/oauth2/v1/tokens/bearer`,
-      { method: 'POST', agent: false, headers: { authorization: basic(), 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } },
+      {
+        method: 'POST',
+        agent: false,
+        headers: { authorization: basic(), 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) },
+      },
       (res) => {
         res.resume();
         res.on('end', () => resolve({ status: res.statusCode ?? 0 }));
@@ -74,7 +78,9 @@ describe('Intuit emulator: fault injection', () => {
   it('rate_limit on companyinfo uses the QBO ThrottleExceeded fault', async () => {
     const c = await h.mint();
     await addFault({ endpoint: 'companyinfo', type: 'rate_limit' });
-    const res = await http.get(`${h.url}/v3/company/${c.realmId}/companyinfo/${c.realmId}`, { headers: { authorization: `Bearer ${c.access_token}` } });
+    const res = await http.get(`${h.url}/v3/company/${c.realmId}/companyinfo/${c.realmId}`, {
+      headers: { authorization: `Bearer ${c.access_token}` },
+    });
     expect(res.status).toBe(429);
     expect(res.headers['retry-after']).toBe('60');
     expect(res.data.Fault.Error[0].Message).toContain('errorCode=003001');

@@ -89,7 +89,10 @@ describe('Intuit emulator fidelity v2', () => {
       ['', 'grant_type=refresh_token&refresh_token=x'],
     ])('content-type %j: 400 invalid_request, nothing read', async (contentType, body) => {
       const c = await h.mint();
-      const payload = contentType === 'application/json' ? JSON.stringify({ grant_type: 'refresh_token', refresh_token: c.refresh_token }) : body.replace('refresh_token=x', `refresh_token=${c.refresh_token}`);
+      const payload =
+        contentType === 'application/json'
+          ? JSON.stringify({ grant_type: 'refresh_token', refresh_token: c.refresh_token })
+          : body.replace('refresh_token=x', `refresh_token=${c.refresh_token}`);
       const res = await http.post(`${h.url}/oauth2/v1/tokens/bearer`, payload, {
         headers: { authorization: basic(), 'content-type': contentType },
         transformRequest: (d) => d,
@@ -111,7 +114,9 @@ describe('Intuit emulator fidelity v2', () => {
       });
       expect(res.status).toBe(200);
       expect(res.headers['content-type']).toBe('application/xml;charset=UTF-8');
-      expect(res.data).toMatch(/^<\?xml version="1\.0" encoding="UTF-8" standalone="yes"\?>\n<IntuitResponse xmlns="http:\/\/schema\.intuit\.com\/finance\/v3" time="[^"]+">/);
+      expect(res.data).toMatch(
+        /^<\?xml version="1\.0" encoding="UTF-8" standalone="yes"\?>\n<IntuitResponse xmlns="http:\/\/schema\.intuit\.com\/finance\/v3" time="[^"]+">/,
+      );
       expect(res.data).toContain(`<CompanyInfo>`);
       expect(res.data).toContain(`<CompanyName>Emulated Company ${c.realmId}</CompanyName>`);
     });
@@ -125,7 +130,9 @@ describe('Intuit emulator fidelity v2', () => {
         transformResponse: (d) => d,
       });
       expect(res.status).toBe(401);
-      expect(res.data).toContain('<Fault type="AUTHENTICATION"><Error code="3200"><Message>message=AuthenticationFailed; errorCode=003200; statusCode=401</Message>');
+      expect(res.data).toContain(
+        '<Fault type="AUTHENTICATION"><Error code="3200"><Message>message=AuthenticationFailed; errorCode=003200; statusCode=401</Message>',
+      );
       expect(res.data).toContain(`<Detail>Token expired: ${c.access_token.slice(0, 10)}</Detail>`);
     });
 
@@ -146,14 +153,22 @@ describe('Intuit emulator fidelity v2', () => {
       const b = await h.mint();
       await h.control('POST', '/faults', { endpoint: 'companyinfo', type: 'latency', latencyMs: 400 });
       const call = (c: { realmId: string; access_token: string }) =>
-        http.get(`${h.url}/v3/company/${c.realmId}/companyinfo/${c.realmId}`, { headers: { authorization: `Bearer ${c.access_token}`, accept: 'application/json' } });
+        http.get(`${h.url}/v3/company/${c.realmId}/companyinfo/${c.realmId}`, {
+          headers: { authorization: `Bearer ${c.access_token}`, accept: 'application/json' },
+        });
       const answers = await Promise.all([...Array.from({ length: 12 }, () => call(a)), call(b)]);
       const forA = answers.slice(0, 12).map((r) => r.status);
       expect(forA.filter((s) => s === 200)).toHaveLength(10);
       const throttled = answers.slice(0, 12).filter((r) => r.status === 429);
       expect(throttled).toHaveLength(2);
       expect(throttled[0].data.Fault).toEqual({
-        Error: [{ Message: 'message=ThrottleExceeded; errorCode=003001; statusCode=429', Detail: 'Too many concurrent requests for this app and realm (limit 10).', code: '003001' }],
+        Error: [
+          {
+            Message: 'message=ThrottleExceeded; errorCode=003001; statusCode=429',
+            Detail: 'Too many concurrent requests for this app and realm (limit 10).',
+            code: '003001',
+          },
+        ],
         type: 'SERVICE',
       });
       expect(throttled[0].headers['retry-after']).toBe('1');
@@ -169,7 +184,11 @@ describe('Intuit emulator fidelity v2', () => {
       await h.control('POST', '/faults', { endpoint: 'companyinfo', type: 'latency', latencyMs: 300 });
       const statuses = (
         await Promise.all(
-          Array.from({ length: 3 }, () => http.get(`${h.url}/v3/company/${c.realmId}/companyinfo/${c.realmId}`, { headers: { authorization: `Bearer ${c.access_token}`, accept: 'application/json' } })),
+          Array.from({ length: 3 }, () =>
+            http.get(`${h.url}/v3/company/${c.realmId}/companyinfo/${c.realmId}`, {
+              headers: { authorization: `Bearer ${c.access_token}`, accept: 'application/json' },
+            }),
+          ),
         )
       ).map((r) => r.status);
       expect(statuses.sort()).toEqual([200, 200, 429]);
@@ -208,20 +227,30 @@ describe('Intuit emulator fidelity v2', () => {
     });
 
     it('the CLI takes --grace-seconds and --intuit-compatible, and names a bad value', async () => {
-      expect(emulatorOptionsFromArgs(['--grace-seconds', '30', '--intuit-compatible'], {})).toMatchObject({ refreshGraceSeconds: 30, intuitCompatible: true });
+      expect(emulatorOptionsFromArgs(['--grace-seconds', '30', '--intuit-compatible'], {})).toMatchObject({
+        refreshGraceSeconds: 30,
+        intuitCompatible: true,
+      });
       const cli = join(__dirname, '..', '..', 'libs', 'intuit-emulator', 'src', 'cli.ts');
       const tsNode = join(__dirname, '..', '..', 'node_modules', '.bin', 'ts-node');
       const bad = await run(tsNode, ['--transpile-only', cli, '--grace-seconds=-1'], { timeout: 60_000 }).then(
         () => null,
         (err: { code: number; stderr: string }) => err,
       );
-      expect(bad).toMatchObject({ code: 2, stderr: expect.stringContaining('option --grace-seconds must be a number of seconds >= 0 (got "-1")') });
+      expect(bad).toMatchObject({
+        code: 2,
+        stderr: expect.stringContaining('option --grace-seconds must be a number of seconds >= 0 (got "-1")'),
+      });
     });
   });
 
   describe('rule 9: the retired OAuth 1.0 migration endpoint', () => {
     it('/v2/oauth2/tokens/migrate answers an OAuth invalid_request error, never tokens', async () => {
-      const res = await http.post(`${h.url}/v2/oauth2/tokens/migrate`, { scope: ACCOUNTING, redirect_uri: REDIRECT_URI }, { headers: { authorization: basic() } });
+      const res = await http.post(
+        `${h.url}/v2/oauth2/tokens/migrate`,
+        { scope: ACCOUNTING, redirect_uri: REDIRECT_URI },
+        { headers: { authorization: basic() } },
+      );
       expect(res.status).toBe(400);
       expect(res.data).toEqual({ error: 'invalid_request', error_description: 'OAuth 1.0 token migration is no longer supported' });
     });

@@ -63,22 +63,33 @@ describe.each(['sandbox', 'production'] as const)('Intuit emulator: driven by in
     const page = await http.get(authUri);
     expect(page.status).toBe(200);
     const fields: Record<string, string> = { decision: 'approve' };
-    for (const m of String(page.data).matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) fields[m[1]] = m[2].replace(/&amp;/g, '&');
+    for (const m of String(page.data).matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g))
+      fields[m[1]] = m[2].replace(/&amp;/g, '&');
     if (realmId) fields.realmId = realmId;
-    const res = await http.post(`${emu.url}/connect/oauth2/decision`, new URLSearchParams(fields).toString(), { headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const res = await http.post(`${emu.url}/connect/oauth2/decision`, new URLSearchParams(fields).toString(), {
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(res.status).toBe(302);
     return res.headers.location as string;
   }
 
   it('authorize -> consent -> createToken -> refresh -> rotation -> stale RT fails -> userinfo -> revoke', async () => {
     const oauth = client();
-    const authUri = oauth.authorizeUri({ scope: [OAuthClient.scopes.Accounting, OAuthClient.scopes.OpenId, OAuthClient.scopes.Email], state: 'intuit-state' });
+    const authUri = oauth.authorizeUri({
+      scope: [OAuthClient.scopes.Accounting, OAuthClient.scopes.OpenId, OAuthClient.scopes.Email],
+      state: 'intuit-state',
+    });
     expect(authUri.startsWith(`${emu.url}/connect/oauth2?`)).toBe(true);
 
     const callback = await approveInBrowser(authUri, '4620816365212345678');
     const created = await oauth.createToken(callback);
     const first = created.getJson();
-    expect(first).toMatchObject({ token_type: 'bearer', expires_in: 3600, x_refresh_token_expires_in: 8_726_400, x_refresh_token_hard_expires_in: 157_680_000 });
+    expect(first).toMatchObject({
+      token_type: 'bearer',
+      expires_in: 3600,
+      x_refresh_token_expires_in: 8_726_400,
+      x_refresh_token_hard_expires_in: 157_680_000,
+    });
     expect(oauth.getToken().realmId).toBe('4620816365212345678');
     expect(oauth.getToken().state).toBe('intuit-state');
     expect(created.headers().intuit_tid).toMatch(/^1-[0-9a-f]{8}-[0-9a-f]{24}$/);
@@ -88,8 +99,13 @@ describe.each(['sandbox', 'production'] as const)('Intuit emulator: driven by in
     const realm = '4620816365212345678';
     const info0 = await oauth.makeApiCall({ url: `v3/company/${realm}/companyinfo/${realm}` });
     expect(info0.json.CompanyInfo.CompanyName).toBe(`Emulated Company ${realm}`);
-    await expect(oauth.makeApiCall({ url: `${emu.url}/${other}/v3/company/${realm}/companyinfo/${realm}` })).rejects.toMatchObject({ code: '401' });
-    expect((await http.get(`${emu.url}/${other}/v1/openid_connect/userinfo`, { headers: { authorization: `Bearer ${first.access_token}` } })).status).toBe(401);
+    await expect(oauth.makeApiCall({ url: `${emu.url}/${other}/v3/company/${realm}/companyinfo/${realm}` })).rejects.toMatchObject({
+      code: '401',
+    });
+    expect(
+      (await http.get(`${emu.url}/${other}/v1/openid_connect/userinfo`, { headers: { authorization: `Bearer ${first.access_token}` } }))
+        .status,
+    ).toBe(401);
 
     // Within 24 h: same refresh token.
     const refreshed = (await oauth.refresh()).getJson();

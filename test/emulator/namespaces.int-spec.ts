@@ -37,12 +37,18 @@ describe('Intuit emulator: sandbox and production namespaces (issue 15 rule 2)',
     return http.get(`${h.url}${ns(env)}/v3/company/${realmId}/companyinfo/${realmId}`, { headers: bearer(token) });
   }
   function query(env: Env | null, realmId: string, token: string): Promise<AxiosResponse> {
-    return http.get(`${h.url}${ns(env)}/v3/company/${realmId}/query`, { params: { query: 'select * from CompanyInfo' }, headers: bearer(token) });
+    return http.get(`${h.url}${ns(env)}/v3/company/${realmId}/query`, {
+      params: { query: 'select * from CompanyInfo' },
+      headers: bearer(token),
+    });
   }
   function userinfo(env: Env | null, token: string): Promise<AxiosResponse> {
     return http.get(`${h.url}${ns(env)}/v1/openid_connect/userinfo`, { headers: bearer(token) });
   }
-  async function mint(clientId: string, body: Record<string, unknown> = {}): Promise<{ realmId: string; access_token: string; refresh_token: string }> {
+  async function mint(
+    clientId: string,
+    body: Record<string, unknown> = {},
+  ): Promise<{ realmId: string; access_token: string; refresh_token: string }> {
     const res = await h.control('POST', '/connections', { clientId, scope: `${ACCOUNTING} openid email`, ...body });
     expect(res.status).toBe(200);
     return res.data.connections[0];
@@ -97,7 +103,10 @@ describe('Intuit emulator: sandbox and production namespaces (issue 15 rule 2)',
         const q = await query(env, c.realmId, c.access_token);
         expect(q.status).toBe(200);
         expect(q.data.QueryResponse.CompanyInfo[0].CompanyName).toBe(`Emulated Company ${c.realmId}`);
-        expect((await userinfo(env, c.access_token)).data).toMatchObject({ sub: expect.any(String), email: `owner-${c.realmId}@example.com` });
+        expect((await userinfo(env, c.access_token)).data).toMatchObject({
+          sub: expect.any(String),
+          email: `owner-${c.realmId}@example.com`,
+        });
       }
       expectUnknownTokenFault(await companyInfo('production', c.realmId, c.access_token));
       expectUnknownTokenFault(await query('production', c.realmId, c.access_token));
@@ -127,10 +136,20 @@ describe('Intuit emulator: sandbox and production namespaces (issue 15 rule 2)',
 
     it('tokens from a consent and code exchange carry the client environment; refreshed tokens keep it', async () => {
       await h.control('POST', '/auto-approve', { enabled: true });
-      const q = new URLSearchParams({ client_id: PROD_ID, response_type: 'code', scope: ACCOUNTING, redirect_uri: REDIRECT_URI, state: 's' });
+      const q = new URLSearchParams({
+        client_id: PROD_ID,
+        response_type: 'code',
+        scope: ACCOUNTING,
+        redirect_uri: REDIRECT_URI,
+        state: 's',
+      });
       const cb = new URL((await http.get(`${h.url}/connect/oauth2?${q}`)).headers.location as string);
       const realmId = cb.searchParams.get('realmId')!;
-      const exchanged = await tokenAs(PROD_ID, PROD_SECRET, { grant_type: 'authorization_code', code: cb.searchParams.get('code')!, redirect_uri: REDIRECT_URI });
+      const exchanged = await tokenAs(PROD_ID, PROD_SECRET, {
+        grant_type: 'authorization_code',
+        code: cb.searchParams.get('code')!,
+        redirect_uri: REDIRECT_URI,
+      });
       expect(exchanged.status).toBe(200);
       expect((await companyInfo('production', realmId, exchanged.data.access_token)).status).toBe(200);
       expectUnknownTokenFault(await companyInfo('sandbox', realmId, exchanged.data.access_token));
@@ -143,7 +162,9 @@ describe('Intuit emulator: sandbox and production namespaces (issue 15 rule 2)',
     });
 
     it('a prefix only applies to the QBO API and userinfo: /sandbox/oauth2/v1/tokens/bearer is 404', async () => {
-      const res = await http.post(`${h.url}/sandbox/oauth2/v1/tokens/bearer`, 'grant_type=refresh_token', { headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      const res = await http.post(`${h.url}/sandbox/oauth2/v1/tokens/bearer`, 'grant_type=refresh_token', {
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
       expect(res.status).toBe(404);
       expect((await http.get(`${h.url}/staging/v1/openid_connect/userinfo`)).status).toBe(404);
     });
@@ -159,7 +180,13 @@ describe('Intuit emulator: sandbox and production namespaces (issue 15 rule 2)',
       expect(minted.data.error_description).toMatch(/sandbox company/);
 
       await h.control('POST', '/auto-approve', { enabled: true, realmId: s.realmId });
-      const q = new URLSearchParams({ client_id: PROD_ID, response_type: 'code', scope: ACCOUNTING, redirect_uri: REDIRECT_URI, state: 's' });
+      const q = new URLSearchParams({
+        client_id: PROD_ID,
+        response_type: 'code',
+        scope: ACCOUNTING,
+        redirect_uri: REDIRECT_URI,
+        state: 's',
+      });
       const consent = await http.get(`${h.url}/connect/oauth2?${q}`);
       expect(consent.status).toBe(400);
       expect(String(consent.data)).toContain('sandbox company');
@@ -168,7 +195,9 @@ describe('Intuit emulator: sandbox and production namespaces (issue 15 rule 2)',
       expect((await h.control('POST', '/connections', { clientId: CLIENT_ID, realmId: s.realmId })).status).toBe(200);
       const p = await mint(PROD_ID, { realmId: '4620816365200000002' });
       expect(h.emu.state.realmSummary(p.realmId)).toMatchObject({ environment: 'production' });
-      expect((await h.control('POST', '/connections', { clientId: CLIENT_ID, realmId: p.realmId })).data.error_description).toMatch(/production company/);
+      expect((await h.control('POST', '/connections', { clientId: CLIENT_ID, realmId: p.realmId })).data.error_description).toMatch(
+        /production company/,
+      );
     });
   });
 
@@ -181,7 +210,11 @@ describe('Intuit emulator: sandbox and production namespaces (issue 15 rule 2)',
       const p = await mint(PROD_ID);
       expect((await tokenAs(CLIENT_ID, CLIENT_SECRET, { grant_type: 'refresh_token', refresh_token: p.refresh_token })).status).toBe(400);
 
-      const revoke = await http.post(`${h.url}/v2/oauth2/tokens/revoke`, { token: s.refresh_token }, { headers: { authorization: basic(PROD_ID, PROD_SECRET), ...json } });
+      const revoke = await http.post(
+        `${h.url}/v2/oauth2/tokens/revoke`,
+        { token: s.refresh_token },
+        { headers: { authorization: basic(PROD_ID, PROD_SECRET), ...json } },
+      );
       expect(revoke.status).toBe(400);
       expect(h.emu.state.realmSummary(s.realmId)?.status).toBe('active');
 
@@ -194,10 +227,17 @@ describe('Intuit emulator: sandbox and production namespaces (issue 15 rule 2)',
 
   describe('configuration', () => {
     it('control API: POST /clients accepts and validates environment, GET /clients shows it', async () => {
-      const added = await h.control('POST', '/clients', { clientId: 'p2', clientSecret: 'p2-secret', redirectUris: [REDIRECT_URI], environment: 'production' });
+      const added = await h.control('POST', '/clients', {
+        clientId: 'p2',
+        clientSecret: 'p2-secret',
+        redirectUris: [REDIRECT_URI],
+        environment: 'production',
+      });
       expect(added.status).toBe(200);
       expect(added.data).toEqual({ clientId: 'p2', environment: 'production', registered: true });
-      expect((await h.control('POST', '/clients', { clientId: 'd2', clientSecret: 'd2-secret', redirectUris: [] })).data.environment).toBe('sandbox');
+      expect((await h.control('POST', '/clients', { clientId: 'd2', clientSecret: 'd2-secret', redirectUris: [] })).data.environment).toBe(
+        'sandbox',
+      );
 
       const bad = await h.control('POST', '/clients', { clientId: 'x', clientSecret: 'x', redirectUris: [], environment: 'staging' });
       expect(bad.status).toBe(400);
@@ -216,7 +256,9 @@ describe('Intuit emulator: sandbox and production namespaces (issue 15 rule 2)',
     });
 
     it('CLI: --environment sandbox|production, anything else a usage error naming the option', () => {
-      expect(emulatorOptionsFromArgs(['--environment', 'production', '--client-id', 'a', '--client-secret', 'b'], {})).toMatchObject({ environment: 'production' });
+      expect(emulatorOptionsFromArgs(['--environment', 'production', '--client-id', 'a', '--client-secret', 'b'], {})).toMatchObject({
+        environment: 'production',
+      });
       expect(emulatorOptionsFromArgs(['--environment', 'sandbox'], {})).toMatchObject({ environment: 'sandbox' });
       expect(emulatorOptionsFromArgs([], {})).not.toHaveProperty('environment');
       expect(() => emulatorOptionsFromArgs(['--environment', 'staging'], {})).toThrow(EmulatorUsageError);
@@ -232,20 +274,26 @@ describe('Intuit emulator: sandbox and production namespaces (issue 15 rule 2)',
     describe('an instance whose default environment is production', () => {
       let emu: RunningEmulator;
       beforeAll(async () => {
-        emu = await startEmulator({ environment: 'production', clients: [{ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, redirectUris: [REDIRECT_URI] }] });
+        emu = await startEmulator({
+          environment: 'production',
+          clients: [{ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, redirectUris: [REDIRECT_URI] }],
+        });
       });
       afterAll(() => emu.close());
 
       it('registers clients without an environment as production and serves production on un-prefixed paths', async () => {
         const [c] = emu.state.mint({ clientId: CLIENT_ID });
         expect(emu.state.realmSummary(c.realmId)?.environment).toBe('production');
-        const at = (path: string): Promise<AxiosResponse> => http.get(`${emu.url}${path}/v3/company/${c.realmId}/companyinfo/${c.realmId}`, { headers: bearer(c.access_token) });
+        const at = (path: string): Promise<AxiosResponse> =>
+          http.get(`${emu.url}${path}/v3/company/${c.realmId}/companyinfo/${c.realmId}`, { headers: bearer(c.access_token) });
         expect((await at('')).status).toBe(200);
         expect((await at('/production')).status).toBe(200);
         expectUnknownTokenFault(await at('/sandbox'));
         expect((await http.get(`${emu.url}/v1/openid_connect/userinfo`, { headers: bearer(c.access_token) })).status).toBe(200);
         // The discovery documents still name both namespaces explicitly.
-        expect((await http.get(`${emu.url}/.well-known/openid_sandbox_configuration`)).data.userinfo_endpoint).toBe(`${emu.url}/sandbox/v1/openid_connect/userinfo`);
+        expect((await http.get(`${emu.url}/.well-known/openid_sandbox_configuration`)).data.userinfo_endpoint).toBe(
+          `${emu.url}/sandbox/v1/openid_connect/userinfo`,
+        );
       });
     });
   });

@@ -14,22 +14,19 @@ describe('Intuit emulator: OAuth protocol over real HTTP', () => {
       ['/.well-known/openid_configuration', 'production'],
       ['/.well-known/openid_sandbox_configuration', 'sandbox'],
       ['/.well-known/openid_configuration/', 'production'],
-    ])(
-      'serves %s pointing at the emulator (userinfo in the %s namespace)',
-      async (path, environment) => {
-        const res = await http.get(`${h.url}${path}`);
-        expect(res.status).toBe(200);
-        expect(res.data).toMatchObject({
-          issuer: `${h.url}/op/v1`,
-          authorization_endpoint: `${h.url}/connect/oauth2`,
-          token_endpoint: `${h.url}/oauth2/v1/tokens/bearer`,
-          userinfo_endpoint: `${h.url}/${environment}/v1/openid_connect/userinfo`,
-          revocation_endpoint: `${h.url}/v2/oauth2/tokens/revoke`,
-          jwks_uri: `${h.url}/op/v1/jwks`,
-          response_types_supported: ['code'],
-        });
-      },
-    );
+    ])('serves %s pointing at the emulator (userinfo in the %s namespace)', async (path, environment) => {
+      const res = await http.get(`${h.url}${path}`);
+      expect(res.status).toBe(200);
+      expect(res.data).toMatchObject({
+        issuer: `${h.url}/op/v1`,
+        authorization_endpoint: `${h.url}/connect/oauth2`,
+        token_endpoint: `${h.url}/oauth2/v1/tokens/bearer`,
+        userinfo_endpoint: `${h.url}/${environment}/v1/openid_connect/userinfo`,
+        revocation_endpoint: `${h.url}/v2/oauth2/tokens/revoke`,
+        jwks_uri: `${h.url}/op/v1/jwks`,
+        response_types_supported: ['code'],
+      });
+    });
 
     it('publishes an RS256 JWKS', async () => {
       const res = await http.get(`${h.url}/op/v1/jwks`);
@@ -143,7 +140,10 @@ describe('Intuit emulator: OAuth protocol over real HTTP', () => {
 
     it('includes an RS256 id_token only with the openid scope', async () => {
       const { body } = await h.connect(`${ACCOUNTING} openid email`);
-      const [header, payload] = body.id_token.split('.').slice(0, 2).map((p: string) => JSON.parse(Buffer.from(p, 'base64url').toString()));
+      const [header, payload] = body.id_token
+        .split('.')
+        .slice(0, 2)
+        .map((p: string) => JSON.parse(Buffer.from(p, 'base64url').toString()));
       expect(header.alg).toBe('RS256');
       expect(payload).toMatchObject({ aud: [CLIENT_ID], iss: `${h.url}/op/v1`, realmid: expect.stringMatching(/^\d+$/) });
     });
@@ -157,7 +157,13 @@ describe('Intuit emulator: OAuth protocol over real HTTP', () => {
       const cb = await h.consent('approve');
       const res = await http.post(
         `${h.url}/oauth2/v1/tokens/bearer`,
-        new URLSearchParams({ grant_type: 'authorization_code', code: cb.searchParams.get('code')!, redirect_uri: REDIRECT_URI, client_id: CLIENT_ID, client_secret: CLIENT_SECRET }).toString(),
+        new URLSearchParams({
+          grant_type: 'authorization_code',
+          code: cb.searchParams.get('code')!,
+          redirect_uri: REDIRECT_URI,
+          client_id: CLIENT_ID,
+          client_secret: CLIENT_SECRET,
+        }).toString(),
         { headers: { 'content-type': 'application/x-www-form-urlencoded' } },
       );
       expect(res.status).toBe(200);
@@ -186,7 +192,11 @@ describe('Intuit emulator: OAuth protocol over real HTTP', () => {
 
     it('redirect_uri must match the authorize one', async () => {
       const cb = await h.consent('approve');
-      const res = await h.token({ grant_type: 'authorization_code', code: cb.searchParams.get('code')!, redirect_uri: 'http://localhost:3000/x' });
+      const res = await h.token({
+        grant_type: 'authorization_code',
+        code: cb.searchParams.get('code')!,
+        redirect_uri: 'http://localhost:3000/x',
+      });
       expect(res.status).toBe(400);
       expect(res.data.error).toBe('invalid_grant');
     });
@@ -219,11 +229,17 @@ describe('Intuit emulator: OAuth protocol over real HTTP', () => {
   describe('revoke', () => {
     it('a refresh token revokes the whole grant (JSON body)', async () => {
       const { body } = await h.connect();
-      const res = await http.post(`${h.url}/v2/oauth2/tokens/revoke`, { token: body.refresh_token }, { headers: { authorization: basic() } });
+      const res = await http.post(
+        `${h.url}/v2/oauth2/tokens/revoke`,
+        { token: body.refresh_token },
+        { headers: { authorization: basic() } },
+      );
       expect(res.status).toBe(200);
       expect(res.data).toBe('');
       expect((await h.refresh(body.refresh_token)).status).toBe(400);
-      expect((await http.get(`${h.url}/v1/openid_connect/userinfo`, { headers: { authorization: `Bearer ${body.access_token}` } })).status).toBe(401);
+      expect(
+        (await http.get(`${h.url}/v1/openid_connect/userinfo`, { headers: { authorization: `Bearer ${body.access_token}` } })).status,
+      ).toBe(401);
     });
 
     it('an access token revokes the whole grant (form body)', async () => {
@@ -238,7 +254,11 @@ describe('Intuit emulator: OAuth protocol over real HTTP', () => {
     it('unknown token: 400; bad client: 401', async () => {
       const unknown = await http.post(`${h.url}/v2/oauth2/tokens/revoke`, { token: 'nope' }, { headers: { authorization: basic() } });
       expect(unknown.status).toBe(400);
-      const bad = await http.post(`${h.url}/v2/oauth2/tokens/revoke`, { token: 'nope' }, { headers: { authorization: basic(CLIENT_ID, 'x') } });
+      const bad = await http.post(
+        `${h.url}/v2/oauth2/tokens/revoke`,
+        { token: 'nope' },
+        { headers: { authorization: basic(CLIENT_ID, 'x') } },
+      );
       expect(bad.status).toBe(401);
       expect(bad.data).toEqual({ error: 'invalid_client' });
     });
@@ -249,7 +269,13 @@ describe('Intuit emulator: OAuth protocol over real HTTP', () => {
       const { body } = await h.connect(`${ACCOUNTING} openid email profile`);
       const res = await http.get(`${h.url}/v1/openid_connect/userinfo`, { headers: { authorization: `Bearer ${body.access_token}` } });
       expect(res.status).toBe(200);
-      expect(res.data).toEqual({ sub: expect.any(String), email: expect.any(String), emailVerified: true, givenName: 'Emulated', familyName: 'Owner' });
+      expect(res.data).toEqual({
+        sub: expect.any(String),
+        email: expect.any(String),
+        emailVerified: true,
+        givenName: 'Emulated',
+        familyName: 'Owner',
+      });
     });
 
     it('401 once the access token expired', async () => {
@@ -263,7 +289,9 @@ describe('Intuit emulator: OAuth protocol over real HTTP', () => {
   describe('companyinfo', () => {
     it('returns CompanyInfo for a token of that realm', async () => {
       const c = await h.mint();
-      const res = await http.get(`${h.url}/v3/company/${c.realmId}/companyinfo/${c.realmId}?minorversion=75`, { headers: { authorization: `Bearer ${c.access_token}` } });
+      const res = await http.get(`${h.url}/v3/company/${c.realmId}/companyinfo/${c.realmId}?minorversion=75`, {
+        headers: { authorization: `Bearer ${c.access_token}` },
+      });
       expect(res.status).toBe(200);
       expect(res.data.CompanyInfo).toMatchObject({ CompanyName: expect.any(String), Id: '1' });
       expect(typeof res.data.time).toBe('string');
@@ -272,14 +300,23 @@ describe('Intuit emulator: OAuth protocol over real HTTP', () => {
     it('expired token: 401 with Intuit fault body and www-authenticate', async () => {
       const c = await h.mint();
       await h.advance(3600);
-      const res = await http.get(`${h.url}/v3/company/${c.realmId}/companyinfo/${c.realmId}`, { headers: { authorization: `Bearer ${c.access_token}` } });
+      const res = await http.get(`${h.url}/v3/company/${c.realmId}/companyinfo/${c.realmId}`, {
+        headers: { authorization: `Bearer ${c.access_token}` },
+      });
       expect(res.status).toBe(401);
       expect(res.headers['www-authenticate']).toBe('Bearer realm="Intuit", error="invalid_token"');
       expect(res.data).toEqual({
         warnings: null,
         intuitObject: null,
         fault: {
-          error: [{ message: 'message=AuthenticationFailed; errorCode=003200; statusCode=401', detail: `Token expired: ${c.access_token.slice(0, 10)}`, code: '3200', element: null }],
+          error: [
+            {
+              message: 'message=AuthenticationFailed; errorCode=003200; statusCode=401',
+              detail: `Token expired: ${c.access_token.slice(0, 10)}`,
+              code: '3200',
+              element: null,
+            },
+          ],
           type: 'AUTHENTICATION',
         },
         report: null,
@@ -297,18 +334,28 @@ describe('Intuit emulator: OAuth protocol over real HTTP', () => {
     it('revoked realm: 401', async () => {
       const c = await h.mint();
       await h.control('POST', '/revoke-realm', { realmId: c.realmId });
-      const res = await http.get(`${h.url}/v3/company/${c.realmId}/companyinfo/${c.realmId}`, { headers: { authorization: `Bearer ${c.access_token}` } });
+      const res = await http.get(`${h.url}/v3/company/${c.realmId}/companyinfo/${c.realmId}`, {
+        headers: { authorization: `Bearer ${c.access_token}` },
+      });
       expect(res.status).toBe(401);
     });
 
     it("another realm's token: 401 AuthenticationFailed code 100, as Intuit answers", async () => {
       const a = await h.mint();
       const b = await h.mint();
-      const res = await http.get(`${h.url}/v3/company/${b.realmId}/companyinfo/${b.realmId}`, { headers: { authorization: `Bearer ${a.access_token}` } });
+      const res = await http.get(`${h.url}/v3/company/${b.realmId}/companyinfo/${b.realmId}`, {
+        headers: { authorization: `Bearer ${a.access_token}` },
+      });
       expect(res.status).toBe(401);
       expect(res.data).toEqual({
         Fault: {
-          Error: [{ Message: 'General Authentication Error', Detail: 'AuthenticationErrorGeneral: SRV-110-Authentication Failure , statusCode: 401', code: '100' }],
+          Error: [
+            {
+              Message: 'General Authentication Error',
+              Detail: 'AuthenticationErrorGeneral: SRV-110-Authentication Failure , statusCode: 401',
+              code: '100',
+            },
+          ],
           type: 'AuthenticationFault',
         },
         time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
@@ -323,7 +370,9 @@ describe('Intuit emulator: OAuth protocol over real HTTP', () => {
       const c = await h.mint();
       const statuses: number[] = [];
       for (let i = 0; i < 7; i++) {
-        const res = await http.get(`${h.url}/v3/company/${c.realmId}/companyinfo/${c.realmId}`, { headers: { authorization: `Bearer ${c.access_token}` } });
+        const res = await http.get(`${h.url}/v3/company/${c.realmId}/companyinfo/${c.realmId}`, {
+          headers: { authorization: `Bearer ${c.access_token}` },
+        });
         statuses.push(res.status);
         if (res.status === 429) {
           expect(res.data.Fault.Error[0].Message).toBe('message=ThrottleExceeded; errorCode=003001; statusCode=429');
@@ -333,7 +382,9 @@ describe('Intuit emulator: OAuth protocol over real HTTP', () => {
       expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429]);
       // Another realm has its own budget.
       const other = await h.mint();
-      const res = await http.get(`${h.url}/v3/company/${other.realmId}/companyinfo/${other.realmId}`, { headers: { authorization: `Bearer ${other.access_token}` } });
+      const res = await http.get(`${h.url}/v3/company/${other.realmId}/companyinfo/${other.realmId}`, {
+        headers: { authorization: `Bearer ${other.access_token}` },
+      });
       expect(res.status).toBe(200);
     });
   });

@@ -9,8 +9,17 @@ interface Answer {
 }
 
 /** One request, headers exactly as given (a Host of our choosing), body as raw text. */
-function send(emu: RunningEmulator, method: string, path: string, options: { body?: string; headers?: Record<string, string> } = {}): Promise<Answer> {
-  const headers = { host: `127.0.0.1:${emu.port}`, ...options.headers, ...(options.body !== undefined ? { 'content-length': String(Buffer.byteLength(options.body)) } : {}) };
+function send(
+  emu: RunningEmulator,
+  method: string,
+  path: string,
+  options: { body?: string; headers?: Record<string, string> } = {},
+): Promise<Answer> {
+  const headers = {
+    host: `127.0.0.1:${emu.port}`,
+    ...options.headers,
+    ...(options.body !== undefined ? { 'content-length': String(Buffer.byteLength(options.body)) } : {}),
+  };
   return new Promise((done, fail) => {
     const req = request({ host: '127.0.0.1', port: emu.port, method, path, headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
@@ -32,7 +41,10 @@ function send(emu: RunningEmulator, method: string, path: string, options: { bod
 }
 
 const noRoute = (method: string, path: string): unknown => ({ error: 'not_found', error_description: `No route for ${method} ${path}` });
-const noControlRoute = (method: string, route: string): unknown => ({ error: 'not_found', error_description: `No control route ${method} ${route}` });
+const noControlRoute = (method: string, route: string): unknown => ({
+  error: 'not_found',
+  error_description: `No control route ${method} ${route}`,
+});
 const USE_POST = { error: 'invalid_request', error_description: 'Use POST' };
 const JSON_TYPE = { 'content-type': 'application/json' };
 
@@ -63,7 +75,12 @@ describe('Intuit emulator: routing', () => {
     ['GET', '/_emulatorx', 404, noRoute('GET', '/_emulatorx')],
     ['GET', '/oauth2/v1/tokens/bearer', 405, USE_POST],
     ['PUT', '/v2/oauth2/tokens/revoke', 405, USE_POST],
-    ['GET', '/v2/oauth2/tokens/migrate', 400, { error: 'invalid_request', error_description: 'OAuth 1.0 token migration is no longer supported' }],
+    [
+      'GET',
+      '/v2/oauth2/tokens/migrate',
+      400,
+      { error: 'invalid_request', error_description: 'OAuth 1.0 token migration is no longer supported' },
+    ],
     ['GET', '/_emulator', 404, noControlRoute('GET', '/')],
     ['PATCH', '/_emulator/clock', 404, noControlRoute('PATCH', '/clock')],
     ['GET', '/_emulator/faults/f1', 404, noControlRoute('GET', '/faults/f1')],
@@ -82,7 +99,11 @@ describe('Intuit emulator: routing', () => {
   });
 
   it('serves discovery and JWKS on any method, with a trailing slash too', async () => {
-    for (const [method, path] of [['GET', '/.well-known/openid_configuration/'], ['POST', '/.well-known/openid_sandbox_configuration'], ['GET', '/op/v1/jwks/']]) {
+    for (const [method, path] of [
+      ['GET', '/.well-known/openid_configuration/'],
+      ['POST', '/.well-known/openid_sandbox_configuration'],
+      ['GET', '/op/v1/jwks/'],
+    ]) {
       expect((await send(emu, method, path)).status).toBe(200);
     }
     const sandbox = (await send(emu, 'GET', '/.well-known/openid_sandbox_configuration')).body as Record<string, string>;
@@ -92,8 +113,17 @@ describe('Intuit emulator: routing', () => {
   it('serves userinfo and the QBO API under both namespaces, nothing else', async () => {
     for (const prefix of ['', '/sandbox', '/production']) {
       expect((await send(emu, 'GET', `${prefix}/v1/openid_connect/userinfo`)).status).toBe(401);
-      expect((await send(emu, 'GET', `${prefix}/v3/company/1234567890/companyinfo/1`, { headers: { accept: 'application/json' } })).status).toBe(401);
-      expect((await send(emu, 'POST', `${prefix}/v3/company/1234567890/query`, { body: 'select * from CompanyInfo', headers: { accept: 'application/json' } })).status).toBe(401);
+      expect(
+        (await send(emu, 'GET', `${prefix}/v3/company/1234567890/companyinfo/1`, { headers: { accept: 'application/json' } })).status,
+      ).toBe(401);
+      expect(
+        (
+          await send(emu, 'POST', `${prefix}/v3/company/1234567890/query`, {
+            body: 'select * from CompanyInfo',
+            headers: { accept: 'application/json' },
+          })
+        ).status,
+      ).toBe(401);
     }
   });
 
@@ -107,23 +137,43 @@ describe('Intuit emulator: routing', () => {
     const malformed = { status: 400, body: { error: 'invalid_request', error_description: 'Malformed JSON body' }, tid: true };
     expect(await send(emu, 'POST', '/_emulator/clock', { headers: JSON_TYPE, body: '{nope' })).toEqual(malformed);
     expect(await send(emu, 'PUT', '/_emulator/nope', { headers: JSON_TYPE, body: '{nope' })).toEqual(malformed);
-    expect(await send(emu, 'POST', '/_emulator/nope', { headers: JSON_TYPE, body: '{}' })).toEqual({ status: 404, body: noControlRoute('POST', '/nope'), tid: true });
-    expect(await send(emu, 'POST', '/_emulator/reset', { headers: JSON_TYPE, body: '[1]' })).toEqual({ status: 400, body: { error: 'invalid_request', error_description: 'Body must be a JSON object' }, tid: true });
+    expect(await send(emu, 'POST', '/_emulator/nope', { headers: JSON_TYPE, body: '{}' })).toEqual({
+      status: 404,
+      body: noControlRoute('POST', '/nope'),
+      tid: true,
+    });
+    expect(await send(emu, 'POST', '/_emulator/reset', { headers: JSON_TYPE, body: '[1]' })).toEqual({
+      status: 400,
+      body: { error: 'invalid_request', error_description: 'Body must be a JSON object' },
+      tid: true,
+    });
   });
 
   it('reads a token body before the content type check, which comes before client authentication', async () => {
     const json = await send(emu, 'POST', '/oauth2/v1/tokens/bearer', { headers: JSON_TYPE, body: '{"grant_type":"refresh_token"}' });
-    expect(json).toEqual({ status: 400, body: { error: 'invalid_request', error_description: 'Content-Type must be application/x-www-form-urlencoded' }, tid: true });
-    const form = await send(emu, 'POST', '/oauth2/v1/tokens/bearer', { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=refresh_token&refresh_token=x' });
+    expect(json).toEqual({
+      status: 400,
+      body: { error: 'invalid_request', error_description: 'Content-Type must be application/x-www-form-urlencoded' },
+      tid: true,
+    });
+    const form = await send(emu, 'POST', '/oauth2/v1/tokens/bearer', {
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=refresh_token&refresh_token=x',
+    });
     expect(form).toEqual({ status: 401, body: { error: 'invalid_client' }, tid: true });
     expect(emu.state.statsSnapshot()).toMatchObject({ invalidClients: 1, calls: { byGrant: { refresh_token: 1 } } });
   });
 
   it('a fault on the token endpoint fires before client authentication; query takes no fault rule', async () => {
     emu.state.faults.add({ endpoint: '*', type: 'status', status: 418 });
-    const token = await send(emu, 'POST', '/oauth2/v1/tokens/bearer', { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=refresh_token&refresh_token=x' });
+    const token = await send(emu, 'POST', '/oauth2/v1/tokens/bearer', {
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=refresh_token&refresh_token=x',
+    });
     expect(token.status).toBe(418);
-    const query = await send(emu, 'GET', '/v3/company/1234567890/query?query=select%20*%20from%20CompanyInfo', { headers: { accept: 'application/json' } });
+    const query = await send(emu, 'GET', '/v3/company/1234567890/query?query=select%20*%20from%20CompanyInfo', {
+      headers: { accept: 'application/json' },
+    });
     expect(query.status).toBe(401);
   });
 });

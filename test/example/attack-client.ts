@@ -11,11 +11,24 @@ export interface RawResponse {
  * One HTTP request with exactly these headers and body bytes, as an attacker (or a browser) sends
  * them: no client library adding or fixing Content-Type, Content-Length or encodings.
  */
-export function rawRequest(port: number, method: string, path: string, headers: Record<string, string>, body?: Buffer | string): Promise<RawResponse> {
+export function rawRequest(
+  port: number,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: Buffer | string,
+): Promise<RawResponse> {
   const bytes = body === undefined ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8');
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port, method, path, agent: false, headers: { ...headers, ...(bytes ? { 'content-length': String(bytes.length) } : {}) } },
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path,
+        agent: false,
+        headers: { ...headers, ...(bytes ? { 'content-length': String(bytes.length) } : {}) },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -47,7 +60,12 @@ export class ResponseRecorder {
   attach(server: Server): void {
     server.on('request', (req, res) => {
       res.on('finish', () => {
-        this.responses.push({ method: req.method ?? '', url: (req.url ?? '').slice(0, 120), status: res.statusCode, injectedFault: this.faultDepth > 0 });
+        this.responses.push({
+          method: req.method ?? '',
+          url: (req.url ?? '').slice(0, 120),
+          status: res.statusCode,
+          injectedFault: this.faultDepth > 0,
+        });
       });
     });
   }

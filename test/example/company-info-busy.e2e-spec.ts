@@ -27,8 +27,12 @@ describe('example app: company-info while a dead replica’s lease blocks refres
   const refreshCalls = (realmId: string) => h.emulator.state.realmSummary(realmId)!.calls.refresh_token;
   const qboCalls = () => h.emulator.state.statsSnapshot().calls.byEndpoint.companyinfo ?? 0;
 
-  async function companyInfo(realmId: string): Promise<{ status: number; retryAfter: string | null; error: string | undefined; company: string | undefined }> {
-    const res = await fetch(`${h.baseUrl}/quickbooks/connections/${realmId}/company-info`, { headers: { 'x-api-key': KEY_A, accept: 'application/json' } });
+  async function companyInfo(
+    realmId: string,
+  ): Promise<{ status: number; retryAfter: string | null; error: string | undefined; company: string | undefined }> {
+    const res = await fetch(`${h.baseUrl}/quickbooks/connections/${realmId}/company-info`, {
+      headers: { 'x-api-key': KEY_A, accept: 'application/json' },
+    });
     const body = (await res.json()) as { error?: string; companyInfo?: { CompanyName?: string } };
     return { status: res.status, retryAfter: res.headers.get('retry-after'), error: body.error, company: body.companyInfo?.CompanyName };
   }
@@ -38,7 +42,9 @@ describe('example app: company-info while a dead replica’s lease blocks refres
     h.emulator.state.setAutoApprove(true);
     const consent = await fetch(started.headers.get('location')!, { redirect: 'manual' });
     const callback = new URL(consent.headers.get('location')!);
-    const done = await fetch(`${h.baseUrl}${callback.pathname}${callback.search}`, { headers: { 'x-api-key': KEY_A, accept: 'application/json' } });
+    const done = await fetch(`${h.baseUrl}${callback.pathname}${callback.search}`, {
+      headers: { 'x-api-key': KEY_A, accept: 'application/json' },
+    });
     expect(done.status).toBe(200);
     return ((await done.json()) as { connection: { realmId: string } }).connection.realmId;
   }
@@ -48,7 +54,11 @@ describe('example app: company-info while a dead replica’s lease blocks refres
     const owner = 'replica-that-died:4242:0badc0#7';
     const conn = await storage.acquireLease(ref(realmId), owner, LEASE_TTL_MS);
     expect(conn).not.toBeNull();
-    const began = await storage.beginCall(ref(realmId), { owner, generation: conn!.leaseGeneration }, { fingerprint: conn!.refreshTokenFingerprint, callBudgetMs: CALL_BUDGET_MS, ttlMs: LEASE_TTL_MS });
+    const began = await storage.beginCall(
+      ref(realmId),
+      { owner, generation: conn!.leaseGeneration },
+      { fingerprint: conn!.refreshTokenFingerprint, callBudgetMs: CALL_BUDGET_MS, ttlMs: LEASE_TTL_MS },
+    );
     expect(began).toBe(true);
     return (await storage.get(ref(realmId)))!.leaseExpiresAt!;
   }
@@ -94,7 +104,11 @@ describe('example app: company-info while a dead replica’s lease blocks refres
     const qbo = qboCalls();
     const leaseEnds = (await storage.get(ref(realm)))!.leaseExpiresAt!.getTime();
     const answer = await companyInfo(realm);
-    expect({ status: answer.status, error: answer.error, company: answer.company }).toEqual({ status: 503, error: 'quickbooks_unavailable', company: undefined });
+    expect({ status: answer.status, error: answer.error, company: answer.company }).toEqual({
+      status: 503,
+      error: 'quickbooks_unavailable',
+      company: undefined,
+    });
     // Retry once the dead lease can have ended (the library's hint: the lease time left).
     const seconds = Number(answer.retryAfter);
     expect(Number.isInteger(seconds) && seconds >= 1).toBe(true);
@@ -103,7 +117,11 @@ describe('example app: company-info while a dead replica’s lease blocks refres
     expect(refreshCalls(realm)).toBe(0);
     expect(qboCalls() - qbo).toBe(1);
     const after = (await storage.get(ref(realm)))!;
-    expect({ status: after.status, sameToken: after.refreshTokenFingerprint === before.refreshTokenFingerprint, owner: after.leaseOwner }).toEqual({
+    expect({
+      status: after.status,
+      sameToken: after.refreshTokenFingerprint === before.refreshTokenFingerprint,
+      owner: after.leaseOwner,
+    }).toEqual({
       status: 'active',
       sameToken: true,
       owner: 'replica-that-died:4242:0badc0#7',
@@ -129,11 +147,22 @@ describe('example app: company-info while a dead replica’s lease blocks refres
     await new Promise((r) => setTimeout(r, Math.max(0, Math.max(...ends) - Date.now() + 50)));
     for (const realm of realms.slice(0, 2)) {
       const answer = await companyInfo(realm);
-      expect({ realm, status: answer.status, company: answer.company }).toEqual({ realm, status: 200, company: `Emulated Company ${realm}` });
+      expect({ realm, status: answer.status, company: answer.company }).toEqual({
+        realm,
+        status: 200,
+        company: `Emulated Company ${realm}`,
+      });
       const summary = h.emulator.state.realmSummary(realm)!;
-      expect({ refreshes: summary.calls.refresh_token, supersededUses: summary.supersededUses }).toEqual({ refreshes: 1, supersededUses: 0 });
+      expect({ refreshes: summary.calls.refresh_token, supersededUses: summary.supersededUses }).toEqual({
+        refreshes: 1,
+        supersededUses: 0,
+      });
       const row = (await storage.get(ref(realm)))!;
-      expect({ status: row.status, owner: row.leaseOwner, inflight: row.inflight }).toEqual({ status: 'active', owner: null, inflight: null });
+      expect({ status: row.status, owner: row.leaseOwner, inflight: row.inflight }).toEqual({
+        status: 'active',
+        owner: null,
+        inflight: null,
+      });
     }
   });
 });

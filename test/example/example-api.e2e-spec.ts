@@ -38,7 +38,9 @@ describe('example app API (demo mode)', () => {
   }
 
   async function rememberTokens(tenantId: string, realmId: string): Promise<void> {
-    const storage = h.app.get<{ get(ref: object): Promise<{ accessToken: string; refreshToken: string } | null> }>('QUICKBOOKS_AUTH:TOKEN_STORAGE');
+    const storage = h.app.get<{ get(ref: object): Promise<{ accessToken: string; refreshToken: string } | null> }>(
+      'QUICKBOOKS_AUTH:TOKEN_STORAGE',
+    );
     const c = await storage.get({ tenantId, realmId });
     if (c) secrets.push(c.accessToken, c.refreshToken);
   }
@@ -83,7 +85,11 @@ describe('example app API (demo mode)', () => {
     });
 
     it('ignores a tenant passed as a parameter: the tenant comes only from the key', async () => {
-      const res = await api().get('/quickbooks/connections?tenantId=tenant-b').set('x-api-key', KEY_A).set('x-tenant-id', 'tenant-b').expect(200);
+      const res = await api()
+        .get('/quickbooks/connections?tenantId=tenant-b')
+        .set('x-api-key', KEY_A)
+        .set('x-tenant-id', 'tenant-b')
+        .expect(200);
       expect(res.body.connections).toEqual([]);
     });
   });
@@ -130,7 +136,10 @@ describe('example app API (demo mode)', () => {
 
     it('maps a declined consent to 403 and bad callback parameters to 400', async () => {
       const { query } = await authorize(KEY_A);
-      const denied = await api().get(`/quickbooks/callback?error=access_denied&state=${encodeURIComponent(query.get('state')!)}`).set('x-api-key', KEY_A).expect(403);
+      const denied = await api()
+        .get(`/quickbooks/callback?error=access_denied&state=${encodeURIComponent(query.get('state')!)}`)
+        .set('x-api-key', KEY_A)
+        .expect(403);
       expect(denied.body.error).toBe('authorization_denied');
       await api().get('/quickbooks/callback?code=abc&state=forged.state&realmId=123').set('x-api-key', KEY_A).expect(400);
       await api().get('/quickbooks/callback').set('x-api-key', KEY_A).expect(400);
@@ -166,7 +175,11 @@ describe('example app API (demo mode)', () => {
       const realm = await connect(KEY_B);
       h.emulator.state.revokeRealm(realm); // the customer disconnected the app inside QuickBooks
       const res = await api().get(`/quickbooks/connections/${realm}/company-info`).set('x-api-key', KEY_B).expect(409);
-      expect(res.body).toMatchObject({ error: 'reauthorization_required', realmId: realm, reconnectUrl: `${h.baseUrl}/quickbooks/reconnect?realmId=${realm}` });
+      expect(res.body).toMatchObject({
+        error: 'reauthorization_required',
+        realmId: realm,
+        reconnectUrl: `${h.baseUrl}/quickbooks/reconnect?realmId=${realm}`,
+      });
       const list = await api().get('/quickbooks/connections').set('x-api-key', KEY_B).expect(200);
       expect(list.body.connections[0]).toMatchObject({ realmId: realm, status: 'needs_reauth' });
     });
@@ -214,7 +227,9 @@ describe('example app API (demo mode)', () => {
       const ok = await api().post('/login').type('form').send({ apiKey: KEY_A }).expect(303);
       const [name, value] = cookieOf(ok).split('=');
       const [body, mac] = value.split('.');
-      const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(body, 'base64url').toString()), kid: 'x' })).toString('base64url');
+      const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(body, 'base64url').toString()), kid: 'x' })).toString(
+        'base64url',
+      );
       await api().get('/quickbooks/connections').set('Cookie', `${name}=${forged}.${mac}`).expect(401);
       const page = await api().get('/').set('Cookie', `${name}=${forged}.${mac}`).expect(200);
       expect(page.text).toContain('name="apiKey"');
@@ -239,8 +254,18 @@ describe('example app API (demo mode)', () => {
       const page = await api().get('/').set('Cookie', cookie).expect(200);
       expect(page.text).toContain(`data-realm-id="${realm}"`);
       const csrf = /name="csrf" value="([^"]+)"/.exec(page.text)![1];
-      await api().post(`/quickbooks/connections/${realm}/disconnect`).set('Cookie', cookie).type('form').send({ csrf: 'forged' }).expect(403);
-      const done = await api().post(`/quickbooks/connections/${realm}/disconnect`).set('Cookie', cookie).type('form').send({ csrf }).expect(303);
+      await api()
+        .post(`/quickbooks/connections/${realm}/disconnect`)
+        .set('Cookie', cookie)
+        .type('form')
+        .send({ csrf: 'forged' })
+        .expect(403);
+      const done = await api()
+        .post(`/quickbooks/connections/${realm}/disconnect`)
+        .set('Cookie', cookie)
+        .type('form')
+        .send({ csrf })
+        .expect(303);
       expect(done.headers.location).toBe(`/?disconnected=${realm}`);
       const after = await api().get('/').set('Cookie', cookie).expect(200);
       expect(after.text).not.toContain(`data-realm-id="${realm}"`);

@@ -41,12 +41,19 @@ export function buildExampleApp(): ExampleBuild {
     outDir: undefined,
   };
   const walk = (abs: string): string[] =>
-    readdirSync(abs, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(abs, e.name)) : e.name.endsWith('.ts') && !/\.(spec|d)\.ts$/.test(e.name) ? [join(abs, e.name)] : []));
+    readdirSync(abs, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? walk(join(abs, e.name)) : e.name.endsWith('.ts') && !/\.(spec|d)\.ts$/.test(e.name) ? [join(abs, e.name)] : [],
+    );
   const salt = `${ts.version}\0${JSON.stringify(compilerOptions)}`;
   mkdirSync(CACHE_DIR, { recursive: true });
   for (const file of SOURCES.flatMap((s) => walk(join(ROOT, s)))) {
     const source = readFileSync(file, 'utf8');
-    const cached = join(CACHE_DIR, `${createHash('sha256').update(`${salt}\0${relative(ROOT, file)}\0${source}`).digest('hex')}.js`);
+    const cached = join(
+      CACHE_DIR,
+      `${createHash('sha256')
+        .update(`${salt}\0${relative(ROOT, file)}\0${source}`)
+        .digest('hex')}.js`,
+    );
     let js: string;
     try {
       js = readFileSync(cached, 'utf8');

@@ -30,7 +30,8 @@ describe('example app: reconnect and disconnect-in-QuickBooks routes', () => {
     expect(res.status).toBe(200);
     return res.body.connection.realmId as string;
   }
-  const connection = async (key: string, realmId: string) => (await api().get(`/quickbooks/connections/${realmId}`).set('x-api-key', key)).body;
+  const connection = async (key: string, realmId: string) =>
+    (await api().get(`/quickbooks/connections/${realmId}`).set('x-api-key', key)).body;
   /** Waits (bounded) for a background effect, polling: no fixed sleeps. */
   async function until(check: () => Promise<boolean>, what: string): Promise<void> {
     for (let i = 0; i < 200; i++) {
@@ -56,7 +57,8 @@ describe('example app: reconnect and disconnect-in-QuickBooks routes', () => {
     const view = await connection(KEY_A, near);
     expect(Date.parse(view.refreshTokenHardExpiresAt) - Date.now()).toBeLessThan(21 * DAY_S * 1000);
     const page = (await api().get('/').set('x-api-key', KEY_A).expect(200)).text;
-    const row = (realm: string) => page.slice(page.indexOf(`data-realm-id="${realm}"`), page.indexOf('</tr>', page.indexOf(`data-realm-id="${realm}"`)));
+    const row = (realm: string) =>
+      page.slice(page.indexOf(`data-realm-id="${realm}"`), page.indexOf('</tr>', page.indexOf(`data-realm-id="${realm}"`)));
     expect(page).toContain('Reconnect by (5-year limit)');
     expect(row(near)).toContain('data-reconnect-soon');
     expect(row(near)).toContain(`href="/quickbooks/reconnect?realmId=${near}"`);
@@ -92,7 +94,9 @@ describe('example app: reconnect and disconnect-in-QuickBooks routes', () => {
     const refreshes = () => h.emulator.state.realmSummary(healthy)?.refreshes ?? 0;
     const before = refreshes();
     const answers = await Promise.all(
-      [`?realmId=${healthy}`, '?realmId=9876543210123', '?realmId=x%27%20OR%201=1', ''].map((q) => api().get(`/quickbooks/disconnected${q}`)),
+      [`?realmId=${healthy}`, '?realmId=9876543210123', '?realmId=x%27%20OR%201=1', ''].map((q) =>
+        api().get(`/quickbooks/disconnected${q}`),
+      ),
     );
     for (const a of answers) {
       expect(a.status).toBe(200);
@@ -115,8 +119,13 @@ describe('example app: reconnect and disconnect-in-QuickBooks routes', () => {
       body: JSON.stringify({ realmId: realm, disconnectUrl: `${h.baseUrl}/quickbooks/disconnected` }),
     });
     expect(await res.json()).toEqual({ realmId: realm, revokedGrants: 1, disconnectUrlStatus: 200 });
-    await until(async () => (await api().get(`/quickbooks/connections/${realm}`).set('x-api-key', KEY_A)).status === 404, 'the connection to be closed');
-    expect((await api().get('/quickbooks/connections').set('x-api-key', KEY_A)).body.connections.map((c: { realmId: string }) => c.realmId)).not.toContain(realm);
+    await until(
+      async () => (await api().get(`/quickbooks/connections/${realm}`).set('x-api-key', KEY_A)).status === 404,
+      'the connection to be closed',
+    );
+    expect(
+      (await api().get('/quickbooks/connections').set('x-api-key', KEY_A)).body.connections.map((c: { realmId: string }) => c.realmId),
+    ).not.toContain(realm);
     expect(h.logs.join('\n')).toContain('disconnected in QuickBooks by the customer');
   });
 });

@@ -15,7 +15,10 @@ describe('example app on PostgreSQL by environment alone', () => {
 
   beforeAll(async () => {
     db = await createScratchPostgresDatabase('qb_example');
-    h = await startExampleApp({ dataDir: data.dir, env: { QB_STORAGE: 'typeorm', DATABASE_URL: db.url.replace(/^postgres:/, 'postgresql:') } });
+    h = await startExampleApp({
+      dataDir: data.dir,
+      env: { QB_STORAGE: 'typeorm', DATABASE_URL: db.url.replace(/^postgres:/, 'postgresql:') },
+    });
   });
   afterAll(async () => {
     await h?.close();
@@ -28,18 +31,24 @@ describe('example app on PostgreSQL by environment alone', () => {
     h.emulator.state.setAutoApprove(true);
     const consent = await fetch(started.headers.get('location')!, { redirect: 'manual' });
     const callback = new URL(consent.headers.get('location')!);
-    const done = await fetch(`${h.baseUrl}${callback.pathname}${callback.search}`, { headers: { 'x-api-key': KEY_A, accept: 'application/json' } });
+    const done = await fetch(`${h.baseUrl}${callback.pathname}${callback.search}`, {
+      headers: { 'x-api-key': KEY_A, accept: 'application/json' },
+    });
     expect(done.status).toBe(200);
     const realmId = ((await done.json()) as { connection: { realmId: string } }).connection.realmId;
 
-    const info = await fetch(`${h.baseUrl}/quickbooks/connections/${realmId}/company-info`, { headers: { 'x-api-key': KEY_A, accept: 'application/json' } });
+    const info = await fetch(`${h.baseUrl}/quickbooks/connections/${realmId}/company-info`, {
+      headers: { 'x-api-key': KEY_A, accept: 'application/json' },
+    });
     expect(info.status).toBe(200);
     expect(((await info.json()) as { companyInfo?: { CompanyName?: string } }).companyInfo?.CompanyName).toContain(realmId);
 
     const client = new Client({ connectionString: db.url });
     await client.connect();
     try {
-      const { rows } = await client.query<{ tenant_id: string; realm_id: string; refresh_token_enc: string }>('SELECT tenant_id, realm_id, refresh_token_enc FROM quickbooks_connections');
+      const { rows } = await client.query<{ tenant_id: string; realm_id: string; refresh_token_enc: string }>(
+        'SELECT tenant_id, realm_id, refresh_token_enc FROM quickbooks_connections',
+      );
       expect(rows).toEqual([expect.objectContaining({ tenant_id: 'tenant-a', realm_id: realmId })]);
       const grant = h.emulator.state.store.grantsByRealm.get(realmId)!.at(-1)!;
       expect(rows[0].refresh_token_enc).not.toContain(grant.current.value);

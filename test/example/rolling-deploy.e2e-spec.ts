@@ -108,7 +108,10 @@ describe('example app: rolling deploy with on-demand refreshes in flight (2 repl
    * the case the drain is for.
    */
   function companyInfo(r: ExampleReplica, t: Tenant, signal?: AbortSignal): Promise<Response> {
-    return fetch(`${r.baseUrl}/quickbooks/connections/${t.realmId}/company-info`, { headers: { 'x-api-key': t.key, accept: 'application/json', connection: 'close' }, signal });
+    return fetch(`${r.baseUrl}/quickbooks/connections/${t.realmId}/company-info`, {
+      headers: { 'x-api-key': t.key, accept: 'application/json', connection: 'close' },
+      signal,
+    });
   }
 
   /** company-info for every tenant, spread over the given replicas: [tenant, status, right company]. */
@@ -131,7 +134,9 @@ describe('example app: rolling deploy with on-demand refreshes in flight (2 repl
     const callback = new URL(consent.headers.get('location')!);
     expect(callback.origin).toBe(PUBLIC_URL);
     oauthSecrets.push(callback.searchParams.get('code')!, callback.searchParams.get('state')!);
-    const done = await fetch(`${finishOn.baseUrl}${callback.pathname}${callback.search}`, { headers: { 'x-api-key': t.key, accept: 'application/json' } });
+    const done = await fetch(`${finishOn.baseUrl}${callback.pathname}${callback.search}`, {
+      headers: { 'x-api-key': t.key, accept: 'application/json' },
+    });
     expect(done.status).toBe(200);
     const body = (await done.json()) as { connection: { realmId: string; status: string } };
     expect(body.connection.status).toBe('active');
@@ -150,7 +155,9 @@ describe('example app: rolling deploy with on-demand refreshes in flight (2 repl
     inspector = await startHarness({ storage: { type: 'typeorm', url: db.url }, emulator, options: { encryptionKeys: keyRing } });
     env = {
       EXAMPLE_PUBLIC_URL: PUBLIC_URL,
-      EXAMPLE_API_KEYS: all().map((t) => `${t.key}:${t.id}`).join(','),
+      EXAMPLE_API_KEYS: all()
+        .map((t) => `${t.key}:${t.id}`)
+        .join(','),
       EXAMPLE_COOKIE_SECRET: cookieSecret,
       EXAMPLE_LOG_LEVEL: 'info',
       QB_CLIENT_ID: CLIENT_ID,
@@ -199,7 +206,11 @@ describe('example app: rolling deploy with on-demand refreshes in flight (2 repl
     // 1. The late request: held at QBO, so its 401 (and the refresh it asks for) come after SIGTERM.
     const qboCalls = stats().calls.byEndpoint.companyinfo ?? 0;
     emulator.state.faults.add({ endpoint: 'companyinfo', type: 'latency', latencyMs: LATE_QBO_HOLD_MS, count: 1 });
-    const late = companyInfo(R, t.late).then(async (res) => ({ status: res.status, retryAfter: res.headers.get('retry-after'), error: ((await res.json()) as { error?: string }).error }));
+    const late = companyInfo(R, t.late).then(async (res) => ({
+      status: res.status,
+      retryAfter: res.headers.get('retry-after'),
+      error: ((await res.json()) as { error?: string }).error,
+    }));
     await until('the late request to reach QBO', () => (stats().calls.byEndpoint.companyinfo ?? 0) > qboCalls);
     const lateHeldUntil = Date.now() + LATE_QBO_HOLD_MS;
 
@@ -224,11 +235,17 @@ describe('example app: rolling deploy with on-demand refreshes in flight (2 repl
     // 4. The load balancer drops the first two; the deploy SIGTERMs R and starts its replacement.
     for (const a of aborts) a.abort();
     // Precondition, not a wait: the late request is still held at QBO, its refresh not started.
-    expect({ inFlight: stats().inFlightRefreshes, lateStillHeld: lateHeldUntil - Date.now() > 250 }).toEqual({ inFlight: 6, lateStillHeld: true });
+    expect({ inFlight: stats().inFlightRefreshes, lateStillHeld: lateHeldUntil - Date.now() > 250 }).toEqual({
+      inFlight: 6,
+      lateStillHeld: true,
+    });
     const termAt = R.sigterm();
     const replacement = start(slot);
 
-    const exit = await Promise.race([R.exited, new Promise<ReplicaExit>((r) => setTimeout(() => r({ code: null, signal: null, at: -1 }), EXIT_BOUND_MS + 5_000).unref())]);
+    const exit = await Promise.race([
+      R.exited,
+      new Promise<ReplicaExit>((r) => setTimeout(() => r({ code: null, signal: null, at: -1 }), EXIT_BOUND_MS + 5_000).unref()),
+    ]);
     // Every token call R sent has been answered by now, stored or (had R not drained) lost with it.
     await until('the token calls R sent to be answered', () => stats().inFlightRefreshes === 0);
 
@@ -238,15 +255,33 @@ describe('example app: rolling deploy with on-demand refreshes in flight (2 repl
       [t.abortedA, t.abortedB, t.openR1, t.openR2].map(async (tenant) => {
         const row = await stored(tenant);
         const current = row.refreshToken === grantOf(tenant).current.value; // compared, never printed
-        return { tenant: tenant.id, status: row.status, current, leased: row.leaseOwner !== null, inflight: row.inflight !== null, rotations: grantOf(tenant).rotations };
+        return {
+          tenant: tenant.id,
+          status: row.status,
+          current,
+          leased: row.leaseOwner !== null,
+          inflight: row.inflight !== null,
+          rotations: grantOf(tenant).rotations,
+        };
       }),
     );
-    expect(left).toEqual([t.abortedA, t.abortedB, t.openR1, t.openR2].map((tenant) => ({ tenant: tenant.id, status: 'active', current: true, leased: false, inflight: false, rotations: round })));
+    expect(left).toEqual(
+      [t.abortedA, t.abortedB, t.openR1, t.openR2].map((tenant) => ({
+        tenant: tenant.id,
+        status: 'active',
+        current: true,
+        leased: false,
+        inflight: false,
+        rotations: round,
+      })),
+    );
 
     expect({ code: exit.code, signal: exit.signal }).toEqual({ code: 0, signal: null });
     // Bounded: about 3 s of token calls to drain (the rows above prove it waited for them).
     expect(exit.at - termAt).toBeLessThan(EXIT_BOUND_MS);
-    const drained = R.messages().map((m) => /^shutdown drained (\d+) refresh\(es\) in flight in (\d+) ms(.*)$/.exec(m)).filter((m) => m !== null);
+    const drained = R.messages()
+      .map((m) => /^shutdown drained (\d+) refresh\(es\) in flight in (\d+) ms(.*)$/.exec(m))
+      .filter((m) => m !== null);
     expect(drained).toHaveLength(1);
     const [, count, , rest] = drained[0]!;
     // The two aborted ones for sure; the two open ones unless they finished before SIGTERM was handled.
@@ -265,7 +300,11 @@ describe('example app: rolling deploy with on-demand refreshes in flight (2 repl
     await restarted.ready;
     expect(await companyInfoForAll([restarted, O])).toEqual(all().map((tenant) => [tenant.id, 200, true]));
     for (const tenant of all()) {
-      expect({ tenant: tenant.id, rotations: grantOf(tenant).rotations, supersededUses: grantOf(tenant).supersededUses }).toEqual({ tenant: tenant.id, rotations: round, supersededUses: 0 });
+      expect({ tenant: tenant.id, rotations: grantOf(tenant).rotations, supersededUses: grantOf(tenant).supersededUses }).toEqual({
+        tenant: tenant.id,
+        rotations: round,
+        supersededUses: 0,
+      });
     }
     expect(stats().supersededRefreshTokenUses).toBe(0);
   }
@@ -282,7 +321,13 @@ describe('example app: rolling deploy with on-demand refreshes in flight (2 repl
     for (const t of all()) {
       const row = await stored(t);
       const grant = grantOf(t);
-      expect({ tenant: t.id, status: row.status, current: row.refreshToken === grant.current.value, supersededUses: grant.supersededUses, grantStatus: grant.status }).toEqual({
+      expect({
+        tenant: t.id,
+        status: row.status,
+        current: row.refreshToken === grant.current.value,
+        supersededUses: grant.supersededUses,
+        grantStatus: grant.status,
+      }).toEqual({
         tenant: t.id,
         status: 'active',
         current: true,
@@ -291,7 +336,11 @@ describe('example app: rolling deploy with on-demand refreshes in flight (2 repl
       });
     }
     const s = stats();
-    expect({ superseded: s.supersededRefreshTokenUses, invalidGrants: s.invalidGrants, maxConcurrentPerToken: s.concurrentRefreshesMaxPerToken }).toEqual({
+    expect({
+      superseded: s.supersededRefreshTokenUses,
+      invalidGrants: s.invalidGrants,
+      maxConcurrentPerToken: s.concurrentRefreshesMaxPerToken,
+    }).toEqual({
       superseded: 0,
       invalidGrants: 0,
       maxConcurrentPerToken: 1,
@@ -305,10 +354,18 @@ describe('example app: rolling deploy with on-demand refreshes in flight (2 repl
         const r = replica(slot);
         const termAt = r.sigterm();
         const e = await r.exited;
-        return { replica: r.name, code: e.code, signal: e.signal, prompt: e.at - termAt < EXIT_BOUND_MS, drainLine: r.messages().some((m) => m.startsWith('shutdown drained')) };
+        return {
+          replica: r.name,
+          code: e.code,
+          signal: e.signal,
+          prompt: e.at - termAt < EXIT_BOUND_MS,
+          drainLine: r.messages().some((m) => m.startsWith('shutdown drained')),
+        };
       }),
     );
-    expect(exits).toEqual((['A', 'B'] as const).map((slot) => ({ replica: replica(slot).name, code: 0, signal: null, prompt: true, drainLine: false })));
+    expect(exits).toEqual(
+      (['A', 'B'] as const).map((slot) => ({ replica: replica(slot).name, code: 0, signal: null, prompt: true, drainLine: false })),
+    );
   });
 
   it('no replica logged a token, code, state, API key or secret', () => {

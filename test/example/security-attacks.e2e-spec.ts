@@ -44,10 +44,17 @@ describe('example app under attack (issue 14)', () => {
     data.remove();
   });
 
-  const cookieOf = (res: { headers: Record<string, unknown> }): string => String(([] as string[]).concat((res.headers['set-cookie'] as string[]) ?? [])[0] ?? '').split(';')[0];
+  const cookieOf = (res: { headers: Record<string, unknown> }): string =>
+    String(([] as string[]).concat((res.headers['set-cookie'] as string[]) ?? [])[0] ?? '').split(';')[0];
 
   async function login(key: string): Promise<string> {
-    const res = await api().post('/login').set('Origin', h.baseUrl).set('Sec-Fetch-Site', 'same-origin').type('form').send({ apiKey: key }).expect(303);
+    const res = await api()
+      .post('/login')
+      .set('Origin', h.baseUrl)
+      .set('Sec-Fetch-Site', 'same-origin')
+      .type('form')
+      .send({ apiKey: key })
+      .expect(303);
     const cookie = cookieOf(res);
     expect(cookie).toMatch(/^qbx_session=/);
     return cookie;
@@ -75,7 +82,18 @@ describe('example app under attack (issue 14)', () => {
   }
 
   describe('open redirect through returnTo (finding 1)', () => {
-    const hostile = ['/.//evil.example/x', '/..//evil.example', '/%2e//evil.example', '/%2E%2E//evil.example', '//evil.example', '/\\evil.example', '/%5cevil.example', '/%2f%2fevil.example', `${EVIL}/x`, '/\t/evil.example'];
+    const hostile = [
+      '/.//evil.example/x',
+      '/..//evil.example',
+      '/%2e//evil.example',
+      '/%2E%2E//evil.example',
+      '//evil.example',
+      '/\\evil.example',
+      '/%5cevil.example',
+      '/%2f%2fevil.example',
+      `${EVIL}/x`,
+      '/\t/evil.example',
+    ];
 
     it.each(hostile)('returnTo=%j comes back to / on this origin after consent', async (returnTo) => {
       const cookie = await login(KEY_A);
@@ -120,13 +138,25 @@ describe('example app under attack (issue 14)', () => {
       const cookie = await login(KEY_A);
       const page = await api().get('/').set('Cookie', cookie).expect(200);
       const csrf = /name="csrf" value="([^"]+)"/.exec(page.text)![1];
-      await api().post(`/quickbooks/connections/${realm}/disconnect`).set('Cookie', cookie).set('Origin', EVIL).type('form').send({ csrf }).expect(403);
+      await api()
+        .post(`/quickbooks/connections/${realm}/disconnect`)
+        .set('Cookie', cookie)
+        .set('Origin', EVIL)
+        .type('form')
+        .send({ csrf })
+        .expect(403);
       await api().delete(`/quickbooks/connections/${realm}`).set('Cookie', cookie).set('Sec-Fetch-Site', 'cross-site').expect(403);
       await api().post('/logout').set('Cookie', cookie).set('Origin', EVIL).type('form').send({ csrf }).expect(403);
       await api().get(`/quickbooks/connections/${realm}`).set('Cookie', cookie).expect(200);
       expect(h.emulator.state.realmSummary(realm)!.status).toBe('active');
       // Same origin, with the form's token: done.
-      await api().post(`/quickbooks/connections/${realm}/disconnect`).set('Cookie', cookie).set('Origin', h.baseUrl).type('form').send({ csrf }).expect(303);
+      await api()
+        .post(`/quickbooks/connections/${realm}/disconnect`)
+        .set('Cookie', cookie)
+        .set('Origin', h.baseUrl)
+        .type('form')
+        .send({ csrf })
+        .expect(303);
     });
 
     it('API-key callers are exempt (a cross-site page cannot set x-api-key)', async () => {
@@ -208,8 +238,14 @@ describe('example app under attack (issue 14)', () => {
     function rewriteAccessToken(tenantId: string, realmId: string, change: (sealed: string) => string): void {
       const db = new Database(sqlitePath());
       try {
-        const row = db.prepare('SELECT access_token_enc AS v FROM quickbooks_connections WHERE tenant_id = ? AND realm_id = ?').get(tenantId, realmId) as { v: string };
-        db.prepare('UPDATE quickbooks_connections SET access_token_enc = ? WHERE tenant_id = ? AND realm_id = ?').run(change(row.v), tenantId, realmId);
+        const row = db
+          .prepare('SELECT access_token_enc AS v FROM quickbooks_connections WHERE tenant_id = ? AND realm_id = ?')
+          .get(tenantId, realmId) as { v: string };
+        db.prepare('UPDATE quickbooks_connections SET access_token_enc = ? WHERE tenant_id = ? AND realm_id = ?').run(
+          change(row.v),
+          tenantId,
+          realmId,
+        );
       } finally {
         db.close();
       }
@@ -217,7 +253,11 @@ describe('example app under attack (issue 14)', () => {
     const sealedOf = (tenantId: string, realmId: string): string => {
       const db = new Database(sqlitePath(), { readonly: true });
       try {
-        return (db.prepare('SELECT access_token_enc AS v FROM quickbooks_connections WHERE tenant_id = ? AND realm_id = ?').get(tenantId, realmId) as { v: string }).v;
+        return (
+          db
+            .prepare('SELECT access_token_enc AS v FROM quickbooks_connections WHERE tenant_id = ? AND realm_id = ?')
+            .get(tenantId, realmId) as { v: string }
+        ).v;
       } finally {
         db.close();
       }
@@ -229,21 +269,34 @@ describe('example app under attack (issue 14)', () => {
       ['another tenant’s ciphertext copied in', (realm) => () => sealedOf('tenant-b', realm)],
     ];
 
-    it.each(tampers)('%s: listed as undecryptable, 409 on use, recoverable by disconnect; other connections unaffected', async (_name, tamper) => {
-      const bRealm = await connect(KEY_B);
-      const bad = await connect(KEY_A);
-      const good = await connect(KEY_A);
-      rewriteAccessToken('tenant-a', bad, tamper(bRealm));
-      const list = await api().get('/quickbooks/connections').set('x-api-key', KEY_A).expect(200);
-      const byRealm = Object.fromEntries(list.body.connections.map((c: { realmId: string; undecryptable: boolean }) => [c.realmId, c.undecryptable]));
-      expect(byRealm).toMatchObject({ [bad]: true, [good]: false });
-      expect((await api().get(`/quickbooks/connections/${bad}/company-info`).set('x-api-key', KEY_A).expect(409)).body.error).toBe('connection_undecryptable');
-      await api().get(`/quickbooks/connections/${good}/company-info`).set('x-api-key', KEY_A).expect(200);
-      const page = await api().get('/').set('Cookie', await login(KEY_A)).expect(200);
-      expect(page.text).toContain('Unreadable');
-      expect((await api().delete(`/quickbooks/connections/${bad}`).set('x-api-key', KEY_A).expect(200)).body).toMatchObject({ disconnected: true, revokedAtIntuit: false });
-      await api().get(`/quickbooks/connections/${bad}`).set('x-api-key', KEY_A).expect(404);
-    });
+    it.each(tampers)(
+      '%s: listed as undecryptable, 409 on use, recoverable by disconnect; other connections unaffected',
+      async (_name, tamper) => {
+        const bRealm = await connect(KEY_B);
+        const bad = await connect(KEY_A);
+        const good = await connect(KEY_A);
+        rewriteAccessToken('tenant-a', bad, tamper(bRealm));
+        const list = await api().get('/quickbooks/connections').set('x-api-key', KEY_A).expect(200);
+        const byRealm = Object.fromEntries(
+          list.body.connections.map((c: { realmId: string; undecryptable: boolean }) => [c.realmId, c.undecryptable]),
+        );
+        expect(byRealm).toMatchObject({ [bad]: true, [good]: false });
+        expect((await api().get(`/quickbooks/connections/${bad}/company-info`).set('x-api-key', KEY_A).expect(409)).body.error).toBe(
+          'connection_undecryptable',
+        );
+        await api().get(`/quickbooks/connections/${good}/company-info`).set('x-api-key', KEY_A).expect(200);
+        const page = await api()
+          .get('/')
+          .set('Cookie', await login(KEY_A))
+          .expect(200);
+        expect(page.text).toContain('Unreadable');
+        expect((await api().delete(`/quickbooks/connections/${bad}`).set('x-api-key', KEY_A).expect(200)).body).toMatchObject({
+          disconnected: true,
+          revokedAtIntuit: false,
+        });
+        await api().get(`/quickbooks/connections/${bad}`).set('x-api-key', KEY_A).expect(404);
+      },
+    );
   });
 
   describe('body-parser abuse (finding 5)', () => {
@@ -252,16 +305,36 @@ describe('example app under attack (issue 14)', () => {
     const cases: Array<[string, number, Record<string, string>, Buffer | string]> = [
       ['5 MB JSON', 413, { 'content-type': 'application/json' }, JSON.stringify({ apiKey: 'x'.repeat(big) })],
       ['5 MB form', 413, { 'content-type': 'application/x-www-form-urlencoded' }, `apiKey=${'x'.repeat(big)}`],
-      ['a gzip bomb (5 MB once inflated)', 413, { 'content-type': 'application/json', 'content-encoding': 'gzip' }, gzipSync(JSON.stringify({ apiKey: 'x'.repeat(big) }))],
+      [
+        'a gzip bomb (5 MB once inflated)',
+        413,
+        { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+        gzipSync(JSON.stringify({ apiKey: 'x'.repeat(big) })),
+      ],
       ['an unknown charset', 415, { 'content-type': 'application/json; charset=x-klingon' }, '{"apiKey":"x"}'],
       ['an unknown form charset', 415, { 'content-type': 'application/x-www-form-urlencoded; charset=x-klingon' }, 'apiKey=x'],
       ['an unsupported Content-Encoding', 415, { 'content-type': 'application/json', 'content-encoding': 'compress' }, '{"apiKey":"x"}'],
       ['corrupt gzip', 400, { 'content-type': 'application/json', 'content-encoding': 'gzip' }, Buffer.from('this is not gzip at all')],
-      ['corrupt brotli', 400, { 'content-type': 'application/json', 'content-encoding': 'br' }, Buffer.from([0xff, 0xff, 0xff, 0x00, 0x12, 0x34])],
-      ['truncated gzip', 400, { 'content-type': 'application/json', 'content-encoding': 'gzip' }, gzipSync('{"apiKey":"x"}').subarray(0, 12)],
+      [
+        'corrupt brotli',
+        400,
+        { 'content-type': 'application/json', 'content-encoding': 'br' },
+        Buffer.from([0xff, 0xff, 0xff, 0x00, 0x12, 0x34]),
+      ],
+      [
+        'truncated gzip',
+        400,
+        { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+        gzipSync('{"apiKey":"x"}').subarray(0, 12),
+      ],
       ['deeply nested JSON', 400, { 'content-type': 'application/json' }, deepJson],
       ['malformed JSON', 400, { 'content-type': 'application/json' }, '{"apiKey": '],
-      ['a form with too many fields', 413, { 'content-type': 'application/x-www-form-urlencoded' }, Array.from({ length: 500 }, (_, i) => `f${i}=1`).join('&')],
+      [
+        'a form with too many fields',
+        413,
+        { 'content-type': 'application/x-www-form-urlencoded' },
+        Array.from({ length: 500 }, (_, i) => `f${i}=1`).join('&'),
+      ],
     ];
 
     it.each(cases)('POST /login with %s answers %i', async (_name, status, headers, body) => {
@@ -272,9 +345,27 @@ describe('example app under attack (issue 14)', () => {
 
     it('the same abuse on an API-key route answers 4xx too, and valid compressed bodies still work', async () => {
       const realm = await connect(KEY_A);
-      const form = await rawRequest(port, 'POST', `/quickbooks/connections/${realm}/disconnect`, { host: `localhost:${port}`, 'x-api-key': KEY_A, 'content-type': 'application/json', 'content-encoding': 'gzip', accept: 'application/json' }, Buffer.from('garbage'));
+      const form = await rawRequest(
+        port,
+        'POST',
+        `/quickbooks/connections/${realm}/disconnect`,
+        {
+          host: `localhost:${port}`,
+          'x-api-key': KEY_A,
+          'content-type': 'application/json',
+          'content-encoding': 'gzip',
+          accept: 'application/json',
+        },
+        Buffer.from('garbage'),
+      );
       expect(form.status).toBe(400);
-      const ok = await rawRequest(port, 'POST', '/login', { host: `localhost:${port}`, 'content-type': 'application/json', 'content-encoding': 'br' }, brotliCompressSync(JSON.stringify({ apiKey: KEY_A })));
+      const ok = await rawRequest(
+        port,
+        'POST',
+        '/login',
+        { host: `localhost:${port}`, 'content-type': 'application/json', 'content-encoding': 'br' },
+        brotliCompressSync(JSON.stringify({ apiKey: KEY_A })),
+      );
       expect(ok.status).toBe(303);
       expect(String(ok.headers['set-cookie'])).toMatch(/^qbx_session=/);
     });
@@ -286,7 +377,11 @@ describe('example app under attack (issue 14)', () => {
       for (let i = 0; i < MAX_CREDENTIAL_FAILURES; i++) {
         await api().get('/quickbooks/connections').set('X-Forwarded-For', ip).set('x-api-key', `guess-${i}-0000000000000000`).expect(401);
       }
-      const blocked = await api().get('/quickbooks/connections').set('X-Forwarded-For', ip).set('x-api-key', 'guess-x-0000000000000000').expect(429);
+      const blocked = await api()
+        .get('/quickbooks/connections')
+        .set('X-Forwarded-For', ip)
+        .set('x-api-key', 'guess-x-0000000000000000')
+        .expect(429);
       expect(blocked.body.error).toBe('too_many_failed_attempts');
       expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
       // The right key from the guessing IP is refused too: a 429 says nothing about the guess.
@@ -297,14 +392,26 @@ describe('example app under attack (issue 14)', () => {
 
     it('blocks logins after repeated wrong keys; successful API calls never count', async () => {
       const busy = nextIp();
-      for (let i = 0; i < MAX_CREDENTIAL_FAILURES * 2; i++) await api().get('/quickbooks/connections').set('X-Forwarded-For', busy).set('x-api-key', KEY_A).expect(200);
+      for (let i = 0; i < MAX_CREDENTIAL_FAILURES * 2; i++)
+        await api().get('/quickbooks/connections').set('X-Forwarded-For', busy).set('x-api-key', KEY_A).expect(200);
       const ip = nextIp();
       for (let i = 0; i < MAX_CREDENTIAL_FAILURES; i++) {
-        const res = await api().post('/login').set('X-Forwarded-For', ip).type('form').send({ apiKey: `wrong-${i}-000000000000` }).expect(303);
+        const res = await api()
+          .post('/login')
+          .set('X-Forwarded-For', ip)
+          .type('form')
+          .send({ apiKey: `wrong-${i}-000000000000` })
+          .expect(303);
         expect(res.headers.location).toBe('/?error=invalid_api_key');
       }
       await api().post('/login').set('X-Forwarded-For', ip).type('form').send({ apiKey: KEY_A }).expect(429);
-      const browser = await api().post('/login').set('X-Forwarded-For', ip).set('Accept', 'text/html').type('form').send({ apiKey: KEY_A }).expect(303);
+      const browser = await api()
+        .post('/login')
+        .set('X-Forwarded-For', ip)
+        .set('Accept', 'text/html')
+        .type('form')
+        .send({ apiKey: KEY_A })
+        .expect(303);
       expect(browser.headers.location).toBe('/?error=too_many_failed_attempts');
       expect(browser.headers['set-cookie']).toBeUndefined();
     });
@@ -318,7 +425,10 @@ describe('example app under attack (issue 14)', () => {
       const host = `127.0.0.1:${emu()}`;
       expect((await rawRequest(emu(), 'POST', '/_emulator/reset', { host, origin: EVIL })).status).toBe(403);
       expect((await rawRequest(emu(), 'POST', '/_emulator/reset', { host, 'sec-fetch-site': 'cross-site' })).status).toBe(403);
-      expect((await rawRequest(emu(), 'POST', '/_emulator/config', { host, 'content-type': 'text/plain' }, '{"accessTokenTtlSeconds":1}')).status).toBe(415);
+      expect(
+        (await rawRequest(emu(), 'POST', '/_emulator/config', { host, 'content-type': 'text/plain' }, '{"accessTokenTtlSeconds":1}'))
+          .status,
+      ).toBe(415);
       expect((await rawRequest(emu(), 'POST', '/_emulator/reset', { host: `evil.example:${emu()}` })).status).toBe(403);
       expect(h.emulator.state.realmSummary(realm)!.status).toBe(before);
       expect(h.emulator.state.config.accessTokenTtlSeconds).toBe(300);
@@ -389,12 +499,18 @@ describe('example app under attack (issue 14)', () => {
     });
 
     it('keeps the SQLite database, its WAL and shared memory owner-only (0600)', () => {
-      for (const file of [sqlitePath(), `${sqlitePath()}-wal`, `${sqlitePath()}-shm`]) expect((statSync(file).mode & 0o777).toString(8)).toBe('600');
+      for (const file of [sqlitePath(), `${sqlitePath()}-wal`, `${sqlitePath()}-shm`])
+        expect((statSync(file).mode & 0o777).toString(8)).toBe('600');
     });
 
     it('a production start without QB_CLIENT_ID refuses demo mode, naming what is missing and no value', async () => {
       const canary = 'canary-cookie-secret-0123456789abcdef-XYZ';
-      const err = (await resolveRuntime({ NODE_ENV: 'production', EXAMPLE_COOKIE_SECRET: canary, EXAMPLE_API_KEYS: `${KEY_A}:tenant-a`, EXAMPLE_DATA_DIR: join(h.dataDir, 'prod') }).catch((e: unknown) => e)) as Error;
+      const err = (await resolveRuntime({
+        NODE_ENV: 'production',
+        EXAMPLE_COOKIE_SECRET: canary,
+        EXAMPLE_API_KEYS: `${KEY_A}:tenant-a`,
+        EXAMPLE_DATA_DIR: join(h.dataDir, 'prod'),
+      }).catch((e: unknown) => e)) as Error;
       expect(err).toBeInstanceOf(Error);
       expect(err.message).toContain('QB_CLIENT_ID, QB_CLIENT_SECRET, QB_REDIRECT_URI, QB_ENCRYPTION_KEYS, QB_STATE_SECRET');
       expect(err.message).not.toContain('EXAMPLE_COOKIE_SECRET');
@@ -409,7 +525,8 @@ describe('example app under attack (issue 14)', () => {
       expect(recorder.unexpectedServerErrors()).toEqual([]);
       expect(recorder.responses.filter((r) => r.injectedFault && r.status >= 500).length).toBeGreaterThanOrEqual(2);
       const logs = h.logs.join('\n');
-      for (const secret of [KEY_A, KEY_B, h.runtime.cookieSecret, h.runtime.quickBooksOptions!.clientSecret]) expect(logs).not.toContain(secret);
+      for (const secret of [KEY_A, KEY_B, h.runtime.cookieSecret, h.runtime.quickBooksOptions!.clientSecret])
+        expect(logs).not.toContain(secret);
     });
   });
 });

@@ -67,7 +67,11 @@ describe('API governor', () => {
 
   it('holds calls past the per-minute limit until the rolling minute has room, in arrival order, with no 429', async () => {
     h.emulator.state.updateConfig({ rateLimitPerMinute: 5 });
-    const local = await startHarness({ storage: { type: 'memory' }, emulator: h.emulator, options: { apiGovernor: { maxRequestsPerMinutePerRealm: 5, throttleRetries: 0, queueTimeoutMs: 120_000 } } });
+    const local = await startHarness({
+      storage: { type: 'memory' },
+      emulator: h.emulator,
+      options: { apiGovernor: { maxRequestsPerMinutePerRealm: 5, throttleRetries: 0, queueTimeoutMs: 120_000 } },
+    });
     try {
       const ref = await connected(local, 'gov-rate');
       const localApi = local.app.get(QuickBooksApiClient);

@@ -5,7 +5,11 @@ export async function metricValue(name: string, labels: Record<string, string> =
   const metric = register.getSingleMetric(name);
   if (!metric) return 0;
   const { values } = await metric.get();
-  const match = values.find((v) => Object.entries(labels).every(([k, val]) => String(v.labels[k]) === val) && (name.endsWith('_seconds') ? (v as { metricName?: string }).metricName?.endsWith('_count') : true));
+  const match = values.find(
+    (v) =>
+      Object.entries(labels).every(([k, val]) => String(v.labels[k]) === val) &&
+      (name.endsWith('_seconds') ? (v as { metricName?: string }).metricName?.endsWith('_count') : true),
+  );
   return match?.value ?? 0;
 }
 

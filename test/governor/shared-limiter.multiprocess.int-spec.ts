@@ -109,7 +109,11 @@ describe('API governor across 2 processes', () => {
 
   it('Redis unreachable: each replica falls back to its own limits (fail open), logged without the URL password', async () => {
     const canary = `canary-redis-pass-${randomBytes(4).toString('hex')}`;
-    const h = await startHarness({ storage: { type: 'memory' }, emulator, options: { apiGovernor: { shared: { type: 'redis', url: `redis://:${canary}@127.0.0.1:1` } } } });
+    const h = await startHarness({
+      storage: { type: 'memory' },
+      emulator,
+      options: { apiGovernor: { shared: { type: 'redis', url: `redis://:${canary}@127.0.0.1:1` } } },
+    });
     try {
       const tenantId = 'tenant-gov-noredis';
       const ref = { tenantId, realmId: await connectTenant(h, tenantId) };

@@ -52,7 +52,13 @@ describe('ConnectService.handleDisconnectLanding (emulator, MariaDB)', () => {
     const other = (await connect(['tenant-land-a']))[0];
     h.emulator.state.revokeRealm(a.realmId); // QBO "Disconnect"
     const result = await h.connect.handleDisconnectLanding({ realmId: a.realmId });
-    expect(result).toEqual({ skipped: false, connections: [{ ...a, outcome: 'revoked' }, { ...b, outcome: 'revoked' }] });
+    expect(result).toEqual({
+      skipped: false,
+      connections: [
+        { ...a, outcome: 'revoked' },
+        { ...b, outcome: 'revoked' },
+      ],
+    });
     for (const ref of [a, b]) {
       expect((await h.storage.get(ref))!).toMatchObject({ status: 'revoked', accessToken: '', refreshToken: '' });
       await expect(h.tokens.getAccessToken(ref)).rejects.toBeInstanceOf(ConnectionNotFoundError);
@@ -108,9 +114,9 @@ describe('ConnectService.handleDisconnectLanding (emulator, MariaDB)', () => {
   });
 
   it.each([
-    ['refused by the landing\'s own refresh', false],
+    ["refused by the landing's own refresh", false],
     ['already needs_reauth', true],
-  ] as const)('a reconnect stored after Intuit\'s invalid_grant but before the revoke is kept (%s)', async (_label, refusedBefore) => {
+  ] as const)("a reconnect stored after Intuit's invalid_grant but before the revoke is kept (%s)", async (_label, refusedBefore) => {
     const [ref] = await connect([`tenant-land-race-${refusedBefore ? 'dead' : 'live'}`]);
     const grant = (await h.storage.get(ref))!;
     h.emulator.state.revokeRealm(ref.realmId); // QBO "Disconnect"...
@@ -124,7 +130,10 @@ describe('ConnectService.handleDisconnectLanding (emulator, MariaDB)', () => {
     const fences: unknown[] = [];
     const spy = jest.spyOn(h.storage, 'markRevoked').mockImplementation(async (target, fence) => {
       fences.push(fence);
-      expect((await h.storage.get(target))!).toMatchObject({ status: 'needs_reauth', refreshTokenFingerprint: grant.refreshTokenFingerprint });
+      expect((await h.storage.get(target))!).toMatchObject({
+        status: 'needs_reauth',
+        refreshTokenFingerprint: grant.refreshTokenFingerprint,
+      });
       await connectTenant(h, target.tenantId, target.realmId);
       return markRevoked(target, fence);
     });
@@ -156,6 +165,8 @@ describe('ConnectService.handleDisconnectLanding (emulator, MariaDB)', () => {
     expect((await h.connect.handleDisconnectLanding({ realmId: ref.realmId })).connections).toEqual([{ ...ref, outcome: 'revoked' }]);
     expect(refreshCalls()).toBe(before);
     h.emulator.state.clock.advance(DISCONNECT_LANDING_COOLDOWN_MS / 1000 + 1);
-    expect((await h.connect.handleDisconnectLanding({ realmId: ref.realmId })).connections).toEqual([{ ...ref, outcome: 'already_disconnected' }]);
+    expect((await h.connect.handleDisconnectLanding({ realmId: ref.realmId })).connections).toEqual([
+      { ...ref, outcome: 'already_disconnected' },
+    ]);
   });
 });

@@ -1,5 +1,13 @@
 import { startEmulator, type RunningEmulator } from '@quickbooks-auth/intuit-emulator';
-import { ConnectionNotFoundError, InvalidArgumentError, ReconnectRealmMismatchError, type ConnectionRecoveredEvent, type ExpiringEvent, type ReconnectCampaignPage, type ReconnectCandidate } from '@quickbooks-auth/nestjs';
+import {
+  ConnectionNotFoundError,
+  InvalidArgumentError,
+  ReconnectRealmMismatchError,
+  type ConnectionRecoveredEvent,
+  type ExpiringEvent,
+  type ReconnectCampaignPage,
+  type ReconnectCandidate,
+} from '@quickbooks-auth/nestjs';
 import { AuthEventsPublisher } from '@quickbooks-auth/nestjs/events/auth-events.publisher';
 import { RefreshScheduler } from '@quickbooks-auth/nestjs/auth/refresh-scheduler/refresh-scheduler.service';
 import { approveAtEmulator, startHarness, type Harness } from '../support/quickbooks-harness';
@@ -51,7 +59,10 @@ describe('hard expiry lifecycle (two replicas, MariaDB, emulator clock moved 5 y
     const options = { encryptionKeys: testKeyRing('k1'), stateSecret: testStateSecret(), scheduler: { enabled: true, tickSeconds: 3600 } };
     a = await startHarness({ storage: store.storage, emulator, options });
     b = await startHarness({ storage: store.storage, emulator, options });
-    for (const [replica, h] of [['a', a], ['b', b]] as const) {
+    for (const [replica, h] of [
+      ['a', a],
+      ['b', b],
+    ] as const) {
       h.app.get(AuthEventsPublisher).subscribe((name, payload) => {
         if (name === 'quickbooks.expiring') expiring.push({ ...(payload as ExpiringEvent), replica });
         if (name === 'quickbooks.connection_recovered') recovered.push(payload as ConnectionRecoveredEvent);
@@ -78,7 +89,12 @@ describe('hard expiry lifecycle (two replicas, MariaDB, emulator clock moved 5 y
 
   it('warns each horizon exactly once per connection across both replicas', async () => {
     await advanceTo(85);
-    expect(hardWarnings().filter((e) => e.horizonDays === 90).map((e) => e.realmId).sort()).toEqual(refs.map((r) => r.realmId).sort());
+    expect(
+      hardWarnings()
+        .filter((e) => e.horizonDays === 90)
+        .map((e) => e.realmId)
+        .sort(),
+    ).toEqual(refs.map((r) => r.realmId).sort());
     await advanceTo(80); // another refresh of every connection inside the 90-day horizon: nothing new
     await advanceTo(25);
     await advanceTo(20);
@@ -124,7 +140,9 @@ describe('hard expiry lifecycle (two replicas, MariaDB, emulator clock moved 5 y
   it('reconnect re-binds the same company with a new 5-year grant and emits connection_recovered; another company is refused', async () => {
     const ref = refs[0];
     await expect(a.connect.createReconnectUrl({ tenantId: TENANT, realmId: '1234567890' })).rejects.toBeInstanceOf(ConnectionNotFoundError);
-    await expect(a.connect.createReconnectUrl({ tenantId: 'tenant-other', realmId: ref.realmId })).rejects.toBeInstanceOf(ConnectionNotFoundError);
+    await expect(a.connect.createReconnectUrl({ tenantId: 'tenant-other', realmId: ref.realmId })).rejects.toBeInstanceOf(
+      ConnectionNotFoundError,
+    );
 
     // The customer picks another company at Intuit: refused before the code is exchanged.
     const wrong = await a.connect.createReconnectUrl({ tenantId: TENANT, realmId: ref.realmId });
@@ -158,7 +176,8 @@ describe('hard expiry lifecycle (two replicas, MariaDB, emulator clock moved 5 y
   it('past the deadline Intuit refuses the others: needs_reauth, and only the reconnected one lives on', async () => {
     await advanceTo(-1);
     expect((await a.storage.get(refs[0]))!.status).toBe('active');
-    for (const ref of refs.slice(1)) expect((await a.storage.get(ref))!).toMatchObject({ status: 'needs_reauth', lastErrorCode: 'invalid_grant' });
+    for (const ref of refs.slice(1))
+      expect((await a.storage.get(ref))!).toMatchObject({ status: 'needs_reauth', lastErrorCode: 'invalid_grant' });
     await expect(a.tokens.getAccessToken(refs[0])).resolves.toEqual(expect.any(String));
   }, 60_000);
 });

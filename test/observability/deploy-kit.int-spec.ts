@@ -11,11 +11,18 @@ const DOCS = join(ROOT, 'docs/monitoring.md');
 
 /** Series names the module can expose: every metric, plus a histogram's _bucket/_sum/_count. */
 const KNOWN_SERIES = new Set(
-  Object.values(QuickBooksMetric).flatMap((name) => (name.endsWith('_seconds') && name.includes('duration') ? [name, `${name}_bucket`, `${name}_sum`, `${name}_count`] : [name])),
+  Object.values(QuickBooksMetric).flatMap((name) =>
+    name.endsWith('_seconds') && name.includes('duration') ? [name, `${name}_bucket`, `${name}_sum`, `${name}_count`] : [name],
+  ),
 );
 const referenced = (text: string) => [...new Set(text.match(/\bquickbooks_[a-z0-9_]+/g) ?? [])];
 
-interface Panel { type: string; id: number; title: string; targets?: Array<{ expr: string; refId: string }>; }
+interface Panel {
+  type: string;
+  id: number;
+  title: string;
+  targets?: Array<{ expr: string; refId: string }>;
+}
 
 describe('deploy kit (Prometheus rules, Grafana dashboard, docs)', () => {
   const rules = readFileSync(RULES, 'utf8');

@@ -39,7 +39,10 @@ export class BufferDestination extends Writable {
 /** Host routes as an app would write them, so pino-http logs real callback URLs and bearer headers. */
 @Controller('quickbooks')
 class HostQuickBooksController {
-  constructor(private readonly connect: ConnectService, private readonly tokens: TokenService) {}
+  constructor(
+    private readonly connect: ConnectService,
+    private readonly tokens: TokenService,
+  ) {}
 
   @Get('callback')
   async callback(@Query() query: Record<string, string>): Promise<{ realmId: string }> {
@@ -98,7 +101,9 @@ export async function startObservabilityApp(extra: Partial<QuickBooksAuthModuleO
   })
   class HostModule {}
 
-  const moduleRef = await Test.createTestingModule({ imports: [HostModule] }).setLogger(nest).compile();
+  const moduleRef = await Test.createTestingModule({ imports: [HostModule] })
+    .setLogger(nest)
+    .compile();
   const app = moduleRef.createNestApplication({ bufferLogs: true });
   app.useLogger(app.get(PinoNestLogger));
   await app.init();

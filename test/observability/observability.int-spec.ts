@@ -107,7 +107,9 @@ describe('observability (nestjs-pino + Prometheus + Terminus host)', () => {
   });
 
   it('redacts the bearer header and the callback code/state in pino-http request logs', () => {
-    const reqs = o.pino.records().filter((r) => r.req && typeof r.req === 'object') as Array<{ req: { url: string; headers: Record<string, string>; query?: Record<string, string> } }>;
+    const reqs = o.pino.records().filter((r) => r.req && typeof r.req === 'object') as Array<{
+      req: { url: string; headers: Record<string, string>; query?: Record<string, string> };
+    }>;
     const ping = reqs.find((r) => r.req.url.startsWith('/quickbooks/ping'));
     const callback = reqs.find((r) => r.req.url.startsWith('/quickbooks/callback'));
     expect(ping?.req.headers.authorization).toBe('[Redacted]');
@@ -120,7 +122,11 @@ describe('observability (nestjs-pino + Prometheus + Terminus host)', () => {
     const ok = await request(o.app.getHttpServer()).get('/health/quickbooks').expect(200);
     const health = [ok.text];
     expect(ok.body.status).toBe('ok');
-    expect(ok.body.info.quickbooks).toMatchObject({ status: 'up', storage: { reachable: true }, connections: { needs_reauth: 1, revoked: 1 } });
+    expect(ok.body.info.quickbooks).toMatchObject({
+      status: 'up',
+      storage: { reachable: true },
+      connections: { needs_reauth: 1, revoked: 1 },
+    });
 
     const saved = { ...o.status };
     Object.assign(o.status, { schedulerEnabled: true, tickIntervalMs: 1_000, lastTickAt: Date.now() - HOUR * 1000 });

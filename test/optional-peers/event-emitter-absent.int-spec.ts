@@ -47,7 +47,9 @@ describe('a host without @nestjs/event-emitter installed', () => {
   let emulator: RunningEmulator;
 
   beforeAll(async () => {
-    sandbox = createHostSandbox(installedPackages().filter((name) => name !== '@nestjs/event-emitter' && !name.startsWith('@quickbooks-auth/')));
+    sandbox = createHostSandbox(
+      installedPackages().filter((name) => name !== '@nestjs/event-emitter' && !name.startsWith('@quickbooks-auth/')),
+    );
     buildLibraryInto(sandbox);
     writeFileSync(join(sandbox.dir, 'main.js'), HOST_MAIN);
     emulator = await startEmulator({ clients: [{ ...TEST_CLIENT, redirectUris: [TEST_CLIENT.redirectUri] }] });

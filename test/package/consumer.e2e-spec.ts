@@ -49,14 +49,22 @@ function lockedVersion(name: string): string {
 
 /** The lockfile entry npm writes for a tarball dependency, from the tarball's own manifest. */
 function tarballEntry(tarball: string, spec: string): Record<string, unknown> {
-  const manifest = JSON.parse(execFileSync('tar', ['xzf', tarball, '-O', 'package/package.json'], { encoding: 'utf8' })) as Record<string, unknown>;
+  const manifest = JSON.parse(execFileSync('tar', ['xzf', tarball, '-O', 'package/package.json'], { encoding: 'utf8' })) as Record<
+    string,
+    unknown
+  >;
   const integrity = `sha512-${createHash('sha512').update(readFileSync(tarball)).digest('base64')}`;
   const keep = ['version', 'license', 'dependencies', 'peerDependencies', 'peerDependenciesMeta', 'bin', 'engines'];
   return { resolved: spec, integrity, ...Object.fromEntries(keep.filter((k) => manifest[k] !== undefined).map((k) => [k, manifest[k]])) };
 }
 
 /** Starts a long-running command and resolves once its stdout shows `ready` (or rejects with its output). */
-function startProcess(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }, ready: RegExp): Promise<{ child: ChildProcess; match: RegExpMatchArray; output: () => string }> {
+function startProcess(
+  command: string,
+  args: string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv },
+  ready: RegExp,
+): Promise<{ child: ChildProcess; match: RegExpMatchArray; output: () => string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -93,7 +101,12 @@ function consentForm(html: string): { action: string; fields: Record<string, str
   if (!action) throw new Error(`no consent form in:\n${html}`);
   const fields: Record<string, string> = {};
   for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
-    fields[m[1]] = m[2].replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+    fields[m[1]] = m[2]
+      .replace(/&quot;/g, '"')
+      .replace(/&#39;/g, "'")
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&amp;/g, '&');
   }
   return { action, fields };
 }
@@ -111,7 +124,12 @@ describe('a new Nest app that installs the two tarballs', () => {
   let appLog: () => string = () => '';
   // A clean environment (nothing of this repository's npm run), keeping where npm's cache and registry are.
   const npmLocation = Object.fromEntries(Object.entries(process.env).filter(([k]) => /^npm_config_(cache|registry)$/i.test(k)));
-  const baseEnv = (): NodeJS.ProcessEnv => ({ PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), NODE_ENV: 'production', ...npmLocation });
+  const baseEnv = (): NodeJS.ProcessEnv => ({
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? tmpdir(),
+    NODE_ENV: 'production',
+    ...npmLocation,
+  });
 
   beforeAll(async () => {
     const packed = packedTarballs();
@@ -152,7 +170,7 @@ describe('a new Nest app that installs the two tarballs', () => {
   it('compiles with skipLibCheck false against the installed declarations', async () => {
     const tsc = join(dir, 'node_modules', 'typescript', 'bin', 'tsc');
     await expect(run(process.execPath, [tsc, '-p', '.'], { cwd: dir, env: baseEnv(), timeout: 120_000 })).resolves.toBeDefined();
-    expect(readFileSync(join(dir, 'dist', 'main.js'), 'utf8')).toContain("require(\"@quickbooks-auth/nestjs\")");
+    expect(readFileSync(join(dir, 'dist', 'main.js'), 'utf8')).toContain('require("@quickbooks-auth/nestjs")');
   }, 150_000);
 
   it('creates the schema with `quickbooks-auth migrate`', async () => {

@@ -61,7 +61,13 @@ describe('quickbooks-auth import (MariaDB)', () => {
     DATABASE_URL: db.url,
   });
   const count = async (tenantPrefix: string): Promise<number> =>
-    Number(((await ds.query('SELECT COUNT(*) AS n FROM quickbooks_connections WHERE tenant_id LIKE ?', [`${tenantPrefix}%`])) as Array<{ n: unknown }>)[0].n);
+    Number(
+      (
+        (await ds.query('SELECT COUNT(*) AS n FROM quickbooks_connections WHERE tenant_id LIKE ?', [`${tenantPrefix}%`])) as Array<{
+          n: unknown;
+        }>
+      )[0].n,
+    );
 
   beforeAll(async () => {
     db = await createScratchDatabase('qb_import');
@@ -101,11 +107,18 @@ describe('quickbooks-auth import (MariaDB)', () => {
     expect(await count('tenant-big-')).toBe(10_000);
 
     // Encrypted at rest; readable through the storage class, exactly as given.
-    const raw = (await ds.query('SELECT access_token_enc, refresh_token_enc FROM quickbooks_connections WHERE tenant_id LIKE ?', ['tenant-big-%'])) as Array<Record<string, string | null>>;
+    const raw = (await ds.query('SELECT access_token_enc, refresh_token_enc FROM quickbooks_connections WHERE tenant_id LIKE ?', [
+      'tenant-big-%',
+    ])) as Array<Record<string, string | null>>;
     expect(raw.some((r) => `${r.access_token_enc}${r.refresh_token_enc}`.includes(CANARY))).toBe(false);
     for (const i of [0, 1, 4999, 9999]) {
       const c = (await storage.get({ tenantId: rows[i].tenantId, realmId: rows[i].realmId }))!;
-      expect(c).toMatchObject({ status: 'active', refreshToken: rows[i].refreshToken, accessToken: rows[i].accessToken ?? '', lastUsedAt: null });
+      expect(c).toMatchObject({
+        status: 'active',
+        refreshToken: rows[i].refreshToken,
+        accessToken: rows[i].accessToken ?? '',
+        lastUsedAt: null,
+      });
       expect(c.accessTokenExpiresAt.getTime()).toBe(i % 2 === 0 ? new Date(rows[i].accessTokenExpiresAt!).getTime() : 0);
       if (i % 3 === 0) expect(c.refreshTokenExpiresAt.getTime()).toBe(rows[i].refresh_token_expires_at);
       // Its first scheduled refresh within the hour learns its real expiries.
@@ -114,7 +127,13 @@ describe('quickbooks-auth import (MariaDB)', () => {
 
     const again = await cli(['import', '--file', file, '--json'], env());
     expect(again.code).toBe(0);
-    expect(JSON.parse(again.out) as ImportReport).toMatchObject({ lines: 10_000, imported: 0, overwritten: 0, existing: 10_000, invalid: [] });
+    expect(JSON.parse(again.out) as ImportReport).toMatchObject({
+      lines: 10_000,
+      imported: 0,
+      overwritten: 0,
+      existing: 10_000,
+      invalid: [],
+    });
 
     const before = (await storage.get({ tenantId: rows[7].tenantId, realmId: rows[7].realmId }))!;
     const dry = await cli(['import', '--file', file, '--dry-run', '--overwrite', '--json'], env());
@@ -126,13 +145,25 @@ describe('quickbooks-auth import (MariaDB)', () => {
 
   it('a 10,000-line file with malformed lines reports each by line number and writes nothing', async () => {
     const file = join(dir, 'malformed.jsonl');
-    const lines = Array.from({ length: 10_000 }, (_, i) => JSON.stringify({ tenantId: `tenant-bad-${i % 13}`, realmId: `${8_200_000 + i}`, refreshToken: canaryToken('RT', i) }));
+    const lines = Array.from({ length: 10_000 }, (_, i) =>
+      JSON.stringify({ tenantId: `tenant-bad-${i % 13}`, realmId: `${8_200_000 + i}`, refreshToken: canaryToken('RT', i) }),
+    );
     lines[16] = `{"tenantId": "tenant-bad-x", "realmId": "1", "refreshToken": "${canaryToken('RT', 16)}"`; // line 17: cut short
     lines[4002] = JSON.stringify({ tenantId: 'tenant-bad-y', realmId: '2', accessToken: canaryToken('AT', 4002) }); // line 4003: no refresh token, no expiry
-    lines[5002] = JSON.stringify({ tenantId: 'tenant-bad-z', realmId: '3', refreshToken: canaryToken('RT', 5002), accessTokenExpiresAt: 'next tuesday' }); // line 5003
+    lines[5002] = JSON.stringify({
+      tenantId: 'tenant-bad-z',
+      realmId: '3',
+      refreshToken: canaryToken('RT', 5002),
+      accessTokenExpiresAt: 'next tuesday',
+    }); // line 5003
     lines[7776] = JSON.stringify({ tenantId: 'tenant-bad-1', realmId: `${8_200_000 + 1}`, refreshToken: canaryToken('RT', 7776) }); // line 7777: same as line 2
     lines[9998] = JSON.stringify({ tenantId: 'tenant-bad-w', realmId: '4', refreshToken: `has space ${CANARY}` }); // line 9999
-    lines[9999] = JSON.stringify({ tenantId: 'tenant-bad-v', realmId: '5', refreshToken: canaryToken('RT', 9999), environment: 'production' }); // line 10000
+    lines[9999] = JSON.stringify({
+      tenantId: 'tenant-bad-v',
+      realmId: '5',
+      refreshToken: canaryToken('RT', 9999),
+      environment: 'production',
+    }); // line 10000
     writeFileSync(file, lines.join('\n'));
 
     const run = await cli(['import', '--file', file], env());
@@ -153,12 +184,18 @@ describe('quickbooks-auth import (MariaDB)', () => {
     const file = join(dir, 'from-intuit-oauth.csv');
     const rt1 = canaryToken('RT', 1);
     const rt2 = canaryToken('RT', 2);
-    writeFileSync(file, `tenant_id,realm_id,refresh_token,scopes\n"tenant-csv, inc",7300001,${rt1},"com.intuit.quickbooks.accounting openid"\n\ntenant-csv-b,7300002,"${rt2}",\n`);
+    writeFileSync(
+      file,
+      `tenant_id,realm_id,refresh_token,scopes\n"tenant-csv, inc",7300001,${rt1},"com.intuit.quickbooks.accounting openid"\n\ntenant-csv-b,7300002,"${rt2}",\n`,
+    );
     const first = await cli(['import', '--file', file], env());
     expect(first.code).toBe(0);
     expectNoToken(first);
     expect(first.out).toMatch(/imported: +2/);
-    expect((await storage.get({ tenantId: 'tenant-csv, inc', realmId: '7300001' }))!).toMatchObject({ refreshToken: rt1, scopes: ['com.intuit.quickbooks.accounting', 'openid'] });
+    expect((await storage.get({ tenantId: 'tenant-csv, inc', realmId: '7300001' }))!).toMatchObject({
+      refreshToken: rt1,
+      scopes: ['com.intuit.quickbooks.accounting', 'openid'],
+    });
 
     const rt1b = canaryToken('RT', 11);
     writeFileSync(file, `tenant_id,realm_id,refresh_token\n"tenant-csv, inc",7300001,${rt1b}\n`);
@@ -215,7 +252,9 @@ describe('quickbooks-auth import (MariaDB)', () => {
     expect(report.verify!.dead.map((d) => d.realmId).sort()).toEqual(['7400001', '7400002']);
     expect(tokenCalls() - calls).toBe(1);
     // Verified connections hold fresh tokens; dead ones need a reconnect.
-    expect((await storage.get({ tenantId: 'tenant-ver-0', realmId: minted[0].realmId }))!.accessTokenExpiresAt.getTime()).toBeGreaterThan(Date.now());
+    expect((await storage.get({ tenantId: 'tenant-ver-0', realmId: minted[0].realmId }))!.accessTokenExpiresAt.getTime()).toBeGreaterThan(
+      Date.now(),
+    );
     expect((await storage.get({ tenantId: 'tenant-ver-dead-1', realmId: '7400001' }))!.status).toBe('needs_reauth');
   });
 

@@ -107,7 +107,14 @@ describe.each([
     );
     expect(unexpected).toEqual([]);
     // Every file is one the manifest names: code, declarations, the three documents, shipped docs.
-    expect(files.filter((f) => !/\.(js|d\.ts)$/.test(f) && !['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md'].includes(f) && !/^(docs\/[^/]+\.md|deploy\/.+\.(yml|json))$/.test(f))).toEqual([]);
+    expect(
+      files.filter(
+        (f) =>
+          !/\.(js|d\.ts)$/.test(f) &&
+          !['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md'].includes(f) &&
+          !/^(docs\/[^/]+\.md|deploy\/.+\.(yml|json))$/.test(f),
+      ),
+    ).toEqual([]);
   });
 
   it('has no source map pointing outside the package', () => {
@@ -150,7 +157,8 @@ describe.each([
       }
     }
     expect(Object.keys(manifest.bin).length).toBeGreaterThan(0);
-    for (const bin of Object.values(manifest.bin)) expect(readFileSync(join(root, bin), 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
+    for (const bin of Object.values(manifest.bin))
+      expect(readFileSync(join(root, bin), 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
   });
 
   it('declares every package its code requires, and no in-repo path alias is left', () => {
@@ -174,13 +182,27 @@ describe('@quickbooks-auth/nestjs manifest', () => {
     expect(manifest.peerDependencies!['@nestjs/common']).toMatch(/\^11/);
     expect(manifest.peerDependencies!['@nestjs/core']).toMatch(/\^11/);
     expect(Object.keys(manifest.dependencies!)).toEqual(expect.arrayContaining(['cockatiel', 'jose', 'zod']));
-    const optional = Object.entries(manifest.peerDependenciesMeta!).filter(([, m]) => m.optional).map(([k]) => k).sort();
-    expect(optional).toEqual(['@nestjs/event-emitter', '@nestjs/testing', '@quickbooks-auth/intuit-emulator', 'better-sqlite3', 'ioredis', 'mysql2', 'pg']);
+    const optional = Object.entries(manifest.peerDependenciesMeta!)
+      .filter(([, m]) => m.optional)
+      .map(([k]) => k)
+      .sort();
+    expect(optional).toEqual([
+      '@nestjs/event-emitter',
+      '@nestjs/testing',
+      '@quickbooks-auth/intuit-emulator',
+      'better-sqlite3',
+      'ioredis',
+      'mysql2',
+      'pg',
+    ]);
     for (const name of optional) expect(manifest.peerDependencies![name]).toBeDefined();
   });
 
   it('pins its peer ranges to what the repository itself installs', () => {
-    const root = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+    const root = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+      devDependencies: Record<string, string>;
+    };
     const installed = { ...root.dependencies, ...root.devDependencies };
     for (const [peer, range] of Object.entries(manifest.peerDependencies!)) {
       if (peer.startsWith('@quickbooks-auth/')) continue;
@@ -193,7 +215,10 @@ describe('@quickbooks-auth/nestjs manifest', () => {
 describe('the secret scan', () => {
   it('finds real secrets and lets documentation placeholders through', () => {
     expect(secretsIn('DATABASE_URL=mysql://app:s3cr3t-value@db:3306/app')).toEqual(['URL with a password']);
-    expect(secretsIn(`QB_ENCRYPTION_KEYS=k1:${Buffer.alloc(32, 7).toString('base64')}`)).toEqual(['key ring entry with a 32-byte key', 'env assignment of a secret']);
+    expect(secretsIn(`QB_ENCRYPTION_KEYS=k1:${Buffer.alloc(32, 7).toString('base64')}`)).toEqual([
+      'key ring entry with a 32-byte key',
+      'env assignment of a secret',
+    ]);
     expect(secretsIn('mysql://user:pass@host/db, mysql://app:***@h/db, QB_ENCRYPTION_KEYS=k2:<base64 32 bytes>')).toEqual([]);
   });
 });

@@ -45,7 +45,11 @@ export function packedTarballs(): PackedTarballs {
   const library = join(base, 'out', `quickbooks-auth-nestjs-${version}.tgz`);
   const emulator = join(base, 'out', `quickbooks-auth-intuit-emulator-${version}.tgz`);
   if (!existsSync(library) || !existsSync(emulator)) {
-    execFileSync(process.execPath, [join(ROOT, 'scripts', 'pack-packages.js'), '--out', join(base, 'out'), '--stage', join(base, 'stage'), '--quiet'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    execFileSync(
+      process.execPath,
+      [join(ROOT, 'scripts', 'pack-packages.js'), '--out', join(base, 'out'), '--stage', join(base, 'stage'), '--quiet'],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
   }
   return { library, emulator, version };
 }

@@ -97,7 +97,8 @@ describe('quickbooks-auth command', () => {
     const again = await cli(['reencrypt'], rotated);
     expect(again.out).toContain('Re-encrypted 0 of 2 connection(s)');
     // Nothing secret on any stream.
-    for (const r of [json, text, reencrypt, again]) for (const secret of [TEST_CLIENT.clientSecret, keysK1.split(':')[1]]) expect(r.out + r.err).not.toContain(secret);
+    for (const r of [json, text, reencrypt, again])
+      for (const secret of [TEST_CLIENT.clientSecret, keysK1.split(':')[1]]) expect(r.out + r.err).not.toContain(secret);
   });
 
   it.each(['migrate', 'reencrypt', 'status'])('%s --help prints its usage and exits 0', async (command) => {
@@ -114,7 +115,9 @@ describe('quickbooks-auth command', () => {
     expect((await cli(['migrate', '--url'])).err).toContain('option --url needs a value');
     expect((await cli(['migrate', '--dry-run=yes', '--url', db.url])).err).toContain('option --dry-run takes no value');
     expect((await cli(['migrate', '--url', db.url, '--sqlite', 'x.db'])).err).toContain('either --url or --sqlite');
-    expect((await cli(['migrate', '--url', 'redis://h/db'])).err).toContain('--url must be a mysql://, mariadb://, postgres:// or postgresql:// URL');
+    expect((await cli(['migrate', '--url', 'redis://h/db'])).err).toContain(
+      '--url must be a mysql://, mariadb://, postgres:// or postgresql:// URL',
+    );
     expect((await cli(['migrate', '--url', 'postgres://127.0.0.1:5432'])).err).toContain('--url must name a database: postgres://');
     expect((await cli(['migrate'], { DATABASE_URL: 'mysql://127.0.0.1:3306' })).err).toContain('DATABASE_URL must name a database');
     expect((await cli(['reencrypt', '--batch-size', '0'], appEnv())).err).toContain('option --batch-size must be a positive integer');

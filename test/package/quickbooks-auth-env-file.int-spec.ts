@@ -24,24 +24,41 @@ describe('quickbooks-auth --env-file', () => {
 
   /** In a child process: process.loadEnvFile writes the real environment, which Jest's sandboxed process.env does not show. */
   const runMigrateCli = (args: string[], env: NodeJS.ProcessEnv = {}) =>
-    spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', join(ROOT, 'libs', 'quickbooks-auth', 'src', 'migrations', 'cli', 'migrate.cli.ts'), ...args], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      env: { PATH: process.env.PATH, ...env },
-      timeout: 60_000,
-    });
+    spawnSync(
+      process.execPath,
+      [
+        '-r',
+        'ts-node/register/transpile-only',
+        '-r',
+        'tsconfig-paths/register',
+        join(ROOT, 'libs', 'quickbooks-auth', 'src', 'migrations', 'cli', 'migrate.cli.ts'),
+        ...args,
+      ],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH, ...env },
+        timeout: 60_000,
+      },
+    );
 
   it('--env-file FILE loads the file before the command parses its own flags; --env-file=FILE too, values already set winning', () => {
     writeFileSync(file, `QB_SQLITE_PATH=${join(dir, 'from-file.sqlite')}\n`);
     const fromFile = runMigrateCli(['--dry-run', '--env-file', file]);
     expect({ status: fromFile.status, out: fromFile.stdout }).toEqual({ status: 0, out: expect.stringContaining('from-file.sqlite') });
     const alreadySet = runMigrateCli([`--env-file=${file}`, '--dry-run'], { QB_SQLITE_PATH: join(dir, 'already-set.sqlite') });
-    expect({ status: alreadySet.status, out: alreadySet.stdout }).toEqual({ status: 0, out: expect.stringContaining('already-set.sqlite') });
+    expect({ status: alreadySet.status, out: alreadySet.stdout }).toEqual({
+      status: 0,
+      out: expect.stringContaining('already-set.sqlite'),
+    });
     expect(alreadySet.stdout).not.toContain('from-file.sqlite');
   }, 120_000);
 
   it('refuses --env-file without a value, and still refuses unknown flags, with exit code 2', async () => {
-    for (const argv of [['migrate', '--env-file'], ['migrate', '--env-file=']]) {
+    for (const argv of [
+      ['migrate', '--env-file'],
+      ['migrate', '--env-file='],
+    ]) {
       const r = await run(argv);
       expect(r).toMatchObject({ code: 2, err: expect.stringContaining('quickbooks-auth migrate: option --env-file needs a value') });
     }

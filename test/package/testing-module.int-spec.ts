@@ -13,7 +13,9 @@ class CompanyNameReader {
 
   read(tenantId: string, realmId: string, apiBase: string): Promise<string> {
     return this.tokens.withAccessToken({ tenantId, realmId }, async (token) => {
-      const res = await fetch(`${apiBase}/v3/company/${realmId}/companyinfo/${realmId}`, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' } });
+      const res = await fetch(`${apiBase}/v3/company/${realmId}/companyinfo/${realmId}`, {
+        headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+      });
       const body = (await res.json()) as { CompanyInfo: { CompanyName: string } };
       return body.CompanyInfo.CompanyName;
     });

@@ -82,7 +82,13 @@ describe.each([
     const short = await startHarness({
       storage: storageFor(server.url),
       emulator,
-      options: { ...h.options, accessTokenCacheSeconds: 0, leaseTtlMs: 2_000, leaseWaitTimeoutMs: 2_000, http: { connectTimeoutMs: 1_000 } },
+      options: {
+        ...h.options,
+        accessTokenCacheSeconds: 0,
+        leaseTtlMs: 2_000,
+        leaseWaitTimeoutMs: 2_000,
+        http: { connectTimeoutMs: 1_000 },
+      },
     });
     try {
       const ref = { tenantId: 'tenant-restart', realmId: realms[2] };

@@ -36,7 +36,13 @@ import { startEmulator, type RunningEmulator } from '@quickbooks-auth/intuit-emu
 import { testKeyRing, testStateSecret } from '../support/test-keys';
 
 const env = process.env;
-const REAL = Boolean(env.QB_SANDBOX_CLIENT_ID && env.QB_SANDBOX_CLIENT_SECRET && env.QB_SANDBOX_REDIRECT_URI && env.QB_SANDBOX_REFRESH_TOKEN && env.QB_SANDBOX_REALM_ID);
+const REAL = Boolean(
+  env.QB_SANDBOX_CLIENT_ID &&
+  env.QB_SANDBOX_CLIENT_SECRET &&
+  env.QB_SANDBOX_REDIRECT_URI &&
+  env.QB_SANDBOX_REFRESH_TOKEN &&
+  env.QB_SANDBOX_REALM_ID,
+);
 const TENANT = 'sandbox-cycle';
 
 interface Target {
@@ -51,7 +57,11 @@ interface Target {
 async function target(): Promise<Target> {
   if (REAL) {
     return {
-      options: { clientId: env.QB_SANDBOX_CLIENT_ID!, clientSecret: env.QB_SANDBOX_CLIENT_SECRET!, redirectUri: env.QB_SANDBOX_REDIRECT_URI! },
+      options: {
+        clientId: env.QB_SANDBOX_CLIENT_ID!,
+        clientSecret: env.QB_SANDBOX_CLIENT_SECRET!,
+        redirectUri: env.QB_SANDBOX_REDIRECT_URI!,
+      },
       discoveryUrl: INTUIT_DISCOVERY_URLS.sandbox,
       apiBaseUrl: INTUIT_API_BASE_URLS.sandbox,
       refreshToken: env.QB_SANDBOX_REFRESH_TOKEN!,
@@ -59,7 +69,11 @@ async function target(): Promise<Target> {
       emulator: null,
     };
   }
-  const client = { clientId: 'sandbox-cycle-client', clientSecret: 'sandbox-cycle-secret', redirectUri: 'http://localhost:3000/quickbooks/callback' };
+  const client = {
+    clientId: 'sandbox-cycle-client',
+    clientSecret: 'sandbox-cycle-secret',
+    redirectUri: 'http://localhost:3000/quickbooks/callback',
+  };
   const emulator = await startEmulator({ clients: [{ ...client, redirectUris: [client.redirectUri] }] });
   const [minted] = emulator.state.mint({ count: 1 });
   return {

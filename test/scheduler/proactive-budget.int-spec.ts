@@ -27,7 +27,11 @@ interface BudgetHarness extends Harness {
 async function startBudget(count: number, scheduler: SchedulerOptions = {}): Promise<BudgetHarness> {
   const h = await startHarness({
     storage: { type: 'memory' },
-    options: { accessTokenCacheSeconds: 0, minValiditySeconds: MIN_VALIDITY_S, scheduler: { enabled: true, tickSeconds: 3600, proactive: 'recent', ...scheduler } },
+    options: {
+      accessTokenCacheSeconds: 0,
+      minValiditySeconds: MIN_VALIDITY_S,
+      scheduler: { enabled: true, tickSeconds: 3600, proactive: 'recent', ...scheduler },
+    },
   });
   const refreshed: RefreshedEvent[] = [];
   h.app.get(AuthEventsPublisher).subscribe((name, payload) => {
@@ -88,12 +92,19 @@ describe("proactive refresh policy 'recent' (emulator over HTTP, simulated days)
     const stats = h.emulator.state.statsSnapshot();
     expect(stats.supersededRefreshTokenUses).toBe(0);
     // Idle connections hold expired access tokens by design: health and the expired-token alert do not count them.
-    const idleExpired = (await Promise.all(idle.map((r) => h!.storage.get(r)))).filter((c) => c!.accessTokenExpiresAt.getTime() < h!.now()).length;
+    const idleExpired = (await Promise.all(idle.map((r) => h!.storage.get(r)))).filter(
+      (c) => c!.accessTokenExpiresAt.getTime() < h!.now(),
+    ).length;
     expect(idleExpired).toBeGreaterThan(0);
     const storeStats = await h.storage.stats(new Date(h.now()), 5 * 60_000);
     expect(storeStats.accessExpired).toBe(0);
     expect(storeStats.accessExpiringSoon).toBe(0);
-    const secrets = Object.fromEntries(before.flatMap((c, i) => [[`access${i}`, c!.accessToken], [`refresh${i}`, c!.refreshToken]]));
+    const secrets = Object.fromEntries(
+      before.flatMap((c, i) => [
+        [`access${i}`, c!.accessToken],
+        [`refresh${i}`, c!.refreshToken],
+      ]),
+    );
     expect(findLeaks(h.logs.lines.join('\n'), secrets)).toEqual([]);
   });
 

@@ -32,7 +32,12 @@ interface SchedulerHarness extends Harness {
  * The scheduler in-process against the emulator over HTTP (memory storage). Ticks are driven
  * by the test (tickSeconds is huge) so clock jumps and ticks interleave deterministically.
  */
-async function startScheduler(params: { count: number; due?: boolean; scheduler?: SchedulerOptions; options?: Partial<QuickBooksAuthModuleOptions> }): Promise<SchedulerHarness> {
+async function startScheduler(params: {
+  count: number;
+  due?: boolean;
+  scheduler?: SchedulerOptions;
+  options?: Partial<QuickBooksAuthModuleOptions>;
+}): Promise<SchedulerHarness> {
   const h = await startHarness({
     storage: { type: 'memory' },
     // 'all': these cases hold every connection fresh, used or not (proactive-budget.int-spec covers 'recent').
@@ -101,7 +106,12 @@ describe('refresh scheduler (in-process, emulator over HTTP)', () => {
     expect(h.status.lastTickAt).not.toBeNull();
     expect(h.status.lastTickLagMs).toBeLessThan(300_000 + 1000); // at most one step late
     expect(h.status.schedulerEnabled).toBe(true);
-    const secrets = Object.fromEntries(before.flatMap((c, i) => [[`access${i}`, c!.accessToken], [`refresh${i}`, c!.refreshToken]]));
+    const secrets = Object.fromEntries(
+      before.flatMap((c, i) => [
+        [`access${i}`, c!.accessToken],
+        [`refresh${i}`, c!.refreshToken],
+      ]),
+    );
     expect(findLeaks(h.logs.lines.join('\n'), secrets)).toEqual([]);
   });
 

@@ -64,7 +64,8 @@ describe.each(stores)('refresh scheduler across 3 processes on %s', (_name, kind
   const all = () => h.storage.listByTenant(TENANT);
   const dueCount = async () => (await all()).filter((c) => c.status === 'active' && c.nextRefreshAt.getTime() <= now()).length;
   const leasedCount = async () => (await all()).filter((c) => c.leaseOwner !== null).length;
-  const soonestExpiry = async () => Math.min(...(await all()).filter((c) => c.status === 'active').map((c) => c.accessTokenExpiresAt.getTime()));
+  const soonestExpiry = async () =>
+    Math.min(...(await all()).filter((c) => c.status === 'active').map((c) => c.accessTokenExpiresAt.getTime()));
   const statusCount = async (status: string) => (await all()).filter((c) => c.status === status).length;
 
   /** Moves the emulator clock and every worker's app clock together. */
@@ -79,7 +80,15 @@ describe.each(stores)('refresh scheduler across 3 processes on %s', (_name, kind
         const rows = (await all())
           .filter((c) => c.status === 'active' && c.nextRefreshAt.getTime() <= now())
           .slice(0, 5)
-          .map((c) => ({ realm: c.realmId, failures: c.failureCount, error: c.lastErrorCode, lease: c.leaseOwner, leaseUntil: c.leaseExpiresAt, nextAttempt: c.nextAttemptAt, next: c.nextRefreshAt }));
+          .map((c) => ({
+            realm: c.realmId,
+            failures: c.failureCount,
+            error: c.lastErrorCode,
+            lease: c.leaseOwner,
+            leaseUntil: c.leaseExpiresAt,
+            nextAttempt: c.nextAttemptAt,
+            next: c.nextRefreshAt,
+          }));
         const logs = workers.map((w) => `${w.config.instanceId}: ${w.stderr.slice(-1500)}`).join('\n');
         throw new Error(`timed out waiting for ${what} (now ${now()}, real ${Date.now()}): ${JSON.stringify(rows)}\n${logs}`);
       }

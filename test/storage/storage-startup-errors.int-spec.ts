@@ -25,7 +25,14 @@ const mysqlAt = (path: string) => new URL(path, process.env.DATABASE_URL).toStri
 const postgresAt = (path: string) => new URL(path, POSTGRES_BASE_URL).toString();
 
 function options(storage: StorageOptions): QuickBooksAuthModuleOptions {
-  return { ...TEST_CLIENT, encryptionKeys: testKeyRing('k1'), stateSecret: testStateSecret(), storage, intuitBaseUrl: 'http://127.0.0.1:9', scheduler: { enabled: false } };
+  return {
+    ...TEST_CLIENT,
+    encryptionKeys: testKeyRing('k1'),
+    stateSecret: testStateSecret(),
+    storage,
+    intuitBaseUrl: 'http://127.0.0.1:9',
+    scheduler: { enabled: false },
+  };
 }
 
 /** Boots the module the way a host does; resolves to what start-up threw. */
@@ -73,8 +80,18 @@ describe('storage start-up errors name the setting', () => {
     const noDatabase = mysqlAt('/');
     const err = await bootError({ type: 'typeorm', url: noDatabase });
     expect(err).toBeInstanceOf(ConfigurationError);
-    expect((err as ConfigurationError).problems).toContain('storage.url (DATABASE_URL) must name a database: mysql://user:password@host:3306/<database>');
-    const fromEnv = () => quickBooksOptionsFromEnv({ QB_CLIENT_ID: 'id', QB_CLIENT_SECRET: 's', QB_REDIRECT_URI: 'https://a.example/cb', QB_ENCRYPTION_KEYS: testKeyRing('k1'), QB_STATE_SECRET: testStateSecret(), DATABASE_URL: noDatabase });
+    expect((err as ConfigurationError).problems).toContain(
+      'storage.url (DATABASE_URL) must name a database: mysql://user:password@host:3306/<database>',
+    );
+    const fromEnv = () =>
+      quickBooksOptionsFromEnv({
+        QB_CLIENT_ID: 'id',
+        QB_CLIENT_SECRET: 's',
+        QB_REDIRECT_URI: 'https://a.example/cb',
+        QB_ENCRYPTION_KEYS: testKeyRing('k1'),
+        QB_STATE_SECRET: testStateSecret(),
+        DATABASE_URL: noDatabase,
+      });
     expect(fromEnv).toThrow(/DATABASE_URL\) must name a database/);
   });
 
@@ -102,8 +119,18 @@ describe('storage start-up errors name the setting', () => {
     const noDatabase = postgresAt('/');
     const err = await bootError({ type: 'typeorm', url: noDatabase });
     expect(err).toBeInstanceOf(ConfigurationError);
-    expect((err as ConfigurationError).problems).toContain('storage.url (DATABASE_URL) must name a database: postgres://user:password@host:5432/<database>');
-    const fromEnv = () => quickBooksOptionsFromEnv({ QB_CLIENT_ID: 'id', QB_CLIENT_SECRET: 's', QB_REDIRECT_URI: 'https://a.example/cb', QB_ENCRYPTION_KEYS: testKeyRing('k1'), QB_STATE_SECRET: testStateSecret(), DATABASE_URL: noDatabase });
+    expect((err as ConfigurationError).problems).toContain(
+      'storage.url (DATABASE_URL) must name a database: postgres://user:password@host:5432/<database>',
+    );
+    const fromEnv = () =>
+      quickBooksOptionsFromEnv({
+        QB_CLIENT_ID: 'id',
+        QB_CLIENT_SECRET: 's',
+        QB_REDIRECT_URI: 'https://a.example/cb',
+        QB_ENCRYPTION_KEYS: testKeyRing('k1'),
+        QB_STATE_SECRET: testStateSecret(),
+        DATABASE_URL: noDatabase,
+      });
     expect(fromEnv).toThrow(/DATABASE_URL\) must name a database/);
   });
 

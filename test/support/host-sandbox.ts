@@ -49,10 +49,14 @@ export function createHostSandbox(packages: readonly string[]): HostSandbox {
 export function buildLibraryInto(sandbox: HostSandbox): string {
   const out = join(sandbox.nodeModules, '@quickbooks-auth', 'nestjs');
   try {
-    execFileSync(process.execPath, [join(REPO_MODULES, 'typescript', 'bin', 'tsc'), '-p', join(REPO_ROOT, 'libs/quickbooks-auth/tsconfig.lib.json'), '--outDir', out], {
-      cwd: REPO_ROOT,
-      stdio: 'pipe',
-    });
+    execFileSync(
+      process.execPath,
+      [join(REPO_MODULES, 'typescript', 'bin', 'tsc'), '-p', join(REPO_ROOT, 'libs/quickbooks-auth/tsconfig.lib.json'), '--outDir', out],
+      {
+        cwd: REPO_ROOT,
+        stdio: 'pipe',
+      },
+    );
   } catch (err) {
     throw new Error(`library build failed:\n${String((err as { stdout?: Buffer }).stdout ?? '')}`);
   }

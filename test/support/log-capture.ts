@@ -8,12 +8,24 @@ export class LogCapture implements LoggerService {
   readonly lines: string[] = [];
   private restore: (() => void) | null = null;
 
-  log(message: unknown, ...rest: unknown[]): void { this.push('log', message, rest); }
-  error(message: unknown, ...rest: unknown[]): void { this.push('error', message, rest); }
-  warn(message: unknown, ...rest: unknown[]): void { this.push('warn', message, rest); }
-  debug(message: unknown, ...rest: unknown[]): void { this.push('debug', message, rest); }
-  verbose(message: unknown, ...rest: unknown[]): void { this.push('verbose', message, rest); }
-  fatal(message: unknown, ...rest: unknown[]): void { this.push('fatal', message, rest); }
+  log(message: unknown, ...rest: unknown[]): void {
+    this.push('log', message, rest);
+  }
+  error(message: unknown, ...rest: unknown[]): void {
+    this.push('error', message, rest);
+  }
+  warn(message: unknown, ...rest: unknown[]): void {
+    this.push('warn', message, rest);
+  }
+  debug(message: unknown, ...rest: unknown[]): void {
+    this.push('debug', message, rest);
+  }
+  verbose(message: unknown, ...rest: unknown[]): void {
+    this.push('verbose', message, rest);
+  }
+  fatal(message: unknown, ...rest: unknown[]): void {
+    this.push('fatal', message, rest);
+  }
 
   /** Also record raw process output (pino, console) until `stop()`. */
   tapProcessOutput(): this {
@@ -45,7 +57,9 @@ export class LogCapture implements LoggerService {
   }
 
   private push(level: string, message: unknown, rest: unknown[]): void {
-    const parts = [message, ...rest].map((p) => (p instanceof Error ? `${p.name}: ${p.message}\n${p.stack}` : typeof p === 'string' ? p : safeJson(p)));
+    const parts = [message, ...rest].map((p) =>
+      p instanceof Error ? `${p.name}: ${p.message}\n${p.stack}` : typeof p === 'string' ? p : safeJson(p),
+    );
     this.lines.push(`[${level}] ${parts.join(' ')}`);
     if (process.env.QB_TEST_LOGS === '1') process.stdout.write(`[${level}] ${parts.join(' ')}\n`);
   }

@@ -52,13 +52,30 @@ function exited(child: ChildProcess): Promise<void> {
 export async function startPrivateMariaDb(): Promise<PrivateServer> {
   const dir = mkdtempSync(join(tmpdir(), 'qb-mariadb-'));
   const port = await freePort();
-  execFileSync('mariadb-install-db', ['--no-defaults', `--datadir=${dir}/data`, '--user=root', '--auth-root-authentication-method=normal', '--skip-test-db'], { stdio: 'ignore' });
+  execFileSync(
+    'mariadb-install-db',
+    ['--no-defaults', `--datadir=${dir}/data`, '--user=root', '--auth-root-authentication-method=normal', '--skip-test-db'],
+    { stdio: 'ignore' },
+  );
   const ping = ['--no-defaults', '-uroot', '-h127.0.0.1', `-P${port}`];
   let child: ChildProcess | null = null;
   const server: PrivateServer = {
     url: `mysql://root@127.0.0.1:${port}/test`,
     start: async () => {
-      child = spawn('/usr/sbin/mariadbd', ['--no-defaults', `--datadir=${dir}/data`, `--port=${port}`, '--bind-address=127.0.0.1', `--socket=${dir}/sock`, '--user=root', '--innodb-buffer-pool-size=32M', '--skip-log-bin'], { stdio: 'ignore' });
+      child = spawn(
+        '/usr/sbin/mariadbd',
+        [
+          '--no-defaults',
+          `--datadir=${dir}/data`,
+          `--port=${port}`,
+          '--bind-address=127.0.0.1',
+          `--socket=${dir}/sock`,
+          '--user=root',
+          '--innodb-buffer-pool-size=32M',
+          '--skip-log-bin',
+        ],
+        { stdio: 'ignore' },
+      );
       await waitFor(() => runs('mariadb-admin', [...ping, 'ping']), 'private MariaDB');
     },
     stop: async () => {
@@ -86,7 +103,11 @@ export async function startPrivateRedis(): Promise<PrivateServer> {
   const server: PrivateServer = {
     url: `redis://127.0.0.1:${port}`,
     start: async () => {
-      child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'], { stdio: 'ignore' });
+      child = spawn(
+        'redis-server',
+        ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'],
+        { stdio: 'ignore' },
+      );
       await waitFor(() => runs('redis-cli', ['-p', String(port), 'ping']), 'private Redis');
     },
     stop: async () => {
@@ -132,12 +153,25 @@ export async function startPrivatePostgres(): Promise<PrivateServer> {
   }
   const port = await freePort();
   const data = join(dir, 'data');
-  execFileSync(...asPostgresUser(postgresBin('initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']), { stdio: 'ignore' });
+  execFileSync(...asPostgresUser(postgresBin('initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']), {
+    stdio: 'ignore',
+  });
   let child: ChildProcess | null = null;
   const server: PrivateServer = {
     url: `postgres://postgres@127.0.0.1:${port}/test`,
     start: async () => {
-      const [cmd, args] = asPostgresUser(postgresBin('postgres'), ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'shared_buffers=16MB']);
+      const [cmd, args] = asPostgresUser(postgresBin('postgres'), [
+        '-D',
+        data,
+        '-p',
+        String(port),
+        '-k',
+        dir,
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        'shared_buffers=16MB',
+      ]);
       child = spawn(cmd, args, { stdio: 'ignore' });
       await waitFor(() => runs(postgresBin('pg_isready'), ['-q', '-h', '127.0.0.1', '-p', String(port)]), 'private PostgreSQL');
     },
@@ -154,7 +188,9 @@ export async function startPrivatePostgres(): Promise<PrivateServer> {
     },
   };
   await server.start();
-  execFileSync('psql', ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-d', 'postgres', '-qc', 'CREATE DATABASE test'], { stdio: 'ignore' });
+  execFileSync('psql', ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-d', 'postgres', '-qc', 'CREATE DATABASE test'], {
+    stdio: 'ignore',
+  });
   return server;
 }
 

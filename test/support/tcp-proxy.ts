@@ -12,7 +12,10 @@ export class TcpProxy {
   port = 0;
   cuts = 0;
 
-  constructor(private readonly targetHost: string, private readonly targetPort: number) {}
+  constructor(
+    private readonly targetHost: string,
+    private readonly targetPort: number,
+  ) {}
 
   async start(): Promise<number> {
     this.server = net.createServer((client) => {

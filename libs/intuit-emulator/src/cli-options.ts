@@ -60,14 +60,17 @@ export function emulatorOptionsFromArgs(argv: string[], env: NodeJS.ProcessEnv):
     const message = (err as Error).message;
     const flag = /'(-[^' ]*)/.exec(message)?.[1];
     if ((err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new EmulatorUsageError(`unknown option ${flag}`);
-    if ((err as { code?: string }).code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw new EmulatorUsageError(`option ${flag} ${/argument missing/.test(message) ? 'needs a value' : 'takes no value'}`);
+    if ((err as { code?: string }).code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE')
+      throw new EmulatorUsageError(`option ${flag} ${/argument missing/.test(message) ? 'needs a value' : 'takes no value'}`);
     throw new EmulatorUsageError(message);
   }
   if (values.help) return 'help';
   const rawPort = (values.port as string | undefined) ?? env.EMULATOR_PORT ?? '4100';
   const port = Number(rawPort);
   if (rawPort.trim() === '' || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new EmulatorUsageError(`${values.port !== undefined ? 'option --port' : 'EMULATOR_PORT'} must be a port number 0-65535 (got "${rawPort}")`);
+    throw new EmulatorUsageError(
+      `${values.port !== undefined ? 'option --port' : 'EMULATOR_PORT'} must be a port number 0-65535 (got "${rawPort}")`,
+    );
   }
   const options: EmulatorOptions = { port, host: (values.host as string | undefined) ?? '127.0.0.1', quiet: values.quiet === true };
   const clientId = values['client-id'] as string | undefined;
@@ -88,12 +91,14 @@ export function emulatorOptionsFromArgs(argv: string[], env: NodeJS.ProcessEnv):
   const grace = values['grace-seconds'] as string | undefined;
   if (grace !== undefined) {
     const seconds = Number(grace);
-    if (grace.trim() === '' || !Number.isFinite(seconds) || seconds < 0) throw new EmulatorUsageError(`option --grace-seconds must be a number of seconds >= 0 (got "${grace}")`);
+    if (grace.trim() === '' || !Number.isFinite(seconds) || seconds < 0)
+      throw new EmulatorUsageError(`option --grace-seconds must be a number of seconds >= 0 (got "${grace}")`);
     options.refreshGraceSeconds = seconds;
   }
   const environment = values.environment as string | undefined;
   if (environment !== undefined) {
-    if (!isEmulatorEnvironment(environment)) throw new EmulatorUsageError(`option --environment must be sandbox or production (got "${environment}")`);
+    if (!isEmulatorEnvironment(environment))
+      throw new EmulatorUsageError(`option --environment must be sandbox or production (got "${environment}")`);
     options.environment = environment;
   }
   return options;

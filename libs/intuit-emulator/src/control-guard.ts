@@ -42,7 +42,10 @@ export function assertControlAccess(req: IncomingMessage, policy: ControlAccessP
   const hostHeader = typeof req.headers.host === 'string' ? req.headers.host : '';
   const host = hostnameOf(hostHeader);
   if (!host || !(policy.hosts.has(host) || isLoopbackV4(host))) {
-    throw new HttpError(403, { error: 'forbidden', error_description: 'Control API: Host is not a loopback name or a configured control host' });
+    throw new HttpError(403, {
+      error: 'forbidden',
+      error_description: 'Control API: Host is not a loopback name or a configured control host',
+    });
   }
   const origin = req.headers.origin;
   if (origin !== undefined && origin !== `http://${hostHeader.toLowerCase()}`) {
@@ -62,7 +65,10 @@ export function assertControlAccess(req: IncomingMessage, policy: ControlAccessP
 }
 
 function normalizeHost(name: string): string {
-  return name.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  return name
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1');
 }
 
 /** `host[:port]` or `[v6]:port` to the bare, lower-case host name. */

@@ -1,6 +1,15 @@
 import { EmulatorClock } from './clock';
 import { controlAccessPolicy, type ControlAccessPolicy } from './control-guard';
-import { DEFAULT_CONFIG, INTUIT_ISSUER, isEmulatorEnvironment, mergeConfig, type EmulatorClient, type EmulatorConfig, type EmulatorEnvironment, type EmulatorOptions } from './config';
+import {
+  DEFAULT_CONFIG,
+  INTUIT_ISSUER,
+  isEmulatorEnvironment,
+  mergeConfig,
+  type EmulatorClient,
+  type EmulatorConfig,
+  type EmulatorEnvironment,
+  type EmulatorOptions,
+} from './config';
 import { FaultRegistry } from './faults';
 import { IdTokenSigner } from './id-token';
 import { isValidRealmId, RealmIdGenerator } from './ids';

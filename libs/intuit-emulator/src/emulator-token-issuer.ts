@@ -26,8 +26,7 @@ export type TokenResult =
   | { ok: false; status: 400 | 401; body: OAuthErrorBody; grant?: Grant };
 
 export type AccessCheck =
-  | { ok: true; record: AccessTokenRecord; grant: Grant }
-  | { ok: false; reason: 'missing' | 'unknown' | 'expired' | 'revoked' };
+  { ok: true; record: AccessTokenRecord; grant: Grant } | { ok: false; reason: 'missing' | 'unknown' | 'expired' | 'revoked' };
 
 interface Deps {
   clock: EmulatorClock;
@@ -177,7 +176,14 @@ export class EmulatorTokenIssuer {
     };
     // Like Intuit, id_token comes with the code exchange (OIDC sign-in), not with refreshes.
     if (signIn && grant.scopes.includes('openid')) {
-      body.id_token = this.deps.idTokens.issue({ clientId: grant.clientId, sub: grant.sub, realmId: grant.realmId, nowMs: now, authTimeMs: grant.createdAt, nonce: signIn.nonce });
+      body.id_token = this.deps.idTokens.issue({
+        clientId: grant.clientId,
+        sub: grant.sub,
+        realmId: grant.realmId,
+        nowMs: now,
+        authTimeMs: grant.createdAt,
+        nonce: signIn.nonce,
+      });
     }
     if (includeHard) body.x_refresh_token_hard_expires_in = Math.max(0, Math.floor((grant.hardExpiresAt - now) / 1000));
     return body;

@@ -41,7 +41,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       })
       .finally(() => {
         // Only the path: query strings on authorize/callbacks can carry codes.
-        if (!quiet) process.stdout.write(`[intuit-emulator] ${req.method} ${path} -> ${res.destroyed && !res.writableFinished ? 'dropped' : res.statusCode} ${Date.now() - started}ms ${tid}\n`);
+        if (!quiet)
+          process.stdout.write(
+            `[intuit-emulator] ${req.method} ${path} -> ${res.destroyed && !res.writableFinished ? 'dropped' : res.statusCode} ${Date.now() - started}ms ${tid}\n`,
+          );
       });
   });
   server.keepAliveTimeout = 5_000;

@@ -7,7 +7,17 @@ export const FAULT_ENDPOINTS = ['token', 'revoke', 'userinfo', 'companyinfo', 'a
 export type FaultEndpoint = (typeof FAULT_ENDPOINTS)[number];
 export type ProtocolEndpoint = Exclude<FaultEndpoint, '*'>;
 
-export const FAULT_TYPES = ['latency', 'status', 'rate_limit', 'reset', 'drop_after_rotate', 'withhold_after_rotate', 'garbage', 'html', 'bad_id_token'] as const;
+export const FAULT_TYPES = [
+  'latency',
+  'status',
+  'rate_limit',
+  'reset',
+  'drop_after_rotate',
+  'withhold_after_rotate',
+  'garbage',
+  'html',
+  'bad_id_token',
+] as const;
 export type FaultType = (typeof FAULT_TYPES)[number];
 
 /**
@@ -126,7 +136,8 @@ function validateFault(input: FaultRuleInput): FaultRuleInput {
     throw new Error('grantType must be refresh_token or authorization_code');
   }
   if (input.body !== undefined && input.body !== 'json' && input.body !== 'html') throw new Error('body must be json or html');
-  if (input.idToken !== undefined && !ID_TOKEN_TAMPERS.includes(input.idToken)) throw new Error(`idToken must be one of ${ID_TOKEN_TAMPERS.join(', ')}`);
+  if (input.idToken !== undefined && !ID_TOKEN_TAMPERS.includes(input.idToken))
+    throw new Error(`idToken must be one of ${ID_TOKEN_TAMPERS.join(', ')}`);
   if (input.type === 'bad_id_token' && input.endpoint !== 'token') throw new Error('bad_id_token applies to the token endpoint only');
   return {
     endpoint: input.endpoint,

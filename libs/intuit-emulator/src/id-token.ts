@@ -80,7 +80,10 @@ export class IdTokenSigner {
 
   private keyOf(privateKey: KeyObject, publicKey: KeyObject): { privateKey: KeyObject; jwk: Jwk } {
     const exported = publicKey.export({ format: 'jwk' }) as { kty: string; n: string; e: string };
-    return { privateKey, jwk: { kty: exported.kty, kid: `emulator-rs256-${this.generation}`, use: 'sig', alg: 'RS256', n: exported.n, e: exported.e } };
+    return {
+      privateKey,
+      jwk: { kty: exported.kty, kid: `emulator-rs256-${this.generation}`, use: 'sig', alg: 'RS256', n: exported.n, e: exported.e },
+    };
   }
 }
 

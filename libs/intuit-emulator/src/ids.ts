@@ -44,7 +44,9 @@ export function newAccessToken(): string {
 /** `RT1-<n>-H0-<10-digit epoch><random>` like Intuit's current refresh tokens. */
 export function newRefreshToken(nowMs: number): string {
   const n = 1 + (random(1)[0] % 250);
-  const epoch = String(Math.floor(nowMs / 1000)).padStart(10, '0').slice(-10);
+  const epoch = String(Math.floor(nowMs / 1000))
+    .padStart(10, '0')
+    .slice(-10);
   return `RT1-${n}-H0-${epoch}${randomAlnum(24)}`;
 }
 
@@ -54,7 +56,10 @@ export function newAuthCode(nowMs: number): string {
 
 /** `1-<8hex>-<24hex>`, the AWS-trace-id shape of Intuit's `intuit_tid`. */
 export function newIntuitTid(): string {
-  const secs = Math.floor(Date.now() / 1000).toString(16).padStart(8, '0').slice(-8);
+  const secs = Math.floor(Date.now() / 1000)
+    .toString(16)
+    .padStart(8, '0')
+    .slice(-8);
   return `1-${secs}-${random(12).toString('hex')}`;
 }
 

@@ -27,12 +27,26 @@ export interface QboFault {
 /** The JSON body of a fault, in its spelling, stamped with the server clock. */
 export function qboFaultJson(fault: QboFault, nowMs: number): Record<string, unknown> {
   if (fault.spelling === 'Fault') {
-    return { Fault: { Error: fault.errors.map((e) => ({ Message: e.Message, Detail: e.Detail, code: e.code, ...(e.element ? { element: e.element } : {}) })), type: fault.type }, time: new Date(nowMs).toISOString() };
+    return {
+      Fault: {
+        Error: fault.errors.map((e) => ({
+          Message: e.Message,
+          Detail: e.Detail,
+          code: e.code,
+          ...(e.element ? { element: e.element } : {}),
+        })),
+        type: fault.type,
+      },
+      time: new Date(nowMs).toISOString(),
+    };
   }
   return {
     warnings: null,
     intuitObject: null,
-    fault: { error: fault.errors.map((e) => ({ message: e.Message, detail: e.Detail, code: e.code, element: e.element ?? null })), type: fault.type },
+    fault: {
+      error: fault.errors.map((e) => ({ message: e.Message, detail: e.Detail, code: e.code, element: e.element ?? null })),
+      type: fault.type,
+    },
     report: null,
     queryResponse: null,
     batchItemResponse: [],
@@ -51,16 +65,32 @@ export function wantsJson(req: IncomingMessage): boolean {
 }
 
 /** A QBO fault answer: JSON in the fault's spelling when `Accept: application/json`, else XML. */
-export function sendQboFault(req: IncomingMessage, res: ServerResponse, status: number, fault: QboFault, nowMs: number, headers: Record<string, string> = {}): void {
+export function sendQboFault(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  fault: QboFault,
+  nowMs: number,
+  headers: Record<string, string> = {},
+): void {
   if (wantsJson(req)) return sendJson(res, status, qboFaultJson(fault, nowMs), headers);
   const errors = fault.errors
-    .map((e) => `<Error code="${escapeXml(e.code)}"${e.element ? ` element="${escapeXml(e.element)}"` : ''}><Message>${escapeXml(e.Message)}</Message><Detail>${escapeXml(e.Detail)}</Detail></Error>`)
+    .map(
+      (e) =>
+        `<Error code="${escapeXml(e.code)}"${e.element ? ` element="${escapeXml(e.element)}"` : ''}><Message>${escapeXml(e.Message)}</Message><Detail>${escapeXml(e.Detail)}</Detail></Error>`,
+    )
     .join('');
   sendXml(res, status, `<Fault type="${escapeXml(fault.type)}">${errors}</Fault>`, new Date(nowMs).toISOString(), headers);
 }
 
 /** A QBO API answer: JSON when `Accept: application/json`, otherwise XML (IntuitResponse), as QBO does. */
-export function sendQbo(req: IncomingMessage, res: ServerResponse, status: number, body: Record<string, unknown>, headers: Record<string, string> = {}): void {
+export function sendQbo(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  body: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): void {
   if (wantsJson(req)) return sendJson(res, status, body, headers);
   const { time, ...rest } = body;
   sendXml(res, status, toXml(rest), time === undefined ? undefined : String(time), headers);
@@ -82,7 +112,10 @@ function toXml(value: Record<string, unknown>): string {
   for (const [key, v] of Object.entries(value)) {
     if (v === null || v === undefined) continue;
     for (const item of Array.isArray(v) ? v : [v]) {
-      out += item !== null && typeof item === 'object' ? `<${key}>${toXml(item as Record<string, unknown>)}</${key}>` : `<${key}>${escapeXml(String(item))}</${key}>`;
+      out +=
+        item !== null && typeof item === 'object'
+          ? `<${key}>${toXml(item as Record<string, unknown>)}</${key}>`
+          : `<${key}>${escapeXml(String(item))}</${key}>`;
     }
   }
   return out;

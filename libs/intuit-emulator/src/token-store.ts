@@ -122,7 +122,16 @@ export class TokenStore {
   }
 
   /** `environment` defaults to the client's. */
-  createGrant(input: { clientId: string; environment?: EmulatorEnvironment; realmId: string; scopes: string[]; sub: string; now: number; hardExpirySeconds: number; refreshToken: RefreshTokenInit }): Grant {
+  createGrant(input: {
+    clientId: string;
+    environment?: EmulatorEnvironment;
+    realmId: string;
+    scopes: string[];
+    sub: string;
+    now: number;
+    hardExpirySeconds: number;
+    refreshToken: RefreshTokenInit;
+  }): Grant {
     const grant = {
       id: this.nextGrantId++,
       clientId: input.clientId,

@@ -4,7 +4,11 @@
  * @module @quickbooks-auth/nestjs
  */
 export * from './quickbooks-auth.module';
-export { QUICKBOOKS_AUTH_OPTIONS_TYPE, QUICKBOOKS_AUTH_ASYNC_OPTIONS_TYPE, type QuickBooksAuthModuleExtras } from './quickbooks-auth-module-definition';
+export {
+  QUICKBOOKS_AUTH_OPTIONS_TYPE,
+  QUICKBOOKS_AUTH_ASYNC_OPTIONS_TYPE,
+  type QuickBooksAuthModuleExtras,
+} from './quickbooks-auth-module-definition';
 export * from './quickbooks-auth.decorators';
 // Injection tokens a host may need (`@InjectTokenStorage()` / `@InjectQuickBooksAuthOptions()` wrap them).
 export { QUICKBOOKS_AUTH_MODULE_OPTIONS, QUICKBOOKS_TOKEN_STORAGE } from './quickbooks-auth.constants';
@@ -18,8 +22,26 @@ export { TokenService, type AccessToken } from './auth/token.service';
 export type { ImportedConnection, ImportOptions, ImportOutcome } from './auth/import/imported-connection';
 export type { ReconnectCampaignPage, ReconnectCampaignQuery, ReconnectCandidate } from './auth/reconnect-campaign';
 export { ConnectService, type CallbackQuery, type ConnectResult, type DisconnectResult } from './auth/connect/connect.service';
-export { DISCONNECT_LANDING_COOLDOWN_MS, type DisconnectLandingOutcome, type DisconnectLandingResult } from './auth/connect/disconnect-landing.service';
-export type { TokenStorage, NewConnection, RefreshResult, RefreshFailure, StorageStats, BeginCall, ReauthMark, RevokeFence, RevokeRetry, PendingRevocation, ReconnectDuePage, ConnectionUse } from './auth/storage/token-storage.interface';
+export {
+  DISCONNECT_LANDING_COOLDOWN_MS,
+  type DisconnectLandingOutcome,
+  type DisconnectLandingResult,
+} from './auth/connect/disconnect-landing.service';
+export type {
+  TokenStorage,
+  NewConnection,
+  RefreshResult,
+  RefreshFailure,
+  StorageStats,
+  BeginCall,
+  ReauthMark,
+  RevokeFence,
+  RevokeRetry,
+  PendingRevocation,
+  ReconnectDuePage,
+  ConnectionUse,
+  ClaimOptions,
+} from './auth/storage/token-storage.interface';
 export { isUndecryptable } from './auth/storage/undecryptable-record';
 export * from './events/quickbooks-auth.events';
 export * from './health';

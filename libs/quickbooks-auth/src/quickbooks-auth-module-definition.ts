@@ -10,7 +10,9 @@ export interface QuickBooksAuthModuleExtras {
   registerHealthController?: boolean;
 }
 
-const moduleDefinition = new ConfigurableModuleBuilder<QuickBooksAuthModuleOptions>({ optionsInjectionToken: QUICKBOOKS_AUTH_MODULE_OPTIONS })
+const moduleDefinition = new ConfigurableModuleBuilder<QuickBooksAuthModuleOptions>({
+  optionsInjectionToken: QUICKBOOKS_AUTH_MODULE_OPTIONS,
+})
   .setClassMethodName('forRoot')
   .setFactoryMethodName('createQuickBooksAuthOptions')
   .setExtras<QuickBooksAuthModuleExtras>({ isGlobal: true, registerHealthController: false }, (definition, extras) => ({

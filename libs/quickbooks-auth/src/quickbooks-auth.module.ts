@@ -40,8 +40,21 @@ export class QuickBooksAuthModule extends QuickBooksAuthConfigurableModule {
       // TerminusModule is not global: importing it here cannot clash with the host's own.
       imports: [...(base.imports ?? []), HttpModule.register({}), TerminusModule],
       controllers: [...(base.controllers ?? []), ...(registerHealthController ? [QuickBooksHealthController] : [])],
-      providers: [...(base.providers ?? []), ...quickBooksAuthProviders, ...refreshSchedulerProviders, ...quickBooksHealthProviders, ...quickBooksMetricProviders, ...apiGovernorProviders],
-      exports: [...(base.exports ?? []), ...quickBooksAuthExports, ...refreshSchedulerExports, QuickBooksHealthIndicator, ...apiGovernorExports],
+      providers: [
+        ...(base.providers ?? []),
+        ...quickBooksAuthProviders,
+        ...refreshSchedulerProviders,
+        ...quickBooksHealthProviders,
+        ...quickBooksMetricProviders,
+        ...apiGovernorProviders,
+      ],
+      exports: [
+        ...(base.exports ?? []),
+        ...quickBooksAuthExports,
+        ...refreshSchedulerExports,
+        QuickBooksHealthIndicator,
+        ...apiGovernorExports,
+      ],
     };
   }
 }

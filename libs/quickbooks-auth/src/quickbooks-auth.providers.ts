@@ -50,7 +50,9 @@ export const quickBooksAuthProviders: Provider[] = [
     useFactory: (o: ResolvedQuickBooksAuthOptions) => {
       // Ids only: a weak older key is kept so its rows can be read and re-encrypted away from it.
       if (o.keyRing.weakIds.length) {
-        new Logger('QuickBooksAuth').warn(`encryption keys ${o.keyRing.weakIds.join(', ')} look weak and only decrypt: run quickbooks-auth reencrypt, then remove them`);
+        new Logger('QuickBooksAuth').warn(
+          `encryption keys ${o.keyRing.weakIds.join(', ')} look weak and only decrypt: run quickbooks-auth reencrypt, then remove them`,
+        );
       }
       return new TokenCipher(o.keyRing);
     },

@@ -33,6 +33,4 @@ export interface GovernorWorkerStatus {
 }
 
 export type GovernorWorkerReply =
-  | { type: 'ready' }
-  | { type: 'error'; message: string }
-  | { type: 'done'; seq: number; status?: GovernorWorkerStatus };
+  { type: 'ready' } | { type: 'error'; message: string } | { type: 'done'; seq: number; status?: GovernorWorkerStatus };

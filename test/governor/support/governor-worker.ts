@@ -6,7 +6,14 @@
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ApiGovernor, QUICKBOOKS_TOKEN_STORAGE, QuickBooksApiClient, QuickBooksApiError, QuickBooksAuthModule, type TokenStorage } from '@quickbooks-auth/nestjs';
+import {
+  ApiGovernor,
+  QUICKBOOKS_TOKEN_STORAGE,
+  QuickBooksApiClient,
+  QuickBooksApiError,
+  QuickBooksAuthModule,
+  type TokenStorage,
+} from '@quickbooks-auth/nestjs';
 import { ApiGovernorMetrics } from '@quickbooks-auth/nestjs/governor/api-governor-metrics';
 import type { GovernorWorkerCommand, GovernorWorkerConfig, GovernorWorkerReply, GovernorWorkerStatus } from './governor-worker-protocol';
 
@@ -75,7 +82,7 @@ async function main(): Promise<void> {
           api.getCompanyInfo(ref).then(
             () => void (status.ok += 1),
             (err: unknown) => {
-              const kind = err instanceof QuickBooksApiError ? `api_${err.status}` : (err as Error)?.name ?? 'other';
+              const kind = err instanceof QuickBooksApiError ? `api_${err.status}` : ((err as Error)?.name ?? 'other');
               status.failed[kind] = (status.failed[kind] ?? 0) + 1;
             },
           );

@@ -37,7 +37,13 @@ async function main(): Promise<void> {
         http: { connectTimeoutMs: Math.max(1, Math.min(2500, config.leaseTtlMs - 500)) },
         // A loaded CI box can fail a few loopback connects; a short half-open keeps that from
         // pausing a worker for longer than the test waits per simulated step.
-        scheduler: { tickSeconds: config.tickSeconds, concurrency: config.concurrency, batchSize: config.batchSize, breakerHalfOpenSeconds: 2, proactive: 'all' },
+        scheduler: {
+          tickSeconds: config.tickSeconds,
+          concurrency: config.concurrency,
+          batchSize: config.batchSize,
+          breakerHalfOpenSeconds: 2,
+          proactive: 'all',
+        },
       }),
     ],
   })
@@ -57,7 +63,13 @@ async function main(): Promise<void> {
         send({
           type: 'stats',
           seq: cmd.seq,
-          stats: { instanceId: config.instanceId, counters: { ...scheduler.counters }, inFlight: status.inFlight, breakerState: status.breakerState, lastTickLagMs: status.lastTickLagMs },
+          stats: {
+            instanceId: config.instanceId,
+            counters: { ...scheduler.counters },
+            inFlight: status.inFlight,
+            breakerState: status.breakerState,
+            lastTickLagMs: status.lastTickLagMs,
+          },
         });
         break;
       case 'stop':

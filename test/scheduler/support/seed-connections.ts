@@ -10,7 +10,15 @@ import type { MintedConnection } from '@quickbooks-auth/intuit-emulator';
 export async function seedConnections(
   storage: TokenStorage,
   minted: MintedConnection[],
-  params: { tenantId: string; now: number; due?: boolean; refreshLeadSeconds?: number; jitterRatio?: number; keepAliveSeconds?: number; concurrency?: number },
+  params: {
+    tenantId: string;
+    now: number;
+    due?: boolean;
+    refreshLeadSeconds?: number;
+    jitterRatio?: number;
+    keepAliveSeconds?: number;
+    concurrency?: number;
+  },
 ): Promise<Array<{ tenantId: string; realmId: string }>> {
   const refs = minted.map((m) => ({ tenantId: params.tenantId, realmId: m.realmId }));
   let next = 0;
@@ -27,7 +35,9 @@ export async function seedConnections(
         refreshToken: m.refresh_token,
         accessTokenExpiresAt,
         refreshTokenExpiresAt: new Date(params.now + m.x_refresh_token_expires_in * 1000),
-        refreshTokenHardExpiresAt: m.x_refresh_token_hard_expires_in ? new Date(params.now + m.x_refresh_token_hard_expires_in * 1000) : null,
+        refreshTokenHardExpiresAt: m.x_refresh_token_hard_expires_in
+          ? new Date(params.now + m.x_refresh_token_hard_expires_in * 1000)
+          : null,
         nextRefreshAt: params.due
           ? new Date(params.now)
           : computeNextRefreshAt({

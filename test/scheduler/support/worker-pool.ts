@@ -23,7 +23,9 @@ export class RefreshWorker {
         else if (msg.type === 'error') reject(new Error(`worker ${config.instanceId}: ${msg.message}`));
         else this.pending.get(msg.seq)?.(msg);
       });
-      child.once('exit', (code) => reject(new Error(`worker ${config.instanceId} exited with ${code} before ready: ${this.stderr.slice(-2000)}`)));
+      child.once('exit', (code) =>
+        reject(new Error(`worker ${config.instanceId} exited with ${code} before ready: ${this.stderr.slice(-2000)}`)),
+      );
     });
     this.ready.catch(() => undefined);
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));

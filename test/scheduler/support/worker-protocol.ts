@@ -22,9 +22,7 @@ export interface WorkerConfig {
 
 /** Test -> worker. */
 export type WorkerCommand =
-  | { type: 'clock'; offsetMs: number; seq: number }
-  | { type: 'stats'; seq: number }
-  | { type: 'stop'; seq: number };
+  { type: 'clock'; offsetMs: number; seq: number } | { type: 'stats'; seq: number } | { type: 'stop'; seq: number };
 
 export interface WorkerStats {
   instanceId: string;

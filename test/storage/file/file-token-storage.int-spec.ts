@@ -39,8 +39,12 @@ describe('FileTokenStorage (backend specifics)', () => {
     for (let i = 0; i < 5; i++) {
       const leased = await storage.acquireLease(ref, 'w', 10_000);
       const lease = { owner: 'w', generation: leased!.leaseGeneration };
-      expect(await storage.beginCall(ref, lease, { fingerprint: leased!.refreshTokenFingerprint, callBudgetMs: 5_000, ttlMs: 10_000 })).toBe(true);
-      expect(await storage.compareAndSwapTokens(ref, leased!.refreshTokenFingerprint, { ...newConnection('t1', 'r1') }, lease)).not.toBeNull();
+      expect(
+        await storage.beginCall(ref, lease, { fingerprint: leased!.refreshTokenFingerprint, callBudgetMs: 5_000, ttlMs: 10_000 }),
+      ).toBe(true);
+      expect(
+        await storage.compareAndSwapTokens(ref, leased!.refreshTokenFingerprint, { ...newConnection('t1', 'r1') }, lease),
+      ).not.toBeNull();
     }
     const entries = await walk(join(dir, 'store'));
     const files = entries.filter((p) => p.endsWith('.conn'));
@@ -134,15 +138,17 @@ describe('FileTokenStorage (backend specifics)', () => {
     await storage.saveConnection(newConnection(ref.tenantId, ref.realmId));
     const rounds = 60;
     const run = (name: string) =>
-      new Promise<{ leases: number; swaps: number; failures: number; lostWrites: number; staleWins: number; error?: string }>((resolvePromise, reject) => {
-        const child = fork(join(__dirname, 'hammer.worker.ts'), [join(dir, 'store'), name, String(rounds)], {
-          execArgv: ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register'],
-          env: { ...process.env, QB_TEST_KEYS: spec, TS_NODE_PROJECT: resolve(__dirname, '../../../tsconfig.json') },
-        });
-        child.once('message', (m) => resolvePromise(m as never));
-        child.once('error', reject);
-        child.once('exit', (code) => code !== 0 && reject(new Error(`worker ${name} exited ${code}`)));
-      });
+      new Promise<{ leases: number; swaps: number; failures: number; lostWrites: number; staleWins: number; error?: string }>(
+        (resolvePromise, reject) => {
+          const child = fork(join(__dirname, 'hammer.worker.ts'), [join(dir, 'store'), name, String(rounds)], {
+            execArgv: ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register'],
+            env: { ...process.env, QB_TEST_KEYS: spec, TS_NODE_PROJECT: resolve(__dirname, '../../../tsconfig.json') },
+          });
+          child.once('message', (m) => resolvePromise(m as never));
+          child.once('error', reject);
+          child.once('exit', (code) => code !== 0 && reject(new Error(`worker ${name} exited ${code}`)));
+        },
+      );
     const [a, b] = await Promise.all([run('A'), run('B')]);
     expect(a.error).toBeUndefined();
     expect(b.error).toBeUndefined();
@@ -167,7 +173,10 @@ describe('FileTokenStorage (backend specifics)', () => {
     const { spec: oldSpec, cipher: oldCipher } = makeCipher(['old']);
     const old = new FileTokenStorage({ directory: join(dir, 'store') }, oldCipher);
     const saved = await old.saveConnection(newConnection('t', 'r', { refreshToken: 'RT1' }));
-    const rotated = new FileTokenStorage({ directory: join(dir, 'store') }, new TokenCipher(KeyRing.parse(`new:${randomBytes(32).toString('base64')},${oldSpec}`)));
+    const rotated = new FileTokenStorage(
+      { directory: join(dir, 'store') },
+      new TokenCipher(KeyRing.parse(`new:${randomBytes(32).toString('base64')},${oldSpec}`)),
+    );
     expect(await rotated.reencrypt({ tenantId: 't', realmId: 'r' })).toBe(true);
     expect(await rotated.reencrypt({ tenantId: 't', realmId: 'r' })).toBe(false);
     expect(JSON.parse(await readFile(paths.connectionFile({ tenantId: 't', realmId: 'r' }), 'utf8')).ciphertext).toMatch(/^v1:new:/);

@@ -21,7 +21,8 @@ async function main(): Promise<void> {
       leases++;
       const lease = { owner: name, generation: leased.leaseGeneration };
       // Under our lease nobody else writes, so each of these must win.
-      if (!(await storage.beginCall(ref, lease, { fingerprint: leased.refreshTokenFingerprint, callBudgetMs: 5_000, ttlMs: 30_000 }))) lostWrites++;
+      if (!(await storage.beginCall(ref, lease, { fingerprint: leased.refreshTokenFingerprint, callBudgetMs: 5_000, ttlMs: 30_000 })))
+        lostWrites++;
       if (leases % 3 !== 0) {
         const swapped = await storage.compareAndSwapTokens(
           ref,

@@ -103,7 +103,9 @@ describe('FileTokenStorage: upgrade in place to protocol v2', () => {
     const leased = (await storage.acquireLease(ref, 'new-replica', 30_000))!;
     expect(leased).toMatchObject({ leaseOwner: 'new-replica', leaseGeneration: 1, inflight: null });
     const lease = { owner: 'new-replica', generation: leased.leaseGeneration };
-    expect(await storage.beginCall(ref, lease, { fingerprint: leased.refreshTokenFingerprint, callBudgetMs: 10_000, ttlMs: 30_000 })).toBe(true);
+    expect(await storage.beginCall(ref, lease, { fingerprint: leased.refreshTokenFingerprint, callBudgetMs: 10_000, ttlMs: 30_000 })).toBe(
+      true,
+    );
     const inflight = (await storage.get(ref))!.inflight;
     expect(inflight).toMatchObject({ fingerprint: leased.refreshTokenFingerprint, owner: 'new-replica', generation: 1 });
     expect(inflight!.deadlineAt.getTime() - inflight!.startedAt.getTime()).toBe(10_000);
@@ -121,8 +123,19 @@ describe('FileTokenStorage: upgrade in place to protocol v2', () => {
       },
       lease,
     );
-    expect(swapped).toMatchObject({ refreshToken: 'RT-NEW', status: 'active', leaseOwner: null, leaseGeneration: 1, inflight: null, lastErrorFingerprint: null });
-    expect((await storage.get(ref))!).toMatchObject({ accessToken: 'AT-NEW', refreshToken: 'RT-NEW', refreshTokenFingerprint: cipher.fingerprint('RT-NEW') });
+    expect(swapped).toMatchObject({
+      refreshToken: 'RT-NEW',
+      status: 'active',
+      leaseOwner: null,
+      leaseGeneration: 1,
+      inflight: null,
+      lastErrorFingerprint: null,
+    });
+    expect((await storage.get(ref))!).toMatchObject({
+      accessToken: 'AT-NEW',
+      refreshToken: 'RT-NEW',
+      refreshTokenFingerprint: cipher.fingerprint('RT-NEW'),
+    });
 
     // The file was upgraded in place: same envelope version, the new fields now written out.
     const { envelope, doc } = await readDoc(ref);
@@ -134,27 +147,69 @@ describe('FileTokenStorage: upgrade in place to protocol v2', () => {
     const live = { tenantId: 'tenant-upgrade', realmId: 'live' };
     const stale = { tenantId: 'tenant-upgrade', realmId: 'stale' };
     const leaseOwner = 'old-replica';
-    await writeRaw(live, previousReleaseDocument({ ...live, status: 'active', accessToken: 'AT-L', refreshToken: 'RT-L', leaseOwner, leaseExpiresAt: new Date(Date.now() + MINUTE) }, cipher));
-    await writeRaw(stale, previousReleaseDocument({ ...stale, status: 'active', accessToken: 'AT-S', refreshToken: 'RT-S', leaseOwner, leaseExpiresAt: new Date(Date.now() - MINUTE) }, cipher));
+    await writeRaw(
+      live,
+      previousReleaseDocument(
+        { ...live, status: 'active', accessToken: 'AT-L', refreshToken: 'RT-L', leaseOwner, leaseExpiresAt: new Date(Date.now() + MINUTE) },
+        cipher,
+      ),
+    );
+    await writeRaw(
+      stale,
+      previousReleaseDocument(
+        {
+          ...stale,
+          status: 'active',
+          accessToken: 'AT-S',
+          refreshToken: 'RT-S',
+          leaseOwner,
+          leaseExpiresAt: new Date(Date.now() - MINUTE),
+        },
+        cipher,
+      ),
+    );
 
     expect(await storage.acquireLease(live, 'new-replica', 30_000)).toBeNull();
     const claimed = await storage.claimDue(new Date(), 10, 'new-replica', 30_000);
     expect(claimed.map((c) => [c.realmId, c.leaseOwner, c.leaseGeneration])).toEqual([['stale', 'new-replica', 1]]);
     // The old process comes back without a generation of its own: generation 0 no longer holds.
-    await storage.recordFailure(stale, { owner: leaseOwner, generation: 0 }, { failureCount: 1, nextAttemptAt: null, lastErrorCode: 'http_503' });
+    await storage.recordFailure(
+      stale,
+      { owner: leaseOwner, generation: 0 },
+      { failureCount: 1, nextAttemptAt: null, lastErrorCode: 'http_503' },
+    );
     expect((await storage.get(stale))!).toMatchObject({ leaseOwner: 'new-replica', failureCount: 0 });
   });
 
   it('a previous-release needs_reauth file stays parked, is counted, and a reconnect revives it at generation 1', async () => {
     const ref = { tenantId: 'tenant-upgrade', realmId: 'needs' };
-    await writeRaw(ref, previousReleaseDocument({ ...ref, status: 'needs_reauth', accessToken: 'AT-N', refreshToken: 'RT-N', lastErrorCode: 'invalid_grant' }, cipher));
+    await writeRaw(
+      ref,
+      previousReleaseDocument(
+        { ...ref, status: 'needs_reauth', accessToken: 'AT-N', refreshToken: 'RT-N', lastErrorCode: 'invalid_grant' },
+        cipher,
+      ),
+    );
     expect((await storage.get(ref))!).toMatchObject({ status: 'needs_reauth', leaseGeneration: 0, lastErrorFingerprint: null });
     expect(await storage.acquireLease(ref, 'w', 30_000)).toBeNull();
     expect(await storage.claimDue(new Date(), 10, 'w', 30_000)).toEqual([]);
-    expect((await storage.stats(new Date(), MINUTE)).byStatus).toEqual({ active: 0, reauth_pending: 0, needs_reauth: 1, revoke_pending: 0, revoked: 0 });
+    expect((await storage.stats(new Date(), MINUTE)).byStatus).toEqual({
+      active: 0,
+      reauth_pending: 0,
+      needs_reauth: 1,
+      revoke_pending: 0,
+      revoked: 0,
+    });
     // No lastErrorFingerprint was recorded for the old token, so a rotated answer cannot revive it.
     const fp = cipher.fingerprint('RT-N');
-    const result = { accessToken: 'AT-X', refreshToken: 'RT-X', accessTokenExpiresAt: new Date(), refreshTokenExpiresAt: new Date(), refreshTokenHardExpiresAt: null, nextRefreshAt: new Date() };
+    const result = {
+      accessToken: 'AT-X',
+      refreshToken: 'RT-X',
+      accessTokenExpiresAt: new Date(),
+      refreshTokenExpiresAt: new Date(),
+      refreshTokenHardExpiresAt: null,
+      nextRefreshAt: new Date(),
+    };
     expect(await storage.compareAndSwapTokens(ref, fp, result, { owner: 'w', generation: 0 })).toBeNull();
 
     const now = Date.now();
@@ -175,7 +230,13 @@ describe('FileTokenStorage: upgrade in place to protocol v2', () => {
   it('a previous-release revoked file reads with empty tokens and markRevoked bumps it to generation 1', async () => {
     const ref = { tenantId: 'tenant-upgrade', realmId: 'revoked' };
     await writeRaw(ref, previousReleaseDocument({ ...ref, status: 'revoked', accessToken: '', refreshToken: '' }, cipher));
-    expect((await storage.get(ref))!).toMatchObject({ status: 'revoked', accessToken: '', refreshToken: '', leaseGeneration: 0, inflight: null });
+    expect((await storage.get(ref))!).toMatchObject({
+      status: 'revoked',
+      accessToken: '',
+      refreshToken: '',
+      leaseGeneration: 0,
+      inflight: null,
+    });
     expect(await storage.markRevoked(ref)).toBe(true);
     expect((await storage.get(ref))!).toMatchObject({ status: 'revoked', leaseGeneration: 1, inflight: null });
   });
@@ -185,24 +246,46 @@ describe('FileTokenStorage: upgrade in place to protocol v2', () => {
     await writeRaw(ref, previousReleaseDocument({ ...ref, status: 'active', accessToken: 'AT-P', refreshToken: 'RT-P' }, cipher));
     const leased = (await storage.acquireLease(ref, 'w', 30_000))!;
     const lease = { owner: 'w', generation: leased.leaseGeneration };
-    expect(await storage.beginCall(ref, lease, { fingerprint: leased.refreshTokenFingerprint, callBudgetMs: 5_000, ttlMs: 30_000 })).toBe(true);
+    expect(await storage.beginCall(ref, lease, { fingerprint: leased.refreshTokenFingerprint, callBudgetMs: 5_000, ttlMs: 30_000 })).toBe(
+      true,
+    );
     const begun = (await storage.get(ref))!;
     const reopened = new FileTokenStorage({ directory: paths.root }, cipher);
     expect(await reopened.get(ref)).toEqual(begun);
 
     const pendingUntil = new Date(Date.now() + 5 * MINUTE);
-    expect(await storage.markNeedsReauth(ref, lease, { fingerprint: leased.refreshTokenFingerprint, errorCode: 'invalid_grant', pendingUntil })).toBe(true);
+    expect(
+      await storage.markNeedsReauth(ref, lease, { fingerprint: leased.refreshTokenFingerprint, errorCode: 'invalid_grant', pendingUntil }),
+    ).toBe(true);
     const parked = (await reopened.get(ref))!;
-    expect(parked).toMatchObject({ status: 'reauth_pending', lastErrorFingerprint: leased.refreshTokenFingerprint, inflight: null, leaseOwner: null, leaseGeneration: 1 });
+    expect(parked).toMatchObject({
+      status: 'reauth_pending',
+      lastErrorFingerprint: leased.refreshTokenFingerprint,
+      inflight: null,
+      leaseOwner: null,
+      leaseGeneration: 1,
+    });
     expect(parked.nextRefreshAt.getTime()).toBe(pendingUntil.getTime());
-    expect((await storage.stats(new Date(), MINUTE)).byStatus).toEqual({ active: 0, reauth_pending: 1, needs_reauth: 0, revoke_pending: 0, revoked: 0 });
+    expect((await storage.stats(new Date(), MINUTE)).byStatus).toEqual({
+      active: 0,
+      reauth_pending: 1,
+      needs_reauth: 0,
+      revoke_pending: 0,
+      revoked: 0,
+    });
   });
 
   describe('strict validation of the new fields (a bad value is storage_corrupt naming the file, never its content)', () => {
     const MARKER = 'MARKER-VALUE-NEVER-IN-MESSAGES';
     const ref = { tenantId: 'tenant-bad', realmId: 'r1' };
     const good = { tenantId: 'tenant-good', realmId: 'r1' };
-    const inflight = { fingerprint: MARKER, owner: MARKER, generation: 1, startedAt: new Date().toISOString(), deadlineAt: new Date(Date.now() + MINUTE).toISOString() };
+    const inflight = {
+      fingerprint: MARKER,
+      owner: MARKER,
+      generation: 1,
+      startedAt: new Date().toISOString(),
+      deadlineAt: new Date(Date.now() + MINUTE).toISOString(),
+    };
 
     it.each<[string, Record<string, unknown>]>([
       ['leaseGeneration negative', { leaseGeneration: -1 }],
@@ -223,7 +306,13 @@ describe('FileTokenStorage: upgrade in place to protocol v2', () => {
       ['lastErrorFingerprint an object', { lastErrorFingerprint: { v: MARKER } }],
       ['status unknown', { status: MARKER }],
     ])('%s', async (_label, patch) => {
-      const file = await writeRaw(ref, { ...previousReleaseDocument({ ...ref, status: 'active', accessToken: 'AT-B', refreshToken: 'RT-B' }, cipher), leaseGeneration: 3, inflight: null, lastErrorFingerprint: null, ...patch });
+      const file = await writeRaw(ref, {
+        ...previousReleaseDocument({ ...ref, status: 'active', accessToken: 'AT-B', refreshToken: 'RT-B' }, cipher),
+        leaseGeneration: 3,
+        inflight: null,
+        lastErrorFingerprint: null,
+        ...patch,
+      });
       await writeRaw(good, previousReleaseDocument({ ...good, status: 'active', accessToken: 'AT-G', refreshToken: 'RT-G' }, cipher));
       const err = await storage.get(ref).then(
         () => null,
@@ -240,7 +329,12 @@ describe('FileTokenStorage: upgrade in place to protocol v2', () => {
     });
 
     it('accepts every valid shape: generation 0, a full in-flight record, a string lastErrorFingerprint', async () => {
-      await writeRaw(ref, { ...previousReleaseDocument({ ...ref, status: 'needs_reauth', accessToken: 'AT-B', refreshToken: 'RT-B' }, cipher), leaseGeneration: 0, inflight, lastErrorFingerprint: 'fp' });
+      await writeRaw(ref, {
+        ...previousReleaseDocument({ ...ref, status: 'needs_reauth', accessToken: 'AT-B', refreshToken: 'RT-B' }, cipher),
+        leaseGeneration: 0,
+        inflight,
+        lastErrorFingerprint: 'fp',
+      });
       const got = (await storage.get(ref))!;
       expect(got).toMatchObject({ leaseGeneration: 0, lastErrorFingerprint: 'fp' });
       expect(got.inflight).toEqual({ ...inflight, startedAt: new Date(inflight.startedAt), deadlineAt: new Date(inflight.deadlineAt) });

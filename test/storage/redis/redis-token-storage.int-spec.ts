@@ -30,7 +30,9 @@ describe('RedisTokenStorage (backend specifics)', () => {
     const tenant = 'acme:*{x} y';
     await storage.saveConnection(newConnection(tenant, '123', { accessToken: 'AT-PLAIN', refreshToken: 'RT-PLAIN' }));
     const keys = (await redis.keys(`${prefix}*`)).sort();
-    expect(keys).toEqual([`${prefix}due`, `${prefix}refs`, `${prefix}t:acme%3A%2A%7Bx%7D%20y:conn:123`, `${prefix}t:acme%3A%2A%7Bx%7D%20y:conns`].sort());
+    expect(keys).toEqual(
+      [`${prefix}due`, `${prefix}refs`, `${prefix}t:acme%3A%2A%7Bx%7D%20y:conn:123`, `${prefix}t:acme%3A%2A%7Bx%7D%20y:conns`].sort(),
+    );
     const hash = await redis.hgetall(`${prefix}t:acme%3A%2A%7Bx%7D%20y:conn:123`);
     expect(JSON.stringify(hash)).not.toMatch(/AT-PLAIN|RT-PLAIN/);
     expect(hash.accessTokenEnc).toMatch(/^v1:k1:/);
@@ -42,7 +44,7 @@ describe('RedisTokenStorage (backend specifics)', () => {
     expect(await storage.listByTenant('acme')).toHaveLength(0);
   });
 
-  it('a ciphertext copied to another tenant\'s hash fails to decrypt (I6)', async () => {
+  it("a ciphertext copied to another tenant's hash fails to decrypt (I6)", async () => {
     await storage.saveConnection(newConnection('a', 'r1'));
     await storage.saveConnection(newConnection('b', 'r1'));
     const enc = await redis.hget(`${prefix}t:a:conn:r1`, 'refreshTokenEnc');
@@ -77,7 +79,12 @@ describe('RedisTokenStorage (backend specifics)', () => {
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
         // Every result rotates the token: the fingerprint alone decides, whatever the generation.
-        storage.compareAndSwapTokens(ref, saved.refreshTokenFingerprint, { ...newConnection('t', 'r', { refreshToken: `rt-${i}` }) }, { owner: `w${i}`, generation: i }),
+        storage.compareAndSwapTokens(
+          ref,
+          saved.refreshTokenFingerprint,
+          { ...newConnection('t', 'r', { refreshToken: `rt-${i}` }) },
+          { owner: `w${i}`, generation: i },
+        ),
       ),
     );
     const winners = results.filter(Boolean);
@@ -110,7 +117,11 @@ describe('RedisTokenStorage (backend specifics)', () => {
     await storage.saveConnection(newConnection('t', 'leased', { nextRefreshAt: past }));
     await storage.saveConnection(newConnection('t', 'expired', { nextRefreshAt: past }));
     const backoff = (await storage.acquireLease({ tenantId: 't', realmId: 'backoff' }, 'x', 30_000))!;
-    await storage.recordFailure({ tenantId: 't', realmId: 'backoff' }, { owner: 'x', generation: backoff.leaseGeneration }, { failureCount: 1, nextAttemptAt: new Date(Date.now() + 60_000), lastErrorCode: 'http_503' });
+    await storage.recordFailure(
+      { tenantId: 't', realmId: 'backoff' },
+      { owner: 'x', generation: backoff.leaseGeneration },
+      { failureCount: 1, nextAttemptAt: new Date(Date.now() + 60_000), lastErrorCode: 'http_503' },
+    );
     await storage.acquireLease({ tenantId: 't', realmId: 'leased' }, 'x', 30_000);
     await storage.acquireLease({ tenantId: 't', realmId: 'expired' }, 'x', 1);
     await new Promise((r) => setTimeout(r, 20));
@@ -128,15 +139,33 @@ describe('RedisTokenStorage (backend specifics)', () => {
     const pl = (await storage.acquireLease(pending, 'x', 30_000))!;
     const nl = (await storage.acquireLease(needs, 'x', 30_000))!;
     const mark = { errorCode: 'invalid_grant' };
-    expect(await storage.markNeedsReauth(pending, { owner: 'x', generation: pl.leaseGeneration }, { ...mark, fingerprint: p.refreshTokenFingerprint, pendingUntil })).toBe(true);
-    expect(await storage.markNeedsReauth(needs, { owner: 'x', generation: nl.leaseGeneration }, { ...mark, fingerprint: n.refreshTokenFingerprint, pendingUntil: null })).toBe(true);
+    expect(
+      await storage.markNeedsReauth(
+        pending,
+        { owner: 'x', generation: pl.leaseGeneration },
+        { ...mark, fingerprint: p.refreshTokenFingerprint, pendingUntil },
+      ),
+    ).toBe(true);
+    expect(
+      await storage.markNeedsReauth(
+        needs,
+        { owner: 'x', generation: nl.leaseGeneration },
+        { ...mark, fingerprint: n.refreshTokenFingerprint, pendingUntil: null },
+      ),
+    ).toBe(true);
     expect(Number(await redis.zscore(`${prefix}due`, 't:pending'))).toBe(pendingUntil.getTime());
     expect(await redis.zscore(`${prefix}due`, 't:needs')).toBeNull();
     expect(await redis.hget(`${prefix}t:t:conn:pending`, 'lastErrorFingerprint')).toBe(p.refreshTokenFingerprint);
     expect(await storage.claimDue(new Date(), 10, 'y', 30_000)).toEqual([]);
     const claimed = await storage.claimDue(new Date(pendingUntil.getTime() + 1), 10, 'y', 30_000);
     expect(claimed.map((c) => [c.realmId, c.status, c.leaseGeneration])).toEqual([['pending', 'reauth_pending', pl.leaseGeneration + 1]]);
-    expect((await storage.stats(new Date(), 60_000)).byStatus).toEqual({ active: 0, reauth_pending: 1, needs_reauth: 1, revoke_pending: 0, revoked: 0 });
+    expect((await storage.stats(new Date(), 60_000)).byStatus).toEqual({
+      active: 0,
+      reauth_pending: 1,
+      needs_reauth: 1,
+      revoke_pending: 0,
+      revoked: 0,
+    });
   });
 
   it('keeps working after SCRIPT FLUSH (EVALSHA falls back to EVAL)', async () => {
@@ -162,7 +191,9 @@ describe('RedisTokenStorage (backend specifics)', () => {
     const { spec: oldSpec } = makeCipher(['old']);
     const oldStorage = new RedisTokenStorage(redis, new TokenCipher(KeyRing.parse(oldSpec)), { keyPrefix: prefix });
     const saved = await oldStorage.saveConnection(newConnection('t', 'r', { refreshToken: 'RT1' }));
-    const rotated = new RedisTokenStorage(redis, new TokenCipher(KeyRing.parse(`new:${randomBytes(32).toString('base64')},${oldSpec}`)), { keyPrefix: prefix });
+    const rotated = new RedisTokenStorage(redis, new TokenCipher(KeyRing.parse(`new:${randomBytes(32).toString('base64')},${oldSpec}`)), {
+      keyPrefix: prefix,
+    });
     expect(await rotated.reencrypt({ tenantId: 't', realmId: 'r' })).toBe(true);
     expect(await rotated.reencrypt({ tenantId: 't', realmId: 'r' })).toBe(false);
     expect(await redis.hget(`${prefix}t:t:conn:r`, 'refreshTokenEnc')).toMatch(/^v1:new:/);

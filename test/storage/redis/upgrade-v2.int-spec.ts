@@ -85,7 +85,15 @@ describe('RedisTokenStorage: upgrade in place from pre-v2 hashes', () => {
     const ref = { tenantId: 'old', realmId: '1' };
     await writeOldFormat(cipher, ref);
     const fields = await redis.hkeys(keys.connection(ref));
-    for (const f of ['leaseGeneration', 'inflightFingerprint', 'inflightOwner', 'inflightGeneration', 'inflightStartedAt', 'inflightDeadlineAt', 'lastErrorFingerprint']) {
+    for (const f of [
+      'leaseGeneration',
+      'inflightFingerprint',
+      'inflightOwner',
+      'inflightGeneration',
+      'inflightStartedAt',
+      'inflightDeadlineAt',
+      'lastErrorFingerprint',
+    ]) {
       expect(fields).not.toContain(f);
     }
   });
@@ -151,7 +159,13 @@ describe('RedisTokenStorage: upgrade in place from pre-v2 hashes', () => {
     const claimed = await storage.claimDue(new Date(), 10, 'claimer', 60_000);
     expect(claimed.map((c) => c.realmId)).toEqual(['due']);
     expect(claimed[0]).toMatchObject({ leaseOwner: 'claimer', leaseGeneration: 1, inflight: null, refreshToken: old.refreshToken });
-    expect(await storage.beginCall(due, { owner: 'claimer', generation: 1 }, { fingerprint: old.fingerprint, callBudgetMs: 5_000, ttlMs: 30_000 })).toBe(true);
+    expect(
+      await storage.beginCall(
+        due,
+        { owner: 'claimer', generation: 1 },
+        { fingerprint: old.fingerprint, callBudgetMs: 5_000, ttlMs: 30_000 },
+      ),
+    ).toBe(true);
   });
 
   it('a lease an old replica still holds is respected, and taken over with generation 1 once expired', async () => {
@@ -176,7 +190,13 @@ describe('RedisTokenStorage: upgrade in place from pre-v2 hashes', () => {
     await writeOldFormat(cipher, revoked, { status: 'revoked' });
     await writeOldFormat(cipher, { tenantId: 'old', realmId: 'active' });
     expect((await storage.get(needs))!).toMatchObject({ status: 'needs_reauth', leaseGeneration: 0, lastErrorFingerprint: null });
-    expect((await storage.stats(new Date(), 60_000)).byStatus).toEqual({ active: 1, reauth_pending: 0, needs_reauth: 1, revoke_pending: 0, revoked: 1 });
+    expect((await storage.stats(new Date(), 60_000)).byStatus).toEqual({
+      active: 1,
+      reauth_pending: 0,
+      needs_reauth: 1,
+      revoke_pending: 0,
+      revoked: 1,
+    });
     expect(await storage.acquireLease(needs, 'o', 60_000)).toBeNull();
     const back = await storage.saveConnection(newConnection(needs.tenantId, needs.realmId));
     expect(back).toMatchObject({ status: 'active', leaseGeneration: 1, inflight: null, lastErrorFingerprint: null, version: 8 });

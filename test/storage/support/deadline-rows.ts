@@ -17,14 +17,34 @@ export async function insertConnectionsWithDeadlines(
   params: { count: number; tenants: number; now: number; spreadDays: number; scramble?: boolean },
 ): Promise<void> {
   const { count, tenants, now, spreadDays } = params;
-  const tuple = `(${COLUMNS.split(',').map(() => '?').join(', ')})`;
+  const tuple = `(${COLUMNS.split(',')
+    .map(() => '?')
+    .join(', ')})`;
   for (let start = 0; start < count; start += 500) {
     const values: unknown[] = [];
     const tuples: string[] = [];
     for (let i = start; i < Math.min(count, start + 500); i++) {
       const slot = params.scramble ? (i * 7919) % count : i;
       const hard = now + Math.floor((slot / count) * spreadDays) * DAY;
-      values.push(`tenant-${i % tenants}`, String(1_000_000_000 + i), 'sandbox', 'active', 'x', 'x', `fp${i}`, now + 3_600_000, hard, hard, 'com.intuit.quickbooks.accounting', 1, now, 0, now, now, 1);
+      values.push(
+        `tenant-${i % tenants}`,
+        String(1_000_000_000 + i),
+        'sandbox',
+        'active',
+        'x',
+        'x',
+        `fp${i}`,
+        now + 3_600_000,
+        hard,
+        hard,
+        'com.intuit.quickbooks.accounting',
+        1,
+        now,
+        0,
+        now,
+        now,
+        1,
+      );
       tuples.push(tuple);
     }
     await ds.query(bind(`INSERT INTO quickbooks_connections (${COLUMNS}) VALUES ${tuples.join(', ')}`), values);

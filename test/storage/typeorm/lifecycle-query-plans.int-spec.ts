@@ -50,7 +50,8 @@ const TARGETS: Target[] = [
     analyze: 'ANALYZE TABLE quickbooks_connections',
     indexesUsed: async (ds, sql, params) => {
       const rows: Array<{ type: string; key: string | null }> = await ds.query(`EXPLAIN ${sql}`, params);
-      if (rows.some((r) => !['range', 'ref', 'eq_ref', 'const'].includes(r.type) || r.key === null)) throw new Error(`not an index range: ${JSON.stringify(rows)}`);
+      if (rows.some((r) => !['range', 'ref', 'eq_ref', 'const'].includes(r.type) || r.key === null))
+        throw new Error(`not an index range: ${JSON.stringify(rows)}`);
       return rows.map((r) => r.key!);
     },
   },
@@ -64,7 +65,9 @@ const TARGETS: Target[] = [
     analyze: 'ANALYZE quickbooks_connections',
     indexesUsed: async (ds, sql, params) => {
       // ANALYZE: an index read from its start and filtered shows as rows removed by the filter.
-      const [{ 'QUERY PLAN': plan }] = (await ds.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`, params)) as Array<{ 'QUERY PLAN': unknown }>;
+      const [{ 'QUERY PLAN': plan }] = (await ds.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`, params)) as Array<{
+        'QUERY PLAN': unknown;
+      }>;
       const text = JSON.stringify(plan);
       const removed = [...text.matchAll(/"Rows Removed by Filter":(\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
       if (text.includes('"Seq Scan"') || removed > 100) throw new Error(`not an index range: ${text}`);
@@ -75,7 +78,10 @@ const TARGETS: Target[] = [
     name: 'SQLite',
     create: async () => {
       const dir = mkdtempSync(join(tmpdir(), 'qb-plans-'));
-      return { options: { type: 'better-sqlite3', database: join(dir, 'qb.sqlite') }, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+      return {
+        options: { type: 'better-sqlite3', database: join(dir, 'qb.sqlite') },
+        drop: async () => rmSync(dir, { recursive: true, force: true }),
+      };
     },
     bind: (sql) => sql,
     analyze: 'ANALYZE',
@@ -120,7 +126,9 @@ describe.each(TARGETS)('lifecycle queries use their indexes ($name)', (target) =
   }
 
   it('the plan check itself sees a table scan (an unindexed filter)', async () => {
-    await expect(target.indexesUsed(ds, target.bind('SELECT id FROM quickbooks_connections WHERE scopes = ?'), ['none'])).rejects.toThrow(/not an index range/);
+    await expect(target.indexesUsed(ds, target.bind('SELECT id FROM quickbooks_connections WHERE scopes = ?'), ['none'])).rejects.toThrow(
+      /not an index range/,
+    );
   });
 
   it('a campaign page, first or 4,000 rows deep, is a range of idx_quickbooks_connections_hard_expiry', async () => {
@@ -128,7 +136,10 @@ describe.each(TARGETS)('lifecycle queries use their indexes ($name)', (target) =
     const deep = await storage.listReconnectDue(window, null, 4000);
     expect(deep.connections).toHaveLength(4000);
     for (const cursor of [null, deep.nextCursor]) {
-      const { sql, params } = await statementOf(() => storage.listReconnectDue(window, cursor, 50), 'ORDER BY refresh_token_hard_expires_at');
+      const { sql, params } = await statementOf(
+        () => storage.listReconnectDue(window, cursor, 50),
+        'ORDER BY refresh_token_hard_expires_at',
+      );
       expect(await target.indexesUsed(ds, sql, params)).toContain('idx_quickbooks_connections_hard_expiry');
     }
   });

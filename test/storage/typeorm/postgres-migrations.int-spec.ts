@@ -4,7 +4,12 @@
  * CREATE, no migration recorded twice).
  */
 import { DataSource } from 'typeorm';
-import { QUICKBOOKS_AUTH_ENTITIES, QUICKBOOKS_AUTH_POSTGRES_MIGRATIONS, pendingQuickBooksMigrations, runQuickBooksMigrations } from '@quickbooks-auth/nestjs';
+import {
+  QUICKBOOKS_AUTH_ENTITIES,
+  QUICKBOOKS_AUTH_POSTGRES_MIGRATIONS,
+  pendingQuickBooksMigrations,
+  runQuickBooksMigrations,
+} from '@quickbooks-auth/nestjs';
 import { createScratchPostgresDatabase } from '../../support/postgres';
 
 const NAMES = QUICKBOOKS_AUTH_POSTGRES_MIGRATIONS.map((M) => new M().name!);
@@ -38,11 +43,20 @@ describe('QuickBooks auth migrations on PostgreSQL', () => {
         `SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'quickbooks_connections'`,
       );
       const types = Object.fromEntries(columns.map((c) => [c.column_name, c.data_type]));
-      for (const epochMs of ['access_token_expires_at', 'next_refresh_at', 'lease_expires_at', 'inflight_deadline_at', 'revoke_due_at', 'created_at']) {
+      for (const epochMs of [
+        'access_token_expires_at',
+        'next_refresh_at',
+        'lease_expires_at',
+        'inflight_deadline_at',
+        'revoke_due_at',
+        'created_at',
+      ]) {
         expect(types[epochMs]).toBe('bigint');
       }
       expect(types.id).toBe('bigint');
-      expect(Object.keys(types)).toEqual(expect.arrayContaining(['lease_generation', 'inflight_fp', 'last_error_fp', 'revoke_token_enc', 'revoke_attempts']));
+      expect(Object.keys(types)).toEqual(
+        expect.arrayContaining(['lease_generation', 'inflight_fp', 'last_error_fp', 'revoke_token_enc', 'revoke_attempts']),
+      );
 
       const indexes: Array<{ indexname: string }> = await dataSource.query(
         `SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename IN ('quickbooks_connections', 'quickbooks_oauth_states')`,

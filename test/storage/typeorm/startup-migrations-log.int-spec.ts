@@ -50,7 +50,9 @@ describe('start-up migrations are logged', () => {
     const dir = mkdtempSync(join(tmpdir(), 'qb-miglog-'));
     try {
       const [first, second] = await bootTwice({ type: 'typeorm', sqlitePath: join(dir, 'qb.sqlite') });
-      expect(first).toEqual([expect.stringMatching(new RegExp(`migrations: applied ${QUICKBOOKS_AUTH_SQLITE_MIGRATIONS.length} on better-sqlite3 in \\d+ ms`))]);
+      expect(first).toEqual([
+        expect.stringMatching(new RegExp(`migrations: applied ${QUICKBOOKS_AUTH_SQLITE_MIGRATIONS.length} on better-sqlite3 in \\d+ ms`)),
+      ]);
       expect(second).toEqual([expect.stringContaining('migrations: schema up to date on better-sqlite3')]);
     } finally {
       rmSync(dir, { recursive: true, force: true });

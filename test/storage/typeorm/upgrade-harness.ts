@@ -6,7 +6,14 @@ import type { ConnectionRef } from '@quickbooks-auth/nestjs/domain/connection.in
 import { ACCESS_TOKEN_FIELD, REFRESH_TOKEN_FIELD, sealToken } from '@quickbooks-auth/nestjs/auth/storage/token-sealing';
 import { TypeOrmTokenStorage } from '@quickbooks-auth/nestjs/auth/storage/typeorm/typeorm-token-storage';
 import type { NewConnection } from '@quickbooks-auth/nestjs/auth/storage/token-storage.interface';
-import { type TokenCipher, QUICKBOOKS_AUTH_ENTITIES, QUICKBOOKS_AUTH_MYSQL_MIGRATIONS, QUICKBOOKS_AUTH_POSTGRES_MIGRATIONS, QUICKBOOKS_AUTH_SQLITE_MIGRATIONS, runQuickBooksMigrations } from '@quickbooks-auth/nestjs';
+import {
+  type TokenCipher,
+  QUICKBOOKS_AUTH_ENTITIES,
+  QUICKBOOKS_AUTH_MYSQL_MIGRATIONS,
+  QUICKBOOKS_AUTH_POSTGRES_MIGRATIONS,
+  QUICKBOOKS_AUTH_SQLITE_MIGRATIONS,
+  runQuickBooksMigrations,
+} from '@quickbooks-auth/nestjs';
 import { createScratchDatabase } from '../../support/mariadb';
 import { createScratchPostgresDatabase, pgPlaceholders } from '../../support/postgres';
 import { makeCipher, newConnection } from '../support/storage-fixtures';
@@ -48,9 +55,17 @@ const SERVERS: Record<UpgradeServer, Server> = {
     },
     bind: (sql) => sql,
     columns: async (ds) =>
-      names(await ds.query("SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'quickbooks_connections'")),
+      names(
+        await ds.query(
+          "SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'quickbooks_connections'",
+        ),
+      ),
     hasIndex: async (ds, index) =>
-      ((await ds.query('SELECT 1 FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND INDEX_NAME = ?', [index])) as unknown[]).length > 0,
+      (
+        (await ds.query('SELECT 1 FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND INDEX_NAME = ?', [
+          index,
+        ])) as unknown[]
+      ).length > 0,
   },
   PostgreSQL: {
     suffix: 'Postgres',
@@ -62,21 +77,28 @@ const SERVERS: Record<UpgradeServer, Server> = {
     bind: pgPlaceholders,
     columns: async (ds) =>
       names(
-        await ds.query(`SELECT column_name AS name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'quickbooks_connections'`),
+        await ds.query(
+          `SELECT column_name AS name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'quickbooks_connections'`,
+        ),
       ),
     hasIndex: async (ds, index) =>
-      ((await ds.query(`SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() AND indexname = $1`, [index])) as unknown[]).length > 0,
+      ((await ds.query(`SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() AND indexname = $1`, [index])) as unknown[]).length >
+      0,
   },
   SQLite: {
     suffix: 'Sqlite',
     migrations: QUICKBOOKS_AUTH_SQLITE_MIGRATIONS,
     create: async (label) => {
       const dir = mkdtempSync(join(tmpdir(), `${label}-`));
-      return { options: { type: 'better-sqlite3', database: join(dir, 'qb.sqlite') }, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+      return {
+        options: { type: 'better-sqlite3', database: join(dir, 'qb.sqlite') },
+        drop: async () => rmSync(dir, { recursive: true, force: true }),
+      };
     },
     bind: (sql) => sql,
     columns: async (ds) => names(await ds.query(`SELECT name FROM pragma_table_info('quickbooks_connections')`)),
-    hasIndex: async (ds, index) => ((await ds.query(`SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?`, [index])) as unknown[]).length > 0,
+    hasIndex: async (ds, index) =>
+      ((await ds.query(`SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?`, [index])) as unknown[]).length > 0,
   },
 };
 
@@ -195,7 +217,10 @@ export function describeUpgrade(title: string, suite: UpgradeSuite, tests: (h: U
           ...(typeof columns === 'function' ? columns(conn) : columns),
         };
         const keys = Object.keys(row);
-        await ds.query(server.bind(`INSERT INTO quickbooks_connections (${keys.join(', ')}) VALUES (${keys.map(() => '?').join(', ')})`), Object.values(row));
+        await ds.query(
+          server.bind(`INSERT INTO quickbooks_connections (${keys.join(', ')}) VALUES (${keys.map(() => '?').join(', ')})`),
+          Object.values(row),
+        );
         return { accessToken: conn.accessToken, refreshToken: conn.refreshToken, fingerprint, nextRefreshAt: Number(row.next_refresh_at) };
       },
       async upgrade() {

@@ -35,7 +35,9 @@ describeUpgrade(
       expect((await storage.get(ref))!).toMatchObject({ status: 'active', refreshToken: old.refreshToken, version: 3, leaseGeneration: 2 });
       expect(await storage.claimRevocations(new Date(Date.now() + 86_400_000), 10, 60_000)).toEqual([]);
       await storage.saveConnection(newConnection(ref.tenantId, ref.realmId));
-      expect(await storage.claimRevocations(new Date(), 10, 60_000)).toEqual([expect.objectContaining({ ...ref, refreshToken: old.refreshToken, attempts: 0 })]);
+      expect(await storage.claimRevocations(new Date(), 10, 60_000)).toEqual([
+        expect.objectContaining({ ...ref, refreshToken: old.refreshToken, attempts: 0 }),
+      ]);
     });
 
     it('up adds only what is missing (a half-applied upgrade)', async () => {
@@ -60,7 +62,9 @@ describeUpgrade(
       for (const col of REVOKE_COLUMNS) expect(columns).not.toContain(col);
       expect(await h.hasIndex(ds, INDEX)).toBe(false);
       // The previous release knows no revoke_pending: it reads a revoked row (tokens already wiped).
-      expect(await ds.query('SELECT status, refresh_token_enc FROM quickbooks_connections')).toEqual([{ status: 'revoked', refresh_token_enc: null }]);
+      expect(await ds.query('SELECT status, refresh_token_enc FROM quickbooks_connections')).toEqual([
+        { status: 'revoked', refresh_token_enc: null },
+      ]);
       expect(await runQuickBooksMigrations(ds)).toEqual(h.fromThisOne);
       expect(await runQuickBooksMigrations(ds)).toEqual([]);
       expect((await storage.get(ref))!.status).toBe('revoked');

@@ -10,7 +10,15 @@ import { describeUpgrade, type UpgradeHarness } from './upgrade-harness';
  * back: the v2 migration's down() and a second up().
  */
 
-const V2_COLUMNS = ['lease_generation', 'inflight_fp', 'inflight_owner', 'inflight_generation', 'inflight_started_at', 'inflight_deadline_at', 'last_error_fp'];
+const V2_COLUMNS = [
+  'lease_generation',
+  'inflight_fp',
+  'inflight_owner',
+  'inflight_generation',
+  'inflight_started_at',
+  'inflight_deadline_at',
+  'last_error_fp',
+];
 
 /** A connection as the previous release's saveConnection (and a lease) left it: its columns only. */
 function writeOldRow(
@@ -65,7 +73,13 @@ describeUpgrade(
         inflight: null,
         lastErrorFingerprint: null,
       });
-      expect((await storage.get(c))!).toMatchObject({ status: 'needs_reauth', lastErrorCode: 'invalid_grant', leaseGeneration: 0, inflight: null, lastErrorFingerprint: null });
+      expect((await storage.get(c))!).toMatchObject({
+        status: 'needs_reauth',
+        lastErrorCode: 'invalid_grant',
+        leaseGeneration: 0,
+        inflight: null,
+        lastErrorFingerprint: null,
+      });
 
       // The old replica's expired lease is taken over: generation 1.
       const leased = (await storage.acquireLease(a, 'new-replica', 60_000))!;
@@ -111,7 +125,13 @@ describeUpgrade(
       // The due old row is claimed with generation 1.
       const claimed = await storage.claimDue(new Date(), 10, 'claimer', 60_000);
       expect(claimed.map((x) => [x.realmId, x.leaseGeneration, x.refreshToken])).toEqual([['b', 1, rowB.refreshToken]]);
-      expect((await storage.stats(new Date(), 0)).byStatus).toEqual({ active: 2, reauth_pending: 0, needs_reauth: 1, revoke_pending: 0, revoked: 0 });
+      expect((await storage.stats(new Date(), 0)).byStatus).toEqual({
+        active: 2,
+        reauth_pending: 0,
+        needs_reauth: 1,
+        revoke_pending: 0,
+        revoked: 0,
+      });
     });
 
     it('up adds only the columns still missing (a half-applied upgrade)', async () => {
@@ -139,7 +159,11 @@ describeUpgrade(
       const leased = (await storage.acquireLease(parked, 'o', 60_000))!;
       const pendingUntil = new Date(Date.now() + 600_000);
       expect(
-        await storage.markNeedsReauth(parked, { owner: 'o', generation: leased.leaseGeneration }, { fingerprint: rowP.fingerprint, errorCode: 'invalid_grant', pendingUntil }),
+        await storage.markNeedsReauth(
+          parked,
+          { owner: 'o', generation: leased.leaseGeneration },
+          { fingerprint: rowP.fingerprint, errorCode: 'invalid_grant', pendingUntil },
+        ),
       ).toBe(true);
       expect((await storage.get(parked))!.status).toBe('reauth_pending');
 
@@ -158,7 +182,11 @@ describeUpgrade(
       expect(await runQuickBooksMigrations(ds)).toEqual(h.fromThisOne);
       expect(await runQuickBooksMigrations(ds)).toEqual([]);
       expect((await storage.get(plain))!).toMatchObject({ refreshToken: rowQ.refreshToken, leaseGeneration: 0, inflight: null });
-      expect((await storage.acquireLease(parked, 'o2', 60_000))!).toMatchObject({ status: 'active', refreshToken: rowP.refreshToken, leaseGeneration: 1 });
+      expect((await storage.acquireLease(parked, 'o2', 60_000))!).toMatchObject({
+        status: 'active',
+        refreshToken: rowP.refreshToken,
+        leaseGeneration: 1,
+      });
     });
   },
 );

@@ -23,7 +23,10 @@ export class ApiKeyRegistry {
   /** Parses `key1:tenantA,key2:tenantB`; throws naming the bad entry's position, never its key. */
   static parse(spec: string | undefined): ApiKeyRegistry {
     const registry = new ApiKeyRegistry();
-    const entries = (spec ?? '').split(',').map((e) => e.trim()).filter(Boolean);
+    const entries = (spec ?? '')
+      .split(',')
+      .map((e) => e.trim())
+      .filter(Boolean);
     entries.forEach((entry, i) => {
       const sep = entry.lastIndexOf(':');
       const key = sep > 0 ? entry.slice(0, sep) : '';

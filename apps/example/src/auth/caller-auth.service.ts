@@ -30,7 +30,12 @@ export class CallerAuthService {
     if (!session) return null;
     const identity = this.runtime.apiKeys.byKeyFingerprint(session.kid);
     if (!identity) return null;
-    return { tenantId: identity.tenantId, sessionId: `session:${session.sid}`, via: 'session', csrfToken: this.sessions.csrfToken(session.sid) };
+    return {
+      tenantId: identity.tenantId,
+      sessionId: `session:${session.sid}`,
+      via: 'session',
+      csrfToken: this.sessions.csrfToken(session.sid),
+    };
   }
 }
 

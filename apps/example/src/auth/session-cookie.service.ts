@@ -28,7 +28,11 @@ export class SessionCookieService {
 
   /** `overHttps`: the request came in over https (directly, or per a trusted proxy's X-Forwarded-Proto). */
   issue(keyFingerprint: string, overHttps = false): { value: string; header: string } {
-    const payload: SessionPayload = { sid: randomBytes(16).toString('base64url'), kid: keyFingerprint, exp: Math.floor(Date.now() / 1000) + SESSION_TTL_SECONDS };
+    const payload: SessionPayload = {
+      sid: randomBytes(16).toString('base64url'),
+      kid: keyFingerprint,
+      exp: Math.floor(Date.now() / 1000) + SESSION_TTL_SECONDS,
+    };
     const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
     const value = `${body}.${this.sign(body)}`;
     return { value, header: this.cookie(value, SESSION_TTL_SECONDS, overHttps) };

@@ -34,8 +34,15 @@ export class DemoGrantRestorer implements OnApplicationBootstrap {
           scopes: c.scopes.length ? c.scopes : [DEFAULT_SCOPE],
           sub: `demo-${c.realmId}`,
           now: c.createdAt.getTime(),
-          hardExpirySeconds: Math.max(0, Math.round(((c.refreshTokenHardExpiresAt?.getTime() ?? now + 157_680_000_000) - c.createdAt.getTime()) / 1000)),
-          refreshToken: { value: c.refreshToken, issuedAt: (c.lastRefreshedAt ?? c.createdAt).getTime(), expiresAt: c.refreshTokenExpiresAt.getTime() },
+          hardExpirySeconds: Math.max(
+            0,
+            Math.round(((c.refreshTokenHardExpiresAt?.getTime() ?? now + 157_680_000_000) - c.createdAt.getTime()) / 1000),
+          ),
+          refreshToken: {
+            value: c.refreshToken,
+            issuedAt: (c.lastRefreshedAt ?? c.createdAt).getTime(),
+            expiresAt: c.refreshTokenExpiresAt.getTime(),
+          },
         });
         store.addAccessToken(grant, c.accessToken, now, c.accessTokenExpiresAt.getTime());
         restored += 1;

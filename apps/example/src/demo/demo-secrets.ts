@@ -32,7 +32,11 @@ function generate(): DemoSecrets {
 
 function isDemoSecrets(value: unknown): value is DemoSecrets {
   const v = value as Partial<DemoSecrets> | null;
-  return !!v && v.version === 1 && [v.encryptionKeys, v.stateSecret, v.cookieSecret, v.clientSecret, v.apiKey].every((s) => typeof s === 'string' && s.length > 0);
+  return (
+    !!v &&
+    v.version === 1 &&
+    [v.encryptionKeys, v.stateSecret, v.cookieSecret, v.clientSecret, v.apiKey].every((s) => typeof s === 'string' && s.length > 0)
+  );
 }
 
 /**
@@ -44,7 +48,8 @@ export function loadOrCreateDemoSecrets(dataDir: string): { secrets: DemoSecrets
   const path = join(dataDir, FILE_NAME);
   if (existsSync(path)) {
     const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
-    if (!isDemoSecrets(parsed)) throw new Error(`${path} is not a valid demo secrets file; delete it (and the demo database) to start over`);
+    if (!isDemoSecrets(parsed))
+      throw new Error(`${path} is not a valid demo secrets file; delete it (and the demo database) to start over`);
     return { secrets: parsed, path, created: false };
   }
   const secrets = generate();

@@ -27,6 +27,7 @@ const REALM_ID = /^[0-9]{1,32}$/;
 
 export function noticeMessage(query: { connected?: unknown; disconnected?: unknown }): string | null {
   if (typeof query.connected === 'string' && REALM_ID.test(query.connected)) return `Connected QuickBooks company ${query.connected}.`;
-  if (typeof query.disconnected === 'string' && REALM_ID.test(query.disconnected)) return `Disconnected QuickBooks company ${query.disconnected}.`;
+  if (typeof query.disconnected === 'string' && REALM_ID.test(query.disconnected))
+    return `Disconnected QuickBooks company ${query.disconnected}.`;
   return null;
 }

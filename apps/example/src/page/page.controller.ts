@@ -20,7 +20,9 @@ export class PageController {
   // Cache-Control: no-store and the CSP come with every response (bootstrap: noStore, securityHeaders).
   async index(@Req() req: Request, @Query() query: Record<string, unknown>): Promise<string> {
     const flash = { notice: noticeMessage(query), error: errorMessage(query.error) };
-    const demo: DemoHint | null = this.runtime.demo ? { apiKey: this.runtime.demo.apiKey, emulatorUrl: this.runtime.demo.emulator.url } : null;
+    const demo: DemoHint | null = this.runtime.demo
+      ? { apiKey: this.runtime.demo.apiKey, emulatorUrl: this.runtime.demo.emulator.url }
+      : null;
     const caller = await this.auth.authenticate(req);
     if (!caller) return renderLogin(flash, demo);
     return renderDashboard({

@@ -8,5 +8,8 @@ import { IntuitResponseError } from '@quickbooks-auth/nestjs';
  */
 export function callerSuppliedCodeError(err: unknown): BadRequestException | null {
   if (!(err instanceof IntuitResponseError) || err.oauthError !== 'invalid_grant') return null;
-  return new BadRequestException({ error: 'invalid_code', message: 'The authorization code is invalid, expired or already used: connect again' });
+  return new BadRequestException({
+    error: 'invalid_code',
+    message: 'The authorization code is invalid, expired or already used: connect again',
+  });
 }

@@ -18,7 +18,11 @@ export class ConnectController {
   /** 302 to Intuit's consent page; the state is bound to this caller's session and tenant. */
   @Get('connect')
   async start(@CurrentCaller() caller: Caller, @Query('returnTo') returnTo: unknown, @Res() res: Response): Promise<void> {
-    const { url } = await this.connect.createAuthorizeUrl({ tenantId: caller.tenantId, sessionId: caller.sessionId, returnTo: safeReturnTo(returnTo) });
+    const { url } = await this.connect.createAuthorizeUrl({
+      tenantId: caller.tenantId,
+      sessionId: caller.sessionId,
+      returnTo: safeReturnTo(returnTo),
+    });
     res.redirect(302, url);
   }
 
@@ -30,8 +34,18 @@ export class ConnectController {
    * tenant has not connected.
    */
   @Get('reconnect')
-  async reconnect(@CurrentCaller() caller: Caller, @Query('realmId', RealmIdPipe) realmId: string, @Query('returnTo') returnTo: unknown, @Res() res: Response): Promise<void> {
-    const { url } = await this.connect.createReconnectUrl({ tenantId: caller.tenantId, realmId, sessionId: caller.sessionId, returnTo: safeReturnTo(returnTo) });
+  async reconnect(
+    @CurrentCaller() caller: Caller,
+    @Query('realmId', RealmIdPipe) realmId: string,
+    @Query('returnTo') returnTo: unknown,
+    @Res() res: Response,
+  ): Promise<void> {
+    const { url } = await this.connect.createReconnectUrl({
+      tenantId: caller.tenantId,
+      realmId,
+      sessionId: caller.sessionId,
+      returnTo: safeReturnTo(returnTo),
+    });
     res.redirect(302, url);
   }
 
@@ -41,9 +55,11 @@ export class ConnectController {
    */
   @Get('callback')
   async callback(@CurrentCaller() caller: Caller, @Req() req: Request, @Res() res: Response): Promise<void> {
-    const result = await this.connect.handleCallback({ query: req.query, sessionId: caller.sessionId, expectedTenantId: caller.tenantId }).catch((err: unknown) => {
-      throw callerSuppliedCodeError(err) ?? err;
-    });
+    const result = await this.connect
+      .handleCallback({ query: req.query, sessionId: caller.sessionId, expectedTenantId: caller.tenantId })
+      .catch((err: unknown) => {
+        throw callerSuppliedCodeError(err) ?? err;
+      });
     if (caller.via === 'session') {
       res.redirect(303, withQueryParam(safeReturnTo(result.returnTo), 'connected', result.connection.realmId));
       return;

@@ -57,7 +57,10 @@ export class ConnectionsController {
   }
 
   @Get(':realmId/company-info')
-  async companyInfo(@CurrentCaller() caller: Caller, @Param('realmId', RealmIdPipe) realmId: string): Promise<{ realmId: string; companyInfo: Record<string, unknown> }> {
+  async companyInfo(
+    @CurrentCaller() caller: Caller,
+    @Param('realmId', RealmIdPipe) realmId: string,
+  ): Promise<{ realmId: string; companyInfo: Record<string, unknown> }> {
     return { realmId, companyInfo: await this.connections.companyInfo(caller, realmId) };
   }
 }

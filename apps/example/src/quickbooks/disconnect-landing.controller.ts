@@ -20,7 +20,9 @@ export class DisconnectLandingController {
   @Header('Content-Type', 'text/html; charset=utf-8')
   landing(@Query('realmId') realmId: unknown): string {
     // Not awaited: the answer must not depend on (or take the time of) the check with Intuit.
-    void this.connect.handleDisconnectLanding({ realmId }).catch((err: unknown) => this.logger.warn(`disconnect landing check failed: ${(err as Error)?.message ?? 'unknown error'}`));
+    void this.connect
+      .handleDisconnectLanding({ realmId })
+      .catch((err: unknown) => this.logger.warn(`disconnect landing check failed: ${(err as Error)?.message ?? 'unknown error'}`));
     return renderDisconnectLanding();
   }
 }

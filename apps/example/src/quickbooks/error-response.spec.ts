@@ -1,4 +1,10 @@
-import { ConnectionUndecryptableError, IntuitResponseError, QuickBooksApiError, QuickBooksUnavailableError, RefreshShutdownError } from '@quickbooks-auth/nestjs';
+import {
+  ConnectionUndecryptableError,
+  IntuitResponseError,
+  QuickBooksApiError,
+  QuickBooksUnavailableError,
+  RefreshShutdownError,
+} from '@quickbooks-auth/nestjs';
 import { DEFAULT_RETRY_AFTER_SECONDS, toErrorResponse } from './error-response';
 
 describe('toErrorResponse: retryable failures are 503 with Retry-After', () => {
@@ -23,7 +29,10 @@ describe('toErrorResponse: retryable failures are 503 with Retry-After', () => {
   });
 
   it('keeps the upstream Retry-After of a QBO 5xx, and a default without one', () => {
-    expect(toErrorResponse(new QuickBooksApiError({ operation: 'GET companyinfo', status: 503, failure: 'http_error', retryAfterMs: 7000 })).headers['Retry-After']).toBe('7');
+    expect(
+      toErrorResponse(new QuickBooksApiError({ operation: 'GET companyinfo', status: 503, failure: 'http_error', retryAfterMs: 7000 }))
+        .headers['Retry-After'],
+    ).toBe('7');
     const noAnswer = toErrorResponse(new QuickBooksApiError({ operation: 'GET companyinfo', status: null, failure: 'no_response' }));
     expect(noAnswer.status).toBe(503);
     expect(noAnswer.headers['Retry-After']).toBe(String(DEFAULT_RETRY_AFTER_SECONDS));

@@ -13,7 +13,13 @@ export type ErrorResponse = QuickBooksErrorResponse;
  * docs/http-errors.md) to HTTP; anything else is a bare 500.
  */
 export function toErrorResponse(err: unknown): ErrorResponse {
-  const answer = (status: number, error: string, message: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): ErrorResponse => ({
+  const answer = (
+    status: number,
+    error: string,
+    message: string,
+    extra: Record<string, unknown> = {},
+    headers: Record<string, string> = {},
+  ): ErrorResponse => ({
     status,
     body: { error, message, ...extra },
     headers,
@@ -21,17 +27,33 @@ export function toErrorResponse(err: unknown): ErrorResponse {
   if (err instanceof HttpException) {
     const status = err.getStatus();
     const r = err.getResponse();
-    if (typeof r === 'object' && r !== null && typeof (r as { error?: unknown }).error === 'string' && typeof (r as { message?: unknown }).message === 'string') {
+    if (
+      typeof r === 'object' &&
+      r !== null &&
+      typeof (r as { error?: unknown }).error === 'string' &&
+      typeof (r as { message?: unknown }).message === 'string'
+    ) {
       return { status, body: r as ErrorResponse['body'], headers: {} };
     }
-    const message = typeof r === 'string' ? r : Array.isArray((r as { message?: unknown }).message) ? ((r as { message: string[] }).message.join('; ')) : err.message;
+    const message =
+      typeof r === 'string'
+        ? r
+        : Array.isArray((r as { message?: unknown }).message)
+          ? (r as { message: string[] }).message.join('; ')
+          : err.message;
     return answer(status, snake(HttpStatus[status] ?? 'error'), message);
   }
   // body-parser's failures (too large, charset, encoding, malformed): the caller's fault, never a 500.
   const body = requestBodyError(err);
   if (body) return answer(body.status, body.error, body.message);
   if (err instanceof CredentialsBlockedError) {
-    return answer(429, 'too_many_failed_attempts', 'Too many failed logins or API keys from this client; try again later', {}, { 'Retry-After': String(err.retryAfterSeconds) });
+    return answer(
+      429,
+      'too_many_failed_attempts',
+      'Too many failed logins or API keys from this client; try again later',
+      {},
+      { 'Retry-After': String(err.retryAfterSeconds) },
+    );
   }
   const library = quickBooksErrorResponse(err);
   if (library) return library;

@@ -6,7 +6,8 @@ const REALM_ID = /^[0-9]{1,32}$/;
 @Injectable()
 export class RealmIdPipe implements PipeTransform<string, string> {
   transform(value: string): string {
-    if (typeof value !== 'string' || !REALM_ID.test(value)) throw new NotFoundException({ error: 'connection_not_found', message: 'No QuickBooks connection for this realm' });
+    if (typeof value !== 'string' || !REALM_ID.test(value))
+      throw new NotFoundException({ error: 'connection_not_found', message: 'No QuickBooks connection for this realm' });
     return value;
   }
 }

@@ -10,7 +10,11 @@ describe('requestBodyError: body-parser failures are the caller’s, never a 500
   });
 
   it('keeps the 4xx of an untyped body-parser error (a corrupt gzip stream) with a message of its own', () => {
-    expect(requestBodyError({ status: 400, expose: true, message: 'incorrect header check' })).toEqual({ status: 400, error: 'malformed_body', message: 'The request body could not be read' });
+    expect(requestBodyError({ status: 400, expose: true, message: 'incorrect header check' })).toEqual({
+      status: 400,
+      error: 'malformed_body',
+      message: 'The request body could not be read',
+    });
   });
 
   it('leaves every other error alone', () => {

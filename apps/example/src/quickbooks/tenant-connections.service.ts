@@ -1,5 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { ConnectionNotFoundError, ConnectService, QuickBooksApiClient, TokenService, type ConnectionSummary } from '@quickbooks-auth/nestjs';
+import {
+  ConnectionNotFoundError,
+  ConnectService,
+  QuickBooksApiClient,
+  TokenService,
+  type ConnectionSummary,
+} from '@quickbooks-auth/nestjs';
 import type { Caller } from '../auth/caller';
 
 /**

@@ -18,7 +18,10 @@ export const LIVE_REQUIRED_VARIABLES = [
  */
 export function decideMode(env: Env): 'demo' | 'live' {
   const demoAsked = env.EXAMPLE_DEMO === '1' || env.EXAMPLE_DEMO === 'true';
-  if (demoAsked && env.QB_CLIENT_ID) throw new Error('EXAMPLE_DEMO=1 and QB_CLIENT_ID are both set: unset one (demo mode uses the in-process emulator, QB_CLIENT_ID real Intuit)');
+  if (demoAsked && env.QB_CLIENT_ID)
+    throw new Error(
+      'EXAMPLE_DEMO=1 and QB_CLIENT_ID are both set: unset one (demo mode uses the in-process emulator, QB_CLIENT_ID real Intuit)',
+    );
   if (env.QB_CLIENT_ID) return 'live';
   if (demoAsked || env.NODE_ENV !== 'production') return 'demo';
   const missing = LIVE_REQUIRED_VARIABLES.filter((name) => !env[name]);

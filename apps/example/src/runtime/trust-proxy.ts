@@ -9,6 +9,7 @@ export function parseTrustProxy(raw: string | undefined): boolean | number | str
   if (value === '' || value === 'false') return false;
   if (value === 'true') return true;
   if (/^\d+$/.test(value)) return Number(value);
-  if (!/^[A-Za-z0-9.:/,\s]+$/.test(value)) throw new Error('EXAMPLE_TRUST_PROXY must be a hop count, or names and subnets such as "loopback, 10.0.0.0/8"');
+  if (!/^[A-Za-z0-9.:/,\s]+$/.test(value))
+    throw new Error('EXAMPLE_TRUST_PROXY must be a hop count, or names and subnets such as "loopback, 10.0.0.0/8"');
   return value;
 }

@@ -11,7 +11,8 @@ export function jsonNestingExceeds(body: Buffer, max: number = MAX_JSON_DEPTH): 
   for (let i = 0; i < body.length; i += 1) {
     const c = body[i];
     if (inString) {
-      if (c === 0x5c) i += 1; // backslash: skip the escaped byte
+      if (c === 0x5c)
+        i += 1; // backslash: skip the escaped byte
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x5b || c === 0x7b) {

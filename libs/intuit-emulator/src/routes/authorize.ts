@@ -79,7 +79,11 @@ function approve(ctx: RouteContext, p: AuthorizeParams, requestedRealm: string |
   const realmEnvironment = state.store.realmEnvironment(realmId);
   const clientEnvironment = state.store.clientEnvironment(p.clientId);
   if (realmEnvironment && realmEnvironment !== clientEnvironment) {
-    return errorPage(ctx, 'invalid_request', `realmId ${realmId} is a ${realmEnvironment} company; this app's keys are ${clientEnvironment} keys.`);
+    return errorPage(
+      ctx,
+      'invalid_request',
+      `realmId ${realmId} is a ${realmEnvironment} company; this app's keys are ${clientEnvironment} keys.`,
+    );
   }
   const code = newAuthCode(now);
   state.store.saveCode({

@@ -7,7 +7,14 @@ export function companyInfoOf(realmId: string, grant: Grant, nowMs: number): Rec
   return {
     CompanyName: `Emulated Company ${realmId}`,
     LegalName: `Emulated Company ${realmId} LLC`,
-    CompanyAddr: { Id: '1', Line1: '2700 Coast Ave', City: 'Mountain View', CountrySubDivisionCode: 'CA', PostalCode: '94043', Country: 'US' },
+    CompanyAddr: {
+      Id: '1',
+      Line1: '2700 Coast Ave',
+      City: 'Mountain View',
+      CountrySubDivisionCode: 'CA',
+      PostalCode: '94043',
+      Country: 'US',
+    },
     Country: 'US',
     Email: { Address: `owner-${realmId}@example.com` },
     FiscalYearStartMonth: 'January',

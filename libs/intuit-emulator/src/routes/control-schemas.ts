@@ -87,7 +87,9 @@ export const faultRuleBody = z
     retryAfter: z.union([z.number(), z.string()], { error: 'retryAfter must be seconds or an HTTP date string' }).optional(),
     probability: between('probability', 0, 1).optional(),
     count: between('count', 1).optional(),
-    grantType: z.enum(['refresh_token', 'authorization_code'], { error: 'grantType must be refresh_token or authorization_code' }).optional(),
+    grantType: z
+      .enum(['refresh_token', 'authorization_code'], { error: 'grantType must be refresh_token or authorization_code' })
+      .optional(),
     idToken: z.enum(ID_TOKEN_TAMPERS, { error: `idToken must be one of ${ID_TOKEN_TAMPERS.join(', ')}` }).optional(),
   })
   .refine((rule) => rule.type !== 'bad_id_token' || rule.endpoint === 'token', {

@@ -35,8 +35,19 @@ function ok(ctx: RouteContext, payload: unknown): void {
  * A control route: guarded (Host, Origin, content type, token) before anything is read, its JSON
  * body (POST, PUT, DELETE) validated by `schema` before the handler runs.
  */
-function controlRoute<Schema extends z.ZodType>(method: HttpMethod, path: string, schema: Schema, handle: RouteSpec<z.output<Schema>>['handle']): AnyRoute {
-  return defineRoute<z.output<Schema>>({ methods: [method], path: `${CONTROL_PREFIX}${path}`, control: true, body: jsonBody(schema), handle });
+function controlRoute<Schema extends z.ZodType>(
+  method: HttpMethod,
+  path: string,
+  schema: Schema,
+  handle: RouteSpec<z.output<Schema>>['handle'],
+): AnyRoute {
+  return defineRoute<z.output<Schema>>({
+    methods: [method],
+    path: `${CONTROL_PREFIX}${path}`,
+    control: true,
+    body: jsonBody(schema),
+    handle,
+  });
 }
 
 /**
@@ -51,7 +62,13 @@ export const controlRoutes: AnyRoute[] = [
     ok(ctx, { clientId: body.clientId, environment: state.store.clients.get(body.clientId)?.environment, registered: true });
   }),
   controlRoute('GET', '/clients', emptyBody, (ctx) => {
-    ok(ctx, { clients: [...ctx.state.store.clients.values()].map((c) => ({ clientId: c.clientId, redirectUris: c.redirectUris, environment: c.environment })) });
+    ok(ctx, {
+      clients: [...ctx.state.store.clients.values()].map((c) => ({
+        clientId: c.clientId,
+        redirectUris: c.redirectUris,
+        environment: c.environment,
+      })),
+    });
   }),
   controlRoute('POST', '/auto-approve', autoApproveBody, (ctx, { body }) => {
     attempt(() => ctx.state.setAutoApprove(body.enabled, body.realmId));
@@ -89,7 +106,10 @@ export const controlRoutes: AnyRoute[] = [
     ok(ctx, ctx.state.config);
   }),
   controlRoute('POST', '/config', configBody, (ctx, { body }) => {
-    ok(ctx, attempt(() => ctx.state.updateConfig(body)));
+    ok(
+      ctx,
+      attempt(() => ctx.state.updateConfig(body)),
+    );
   }),
   controlRoute('GET', '/faults', emptyBody, (ctx) => {
     ok(ctx, { faults: ctx.state.faults.list() });

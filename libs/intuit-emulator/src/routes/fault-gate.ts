@@ -65,14 +65,21 @@ export async function faultGate(ctx: RouteContext, endpoint: ProtocolEndpoint, g
         destroySocket(req, res);
         break;
       case 'rate_limit':
-        if (endpoint === 'companyinfo') sendQboFault(req, res, 429, throttledFault('ThrottleExceeded'), now, retryAfterHeader(rule.retryAfter, 60));
+        if (endpoint === 'companyinfo')
+          sendQboFault(req, res, 429, throttledFault('ThrottleExceeded'), now, retryAfterHeader(rule.retryAfter, 60));
         else sendJson(res, 429, oauthFaultBody(429), retryAfterHeader(rule.retryAfter, 60));
         break;
       case 'status': {
         const status = rule.status ?? 503;
         const html = rule.body ? rule.body === 'html' : status === 502 || status === 503 || status === 504;
         const headers = retryAfterHeader(rule.retryAfter);
-        if (html) sendHtml(res, status, `<html><head><title>${status}</title></head><body><h1>${status} Service Unavailable</h1><p>Intuit emulator injected fault.</p></body></html>`, headers);
+        if (html)
+          sendHtml(
+            res,
+            status,
+            `<html><head><title>${status}</title></head><body><h1>${status} Service Unavailable</h1><p>Intuit emulator injected fault.</p></body></html>`,
+            headers,
+          );
         else if (endpoint === 'companyinfo') sendQboFault(req, res, status, serviceUnavailableFault(status), now, headers);
         else sendJson(res, status, oauthFaultBody(status), headers);
         break;
@@ -83,7 +90,11 @@ export async function faultGate(ctx: RouteContext, endpoint: ProtocolEndpoint, g
         res.end('{"access_token": <<garbage>> \u0000\u0001 not json');
         break;
       case 'html':
-        sendHtml(res, 200, '<!DOCTYPE html><html><head><title>Intuit</title></head><body><h1>We\'re making some updates</h1><p>QuickBooks is temporarily unavailable.</p></body></html>');
+        sendHtml(
+          res,
+          200,
+          "<!DOCTYPE html><html><head><title>Intuit</title></head><body><h1>We're making some updates</h1><p>QuickBooks is temporarily unavailable.</p></body></html>",
+        );
         break;
     }
     return { handled: true, dropAfter: null, badIdToken: null };

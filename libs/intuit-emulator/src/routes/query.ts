@@ -30,7 +30,10 @@ export const queryRoute = defineRoute({
     }
     const entity = select[1];
     if (entity.toLowerCase() === 'companyinfo') {
-      return sendQbo(req, res, 200, { QueryResponse: { CompanyInfo: [companyInfoOf(realmId, grant, now)], startPosition: 1, maxResults: 1 }, time });
+      return sendQbo(req, res, 200, {
+        QueryResponse: { CompanyInfo: [companyInfoOf(realmId, grant, now)], startPosition: 1, maxResults: 1 },
+        time,
+      });
     }
     sendQbo(req, res, 200, { QueryResponse: {}, time });
   },

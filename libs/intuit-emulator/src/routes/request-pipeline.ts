@@ -34,7 +34,12 @@ export async function serveRequest(incoming: IncomingContext): Promise<void> {
     return sendJson(res, 404, { error: 'not_found', error_description: `No route for ${req.method} ${incoming.path}` });
   }
   const { route } = resolved;
-  const ctx: RouteContext = { ...incoming, path: resolved.path, params: resolved.params, environment: resolved.environment ?? incoming.environment };
+  const ctx: RouteContext = {
+    ...incoming,
+    path: resolved.path,
+    params: resolved.params,
+    environment: resolved.environment ?? incoming.environment,
+  };
 
   const realmId = route.qbo ? decodeURIComponent(ctx.params.realmId) : '';
   if (route.stats) state.stats.endpoint(route.stats);

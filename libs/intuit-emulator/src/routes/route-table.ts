@@ -41,7 +41,10 @@ export interface ResolvedRoute {
   environment: EmulatorEnvironment | null;
 }
 
-const COMPILED: ReadonlyArray<{ route: AnyRoute; match: PathMatcher }> = ROUTES.map((route) => ({ route, match: compilePathPattern(route.path) }));
+const COMPILED: ReadonlyArray<{ route: AnyRoute; match: PathMatcher }> = ROUTES.map((route) => ({
+  route,
+  match: compilePathPattern(route.path),
+}));
 
 /**
  * The route serving this method and path, or null (no route). Under a namespace prefix only

@@ -37,9 +37,14 @@ export const userInfoRoute = defineRoute({
     // A token of the other environment is one this userinfo host never issued: refused as unknown.
     const reason = check.ok ? (check.grant.environment === ctx.environment ? null : 'unknown') : check.reason;
     if (!check.ok || reason) {
-      return sendJson(res, 401, { error: 'invalid_token', error_description: `Token ${reason}` }, {
-        'www-authenticate': 'Bearer realm="Intuit", error="invalid_token"',
-      });
+      return sendJson(
+        res,
+        401,
+        { error: 'invalid_token', error_description: `Token ${reason}` },
+        {
+          'www-authenticate': 'Bearer realm="Intuit", error="invalid_token"',
+        },
+      );
     }
     sendJson(res, 200, userInfoFor(check.grant));
   },

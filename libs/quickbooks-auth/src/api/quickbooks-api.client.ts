@@ -50,7 +50,9 @@ export class QuickBooksApiClient {
    */
   async request<T = unknown>(ref: ConnectionRef, req: QuickBooksApiRequest): Promise<T> {
     if (typeof req?.path !== 'string' || !SAFE_PATH.test(req.path) || req.path.split('/').some((s) => s === '.' || s === '..')) {
-      throw new TypeError('QuickBooksApiClient.request: path must be relative to /v3/company/{realmId}/ (no leading slash, query string or dot segments)');
+      throw new TypeError(
+        'QuickBooksApiClient.request: path must be relative to /v3/company/{realmId}/ (no leading slash, query string or dot segments)',
+      );
     }
     const url = new URL(`${this.baseUrl}/v3/company/${encodeURIComponent(ref.realmId)}/${req.path}`);
     url.searchParams.set('minorversion', QBO_MINOR_VERSION);
@@ -65,7 +67,9 @@ export class QuickBooksApiClient {
 
   /** The company's CompanyInfo entity (`GET companyinfo/{realmId}`). */
   async getCompanyInfo(ref: ConnectionRef): Promise<QuickBooksCompanyInfo> {
-    const body = await this.request<{ CompanyInfo?: QuickBooksCompanyInfo }>(ref, { path: `companyinfo/${encodeURIComponent(ref.realmId)}` });
+    const body = await this.request<{ CompanyInfo?: QuickBooksCompanyInfo }>(ref, {
+      path: `companyinfo/${encodeURIComponent(ref.realmId)}`,
+    });
     if (!body || typeof body.CompanyInfo !== 'object' || body.CompanyInfo === null) {
       throw new QuickBooksApiError({ operation: 'GET companyinfo', status: 200, failure: 'bad_response' });
     }
@@ -77,7 +81,12 @@ export class QuickBooksApiClient {
    * Sent as the POST body (not in the URL, so it stays out of access logs). Resolves to `QueryResponse`.
    */
   async query(ref: ConnectionRef, statement: string): Promise<QuickBooksQueryResponse> {
-    const body = await this.request<{ QueryResponse?: QuickBooksQueryResponse }>(ref, { method: 'POST', path: 'query', body: statement, contentType: 'application/text' });
+    const body = await this.request<{ QueryResponse?: QuickBooksQueryResponse }>(ref, {
+      method: 'POST',
+      path: 'query',
+      body: statement,
+      contentType: 'application/text',
+    });
     if (!body || typeof body.QueryResponse !== 'object' || body.QueryResponse === null) {
       throw new QuickBooksApiError({ operation: 'POST query', status: 200, failure: 'bad_response' });
     }
@@ -94,7 +103,14 @@ export class QuickBooksApiClient {
     }
     let res: AxiosResponse<string>;
     try {
-      res = await this.http.axiosRef.request<string>({ url: url.toString(), method, headers, data, timeout: req.timeoutMs ?? this.options.http.requestTimeoutMs, signal: req.signal });
+      res = await this.http.axiosRef.request<string>({
+        url: url.toString(),
+        method,
+        headers,
+        data,
+        timeout: req.timeoutMs ?? this.options.http.requestTimeoutMs,
+        signal: req.signal,
+      });
     } catch {
       // The caller's own abort is theirs to see as such, not as Intuit not answering.
       if (req.signal?.aborted) throw req.signal.reason ?? new DOMException('The operation was aborted', 'AbortError');
@@ -106,7 +122,8 @@ export class QuickBooksApiClient {
     const fault = body === undefined ? null : parseQboFault(body, token);
     const ok = res.status >= 200 && res.status < 300;
     if (ok && !fault) {
-      if (body === undefined && res.data !== '' && res.data !== undefined) throw new QuickBooksApiError({ operation, status: res.status, failure: 'bad_response', intuitTid });
+      if (body === undefined && res.data !== '' && res.data !== undefined)
+        throw new QuickBooksApiError({ operation, status: res.status, failure: 'bad_response', intuitTid });
       return (body ?? null) as T;
     }
     throw new QuickBooksApiError({

@@ -32,7 +32,10 @@ export class TenantSettingsService {
       throw new ConfigurationError([`tenantOverrides for tenant ${tenantId} must give both clientId and clientSecret`]);
     }
     return {
-      credentials: o?.clientId && o.clientSecret ? { clientId: o.clientId, clientSecret: o.clientSecret } : { clientId: this.options.clientId, clientSecret: this.options.clientSecret },
+      credentials:
+        o?.clientId && o.clientSecret
+          ? { clientId: o.clientId, clientSecret: o.clientSecret }
+          : { clientId: this.options.clientId, clientSecret: this.options.clientSecret },
       redirectUri: o?.redirectUri ?? this.options.redirectUri,
       refreshLeadSeconds: o?.refreshLeadSeconds ?? this.options.refreshLeadSeconds,
     };

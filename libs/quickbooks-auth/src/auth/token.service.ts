@@ -8,7 +8,13 @@ import { QuickBooksUnavailableError } from '../errors/quickbooks-unavailable.err
 import { ReauthorizationRequiredError } from '../errors/reauthorization-required.error';
 import type { RefreshTrigger } from '../events/quickbooks-auth.events';
 import { QUICKBOOKS_AUTH_RESOLVED_OPTIONS, QUICKBOOKS_TOKEN_STORAGE } from '../quickbooks-auth.constants';
-import type { ConnectionForAccess, ConnectionRecord, ConnectionRef, ConnectionSummary, StoredConnection } from '../domain/connection.interface';
+import type {
+  ConnectionForAccess,
+  ConnectionRecord,
+  ConnectionRef,
+  ConnectionSummary,
+  StoredConnection,
+} from '../domain/connection.interface';
 import { assertConnectionRef } from './assert-connection-ref';
 import { AccessTokenCache } from './access-token-cache';
 import { RefusedAccessTokens } from './refused-access-tokens';
@@ -120,9 +126,11 @@ export class TokenService {
       if (!isUnauthorized(err) || this.refused.has(ref, first)) throw err;
     }
     this.cache.evict(ref);
-    const refreshed = await this.singleFlight(ref, 'forced_401', (c) => c.accessToken !== first && this.validFor(c, 0)).catch((err: unknown) => {
-      throw this.undecryptableError(ref, err);
-    });
+    const refreshed = await this.singleFlight(ref, 'forced_401', (c) => c.accessToken !== first && this.validFor(c, 0)).catch(
+      (err: unknown) => {
+        throw this.undecryptableError(ref, err);
+      },
+    );
     try {
       const result = await governed(refreshed.accessToken);
       this.refused.clear(ref);
@@ -130,7 +138,9 @@ export class TokenService {
     } catch (err) {
       if (isUnauthorized(err) && !this.refused.has(ref, refreshed.accessToken)) {
         this.refused.add(ref, refreshed.accessToken);
-        this.logger.warn(`QBO refused a just-refreshed access token (HTTP 401); no further forced refresh until a new token is stored tenant=${ref.tenantId}`);
+        this.logger.warn(
+          `QBO refused a just-refreshed access token (HTTP 401); no further forced refresh until a new token is stored tenant=${ref.tenantId}`,
+        );
       }
       throw err;
     }
@@ -169,22 +179,31 @@ export class TokenService {
 
   private async reconnectCampaignPage(query: ReconnectCampaignQuery): Promise<ReconnectCampaignPage> {
     const days = query.needsReconnectWithinDays;
-    if (typeof days !== 'number' || !Number.isFinite(days) || days < 0 || days > 3650) throw new InvalidArgumentError('needsReconnectWithinDays must be a number of days between 0 and 3650');
+    if (typeof days !== 'number' || !Number.isFinite(days) || days < 0 || days > 3650)
+      throw new InvalidArgumentError('needsReconnectWithinDays must be a number of days between 0 and 3650');
     const limit = query.limit ?? 100;
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new InvalidArgumentError('limit must be an integer between 1 and 1000');
-    if (query.cursor !== undefined && query.cursor !== null && typeof query.cursor !== 'string') throw new InvalidArgumentError('cursor must be the nextCursor of a previous page');
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+      throw new InvalidArgumentError('limit must be an integer between 1 and 1000');
+    if (query.cursor !== undefined && query.cursor !== null && typeof query.cursor !== 'string')
+      throw new InvalidArgumentError('cursor must be the nextCursor of a previous page');
     const before = new Date(this.options.clock.now() + Math.round(days * DAY_MS));
     let page;
     try {
       page = await this.storage.listReconnectDue(before, query.cursor ?? null, limit);
     } catch (err) {
-      if (err instanceof StorageError && err.code === 'invalid_cursor') throw new InvalidArgumentError('cursor must be the nextCursor of a previous page');
+      if (err instanceof StorageError && err.code === 'invalid_cursor')
+        throw new InvalidArgumentError('cursor must be the nextCursor of a previous page');
       throw err;
     }
     return {
       connections: page.connections.map((c) => {
         const summary = toSummary({ ...c, accessToken: '', refreshToken: '' });
-        return { ...summary, reconnectBy: c.refreshTokenHardExpiresAt!, reconnectUrl: this.options.reconnectUrl(c), warnedDays: c.reconnectWarnedDays ?? null };
+        return {
+          ...summary,
+          reconnectBy: c.refreshTokenHardExpiresAt!,
+          reconnectUrl: this.options.reconnectUrl(c),
+          warnedDays: c.reconnectWarnedDays ?? null,
+        };
       }),
       nextCursor: page.nextCursor,
     };
@@ -242,7 +261,11 @@ export class TokenService {
   }
 
   /** Refresh, or wait for whoever holds the lease, until the stored token is fresh. */
-  private async refreshUntilFresh(ref: ConnectionRef, trigger: RefreshTrigger, isFresh: (c: StoredConnection) => boolean): Promise<StoredConnection> {
+  private async refreshUntilFresh(
+    ref: ConnectionRef,
+    trigger: RefreshTrigger,
+    isFresh: (c: StoredConnection) => boolean,
+  ): Promise<StoredConnection> {
     const correlationId = randomUUID();
     const deadline = Date.now() + this.options.leaseWaitTimeoutMs;
     // Our own refresh may take as long as a lease lasts (a slow token call is never cut short).
@@ -313,7 +336,10 @@ export class TokenService {
             if (servable(current)) return current;
             // Another holder is still working (or waiting out an earlier call): retryable, never a
             // rejected token.
-            throw new QuickBooksUnavailableError('timed out waiting for another refresh of this connection', this.busyRetryAfterMs(current));
+            throw new QuickBooksUnavailableError(
+              'timed out waiting for another refresh of this connection',
+              this.busyRetryAfterMs(current),
+            );
           }
         }
       }
@@ -343,7 +369,8 @@ export class TokenService {
   private usable<C extends ConnectionForAccess>(conn: C | null, ref: ConnectionRef): C {
     if (!conn || conn.status !== 'active') this.cache.evict(ref);
     // revoke_pending is disconnected too: its tokens are kept only to finish the revoke at Intuit.
-    if (!conn || conn.status === 'revoked' || conn.status === 'revoke_pending') throw new ConnectionNotFoundError(ref.tenantId, ref.realmId);
+    if (!conn || conn.status === 'revoked' || conn.status === 'revoke_pending')
+      throw new ConnectionNotFoundError(ref.tenantId, ref.realmId);
     if (conn.status === 'needs_reauth') throw this.reauthError(ref, conn.lastErrorCode ?? 'invalid_grant');
     return conn;
   }

@@ -14,7 +14,17 @@ const ALIASES: Record<string, keyof ImportedConnection> = {
   refresh_token_expires_at: 'refreshTokenExpiresAt',
   refresh_token_hard_expires_at: 'refreshTokenHardExpiresAt',
 };
-const FIELDS = new Set<string>(['tenantId', 'realmId', 'environment', 'refreshToken', 'accessToken', 'accessTokenExpiresAt', 'refreshTokenExpiresAt', 'refreshTokenHardExpiresAt', 'scopes']);
+const FIELDS = new Set<string>([
+  'tenantId',
+  'realmId',
+  'environment',
+  'refreshToken',
+  'accessToken',
+  'accessTokenExpiresAt',
+  'refreshTokenExpiresAt',
+  'refreshTokenHardExpiresAt',
+  'scopes',
+]);
 
 function fieldName(name: string): string | null {
   const n = name.trim();
@@ -64,7 +74,8 @@ export function parseCsv(text: string): { lines: ImportLine[] } | { headerProble
   if (!header) return { headerProblem: `line ${headerIndex + 1}: the header has an unclosed quote` };
   const names = header.map(fieldName);
   const unknown = header.filter((_, i) => names[i] === null);
-  if (unknown.length) return { headerProblem: `line ${headerIndex + 1}: unknown column(s) ${unknown.map((u) => JSON.stringify(u.slice(0, 40))).join(', ')}` };
+  if (unknown.length)
+    return { headerProblem: `line ${headerIndex + 1}: unknown column(s) ${unknown.map((u) => JSON.stringify(u.slice(0, 40))).join(', ')}` };
   const lines: ImportLine[] = [];
   for (let i = headerIndex + 1; i < rows.length; i++) {
     const line = i + 1;

@@ -45,7 +45,12 @@ export interface ImportReport {
   imported: number;
   overwritten: number;
   existing: number;
-  verify: { alive: number; dead: Array<{ line: number; tenantId: string; realmId: string }>; unknown: number; skippedFromState: number } | null;
+  verify: {
+    alive: number;
+    dead: Array<{ line: number; tenantId: string; realmId: string }>;
+    unknown: number;
+    skippedFromState: number;
+  } | null;
 }
 
 interface Verdict {
@@ -97,7 +102,8 @@ function loadVerdicts(stateFile: string): Map<string, Verdict> {
     if (!raw.trim()) continue;
     try {
       const v = JSON.parse(raw) as Verdict;
-      if (typeof v.tenantId === 'string' && typeof v.realmId === 'string' && (v.result === 'alive' || v.result === 'dead')) verdicts.set(refKey(v), v);
+      if (typeof v.tenantId === 'string' && typeof v.realmId === 'string' && (v.result === 'alive' || v.result === 'dead'))
+        verdicts.set(refKey(v), v);
     } catch {
       // a line cut short by a stop: that connection is verified again
     }
@@ -133,7 +139,8 @@ export const importCommand: CliCommand = {
     if (format !== 'jsonl' && format !== 'csv') throw new CliUsageError(`option --format must be jsonl or csv (got "${format}")`);
     const dryRun = flags['dry-run'] === true;
     const verify = flags.verify === true;
-    if (dryRun && verify) throw new CliUsageError('--verify refreshes (and so rewrites) each connection: it cannot be combined with --dry-run');
+    if (dryRun && verify)
+      throw new CliUsageError('--verify refreshes (and so rewrites) each connection: it cannot be combined with --dry-run');
     if (!verify && (flags.rate !== undefined || flags.state !== undefined)) throw new CliUsageError('--rate and --state go with --verify');
     const rate = positiveInteger('--rate', flags.rate as string | undefined, 5);
     const concurrency = positiveInteger('--concurrency', flags.concurrency as string | undefined, 8);
@@ -180,10 +187,18 @@ export const importCommand: CliCommand = {
       // 2. Write (or, dry run, look up) each connection.
       const progress = progressPrinter(io);
       let done = 0;
-      const line = () => `${dryRun ? 'checked' : 'imported'} ${done}/${valid.length}: ${report.imported} new, ${report.overwritten} overwritten, ${report.existing} already stored`;
-      const counters: Record<ImportOutcome, 'imported' | 'overwritten' | 'existing'> = { imported: 'imported', overwritten: 'overwritten', exists: 'existing' };
+      const line = () =>
+        `${dryRun ? 'checked' : 'imported'} ${done}/${valid.length}: ${report.imported} new, ${report.overwritten} overwritten, ${report.existing} already stored`;
+      const counters: Record<ImportOutcome, 'imported' | 'overwritten' | 'existing'> = {
+        imported: 'imported',
+        overwritten: 'overwritten',
+        exists: 'existing',
+      };
       await pool(valid, concurrency, async ({ value }) => {
-        const outcome = await imports.importConnection(value as unknown as ImportedConnection, { overwrite: flags.overwrite === true, dryRun });
+        const outcome = await imports.importConnection(value as unknown as ImportedConnection, {
+          overwrite: flags.overwrite === true,
+          dryRun,
+        });
         report[counters[outcome]]++;
         done++;
         progress(line());
@@ -193,7 +208,9 @@ export const importCommand: CliCommand = {
       if (verify) report.verify = await verifyAll(imports, valid, { rate, stateFile, io });
       return finish(report.verify && report.verify.unknown > 0 ? ExitCode.failed : ExitCode.ok);
     } catch (err) {
-      io.err(`Import failed on ${describeStore(options.storage)}: ${describeError(err)} (connections written so far are complete; run again to go on)\n`);
+      io.err(
+        `Import failed on ${describeStore(options.storage)}: ${describeError(err)} (connections written so far are complete; run again to go on)\n`,
+      );
       return finish(ExitCode.failed);
     } finally {
       await app.close();
@@ -212,7 +229,8 @@ async function verifyAll(
   const intervalMs = 1000 / params.rate;
   let nextAt = Date.now();
   let done = 0;
-  const line = () => `verified ${done}/${valid.length}: ${result.alive} alive, ${result.dead.length} dead, ${result.unknown} without a verdict`;
+  const line = () =>
+    `verified ${done}/${valid.length}: ${result.alive} alive, ${result.dead.length} dead, ${result.unknown} without a verdict`;
   for (const { line: lineNo, value } of valid) {
     const ref = { tenantId: value.tenantId, realmId: value.realmId };
     const known = verdicts.get(refKey(ref));
@@ -246,10 +264,15 @@ function summaryText(r: ImportReport, store: string): string {
     out.push(`  already stored:     ${r.existing}${r.existing ? ' (left as they are; --overwrite replaces them)' : ''}`);
   }
   if (r.verify) {
-    out.push(`  verified alive:     ${r.verify.alive}${r.verify.skippedFromState ? ` (${r.verify.skippedFromState} from an earlier run's state)` : ''}`);
-    out.push(`  dead:               ${r.verify.dead.length}${r.verify.dead.length ? ' (Intuit refused the refresh token: these customers must reconnect)' : ''}`);
+    out.push(
+      `  verified alive:     ${r.verify.alive}${r.verify.skippedFromState ? ` (${r.verify.skippedFromState} from an earlier run's state)` : ''}`,
+    );
+    out.push(
+      `  dead:               ${r.verify.dead.length}${r.verify.dead.length ? ' (Intuit refused the refresh token: these customers must reconnect)' : ''}`,
+    );
     for (const d of r.verify.dead) out.push(`    line ${d.line}: tenant ${d.tenantId}, realm ${d.realmId}`);
-    if (r.verify.unknown) out.push(`  without a verdict:  ${r.verify.unknown} (Intuit unreachable or busy: run again with --verify to resume)`);
+    if (r.verify.unknown)
+      out.push(`  without a verdict:  ${r.verify.unknown} (Intuit unreachable or busy: run again with --verify to resume)`);
   }
   return `${out.join('\n')}\n`;
 }

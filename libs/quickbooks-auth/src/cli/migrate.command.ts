@@ -24,19 +24,30 @@ export const migrateCommand: CliCommand = {
   summary: 'apply the schema migrations (--dry-run lists them)',
   usage: USAGE,
   async run(argv, io) {
-    const flags = parseCommandLine(argv, { url: { type: 'string' }, sqlite: { type: 'string' }, 'dry-run': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
+    const flags = parseCommandLine(argv, {
+      url: { type: 'string' },
+      sqlite: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    });
     if (flags.help) {
       io.out(`${USAGE}\n`);
       return ExitCode.ok;
     }
-    const target: DatabaseTarget = databaseTarget({ url: flags.url as string | undefined, sqlite: flags.sqlite as string | undefined }, io.env);
+    const target: DatabaseTarget = databaseTarget(
+      { url: flags.url as string | undefined, sqlite: flags.sqlite as string | undefined },
+      io.env,
+    );
     const dataSource = new DataSource({ ...target.options, logging: false });
     try {
       await dataSource.initialize();
       if (flags['dry-run']) {
         const pending = await pendingQuickBooksMigrations(dataSource);
         if (pending.length === 0) io.out(`QuickBooks auth schema is up to date on ${target.label}; nothing would run\n`);
-        else io.out(`${pending.length} QuickBooks auth migration(s) would run on ${target.label} (dry run, nothing changed):\n${pending.map((n) => `  - ${n}\n`).join('')}`);
+        else
+          io.out(
+            `${pending.length} QuickBooks auth migration(s) would run on ${target.label} (dry run, nothing changed):\n${pending.map((n) => `  - ${n}\n`).join('')}`,
+          );
         return ExitCode.ok;
       }
       const ran = await runQuickBooksMigrations(dataSource);

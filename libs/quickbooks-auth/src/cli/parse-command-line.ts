@@ -17,7 +17,11 @@ export function parseCommandLine(argv: string[], options: Options): Record<strin
       case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
         throw new CliUsageError(`unknown option ${flag ?? ''}`.trim());
       case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
-        throw new CliUsageError(flag ? `option ${flag.split(' ')[0]} ${/argument missing/.test(e.message ?? '') ? 'needs a value' : 'takes no value'}` : (e.message ?? 'invalid option value'));
+        throw new CliUsageError(
+          flag
+            ? `option ${flag.split(' ')[0]} ${/argument missing/.test(e.message ?? '') ? 'needs a value' : 'takes no value'}`
+            : (e.message ?? 'invalid option value'),
+        );
       case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
         throw new CliUsageError(`unexpected argument ${/'([^']*)'/.exec(e.message ?? '')?.[1] ?? ''} (every input is a --flag)`.trim());
       default:

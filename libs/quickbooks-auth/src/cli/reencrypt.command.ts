@@ -53,7 +53,9 @@ export const reencryptCommand: CliCommand = {
       const progress = progressPrinter(io);
       const report = await app.get(KeyRotationService).reencryptAll({ batchSize, onProgress: (r) => progress(r) });
       progress(report, true);
-      io.out(`Re-encrypted ${report.reencrypted} of ${report.scanned} connection(s) on ${describeStore(options.storage)} in ${((Date.now() - started) / 1000).toFixed(1)} s; ${report.failed} failed\n`);
+      io.out(
+        `Re-encrypted ${report.reencrypted} of ${report.scanned} connection(s) on ${describeStore(options.storage)} in ${((Date.now() - started) / 1000).toFixed(1)} s; ${report.failed} failed\n`,
+      );
       return report.failed === 0 ? ExitCode.ok : ExitCode.failed;
     } catch (err) {
       io.err(`Re-encryption failed on ${describeStore(options.storage)}: ${describeError(err)}\n`);

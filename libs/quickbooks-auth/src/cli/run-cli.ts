@@ -25,7 +25,13 @@ Exit codes: 0 done, 1 failed, 2 bad option or variable.`;
  * removed. parseArgs finds it (non-strict: the command's own flags are parsed, strictly, later).
  */
 function takeEnvFile(argv: string[], io: CliIo): string[] {
-  const { tokens } = parseArgs({ args: argv, options: { 'env-file': { type: 'string' } }, strict: false, allowPositionals: true, tokens: true });
+  const { tokens } = parseArgs({
+    args: argv,
+    options: { 'env-file': { type: 'string' } },
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
   const taken = new Set<number>();
   for (const token of tokens) {
     if (token.kind !== 'option' || token.name !== 'env-file' || token.rawName !== '--env-file') continue;

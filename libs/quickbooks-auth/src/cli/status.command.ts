@@ -39,7 +39,12 @@ function inWords(at: string | null, now: number): string {
   if (!at) return 'none';
   const ms = Date.parse(at) - now;
   const abs = Math.abs(ms);
-  const span = abs >= 86_400_000 ? `${Math.round(abs / 86_400_000)} d` : abs >= 3_600_000 ? `${Math.round(abs / 3_600_000)} h` : `${Math.round(abs / 60_000)} min`;
+  const span =
+    abs >= 86_400_000
+      ? `${Math.round(abs / 86_400_000)} d`
+      : abs >= 3_600_000
+        ? `${Math.round(abs / 3_600_000)} h`
+        : `${Math.round(abs / 60_000)} min`;
   return `${at} (${ms >= 0 ? `in ${span}` : `${span} ago`})`;
 }
 
@@ -62,7 +67,11 @@ export const statusCommand: CliCommand = {
   summary: 'connections by state, soonest expiries and stale leases (--json)',
   usage: USAGE,
   async run(argv, io) {
-    const flags = parseCommandLine(argv, { json: { type: 'boolean' }, 'within-seconds': { type: 'string' }, help: { type: 'boolean', short: 'h' } });
+    const flags = parseCommandLine(argv, {
+      json: { type: 'boolean' },
+      'within-seconds': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    });
     if (flags.help) {
       io.out(`${USAGE}\n`);
       return ExitCode.ok;

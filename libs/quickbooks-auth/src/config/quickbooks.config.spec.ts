@@ -22,7 +22,14 @@ describe('quickBooksOptionsFromEnv', () => {
   });
 
   it('names every missing or bad variable at once, printing no value', () => {
-    const env = { ...good(), QB_CLIENT_ID: '', QB_ENVIRONMENT: 'staging', QB_REFRESH_LEAD_SECONDS: 'soon', QB_ENCRYPTION_KEYS: 'k1:c2hvcnQ=', QB_STORAGE: 'typeorm' };
+    const env = {
+      ...good(),
+      QB_CLIENT_ID: '',
+      QB_ENVIRONMENT: 'staging',
+      QB_REFRESH_LEAD_SECONDS: 'soon',
+      QB_ENCRYPTION_KEYS: 'k1:c2hvcnQ=',
+      QB_STORAGE: 'typeorm',
+    };
     try {
       quickBooksOptionsFromEnv(env);
       throw new Error('should fail');
@@ -41,10 +48,12 @@ describe('quickBooksOptionsFromEnv', () => {
       expect(o.storage).toEqual({ type: 'typeorm', url });
       expect(() => resolveOptions(o)).not.toThrow();
     }
-    expect(() => quickBooksOptionsFromEnv({ ...good(), QB_STORAGE: 'typeorm', DATABASE_URL: 'postgres://app:pw@db.internal:5432' })).toThrow(
-      /storage.url \(DATABASE_URL\) must name a database: postgres:\/\/user:password@host:5432\/<database>/,
+    expect(() =>
+      quickBooksOptionsFromEnv({ ...good(), QB_STORAGE: 'typeorm', DATABASE_URL: 'postgres://app:pw@db.internal:5432' }),
+    ).toThrow(/storage.url \(DATABASE_URL\) must name a database: postgres:\/\/user:password@host:5432\/<database>/);
+    expect(() => quickBooksOptionsFromEnv({ ...good(), QB_STORAGE: 'typeorm', DATABASE_URL: 'mssql://app@db/app' })).toThrow(
+      /must be a mysql:\/\/, mariadb:\/\/, postgres:\/\/ or postgresql:\/\/ URL/,
     );
-    expect(() => quickBooksOptionsFromEnv({ ...good(), QB_STORAGE: 'typeorm', DATABASE_URL: 'mssql://app@db/app' })).toThrow(/must be a mysql:\/\/, mariadb:\/\/, postgres:\/\/ or postgresql:\/\/ URL/);
   });
 
   it('reads the per-tenant metrics list, off when unset', () => {
@@ -64,8 +73,13 @@ describe('quickBooksOptionsFromEnv', () => {
 describe('resolveOptions: proactive refresh policy', () => {
   const base = () => resolveOptions(quickBooksOptionsFromEnv(good()));
   it('reads QB_SCHEDULER_PROACTIVE and QB_SCHEDULER_RECENT_WINDOW_SECONDS, naming a bad one', () => {
-    expect(resolveOptions(quickBooksOptionsFromEnv({ ...good(), QB_SCHEDULER_PROACTIVE: 'all', QB_SCHEDULER_RECENT_WINDOW_SECONDS: '3600' })).scheduler).toMatchObject({ proactive: 'all', recentWindowSeconds: 3600 });
-    expect(() => quickBooksOptionsFromEnv({ ...good(), QB_SCHEDULER_PROACTIVE: 'some' })).toThrow(/QB_SCHEDULER_PROACTIVE must be "all" or "recent"/);
+    expect(
+      resolveOptions(quickBooksOptionsFromEnv({ ...good(), QB_SCHEDULER_PROACTIVE: 'all', QB_SCHEDULER_RECENT_WINDOW_SECONDS: '3600' }))
+        .scheduler,
+    ).toMatchObject({ proactive: 'all', recentWindowSeconds: 3600 });
+    expect(() => quickBooksOptionsFromEnv({ ...good(), QB_SCHEDULER_PROACTIVE: 'some' })).toThrow(
+      /QB_SCHEDULER_PROACTIVE must be "all" or "recent"/,
+    );
   });
 
   it("defaults to 'recent' with a 2 h window, and keeps 'all' when asked", () => {
@@ -81,13 +95,23 @@ describe('resolveOptions bounds', () => {
     expect(() => resolveOptions({ ...base(), minValiditySeconds: 3600 })).toThrow(/minValiditySeconds must be below 3600/);
     expect(() => resolveOptions({ ...base(), refreshLeadSeconds: 4000 })).toThrow(/refreshLeadSeconds must be below 3600/);
     expect(() => resolveOptions({ ...base(), scheduler: { jitterRatio: 2 } })).toThrow(/jitterRatio/);
-    expect(() => resolveOptions({ ...base(), scheduler: { proactive: 'some' as never } })).toThrow(/scheduler\.proactive must be "all" or "recent"/);
-    expect(() => resolveOptions({ ...base(), scheduler: { recentWindowSeconds: 10 } })).toThrow(/scheduler\.recentWindowSeconds must be a number >= 60/);
-    expect(() => resolveOptions({ ...base(), metricsTenantLabel: { tenants: 'acme' as unknown as string[] } })).toThrow(/metricsTenantLabel.tenants/);
-    expect(() => resolveOptions({ ...base(), metricsTenantLabel: { tenants: ['acme'], maxValues: 0 } })).toThrow(/metricsTenantLabel.maxValues/);
+    expect(() => resolveOptions({ ...base(), scheduler: { proactive: 'some' as never } })).toThrow(
+      /scheduler\.proactive must be "all" or "recent"/,
+    );
+    expect(() => resolveOptions({ ...base(), scheduler: { recentWindowSeconds: 10 } })).toThrow(
+      /scheduler\.recentWindowSeconds must be a number >= 60/,
+    );
+    expect(() => resolveOptions({ ...base(), metricsTenantLabel: { tenants: 'acme' as unknown as string[] } })).toThrow(
+      /metricsTenantLabel.tenants/,
+    );
+    expect(() => resolveOptions({ ...base(), metricsTenantLabel: { tenants: ['acme'], maxValues: 0 } })).toThrow(
+      /metricsTenantLabel.maxValues/,
+    );
     expect(() => resolveOptions({ ...base(), metricsTenantLabel: { tenants: [] } })).toThrow(/must not be empty/);
     expect(() => resolveOptions({ ...base(), metricsTenantLabel: { tenants: ['acme', 'other'] } })).toThrow(/not "other"/);
-    expect(() => resolveOptions({ ...base(), metricsTenantLabel: { tenants: ['a', 'b', 'c'], maxValues: 2 } })).toThrow(/at least the number of listed tenants/);
+    expect(() => resolveOptions({ ...base(), metricsTenantLabel: { tenants: ['a', 'b', 'c'], maxValues: 2 } })).toThrow(
+      /at least the number of listed tenants/,
+    );
     // A long list is its own bound: every listed tenant keeps its series.
     const many = Array.from({ length: 80 }, (_, i) => `tenant-${i}`);
     const label = resolveOptions({ ...base(), metricsTenantLabel: { tenants: many } }).metricsTenantLabel!;
@@ -99,7 +123,9 @@ describe('resolveOptions bounds', () => {
     expect(resolveOptions({ ...base(), scheduler: { hardExpiryWarningDays: [7, 60] } }).scheduler.hardExpiryWarningDays).toEqual([60, 7]);
     expect(resolveOptions({ ...base(), scheduler: { hardExpiryWarningDays: [] } }).scheduler.hardExpiryWarningDays).toEqual([]);
     for (const bad of [[0], [7, 7], [1.5], [4000], 'soon' as unknown as number[]]) {
-      expect(() => resolveOptions({ ...base(), scheduler: { hardExpiryWarningDays: bad } })).toThrow(/scheduler\.hardExpiryWarningDays must be a list of distinct whole days/);
+      expect(() => resolveOptions({ ...base(), scheduler: { hardExpiryWarningDays: bad } })).toThrow(
+        /scheduler\.hardExpiryWarningDays must be a list of distinct whole days/,
+      );
     }
   });
 
@@ -122,7 +148,10 @@ describe('weak secrets are refused by name, never printed (issue 14, item 9)', (
   ];
 
   it.each(weakSecrets)('refuses %s as QB_STATE_SECRET / stateSecret', (_label, secret) => {
-    for (const run of [() => quickBooksOptionsFromEnv({ ...good(), QB_STATE_SECRET: secret }), () => resolveOptions({ ...quickBooksOptionsFromEnv(good()), stateSecret: secret })]) {
+    for (const run of [
+      () => quickBooksOptionsFromEnv({ ...good(), QB_STATE_SECRET: secret }),
+      () => resolveOptions({ ...quickBooksOptionsFromEnv(good()), stateSecret: secret }),
+    ]) {
       let err: unknown;
       try {
         run();
@@ -137,7 +166,9 @@ describe('weak secrets are refused by name, never printed (issue 14, item 9)', (
   });
 
   it('names QB_STATE_SECRET even when other variables are missing too', () => {
-    expect(() => quickBooksOptionsFromEnv({ ...good(), QB_CLIENT_ID: '', QB_STATE_SECRET: 'a'.repeat(32) })).toThrow(/QB_STATE_SECRET is too weak/);
+    expect(() => quickBooksOptionsFromEnv({ ...good(), QB_CLIENT_ID: '', QB_STATE_SECRET: 'a'.repeat(32) })).toThrow(
+      /QB_STATE_SECRET is too weak/,
+    );
   });
 
   it('refuses a weak encrypting key as QB_ENCRYPTION_KEYS', () => {
@@ -155,14 +186,27 @@ describe('weak secrets are refused by name, never printed (issue 14, item 9)', (
     expect(err!.message).not.toContain(zero);
   });
 
-  it('accepts random secrets in every usual encoding, and the demo mode\'s generated ones', () => {
+  it("accepts random secrets in every usual encoding, and the demo mode's generated ones", () => {
     for (let i = 0; i < 500; i++) {
-      for (const secret of [randomBytes(32).toString('base64url'), randomBytes(24).toString('base64'), randomBytes(16).toString('hex'), randomBytes(32).toString('hex')]) {
-        expect(() => resolveOptions({ ...quickBooksOptionsFromEnv(good()), stateSecret: secret, encryptionKeys: `k1:${randomBytes(32).toString('base64')}` })).not.toThrow();
+      for (const secret of [
+        randomBytes(32).toString('base64url'),
+        randomBytes(24).toString('base64'),
+        randomBytes(16).toString('hex'),
+        randomBytes(32).toString('hex'),
+      ]) {
+        expect(() =>
+          resolveOptions({
+            ...quickBooksOptionsFromEnv(good()),
+            stateSecret: secret,
+            encryptionKeys: `k1:${randomBytes(32).toString('base64')}`,
+          }),
+        ).not.toThrow();
       }
     }
     // The test fixtures' shape (test/support/test-keys.ts).
-    expect(() => resolveOptions({ ...quickBooksOptionsFromEnv(good()), stateSecret: `canary-state-secret-${randomBytes(24).toString('hex')}` })).not.toThrow();
+    expect(() =>
+      resolveOptions({ ...quickBooksOptionsFromEnv(good()), stateSecret: `canary-state-secret-${randomBytes(24).toString('hex')}` }),
+    ).not.toThrow();
   });
 });
 
@@ -172,7 +216,7 @@ describe('production refuses plain http to Intuit except on loopback (issue 14, 
   it.each([
     ['sandbox', 'openid_sandbox_configuration'],
     ['production', 'openid_configuration'],
-  ] as const)('intuitBaseUrl in %s reads that environment\'s discovery document', (environment, document) => {
+  ] as const)("intuitBaseUrl in %s reads that environment's discovery document", (environment, document) => {
     const emulator = 'http://127.0.0.1:4100';
     const resolved = resolveOptions({ ...quickBooksOptionsFromEnv(good()), environment, intuitBaseUrl: emulator });
     expect(resolved.discoveryUrl).toBe(`${emulator}/.well-known/${document}`);
@@ -180,13 +224,28 @@ describe('production refuses plain http to Intuit except on loopback (issue 14, 
   });
 
   it.each(['intuitBaseUrl', 'discoveryUrl', 'apiBaseUrl'] as const)('refuses an http:// %s to another host', (option) => {
-    for (const url of ['http://intuit.example.com', 'http://10.0.0.5:8080/', 'http://[2001:db8::1]/', 'http://localhost.evil.example/', 'http://127.0.0.1.nip.io/']) {
-      expect(() => resolveOptions({ ...production(), [option]: url })).toThrow(new RegExp(`${option} must use https when environment is "production"`));
+    for (const url of [
+      'http://intuit.example.com',
+      'http://10.0.0.5:8080/',
+      'http://[2001:db8::1]/',
+      'http://localhost.evil.example/',
+      'http://127.0.0.1.nip.io/',
+    ]) {
+      expect(() => resolveOptions({ ...production(), [option]: url })).toThrow(
+        new RegExp(`${option} must use https when environment is "production"`),
+      );
     }
   });
 
   it('allows https anywhere, and http to localhost, 127.0.0.0/8 and ::1', () => {
-    for (const url of ['https://oauth.platform.intuit.com', 'http://localhost:4010', 'http://LOCALHOST', 'http://127.0.0.1:4010', 'http://127.8.9.10/', 'http://[::1]:4010/']) {
+    for (const url of [
+      'https://oauth.platform.intuit.com',
+      'http://localhost:4010',
+      'http://LOCALHOST',
+      'http://127.0.0.1:4010',
+      'http://127.8.9.10/',
+      'http://[::1]:4010/',
+    ]) {
       expect(() => resolveOptions({ ...production(), intuitBaseUrl: url, discoveryUrl: url, apiBaseUrl: url })).not.toThrow();
     }
   });
@@ -196,9 +255,9 @@ describe('production refuses plain http to Intuit except on loopback (issue 14, 
   });
 
   it('names the variable from the environment', () => {
-    expect(() => quickBooksOptionsFromEnv({ ...good(), QB_ENVIRONMENT: 'production', QB_INTUIT_BASE_URL: 'http://intuit.example.com' })).toThrow(
-      /QB_INTUIT_BASE_URL must use https when QB_ENVIRONMENT is "production"/,
-    );
+    expect(() =>
+      quickBooksOptionsFromEnv({ ...good(), QB_ENVIRONMENT: 'production', QB_INTUIT_BASE_URL: 'http://intuit.example.com' }),
+    ).toThrow(/QB_INTUIT_BASE_URL must use https when QB_ENVIRONMENT is "production"/);
   });
 
   it('API governor (issue 17): read from the environment per deployment, and bad variables are named as variables', () => {
@@ -210,7 +269,14 @@ describe('production refuses plain http to Intuit except on loopback (issue 14, 
       QB_API_SHARED_REDIS_URL: 'redis://127.0.0.1:6379',
       QB_API_COREPLUS_MONTHLY_BUDGET: '1000000',
     });
-    expect(resolveOptions(o).apiGovernor).toMatchObject({ enabled: true, maxConcurrentPerRealm: 4, maxRequestsPerMinutePerRealm: 200, queueTimeoutMs: 5000, shared: { type: 'redis', url: 'redis://127.0.0.1:6379' }, monthlyCorePlusBudget: 1_000_000 });
+    expect(resolveOptions(o).apiGovernor).toMatchObject({
+      enabled: true,
+      maxConcurrentPerRealm: 4,
+      maxRequestsPerMinutePerRealm: 200,
+      queueTimeoutMs: 5000,
+      shared: { type: 'redis', url: 'redis://127.0.0.1:6379' },
+      monthlyCorePlusBudget: 1_000_000,
+    });
     expect(resolveOptions(quickBooksOptionsFromEnv({ ...good(), QB_API_GOVERNOR_ENABLED: 'false' })).apiGovernor.enabled).toBe(false);
     let problems: string[] = [];
     try {
@@ -218,7 +284,10 @@ describe('production refuses plain http to Intuit except on loopback (issue 14, 
     } catch (err) {
       problems = (err as ConfigurationError).problems;
     }
-    expect(problems).toEqual(['QB_API_MAX_CONCURRENT_PER_REALM must be a whole number >= 1', 'QB_API_SHARED_REDIS_URL needs a client or a redis:// (rediss://) url']);
+    expect(problems).toEqual([
+      'QB_API_MAX_CONCURRENT_PER_REALM must be a whole number >= 1',
+      'QB_API_SHARED_REDIS_URL needs a client or a redis:// (rediss://) url',
+    ]);
   });
 });
 
@@ -257,15 +326,29 @@ describe('one options schema (issue 19)', () => {
   });
 
   it('names a variable refused for itself once, not again through its option', () => {
-    expect(problemsOf(() => quickBooksOptionsFromEnv({ ...good(), QB_STORAGE: 'cloud' }))).toEqual(['QB_STORAGE must be one of typeorm, redis, file, memory']);
+    expect(problemsOf(() => quickBooksOptionsFromEnv({ ...good(), QB_STORAGE: 'cloud' }))).toEqual([
+      'QB_STORAGE must be one of typeorm, redis, file, memory',
+    ]);
   });
 
   it('reads every storage variant from its variables; QB_SQLITE_PATH wins over DATABASE_URL', () => {
-    expect(quickBooksOptionsFromEnv({ ...good(), QB_STORAGE: '', QB_SQLITE_PATH: 'qb.sqlite', DATABASE_URL: 'mysql://a@db/app' }).storage).toEqual({ type: 'typeorm', sqlitePath: resolve('qb.sqlite') });
-    expect(quickBooksOptionsFromEnv({ ...good(), QB_STORAGE: 'redis', REDIS_URL: 'redis://127.0.0.1:6379', QB_REDIS_KEY_PREFIX: 'app:' }).storage).toEqual({ type: 'redis', url: 'redis://127.0.0.1:6379', keyPrefix: 'app:' });
-    expect(quickBooksOptionsFromEnv({ ...good(), QB_STORAGE: 'file', QB_FILE_STORAGE_DIR: 'conns' }).storage).toEqual({ type: 'file', directory: resolve('conns') });
-    expect(problemsOf(() => quickBooksOptionsFromEnv({ ...good(), QB_STORAGE: 'redis' }))).toEqual(['REDIS_URL is required when QB_STORAGE=redis']);
-    expect(problemsOf(() => quickBooksOptionsFromEnv({ ...good(), QB_STORAGE: 'file' }))).toEqual(['QB_FILE_STORAGE_DIR is required for file storage']);
+    expect(
+      quickBooksOptionsFromEnv({ ...good(), QB_STORAGE: '', QB_SQLITE_PATH: 'qb.sqlite', DATABASE_URL: 'mysql://a@db/app' }).storage,
+    ).toEqual({ type: 'typeorm', sqlitePath: resolve('qb.sqlite') });
+    expect(
+      quickBooksOptionsFromEnv({ ...good(), QB_STORAGE: 'redis', REDIS_URL: 'redis://127.0.0.1:6379', QB_REDIS_KEY_PREFIX: 'app:' })
+        .storage,
+    ).toEqual({ type: 'redis', url: 'redis://127.0.0.1:6379', keyPrefix: 'app:' });
+    expect(quickBooksOptionsFromEnv({ ...good(), QB_STORAGE: 'file', QB_FILE_STORAGE_DIR: 'conns' }).storage).toEqual({
+      type: 'file',
+      directory: resolve('conns'),
+    });
+    expect(problemsOf(() => quickBooksOptionsFromEnv({ ...good(), QB_STORAGE: 'redis' }))).toEqual([
+      'REDIS_URL is required when QB_STORAGE=redis',
+    ]);
+    expect(problemsOf(() => quickBooksOptionsFromEnv({ ...good(), QB_STORAGE: 'file' }))).toEqual([
+      'QB_FILE_STORAGE_DIR is required for file storage',
+    ]);
   });
 
   it('reads the scheduler, URLs and reconnect link; an empty variable is unset', () => {
@@ -282,10 +365,9 @@ describe('one options schema (issue 19)', () => {
     expect(o.minValiditySeconds).toBeUndefined();
     expect(o.intuitBaseUrl).toBe('http://127.0.0.1:4100');
     expect(resolveOptions(o).reconnectUrl({ tenantId: 't', realmId: '9' })).toBe('https://app.example.com/reconnect/9');
-    expect(problemsOf(() => quickBooksOptionsFromEnv({ ...good(), QB_SCHEDULER_TICK_SECONDS: 'often', QB_API_QUEUE_TIMEOUT_MS: '1.5' }))).toEqual([
-      'QB_SCHEDULER_TICK_SECONDS must be a number >= 0.05',
-      'QB_API_QUEUE_TIMEOUT_MS must be a whole number >= 0',
-    ]);
+    expect(
+      problemsOf(() => quickBooksOptionsFromEnv({ ...good(), QB_SCHEDULER_TICK_SECONDS: 'often', QB_API_QUEUE_TIMEOUT_MS: '1.5' })),
+    ).toEqual(['QB_SCHEDULER_TICK_SECONDS must be a number >= 0.05', 'QB_API_QUEUE_TIMEOUT_MS must be a whole number >= 0']);
   });
 
   it('fills every default from the schema', () => {
@@ -306,8 +388,20 @@ describe('one options schema (issue 19)', () => {
       tokenCallBudgetMs: 54_000,
       metricsTenantLabel: null,
       scheduler: {
-        enabled: true, tickSeconds: 30, concurrency: 16, batchSize: 200, keepAliveSeconds: 86_400, jitterRatio: 0.2, proactive: 'recent', recentWindowSeconds: 7200,
-        refreshExpiryWarningSeconds: 30 * 86_400, hardExpiryWarningDays: [90, 30, 7], maxTokenCallsPerSecond: null, tickBudgetSeconds: 60, breakerConsecutiveFailures: 5, breakerHalfOpenSeconds: 30,
+        enabled: true,
+        tickSeconds: 30,
+        concurrency: 16,
+        batchSize: 200,
+        keepAliveSeconds: 86_400,
+        jitterRatio: 0.2,
+        proactive: 'recent',
+        recentWindowSeconds: 7200,
+        refreshExpiryWarningSeconds: 30 * 86_400,
+        hardExpiryWarningDays: [90, 30, 7],
+        maxTokenCallsPerSecond: null,
+        tickBudgetSeconds: 60,
+        breakerConsecutiveFailures: 5,
+        breakerHalfOpenSeconds: 30,
       },
     });
     expect(o.storage).toEqual({ type: 'memory' });

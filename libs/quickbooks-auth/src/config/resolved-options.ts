@@ -97,7 +97,9 @@ export function resolveOptions(options: QuickBooksAuthModuleOptions, naming: Pro
     minValiditySeconds: o.minValiditySeconds,
     intuitBaseUrl: base,
     // Intuit's two documents (the sandbox one lists its own userinfo host); the emulator serves both.
-    discoveryUrl: o.discoveryUrl ?? (base ? `${base}/.well-known/${o.environment === 'production' ? 'openid_configuration' : 'openid_sandbox_configuration'}` : null),
+    discoveryUrl:
+      o.discoveryUrl ??
+      (base ? `${base}/.well-known/${o.environment === 'production' ? 'openid_configuration' : 'openid_sandbox_configuration'}` : null),
     apiBaseUrl: o.apiBaseUrl ?? base,
     // As given (the schema's copy drops keys it does not know, and a DataSource must stay the host's).
     storage: options.storage,

@@ -1,4 +1,10 @@
-import type { ConnectionRecord, ConnectionSummary, IntuitEnvironment, StoredConnection, UndecryptableConnection } from './connection.interface';
+import type {
+  ConnectionRecord,
+  ConnectionSummary,
+  IntuitEnvironment,
+  StoredConnection,
+  UndecryptableConnection,
+} from './connection.interface';
 import { isUndecryptable } from './is-undecryptable';
 
 /** The caller-visible view of a connection: everything but the tokens and lease internals. */
@@ -34,7 +40,11 @@ export function toRecordSummary(c: ConnectionRecord, environment: IntuitEnvironm
  * the module's environment and times at the epoch (unknown).
  */
 function toUndecryptableSummary(c: UndecryptableConnection, environment: IntuitEnvironment): ConnectionSummary {
-  if (c.details) return { ...toSummary({ ...c.details, tenantId: c.tenantId, realmId: c.realmId, accessToken: '', refreshToken: '' }), undecryptable: true };
+  if (c.details)
+    return {
+      ...toSummary({ ...c.details, tenantId: c.tenantId, realmId: c.realmId, accessToken: '', refreshToken: '' }),
+      undecryptable: true,
+    };
   const unknown = new Date(0);
   return {
     tenantId: c.tenantId,

@@ -23,6 +23,11 @@ export class QuickBooksApiBusyError extends QuickBooksAuthError {
     /** When the realm's queue is expected to have room again, if known (ms from now). */
     public readonly retryAfterMs: number | null = null,
   ) {
-    super(reason === 'queue_full' ? 'QuickBooks API calls for this company are queued to the limit; try again later' : 'QuickBooks API call waited too long for its turn at this company\'s rate limit; try again later', 'quickbooks_api_busy');
+    super(
+      reason === 'queue_full'
+        ? 'QuickBooks API calls for this company are queued to the limit; try again later'
+        : "QuickBooks API call waited too long for its turn at this company's rate limit; try again later",
+      'quickbooks_api_busy',
+    );
   }
 }

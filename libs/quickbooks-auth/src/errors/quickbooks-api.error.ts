@@ -50,8 +50,15 @@ export class QuickBooksApiError extends QuickBooksAuthError {
     const faults = params.faults ?? [];
     const first = faults[0];
     const answered = params.status === null ? 'got no answer' : `answered HTTP ${params.status}`;
-    const fault = first ? ` (${[params.faultType, first.code, first.message].filter(Boolean).join(' ')})` : params.failure === 'bad_response' ? ' (unusable body)' : '';
-    super(`QuickBooks API ${params.operation} ${answered}${fault}${params.intuitTid ? ` intuit_tid=${params.intuitTid}` : ''}`, 'quickbooks_api_error');
+    const fault = first
+      ? ` (${[params.faultType, first.code, first.message].filter(Boolean).join(' ')})`
+      : params.failure === 'bad_response'
+        ? ' (unusable body)'
+        : '';
+    super(
+      `QuickBooks API ${params.operation} ${answered}${fault}${params.intuitTid ? ` intuit_tid=${params.intuitTid}` : ''}`,
+      'quickbooks_api_error',
+    );
     this.status = params.status;
     this.failure = params.failure;
     this.faultType = params.faultType ?? null;

@@ -13,6 +13,9 @@ export class ReconnectRealmMismatchError extends QuickBooksAuthError {
     /** The company Intuit's callback named. */
     readonly receivedRealmId: string,
   ) {
-    super(`Reconnect was for QuickBooks company ${expectedRealmId}, but the customer authorized company ${receivedRealmId}: nothing was stored`, 'reconnect_realm_mismatch');
+    super(
+      `Reconnect was for QuickBooks company ${expectedRealmId}, but the customer authorized company ${receivedRealmId}: nothing was stored`,
+      'reconnect_realm_mismatch',
+    );
   }
 }

@@ -19,6 +19,9 @@ export class StorageConnectionError extends StorageError {
     public readonly hint: string,
   ) {
     const setting = envVariable ? `${option} (${envVariable})` : option;
-    super(`QuickBooks token storage could not be opened: ${reason}. Check ${setting}${target ? ` = ${target}` : ''}: ${hint}`, 'storage_connection_failed');
+    super(
+      `QuickBooks token storage could not be opened: ${reason}. Check ${setting}${target ? ` = ${target}` : ''}: ${hint}`,
+      'storage_connection_failed',
+    );
   }
 }

@@ -85,11 +85,21 @@ export class AuthEventsPublisher implements OnModuleInit {
   }
 
   refreshed(e: RefreshedEvent): void {
-    this.publish(QuickBooksAuthEvent.Refreshed, e, 'debug', `refreshed (${e.trigger}${e.rotated ? ', refresh token rotated' : ''}, ${Math.round(e.latencyMs)} ms)`);
+    this.publish(
+      QuickBooksAuthEvent.Refreshed,
+      e,
+      'debug',
+      `refreshed (${e.trigger}${e.rotated ? ', refresh token rotated' : ''}, ${Math.round(e.latencyMs)} ms)`,
+    );
   }
 
   refreshFailed(e: RefreshFailedEvent): void {
-    this.publish(QuickBooksAuthEvent.RefreshFailed, e, 'warn', `refresh failed: ${e.reason}${e.httpStatus ? ` (HTTP ${e.httpStatus})` : ''}, failures=${e.failureCount}`);
+    this.publish(
+      QuickBooksAuthEvent.RefreshFailed,
+      e,
+      'warn',
+      `refresh failed: ${e.reason}${e.httpStatus ? ` (HTTP ${e.httpStatus})` : ''}, failures=${e.failureCount}`,
+    );
   }
 
   reauthRequired(e: ReauthRequiredEvent): void {
@@ -97,8 +107,15 @@ export class AuthEventsPublisher implements OnModuleInit {
   }
 
   revoked(e: RevokedEvent): void {
-    if (e.revokePending) this.publish(QuickBooksAuthEvent.Revoked, e, 'warn', 'disconnected; Intuit did not confirm the revoke, retrying it (revoke_pending)');
-    else if (e.initiatedBy === 'quickbooks') this.publish(QuickBooksAuthEvent.Revoked, e, 'log', 'disconnected in QuickBooks by the customer (verified with Intuit: invalid_grant)');
+    if (e.revokePending)
+      this.publish(QuickBooksAuthEvent.Revoked, e, 'warn', 'disconnected; Intuit did not confirm the revoke, retrying it (revoke_pending)');
+    else if (e.initiatedBy === 'quickbooks')
+      this.publish(
+        QuickBooksAuthEvent.Revoked,
+        e,
+        'log',
+        'disconnected in QuickBooks by the customer (verified with Intuit: invalid_grant)',
+      );
     else this.publish(QuickBooksAuthEvent.Revoked, e, 'log', `disconnected${e.revokedAtIntuit ? ' and revoked at Intuit' : ''}`);
   }
 

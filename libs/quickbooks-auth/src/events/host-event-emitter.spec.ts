@@ -1,7 +1,8 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { findHostEventEmitter } from './host-event-emitter';
 
-const notFound = (request: string) => Object.assign(new Error(`Cannot find module '${request}'\nRequire stack:\n- x.js`), { code: 'MODULE_NOT_FOUND' });
+const notFound = (request: string) =>
+  Object.assign(new Error(`Cannot find module '${request}'\nRequire stack:\n- x.js`), { code: 'MODULE_NOT_FOUND' });
 
 describe('findHostEventEmitter', () => {
   const emitter = new EventEmitter2();

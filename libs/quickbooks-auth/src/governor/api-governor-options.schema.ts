@@ -28,7 +28,11 @@ export const apiGovernorOptionsSchema = z
   .object({
     enabled: fromEnv(flag(true), 'QB_API_GOVERNOR_ENABLED', fromText.boolean),
     maxConcurrentPerRealm: fromEnv(wholeAtLeast(1, INTUIT_MAX_CONCURRENT_PER_REALM), 'QB_API_MAX_CONCURRENT_PER_REALM', fromText.number),
-    maxRequestsPerMinutePerRealm: fromEnv(wholeAtLeast(1, INTUIT_MAX_REQUESTS_PER_MINUTE_PER_REALM), 'QB_API_MAX_REQUESTS_PER_MINUTE_PER_REALM', fromText.number),
+    maxRequestsPerMinutePerRealm: fromEnv(
+      wholeAtLeast(1, INTUIT_MAX_REQUESTS_PER_MINUTE_PER_REALM),
+      'QB_API_MAX_REQUESTS_PER_MINUTE_PER_REALM',
+      fromText.number,
+    ),
     queueTimeoutMs: fromEnv(wholeAtLeast(0, 30_000), 'QB_API_QUEUE_TIMEOUT_MS', fromText.number),
     maxQueuedPerRealm: wholeAtLeast(0, 1000),
     throttleRetries: wholeAtLeast(0, 2),
@@ -36,7 +40,11 @@ export const apiGovernorOptionsSchema = z
     shared: fromEnv(sharedSchema, 'QB_API_SHARED_REDIS_URL', sharedFromUrl).optional(),
     meter: z
       .object({
-        monthlyCorePlusBudget: fromEnv(wholeAtLeast(1, BUILDER_TIER_MONTHLY_COREPLUS_CALLS), 'QB_API_COREPLUS_MONTHLY_BUDGET', fromText.number),
+        monthlyCorePlusBudget: fromEnv(
+          wholeAtLeast(1, BUILDER_TIER_MONTHLY_COREPLUS_CALLS),
+          'QB_API_COREPLUS_MONTHLY_BUDGET',
+          fromText.number,
+        ),
       })
       .prefault({}),
   })

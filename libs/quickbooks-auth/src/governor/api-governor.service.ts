@@ -105,7 +105,9 @@ export class ApiGovernor implements OnApplicationShutdown {
    * that falls back to this process's limits).
    */
   async onApplicationShutdown(): Promise<void> {
-    await this.shared?.close().catch((err: unknown) => this.logger.warn(`shared API limiter did not close cleanly: ${(err as Error)?.message ?? 'unknown error'}`));
+    await this.shared
+      ?.close()
+      .catch((err: unknown) => this.logger.warn(`shared API limiter did not close cleanly: ${(err as Error)?.message ?? 'unknown error'}`));
   }
 
   private laneFor(realmId: string): RealmLane {

@@ -190,11 +190,14 @@ export class RealmLane {
     if (this.wakeTimer && this.wakeAt <= at) return;
     if (this.wakeTimer) clearTimeout(this.wakeTimer);
     this.wakeAt = at;
-    this.wakeTimer = setTimeout(() => {
-      this.wakeTimer = null;
-      this.wakeAt = Infinity;
-      void this.pump();
-    }, Math.min(MAX_TIMER_MS, realDelayMs(this.clock, at - this.clock.now()) + 1));
+    this.wakeTimer = setTimeout(
+      () => {
+        this.wakeTimer = null;
+        this.wakeAt = Infinity;
+        void this.pump();
+      },
+      Math.min(MAX_TIMER_MS, realDelayMs(this.clock, at - this.clock.now()) + 1),
+    );
   }
 
   private armDeadline(w: Waiter): void {
@@ -204,11 +207,14 @@ export class RealmLane {
       queueMicrotask(() => this.leave(w, 'queue_timeout', new QuickBooksApiBusyError('queue_timeout', this.retryHintMs(this.clock.now()))));
       return;
     }
-    w.timer = setTimeout(() => {
-      w.timer = null;
-      if (this.clock.now() < w.deadline) return this.armDeadline(w);
-      this.leave(w, 'queue_timeout', new QuickBooksApiBusyError('queue_timeout', this.retryHintMs(this.clock.now())));
-    }, Math.min(MAX_TIMER_MS, realDelayMs(this.clock, left) + 1));
+    w.timer = setTimeout(
+      () => {
+        w.timer = null;
+        if (this.clock.now() < w.deadline) return this.armDeadline(w);
+        this.leave(w, 'queue_timeout', new QuickBooksApiBusyError('queue_timeout', this.retryHintMs(this.clock.now())));
+      },
+      Math.min(MAX_TIMER_MS, realDelayMs(this.clock, left) + 1),
+    );
   }
 
   /** Takes a waiter out of the queue (if still in it) and rejects it. */

@@ -86,7 +86,20 @@ export class RedisSharedPermits implements SharedPermits {
     const pollMs = 20 * (this.clock.speed && this.clock.speed > 0 ? this.clock.speed : 1);
     let answer: [number, number];
     try {
-      answer = (await this.redis.eval(TRY_START, 3, leases, starts, pause, now, s.leaseMs, s.windowMs, s.maxConcurrent, s.maxPerWindow, member, pollMs)) as [number, number];
+      answer = (await this.redis.eval(
+        TRY_START,
+        3,
+        leases,
+        starts,
+        pause,
+        now,
+        s.leaseMs,
+        s.windowMs,
+        s.maxConcurrent,
+        s.maxPerWindow,
+        member,
+        pollMs,
+      )) as [number, number];
     } catch (err) {
       this.warn(err);
       return { granted: true, release: () => undefined };
@@ -147,6 +160,8 @@ export class RedisSharedPermits implements SharedPermits {
     if (now - this.lastWarnAt < WARN_EVERY_MS) return;
     this.lastWarnAt = now;
     // ioredis messages name the host and command, never a password or a token.
-    this.logger.warn(`shared API limiter (Redis) failed, each replica keeps its own limits meanwhile: ${(err as Error)?.message ?? 'unknown error'}`);
+    this.logger.warn(
+      `shared API limiter (Redis) failed, each replica keeps its own limits meanwhile: ${(err as Error)?.message ?? 'unknown error'}`,
+    );
   }
 }

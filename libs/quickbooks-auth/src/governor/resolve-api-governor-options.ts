@@ -3,7 +3,11 @@ import { problemList } from '../config/schema/problem-list';
 import type { ApiGovernorOptions, ApiGovernorSharedOptions } from './api-governor-options';
 import { apiGovernorOptionsSchema } from './api-governor-options.schema';
 
-export { INTUIT_MAX_CONCURRENT_PER_REALM, INTUIT_MAX_REQUESTS_PER_MINUTE_PER_REALM, BUILDER_TIER_MONTHLY_COREPLUS_CALLS } from './api-governor-options.schema';
+export {
+  INTUIT_MAX_CONCURRENT_PER_REALM,
+  INTUIT_MAX_REQUESTS_PER_MINUTE_PER_REALM,
+  BUILDER_TIER_MONTHLY_COREPLUS_CALLS,
+} from './api-governor-options.schema';
 
 /** Governor options after validation, every default filled in. @internal */
 export interface ResolvedApiGovernorOptions {

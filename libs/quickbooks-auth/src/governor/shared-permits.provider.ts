@@ -9,7 +9,6 @@ import type { SharedPermits } from './shared-permits';
 /** Injection token of the shared limiter (null: per-process limits only). @internal */
 export const QUICKBOOKS_SHARED_PERMITS = Symbol('QUICKBOOKS_SHARED_PERMITS');
 
-
 /** Builds the shared limiter `apiGovernor.shared` asks for, or null. @internal */
 export const sharedPermitsProvider: Provider = {
   provide: QUICKBOOKS_SHARED_PERMITS,
@@ -19,8 +18,9 @@ export const sharedPermitsProvider: Provider = {
     if (!g.enabled || !g.shared) return null;
     const owns = !g.shared.client;
     // ioredis is an optional peer: loaded only when a shared limiter is configured.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const redis = (g.shared.client as Redis | undefined) ?? new (require('ioredis') as typeof import('ioredis').default)(g.shared.url as string, { maxRetriesPerRequest: 1, lazyConnect: false });
+    const loadRedis = (): typeof import('ioredis').default => require('ioredis'); // eslint-disable-line @typescript-eslint/no-require-imports
+    const redis =
+      (g.shared.client as Redis | undefined) ?? new (loadRedis())(g.shared.url as string, { maxRetriesPerRequest: 1, lazyConnect: false });
     return new RedisSharedPermits(
       redis,
       {

@@ -6,14 +6,25 @@ describe('throttle answers', () => {
     expect(isThrottled(new QuickBooksApiError({ operation: 'GET x', status: 429, failure: 'fault' }))).toBe(true);
     expect(isThrottled({ response: { status: 429 } })).toBe(true);
     expect(isThrottled({ getStatus: () => 429 })).toBe(true);
-    expect(isThrottled(new QuickBooksApiError({ operation: 'GET x', status: 400, failure: 'fault', faults: [{ code: '003001', message: null, detail: null, element: null }] }))).toBe(true);
+    expect(
+      isThrottled(
+        new QuickBooksApiError({
+          operation: 'GET x',
+          status: 400,
+          failure: 'fault',
+          faults: [{ code: '003001', message: null, detail: null, element: null }],
+        }),
+      ),
+    ).toBe(true);
     expect(isThrottled(new QuickBooksApiError({ operation: 'GET x', status: 401, failure: 'fault' }))).toBe(false);
     expect(isThrottled(new Error('boom'))).toBe(false);
     expect(isThrottled(null)).toBe(false);
   });
 
   it('reads Retry-After from the library error or an axios-style header', () => {
-    expect(throttleRetryAfterMs(new QuickBooksApiError({ operation: 'GET x', status: 429, failure: 'fault', retryAfterMs: 7000 }), 0)).toBe(7000);
+    expect(throttleRetryAfterMs(new QuickBooksApiError({ operation: 'GET x', status: 429, failure: 'fault', retryAfterMs: 7000 }), 0)).toBe(
+      7000,
+    );
     expect(throttleRetryAfterMs({ response: { headers: { 'retry-after': '3' } } }, 0)).toBe(3000);
     expect(throttleRetryAfterMs({ response: { headers: { 'retry-after': new Date(10_000).toUTCString() } } }, 4000)).toBe(6000);
     expect(throttleRetryAfterMs({ response: { headers: {} } }, 0)).toBeNull();

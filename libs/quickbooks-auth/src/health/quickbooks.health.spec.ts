@@ -25,7 +25,12 @@ function setup(storageOver: Partial<TokenStorage> = {}) {
     ...storageOver,
   } as unknown as TokenStorage;
   const status = new RefreshStatus();
-  const options = { clock: { now: () => Date.now() }, leaseTtlMs: 90_000, scheduler: { tickSeconds: 30 }, hashRealmIdsInLogs: false } as ResolvedQuickBooksAuthOptions;
+  const options = {
+    clock: { now: () => Date.now() },
+    leaseTtlMs: 90_000,
+    scheduler: { tickSeconds: 30 },
+    hashRealmIdsInLogs: false,
+  } as ResolvedQuickBooksAuthOptions;
   const cache = new StorageStatsCache(storage, options);
   const undecryptable = new UndecryptableConnections(new AuthEventsPublisher(options), storage, options);
   const indicator = new QuickBooksHealthIndicator(new HealthIndicatorService(), storage, status, cache, undecryptable);
@@ -49,7 +54,11 @@ describe('QuickBooksHealthIndicator', () => {
   });
 
   it('stays up with an open breaker and tenants needing reauth (reported, not fatal)', async () => {
-    const { indicator, status } = setup({ stats: jest.fn(async () => stats({ byStatus: { active: 1, reauth_pending: 0, needs_reauth: 50, revoke_pending: 0, revoked: 0 }, accessExpired: 3 })) });
+    const { indicator, status } = setup({
+      stats: jest.fn(async () =>
+        stats({ byStatus: { active: 1, reauth_pending: 0, needs_reauth: 50, revoke_pending: 0, revoked: 0 }, accessExpired: 3 }),
+      ),
+    });
     status.breakerState = 'open';
     const result = await indicator.isHealthy('qb');
     expect(result.qb.status).toBe('up');
@@ -94,7 +103,12 @@ describe('QuickBooksHealthIndicator', () => {
     expect((await indicator.details()).degraded).toBeUndefined();
     undecryptable.report({ tenantId: 'tenant-secret-id', realmId: '9130000000001', reason: 'key "k0" is not in the key ring' }, 'claim');
     const result = await indicator.isHealthy();
-    expect(result.quickbooks).toMatchObject({ status: 'up', degraded: true, undecryptableConnections: 1, warnings: [expect.stringMatching(/1 connection\(s\) cannot be decrypted/)] });
+    expect(result.quickbooks).toMatchObject({
+      status: 'up',
+      degraded: true,
+      undecryptableConnections: 1,
+      warnings: [expect.stringMatching(/1 connection\(s\) cannot be decrypted/)],
+    });
     expect(JSON.stringify(result)).not.toMatch(/tenant-secret-id|9130000000001/);
     undecryptable.resolved({ tenantId: 'tenant-secret-id', realmId: '9130000000001' });
     expect((await indicator.details()).degraded).toBeUndefined();

@@ -37,7 +37,11 @@ export class IntuitCallFailure extends Error {
   /** Transient failures: retry later, never needs_reauth. */
   get transient(): boolean {
     return (
-      this.kind === 'rate_limited' || this.kind === 'server_error' || this.kind.startsWith('network') || this.kind === 'bad_response' || this.kind === 'circuit_open'
+      this.kind === 'rate_limited' ||
+      this.kind === 'server_error' ||
+      this.kind.startsWith('network') ||
+      this.kind === 'bad_response' ||
+      this.kind === 'circuit_open'
     );
   }
 }

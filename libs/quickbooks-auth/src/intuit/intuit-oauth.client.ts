@@ -55,7 +55,13 @@ export class IntuitOAuthClient {
     private readonly events: AuthEventsPublisher,
   ) {}
 
-  async buildAuthorizeUrl(params: { clientId: string; redirectUri: string; scopes: string[]; state: string; nonce: string }): Promise<string> {
+  async buildAuthorizeUrl(params: {
+    clientId: string;
+    redirectUri: string;
+    scopes: string[];
+    state: string;
+    nonce: string;
+  }): Promise<string> {
     const { authorization_endpoint } = await this.discovery.endpoints();
     const url = new URL(authorization_endpoint);
     url.searchParams.set('client_id', params.clientId);
@@ -167,7 +173,8 @@ export class IntuitOAuthClient {
       return new IntuitCallFailure('server_error', res.status, tid, parseRetryAfter(header(res, 'retry-after'), Date.now()), oauthError);
     }
     if (oauthError === 'invalid_grant') return new IntuitCallFailure('invalid_grant', res.status, tid, null, oauthError);
-    if (oauthError === 'invalid_client' || res.status === 401) return new IntuitCallFailure('invalid_client', res.status, tid, null, oauthError ?? 'invalid_client');
+    if (oauthError === 'invalid_client' || res.status === 401)
+      return new IntuitCallFailure('invalid_client', res.status, tid, null, oauthError ?? 'invalid_client');
     return new IntuitCallFailure('oauth_error', res.status, tid, null, oauthError ?? `http_${res.status}`);
   }
 

@@ -4,15 +4,36 @@ const TOKEN = 'eyJlbmMiOiJBMTI4Q0JDLUhTMjU2IiwiYWxnIjoiZGlyIn0.canary-access-tok
 
 describe('parseQboFault', () => {
   it('reads Fault.Error[] (Message/Detail) as Intuit sends validation faults', () => {
-    const body = { Fault: { Error: [{ Message: 'A business validation error has occurred', Detail: 'Invalid Reference Id', code: '6000', element: 'CustomerRef' }], type: 'ValidationFault' }, time: 'x' };
+    const body = {
+      Fault: {
+        Error: [
+          { Message: 'A business validation error has occurred', Detail: 'Invalid Reference Id', code: '6000', element: 'CustomerRef' },
+        ],
+        type: 'ValidationFault',
+      },
+      time: 'x',
+    };
     expect(parseQboFault(body, TOKEN)).toEqual({
       type: 'ValidationFault',
-      errors: [{ code: '6000', message: 'A business validation error has occurred', detail: 'Invalid Reference Id', element: 'CustomerRef' }],
+      errors: [
+        { code: '6000', message: 'A business validation error has occurred', detail: 'Invalid Reference Id', element: 'CustomerRef' },
+      ],
     });
   });
 
   it('reads fault.error[] (lower case) as Intuit sends authentication faults, echoed token prefix removed', () => {
-    const body = { fault: { error: [{ message: 'message=AuthenticationFailed; errorCode=003200; statusCode=401', detail: `Token expired: ${TOKEN.slice(0, 10)}`, code: '3200' }], type: 'AUTHENTICATION' } };
+    const body = {
+      fault: {
+        error: [
+          {
+            message: 'message=AuthenticationFailed; errorCode=003200; statusCode=401',
+            detail: `Token expired: ${TOKEN.slice(0, 10)}`,
+            code: '3200',
+          },
+        ],
+        type: 'AUTHENTICATION',
+      },
+    };
     const parsed = parseQboFault(body, TOKEN)!;
     expect(parsed.errors[0]).toMatchObject({ code: '3200', detail: 'Token expired: [Redacted]', element: null });
     expect(JSON.stringify(parsed)).not.toContain(TOKEN.slice(0, 6));

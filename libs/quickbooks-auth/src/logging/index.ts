@@ -1,1 +1,9 @@
-export { QUICKBOOKS_PINO_REDACT_PATHS, QUICKBOOKS_REDACTED, quickBooksPinoHttpOptions, redactUrlQuery, type PinoCensor, type QuickBooksPinoHttpOverrides, type QuickBooksPinoHttpOptions } from './pino-redaction';
+export {
+  QUICKBOOKS_PINO_REDACT_PATHS,
+  QUICKBOOKS_REDACTED,
+  quickBooksPinoHttpOptions,
+  redactUrlQuery,
+  type PinoCensor,
+  type QuickBooksPinoHttpOverrides,
+  type QuickBooksPinoHttpOptions,
+} from './pino-redaction';

@@ -105,7 +105,9 @@ export type QuickBooksPinoHttpOptions<T> = Omit<T, 'redact' | 'serializers'> & {
  * Extra redact paths given in `overrides.redact` are added to ours, not substituted.
  * @publicApi
  */
-export function quickBooksPinoHttpOptions<T extends QuickBooksPinoHttpOverrides = QuickBooksPinoHttpOverrides>(overrides: T = {} as T): QuickBooksPinoHttpOptions<T> {
+export function quickBooksPinoHttpOptions<T extends QuickBooksPinoHttpOverrides = QuickBooksPinoHttpOverrides>(
+  overrides: T = {} as T,
+): QuickBooksPinoHttpOptions<T> {
   const { redact, serializers, ...rest } = overrides;
   const extraPaths = Array.isArray(redact) ? redact : (redact?.paths ?? []);
   const censor = !Array.isArray(redact) && redact?.censor !== undefined ? redact.censor : QUICKBOOKS_REDACTED;

@@ -44,7 +44,9 @@ export class KeyRotationService {
         } catch (err) {
           // One unreadable row (corrupt, or its key already dropped) must not stop the others.
           report.failed += 1;
-          this.logger.error(`could not re-encrypt tenant=${ref.tenantId} realm=${this.events.realmForLogs(ref.realmId)}: ${(err as Error).message}`);
+          this.logger.error(
+            `could not re-encrypt tenant=${ref.tenantId} realm=${this.events.realmForLogs(ref.realmId)}: ${(err as Error).message}`,
+          );
         }
       }
       params.onProgress?.({ ...report });

@@ -79,7 +79,7 @@ export const quickBooksMetricDefinitions: Provider[] = [
   gauge(M.StaleLeases, 'Refresh leases held past their expiry (a crashed owner), store-wide.'),
   gauge(M.SchedulerEnabled, '1 when this process runs the QuickBooks refresh scheduler.'),
   gauge(M.SchedulerHealthy, '1 when the refresh scheduler ticked recently or is not meant to run here, 0 when stalled.'),
-  gauge(M.SchedulerLastTick, 'Unix time of the refresh scheduler\'s last completed tick, in seconds.'),
+  gauge(M.SchedulerLastTick, "Unix time of the refresh scheduler's last completed tick, in seconds."),
   gauge(M.SchedulerLag, 'How late the oldest due connection was at the last scheduler tick, in seconds.'),
   gauge(M.RefreshesInFlight, 'QuickBooks token refreshes in flight in this process.'),
   gauge(M.StorageUp, '1 when the token store answered the last aggregate query, 0 when it failed.'),

@@ -17,7 +17,8 @@ const base = { tenantId: 'tenant-secret-id', realmId: '9130000000001', correlati
 
 describe('QuickBooksMetricsService', () => {
   // Producers reach metrics only through the publisher's internal signal.
-  const observer = (call: { grantType: string; status: number | null; latencyMs: number }) => publisher.signal({ kind: 'token_call', ...call });
+  const observer = (call: { grantType: string; status: number | null; latencyMs: number }) =>
+    publisher.signal({ kind: 'token_call', ...call });
   const signal = (s: RefreshSignal) => publisher.signal({ kind: 'refresh_protocol', signal: s });
   const busy = (trigger: 'on_demand') => signal({ kind: 'lease_busy', trigger });
   let publisher: AuthEventsPublisher;
@@ -48,7 +49,15 @@ describe('QuickBooksMetricsService', () => {
         { provide: QUICKBOOKS_TOKEN_STORAGE, useValue: { kind: 'memory' } },
         {
           provide: QUICKBOOKS_AUTH_RESOLVED_OPTIONS,
-          useValue: { hashRealmIdsInLogs: false, clock: { now: () => NOW }, leaseTtlMs: 90_000, scheduler: { tickSeconds: 30 }, get metricsTenantLabel() { return tenantLabel; } },
+          useValue: {
+            hashRealmIdsInLogs: false,
+            clock: { now: () => NOW },
+            leaseTtlMs: 90_000,
+            scheduler: { tickSeconds: 30 },
+            get metricsTenantLabel() {
+              return tenantLabel;
+            },
+          },
         },
         { provide: StorageStatsCache, useValue: { get: async () => ({ stats: await statsImpl(), takenAt: NOW }) } },
       ],
@@ -77,9 +86,30 @@ describe('QuickBooksMetricsService', () => {
   });
 
   it('counts refresh outcomes with bounded labels and no tenant or realm', async () => {
-    publisher.refreshed({ ...base, rotated: true, trigger: 'scheduled', accessTokenExpiresAt: new Date(), refreshTokenExpiresAt: new Date(), latencyMs: 250 });
-    publisher.refreshFailed({ ...base, trigger: 'on_demand', reason: 'server_error', httpStatus: 503, failureCount: 1, nextAttemptAt: null });
-    publisher.refreshFailed({ ...base, trigger: 'on_demand', reason: 'weird_error_from_a_bad_server', httpStatus: 400, failureCount: 2, nextAttemptAt: null });
+    publisher.refreshed({
+      ...base,
+      rotated: true,
+      trigger: 'scheduled',
+      accessTokenExpiresAt: new Date(),
+      refreshTokenExpiresAt: new Date(),
+      latencyMs: 250,
+    });
+    publisher.refreshFailed({
+      ...base,
+      trigger: 'on_demand',
+      reason: 'server_error',
+      httpStatus: 503,
+      failureCount: 1,
+      nextAttemptAt: null,
+    });
+    publisher.refreshFailed({
+      ...base,
+      trigger: 'on_demand',
+      reason: 'weird_error_from_a_bad_server',
+      httpStatus: 400,
+      failureCount: 2,
+      nextAttemptAt: null,
+    });
     publisher.reauthRequired({ ...base, reason: 'invalid_grant', reconnectUrl: null });
     publisher.expiring({ ...base, kind: 'refresh_hard', expiresAt: new Date(NOW + 86_400_000) });
     const out = await text();
@@ -99,8 +129,23 @@ describe('QuickBooksMetricsService', () => {
     expect(await text()).not.toMatch(/^quickbooks_tenant_events_total\{/m);
     tenantLabel = createTenantLabeler(['acme'], 50);
     publisher.reauthRequired({ ...base, tenantId: 'acme', reason: 'invalid_grant', reconnectUrl: null });
-    publisher.refreshFailed({ ...base, trigger: 'scheduled', reason: 'server_error', httpStatus: 503, failureCount: 1, nextAttemptAt: null });
-    publisher.refreshFailed({ ...base, tenantId: 'tenant-2', trigger: 'scheduled', reason: 'server_error', httpStatus: 503, failureCount: 1, nextAttemptAt: null });
+    publisher.refreshFailed({
+      ...base,
+      trigger: 'scheduled',
+      reason: 'server_error',
+      httpStatus: 503,
+      failureCount: 1,
+      nextAttemptAt: null,
+    });
+    publisher.refreshFailed({
+      ...base,
+      tenantId: 'tenant-2',
+      trigger: 'scheduled',
+      reason: 'server_error',
+      httpStatus: 503,
+      failureCount: 1,
+      nextAttemptAt: null,
+    });
     const out = await text();
     expect(out).toContain('quickbooks_tenant_events_total{tenant="acme",event="reauth_required"} 1');
     expect(out).toContain('quickbooks_tenant_events_total{tenant="other",event="refresh_failed"} 2');

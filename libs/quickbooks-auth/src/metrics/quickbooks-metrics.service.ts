@@ -132,7 +132,14 @@ export class QuickBooksMetricsService implements OnModuleInit, OnModuleDestroy {
     this.inFlight.set(s.inFlight);
     this.undecryptableConnections.set(this.undecryptable.recentCount());
 
-    const storeWide = [this.connections, this.accessExpired, this.accessExpiringSoon, this.accessSoonest, this.refreshSoonest, this.staleLeases];
+    const storeWide = [
+      this.connections,
+      this.accessExpired,
+      this.accessExpiringSoon,
+      this.accessSoonest,
+      this.refreshSoonest,
+      this.staleLeases,
+    ];
     try {
       const { stats } = await this.statsCache.get();
       const now = this.options.clock.now();

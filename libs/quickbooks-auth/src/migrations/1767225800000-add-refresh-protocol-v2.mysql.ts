@@ -13,7 +13,9 @@ export class AddRefreshProtocolV2Mysql1767225800000 implements MigrationInterfac
     const present = await existingColumns(queryRunner);
     const missing = V2_COLUMNS.filter(([name]) => !present.has(name));
     if (missing.length === 0) return;
-    await queryRunner.query(`ALTER TABLE \`quickbooks_connections\` ${missing.map(([name, type]) => `ADD COLUMN \`${name}\` ${type}`).join(', ')}`);
+    await queryRunner.query(
+      `ALTER TABLE \`quickbooks_connections\` ${missing.map(([name, type]) => `ADD COLUMN \`${name}\` ${type}`).join(', ')}`,
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

@@ -10,14 +10,18 @@ export class AddRefreshProtocolV2Postgres1767225800000 implements MigrationInter
   name = 'AddRefreshProtocolV2Postgres1767225800000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`ALTER TABLE "quickbooks_connections" ${V2_COLUMNS.map(([name, type]) => `ADD COLUMN IF NOT EXISTS "${name}" ${type}`).join(', ')}`);
+    await queryRunner.query(
+      `ALTER TABLE "quickbooks_connections" ${V2_COLUMNS.map(([name, type]) => `ADD COLUMN IF NOT EXISTS "${name}" ${type}`).join(', ')}`,
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
     // The previous release knows no reauth_pending and would never lease such a row again: hand it
     // back as active, so that release retries the token and reaches its own verdict.
     await queryRunner.query(`UPDATE "quickbooks_connections" SET "status" = 'active' WHERE "status" = 'reauth_pending'`);
-    await queryRunner.query(`ALTER TABLE "quickbooks_connections" ${V2_COLUMNS.map(([name]) => `DROP COLUMN IF EXISTS "${name}"`).join(', ')}`);
+    await queryRunner.query(
+      `ALTER TABLE "quickbooks_connections" ${V2_COLUMNS.map(([name]) => `DROP COLUMN IF EXISTS "${name}"`).join(', ')}`,
+    );
   }
 }
 

@@ -14,7 +14,9 @@ export class AddPendingRevocationMysql1767225900000 implements MigrationInterfac
     const present = await existingColumns(queryRunner);
     const missing = REVOKE_COLUMNS.filter(([name]) => !present.has(name));
     if (missing.length) {
-      await queryRunner.query(`ALTER TABLE \`quickbooks_connections\` ${missing.map(([name, type]) => `ADD COLUMN \`${name}\` ${type}`).join(', ')}`);
+      await queryRunner.query(
+        `ALTER TABLE \`quickbooks_connections\` ${missing.map(([name, type]) => `ADD COLUMN \`${name}\` ${type}`).join(', ')}`,
+      );
     }
     if (!(await hasIndex(queryRunner))) {
       await queryRunner.query(`CREATE INDEX \`${INDEX}\` ON \`quickbooks_connections\` (\`revoke_due_at\`)`);
@@ -28,7 +30,8 @@ export class AddPendingRevocationMysql1767225900000 implements MigrationInterfac
     if (await hasIndex(queryRunner)) await queryRunner.query(`DROP INDEX \`${INDEX}\` ON \`quickbooks_connections\``);
     const present = await existingColumns(queryRunner);
     const drop = REVOKE_COLUMNS.filter(([name]) => present.has(name));
-    if (drop.length) await queryRunner.query(`ALTER TABLE \`quickbooks_connections\` ${drop.map(([name]) => `DROP COLUMN \`${name}\``).join(', ')}`);
+    if (drop.length)
+      await queryRunner.query(`ALTER TABLE \`quickbooks_connections\` ${drop.map(([name]) => `DROP COLUMN \`${name}\``).join(', ')}`);
   }
 }
 

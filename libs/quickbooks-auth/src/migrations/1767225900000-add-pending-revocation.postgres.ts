@@ -10,7 +10,9 @@ export class AddPendingRevocationPostgres1767225900000 implements MigrationInter
   name = 'AddPendingRevocationPostgres1767225900000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`ALTER TABLE "quickbooks_connections" ${REVOKE_COLUMNS.map(([name, type]) => `ADD COLUMN IF NOT EXISTS "${name}" ${type}`).join(', ')}`);
+    await queryRunner.query(
+      `ALTER TABLE "quickbooks_connections" ${REVOKE_COLUMNS.map(([name, type]) => `ADD COLUMN IF NOT EXISTS "${name}" ${type}`).join(', ')}`,
+    );
     await queryRunner.query(`CREATE INDEX IF NOT EXISTS "${INDEX}" ON "quickbooks_connections" ("revoke_due_at")`);
   }
 
@@ -19,7 +21,9 @@ export class AddPendingRevocationPostgres1767225900000 implements MigrationInter
     // hand it back as revoked (its tokens are already wiped; the grant may stay live at Intuit).
     await queryRunner.query(`UPDATE "quickbooks_connections" SET "status" = 'revoked' WHERE "status" = 'revoke_pending'`);
     await queryRunner.query(`DROP INDEX IF EXISTS "${INDEX}"`);
-    await queryRunner.query(`ALTER TABLE "quickbooks_connections" ${REVOKE_COLUMNS.map(([name]) => `DROP COLUMN IF EXISTS "${name}"`).join(', ')}`);
+    await queryRunner.query(
+      `ALTER TABLE "quickbooks_connections" ${REVOKE_COLUMNS.map(([name]) => `DROP COLUMN IF EXISTS "${name}"`).join(', ')}`,
+    );
   }
 }
 

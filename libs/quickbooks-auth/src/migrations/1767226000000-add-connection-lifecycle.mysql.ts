@@ -16,9 +16,12 @@ export class AddConnectionLifecycleMysql1767226000000 implements MigrationInterf
     );
     if (!columns.length) await queryRunner.query('ALTER TABLE `quickbooks_connections` ADD COLUMN `reconnect_warned_days` INT NULL');
     if (!(await hasIndex(queryRunner, INDEX))) {
-      await queryRunner.query(`CREATE INDEX \`${INDEX}\` ON \`quickbooks_connections\` (\`refresh_token_hard_expires_at\`, \`tenant_id\`, \`realm_id\`)`);
+      await queryRunner.query(
+        `CREATE INDEX \`${INDEX}\` ON \`quickbooks_connections\` (\`refresh_token_hard_expires_at\`, \`tenant_id\`, \`realm_id\`)`,
+      );
     }
-    if (!(await hasIndex(queryRunner, REALM_INDEX))) await queryRunner.query(`CREATE INDEX \`${REALM_INDEX}\` ON \`quickbooks_connections\` (\`realm_id\`)`);
+    if (!(await hasIndex(queryRunner, REALM_INDEX)))
+      await queryRunner.query(`CREATE INDEX \`${REALM_INDEX}\` ON \`quickbooks_connections\` (\`realm_id\`)`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

@@ -12,7 +12,9 @@ export class AddConnectionLifecyclePostgres1767226000000 implements MigrationInt
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query('ALTER TABLE "quickbooks_connections" ADD COLUMN IF NOT EXISTS "reconnect_warned_days" INTEGER NULL');
-    await queryRunner.query(`CREATE INDEX IF NOT EXISTS "${INDEX}" ON "quickbooks_connections" ("refresh_token_hard_expires_at", "tenant_id", "realm_id")`);
+    await queryRunner.query(
+      `CREATE INDEX IF NOT EXISTS "${INDEX}" ON "quickbooks_connections" ("refresh_token_hard_expires_at", "tenant_id", "realm_id")`,
+    );
     await queryRunner.query(`CREATE INDEX IF NOT EXISTS "${REALM_INDEX}" ON "quickbooks_connections" ("realm_id")`);
   }
 

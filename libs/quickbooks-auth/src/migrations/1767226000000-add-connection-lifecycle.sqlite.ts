@@ -11,8 +11,11 @@ export class AddConnectionLifecycleSqlite1767226000000 implements MigrationInter
   name = 'AddConnectionLifecycleSqlite1767226000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    if (!(await hasColumn(queryRunner))) await queryRunner.query('ALTER TABLE "quickbooks_connections" ADD COLUMN "reconnect_warned_days" INTEGER NULL');
-    await queryRunner.query(`CREATE INDEX IF NOT EXISTS "${INDEX}" ON "quickbooks_connections" ("refresh_token_hard_expires_at", "tenant_id", "realm_id")`);
+    if (!(await hasColumn(queryRunner)))
+      await queryRunner.query('ALTER TABLE "quickbooks_connections" ADD COLUMN "reconnect_warned_days" INTEGER NULL');
+    await queryRunner.query(
+      `CREATE INDEX IF NOT EXISTS "${INDEX}" ON "quickbooks_connections" ("refresh_token_hard_expires_at", "tenant_id", "realm_id")`,
+    );
     await queryRunner.query(`CREATE INDEX IF NOT EXISTS "${REALM_INDEX}" ON "quickbooks_connections" ("realm_id")`);
   }
 

@@ -11,7 +11,8 @@ export class AddLastUsedMysql1767226100000 implements MigrationInterface {
   name = 'AddLastUsedMysql1767226100000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    if (!(await hasColumn(queryRunner))) await queryRunner.query('ALTER TABLE `quickbooks_connections` ADD COLUMN `last_used_at` BIGINT NULL');
+    if (!(await hasColumn(queryRunner)))
+      await queryRunner.query('ALTER TABLE `quickbooks_connections` ADD COLUMN `last_used_at` BIGINT NULL');
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

@@ -35,7 +35,9 @@ export function quickBooksMigrationsFor(dataSource: DataSource): MigrationInterf
     case 'better-sqlite3':
       return QUICKBOOKS_AUTH_SQLITE_MIGRATIONS.map((M) => new M());
     default:
-      throw new ConfigurationError([`QuickBooks auth migrations support MySQL/MariaDB, PostgreSQL and better-sqlite3, not "${String(dataSource.options.type)}"`]);
+      throw new ConfigurationError([
+        `QuickBooks auth migrations support MySQL/MariaDB, PostgreSQL and better-sqlite3, not "${String(dataSource.options.type)}"`,
+      ]);
   }
 }
 
@@ -69,7 +71,11 @@ export async function runQuickBooksMigrations(dataSource: DataSource): Promise<s
 export async function pendingQuickBooksMigrations(dataSource: DataSource): Promise<string[]> {
   const queryRunner = dataSource.createQueryRunner();
   try {
-    const pending = await new QuickBooksMigrationExecutor(dataSource, queryRunner, quickBooksMigrationsFor(dataSource)).getPendingMigrations();
+    const pending = await new QuickBooksMigrationExecutor(
+      dataSource,
+      queryRunner,
+      quickBooksMigrationsFor(dataSource),
+    ).getPendingMigrations();
     return pending.map((m) => m.name);
   } finally {
     await queryRunner.release();

@@ -70,8 +70,17 @@ const REDIRECT_URI = 'http://localhost:3000/quickbooks/callback';
  * ```
  */
 export async function createQuickBooksTestingModule(params: QuickBooksTestingOptions = {}): Promise<QuickBooksTesting> {
-  const client = { clientId: `test-client-${randomBytes(4).toString('hex')}`, clientSecret: randomBytes(24).toString('base64url'), redirectUri: REDIRECT_URI };
-  const emulator = params.emulator ?? (await startIntuitEmulator({ ...params.emulatorOptions, clients: [...(params.emulatorOptions?.clients ?? []), { ...client, redirectUris: [REDIRECT_URI] }] }));
+  const client = {
+    clientId: `test-client-${randomBytes(4).toString('hex')}`,
+    clientSecret: randomBytes(24).toString('base64url'),
+    redirectUri: REDIRECT_URI,
+  };
+  const emulator =
+    params.emulator ??
+    (await startIntuitEmulator({
+      ...params.emulatorOptions,
+      clients: [...(params.emulatorOptions?.clients ?? []), { ...client, redirectUris: [REDIRECT_URI] }],
+    }));
   if (params.emulator && !params.options?.clientId) emulator.state.registerClient({ ...client, redirectUris: [REDIRECT_URI] });
   const logs = params.logger ?? new RecordingLogger();
   const options: QuickBooksAuthModuleOptions = {
@@ -87,7 +96,10 @@ export async function createQuickBooksTestingModule(params: QuickBooksTestingOpt
   let moduleRef: TestingModule | undefined;
   let app: INestApplication | undefined;
   try {
-    moduleRef = await Test.createTestingModule({ imports: [QuickBooksAuthModule.forRoot(options), ...(params.imports ?? [])], providers: params.providers ?? [] })
+    moduleRef = await Test.createTestingModule({
+      imports: [QuickBooksAuthModule.forRoot(options), ...(params.imports ?? [])],
+      providers: params.providers ?? [],
+    })
       .setLogger(logs)
       .compile();
     app = moduleRef.createNestApplication({ logger: logs });

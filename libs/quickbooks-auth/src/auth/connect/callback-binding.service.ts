@@ -35,7 +35,12 @@ export class CallbackBinding {
    * Resolves when the exchanged tokens belong to this callback. Otherwise revokes them and throws
    * CallbackVerificationError (or QuickBooksUnavailableError when Intuit's keys became unreachable).
    */
-  async verify(ref: ConnectionRef, call: TokenCallResult, expected: Omit<IdTokenExpectation, 'realmId'>, credentials: IntuitClientCredentials): Promise<void> {
+  async verify(
+    ref: ConnectionRef,
+    call: TokenCallResult,
+    expected: Omit<IdTokenExpectation, 'realmId'>,
+    credentials: IntuitClientCredentials,
+  ): Promise<void> {
     let reason: CallbackVerificationReason;
     try {
       if (!call.tokens.idToken) {
@@ -56,7 +61,12 @@ export class CallbackBinding {
   }
 
   /** One revoke, retried once if Intuit failed transiently. True when the tokens are dead at Intuit. */
-  private async revokeIssued(ref: ConnectionRef, call: TokenCallResult, credentials: IntuitClientCredentials, reason: string): Promise<boolean> {
+  private async revokeIssued(
+    ref: ConnectionRef,
+    call: TokenCallResult,
+    credentials: IntuitClientCredentials,
+    reason: string,
+  ): Promise<boolean> {
     const where = `tenant=${ref.tenantId} realm=${this.events.realmForLogs(ref.realmId)}${call.intuitTid ? ` intuit_tid=${call.intuitTid}` : ''}`;
     const refused = `callback refused (${reason}), nothing stored`;
     for (let attempt = 1; ; attempt++) {
@@ -74,7 +84,9 @@ export class CallbackBinding {
           await new Promise((r) => setTimeout(r, REVOKE_RETRY_DELAY_MS));
           continue;
         }
-        this.logger.error(`${refused}, but revoking the tokens Intuit issued for it failed (${failure}): that grant stays at Intuit until its refresh token expires ${where}`);
+        this.logger.error(
+          `${refused}, but revoking the tokens Intuit issued for it failed (${failure}): that grant stays at Intuit until its refresh token expires ${where}`,
+        );
         return false;
       }
     }

@@ -84,7 +84,12 @@ export class ConnectService {
    * always among the scopes and the URL carries the state's OIDC nonce: the callback checks both
    * in Intuit's id_token.
    */
-  async createAuthorizeUrl(params: { tenantId: string; sessionId?: string | null; returnTo?: string | null; scopes?: string[] }): Promise<{ url: string; state: string; expiresAt: Date }> {
+  async createAuthorizeUrl(params: {
+    tenantId: string;
+    sessionId?: string | null;
+    returnTo?: string | null;
+    scopes?: string[];
+  }): Promise<{ url: string; state: string; expiresAt: Date }> {
     if (typeof params?.tenantId !== 'string' || !params.tenantId || params.tenantId.length > 128) {
       throw new InvalidCallbackError('tenantId is required');
     }
@@ -100,14 +105,26 @@ export class ConnectService {
    * `quickbooks.connection_recovered`. Serve it from the app's Reconnect URL setting at Intuit.
    * @throws ConnectionNotFoundError this tenant has no connection to this company.
    */
-  async createReconnectUrl(params: { tenantId: string; realmId: string; sessionId?: string | null; returnTo?: string | null; scopes?: string[] }): Promise<{ url: string; state: string; expiresAt: Date }> {
+  async createReconnectUrl(params: {
+    tenantId: string;
+    realmId: string;
+    sessionId?: string | null;
+    returnTo?: string | null;
+    scopes?: string[];
+  }): Promise<{ url: string; state: string; expiresAt: Date }> {
     const ref = { tenantId: params?.tenantId, realmId: params?.realmId };
     assertConnectionRef(ref);
     if (!(await this.storage.getRecord(ref))) throw new ConnectionNotFoundError(ref.tenantId, ref.realmId);
     return this.authorizeUrl({ ...params, reconnectRealmId: ref.realmId });
   }
 
-  private async authorizeUrl(params: { tenantId: string; sessionId?: string | null; returnTo?: string | null; scopes?: string[]; reconnectRealmId: string | null }): Promise<{ url: string; state: string; expiresAt: Date }> {
+  private async authorizeUrl(params: {
+    tenantId: string;
+    sessionId?: string | null;
+    returnTo?: string | null;
+    scopes?: string[];
+    reconnectRealmId: string | null;
+  }): Promise<{ url: string; state: string; expiresAt: Date }> {
     const { state, expiresAt, nonce } = this.state.issue(params);
     const { credentials, redirectUri } = await this.tenants.settingsFor(params.tenantId);
     const url = await this.intuit.buildAuthorizeUrl({
@@ -127,7 +144,11 @@ export class ConnectService {
    * what Intuit issued), then stores the connection. `expectedTenantId` is the tenant the host
    * authenticated for this request: a state issued to another tenant is refused (I7).
    */
-  async handleCallback(params: { query: CallbackQuery; sessionId?: string | null; expectedTenantId?: string | null }): Promise<ConnectResult> {
+  async handleCallback(params: {
+    query: CallbackQuery;
+    sessionId?: string | null;
+    expectedTenantId?: string | null;
+  }): Promise<ConnectResult> {
     const q = params.query ?? {};
     // The state is consumed before anything else so a replayed callback can never exchange twice.
     const payload = await this.state.consume(q.state, params.sessionId);
@@ -135,10 +156,12 @@ export class ConnectService {
     if (q.error !== undefined) {
       throw new AuthorizationDeniedError(typeof q.error === 'string' ? q.error.slice(0, 64) : 'unknown_error', payload.tenantId);
     }
-    if (typeof q.code !== 'string' || q.code.length === 0 || q.code.length > 4096) throw new InvalidCallbackError('code is missing or malformed');
+    if (typeof q.code !== 'string' || q.code.length === 0 || q.code.length > 4096)
+      throw new InvalidCallbackError('code is missing or malformed');
     if (!isQuickBooksRealmId(q.realmId)) throw new InvalidCallbackError('realmId is missing or not a QuickBooks company id');
     // A reconnect is for one company: another one is refused while its code is still unused.
-    if (payload.reconnectRealmId && q.realmId !== payload.reconnectRealmId) throw new ReconnectRealmMismatchError(payload.tenantId, payload.reconnectRealmId, q.realmId);
+    if (payload.reconnectRealmId && q.realmId !== payload.reconnectRealmId)
+      throw new ReconnectRealmMismatchError(payload.tenantId, payload.reconnectRealmId, q.realmId);
     const ref = { tenantId: payload.tenantId, realmId: q.realmId };
     // The old row, before the exchange too: a store that cannot be read fails while the code is
     // still unused, and a row whose tokens cannot be decrypted is simply overwritten below (I8).
@@ -153,7 +176,12 @@ export class ConnectService {
       throw toPublicError(err);
     }
     // The state proves whose browser this is, not whose code: bind the code to this flow and realm.
-    await this.binding.verify(ref, call, { clientId: settings.credentials.clientId, nonce: this.state.oidcNonce(payload) }, settings.credentials);
+    await this.binding.verify(
+      ref,
+      call,
+      { clientId: settings.credentials.clientId, nonce: this.state.oidcNonce(payload) },
+      settings.credentials,
+    );
     const stored = await this.storage.saveConnection({
       ...ref,
       environment: this.options.environment,
@@ -259,7 +287,14 @@ export class ConnectService {
     const errorCode = err instanceof IntuitCallFailure ? (err.oauthError ?? err.kind).slice(0, 64) : 'revoke_failed';
     await this.storage.markRevokePending(ref, { retryAt: revocationRetryAt(this.options.clock.now(), 1), errorCode });
     this.cache.evict(ref);
-    this.events.revoked({ ...ref, correlationId: randomUUID(), intuitTid, at: new Date(this.options.clock.now()), revokedAtIntuit: false, revokePending: true });
+    this.events.revoked({
+      ...ref,
+      correlationId: randomUUID(),
+      intuitTid,
+      at: new Date(this.options.clock.now()),
+      revokedAtIntuit: false,
+      revokePending: true,
+    });
     return { revokedAtIntuit: false, revokePending: true };
   }
 
@@ -280,7 +315,13 @@ export class ConnectService {
   private async disconnectUndecryptable(ref: ConnectionRef): Promise<{ revokedAtIntuit: boolean }> {
     await this.storage.markRevoked(ref);
     this.cache.evict(ref);
-    this.events.revoked({ ...ref, correlationId: randomUUID(), intuitTid: null, at: new Date(this.options.clock.now()), revokedAtIntuit: false });
+    this.events.revoked({
+      ...ref,
+      correlationId: randomUUID(),
+      intuitTid: null,
+      at: new Date(this.options.clock.now()),
+      revokedAtIntuit: false,
+    });
     return { revokedAtIntuit: false };
   }
 }
@@ -288,7 +329,12 @@ export class ConnectService {
 function toPublicError(err: unknown): Error {
   if (err instanceof IntuitCallFailure) {
     if (err.transient) return new QuickBooksUnavailableError(err.kind, err.retryAfterMs, err.intuitTid);
-    return new IntuitResponseError(`Intuit refused the request: ${err.oauthError ?? err.kind}`, err.oauthError ?? err.kind, err.httpStatus, err.intuitTid);
+    return new IntuitResponseError(
+      `Intuit refused the request: ${err.oauthError ?? err.kind}`,
+      err.oauthError ?? err.kind,
+      err.httpStatus,
+      err.intuitTid,
+    );
   }
   return err as Error;
 }

@@ -70,13 +70,16 @@ export class DisconnectLanding {
     const connections: DisconnectLandingResult['connections'] = [];
     for (const ref of refs) connections.push({ ...ref, outcome: await this.verify(ref) });
     const revoked = connections.filter((c) => c.outcome === 'revoked').length;
-    this.logger.log(`disconnect landing realm=${this.events.realmForLogs(realmId)}: ${connections.length} connection(s) checked, ${revoked} revoked`);
+    this.logger.log(
+      `disconnect landing realm=${this.events.realmForLogs(realmId)}: ${connections.length} connection(s) checked, ${revoked} revoked`,
+    );
     return { connections, skipped: false };
   }
 
   private async verify(ref: ConnectionRef): Promise<DisconnectLandingOutcome> {
     const record = await this.storage.getRecord(ref);
-    if (!record || isUndecryptable(record) || record.status === 'revoked' || record.status === 'revoke_pending') return 'already_disconnected';
+    if (!record || isUndecryptable(record) || record.status === 'revoked' || record.status === 'revoke_pending')
+      return 'already_disconnected';
     const correlationId = randomUUID();
     let refusedFingerprint: string;
     if (record.status === 'needs_reauth') {
@@ -92,7 +95,14 @@ export class DisconnectLanding {
     // it (a new grant, a new fingerprint) is kept, and then nothing is revoked here.
     if (!(await this.storage.markRevoked(ref, { refusedFingerprint }))) return 'not_verified';
     this.cache.evict(ref);
-    this.events.revoked({ ...ref, correlationId, intuitTid: null, at: new Date(this.options.clock.now()), revokedAtIntuit: false, initiatedBy: 'quickbooks' });
+    this.events.revoked({
+      ...ref,
+      correlationId,
+      intuitTid: null,
+      at: new Date(this.options.clock.now()),
+      revokedAtIntuit: false,
+      initiatedBy: 'quickbooks',
+    });
     return 'revoked';
   }
 

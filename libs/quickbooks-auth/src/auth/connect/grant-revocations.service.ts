@@ -90,10 +90,14 @@ export class GrantRevocations {
       if (outcome === 'pending') {
         const retryAt = revocationRetryAt(this.options.clock.now(), pending.attempts + 1);
         await this.storage.settleRevocation(pending, pending.fingerprint, retryAt);
-        this.logger.warn(`revoke of ${what} failed (${reason}), attempt ${pending.attempts + 1}; next at ${retryAt.toISOString()} ${where}${tid}`);
+        this.logger.warn(
+          `revoke of ${what} failed (${reason}), attempt ${pending.attempts + 1}; next at ${retryAt.toISOString()} ${where}${tid}`,
+        );
       } else {
         await this.storage.settleRevocation(pending, pending.fingerprint, null);
-        this.logger.log(`${what} ${outcome === 'revoked' ? 'revoked at Intuit' : 'was already invalid at Intuit'} after ${pending.attempts + 1} attempt(s) ${where}${tid}`);
+        this.logger.log(
+          `${what} ${outcome === 'revoked' ? 'revoked at Intuit' : 'was already invalid at Intuit'} after ${pending.attempts + 1} attempt(s) ${where}${tid}`,
+        );
       }
       return outcome;
     } catch (err) {

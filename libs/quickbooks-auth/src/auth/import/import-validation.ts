@@ -28,7 +28,11 @@ export function validateImport(input: ImportedConnection, environment: IntuitEnv
   // An import brings a new realm in, so it must be a QuickBooks company id (the domain's entry rule).
   for (const problem of [tenantIdProblem(o.tenantId), realmIdProblem(o.realmId)]) if (problem !== undefined) problems.push(problem);
   if (o.environment !== undefined && o.environment !== null && o.environment !== '' && o.environment !== environment) {
-    problems.push(o.environment === 'sandbox' || o.environment === 'production' ? `environment must be ${environment} (this app's)` : 'environment must be "sandbox" or "production"');
+    problems.push(
+      o.environment === 'sandbox' || o.environment === 'production'
+        ? `environment must be ${environment} (this app's)`
+        : 'environment must be "sandbox" or "production"',
+    );
   }
   const token = (name: string, required: boolean): string | null => {
     const v = o[name];
@@ -47,7 +51,14 @@ export function validateImport(input: ImportedConnection, environment: IntuitEnv
   const date = (name: string): Date | null => {
     const v = o[name];
     if (v === undefined || v === null || v === '') return null;
-    const d = v instanceof Date ? v : typeof v === 'number' || (typeof v === 'string' && /^\d+$/.test(v)) ? new Date(Number(v)) : typeof v === 'string' ? new Date(v) : null;
+    const d =
+      v instanceof Date
+        ? v
+        : typeof v === 'number' || (typeof v === 'string' && /^\d+$/.test(v))
+          ? new Date(Number(v))
+          : typeof v === 'string'
+            ? new Date(v)
+            : null;
     if (!d || Number.isNaN(d.getTime())) {
       problems.push(`${name} must be an ISO 8601 date or epoch milliseconds`);
       return null;
@@ -61,7 +72,8 @@ export function validateImport(input: ImportedConnection, environment: IntuitEnv
   let scopes: string[] | null = null;
   if (o.scopes !== undefined && o.scopes !== null && o.scopes !== '') {
     const list = Array.isArray(o.scopes) ? o.scopes : typeof o.scopes === 'string' ? o.scopes.split(/\s+/).filter(Boolean) : null;
-    if (!list || !list.every((s) => typeof s === 'string' && /^[\x21-\x7e]+$/.test(s))) problems.push('scopes must be a list of scope names (or one space-separated string)');
+    if (!list || !list.every((s) => typeof s === 'string' && /^[\x21-\x7e]+$/.test(s)))
+      problems.push('scopes must be a list of scope names (or one space-separated string)');
     else scopes = list as string[];
   }
   if (problems.length) return { problems };

@@ -53,7 +53,9 @@ export class ExpiryAlerts {
       this.emit(conn, 'refresh', conn.refreshTokenExpiresAt, correlationId, null, 'refresh', now);
     }
     await this.checkHardExpiry(conn, correlationId, now).catch((err: unknown) =>
-      this.logger.warn(`could not record a reconnect warning tenant=${conn.tenantId} realm=${this.events.realmForLogs(conn.realmId)} cid=${correlationId}: ${(err as Error)?.message ?? 'unknown error'}`),
+      this.logger.warn(
+        `could not record a reconnect warning tenant=${conn.tenantId} realm=${this.events.realmForLogs(conn.realmId)} cid=${correlationId}: ${(err as Error)?.message ?? 'unknown error'}`,
+      ),
     );
   }
 
@@ -81,7 +83,15 @@ export class ExpiryAlerts {
     });
   }
 
-  private emit(conn: StoredConnection, kind: ExpiringEvent['kind'], expiresAt: Date, correlationId: string, intuitTid: string | null, what: string, now: number): void {
+  private emit(
+    conn: StoredConnection,
+    kind: ExpiringEvent['kind'],
+    expiresAt: Date,
+    correlationId: string,
+    intuitTid: string | null,
+    what: string,
+    now: number,
+  ): void {
     const key = `${what}\u0000${conn.tenantId}\u0000${conn.realmId}`;
     const last = this.lastAlert.get(key);
     if (last !== undefined && now - last < DAY_MS) return;

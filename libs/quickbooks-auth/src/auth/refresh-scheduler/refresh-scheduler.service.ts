@@ -44,7 +44,16 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private stopping = false;
-  readonly counters: RefreshSchedulerCounters = { ticks: 0, overlapsSkipped: 0, claimed: 0, refreshed: 0, failed: 0, reauthRequired: 0, pausedByBreaker: 0, undecryptable: 0 };
+  readonly counters: RefreshSchedulerCounters = {
+    ticks: 0,
+    overlapsSkipped: 0,
+    claimed: 0,
+    refreshed: 0,
+    failed: 0,
+    reauthRequired: 0,
+    pausedByBreaker: 0,
+    undecryptable: 0,
+  };
 
   constructor(
     @Inject(QUICKBOOKS_TOKEN_STORAGE) private readonly storage: TokenStorage,
@@ -75,7 +84,9 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
         'SchedulerRegistry not found: import ScheduleModule.forRoot() in your app module. Proactive refresh runs on a plain interval for now.',
       );
     }
-    this.logger.log(`refresh scheduler started: tick ${tickSeconds} s, concurrency ${this.options.scheduler.concurrency}, batch ${this.options.scheduler.batchSize}`);
+    this.logger.log(
+      `refresh scheduler started: tick ${tickSeconds} s, concurrency ${this.options.scheduler.concurrency}, batch ${this.options.scheduler.batchSize}`,
+    );
   }
 
   /** Stop claiming, then wait for refreshes in flight so no rotated token is left unstored. */
@@ -144,14 +155,21 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
         let undecryptableNew = 0;
         // Read before the claim: no later than the store's clock reading the claim records.
         const claimStartedAt = Date.now();
-        const claimed = await this.storage.claimDue(new Date(now), limit, owner, this.options.leaseTtlMs, (row) => {
-          // Logged (ids only, rate-limited), counted and shown in health; never refreshed (I8).
-          this.counters.undecryptable++;
-          this.undecryptable.report(row, 'claim');
-          const key = `${row.tenantId}\u0000${row.realmId}`;
-          if (!undecryptableSeen.has(key)) undecryptableNew++;
-          undecryptableSeen.add(key);
-        }, { beginCalls: true });
+        const claimed = await this.storage.claimDue(
+          new Date(now),
+          limit,
+          owner,
+          this.options.leaseTtlMs,
+          (row) => {
+            // Logged (ids only, rate-limited), counted and shown in health; never refreshed (I8).
+            this.counters.undecryptable++;
+            this.undecryptable.report(row, 'claim');
+            const key = `${row.tenantId}\u0000${row.realmId}`;
+            if (!undecryptableSeen.has(key)) undecryptableNew++;
+            undecryptableSeen.add(key);
+          },
+          { beginCalls: true },
+        );
         const claimedAt = Date.now();
         this.counters.claimed += claimed.length;
         for (const conn of claimed) {
@@ -199,7 +217,12 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
         }
         if (this.stopping) {
           // Shutting down: hand the connection back now rather than after the lease expires.
-          await this.storage.releaseLease({ tenantId: item.conn.tenantId, realmId: item.conn.realmId }, { owner: item.owner, generation: item.conn.leaseGeneration }).catch(() => undefined);
+          await this.storage
+            .releaseLease(
+              { tenantId: item.conn.tenantId, realmId: item.conn.realmId },
+              { owner: item.owner, generation: item.conn.leaseGeneration },
+            )
+            .catch(() => undefined);
           continue;
         }
         await this.refreshOne(item.conn, item.owner, item.claimedAt, item.claimStartedAt);
@@ -209,7 +232,11 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
     // Grants Intuit has not confirmed revoked (revoke_pending disconnects, replaced grants): after
     // the refreshes, a batch per tick, each with its own backoff.
     if (!this.stopping) {
-      await this.revocations.retryDue().catch((err) => this.logger.warn(`refresh scheduler could not claim pending revocations: ${(err as Error)?.message ?? 'unknown error'}`));
+      await this.revocations
+        .retryDue()
+        .catch((err) =>
+          this.logger.warn(`refresh scheduler could not claim pending revocations: ${(err as Error)?.message ?? 'unknown error'}`),
+        );
     }
     this.status.lastTickAt = Date.now();
     this.status.lastTickDurationMs = this.status.lastTickAt - started;
@@ -248,7 +275,9 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
     } catch (err) {
       this.counters.failed++;
       this.logger.error(`scheduled refresh failed unexpectedly cid=${correlationId}: ${(err as Error)?.message ?? 'unknown error'}`);
-      await this.storage.releaseLease({ tenantId: conn.tenantId, realmId: conn.realmId }, { owner, generation: conn.leaseGeneration }).catch(() => undefined);
+      await this.storage
+        .releaseLease({ tenantId: conn.tenantId, realmId: conn.realmId }, { owner, generation: conn.leaseGeneration })
+        .catch(() => undefined);
     } finally {
       this.status.inFlight--;
     }

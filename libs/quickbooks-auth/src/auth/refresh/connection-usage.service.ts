@@ -41,7 +41,8 @@ export class ConnectionUsage implements OnModuleDestroy {
     const now = this.options.clock.now();
     if (conn.lastUsedAt && now - conn.lastUsedAt.getTime() < this.refreshIntervalMs) return;
     if (typeof this.storage.recordUse !== 'function') {
-      if (!this.warnedUnsupported) this.logger.warn(`storage ${this.storage.kind} has no recordUse: scheduler.proactive 'recent' acts as 'all'`);
+      if (!this.warnedUnsupported)
+        this.logger.warn(`storage ${this.storage.kind} has no recordUse: scheduler.proactive 'recent' acts as 'all'`);
       this.warnedUnsupported = true;
       return;
     }
@@ -49,7 +50,9 @@ export class ConnectionUsage implements OnModuleDestroy {
     if (this.writing.has(key)) return;
     this.writing.add(key);
     const write: Promise<void> = this.record(conn, now)
-      .catch((err) => this.logger.debug(`could not record a connection use tenant=${conn.tenantId}: ${(err as Error)?.message ?? 'unknown error'}`))
+      .catch((err) =>
+        this.logger.debug(`could not record a connection use tenant=${conn.tenantId}: ${(err as Error)?.message ?? 'unknown error'}`),
+      )
       .finally(() => {
         this.writing.delete(key);
         this.pending.delete(write);

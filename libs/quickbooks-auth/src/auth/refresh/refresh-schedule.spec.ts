@@ -5,17 +5,41 @@ describe('computeNextRefreshAt', () => {
   const expires = new Date(now + 3600_000);
 
   it('refreshes lead seconds before expiry, minus up to jitterRatio × lead', () => {
-    const early = computeNextRefreshAt({ now, accessTokenExpiresAt: expires, refreshLeadSeconds: 1800, jitterRatio: 0.2, keepAliveSeconds: 86400, random: () => 1 });
-    const late = computeNextRefreshAt({ now, accessTokenExpiresAt: expires, refreshLeadSeconds: 1800, jitterRatio: 0.2, keepAliveSeconds: 86400, random: () => 0 });
+    const early = computeNextRefreshAt({
+      now,
+      accessTokenExpiresAt: expires,
+      refreshLeadSeconds: 1800,
+      jitterRatio: 0.2,
+      keepAliveSeconds: 86400,
+      random: () => 1,
+    });
+    const late = computeNextRefreshAt({
+      now,
+      accessTokenExpiresAt: expires,
+      refreshLeadSeconds: 1800,
+      jitterRatio: 0.2,
+      keepAliveSeconds: 86400,
+      random: () => 0,
+    });
     expect(late.getTime()).toBe(now + 1800_000);
     expect(early.getTime()).toBe(now + 1800_000 - 360_000);
   });
 
   it('never later than the keep-alive, never in the past', () => {
     const far = new Date(now + 10 * 86400_000);
-    expect(computeNextRefreshAt({ now, accessTokenExpiresAt: far, refreshLeadSeconds: 1800, jitterRatio: 0, keepAliveSeconds: 86400 }).getTime()).toBe(now + 86400_000);
+    expect(
+      computeNextRefreshAt({ now, accessTokenExpiresAt: far, refreshLeadSeconds: 1800, jitterRatio: 0, keepAliveSeconds: 86400 }).getTime(),
+    ).toBe(now + 86400_000);
     const past = new Date(now - 1000);
-    expect(computeNextRefreshAt({ now, accessTokenExpiresAt: past, refreshLeadSeconds: 1800, jitterRatio: 0, keepAliveSeconds: 86400 }).getTime()).toBe(now);
+    expect(
+      computeNextRefreshAt({
+        now,
+        accessTokenExpiresAt: past,
+        refreshLeadSeconds: 1800,
+        jitterRatio: 0,
+        keepAliveSeconds: 86400,
+      }).getTime(),
+    ).toBe(now);
   });
 });
 
@@ -23,8 +47,24 @@ describe('computeNextRefreshAt, idle (proactive recent)', () => {
   const now = Date.UTC(2026, 0, 1);
   it('keeps an idle connection alive only: keep-alive from now, minus up to jitterRatio × lead, whatever the expiry', () => {
     const expires = new Date(now + 3600_000);
-    const late = computeNextRefreshAt({ now, accessTokenExpiresAt: expires, refreshLeadSeconds: 1800, jitterRatio: 0.2, keepAliveSeconds: 86400, idle: true, random: () => 0 });
-    const early = computeNextRefreshAt({ now, accessTokenExpiresAt: expires, refreshLeadSeconds: 1800, jitterRatio: 0.2, keepAliveSeconds: 86400, idle: true, random: () => 1 });
+    const late = computeNextRefreshAt({
+      now,
+      accessTokenExpiresAt: expires,
+      refreshLeadSeconds: 1800,
+      jitterRatio: 0.2,
+      keepAliveSeconds: 86400,
+      idle: true,
+      random: () => 0,
+    });
+    const early = computeNextRefreshAt({
+      now,
+      accessTokenExpiresAt: expires,
+      refreshLeadSeconds: 1800,
+      jitterRatio: 0.2,
+      keepAliveSeconds: 86400,
+      idle: true,
+      random: () => 1,
+    });
     expect(late.getTime()).toBe(now + 86400_000);
     expect(early.getTime()).toBe(now + 86400_000 - 360_000);
   });

@@ -75,7 +75,10 @@ describe('TokenRefresher', () => {
   });
 
   it('unavailable: no such connection', async () => {
-    expect(await refresher.refresh({ tenantId: 'tenant-none', realmId: '123456' }, always)).toEqual({ kind: 'unavailable', connection: null });
+    expect(await refresher.refresh({ tenantId: 'tenant-none', realmId: '123456' }, always)).toEqual({
+      kind: 'unavailable',
+      connection: null,
+    });
   });
 });
 

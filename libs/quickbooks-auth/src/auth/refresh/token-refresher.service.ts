@@ -160,7 +160,8 @@ export class TokenRefresher implements OnModuleDestroy {
     const leased = await this.storage.acquireLease(ref, owner, this.options.leaseTtlMs, { beginCalls: true });
     if (!leased) {
       const current = await this.storage.get(ref);
-      if (!current || (current.status !== 'active' && current.status !== 'reauth_pending')) return { kind: 'unavailable', connection: current };
+      if (!current || (current.status !== 'active' && current.status !== 'reauth_pending'))
+        return { kind: 'unavailable', connection: current };
       return this.busy(request.trigger);
     }
     return this.refreshLeased(leased, owner, { ...request, claimStartedAt });
@@ -210,7 +211,10 @@ export class TokenRefresher implements OnModuleDestroy {
         if (prior && !inDoubtRetried) await this.waitOut(conn, prior, leasedAt, heartbeat);
         // The claim's record covers the first send only: a retry records its own call.
         const begunAt = !inDoubtRetried ? begunByClaim(conn, lease, request.claimStartedAt) : null;
-        result = await this.intuit.refresh(conn.refreshToken, creds, { environment: conn.environment, beforeSend: () => this.beforeSend(ref, lease, conn, heartbeat, begunAt) });
+        result = await this.intuit.refresh(conn.refreshToken, creds, {
+          environment: conn.environment,
+          beforeSend: () => this.beforeSend(ref, lease, conn, heartbeat, begunAt),
+        });
       } catch (err) {
         if (err instanceof SendRefused) {
           heartbeat.stop();
@@ -228,7 +232,12 @@ export class TokenRefresher implements OnModuleDestroy {
         return this.onFailure(conn, lease, err, request.trigger, correlationId, { prior, inDoubtRetried });
       }
       if (result.tokens.refreshToken !== conn.refreshToken) {
-        this.signal({ kind: 'rotation_received', ref, sentFingerprint: conn.refreshTokenFingerprint, newFingerprint: this.options.keyRing.fingerprint(result.tokens.refreshToken) });
+        this.signal({
+          kind: 'rotation_received',
+          ref,
+          sentFingerprint: conn.refreshTokenFingerprint,
+          newFingerprint: this.options.keyRing.fingerprint(result.tokens.refreshToken),
+        });
       }
       // The heartbeat runs on while the result is stored: a slow write keeps the lease, so no
       // other replica spends the old refresh token meanwhile.
@@ -246,7 +255,13 @@ export class TokenRefresher implements OnModuleDestroy {
    * a lease that only needed renewing gets one renewal and one more try. Then a local deadline:
    * the send must start while the renewed lease still covers the whole call budget.
    */
-  private async beforeSend(ref: ConnectionRef, lease: Lease, conn: StoredConnection, heartbeat: Heartbeat, begunAt: number | null): Promise<void> {
+  private async beforeSend(
+    ref: ConnectionRef,
+    lease: Lease,
+    conn: StoredConnection,
+    heartbeat: Heartbeat,
+    begunAt: number | null,
+  ): Promise<void> {
     if (heartbeat.lost) throw new SendRefused('lease_lost');
     if (this.shuttingDown && this.drainBudgetLeft() < this.options.tokenCallBudgetMs) throw new SendRefused('shutdown');
     // Begun by our claim (same checks, same write): while the claim's lease still covers the whole
@@ -255,13 +270,18 @@ export class TokenRefresher implements OnModuleDestroy {
       heartbeat.markSent();
       return;
     }
-    const call = { fingerprint: conn.refreshTokenFingerprint, callBudgetMs: this.options.tokenCallBudgetMs, ttlMs: this.options.leaseTtlMs };
+    const call = {
+      fingerprint: conn.refreshTokenFingerprint,
+      callBudgetMs: this.options.tokenCallBudgetMs,
+      ttlMs: this.options.leaseTtlMs,
+    };
     let beganAt = Date.now();
     // A store that cannot record the call means nothing may be sent: not sent, so not in doubt.
     const begin = () => this.storage.beginCall(ref, lease, call).catch(() => Promise.reject(new SendRefused('store_unavailable')));
     if (!(await begin())) {
       const reason = await this.whyRefused(ref, lease, conn);
-      if (reason !== 'lease_short' || !(await this.storage.renewLease(ref, lease, this.options.leaseTtlMs).catch(() => false))) throw new SendRefused(reason);
+      if (reason !== 'lease_short' || !(await this.storage.renewLease(ref, lease, this.options.leaseTtlMs).catch(() => false)))
+        throw new SendRefused(reason);
       beganAt = Date.now();
       if (!(await begin())) throw new SendRefused(await this.whyRefused(ref, lease, conn));
     }
@@ -320,12 +340,23 @@ export class TokenRefresher implements OnModuleDestroy {
     }
     // Nothing revived it within the wait: no rotation for that token will be stored.
     const reason = conn.lastErrorCode ?? 'invalid_grant';
-    const marked = await this.storage.markNeedsReauth(ref, lease, { fingerprint: conn.refreshTokenFingerprint, errorCode: reason, pendingUntil: null });
+    const marked = await this.storage.markNeedsReauth(ref, lease, {
+      fingerprint: conn.refreshTokenFingerprint,
+      errorCode: reason,
+      pendingUntil: null,
+    });
     if (!marked) {
       await this.storage.releaseLease(ref, lease).catch(() => undefined);
       return { kind: 'superseded' };
     }
-    this.events.reauthRequired({ ...ref, correlationId, intuitTid: null, at: new Date(now), reason, reconnectUrl: this.options.reconnectUrl(ref) });
+    this.events.reauthRequired({
+      ...ref,
+      correlationId,
+      intuitTid: null,
+      at: new Date(now),
+      reason,
+      reconnectUrl: this.options.reconnectUrl(ref),
+    });
     return { kind: 'reauth_required', reason };
   }
 
@@ -337,7 +368,8 @@ export class TokenRefresher implements OnModuleDestroy {
    */
   private keptAliveOnly(conn: StoredConnection, trigger: RefreshTrigger): boolean {
     const { proactive, recentWindowSeconds } = this.options.scheduler;
-    if (proactive !== 'recent' || trigger === 'on_demand' || trigger === 'forced_401' || typeof this.storage.recordUse !== 'function') return false;
+    if (proactive !== 'recent' || trigger === 'on_demand' || trigger === 'forced_401' || typeof this.storage.recordUse !== 'function')
+      return false;
     return !usedWithin(conn.lastUsedAt, this.options.clock.now(), recentWindowSeconds);
   }
 
@@ -372,16 +404,22 @@ export class TokenRefresher implements OnModuleDestroy {
     if (!stored) {
       // The chain moved on (reconnect or a takeover stored newer tokens), or a late non-rotating
       // answer lost its lease generation. Ours are not newer.
-      this.logger.warn(`refresh result not stored: a newer token was stored meanwhile tenant=${conn.tenantId} realm=${this.events.realmForLogs(conn.realmId)} cid=${correlationId}`);
+      this.logger.warn(
+        `refresh result not stored: a newer token was stored meanwhile tenant=${conn.tenantId} realm=${this.events.realmForLogs(conn.realmId)} cid=${correlationId}`,
+      );
       await this.storage.releaseLease(ref, lease).catch(() => undefined);
       return { kind: 'superseded' };
     }
     if (conn.status !== 'active' || stored.status !== conn.status) {
       // reauth_pending (or needs_reauth) revived by the rotation it was waiting for.
-      this.logger.log(`connection revived by a stored rotation tenant=${conn.tenantId} realm=${this.events.realmForLogs(conn.realmId)} cid=${correlationId}`);
+      this.logger.log(
+        `connection revived by a stored rotation tenant=${conn.tenantId} realm=${this.events.realmForLogs(conn.realmId)} cid=${correlationId}`,
+      );
     }
     if (result.clockSkewMs !== null && Math.abs(result.clockSkewMs) > 60_000) {
-      this.logger.warn(`clock skew with Intuit of ${Math.round(result.clockSkewMs / 1000)} s (expiries are computed from request time, so tokens stay safe)`);
+      this.logger.warn(
+        `clock skew with Intuit of ${Math.round(result.clockSkewMs / 1000)} s (expiries are computed from request time, so tokens stay safe)`,
+      );
     }
     this.events.refreshed({
       ...ref,
@@ -421,7 +459,11 @@ export class TokenRefresher implements OnModuleDestroy {
       // The earlier call may still store its rotation: park, with no customer-facing event.
       const pendingUntil = earlierUnresolved ? new Date(now + this.options.reauthPendingMs) : null;
       // I4 + I9: only while the token we sent is still stored and our lease generation holds.
-      const changed = await this.storage.markNeedsReauth(ref, lease, { fingerprint: conn.refreshTokenFingerprint, errorCode: reason, pendingUntil });
+      const changed = await this.storage.markNeedsReauth(ref, lease, {
+        fingerprint: conn.refreshTokenFingerprint,
+        errorCode: reason,
+        pendingUntil,
+      });
       if (!changed) {
         await this.storage.releaseLease(ref, lease).catch(() => undefined);
         return { kind: 'superseded' };
@@ -434,7 +476,11 @@ export class TokenRefresher implements OnModuleDestroy {
         return { kind: 'pending', retryAfterMs: this.options.reauthPendingMs };
       }
       this.events.reauthRequired({
-        ...ref, correlationId, intuitTid: failure.intuitTid, at: new Date(now), reason,
+        ...ref,
+        correlationId,
+        intuitTid: failure.intuitTid,
+        at: new Date(now),
+        reason,
         reconnectUrl: this.options.reconnectUrl(ref),
       });
       return { kind: 'reauth_required', reason };
@@ -446,8 +492,10 @@ export class TokenRefresher implements OnModuleDestroy {
     let retryAfterMs: number;
     if (failure.kind === 'rate_limited') retryAfterMs = withJitter(Math.min(failure.retryAfterMs ?? 30_000, MAX_RETRY_AFTER_MS));
     else if (failure.kind === 'circuit_open') retryAfterMs = withJitter(failure.retryAfterMs ?? 30_000);
-    else if (failure.kind === 'network_in_doubt' || failure.kind === 'bad_response') retryAfterMs = Math.min(fullJitterBackoffMs(failureCount, 1_000, 60_000), 60_000);
-    else if (failure.kind === 'invalid_client' || failure.kind === 'oauth_error') retryAfterMs = fullJitterBackoffMs(failureCount, 60_000, 3_600_000);
+    else if (failure.kind === 'network_in_doubt' || failure.kind === 'bad_response')
+      retryAfterMs = Math.min(fullJitterBackoffMs(failureCount, 1_000, 60_000), 60_000);
+    else if (failure.kind === 'invalid_client' || failure.kind === 'oauth_error')
+      retryAfterMs = fullJitterBackoffMs(failureCount, 60_000, 3_600_000);
     else retryAfterMs = Math.max(failure.retryAfterMs ?? 0, fullJitterBackoffMs(failureCount));
     const nextAttemptAt = new Date(now + retryAfterMs);
     // An in-doubt kind is kept as is (server_error included), so a later invalid_grant is attributed.
@@ -463,8 +511,15 @@ export class TokenRefresher implements OnModuleDestroy {
       .recordFailure(ref, lease, { failureCount, nextAttemptAt, lastErrorCode: evidence })
       .catch((e) => this.logger.warn(`could not record refresh failure cid=${correlationId}: ${(e as Error).message}`));
     this.events.refreshFailed({
-      ...ref, correlationId, intuitTid: failure.intuitTid, at: new Date(now), trigger, reason: code,
-      httpStatus: failure.httpStatus, failureCount, nextAttemptAt,
+      ...ref,
+      correlationId,
+      intuitTid: failure.intuitTid,
+      at: new Date(now),
+      trigger,
+      reason: code,
+      httpStatus: failure.httpStatus,
+      failureCount,
+      nextAttemptAt,
     });
     return { kind: 'transient', failure, retryAfterMs };
   }
@@ -477,9 +532,14 @@ export class TokenRefresher implements OnModuleDestroy {
       try {
         return await write();
       } catch (err) {
-        const stopAt = this.shutdownAt === null ? deadline : Math.min(deadline, this.shutdownAt + this.options.tokenCallBudgetMs + this.options.leaseTtlMs);
+        const stopAt =
+          this.shutdownAt === null
+            ? deadline
+            : Math.min(deadline, this.shutdownAt + this.options.tokenCallBudgetMs + this.options.leaseTtlMs);
         if (!isRetryableStorageError(err) || Date.now() + delay > stopAt) {
-          this.logger.error(`refreshed tokens could not be stored before giving up; the connection may need reconnecting cid=${correlationId}: ${(err as Error).message}`);
+          this.logger.error(
+            `refreshed tokens could not be stored before giving up; the connection may need reconnecting cid=${correlationId}: ${(err as Error).message}`,
+          );
           throw err;
         }
         this.logger.warn(`storing refreshed tokens failed, retrying in ${delay} ms cid=${correlationId}: ${(err as Error).message}`);
@@ -518,7 +578,9 @@ export class TokenRefresher implements OnModuleDestroy {
           lost = true;
           if (sent) {
             this.signal({ kind: 'lease_lost_after_send', ref });
-            this.logger.warn(`refresh lease lost while the token call was out; its answer is still stored only if the token was not superseded tenant=${ref.tenantId} realm=${this.events.realmForLogs(ref.realmId)}`);
+            this.logger.warn(
+              `refresh lease lost while the token call was out; its answer is still stored only if the token was not superseded tenant=${ref.tenantId} realm=${this.events.realmForLogs(ref.realmId)}`,
+            );
           }
         },
         () => undefined, // store unreachable: beginCall and the swap decide
@@ -550,7 +612,12 @@ function unresolvedPriorCall(conn: StoredConnection, lease: Lease): InflightCall
 function begunByClaim(conn: StoredConnection, lease: Lease, claimStartedAt: number | undefined): number | null {
   const f = conn.inflight;
   if (claimStartedAt === undefined || !f) return null;
-  return f.owner === lease.owner && f.generation === lease.generation && f.fingerprint === conn.refreshTokenFingerprint && conn.status === 'active' ? claimStartedAt : null;
+  return f.owner === lease.owner &&
+    f.generation === lease.generation &&
+    f.fingerprint === conn.refreshTokenFingerprint &&
+    conn.status === 'active'
+    ? claimStartedAt
+    : null;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -35,7 +35,11 @@ export class OAuthStateService {
     @Inject(QUICKBOOKS_STATE_NONCE_STORE) private readonly nonces: StateNonceStore,
   ) {}
 
-  issue(params: { tenantId: string; sessionId?: string | null; returnTo?: string | null; reconnectRealmId?: string | null }): { state: string; expiresAt: Date; nonce: string } {
+  issue(params: { tenantId: string; sessionId?: string | null; returnTo?: string | null; reconnectRealmId?: string | null }): {
+    state: string;
+    expiresAt: Date;
+    nonce: string;
+  } {
     const exp = this.options.clock.now() + this.options.stateTtlSeconds * 1000;
     const payload: OAuthStatePayload = {
       tenantId: params.tenantId,
@@ -70,7 +74,12 @@ export class OAuthStateService {
     } catch {
       throw new InvalidStateError('malformed');
     }
-    if (typeof payload?.tenantId !== 'string' || typeof payload.nonce !== 'string' || typeof payload.exp !== 'number' || !['string', 'undefined'].includes(typeof (payload.reconnectRealmId ?? undefined))) {
+    if (
+      typeof payload?.tenantId !== 'string' ||
+      typeof payload.nonce !== 'string' ||
+      typeof payload.exp !== 'number' ||
+      !['string', 'undefined'].includes(typeof (payload.reconnectRealmId ?? undefined))
+    ) {
       throw new InvalidStateError('malformed');
     }
     if (payload.exp < this.options.clock.now()) throw new InvalidStateError('expired');

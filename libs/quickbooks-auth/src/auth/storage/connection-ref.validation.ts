@@ -17,12 +17,14 @@ function refuse(problem: string | undefined): void {
 
 /** Lease durations must be positive whole milliseconds (they end up inside SQL expressions). */
 export function assertValidTtl(ttlMs: number): number {
-  if (!Number.isFinite(ttlMs) || ttlMs < 1 || ttlMs > 24 * 3600 * 1000) throw new StorageError('lease ttlMs must be between 1 ms and 24 h', 'invalid_lease_ttl');
+  if (!Number.isFinite(ttlMs) || ttlMs < 1 || ttlMs > 24 * 3600 * 1000)
+    throw new StorageError('lease ttlMs must be between 1 ms and 24 h', 'invalid_lease_ttl');
   return Math.floor(ttlMs);
 }
 
 export function assertValidLimit(limit: number): number {
-  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new StorageError('limit must be an integer between 1 and 10000', 'invalid_limit');
+  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
+    throw new StorageError('limit must be an integer between 1 and 10000', 'invalid_limit');
   return limit;
 }
 

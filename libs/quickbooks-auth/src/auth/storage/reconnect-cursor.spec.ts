@@ -29,11 +29,17 @@ describe('reconnect campaign cursor', () => {
       { hardExpiresAt: 1, tenantId: 'b', realmId: '1' },
       { hardExpiresAt: 1, tenantId: 'a', realmId: '9' },
     ];
-    expect([...rows].sort(compareReconnectOrder).map((r) => `${r.hardExpiresAt}/${r.tenantId}/${r.realmId}`)).toEqual(['1/a/9', '1/b/1', '1/b/2', '2/a/1']);
+    expect([...rows].sort(compareReconnectOrder).map((r) => `${r.hardExpiresAt}/${r.tenantId}/${r.realmId}`)).toEqual([
+      '1/a/9',
+      '1/b/1',
+      '1/b/2',
+      '2/a/1',
+    ]);
   });
 
   it('horizons are whole days from 1 to 3650', () => {
     expect(assertValidHorizonDays(7)).toBe(7);
-    for (const bad of [0, -7, 2.5, 3651, Number.NaN]) expect(() => assertValidHorizonDays(bad)).toThrow(expect.objectContaining({ code: 'invalid_horizon' }));
+    for (const bad of [0, -7, 2.5, 3651, Number.NaN])
+      expect(() => assertValidHorizonDays(bad)).toThrow(expect.objectContaining({ code: 'invalid_horizon' }));
   });
 });

@@ -41,6 +41,7 @@ export const RECONNECT_LISTED_STATUSES = ['active', 'reauth_pending', 'needs_rea
 
 /** The horizon must be a whole number of days the SQL can take as a literal-free parameter. */
 export function assertValidHorizonDays(days: number): number {
-  if (!Number.isInteger(days) || days < 1 || days > 3650) throw new StorageError('horizonDays must be an integer between 1 and 3650', 'invalid_horizon');
+  if (!Number.isInteger(days) || days < 1 || days > 3650)
+    throw new StorageError('horizonDays must be an integer between 1 and 3650', 'invalid_horizon');
   return days;
 }

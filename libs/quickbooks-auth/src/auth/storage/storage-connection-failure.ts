@@ -21,7 +21,12 @@ function setting(s: StorageOptions): { option: string; envVariable: string | nul
       return { option: 'storage.sqlitePath', envVariable: 'QB_SQLITE_PATH', target: s.sqlitePath ?? null, secrets: [] };
     case 'redis':
       if (s.client) return { option: 'storage.client', envVariable: null, target: null, secrets: [] };
-      return { option: 'storage.url', envVariable: 'REDIS_URL', target: s.url ? maskUrlPassword(s.url) : null, secrets: s.url ? passwordsOf(s.url) : [] };
+      return {
+        option: 'storage.url',
+        envVariable: 'REDIS_URL',
+        target: s.url ? maskUrlPassword(s.url) : null,
+        secrets: s.url ? passwordsOf(s.url) : [],
+      };
     case 'file':
       return { option: 'storage.directory', envVariable: 'QB_FILE_STORAGE_DIR', target: s.directory, secrets: [] };
     default:
@@ -32,7 +37,10 @@ function setting(s: StorageOptions): { option: string; envVariable: string | nul
 /** Hints by driver code (mysql2, PostgreSQL SQLSTATEs, Node's net/dns/fs, Redis replies). */
 const HINTS: Array<[RegExp, string]> = [
   // 3D000 invalid_catalog_name, 28P01 invalid_password, 28000 invalid_authorization_specification (pg_hba), 42501 insufficient_privilege.
-  [/^(ER_BAD_DB_ERROR|3D000)$/, 'the database does not exist: create it (CREATE DATABASE …) or fix the database name at the end of the URL'],
+  [
+    /^(ER_BAD_DB_ERROR|3D000)$/,
+    'the database does not exist: create it (CREATE DATABASE …) or fix the database name at the end of the URL',
+  ],
   [/^(ER_ACCESS_DENIED|28P01|28000)/, 'the server refused this user and password: fix them in the URL, or grant the user access'],
   [/^(ER_DBACCESS_DENIED_ERROR|42501)$/, 'the user may not use this database: grant it, or name another database'],
   [/^ECONNREFUSED$/, 'nothing accepts connections at this host and port: start the server, or fix host and port'],
@@ -42,7 +50,10 @@ const HINTS: Array<[RegExp, string]> = [
   [/^(EACCES|EPERM|EROFS)$/, 'this process may not write there: pick a writable directory or fix its permissions'],
   [/^(ENOTDIR|EEXIST)$/, 'a file is in the way of the directory: pick another path'],
   [/^ENOENT$/, 'the path cannot be created: pick a directory under an existing, writable one'],
-  [/^database_not_set$/, 'name a database at the end of the URL: mysql://user:password@host:3306/<database> or postgres://user:password@host:5432/<database>'],
+  [
+    /^database_not_set$/,
+    'name a database at the end of the URL: mysql://user:password@host:3306/<database> or postgres://user:password@host:5432/<database>',
+  ],
 ];
 
 /** The driver's code, or a short first line of its message; with every secret of the URL masked. */
@@ -50,7 +61,13 @@ function reasonOf(err: unknown, secrets: string[]): { code: string; text: string
   const e = err as { code?: unknown; message?: unknown } | null;
   const message = typeof e?.message === 'string' ? e.message.split('\n')[0].slice(0, 200) : String(err);
   // TypeORM's own wording when the connection names no database (its advice about ormconfig.json does not apply).
-  const code = /Option "database" is not set/.test(message) ? 'database_not_set' : typeof e?.code === 'string' ? e.code : /^(WRONGPASS|NOAUTH)/.test(message) ? message.split(' ')[0] : 'unknown';
+  const code = /Option "database" is not set/.test(message)
+    ? 'database_not_set'
+    : typeof e?.code === 'string'
+      ? e.code
+      : /^(WRONGPASS|NOAUTH)/.test(message)
+        ? message.split(' ')[0]
+        : 'unknown';
   let text = message;
   for (const secret of secrets) text = text.split(secret).join('****');
   return { code, text };

@@ -61,9 +61,4 @@ export interface CustomStorageOptions {
 }
 
 /** Which backend stores connections; see docs/storage-backends.md. */
-export type StorageOptions =
-  | TypeOrmStorageOptions
-  | RedisStorageOptions
-  | FileStorageOptions
-  | MemoryStorageOptions
-  | CustomStorageOptions;
+export type StorageOptions = TypeOrmStorageOptions | RedisStorageOptions | FileStorageOptions | MemoryStorageOptions | CustomStorageOptions;

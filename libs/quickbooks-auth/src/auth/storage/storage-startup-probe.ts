@@ -19,7 +19,13 @@ export async function probeStorageTarget(s: StorageOptions): Promise<void> {
 async function probeRedisUrl(url: string): Promise<void> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const Redis = require('ioredis') as typeof import('ioredis').default;
-  const probe = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, enableOfflineQueue: false, connectTimeout: REDIS_CONNECT_TIMEOUT_MS });
+  const probe = new Redis(url, {
+    lazyConnect: true,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
+  });
   // Without retries connect() only says "Connection is closed": the cause arrives as an event.
   let cause: unknown = null;
   probe.on('error', (err: unknown) => (cause ??= err));

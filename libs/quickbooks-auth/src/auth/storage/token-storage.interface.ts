@@ -1,4 +1,15 @@
-import type { ConnectionDetails, ConnectionForAccess, ConnectionRecord, ConnectionRef, ConnectionStatus, IntuitEnvironment, Lease, StoredConnection, TokenSet, UndecryptableConnection } from '../../domain/connection.interface';
+import type {
+  ConnectionDetails,
+  ConnectionForAccess,
+  ConnectionRecord,
+  ConnectionRef,
+  ConnectionStatus,
+  IntuitEnvironment,
+  Lease,
+  StoredConnection,
+  TokenSet,
+  UndecryptableConnection,
+} from '../../domain/connection.interface';
 
 /** A connection written by the connect flow (first connect or reconnect). */
 export interface NewConnection extends ConnectionRef, TokenSet {
@@ -236,7 +247,13 @@ export interface TokenStorage {
    * acquisition); a backend whose UPDATE cannot return the row (MySQL) builds the answer from it
    * and the values it wrote instead of reading the row again.
    */
-  compareAndSwapTokens(ref: ConnectionRef, expectedFingerprint: string, result: RefreshResult, lease: Lease, basis?: StoredConnection): Promise<StoredConnection | null>;
+  compareAndSwapTokens(
+    ref: ConnectionRef,
+    expectedFingerprint: string,
+    result: RefreshResult,
+    lease: Lease,
+    basis?: StoredConnection,
+  ): Promise<StoredConnection | null>;
 
   /**
    * Record a transient failure and release the lease, only while `lease` holds it and the
@@ -297,7 +314,14 @@ export interface TokenStorage {
    * not throw) and, where the backend leased it, stays leased until the TTL passes, a back-off
    * before it is reported again. It never blocks the rest of the batch (I8).
    */
-  claimDue(now: Date, limit: number, owner: string, ttlMs: number, onUndecryptable?: (row: UndecryptableConnection) => void, options?: ClaimOptions): Promise<StoredConnection[]>;
+  claimDue(
+    now: Date,
+    limit: number,
+    owner: string,
+    ttlMs: number,
+    onUndecryptable?: (row: UndecryptableConnection) => void,
+    options?: ClaimOptions,
+  ): Promise<StoredConnection[]>;
 
   /**
    * Bookkeeping for the `proactive: 'recent'` policy: sets lastUsedAt to `use.usedAt` when that is

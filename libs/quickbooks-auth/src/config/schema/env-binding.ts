@@ -37,13 +37,21 @@ export const fromText = {
   path: (raw: string): string => resolve(raw),
   /** `a, b ,` → ['a', 'b']; an empty list leaves the option unset. */
   list: (raw: string): string[] | undefined => {
-    const items = raw.split(',').map((t) => t.trim()).filter(Boolean);
+    const items = raw
+      .split(',')
+      .map((t) => t.trim())
+      .filter(Boolean);
     return items.length ? items : undefined;
   },
 };
 
 /** Binds `schema` to the variable `env`; returns the same schema (for use inline in a shape). */
-export function fromEnv<T extends z.ZodType>(schema: T, env: string, parse: (raw: string) => unknown = fromText.string, unlessSet?: string): T {
+export function fromEnv<T extends z.ZodType>(
+  schema: T,
+  env: string,
+  parse: (raw: string) => unknown = fromText.string,
+  unlessSet?: string,
+): T {
   envBindings.add(schema, { kind: 'leaf', env, parse, unlessSet });
   return schema;
 }

@@ -3,7 +3,11 @@ import type { ConnectionRef } from '../../domain/connection.interface';
 import { parseDatabaseUrl } from '../../auth/storage/typeorm/database-url';
 import { ConfigurationError } from '../../errors/configuration.error';
 import { apiGovernorOptionsSchema } from '../../governor/api-governor-options.schema';
-import type { MetricsTenantLabelOptions, QuickBooksAuthModuleOptions, TenantOverrides } from '../../interfaces/quickbooks-auth-options.interface';
+import type {
+  MetricsTenantLabelOptions,
+  QuickBooksAuthModuleOptions,
+  TenantOverrides,
+} from '../../interfaces/quickbooks-auth-options.interface';
 import type { Clock } from '../../utils/clock';
 import { KeyRing, type EncryptionKey } from '../../utils/crypto/key-ring';
 import { isWeakSecret } from '../../utils/crypto/weak-secret';
@@ -26,7 +30,8 @@ const stateSecret = z.custom<string>().superRefine((v, ctx) => {
   else if (isWeakSecret(v)) {
     ctx.addIssue({
       code: 'custom',
-      message: 'is too weak (one character repeated, too few distinct characters, or a repeating or sequential pattern): use 32+ random characters, e.g. `openssl rand -base64 32`',
+      message:
+        'is too weak (one character repeated, too few distinct characters, or a repeating or sequential pattern): use 32+ random characters, e.g. `openssl rand -base64 32`',
     });
   }
 });
@@ -36,7 +41,8 @@ const encryptionKeys = z.custom<string | EncryptionKey[]>().transform((v, ctx) =
   try {
     return typeof v === 'string' || v === undefined ? KeyRing.parse(v, '{encryptionKeys}') : new KeyRing(v, '{encryptionKeys}');
   } catch (err) {
-    for (const problem of err instanceof ConfigurationError ? err.problems : ['{encryptionKeys} are invalid']) addSentence(ctx, [], problem);
+    for (const problem of err instanceof ConfigurationError ? err.problems : ['{encryptionKeys} are invalid'])
+      addSentence(ctx, [], problem);
     return z.NEVER;
   }
 });
@@ -44,10 +50,9 @@ const encryptionKeys = z.custom<string | EncryptionKey[]>().transform((v, ctx) =
 /** Whole days within the 5-year cap, no repeats (resolveOptions sorts them farthest first). */
 const hardExpiryWarningDays = z
   .custom<number[]>()
-  .refine(
-    (v) => Array.isArray(v) && v.every((d) => Number.isInteger(d) && d >= 1 && d <= 1825) && new Set(v).size === v.length,
-    { error: 'must be a list of distinct whole days between 1 and 1825 (e.g. [90, 30, 7]; [] turns the warnings off)' },
-  )
+  .refine((v) => Array.isArray(v) && v.every((d) => Number.isInteger(d) && d >= 1 && d <= 1825) && new Set(v).size === v.length, {
+    error: 'must be a list of distinct whole days between 1 and 1825 (e.g. [90, 30, 7]; [] turns the warnings off)',
+  })
   .default([90, 30, 7]);
 
 const scheduler = z
@@ -81,7 +86,10 @@ const http = z
 const metricsTenantLabel = z
   .object({
     tenants: fromEnv(
-      hostValue<MetricsTenantLabelOptions['tenants']>((v) => typeof v === 'function' || Array.isArray(v), 'must be a list of tenant ids or a function'),
+      hostValue<MetricsTenantLabelOptions['tenants']>(
+        (v) => typeof v === 'function' || Array.isArray(v),
+        'must be a list of tenant ids or a function',
+      ),
       'QB_METRICS_TENANTS',
       fromText.list,
     ),
@@ -91,11 +99,21 @@ const metricsTenantLabel = z
   .superRefine((label, ctx) => {
     if (!Array.isArray(label.tenants)) return;
     const listed = label.tenants as readonly unknown[];
-    if (listed.length === 0) ctx.addIssue({ code: 'custom', path: ['tenants'], message: 'must not be empty (leave metricsTenantLabel unset to turn per-tenant metrics off)' });
+    if (listed.length === 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tenants'],
+        message: 'must not be empty (leave metricsTenantLabel unset to turn per-tenant metrics off)',
+      });
     if (!listed.every((t) => typeof t === 'string' && t !== '' && t.length <= 64 && t !== 'other')) {
-      ctx.addIssue({ code: 'custom', path: ['tenants'], message: 'entries must be non-empty tenant ids of at most 64 characters, and not "other"' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tenants'],
+        message: 'entries must be non-empty tenant ids of at most 64 characters, and not "other"',
+      });
     }
-    if (typeof label.maxValues === 'number' && label.maxValues >= 1 && Math.round(label.maxValues) < listed.length) ctx.addIssue({ code: 'custom', path: ['maxValues'], message: 'must be at least the number of listed tenants' });
+    if (typeof label.maxValues === 'number' && label.maxValues >= 1 && Math.round(label.maxValues) < listed.length)
+      ctx.addIssue({ code: 'custom', path: ['maxValues'], message: 'must be at least the number of listed tenants' });
   })
   .optional();
 
@@ -106,19 +124,33 @@ export const moduleOptionsSchema = z
     clientId: fromEnv(requiredString(), 'QB_CLIENT_ID'),
     clientSecret: fromEnv(requiredString(), 'QB_CLIENT_SECRET'),
     redirectUri: fromEnv(requiredString().pipe(httpUrl()), 'QB_REDIRECT_URI'),
-    environment: fromEnv(z.enum(['sandbox', 'production'], { error: 'must be "sandbox" or "production"' }).default('sandbox'), 'QB_ENVIRONMENT'),
+    environment: fromEnv(
+      z.enum(['sandbox', 'production'], { error: 'must be "sandbox" or "production"' }).default('sandbox'),
+      'QB_ENVIRONMENT',
+    ),
     scopes: z.array(z.string(), { error: 'must be a list of scopes' }).optional(),
     encryptionKeys: fromEnv(encryptionKeys, 'QB_ENCRYPTION_KEYS'),
     stateSecret: fromEnv(stateSecret, 'QB_STATE_SECRET'),
     stateTtlSeconds: atLeast(30, 600),
-    refreshLeadSeconds: fromEnv(atLeast(60, 1800).pipe(z.number().lt(HOUR_SECONDS, belowTokenLifetime)), 'QB_REFRESH_LEAD_SECONDS', fromText.number),
-    minValiditySeconds: fromEnv(atLeast(0, 300).pipe(z.number().lt(HOUR_SECONDS, belowTokenLifetime)), 'QB_MIN_VALIDITY_SECONDS', fromText.number),
+    refreshLeadSeconds: fromEnv(
+      atLeast(60, 1800).pipe(z.number().lt(HOUR_SECONDS, belowTokenLifetime)),
+      'QB_REFRESH_LEAD_SECONDS',
+      fromText.number,
+    ),
+    minValiditySeconds: fromEnv(
+      atLeast(0, 300).pipe(z.number().lt(HOUR_SECONDS, belowTokenLifetime)),
+      'QB_MIN_VALIDITY_SECONDS',
+      fromText.number,
+    ),
     intuitBaseUrl: intuitUrl('QB_INTUIT_BASE_URL'),
     discoveryUrl: intuitUrl('QB_DISCOVERY_URL'),
     apiBaseUrl: intuitUrl('QB_API_BASE_URL'),
     storage: storageOptionsSchema,
     reconnectUrl: fromEnv(
-      hostValue<string | ((ref: ConnectionRef) => string)>((v) => typeof v === 'string' || typeof v === 'function', 'must be a URL template or a function').optional(),
+      hostValue<string | ((ref: ConnectionRef) => string)>(
+        (v) => typeof v === 'string' || typeof v === 'function',
+        'must be a URL template or a function',
+      ).optional(),
       'QB_RECONNECT_URL',
     ),
     http,
@@ -129,7 +161,10 @@ export const moduleOptionsSchema = z
     accessTokenCacheSeconds: atLeast(0, 30),
     accessTokenCacheMaxEntries: atLeast(1, 10_000),
     scheduler,
-    tenantOverrides: hostValue<(tenantId: string) => TenantOverrides | undefined | Promise<TenantOverrides | undefined>>((v) => typeof v === 'function', 'must be a function').optional(),
+    tenantOverrides: hostValue<(tenantId: string) => TenantOverrides | undefined | Promise<TenantOverrides | undefined>>(
+      (v) => typeof v === 'function',
+      'must be a function',
+    ).optional(),
     instanceId: z.string({ error: 'must be a string' }).optional(),
     clock: z.custom<Clock>().optional(),
     hashRealmIdsInLogs: flag(false),
@@ -142,11 +177,17 @@ export const moduleOptionsSchema = z
       for (const url of ['intuitBaseUrl', 'discoveryUrl', 'apiBaseUrl'] as const) {
         // Production tokens and the client secret never cross a network in clear: http only to this host.
         if (o.environment === 'production' && typeof o[url] === 'string' && isPlainHttpToRemoteHost(o[url])) {
-          ctx.addIssue({ code: 'custom', path: [url], message: 'must use https when {environment} is "production" (plain http is allowed only to a loopback host: localhost, 127.0.0.0/8, ::1)' });
+          ctx.addIssue({
+            code: 'custom',
+            path: [url],
+            message:
+              'must use https when {environment} is "production" (plain http is allowed only to a loopback host: localhost, 127.0.0.0/8, ::1)',
+          });
         }
       }
       const connectTimeoutMs = typeof o.http?.connectTimeoutMs === 'number' ? o.http.connectTimeoutMs : 10_000;
-      if (typeof o.leaseTtlMs === 'number' && o.leaseTtlMs <= connectTimeoutMs) ctx.addIssue({ code: 'custom', path: ['leaseTtlMs'], message: 'must be longer than {http.connectTimeoutMs}' });
+      if (typeof o.leaseTtlMs === 'number' && o.leaseTtlMs <= connectTimeoutMs)
+        ctx.addIssue({ code: 'custom', path: ['leaseTtlMs'], message: 'must be longer than {http.connectTimeoutMs}' });
       const storage = o.storage as { type?: unknown; dataSource?: unknown; url?: unknown } | undefined;
       if (storage?.type === 'typeorm' && !storage.dataSource && typeof storage.url === 'string' && storage.url) {
         const parsed = parseDatabaseUrl(storage.url, 'storage.url (DATABASE_URL)');

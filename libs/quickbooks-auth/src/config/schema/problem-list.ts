@@ -19,7 +19,11 @@ export const byOptionPath: ProblemNaming = { variableOf: () => undefined, fromEn
  * placeholders in either are named the same way. `prefix` is where the schema sits in the module
  * options (`apiGovernor`).
  */
-export function problemList(issues: readonly z.core.$ZodIssue[], naming: ProblemNaming = byOptionPath, prefix: readonly PropertyKey[] = []): string[] {
+export function problemList(
+  issues: readonly z.core.$ZodIssue[],
+  naming: ProblemNaming = byOptionPath,
+  prefix: readonly PropertyKey[] = [],
+): string[] {
   const name = (path: string) => naming.variableOf(path) ?? path;
   const named = (words: string) => words.replace(/\{([\w.]+)\}/g, (_, p: string) => name(p));
   const lines = issues.map((issue) => {

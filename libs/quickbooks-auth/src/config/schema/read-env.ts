@@ -61,7 +61,13 @@ function walk(schema: z.ZodType, path: string[], env: Env, reading: EnvReading):
 }
 
 /** A discriminated union: the variable names the variant (its `type`), then that variant's variables are read. */
-function readChoice(schema: z.ZodType, binding: Extract<EnvBinding, { kind: 'choice' }>, path: string[], env: Env, reading: EnvReading): void {
+function readChoice(
+  schema: z.ZodType,
+  binding: Extract<EnvBinding, { kind: 'choice' }>,
+  path: string[],
+  env: Env,
+  reading: EnvReading,
+): void {
   const key = path.join('.');
   reading.variables.set(key, binding.env);
   reading.variables.set(`${key}.type`, binding.env);

@@ -17,7 +17,12 @@ const typeorm = z
   })
   .superRefine((s, ctx) => {
     if (!s.dataSource && !s.url && !s.sqlitePath) {
-      addSentence(ctx, [], '{storage} needs a dataSource, url or sqlitePath for typeorm storage', '{storage.url} or {storage.sqlitePath} is required when {storage}=typeorm');
+      addSentence(
+        ctx,
+        [],
+        '{storage} needs a dataSource, url or sqlitePath for typeorm storage',
+        '{storage.url} or {storage.sqlitePath} is required when {storage}=typeorm',
+      );
     }
   });
 
@@ -29,13 +34,23 @@ const redis = z
     keyPrefix: fromEnv(optionalString(), 'QB_REDIS_KEY_PREFIX'),
   })
   .superRefine((s, ctx) => {
-    if (!s.client && !s.url) addSentence(ctx, [], '{storage.client} or {storage.url} is required for redis storage', '{storage.url} is required when {storage}=redis');
+    if (!s.client && !s.url)
+      addSentence(
+        ctx,
+        [],
+        '{storage.client} or {storage.url} is required for redis storage',
+        '{storage.url} is required when {storage}=redis',
+      );
   });
 
 const directoryRequired = { error: 'is required for file storage' };
 const file = z.object({
   type: z.literal('file'),
-  directory: fromEnv(z.string(directoryRequired).refine((d) => d !== '', directoryRequired), 'QB_FILE_STORAGE_DIR', fromText.path),
+  directory: fromEnv(
+    z.string(directoryRequired).refine((d) => d !== '', directoryRequired),
+    'QB_FILE_STORAGE_DIR',
+    fromText.path,
+  ),
 });
 
 const memory = z.object({ type: z.literal('memory') });
@@ -50,6 +65,7 @@ export const STORAGE_TYPES = ['typeorm', 'redis', 'file', 'memory', 'custom'] as
 /** `storage`: which backend, and where. `QB_STORAGE` picks the variant (default typeorm). */
 export const storageOptionsSchema = z
   .discriminatedUnion('type', [typeorm, redis, file, memory, custom], {
-    error: (issue) => (issue.input === undefined ? `is required (type ${STORAGE_TYPES.join(', ')})` : `must be one of ${STORAGE_TYPES.join(', ')}`),
+    error: (issue) =>
+      issue.input === undefined ? `is required (type ${STORAGE_TYPES.join(', ')})` : `must be one of ${STORAGE_TYPES.join(', ')}`,
   })
   .register(envBindings, { kind: 'choice', env: 'QB_STORAGE', fallback: 'typeorm', choices: ['typeorm', 'redis', 'file', 'memory'] });

@@ -64,14 +64,20 @@ export function describeLastUsed(ctx: () => { storage: TokenStorage }): void {
       const saved = await storage.saveConnection(newConnection(ref, { nextRefreshAt: keepAlive }));
       const refreshAt = new Date(Date.now() - MINUTE);
       // Computed from another (older) token: the schedule stays.
-      await storage.recordUse!(ref, { usedAt: new Date(), pullForward: { accessTokenExpiresAt: new Date(saved.accessTokenExpiresAt.getTime() - 1), refreshAt } });
+      await storage.recordUse!(ref, {
+        usedAt: new Date(),
+        pullForward: { accessTokenExpiresAt: new Date(saved.accessTokenExpiresAt.getTime() - 1), refreshAt },
+      });
       expect((await storage.get(ref))!.nextRefreshAt.getTime()).toBe(keepAlive.getTime());
       expect(await storage.claimDue(new Date(), 10, 'claimer', MINUTE)).toEqual([]);
       await storage.recordUse!(ref, { usedAt: new Date(), pullForward: { accessTokenExpiresAt: saved.accessTokenExpiresAt, refreshAt } });
       const got = (await storage.get(ref))!;
       expect(got.nextRefreshAt.getTime()).toBe(refreshAt.getTime());
       // Never later: a pull to a later time leaves the earlier schedule.
-      await storage.recordUse!(ref, { usedAt: new Date(), pullForward: { accessTokenExpiresAt: saved.accessTokenExpiresAt, refreshAt: new Date(Date.now() + HOUR) } });
+      await storage.recordUse!(ref, {
+        usedAt: new Date(),
+        pullForward: { accessTokenExpiresAt: saved.accessTokenExpiresAt, refreshAt: new Date(Date.now() + HOUR) },
+      });
       expect((await storage.get(ref))!.nextRefreshAt.getTime()).toBe(refreshAt.getTime());
       // The scheduler now finds it due.
       const claimed = await storage.claimDue(new Date(), 10, 'claimer', MINUTE);
@@ -81,7 +87,12 @@ export function describeLastUsed(ctx: () => { storage: TokenStorage }): void {
     it('an imported connection without an access token reads back expired, with its refresh token and no last use', async () => {
       const { storage } = ctx();
       const ref = r('tenant-lu-import', '1');
-      const input = newConnection(ref, { accessToken: '', accessTokenExpiresAt: new Date(0), lastUsedAt: null, refreshTokenHardExpiresAt: null });
+      const input = newConnection(ref, {
+        accessToken: '',
+        accessTokenExpiresAt: new Date(0),
+        lastUsedAt: null,
+        refreshTokenHardExpiresAt: null,
+      });
       const stored = await storage.saveConnection(input);
       for (const c of [stored, (await storage.get(ref))!]) {
         expect(c).toMatchObject({ status: 'active', accessToken: '', refreshToken: input.refreshToken, lastUsedAt: null });

@@ -43,7 +43,13 @@ export function describePendingRevocation(ctx: () => PendingRevocationContext): 
       expect(await storage.claimRevocations(now(), 10, MINUTE)).toEqual([]); // not due yet
       const [pending, ...rest] = await storage.claimRevocations(later(3 * MINUTE), 10, MINUTE);
       expect(rest).toEqual([]);
-      expect(pending).toEqual({ ...ref, refreshToken: first.refreshToken, fingerprint: expect.any(String), attempts: 0, disconnecting: false });
+      expect(pending).toEqual({
+        ...ref,
+        refreshToken: first.refreshToken,
+        fingerprint: expect.any(String),
+        attempts: 0,
+        disconnecting: false,
+      });
       expect(pending.fingerprint).not.toBe(stored.refreshTokenFingerprint);
       // The connection itself is untouched by it.
       expect((await storage.get(ref))!.refreshToken).toBe(second.refreshToken);
@@ -57,7 +63,9 @@ export function describePendingRevocation(ctx: () => PendingRevocationContext): 
       await storage.saveConnection({ ...c, accessToken: token('AT') });
       expect(await storage.claimRevocations(later(DAY), 10, MINUTE)).toEqual([]);
       await storage.saveConnection(connection(ref));
-      expect(await storage.claimRevocations(now(), 10, MINUTE)).toEqual([expect.objectContaining({ ...ref, refreshToken: c.refreshToken })]);
+      expect(await storage.claimRevocations(now(), 10, MINUTE)).toEqual([
+        expect.objectContaining({ ...ref, refreshToken: c.refreshToken }),
+      ]);
     });
 
     it('markRevokePending: disconnected, tokens wiped, holders fenced, the refresh token kept to revoke', async () => {
@@ -69,13 +77,22 @@ export function describePendingRevocation(ctx: () => PendingRevocationContext): 
       const retryAt = later(5 * MINUTE);
       await expect(storage.markRevokePending(ref, { retryAt, errorCode: 'oauth_error' })).resolves.toBe(true);
       const after = (await storage.get(ref))!;
-      expect(after).toMatchObject({ status: 'revoke_pending', accessToken: '', refreshToken: '', lastErrorCode: 'oauth_error', leaseOwner: null, inflight: null });
+      expect(after).toMatchObject({
+        status: 'revoke_pending',
+        accessToken: '',
+        refreshToken: '',
+        lastErrorCode: 'oauth_error',
+        leaseOwner: null,
+        inflight: null,
+      });
       expect(after.leaseGeneration).toBeGreaterThan(leased.leaseGeneration);
       await expect(storage.renewLease(ref, { owner: 'holder', generation: leased.leaseGeneration }, MINUTE)).resolves.toBe(false);
       await expect(storage.acquireLease(ref, 'other', MINUTE)).resolves.toBeNull();
       expect(await storage.claimDue(later(DAY), 10, 'claimer', MINUTE)).toEqual([]);
       expect(await storage.claimRevocations(now(), 10, MINUTE)).toEqual([]);
-      expect(await storage.claimRevocations(later(6 * MINUTE), 10, MINUTE)).toEqual([{ ...ref, refreshToken: c.refreshToken, fingerprint: expect.any(String), attempts: 1, disconnecting: true }]);
+      expect(await storage.claimRevocations(later(6 * MINUTE), 10, MINUTE)).toEqual([
+        { ...ref, refreshToken: c.refreshToken, fingerprint: expect.any(String), attempts: 1, disconnecting: true },
+      ]);
       // Not for a revoked or a missing connection.
       const gone = r('tenant-rp', '2');
       await storage.saveConnection(connection(gone));
@@ -98,7 +115,9 @@ export function describePendingRevocation(ctx: () => PendingRevocationContext): 
       expect((await storage.claimRevocations(new Date(base), 10, 10 * MINUTE)).map((p) => p.realmId)).toEqual(['2']);
       expect(await storage.claimRevocations(new Date(base + 5 * MINUTE), 10, 10 * MINUTE)).toEqual([]); // all held
       expect((await storage.claimRevocations(new Date(base + 11 * MINUTE), 10, MINUTE)).length).toBe(3); // the hold ran out
-      expect(await storage.claimRevocations(new Date(base + 11 * MINUTE), 10, MINUTE, refs[1])).toEqual([expect.objectContaining({ ...refs[1] })]);
+      expect(await storage.claimRevocations(new Date(base + 11 * MINUTE), 10, MINUTE, refs[1])).toEqual([
+        expect.objectContaining({ ...refs[1] }),
+      ]);
       expect(await storage.claimRevocations(new Date(base), 10, MINUTE, r('tenant-claim', 'none'))).toEqual([]);
       // Another tenant's ref reaches nothing (I7).
       expect(await storage.claimRevocations(new Date(base), 10, MINUTE, r('tenant-other', '1'))).toEqual([]);
@@ -127,7 +146,9 @@ export function describePendingRevocation(ctx: () => PendingRevocationContext): 
       await expect(storage.settleRevocation(r('tenant-other', '1'), pending.fingerprint, null)).resolves.toBe(false);
       await expect(storage.settleRevocation(ref, pending.fingerprint, later(2 * MINUTE))).resolves.toBe(true);
       expect(await storage.claimRevocations(later(MINUTE), 1, MINUTE)).toEqual([]);
-      expect(await storage.claimRevocations(later(3 * MINUTE), 1, MINUTE)).toEqual([expect.objectContaining({ attempts: 2, disconnecting: true })]);
+      expect(await storage.claimRevocations(later(3 * MINUTE), 1, MINUTE)).toEqual([
+        expect.objectContaining({ attempts: 2, disconnecting: true }),
+      ]);
       expect((await storage.get(ref))!.status).toBe('revoke_pending');
       await expect(storage.settleRevocation(ref, pending.fingerprint, null)).resolves.toBe(true);
       expect((await storage.get(ref))!.status).toBe('revoked');
@@ -151,7 +172,9 @@ export function describePendingRevocation(ctx: () => PendingRevocationContext): 
       const fresh = connection(ref);
       const stored = await storage.saveConnection(fresh);
       expect(stored).toMatchObject({ status: 'active', refreshToken: fresh.refreshToken });
-      expect(await storage.claimRevocations(now(), 1, MINUTE, ref)).toEqual([{ ...ref, refreshToken: old.refreshToken, fingerprint: expect.any(String), attempts: 1, disconnecting: false }]);
+      expect(await storage.claimRevocations(now(), 1, MINUTE, ref)).toEqual([
+        { ...ref, refreshToken: old.refreshToken, fingerprint: expect.any(String), attempts: 1, disconnecting: false },
+      ]);
       const other = r('tenant-keep', '2');
       await storage.saveConnection(connection(other));
       await storage.saveConnection(connection(other));
@@ -191,7 +214,13 @@ export function describePendingRevocation(ctx: () => PendingRevocationContext): 
       const onlyNew = await harness.reopenWithKeys(k2);
       track(onlyNew);
       const claimed = await onlyNew.claimRevocations(now(), 10, MINUTE);
-      expect(claimed).toContainEqual({ ...ref, refreshToken: old.refreshToken, fingerprint: expect.any(String), attempts: 1, disconnecting: true });
+      expect(claimed).toContainEqual({
+        ...ref,
+        refreshToken: old.refreshToken,
+        fingerprint: expect.any(String),
+        attempts: 1,
+        disconnecting: true,
+      });
       // The other is handed out unopened (null), or, where the whole record is sealed (file), cannot be read at all.
       for (const p of claimed.filter((c) => c.realmId === stale.realmId)) expect(p.refreshToken).toBeNull();
       expect(claimed.length).toBeGreaterThanOrEqual(1);

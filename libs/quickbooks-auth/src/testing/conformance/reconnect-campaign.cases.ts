@@ -68,7 +68,9 @@ export function describeReconnectCampaign(ctx: () => ReconnectCampaignContext): 
       const refs = Array.from({ length: 10 }, (_, i) => r('tenant-hw-race', String(i + 1)));
       for (const ref of refs) await storage.saveConnection(expiringIn(ref, 6));
       const now = new Date();
-      const wins = await Promise.all(refs.flatMap((ref) => [storage, other, storage, other].map((s) => s.claimReconnectWarning(ref, 7, now))));
+      const wins = await Promise.all(
+        refs.flatMap((ref) => [storage, other, storage, other].map((s) => s.claimReconnectWarning(ref, 7, now))),
+      );
       expect(wins.filter(Boolean)).toHaveLength(refs.length);
       for (let i = 0; i < refs.length; i++) expect(wins.slice(i * 4, i * 4 + 4).filter(Boolean)).toHaveLength(1);
     });
@@ -116,12 +118,15 @@ export function describeReconnectCampaign(ctx: () => ReconnectCampaignContext): 
       expect(first.nextCursor).toBeNull();
       expect(first.connections[0]).toMatchObject({ status: 'active', refreshTokenHardExpiresAt: at(3) });
       await expect(storage.listReconnectDue(at(90), 'not-a-cursor!', 2)).rejects.toBeInstanceOf(StorageError);
-      await expect(storage.listReconnectDue(at(90), Buffer.from('[1,2]').toString('base64url'), 2)).rejects.toMatchObject({ code: 'invalid_cursor' });
+      await expect(storage.listReconnectDue(at(90), Buffer.from('[1,2]').toString('base64url'), 2)).rejects.toMatchObject({
+        code: 'invalid_cursor',
+      });
     });
 
     it('listRefsByRealm finds one company under every tenant (any status), bounded by limit, and only that company', async () => {
       const { storage } = ctx();
-      for (const tenant of ['tenant-realm-c', 'tenant-realm-a', 'tenant-realm-b']) await storage.saveConnection(newConnection(r(tenant, '4620816365000000001')));
+      for (const tenant of ['tenant-realm-c', 'tenant-realm-a', 'tenant-realm-b'])
+        await storage.saveConnection(newConnection(r(tenant, '4620816365000000001')));
       await storage.saveConnection(newConnection(r('tenant-realm-a', '4620816365000000002')));
       await storage.saveConnection(newConnection(r('tenant-realm-a', '46208163650000000011'))); // a longer id sharing the prefix
       await storage.markRevoked(r('tenant-realm-b', '4620816365000000001'));

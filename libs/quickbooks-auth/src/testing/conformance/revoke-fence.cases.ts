@@ -28,7 +28,11 @@ export function describeRevokeFence(ctx: () => RevokeFenceContext): void {
       const stored = await storage.saveConnection(newConnection(ref));
       const leased = await storage.acquireLease(ref, 'refresher', MINUTE);
       if (!leased) throw new Error(`lease on ${ref.tenantId}/${ref.realmId} was not free`);
-      const marked = await storage.markNeedsReauth(ref, { owner: 'refresher', generation: leased.leaseGeneration }, { fingerprint: stored.refreshTokenFingerprint, errorCode: 'invalid_grant', pendingUntil: null });
+      const marked = await storage.markNeedsReauth(
+        ref,
+        { owner: 'refresher', generation: leased.leaseGeneration },
+        { fingerprint: stored.refreshTokenFingerprint, errorCode: 'invalid_grant', pendingUntil: null },
+      );
       if (!marked) throw new Error('markNeedsReauth refused a fresh connection');
       return stored;
     }
@@ -46,7 +50,9 @@ export function describeRevokeFence(ctx: () => RevokeFenceContext): void {
       // Already revoked: the fence no longer matches, nothing is written again.
       await expect(storage.markRevoked(ref, { refusedFingerprint: dead.refreshTokenFingerprint })).resolves.toBe(false);
       expect((await storage.get(ref))!.version).toBe(after.version);
-      await expect(storage.markRevoked(r('tenant-fence', 'missing'), { refusedFingerprint: dead.refreshTokenFingerprint })).resolves.toBe(false);
+      await expect(storage.markRevoked(r('tenant-fence', 'missing'), { refusedFingerprint: dead.refreshTokenFingerprint })).resolves.toBe(
+        false,
+      );
     });
 
     it('refuses after a reconnect stored a new grant: the row stays active with its new tokens', async () => {
@@ -81,14 +87,20 @@ export function describeRevokeFence(ctx: () => RevokeFenceContext): void {
       const parked = r('tenant-fence', '4');
       const waiting = await storage.saveConnection(newConnection(parked));
       const leased = (await storage.acquireLease(parked, 'refresher', MINUTE))!;
-      await storage.markNeedsReauth(parked, { owner: 'refresher', generation: leased.leaseGeneration }, { fingerprint: waiting.refreshTokenFingerprint, errorCode: 'rotation_response_lost', pendingUntil: new Date(Date.now() + MINUTE) });
+      await storage.markNeedsReauth(
+        parked,
+        { owner: 'refresher', generation: leased.leaseGeneration },
+        { fingerprint: waiting.refreshTokenFingerprint, errorCode: 'rotation_response_lost', pendingUntil: new Date(Date.now() + MINUTE) },
+      );
       await expect(storage.markRevoked(parked, { refusedFingerprint: waiting.refreshTokenFingerprint })).resolves.toBe(false);
       expect((await storage.get(parked))!.status).toBe('reauth_pending');
       // needs_reauth, but the fence names another token; and another tenant's row is never reached (I7).
       const dead = r('tenant-fence', '5');
       const refusedOne = await refused(storage, dead);
       await expect(storage.markRevoked(dead, { refusedFingerprint: live.refreshTokenFingerprint })).resolves.toBe(false);
-      await expect(storage.markRevoked(r('tenant-fence-other', '5'), { refusedFingerprint: refusedOne.refreshTokenFingerprint })).resolves.toBe(false);
+      await expect(
+        storage.markRevoked(r('tenant-fence-other', '5'), { refusedFingerprint: refusedOne.refreshTokenFingerprint }),
+      ).resolves.toBe(false);
       expect((await storage.get(dead))!.status).toBe('needs_reauth');
       // Unfenced, the disconnect the host asked for still applies to whatever is stored.
       await expect(storage.markRevoked(healthy)).resolves.toBe(true);
@@ -114,12 +126,19 @@ export function describeRevokeFence(ctx: () => RevokeFenceContext): void {
       const reconnects = refs.map((ref) => newConnection(ref));
       await Promise.all(
         refs.map((ref, i) =>
-          Promise.all([replica.saveConnection(reconnects[i]), storage.markRevoked(ref, { refusedFingerprint: dead[i].refreshTokenFingerprint })]),
+          Promise.all([
+            replica.saveConnection(reconnects[i]),
+            storage.markRevoked(ref, { refusedFingerprint: dead[i].refreshTokenFingerprint }),
+          ]),
         ),
       );
       // Revoke first then reconnect, or reconnect first then a refused revoke: the new grant is stored either way.
       for (const [i, ref] of refs.entries()) {
-        expect((await storage.get(ref))!).toMatchObject({ status: 'active', accessToken: reconnects[i].accessToken, refreshToken: reconnects[i].refreshToken });
+        expect((await storage.get(ref))!).toMatchObject({
+          status: 'active',
+          accessToken: reconnects[i].accessToken,
+          refreshToken: reconnects[i].refreshToken,
+        });
       }
     });
   });

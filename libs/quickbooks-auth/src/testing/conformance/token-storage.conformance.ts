@@ -122,7 +122,10 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
       await harness?.cleanup();
     });
 
-    async function save(r: ConnectionRef, overrides: Partial<NewConnection> = {}): Promise<{ input: NewConnection; stored: StoredConnection }> {
+    async function save(
+      r: ConnectionRef,
+      overrides: Partial<NewConnection> = {},
+    ): Promise<{ input: NewConnection; stored: StoredConnection }> {
       const input = newConnection(r, overrides);
       return { input, stored: await storage.saveConnection(input) };
     }
@@ -327,7 +330,9 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
         const { stored } = await save(r);
         const results = Array.from({ length: concurrency }, () => refreshResult());
         const outcomes = await Promise.all(
-          results.map((res, i) => storage.compareAndSwapTokens(r, stored.refreshTokenFingerprint, res, { owner: `owner-${i}`, generation: i })),
+          results.map((res, i) =>
+            storage.compareAndSwapTokens(r, stored.refreshTokenFingerprint, res, { owner: `owner-${i}`, generation: i }),
+          ),
         );
         const winners = outcomes.map((o, i) => (o ? i : -1)).filter((i) => i >= 0);
         expect(winners).toHaveLength(1);
@@ -342,7 +347,11 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
       it('a successful CAS stores the tokens, clears failures and lease, sets lastRefreshedAt', async () => {
         const r = ref('tenant-cas', '2');
         const { stored } = await save(r);
-        await storage.recordFailure(r, await lease(r), { failureCount: 2, nextAttemptAt: new Date(Date.now() - 1000), lastErrorCode: 'http_500' });
+        await storage.recordFailure(r, await lease(r), {
+          failureCount: 2,
+          nextAttemptAt: new Date(Date.now() - 1000),
+          lastErrorCode: 'http_500',
+        });
         const held = await lease(r);
         const result = refreshResult({ refreshTokenHardExpiresAt: new Date(Date.now() + 1000 * DAY + 5) });
         const swapped = await storage.compareAndSwapTokens(r, stored.refreshTokenFingerprint, result, held);
@@ -501,7 +510,11 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
         expect(await storage.acquireLease(leased, 'someone', 60_000)).not.toBeNull();
         const backoff = ref('tenant-skip', 'backoff');
         await save(backoff, { nextRefreshAt: new Date(now - MINUTE) });
-        await storage.recordFailure(backoff, await lease(backoff, 'x'), { failureCount: 1, nextAttemptAt: new Date(now + MINUTE), lastErrorCode: 'http_503' });
+        await storage.recordFailure(backoff, await lease(backoff, 'x'), {
+          failureCount: 1,
+          nextAttemptAt: new Date(now + MINUTE),
+          lastErrorCode: 'http_503',
+        });
         const needs = ref('tenant-skip', 'needs');
         const n = await save(needs, { nextRefreshAt: new Date(now - MINUTE) });
         await markReauth(needs, n.stored.refreshTokenFingerprint);
@@ -543,8 +556,16 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
         const r = ref('tenant-fail', '2');
         await save(r);
         const held = await lease(r);
-        await storage.recordFailure(r, { owner: 'owner-2', generation: held.generation }, { failureCount: 9, nextAttemptAt: null, lastErrorCode: 'http_500' });
-        await storage.recordFailure(r, { owner: 'owner-1', generation: held.generation - 1 }, { failureCount: 9, nextAttemptAt: null, lastErrorCode: 'http_500' });
+        await storage.recordFailure(
+          r,
+          { owner: 'owner-2', generation: held.generation },
+          { failureCount: 9, nextAttemptAt: null, lastErrorCode: 'http_500' },
+        );
+        await storage.recordFailure(
+          r,
+          { owner: 'owner-1', generation: held.generation - 1 },
+          { failureCount: 9, nextAttemptAt: null, lastErrorCode: 'http_500' },
+        );
         expect((await storage.get(r))!).toMatchObject({ leaseOwner: 'owner-1', failureCount: 0, status: 'active' });
       });
 
@@ -552,7 +573,9 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
         const r = ref('tenant-reauth', '1');
         const { stored } = await save(r);
         const held = await lease(r);
-        await expect(storage.markNeedsReauth(r, held, { fingerprint: stored.refreshTokenFingerprint, errorCode: 'invalid_grant', pendingUntil: null })).resolves.toBe(true);
+        await expect(
+          storage.markNeedsReauth(r, held, { fingerprint: stored.refreshTokenFingerprint, errorCode: 'invalid_grant', pendingUntil: null }),
+        ).resolves.toBe(true);
         expect((await storage.get(r))!).toMatchObject({
           status: 'needs_reauth',
           lastErrorCode: 'invalid_grant',
@@ -567,10 +590,14 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
         const swapped = await storage.compareAndSwapTokens(r, stored.refreshTokenFingerprint, refreshResult(), NO_LEASE);
         const held = await lease(r);
         const before = (await storage.get(r))!;
-        await expect(storage.markNeedsReauth(r, held, { fingerprint: stored.refreshTokenFingerprint, errorCode: 'invalid_grant', pendingUntil: null })).resolves.toBe(false);
+        await expect(
+          storage.markNeedsReauth(r, held, { fingerprint: stored.refreshTokenFingerprint, errorCode: 'invalid_grant', pendingUntil: null }),
+        ).resolves.toBe(false);
         expect(await storage.get(r)).toEqual(before);
         expect(before.refreshToken).toBe(swapped!.refreshToken);
-        await expect(storage.markNeedsReauth(ref('t-none', '1'), NO_LEASE, { fingerprint: 'x', errorCode: 'invalid_grant', pendingUntil: null })).resolves.toBe(false);
+        await expect(
+          storage.markNeedsReauth(ref('t-none', '1'), NO_LEASE, { fingerprint: 'x', errorCode: 'invalid_grant', pendingUntil: null }),
+        ).resolves.toBe(false);
       });
     });
 
@@ -606,7 +633,11 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
         const before = (await storage.get(r))!;
         await expect(storage.beginCall(r, held, { fingerprint: stored.refreshTokenFingerprint, ...budget })).resolves.toBe(true);
         const after = (await storage.get(r))!;
-        expect(after.inflight).toMatchObject({ fingerprint: stored.refreshTokenFingerprint, owner: 'owner-1', generation: held.generation });
+        expect(after.inflight).toMatchObject({
+          fingerprint: stored.refreshTokenFingerprint,
+          owner: 'owner-1',
+          generation: held.generation,
+        });
         expect(after.inflight!.deadlineAt.getTime() - after.inflight!.startedAt.getTime()).toBe(budget.callBudgetMs);
         expect(after.leaseExpiresAt!.getTime()).toBeGreaterThan(before.leaseExpiresAt!.getTime());
         expect(after.leaseGeneration).toBe(held.generation);
@@ -619,7 +650,9 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
         const r = ref('tenant-begin', 'short');
         const { stored } = await save(r);
         const held = await lease(r, 'owner-1', 1_000);
-        await expect(storage.beginCall(r, held, { fingerprint: stored.refreshTokenFingerprint, callBudgetMs: 5_000, ttlMs: 60_000 })).resolves.toBe(false);
+        await expect(
+          storage.beginCall(r, held, { fingerprint: stored.refreshTokenFingerprint, callBudgetMs: 5_000, ttlMs: 60_000 }),
+        ).resolves.toBe(false);
         expect((await storage.get(r))!.inflight).toBeNull();
         // A lapsed lease nobody took over is refused as well: its holder may be a paused process.
         const lapsed = await (async () => {
@@ -628,10 +661,14 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
           await sleep(300);
           return l;
         })();
-        await expect(storage.beginCall(r, lapsed, { fingerprint: stored.refreshTokenFingerprint, callBudgetMs: 100, ttlMs: 60_000 })).resolves.toBe(false);
+        await expect(
+          storage.beginCall(r, lapsed, { fingerprint: stored.refreshTokenFingerprint, callBudgetMs: 100, ttlMs: 60_000 }),
+        ).resolves.toBe(false);
         // After a renewal it has the budget again.
         await expect(storage.renewLease(r, lapsed, 60_000)).resolves.toBe(true);
-        await expect(storage.beginCall(r, lapsed, { fingerprint: stored.refreshTokenFingerprint, callBudgetMs: 100, ttlMs: 60_000 })).resolves.toBe(true);
+        await expect(
+          storage.beginCall(r, lapsed, { fingerprint: stored.refreshTokenFingerprint, callBudgetMs: 100, ttlMs: 60_000 }),
+        ).resolves.toBe(true);
       });
 
       it('T4: a late write that moved the fingerprint makes beginCall refuse; so do a lost lease and a dead status', async () => {
@@ -639,7 +676,10 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
         const { stored } = await save(r);
         const held = await lease(r);
         // A paused earlier holder's rotation lands meanwhile (fingerprint fence only).
-        await storage.compareAndSwapTokens(r, stored.refreshTokenFingerprint, rotatedResult(), { owner: 'paused', generation: held.generation - 1 });
+        await storage.compareAndSwapTokens(r, stored.refreshTokenFingerprint, rotatedResult(), {
+          owner: 'paused',
+          generation: held.generation - 1,
+        });
         await expect(storage.beginCall(r, held, { fingerprint: stored.refreshTokenFingerprint, ...budget })).resolves.toBe(false);
 
         const other = ref('tenant-begin', 'lost');
@@ -647,11 +687,25 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
         const mine = await lease(other, 'owner-1', 200);
         await sleep(300);
         const successor = await lease(other, 'owner-2');
-        await expect(storage.beginCall(other, mine, { fingerprint: o.stored.refreshTokenFingerprint, callBudgetMs: 100, ttlMs: 60_000 })).resolves.toBe(false);
-        await expect(storage.beginCall(other, { owner: 'owner-2', generation: successor.generation - 1 }, { fingerprint: o.stored.refreshTokenFingerprint, ...budget })).resolves.toBe(false);
+        await expect(
+          storage.beginCall(other, mine, { fingerprint: o.stored.refreshTokenFingerprint, callBudgetMs: 100, ttlMs: 60_000 }),
+        ).resolves.toBe(false);
+        await expect(
+          storage.beginCall(
+            other,
+            { owner: 'owner-2', generation: successor.generation - 1 },
+            { fingerprint: o.stored.refreshTokenFingerprint, ...budget },
+          ),
+        ).resolves.toBe(false);
         await expect(storage.beginCall(other, successor, { fingerprint: o.stored.refreshTokenFingerprint, ...budget })).resolves.toBe(true);
-        await storage.markNeedsReauth(other, successor, { fingerprint: o.stored.refreshTokenFingerprint, errorCode: 'invalid_grant', pendingUntil: null });
-        await expect(storage.beginCall(other, successor, { fingerprint: o.stored.refreshTokenFingerprint, ...budget })).resolves.toBe(false);
+        await storage.markNeedsReauth(other, successor, {
+          fingerprint: o.stored.refreshTokenFingerprint,
+          errorCode: 'invalid_grant',
+          pendingUntil: null,
+        });
+        await expect(storage.beginCall(other, successor, { fingerprint: o.stored.refreshTokenFingerprint, ...budget })).resolves.toBe(
+          false,
+        );
         await expect(storage.beginCall(ref('t-none', '1'), successor, { fingerprint: 'x', ...budget })).resolves.toBe(false);
       });
 
@@ -673,7 +727,7 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
         expect((await storage.get(r))!.inflight).toMatchObject({ owner: 'successor', generation: successor.generation });
       });
 
-      it('claimDue with beginCalls records the claimer\'s call (or leaves it to beginCall); a release clears it; a swap with the basis returns the row as stored', async () => {
+      it("claimDue with beginCalls records the claimer's call (or leaves it to beginCall); a release clears it; a swap with the basis returns the row as stored", async () => {
         const due = { nextRefreshAt: new Date(Date.now() - MINUTE) };
         const r = ref('tenant-claim-begin', '1');
         const other = ref('tenant-claim-begin', '2');
@@ -687,7 +741,11 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
         // A backend that begins calls on a claim records exactly what beginCall would, up to the lease's expiry.
         expect(row.inflight).toEqual(mine.inflight);
         if (mine.inflight) {
-          expect(mine.inflight).toMatchObject({ fingerprint: stored.refreshTokenFingerprint, owner: 'begin-claimer', generation: mine.leaseGeneration });
+          expect(mine.inflight).toMatchObject({
+            fingerprint: stored.refreshTokenFingerprint,
+            owner: 'begin-claimer',
+            generation: mine.leaseGeneration,
+          });
           expect(mine.inflight.deadlineAt.getTime()).toBe(mine.leaseExpiresAt!.getTime());
           expect(mine.inflight.startedAt.getTime()).toBe(mine.updatedAt.getTime());
         }
@@ -698,11 +756,17 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
         const swapped = (await storage.compareAndSwapTokens(r, stored.refreshTokenFingerprint, rotation, held, mine))!;
         const after = (await storage.get(r))!;
         const { updatedAt: _u, lastRefreshedAt: _l, ...rest } = after;
-        expect(swapped).toMatchObject({ ...rest, refreshToken: rotation.refreshToken, inflight: null, leaseOwner: null, leaseExpiresAt: null });
+        expect(swapped).toMatchObject({
+          ...rest,
+          refreshToken: rotation.refreshToken,
+          inflight: null,
+          leaseOwner: null,
+          leaseExpiresAt: null,
+        });
         expect(swapped.lastRefreshedAt).toBeInstanceOf(Date);
       });
 
-      it('claimDue with beginCalls leaves an earlier holder\'s call in place, inside its deadline or past it: the claimer must see it', async () => {
+      it("claimDue with beginCalls leaves an earlier holder's call in place, inside its deadline or past it: the claimer must see it", async () => {
         const r = ref('tenant-claim-begin', 'unresolved');
         const { stored } = await save(r, { nextRefreshAt: new Date(Date.now() - MINUTE) });
         const fp = stored.refreshTokenFingerprint;
@@ -713,7 +777,9 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
         const [claimed] = await storage.claimDue(new Date(), 10, 'late-claimer', 60_000, undefined, { beginCalls: true });
         expect(claimed.inflight).toMatchObject({ fingerprint: fp, owner: 'first', generation: first.generation });
         expect((await storage.get(r))!.inflight).toMatchObject({ owner: 'first', generation: first.generation });
-        await expect(storage.beginCall(r, { owner: 'late-claimer', generation: claimed.leaseGeneration }, { fingerprint: fp, ...budget })).resolves.toBe(false);
+        await expect(
+          storage.beginCall(r, { owner: 'late-claimer', generation: claimed.leaseGeneration }, { fingerprint: fp, ...budget }),
+        ).resolves.toBe(false);
         // Past its deadline: still there for the next holder (a refusal then parks, I9).
         const past = ref('tenant-claim-begin', 'past-deadline');
         const p = await save(past, { nextRefreshAt: new Date(Date.now() - MINUTE) });
@@ -721,9 +787,11 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
         await storage.beginCall(past, earlier, { fingerprint: p.stored.refreshTokenFingerprint, callBudgetMs: 100, ttlMs: 60_000 });
         await storage.renewLease(past, earlier, 150);
         await sleep(250);
-        const [late] = (await storage.claimDue(new Date(), 10, 'later-claimer', 60_000, undefined, { beginCalls: true })).filter((c) => c.realmId === past.realmId);
+        const [late] = (await storage.claimDue(new Date(), 10, 'later-claimer', 60_000, undefined, { beginCalls: true })).filter(
+          (c) => c.realmId === past.realmId,
+        );
         expect(late.inflight).toMatchObject({ owner: 'earlier', generation: earlier.generation });
-        const acquired = (await storage.acquireLease(past, 'acquirer#1', 60_000, { beginCalls: true }));
+        const acquired = await storage.acquireLease(past, 'acquirer#1', 60_000, { beginCalls: true });
         expect(acquired).toBeNull(); // the claimer holds it
       });
 
@@ -733,7 +801,11 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
         const got = (await storage.acquireLease(r, 'acq#1', 60_000, { beginCalls: true }))!;
         expect((await storage.get(r))!.inflight).toEqual(got.inflight);
         if (got.inflight) {
-          expect(got.inflight).toMatchObject({ fingerprint: stored.refreshTokenFingerprint, owner: 'acq#1', generation: got.leaseGeneration });
+          expect(got.inflight).toMatchObject({
+            fingerprint: stored.refreshTokenFingerprint,
+            owner: 'acq#1',
+            generation: got.leaseGeneration,
+          });
           expect(got.inflight.deadlineAt.getTime()).toBe(got.leaseExpiresAt!.getTime());
         }
         // That holder's lease lapses with its call recorded: the next acquisition keeps the record.
@@ -743,14 +815,22 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
         expect(next.inflight).toEqual(got.inflight);
       });
 
-      it('T6: a stale holder\'s invalid_grant does not mark the connection', async () => {
+      it("T6: a stale holder's invalid_grant does not mark the connection", async () => {
         const r = ref('tenant-stale', '1');
         const { stored } = await save(r);
         const stale = await lease(r, 'stale', 200);
         await sleep(300);
         await lease(r, 'rightful');
-        await expect(storage.markNeedsReauth(r, stale, { fingerprint: stored.refreshTokenFingerprint, errorCode: 'invalid_grant', pendingUntil: null })).resolves.toBe(false);
-        await expect(storage.recordFailure(r, stale, { failureCount: 5, nextAttemptAt: null, lastErrorCode: 'server_error' })).resolves.toBeUndefined();
+        await expect(
+          storage.markNeedsReauth(r, stale, {
+            fingerprint: stored.refreshTokenFingerprint,
+            errorCode: 'invalid_grant',
+            pendingUntil: null,
+          }),
+        ).resolves.toBe(false);
+        await expect(
+          storage.recordFailure(r, stale, { failureCount: 5, nextAttemptAt: null, lastErrorCode: 'server_error' }),
+        ).resolves.toBeUndefined();
         expect((await storage.get(r))!).toMatchObject({ status: 'active', leaseOwner: 'rightful', failureCount: 0, lastErrorCode: null });
       });
 
@@ -764,16 +844,30 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
         await sleep(200);
         const rightful = await lease(r, 'rightful');
         const pendingUntil = new Date(Date.now() + HOUR);
-        await expect(storage.markNeedsReauth(r, rightful, { fingerprint: fp, errorCode: 'rotation_response_lost', pendingUntil })).resolves.toBe(true);
+        await expect(
+          storage.markNeedsReauth(r, rightful, { fingerprint: fp, errorCode: 'rotation_response_lost', pendingUntil }),
+        ).resolves.toBe(true);
         const parked = (await storage.get(r))!;
-        expect(parked).toMatchObject({ status: 'reauth_pending', lastErrorCode: 'rotation_response_lost', lastErrorFingerprint: fp, leaseOwner: null, inflight: null });
+        expect(parked).toMatchObject({
+          status: 'reauth_pending',
+          lastErrorCode: 'rotation_response_lost',
+          lastErrorFingerprint: fp,
+          leaseOwner: null,
+          inflight: null,
+        });
         expect(parked.nextRefreshAt.getTime()).toBe(pendingUntil.getTime());
         // Not due before its wait ends; leasable (to be reconciled) and due after it.
         await expect(storage.claimDue(new Date(), 10, 'early', 60_000)).resolves.toEqual([]);
         // The paused holder wakes with the rotation Intuit gave it: stored, whatever its generation.
         const rotation = rotatedResult();
         const revived = await storage.compareAndSwapTokens(r, fp, rotation, paused);
-        expect(revived).toMatchObject({ status: 'active', refreshToken: rotation.refreshToken, lastErrorCode: null, lastErrorFingerprint: null, inflight: null });
+        expect(revived).toMatchObject({
+          status: 'active',
+          refreshToken: rotation.refreshToken,
+          lastErrorCode: null,
+          lastErrorFingerprint: null,
+          inflight: null,
+        });
         expect((await storage.get(r))!.refreshToken).toBe(rotation.refreshToken);
       });
 
@@ -781,17 +875,34 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
         const r = ref('tenant-park', '2');
         const { stored } = await save(r);
         const holder = await lease(r);
-        await storage.markNeedsReauth(r, holder, { fingerprint: stored.refreshTokenFingerprint, errorCode: 'rotation_response_lost', pendingUntil: new Date(Date.now() - 1) });
+        await storage.markNeedsReauth(r, holder, {
+          fingerprint: stored.refreshTokenFingerprint,
+          errorCode: 'rotation_response_lost',
+          pendingUntil: new Date(Date.now() - 1),
+        });
         const [claimed] = await storage.claimDue(new Date(), 10, 'reconciler', 60_000);
         expect(claimed).toMatchObject({ status: 'reauth_pending', leaseOwner: 'reconciler' });
         const reconciler = { owner: 'reconciler', generation: claimed.leaseGeneration };
         // Nothing may be sent on a parked connection.
         await expect(storage.beginCall(r, reconciler, { fingerprint: stored.refreshTokenFingerprint, ...budget })).resolves.toBe(false);
-        await expect(storage.markNeedsReauth(r, reconciler, { fingerprint: stored.refreshTokenFingerprint, errorCode: 'rotation_response_lost', pendingUntil: null })).resolves.toBe(true);
-        expect((await storage.get(r))!).toMatchObject({ status: 'needs_reauth', lastErrorCode: 'rotation_response_lost', leaseOwner: null });
+        await expect(
+          storage.markNeedsReauth(r, reconciler, {
+            fingerprint: stored.refreshTokenFingerprint,
+            errorCode: 'rotation_response_lost',
+            pendingUntil: null,
+          }),
+        ).resolves.toBe(true);
+        expect((await storage.get(r))!).toMatchObject({
+          status: 'needs_reauth',
+          lastErrorCode: 'rotation_response_lost',
+          leaseOwner: null,
+        });
         // A rotation for exactly that token still revives it (it is the only live token).
         const rotation = rotatedResult();
-        expect(await storage.compareAndSwapTokens(r, stored.refreshTokenFingerprint, rotation, NO_LEASE)).toMatchObject({ status: 'active', refreshToken: rotation.refreshToken });
+        expect(await storage.compareAndSwapTokens(r, stored.refreshTokenFingerprint, rotation, NO_LEASE)).toMatchObject({
+          status: 'active',
+          refreshToken: rotation.refreshToken,
+        });
       });
 
       it('T2: a stale non-rotating write after needs_reauth is refused, and never revives a dead token', async () => {
@@ -800,10 +911,18 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
         const stale = await lease(r, 'stale', 200);
         await sleep(300);
         const rightful = await lease(r, 'rightful');
-        await storage.markNeedsReauth(r, rightful, { fingerprint: stored.refreshTokenFingerprint, errorCode: 'invalid_grant', pendingUntil: null });
-        await expect(storage.compareAndSwapTokens(r, stored.refreshTokenFingerprint, sameTokenResult(input.refreshToken), stale)).resolves.toBeNull();
+        await storage.markNeedsReauth(r, rightful, {
+          fingerprint: stored.refreshTokenFingerprint,
+          errorCode: 'invalid_grant',
+          pendingUntil: null,
+        });
+        await expect(
+          storage.compareAndSwapTokens(r, stored.refreshTokenFingerprint, sameTokenResult(input.refreshToken), stale),
+        ).resolves.toBeNull();
         // Not even with the generation that marked it: a non-rotating answer needs an active row.
-        await expect(storage.compareAndSwapTokens(r, stored.refreshTokenFingerprint, sameTokenResult(input.refreshToken), rightful)).resolves.toBeNull();
+        await expect(
+          storage.compareAndSwapTokens(r, stored.refreshTokenFingerprint, sameTokenResult(input.refreshToken), rightful),
+        ).resolves.toBeNull();
         expect((await storage.get(r))!).toMatchObject({ status: 'needs_reauth', refreshToken: input.refreshToken });
       });
 
@@ -814,34 +933,44 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
         await sleep(300);
         await lease(r, 'rightful');
         const before = (await storage.get(r))!;
-        await expect(storage.compareAndSwapTokens(r, stored.refreshTokenFingerprint, sameTokenResult(input.refreshToken), stale)).resolves.toBeNull();
+        await expect(
+          storage.compareAndSwapTokens(r, stored.refreshTokenFingerprint, sameTokenResult(input.refreshToken), stale),
+        ).resolves.toBeNull();
         expect(await storage.get(r)).toEqual(before);
       });
 
-      it('the holder\'s own non-rotating answer is stored and ends its lease', async () => {
+      it("the holder's own non-rotating answer is stored and ends its lease", async () => {
         const r = ref('tenant-late', '3');
         const { stored, input } = await save(r);
         const held = await lease(r);
         const result = sameTokenResult(input.refreshToken);
         const swapped = await storage.compareAndSwapTokens(r, stored.refreshTokenFingerprint, result, held);
-        expect(swapped).toMatchObject({ status: 'active', accessToken: result.accessToken, refreshToken: input.refreshToken, leaseOwner: null });
+        expect(swapped).toMatchObject({
+          status: 'active',
+          accessToken: result.accessToken,
+          refreshToken: input.refreshToken,
+          leaseOwner: null,
+        });
         expect(swapped!.refreshTokenFingerprint).toBe(stored.refreshTokenFingerprint);
       });
 
-      it('a late rotated write leaves the new holder\'s lease alone; the new holder then sends nothing', async () => {
+      it("a late rotated write leaves the new holder's lease alone; the new holder then sends nothing", async () => {
         const r = ref('tenant-late', '4');
         const { stored } = await save(r);
         const stale = await lease(r, 'stale', 200);
         await sleep(300);
         const next = await lease(r, 'next');
         const rotation = rotatedResult();
-        expect(await storage.compareAndSwapTokens(r, stored.refreshTokenFingerprint, rotation, stale)).toMatchObject({ refreshToken: rotation.refreshToken, leaseOwner: 'next' });
+        expect(await storage.compareAndSwapTokens(r, stored.refreshTokenFingerprint, rotation, stale)).toMatchObject({
+          refreshToken: rotation.refreshToken,
+          leaseOwner: 'next',
+        });
         await expect(storage.beginCall(r, next, { fingerprint: stored.refreshTokenFingerprint, ...budget })).resolves.toBe(false);
         await storage.releaseLease(r, next);
         expect((await storage.get(r))!.leaseOwner).toBeNull();
       });
 
-      it('releasing or failing clears only the holder\'s own in-flight record', async () => {
+      it("releasing or failing clears only the holder's own in-flight record", async () => {
         const r = ref('tenant-release', '1');
         const { stored } = await save(r);
         const held = await lease(r);
@@ -859,7 +988,11 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
         const { stored } = await save(r);
         const held = await lease(r);
         await storage.beginCall(r, held, { fingerprint: stored.refreshTokenFingerprint, ...budget });
-        await storage.markNeedsReauth(r, held, { fingerprint: stored.refreshTokenFingerprint, errorCode: 'invalid_grant', pendingUntil: new Date(Date.now() + HOUR) });
+        await storage.markNeedsReauth(r, held, {
+          fingerprint: stored.refreshTokenFingerprint,
+          errorCode: 'invalid_grant',
+          pendingUntil: new Date(Date.now() + HOUR),
+        });
         const again = await save(r);
         expect(again.stored).toMatchObject({ status: 'active', inflight: null, lastErrorFingerprint: null, lastErrorCode: null });
       });
@@ -880,7 +1013,8 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
             if (prop === 'close') return async () => void (closed = true);
             const value = Reflect.get(target, prop, receiver);
             if (typeof value !== 'function') return value;
-            return (...args: unknown[]) => (closed ? Promise.reject(new StorageError('the store was closed', 'storage_unavailable')) : value.apply(target, args));
+            return (...args: unknown[]) =>
+              closed ? Promise.reject(new StorageError('the store was closed', 'storage_unavailable')) : value.apply(target, args);
           },
         });
         return { storage: proxy, closed: () => closed };
@@ -888,7 +1022,11 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
 
       it('T5: shutdown with an on-demand call in flight stores the rotated token and releases the lease', async () => {
         const guarded = closeable(storage);
-        h = await createQuickBooksTestingModule({ storage: { type: 'custom', storage: guarded.storage }, options: { accessTokenCacheSeconds: 0 }, connectTenant: false });
+        h = await createQuickBooksTestingModule({
+          storage: { type: 'custom', storage: guarded.storage },
+          options: { accessTokenCacheSeconds: 0 },
+          connectTenant: false,
+        });
         const realmId = (await h.connectRealm('tenant-drain')).realmId;
         const r = ref('tenant-drain', realmId);
         h.emulator.state.faults.add({ endpoint: 'token', type: 'latency', latencyMs: 700, grantType: 'refresh_token' });
@@ -911,7 +1049,11 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
       });
 
       it('after shutdown began, a refresh fails with a typed, retryable error and sends nothing', async () => {
-        h = await createQuickBooksTestingModule({ storage: { type: 'custom', storage: closeable(storage).storage }, options: { accessTokenCacheSeconds: 0 }, connectTenant: false });
+        h = await createQuickBooksTestingModule({
+          storage: { type: 'custom', storage: closeable(storage).storage },
+          options: { accessTokenCacheSeconds: 0 },
+          connectTenant: false,
+        });
         const realmId = (await h.connectRealm('tenant-after-shutdown')).realmId;
         const refresher = h.app.get(TokenRefresher);
         refresher.beginShutdown();
@@ -922,14 +1064,20 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
         expect(h.emulator.state.store.latestGrantForRealm(realmId)!.refreshes).toBe(0);
       });
 
-      it('a successor waits out an earlier holder\'s unresolved call before it sends the same token', async () => {
-        h = await createQuickBooksTestingModule({ storage: { type: 'custom', storage: closeable(storage).storage }, options: { accessTokenCacheSeconds: 0 }, connectTenant: false });
+      it("a successor waits out an earlier holder's unresolved call before it sends the same token", async () => {
+        h = await createQuickBooksTestingModule({
+          storage: { type: 'custom', storage: closeable(storage).storage },
+          options: { accessTokenCacheSeconds: 0 },
+          connectTenant: false,
+        });
         const realmId = (await h.connectRealm('tenant-successor')).realmId;
         const r = ref('tenant-successor', realmId);
         const before = (await storage.get(r))!;
         // A replica began a call with this token, then stopped heartbeating (paused, partitioned, or dead).
         const dead = await lease(r, 'dead-replica#1');
-        expect(await storage.beginCall(r, dead, { fingerprint: before.refreshTokenFingerprint, callBudgetMs: 1_500, ttlMs: 60_000 })).toBe(true);
+        expect(await storage.beginCall(r, dead, { fingerprint: before.refreshTokenFingerprint, callBudgetMs: 1_500, ttlMs: 60_000 })).toBe(
+          true,
+        );
         await storage.renewLease(r, dead, 100);
         await sleep(150);
         const deadline = (await storage.get(r))!.inflight!.deadlineAt.getTime();
@@ -949,8 +1097,12 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
         expect((await storage.get(r))!).toMatchObject({ status: 'active', leaseOwner: null, inflight: null });
       });
 
-      it('a stale holder\'s invalid_grant after an interrupted rotation parks the connection, no reauth event, and the paused rotation revives it', async () => {
-        h = await createQuickBooksTestingModule({ storage: { type: 'custom', storage: closeable(storage).storage }, options: { accessTokenCacheSeconds: 0, reauthPendingMs: 60_000 }, connectTenant: false });
+      it("a stale holder's invalid_grant after an interrupted rotation parks the connection, no reauth event, and the paused rotation revives it", async () => {
+        h = await createQuickBooksTestingModule({
+          storage: { type: 'custom', storage: closeable(storage).storage },
+          options: { accessTokenCacheSeconds: 0, reauthPendingMs: 60_000 },
+          connectTenant: false,
+        });
         const realmId = (await h.connectRealm('tenant-paused')).realmId;
         const r = ref('tenant-paused', realmId);
         const reauthEvents: string[] = [];
@@ -964,9 +1116,15 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
         h.emulator.state.clock.advance(25 * 3600);
         const intuitAnswer = await fetch(`${h.emulator.url}/oauth2/v1/tokens/bearer`, {
           method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${h.options.clientId}:${h.options.clientSecret}`).toString('base64')}` },
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            authorization: `Basic ${Buffer.from(`${h.options.clientId}:${h.options.clientSecret}`).toString('base64')}`,
+          },
           body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: before.refreshToken }).toString(),
-        }).then((res) => res.json() as Promise<{ access_token: string; refresh_token: string; expires_in: number; x_refresh_token_expires_in: number }>);
+        }).then(
+          (res) =>
+            res.json() as Promise<{ access_token: string; refresh_token: string; expires_in: number; x_refresh_token_expires_in: number }>,
+        );
         expect(intuitAnswer.refresh_token).not.toBe(before.refreshToken);
         await storage.renewLease(r, paused, 100);
         await sleep(400); // lease and call budget both passed: a successor may send
@@ -977,14 +1135,19 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
         expect(reauthEvents).toEqual([]);
         // The paused replica wakes and stores what Intuit gave it: the connection lives.
         const now = h.emulator.state.clock.now();
-        const revived = await storage.compareAndSwapTokens(r, before.refreshTokenFingerprint, {
-          accessToken: intuitAnswer.access_token,
-          refreshToken: intuitAnswer.refresh_token,
-          accessTokenExpiresAt: new Date(now + intuitAnswer.expires_in * 1000),
-          refreshTokenExpiresAt: new Date(now + intuitAnswer.x_refresh_token_expires_in * 1000),
-          refreshTokenHardExpiresAt: null,
-          nextRefreshAt: new Date(now + 1800_000),
-        }, paused);
+        const revived = await storage.compareAndSwapTokens(
+          r,
+          before.refreshTokenFingerprint,
+          {
+            accessToken: intuitAnswer.access_token,
+            refreshToken: intuitAnswer.refresh_token,
+            accessTokenExpiresAt: new Date(now + intuitAnswer.expires_in * 1000),
+            refreshTokenExpiresAt: new Date(now + intuitAnswer.x_refresh_token_expires_in * 1000),
+            refreshTokenHardExpiresAt: null,
+            nextRefreshAt: new Date(now + 1800_000),
+          },
+          paused,
+        );
         expect(revived).toMatchObject({ status: 'active', refreshToken: intuitAnswer.refresh_token });
         await expect(h.tokens.getAccessToken(r)).resolves.toBe(intuitAnswer.access_token);
         expect(reauthEvents).toEqual([]);
@@ -1000,7 +1163,8 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
         const got = (await storage.get(r))!;
         expect(got).toMatchObject({ status: 'revoked', accessToken: '', refreshToken: '', leaseOwner: null });
         const dump = (await harness.raw.dump()).join('\n');
-        for (const secret of [input.accessToken, input.refreshToken]) for (const form of encodings(secret)) expect(dump).not.toContain(form);
+        for (const secret of [input.accessToken, input.refreshToken])
+          for (const form of encodings(secret)) expect(dump).not.toContain(form);
         await expect(storage.markRevoked(ref('tenant-revoke', 'missing'))).resolves.toBe(false);
         // A new connect brings it back.
         const again = await save(r);
@@ -1025,7 +1189,14 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
         expect(dump.length).toBeGreaterThan(0);
         expect(dump.some((v) => v.includes('v1:k1:'))).toBe(true);
         const text = dump.join('\n');
-        for (const secret of [s1.input.accessToken, s1.input.refreshToken, s2.input.accessToken, s2.input.refreshToken, result.accessToken, result.refreshToken]) {
+        for (const secret of [
+          s1.input.accessToken,
+          s1.input.refreshToken,
+          s2.input.accessToken,
+          s2.input.refreshToken,
+          result.accessToken,
+          result.refreshToken,
+        ]) {
           for (const form of encodings(secret)) expect(text).not.toContain(form);
         }
       });
@@ -1049,7 +1220,10 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
         const { input } = await save(r);
         const o = await save(other);
         await harness.raw.tamper(r, 'refresh_token', mutate);
-        const err = await storage.get(r).then(() => null, (e: unknown) => e);
+        const err = await storage.get(r).then(
+          () => null,
+          (e: unknown) => e,
+        );
         expect(err).toBeInstanceOf(DecryptionError);
         const message = `${(err as Error).message} ${(err as Error).stack}`;
         for (const secret of [input.accessToken, input.refreshToken]) expect(message).not.toContain(secret);
@@ -1082,7 +1256,10 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
         const r = ref('tenant-for-access', '4');
         const { input } = await save(r);
         await harness.raw.tamper(r, 'access_token', flipMiddle);
-        const err = await storage.getForAccess!(r).then(() => null, (e: unknown) => e);
+        const err = await storage.getForAccess!(r).then(
+          () => null,
+          (e: unknown) => e,
+        );
         expect(err).toBeInstanceOf(DecryptionError);
         const message = `${(err as Error).message} ${(err as Error).stack}`;
         for (const secret of [input.accessToken, input.refreshToken]) expect(message).not.toContain(secret);
@@ -1134,7 +1311,11 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
 
     describe('undecryptable rows are recoverable (I8)', () => {
       /** The ids and reason of an undecryptable record, asserting it never carries a token. */
-      function expectUndecryptable(record: ConnectionRecord | null | undefined, r: ConnectionRef, secrets: string[]): UndecryptableConnection {
+      function expectUndecryptable(
+        record: ConnectionRecord | null | undefined,
+        r: ConnectionRef,
+        secrets: string[],
+      ): UndecryptableConnection {
         expect(record).toBeTruthy();
         expect(isUndecryptable(record!)).toBe(true);
         const u = record as UndecryptableConnection;
@@ -1204,7 +1385,13 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
         expect(isUndecryptable((await target.getRecord(r))!)).toBe(true);
         const input = newConnection(r);
         const saved = await target.saveConnection(input);
-        expect(saved).toMatchObject({ status: 'active', accessToken: input.accessToken, refreshToken: input.refreshToken, leaseOwner: null, inflight: null });
+        expect(saved).toMatchObject({
+          status: 'active',
+          accessToken: input.accessToken,
+          refreshToken: input.refreshToken,
+          leaseOwner: null,
+          inflight: null,
+        });
         expect(await target.get(r)).toEqual(saved);
         expect(isUndecryptable((await target.getRecord(r))!)).toBe(false);
         expect(await target.listRecordsByTenant('tenant-reconnect-bad')).toHaveLength(1);
@@ -1225,7 +1412,15 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
         }
         await expect(target.markRevoked(r)).resolves.toBe(true);
         const revoked = (await target.get(r))!;
-        expect(revoked).toMatchObject({ tenantId: r.tenantId, realmId: r.realmId, status: 'revoked', accessToken: '', refreshToken: '', refreshTokenFingerprint: '', leaseOwner: null });
+        expect(revoked).toMatchObject({
+          tenantId: r.tenantId,
+          realmId: r.realmId,
+          status: 'revoked',
+          accessToken: '',
+          refreshToken: '',
+          refreshTokenFingerprint: '',
+          leaseOwner: null,
+        });
         expect(isUndecryptable((await target.getRecord(r))!)).toBe(false);
         const text = (await harness.raw.dump()).join('\n');
         for (const secret of [input.accessToken, input.refreshToken]) expect(text).not.toContain(secret);
@@ -1302,17 +1497,36 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
         const now = Date.now();
         const expired = ref('tenant-stats', 'expired');
         // Refreshed ahead (due before the access token expires) but overdue: counted.
-        await save(expired, { accessTokenExpiresAt: new Date(now - MINUTE), refreshTokenExpiresAt: new Date(now + 50 * DAY), nextRefreshAt: new Date(now - 31 * MINUTE) });
-        await save(ref('tenant-stats', 'soon'), { accessTokenExpiresAt: new Date(now + MINUTE), refreshTokenExpiresAt: new Date(now + 10 * DAY), nextRefreshAt: new Date(now - 29 * MINUTE) });
+        await save(expired, {
+          accessTokenExpiresAt: new Date(now - MINUTE),
+          refreshTokenExpiresAt: new Date(now + 50 * DAY),
+          nextRefreshAt: new Date(now - 31 * MINUTE),
+        });
+        await save(ref('tenant-stats', 'soon'), {
+          accessTokenExpiresAt: new Date(now + MINUTE),
+          refreshTokenExpiresAt: new Date(now + 10 * DAY),
+          nextRefreshAt: new Date(now - 29 * MINUTE),
+        });
         // Kept alive only (proactive 'recent', next refresh after its expiry): expired by design, not counted.
-        await save(ref('tenant-stats', 'kept-alive'), { accessTokenExpiresAt: new Date(now - 2 * HOUR), refreshTokenExpiresAt: new Date(now + 99 * DAY), nextRefreshAt: new Date(now + DAY) });
-        await save(ref('tenant-stats', 'later'), { accessTokenExpiresAt: new Date(now + HOUR), refreshTokenExpiresAt: new Date(now + 90 * DAY) });
+        await save(ref('tenant-stats', 'kept-alive'), {
+          accessTokenExpiresAt: new Date(now - 2 * HOUR),
+          refreshTokenExpiresAt: new Date(now + 99 * DAY),
+          nextRefreshAt: new Date(now + DAY),
+        });
+        await save(ref('tenant-stats', 'later'), {
+          accessTokenExpiresAt: new Date(now + HOUR),
+          refreshTokenExpiresAt: new Date(now + 90 * DAY),
+        });
         const needs = ref('tenant-stats', 'needs');
         const n = await save(needs, { accessTokenExpiresAt: new Date(now - HOUR), refreshTokenExpiresAt: new Date(now + DAY) });
         await markReauth(needs, n.stored.refreshTokenFingerprint);
         const parked = ref('tenant-stats', 'parked');
         const p = await save(parked, { accessTokenExpiresAt: new Date(now + HOUR), refreshTokenExpiresAt: new Date(now + 90 * DAY) });
-        await storage.markNeedsReauth(parked, await lease(parked), { fingerprint: p.stored.refreshTokenFingerprint, errorCode: 'rotation_response_lost', pendingUntil: new Date(now + HOUR) });
+        await storage.markNeedsReauth(parked, await lease(parked), {
+          fingerprint: p.stored.refreshTokenFingerprint,
+          errorCode: 'rotation_response_lost',
+          pendingUntil: new Date(now + HOUR),
+        });
         const revoked = ref('tenant-stats', 'revoked');
         await save(revoked);
         await storage.markRevoked(revoked);

@@ -31,7 +31,9 @@ export class KeyRing {
       if (!KEY_ID_PATTERN.test(id)) problems.push(`encryption key id "${id.slice(0, 32)}" must match ${KEY_ID_PATTERN}`);
       if (key.length !== 32) problems.push(`encryption key "${id}" must be exactly 32 bytes (got ${key.length})`);
       else if (isWeakKey(key) && index === 0) {
-        problems.push(`${name}: key "${id}" is too weak to encrypt with (not 32 random bytes): generate one with \`openssl rand -base64 32\``);
+        problems.push(
+          `${name}: key "${id}" is too weak to encrypt with (not 32 random bytes): generate one with \`openssl rand -base64 32\``,
+        );
       } else if (isWeakKey(key)) weak.push(id);
       if (this.byId.has(id)) problems.push(`encryption key id "${id}" appears twice`);
       this.byId.set(id, key);
@@ -81,17 +83,21 @@ export class KeyRing {
     if (!spec || !spec.trim()) throw new ConfigurationError([`${variableName} is required (id:base64key[,older ids...])`]);
     const problems: string[] = [];
     const keys: EncryptionKey[] = [];
-    spec.split(',').map((s) => s.trim()).filter(Boolean).forEach((entry, index) => {
-      const sep = entry.indexOf(':');
-      if (sep <= 0) {
-        problems.push(`${variableName} entry #${index + 1} must look like id:key`);
-        return;
-      }
-      const id = entry.slice(0, sep);
-      const material = entry.slice(sep + 1);
-      const key = /^[0-9a-fA-F]{64}$/.test(material) ? Buffer.from(material, 'hex') : Buffer.from(material, 'base64');
-      keys.push({ id, key });
-    });
+    spec
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .forEach((entry, index) => {
+        const sep = entry.indexOf(':');
+        if (sep <= 0) {
+          problems.push(`${variableName} entry #${index + 1} must look like id:key`);
+          return;
+        }
+        const id = entry.slice(0, sep);
+        const material = entry.slice(sep + 1);
+        const key = /^[0-9a-fA-F]{64}$/.test(material) ? Buffer.from(material, 'hex') : Buffer.from(material, 'base64');
+        keys.push({ id, key });
+      });
     if (problems.length) throw new ConfigurationError(problems);
     return new KeyRing(keys, variableName);
   }

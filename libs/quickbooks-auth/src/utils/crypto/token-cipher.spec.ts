@@ -21,7 +21,11 @@ describe('TokenCipher', () => {
 
   it('fails cleanly when moved to another tenant, realm or field (AAD)', () => {
     const sealed = cipher.encrypt('secret-token', ctx);
-    for (const other of [{ ...ctx, tenantId: 't2' }, { ...ctx, realmId: '124' }, { ...ctx, field: 'access_token' }]) {
+    for (const other of [
+      { ...ctx, tenantId: 't2' },
+      { ...ctx, realmId: '124' },
+      { ...ctx, field: 'access_token' },
+    ]) {
       expect(() => cipher.decrypt(sealed, other)).toThrow(DecryptionError);
     }
   });

@@ -27,7 +27,17 @@ export interface ConnectionEnvelope {
   ciphertext: string;
 }
 
-const DATE_FIELDS = ['accessTokenExpiresAt', 'refreshTokenExpiresAt', 'refreshTokenHardExpiresAt', 'leaseExpiresAt', 'nextRefreshAt', 'nextAttemptAt', 'lastRefreshedAt', 'createdAt', 'updatedAt'] as const;
+const DATE_FIELDS = [
+  'accessTokenExpiresAt',
+  'refreshTokenExpiresAt',
+  'refreshTokenHardExpiresAt',
+  'leaseExpiresAt',
+  'nextRefreshAt',
+  'nextAttemptAt',
+  'lastRefreshedAt',
+  'createdAt',
+  'updatedAt',
+] as const;
 const REQUIRED_DATES = new Set(['accessTokenExpiresAt', 'refreshTokenExpiresAt', 'nextRefreshAt', 'createdAt', 'updatedAt']);
 
 /**
@@ -64,7 +74,12 @@ export function parseEnvelope(text: string, displayName: string, expected?: Conn
   } catch {
     throw new StorageError(`Connection file ${displayName} is corrupt (not JSON)`, 'storage_corrupt');
   }
-  if (envelope?.format !== FORMAT || typeof envelope.tenantId !== 'string' || typeof envelope.realmId !== 'string' || typeof envelope.ciphertext !== 'string') {
+  if (
+    envelope?.format !== FORMAT ||
+    typeof envelope.tenantId !== 'string' ||
+    typeof envelope.realmId !== 'string' ||
+    typeof envelope.ciphertext !== 'string'
+  ) {
     throw new StorageError(`File ${displayName} is not a quickbooks-auth connection file`, 'storage_foreign_file');
   }
   if (envelope.version !== VERSION) {
@@ -81,7 +96,12 @@ export function parseEnvelope(text: string, displayName: string, expected?: Conn
  * Without `withTokens` the sealed tokens inside are not opened (reported as ''): the document's
  * other fields, for a file whose tokens cannot be decrypted.
  */
-export function decodeConnectionFile(envelope: ConnectionEnvelope, displayName: string, cipher: TokenCipher, withTokens: boolean | 'access' = true): StoredConnection {
+export function decodeConnectionFile(
+  envelope: ConnectionEnvelope,
+  displayName: string,
+  cipher: TokenCipher,
+  withTokens: boolean | 'access' = true,
+): StoredConnection {
   const ref = { tenantId: envelope.tenantId, realmId: envelope.realmId };
   const plaintext = decryptIn(displayName, 'document', () => cipher.decrypt(envelope.ciphertext, { ...ref, field: CONNECTION_FILE_FIELD }));
   const bad = (what: string): never => {
@@ -137,8 +157,14 @@ export function decodeConnectionFile(envelope: ConnectionEnvelope, displayName: 
 
 /** Every ciphertext in a file (the document and the sealed tokens inside it), for key rotation. */
 export function ciphertextsOf(envelope: ConnectionEnvelope, displayName: string, cipher: TokenCipher): string[] {
-  const doc = documentOf(envelope, displayName, cipher) as { accessTokenEnc?: unknown; refreshTokenEnc?: unknown; revocation?: { tokenEnc?: unknown } | null };
-  return [envelope.ciphertext, doc.accessTokenEnc, doc.refreshTokenEnc, doc.revocation?.tokenEnc].filter((v): v is string => typeof v === 'string');
+  const doc = documentOf(envelope, displayName, cipher) as {
+    accessTokenEnc?: unknown;
+    refreshTokenEnc?: unknown;
+    revocation?: { tokenEnc?: unknown } | null;
+  };
+  return [envelope.ciphertext, doc.accessTokenEnc, doc.refreshTokenEnc, doc.revocation?.tokenEnc].filter(
+    (v): v is string => typeof v === 'string',
+  );
 }
 
 /** The file's pending revocation, still sealed (null: none). Decrypts the document, not the token. */

@@ -18,14 +18,46 @@ import { QuickBooksAuthError } from '../../../errors/quickbooks-auth.error';
 import { StorageError } from '../../../errors/storage.error';
 import type { TokenCipher } from '../../../utils/crypto/token-cipher';
 import { connectionUseChanges } from '../connection-use';
-import { assertValidConnectionRef, assertValidLimit, assertValidTenantId, assertValidTtl, assertValidRevokeFence } from '../connection-ref.validation';
-import type { BeginCall, ConnectionUse, NewConnection, PendingRevocation, ReauthMark, ReconnectDuePage, RefreshFailure, RefreshResult, RevokeFence, RevokeRetry, StorageStats, TokenStorage } from '../token-storage.interface';
-import { RECONNECT_LISTED_STATUSES, assertValidHorizonDays, compareReconnectOrder, decodeReconnectCursor, encodeReconnectCursor } from '../reconnect-cursor';
+import {
+  assertValidConnectionRef,
+  assertValidLimit,
+  assertValidTenantId,
+  assertValidTtl,
+  assertValidRevokeFence,
+} from '../connection-ref.validation';
+import type {
+  BeginCall,
+  ConnectionUse,
+  NewConnection,
+  PendingRevocation,
+  ReauthMark,
+  ReconnectDuePage,
+  RefreshFailure,
+  RefreshResult,
+  RevokeFence,
+  RevokeRetry,
+  StorageStats,
+  TokenStorage,
+} from '../token-storage.interface';
+import {
+  RECONNECT_LISTED_STATUSES,
+  assertValidHorizonDays,
+  compareReconnectOrder,
+  decodeReconnectCursor,
+  encodeReconnectCursor,
+} from '../reconnect-cursor';
 import { openOrNull } from '../pending-revocation';
 import { REFRESH_TOKEN_FIELD, openToken, sealToken } from '../token-sealing';
 import { detailsOf, isUndecryptable, recordOf } from '../undecryptable-record';
 import { fsyncDirectory, writeFileAtomic } from './atomic-write';
-import { ciphertextsOf, decodeConnectionFile, decodeRevocation, encodeConnectionFile, parseEnvelope, type ConnectionEnvelope } from './connection-file-codec';
+import {
+  ciphertextsOf,
+  decodeConnectionFile,
+  decodeRevocation,
+  encodeConnectionFile,
+  parseEnvelope,
+  type ConnectionEnvelope,
+} from './connection-file-codec';
 import type { FileRevocation, RevocationSlot } from './file-revocation';
 import { FileLock } from './file-lock';
 import { CONNECTION_SUFFIX, FilePaths } from './file-paths';
@@ -66,7 +98,9 @@ export class FileTokenStorage implements TokenStorage {
   ) {
     this.paths = new FilePaths(resolve(options.directory));
     this.environment = options.environment ?? 'sandbox';
-    this.lock = new FileLock({ ttlMs: options.lockTtlMs ?? 30_000, timeoutMs: options.lockTimeoutMs ?? 10_000 }, (p) => this.paths.display(p));
+    this.lock = new FileLock({ ttlMs: options.lockTtlMs ?? 30_000, timeoutMs: options.lockTimeoutMs ?? 10_000 }, (p) =>
+      this.paths.display(p),
+    );
   }
 
   async get(ref: ConnectionRef): Promise<StoredConnection | null> {
@@ -82,7 +116,8 @@ export class FileTokenStorage implements TokenStorage {
 
   async listByTenant(tenantId: string): Promise<StoredConnection[]> {
     const out: StoredConnection[] = [];
-    for (const { envelope, display } of await this.tenantEnvelopes(tenantId)) out.push(decodeConnectionFile(envelope, display, this.cipher));
+    for (const { envelope, display } of await this.tenantEnvelopes(tenantId))
+      out.push(decodeConnectionFile(envelope, display, this.cipher));
     return out.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.realmId < b.realmId ? -1 : 1));
   }
 
@@ -94,7 +129,8 @@ export class FileTokenStorage implements TokenStorage {
   /** Oldest first, like listByTenant; files with nothing readable (no creation time) come last. */
   async listRecordsByTenant(tenantId: string): Promise<ConnectionRecord[]> {
     const records = (await this.tenantEnvelopes(tenantId)).map(({ envelope, display }) => this.decodeRecord(envelope, display));
-    const created = (r: ConnectionRecord) => (isUndecryptable(r) ? (r.details?.createdAt.getTime() ?? Number.MAX_SAFE_INTEGER) : r.createdAt.getTime());
+    const created = (r: ConnectionRecord) =>
+      isUndecryptable(r) ? (r.details?.createdAt.getTime() ?? Number.MAX_SAFE_INTEGER) : r.createdAt.getTime();
     return records.sort((a, b) => created(a) - created(b) || (a.realmId < b.realmId ? -1 : 1));
   }
 
@@ -105,8 +141,19 @@ export class FileTokenStorage implements TokenStorage {
     return (await this.mutateRecord(ref, (current, now, revocation) => {
       const next = this.connected(conn, current && isUndecryptable(current) ? current.details : current, now);
       // The grant this reconnect replaces is revoked at Intuit once the new one is stored.
-      if (current && !isUndecryptable(current) && current.refreshToken && current.refreshTokenFingerprint && current.refreshTokenFingerprint !== next.refreshTokenFingerprint) {
-        revocation.value = { tokenEnc: this.seal(ref, current.refreshToken), fingerprint: current.refreshTokenFingerprint, dueAt: new Date(conn.revokeReplacedAt?.getTime() ?? 0), attempts: 0 };
+      if (
+        current &&
+        !isUndecryptable(current) &&
+        current.refreshToken &&
+        current.refreshTokenFingerprint &&
+        current.refreshTokenFingerprint !== next.refreshTokenFingerprint
+      ) {
+        revocation.value = {
+          tokenEnc: this.seal(ref, current.refreshToken),
+          fingerprint: current.refreshTokenFingerprint,
+          dueAt: new Date(conn.revokeReplacedAt?.getTime() ?? 0),
+          attempts: 0,
+        };
       }
       return next;
     }))!;
@@ -125,7 +172,9 @@ export class FileTokenStorage implements TokenStorage {
     assertValidConnectionRef(ref);
     const ttl = assertValidTtl(ttlMs);
     // An expired lease can be renewed only while nobody else took it over.
-    const renewed = await this.mutate(ref, (c, now) => (c && holds(c, lease) ? bump({ ...c, leaseExpiresAt: new Date(now.getTime() + ttl) }, now) : null));
+    const renewed = await this.mutate(ref, (c, now) =>
+      c && holds(c, lease) ? bump({ ...c, leaseExpiresAt: new Date(now.getTime() + ttl) }, now) : null,
+    );
     return renewed !== null;
   }
 
@@ -148,12 +197,19 @@ export class FileTokenStorage implements TokenStorage {
       const t = now.getTime();
       if ((c.leaseExpiresAt?.getTime() ?? 0) < t + budget) return null;
       // An earlier holder's call with this very token may still be answered: wait it out.
-      const unresolved = c.inflight !== null && c.inflight.fingerprint === c.refreshTokenFingerprint && c.inflight.generation !== lease.generation;
+      const unresolved =
+        c.inflight !== null && c.inflight.fingerprint === c.refreshTokenFingerprint && c.inflight.generation !== lease.generation;
       if (unresolved && c.inflight!.deadlineAt.getTime() > t) return null;
       return bump(
         {
           ...c,
-          inflight: { fingerprint: call.fingerprint, owner: lease.owner, generation: lease.generation, startedAt: now, deadlineAt: new Date(t + budget) },
+          inflight: {
+            fingerprint: call.fingerprint,
+            owner: lease.owner,
+            generation: lease.generation,
+            startedAt: now,
+            deadlineAt: new Date(t + budget),
+          },
           leaseExpiresAt: new Date(t + ttl),
         },
         now,
@@ -162,7 +218,12 @@ export class FileTokenStorage implements TokenStorage {
     return begun !== null;
   }
 
-  async compareAndSwapTokens(ref: ConnectionRef, expectedFingerprint: string, result: RefreshResult, lease: Lease): Promise<StoredConnection | null> {
+  async compareAndSwapTokens(
+    ref: ConnectionRef,
+    expectedFingerprint: string,
+    result: RefreshResult,
+    lease: Lease,
+  ): Promise<StoredConnection | null> {
     assertValidConnectionRef(ref);
     const newFingerprint = this.cipher.fingerprint(result.refreshToken);
     const rotated = newFingerprint !== expectedFingerprint;
@@ -256,7 +317,9 @@ export class FileTokenStorage implements TokenStorage {
       if (fence && (fields?.status !== 'needs_reauth' || fields.refreshTokenFingerprint !== fence.refusedFingerprint)) return null;
       changed = true;
       // Undecryptable: its readable fields, or (whole document sealed) a fresh revoked record.
-      const c = isUndecryptable(current) ? { ...ref, ...(current.details ?? this.unknownDetails(now)), accessToken: '', refreshToken: '' } : current;
+      const c = isUndecryptable(current)
+        ? { ...ref, ...(current.details ?? this.unknownDetails(now)), accessToken: '', refreshToken: '' }
+        : current;
       return bump(
         {
           ...c,
@@ -280,7 +343,12 @@ export class FileTokenStorage implements TokenStorage {
     const changed = await this.mutate(ref, (c, now, revocation) => {
       if (!c || c.status === 'revoked') return null;
       if (c.refreshToken && c.refreshTokenFingerprint) {
-        revocation.value = { tokenEnc: this.seal(ref, c.refreshToken), fingerprint: c.refreshTokenFingerprint, dueAt: retry.retryAt, attempts: 1 };
+        revocation.value = {
+          tokenEnc: this.seal(ref, c.refreshToken),
+          fingerprint: c.refreshTokenFingerprint,
+          dueAt: retry.retryAt,
+          attempts: 1,
+        };
       } else if (revocation.value) {
         revocation.value = { ...revocation.value, dueAt: retry.retryAt };
       }
@@ -320,7 +388,13 @@ export class FileTokenStorage implements TokenStorage {
         if (!c || !isDue(revocation.value)) return null;
         const r = revocation.value;
         revocation.value = { ...r, dueAt: new Date(t + hold) };
-        taken = { ...candidate.ref, refreshToken: openOrNull(() => openToken(this.cipher, candidate.ref, REFRESH_TOKEN_FIELD, r.tokenEnc)), fingerprint: r.fingerprint, attempts: r.attempts, disconnecting: c.status === 'revoke_pending' };
+        taken = {
+          ...candidate.ref,
+          refreshToken: openOrNull(() => openToken(this.cipher, candidate.ref, REFRESH_TOKEN_FIELD, r.tokenEnc)),
+          fingerprint: r.fingerprint,
+          attempts: r.attempts,
+          disconnecting: c.status === 'revoke_pending',
+        };
         return bump(c, at);
       }).catch((err) => {
         if (err instanceof QuickBooksAuthError && !(err instanceof StorageError && err.code === 'storage_unavailable')) return null;
@@ -360,12 +434,21 @@ export class FileTokenStorage implements TokenStorage {
   }
 
   /** Scans every file (fine on one host with thousands of connections, not millions), then claims each under its lock. */
-  async claimDue(now: Date, limit: number, owner: string, ttlMs: number, onUndecryptable?: (row: UndecryptableConnection) => void): Promise<StoredConnection[]> {
+  async claimDue(
+    now: Date,
+    limit: number,
+    owner: string,
+    ttlMs: number,
+    onUndecryptable?: (row: UndecryptableConnection) => void,
+  ): Promise<StoredConnection[]> {
     const max = assertValidLimit(limit);
     const ttl = assertValidTtl(ttlMs);
     const due = now.getTime();
     const isDue = (c: StoredConnection, leaseNow: Date) =>
-      LEASABLE.has(c.status) && c.nextRefreshAt.getTime() <= due && (c.nextAttemptAt === null || c.nextAttemptAt.getTime() <= due) && leaseFree(c, leaseNow);
+      LEASABLE.has(c.status) &&
+      c.nextRefreshAt.getTime() <= due &&
+      (c.nextAttemptAt === null || c.nextAttemptAt.getTime() <= due) &&
+      leaseFree(c, leaseNow);
     const records = await this.scanRecords();
     // Files that cannot be decrypted cannot be leased here (a lease is written inside the
     // encrypted document): reported on every scan instead, never blocking the others (I8).
@@ -380,7 +463,10 @@ export class FileTokenStorage implements TokenStorage {
       // Re-check under the lock: another process may have claimed it since the scan.
       const leased = await this.mutate(candidate, (c, leaseNow) =>
         c && isDue(c, leaseNow)
-          ? bump({ ...c, leaseOwner: owner, leaseExpiresAt: new Date(leaseNow.getTime() + ttl), leaseGeneration: c.leaseGeneration + 1 }, leaseNow)
+          ? bump(
+              { ...c, leaseOwner: owner, leaseExpiresAt: new Date(leaseNow.getTime() + ttl), leaseGeneration: c.leaseGeneration + 1 },
+              leaseNow,
+            )
           : null,
       ).catch((err) => {
         if (err instanceof QuickBooksAuthError && !(err instanceof StorageError && err.code === 'storage_unavailable')) return null;
@@ -397,7 +483,12 @@ export class FileTokenStorage implements TokenStorage {
     await this.mutateRecord(ref, (c) => {
       if (!c || isUndecryptable(c)) return null;
       const changes = connectionUseChanges(
-        { status: c.status, accessTokenExpiresAt: c.accessTokenExpiresAt.getTime(), nextRefreshAt: c.nextRefreshAt.getTime(), lastUsedAt: c.lastUsedAt?.getTime() ?? null },
+        {
+          status: c.status,
+          accessTokenExpiresAt: c.accessTokenExpiresAt.getTime(),
+          nextRefreshAt: c.nextRefreshAt.getTime(),
+          lastUsedAt: c.lastUsedAt?.getTime() ?? null,
+        },
         use,
       );
       if (!changes) return null;
@@ -413,13 +504,21 @@ export class FileTokenStorage implements TokenStorage {
     const byStatus = Object.fromEntries(CONNECTION_STATUSES.map((st) => [st, 0])) as Record<ConnectionStatus, number>;
     const t = now.getTime();
     const leaseNow = Date.now();
-    const stats: StorageStats = { byStatus, accessExpiringSoon: 0, accessExpired: 0, soonestAccessExpiry: null, soonestRefreshExpiry: null, staleLeases: 0 };
+    const stats: StorageStats = {
+      byStatus,
+      accessExpiringSoon: 0,
+      accessExpired: 0,
+      soonestAccessExpiry: null,
+      soonestRefreshExpiry: null,
+      staleLeases: 0,
+    };
     for (const c of await this.scanReadable()) {
       byStatus[c.status]++;
       if (c.leaseOwner !== null && (c.leaseExpiresAt?.getTime() ?? 0) < leaseNow) stats.staleLeases++;
       if (c.status !== 'active') continue;
       const access = c.accessTokenExpiresAt.getTime();
-      if (!stats.soonestRefreshExpiry || c.refreshTokenExpiresAt < stats.soonestRefreshExpiry) stats.soonestRefreshExpiry = c.refreshTokenExpiresAt;
+      if (!stats.soonestRefreshExpiry || c.refreshTokenExpiresAt < stats.soonestRefreshExpiry)
+        stats.soonestRefreshExpiry = c.refreshTokenExpiresAt;
       if (c.nextRefreshAt.getTime() > access) continue; // kept alive only: expired by design (StorageStats)
       if (access < t + withinMs) stats.accessExpiringSoon++;
       if (access < t) stats.accessExpired++;
@@ -454,7 +553,8 @@ export class FileTokenStorage implements TokenStorage {
         // A corrupt file is reported by get(); maintenance goes on for the others (I8).
       }
     }
-    const cmp = (a: ConnectionRef, b: [string, string]) => (a.tenantId < b[0] ? -1 : a.tenantId > b[0] ? 1 : a.realmId < b[1] ? -1 : a.realmId > b[1] ? 1 : 0);
+    const cmp = (a: ConnectionRef, b: [string, string]) =>
+      a.tenantId < b[0] ? -1 : a.tenantId > b[0] ? 1 : a.realmId < b[1] ? -1 : a.realmId > b[1] ? 1 : 0;
     const page = refs
       .sort((a, b) => cmp(a, [b.tenantId, b.realmId]))
       .filter((r) => after === null || cmp(r, after) > 0)
@@ -483,7 +583,10 @@ export class FileTokenStorage implements TokenStorage {
         const conn = decodeConnectionFile(envelope, display, this.cipher);
         // The pending revocation is re-sealed too; fingerprints are kept: writes fence on them.
         const pending = decodeRevocation(envelope, display, this.cipher);
-        const revocation = pending && { ...pending, tokenEnc: this.seal(ref, openToken(this.cipher, ref, REFRESH_TOKEN_FIELD, pending.tokenEnc)) };
+        const revocation = pending && {
+          ...pending,
+          tokenEnc: this.seal(ref, openToken(this.cipher, ref, REFRESH_TOKEN_FIELD, pending.tokenEnc)),
+        };
         await writeFileAtomic(file, encodeConnectionFile(bump(conn, new Date()), this.cipher, revocation));
         return staleTokens;
       }),
@@ -535,13 +638,25 @@ export class FileTokenStorage implements TokenStorage {
       const details = isUndecryptable(record) ? record.details : detailsOf(record);
       if (details) rows.push({ tenantId: record.tenantId, realmId: record.realmId, ...details });
     }
-    const keyOf = (c: ConnectionRef & ConnectionDetails) => ({ hardExpiresAt: c.refreshTokenHardExpiresAt!.getTime(), tenantId: c.tenantId, realmId: c.realmId });
+    const keyOf = (c: ConnectionRef & ConnectionDetails) => ({
+      hardExpiresAt: c.refreshTokenHardExpiresAt!.getTime(),
+      tenantId: c.tenantId,
+      realmId: c.realmId,
+    });
     const connections = rows
-      .filter((c) => RECONNECT_LISTED.has(c.status) && c.refreshTokenHardExpiresAt !== null && c.refreshTokenHardExpiresAt.getTime() <= before.getTime())
+      .filter(
+        (c) =>
+          RECONNECT_LISTED.has(c.status) &&
+          c.refreshTokenHardExpiresAt !== null &&
+          c.refreshTokenHardExpiresAt.getTime() <= before.getTime(),
+      )
       .filter((c) => after === null || compareReconnectOrder(keyOf(c), after) > 0)
       .sort((a, b) => compareReconnectOrder(keyOf(a), keyOf(b)))
       .slice(0, max);
-    return { connections, nextCursor: connections.length === max ? encodeReconnectCursor(keyOf(connections[connections.length - 1])) : null };
+    return {
+      connections,
+      nextCursor: connections.length === max ? encodeReconnectCursor(keyOf(connections[connections.length - 1])) : null,
+    };
   }
 
   /**
@@ -549,7 +664,10 @@ export class FileTokenStorage implements TokenStorage {
    * write. Every write but connect and revoke reads the tokens (or fences on them), so a file that
    * cannot be decrypted fails it with DecryptionError, as a read does.
    */
-  private mutate(ref: ConnectionRef, fn: (current: StoredConnection | null, now: Date, revocation: RevocationSlot) => StoredConnection | null): Promise<StoredConnection | null> {
+  private mutate(
+    ref: ConnectionRef,
+    fn: (current: StoredConnection | null, now: Date, revocation: RevocationSlot) => StoredConnection | null,
+  ): Promise<StoredConnection | null> {
     return this.mutateRecord(ref, (current, now, revocation) => {
       if (current && isUndecryptable(current)) throw new DecryptionError(current.reason);
       return fn(current, now, revocation);
@@ -573,7 +691,9 @@ export class FileTokenStorage implements TokenStorage {
         const envelope = text === null ? null : parseEnvelope(text, display, ref);
         const current = envelope ? this.decodeRecord(envelope, display) : null;
         // A document that cannot be decrypted has no readable revocation: an overwrite drops it.
-        const revocation: RevocationSlot = { value: envelope && current && !isUndecryptable(current) ? decodeRevocation(envelope, display, this.cipher) : null };
+        const revocation: RevocationSlot = {
+          value: envelope && current && !isUndecryptable(current) ? decodeRevocation(envelope, display, this.cipher) : null,
+        };
         const next = fn(current, new Date(), revocation);
         if (next) await writeFileAtomic(file, encodeConnectionFile(next, this.cipher, revocation.value));
         return next;
@@ -590,7 +710,8 @@ export class FileTokenStorage implements TokenStorage {
         if (text === null) continue;
         const envelope = parseEnvelope(text, this.paths.display(file));
         const r = decodeRevocation(envelope, this.paths.display(file), this.cipher);
-        if (r && r.dueAt.getTime() <= t) out.push({ ref: { tenantId: envelope.tenantId, realmId: envelope.realmId }, dueAt: r.dueAt.getTime() });
+        if (r && r.dueAt.getTime() <= t)
+          out.push({ ref: { tenantId: envelope.tenantId, realmId: envelope.realmId }, dueAt: r.dueAt.getTime() });
       } catch (err) {
         if (!(err instanceof QuickBooksAuthError)) throw err;
       }
@@ -627,7 +748,8 @@ export class FileTokenStorage implements TokenStorage {
       if (text === null) continue;
       const display = this.paths.display(file);
       const envelope = parseEnvelope(text, display);
-      if (envelope.tenantId !== tenantId) throw new StorageError(`Connection file ${display} belongs to another tenant`, 'storage_foreign_file');
+      if (envelope.tenantId !== tenantId)
+        throw new StorageError(`Connection file ${display} belongs to another tenant`, 'storage_foreign_file');
       out.push({ envelope, display });
     }
     return out;
@@ -731,7 +853,10 @@ export class FileTokenStorage implements TokenStorage {
 
   private async connectionFiles(dir: string): Promise<string[]> {
     // Temp files (`.conn.tmp-…`) and locks never end in `.conn`.
-    return (await this.list(dir)).filter((name) => name.endsWith(CONNECTION_SUFFIX)).sort().map((name) => resolve(dir, name));
+    return (await this.list(dir))
+      .filter((name) => name.endsWith(CONNECTION_SUFFIX))
+      .sort()
+      .map((name) => resolve(dir, name));
   }
 
   private async list(dir: string): Promise<string[]> {

@@ -1,12 +1,46 @@
 import type { TokenCipher } from '../../../utils/crypto/token-cipher';
 import { StorageError } from '../../../errors/storage.error';
-import { CONNECTION_STATUSES, type ConnectionForAccess, type ConnectionRecord, type ConnectionRef, type ConnectionStatus, type Lease, type StoredConnection, type UndecryptableConnection } from '../../../domain/connection.interface';
+import {
+  CONNECTION_STATUSES,
+  type ConnectionForAccess,
+  type ConnectionRecord,
+  type ConnectionRef,
+  type ConnectionStatus,
+  type Lease,
+  type StoredConnection,
+  type UndecryptableConnection,
+} from '../../../domain/connection.interface';
 import { withoutRefreshToken } from '../connection-for-access';
 import { connectionUseChanges } from '../connection-use';
-import type { BeginCall, ConnectionUse, NewConnection, PendingRevocation, ReauthMark, ReconnectDuePage, RefreshFailure, RefreshResult, RevokeFence, RevokeRetry, StorageStats, TokenStorage } from '../token-storage.interface';
-import { RECONNECT_LISTED_STATUSES, assertValidHorizonDays, compareReconnectOrder, decodeReconnectCursor, encodeReconnectCursor } from '../reconnect-cursor';
+import type {
+  BeginCall,
+  ConnectionUse,
+  NewConnection,
+  PendingRevocation,
+  ReauthMark,
+  ReconnectDuePage,
+  RefreshFailure,
+  RefreshResult,
+  RevokeFence,
+  RevokeRetry,
+  StorageStats,
+  TokenStorage,
+} from '../token-storage.interface';
+import {
+  RECONNECT_LISTED_STATUSES,
+  assertValidHorizonDays,
+  compareReconnectOrder,
+  decodeReconnectCursor,
+  encodeReconnectCursor,
+} from '../reconnect-cursor';
 import { openOrNull } from '../pending-revocation';
-import { assertValidConnectionRef, assertValidLimit, assertValidTenantId, assertValidTtl, assertValidRevokeFence } from '../connection-ref.validation';
+import {
+  assertValidConnectionRef,
+  assertValidLimit,
+  assertValidTenantId,
+  assertValidTtl,
+  assertValidRevokeFence,
+} from '../connection-ref.validation';
 import { ACCESS_TOKEN_FIELD, REFRESH_TOKEN_FIELD, openToken, sealToken } from '../token-sealing';
 import { isUndecryptable, recordOf } from '../undecryptable-record';
 import { MemoryConnectionStore, type MemoryConnectionRow } from './memory-connection.store';
@@ -61,7 +95,10 @@ export class MemoryTokenStorage implements TokenStorage {
     const existing = this.row(conn);
     const newFingerprint = this.cipher.fingerprint(conn.refreshToken);
     // The grant this reconnect replaces is revoked at Intuit once the new one is stored.
-    const replaced = existing?.refreshTokenEnc && existing.refreshTokenFingerprint && existing.refreshTokenFingerprint !== newFingerprint ? existing : null;
+    const replaced =
+      existing?.refreshTokenEnc && existing.refreshTokenFingerprint && existing.refreshTokenFingerprint !== newFingerprint
+        ? existing
+        : null;
     const row: MemoryConnectionRow = {
       id: existing?.id ?? this.store.nextId(),
       tenantId: conn.tenantId,
@@ -93,7 +130,12 @@ export class MemoryTokenStorage implements TokenStorage {
       // A new grant has a new hard deadline: its warnings start over.
       reconnectWarnedDays: null,
       ...(replaced
-        ? { revokeTokenEnc: replaced.refreshTokenEnc, revokeTokenFingerprint: replaced.refreshTokenFingerprint, revokeDueAt: conn.revokeReplacedAt?.getTime() ?? 0, revokeAttempts: 0 }
+        ? {
+            revokeTokenEnc: replaced.refreshTokenEnc,
+            revokeTokenFingerprint: replaced.refreshTokenFingerprint,
+            revokeDueAt: conn.revokeReplacedAt?.getTime() ?? 0,
+            revokeAttempts: 0,
+          }
         : existing
           ? pendingRevocationOf(existing)
           : NO_REVOCATION),
@@ -154,7 +196,12 @@ export class MemoryTokenStorage implements TokenStorage {
     return true;
   }
 
-  async compareAndSwapTokens(ref: ConnectionRef, expectedFingerprint: string, result: RefreshResult, lease: Lease): Promise<StoredConnection | null> {
+  async compareAndSwapTokens(
+    ref: ConnectionRef,
+    expectedFingerprint: string,
+    result: RefreshResult,
+    lease: Lease,
+  ): Promise<StoredConnection | null> {
     assertValidConnectionRef(ref);
     const row = this.row(ref);
     if (!row || row.refreshTokenFingerprint !== expectedFingerprint) return null;
@@ -162,7 +209,8 @@ export class MemoryTokenStorage implements TokenStorage {
     const rotated = newFingerprint !== expectedFingerprint;
     if (rotated) {
       // Fingerprint fence only: a rotated token is the only live one, whatever our generation.
-      const revivable = (row.status === 'reauth_pending' || row.status === 'needs_reauth') && row.lastErrorFingerprint === expectedFingerprint;
+      const revivable =
+        (row.status === 'reauth_pending' || row.status === 'needs_reauth') && row.lastErrorFingerprint === expectedFingerprint;
       if (row.status !== 'active' && !revivable) return null;
     } else if (row.status !== 'active' || row.leaseGeneration !== lease.generation) {
       return null; // a late non-rotating answer must not revive or overwrite (I9)
@@ -288,7 +336,9 @@ export class MemoryTokenStorage implements TokenStorage {
     const t = now.getTime();
     const rows = only ? [this.row(only)].filter((r): r is MemoryConnectionRow => r !== undefined) : [...this.store.rows.values()];
     const due = rows
-      .filter((row) => row.revokeTokenEnc !== null && row.revokeTokenFingerprint !== null && (only !== undefined || (row.revokeDueAt ?? 0) <= t))
+      .filter(
+        (row) => row.revokeTokenEnc !== null && row.revokeTokenFingerprint !== null && (only !== undefined || (row.revokeDueAt ?? 0) <= t),
+      )
       .sort((a, b) => (a.revokeDueAt ?? 0) - (b.revokeDueAt ?? 0) || a.id - b.id)
       .slice(0, max);
     return due.map((row) => {
@@ -305,14 +355,23 @@ export class MemoryTokenStorage implements TokenStorage {
     if (retryAt) {
       Object.assign(row, { revokeDueAt: retryAt.getTime(), revokeAttempts: row.revokeAttempts + 1 } satisfies Partial<MemoryConnectionRow>);
     } else {
-      Object.assign(row, { ...NO_REVOCATION, ...(row.status === 'revoke_pending' ? { status: 'revoked' as const } : {}) } satisfies Partial<MemoryConnectionRow>);
+      Object.assign(row, {
+        ...NO_REVOCATION,
+        ...(row.status === 'revoke_pending' ? { status: 'revoked' as const } : {}),
+      } satisfies Partial<MemoryConnectionRow>);
     }
     row.version++;
     row.updatedAt = this.clock();
     return true;
   }
 
-  async claimDue(now: Date, limit: number, owner: string, ttlMs: number, onUndecryptable?: (row: UndecryptableConnection) => void): Promise<StoredConnection[]> {
+  async claimDue(
+    now: Date,
+    limit: number,
+    owner: string,
+    ttlMs: number,
+    onUndecryptable?: (row: UndecryptableConnection) => void,
+  ): Promise<StoredConnection[]> {
     const max = assertValidLimit(limit);
     const ttl = assertValidTtl(ttlMs);
     const due = now.getTime();
@@ -375,7 +434,8 @@ export class MemoryTokenStorage implements TokenStorage {
 
   async listRefs(afterCursor: string | null, limit: number): Promise<{ refs: ConnectionRef[]; nextCursor: string | null }> {
     const max = assertValidLimit(limit);
-    if (afterCursor !== null && !/^\d{1,15}$/.test(afterCursor)) throw new StorageError('listRefs cursor is not one this storage returned', 'invalid_cursor');
+    if (afterCursor !== null && !/^\d{1,15}$/.test(afterCursor))
+      throw new StorageError('listRefs cursor is not one this storage returned', 'invalid_cursor');
     const after = afterCursor === null ? 0 : Number(afterCursor);
     const page = [...this.store.rows.values()]
       .filter((row) => row.id > after)
@@ -392,7 +452,8 @@ export class MemoryTokenStorage implements TokenStorage {
     const row = this.row(ref);
     if (!row) return false;
     const stale = (sealed: string | null): sealed is string => sealed !== null && this.cipher.needsReencryption(sealed);
-    const reseal = (field: typeof ACCESS_TOKEN_FIELD, sealed: string) => sealToken(this.cipher, ref, field, openToken(this.cipher, ref, field, sealed));
+    const reseal = (field: typeof ACCESS_TOKEN_FIELD, sealed: string) =>
+      sealToken(this.cipher, ref, field, openToken(this.cipher, ref, field, sealed));
     const tokens = row.accessTokenEnc !== null && row.refreshTokenEnc !== null && (stale(row.accessTokenEnc) || stale(row.refreshTokenEnc));
     if (!tokens && !stale(row.revokeTokenEnc)) return false;
     // The fingerprints are kept: an in-flight refresh and a revocation fence on them, and they are opaque values.
@@ -421,9 +482,16 @@ export class MemoryTokenStorage implements TokenStorage {
   async listReconnectDue(before: Date, afterCursor: string | null, limit: number): Promise<ReconnectDuePage> {
     const max = assertValidLimit(limit);
     const after = decodeReconnectCursor(afterCursor);
-    const keyOf = (row: MemoryConnectionRow) => ({ hardExpiresAt: row.refreshTokenHardExpiresAt!, tenantId: row.tenantId, realmId: row.realmId });
+    const keyOf = (row: MemoryConnectionRow) => ({
+      hardExpiresAt: row.refreshTokenHardExpiresAt!,
+      tenantId: row.tenantId,
+      realmId: row.realmId,
+    });
     const page = [...this.store.rows.values()]
-      .filter((row) => RECONNECT_LISTED.has(row.status) && row.refreshTokenHardExpiresAt !== null && row.refreshTokenHardExpiresAt <= before.getTime())
+      .filter(
+        (row) =>
+          RECONNECT_LISTED.has(row.status) && row.refreshTokenHardExpiresAt !== null && row.refreshTokenHardExpiresAt <= before.getTime(),
+      )
       .filter((row) => after === null || compareReconnectOrder(keyOf(row), after) > 0)
       .sort((a, b) => compareReconnectOrder(keyOf(a), keyOf(b)))
       .slice(0, max);
@@ -483,7 +551,9 @@ export class MemoryTokenStorage implements TokenStorage {
   private toStored(row: MemoryConnectionRow, withTokens: boolean | 'access' = true): StoredConnection {
     const ref = { tenantId: row.tenantId, realmId: row.realmId };
     const open = (field: typeof ACCESS_TOKEN_FIELD, sealed: string | null) =>
-      sealed === null || !withTokens || (withTokens === 'access' && field === REFRESH_TOKEN_FIELD) ? '' : openToken(this.cipher, ref, field, sealed);
+      sealed === null || !withTokens || (withTokens === 'access' && field === REFRESH_TOKEN_FIELD)
+        ? ''
+        : openToken(this.cipher, ref, field, sealed);
     return {
       tenantId: row.tenantId,
       realmId: row.realmId,
@@ -535,7 +605,12 @@ type RevocationFields = Pick<MemoryConnectionRow, 'revokeTokenEnc' | 'revokeToke
 const NO_REVOCATION: RevocationFields = { revokeTokenEnc: null, revokeTokenFingerprint: null, revokeDueAt: null, revokeAttempts: 0 };
 
 function pendingRevocationOf(row: MemoryConnectionRow): RevocationFields {
-  return { revokeTokenEnc: row.revokeTokenEnc, revokeTokenFingerprint: row.revokeTokenFingerprint, revokeDueAt: row.revokeDueAt, revokeAttempts: row.revokeAttempts };
+  return {
+    revokeTokenEnc: row.revokeTokenEnc,
+    revokeTokenFingerprint: row.revokeTokenFingerprint,
+    revokeDueAt: row.revokeDueAt,
+    revokeAttempts: row.revokeAttempts,
+  };
 }
 
 const NO_INFLIGHT = {

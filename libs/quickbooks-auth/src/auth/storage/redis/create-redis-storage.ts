@@ -17,7 +17,8 @@ export function createRedisStorage(s: RedisStorageOptions, cipher: TokenCipher):
   if (!s.client && !s.url) throw new ConfigurationError(['storage.client or storage.url is required for redis storage']);
   // Reconnects by itself after a Redis restart; commands fail fast while it is down.
   // The option is typed structurally (no ioredis in the public typings); it is an ioredis client.
-  const client: RedisClient = (s.client as RedisClient | undefined) ?? new Redis(s.url!, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false });
+  const client: RedisClient =
+    (s.client as RedisClient | undefined) ?? new Redis(s.url!, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false });
   if (owned) client.on('error', () => undefined); // surfaced through ping()/health, not as unhandled events
   return {
     storage: new RedisTokenStorage(client, cipher, { keyPrefix: s.keyPrefix }),

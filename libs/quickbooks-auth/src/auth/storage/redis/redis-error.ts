@@ -13,7 +13,10 @@ export function toStorageError(operation: string, err: unknown): Error {
     typeof e?.code === 'string' && /^[A-Z_]+$/.test(e.code)
       ? e.code
       : typeof e?.message === 'string'
-        ? e.message.split('\n')[0].replace(/script: \w+/i, 'script').slice(0, 120)
+        ? e.message
+            .split('\n')[0]
+            .replace(/script: \w+/i, 'script')
+            .slice(0, 120)
         : String(e?.name ?? 'unknown error');
   return new StorageError(`Redis ${operation} failed: ${detail}`, 'storage_unavailable');
 }

@@ -1,4 +1,12 @@
-import { CONNECTION_STATUSES, type ConnectionForAccess, type ConnectionRef, type ConnectionStatus, type InflightCall, type IntuitEnvironment, type StoredConnection } from '../../../domain/connection.interface';
+import {
+  CONNECTION_STATUSES,
+  type ConnectionForAccess,
+  type ConnectionRef,
+  type ConnectionStatus,
+  type InflightCall,
+  type IntuitEnvironment,
+  type StoredConnection,
+} from '../../../domain/connection.interface';
 import { StorageError } from '../../../errors/storage.error';
 import type { TokenCipher } from '../../../utils/crypto/token-cipher';
 
@@ -27,7 +35,10 @@ export function hashToPairs(fields: Record<string, string>): string[] {
  */
 export function hashToConnection(hash: Record<string, string>, ref: ConnectionRef, cipher: TokenCipher | null): StoredConnection {
   const conn = hashToAccessConnection(hash, ref, cipher) as StoredConnection;
-  conn.refreshToken = hash.refreshTokenEnc && cipher ? cipher.decrypt(hash.refreshTokenEnc, { tenantId: ref.tenantId, realmId: ref.realmId, field: 'refresh_token' }) : '';
+  conn.refreshToken =
+    hash.refreshTokenEnc && cipher
+      ? cipher.decrypt(hash.refreshTokenEnc, { tenantId: ref.tenantId, realmId: ref.realmId, field: 'refresh_token' })
+      : '';
   return conn;
 }
 
@@ -75,7 +86,10 @@ export function hashToAccessConnection(hash: Record<string, string>, ref: Connec
     realmId: ref.realmId,
     environment,
     status,
-    accessToken: hash.accessTokenEnc && cipher ? cipher.decrypt(hash.accessTokenEnc, { tenantId: ref.tenantId, realmId: ref.realmId, field: 'access_token' }) : '',
+    accessToken:
+      hash.accessTokenEnc && cipher
+        ? cipher.decrypt(hash.accessTokenEnc, { tenantId: ref.tenantId, realmId: ref.realmId, field: 'access_token' })
+        : '',
     refreshTokenFingerprint: hash.refreshTokenFingerprint ?? '',
     accessTokenExpiresAt: date('accessTokenExpiresAt'),
     refreshTokenExpiresAt: date('refreshTokenExpiresAt'),

@@ -1,11 +1,45 @@
 import type Redis from 'ioredis';
-import { CONNECTION_STATUSES, type ConnectionForAccess, type ConnectionRecord, type ConnectionRef, type ConnectionStatus, type Lease, type StoredConnection, type UndecryptableConnection } from '../../../domain/connection.interface';
+import {
+  CONNECTION_STATUSES,
+  type ConnectionForAccess,
+  type ConnectionRecord,
+  type ConnectionRef,
+  type ConnectionStatus,
+  type Lease,
+  type StoredConnection,
+  type UndecryptableConnection,
+} from '../../../domain/connection.interface';
 import { ConfigurationError } from '../../../errors/configuration.error';
 import { QuickBooksAuthError } from '../../../errors/quickbooks-auth.error';
-import { assertValidConnectionRef, assertValidLimit, assertValidTenantId, assertValidTtl, assertValidRevokeFence } from '../connection-ref.validation';
+import {
+  assertValidConnectionRef,
+  assertValidLimit,
+  assertValidTenantId,
+  assertValidTtl,
+  assertValidRevokeFence,
+} from '../connection-ref.validation';
 import type { TokenCipher } from '../../../utils/crypto/token-cipher';
-import type { BeginCall, ConnectionUse, NewConnection, PendingRevocation, ReauthMark, ReconnectDuePage, RefreshFailure, RefreshResult, RevokeFence, RevokeRetry, StorageStats, TokenStorage } from '../token-storage.interface';
-import { RECONNECT_LISTED_STATUSES, assertValidHorizonDays, compareReconnectOrder, decodeReconnectCursor, encodeReconnectCursor } from '../reconnect-cursor';
+import type {
+  BeginCall,
+  ConnectionUse,
+  NewConnection,
+  PendingRevocation,
+  ReauthMark,
+  ReconnectDuePage,
+  RefreshFailure,
+  RefreshResult,
+  RevokeFence,
+  RevokeRetry,
+  StorageStats,
+  TokenStorage,
+} from '../token-storage.interface';
+import {
+  RECONNECT_LISTED_STATUSES,
+  assertValidHorizonDays,
+  compareReconnectOrder,
+  decodeReconnectCursor,
+  encodeReconnectCursor,
+} from '../reconnect-cursor';
 import { openOrNull } from '../pending-revocation';
 import { isUndecryptable, recordOf } from '../undecryptable-record';
 import { toStorageError } from './redis-error';
@@ -112,7 +146,13 @@ export class RedisTokenStorage implements TokenStorage {
       reconnectWarnedDays: '',
     };
     const reply = await this.run('saveConnection', () =>
-      this.scripts.saveConnection(this.allKeys(ref), [this.keys.member(ref), conn.realmId, tokens.refreshTokenFingerprint, String(conn.revokeReplacedAt?.getTime() ?? 0), ...hashToPairs(fields)]),
+      this.scripts.saveConnection(this.allKeys(ref), [
+        this.keys.member(ref),
+        conn.realmId,
+        tokens.refreshTokenFingerprint,
+        String(conn.revokeReplacedAt?.getTime() ?? 0),
+        ...hashToPairs(fields),
+      ]),
     );
     return this.toConnection(reply, ref)!;
   }
@@ -120,14 +160,18 @@ export class RedisTokenStorage implements TokenStorage {
   async acquireLease(ref: ConnectionRef, owner: string, ttlMs: number): Promise<StoredConnection | null> {
     assertValidConnectionRef(ref);
     const ttl = assertValidTtl(ttlMs);
-    const reply = await this.run('acquireLease', () => this.scripts.acquireLease(this.rowKeys(ref), [this.keys.member(ref), owner, String(ttl)]));
+    const reply = await this.run('acquireLease', () =>
+      this.scripts.acquireLease(this.rowKeys(ref), [this.keys.member(ref), owner, String(ttl)]),
+    );
     return this.toConnection(reply, ref);
   }
 
   async renewLease(ref: ConnectionRef, lease: Lease, ttlMs: number): Promise<boolean> {
     assertValidConnectionRef(ref);
     const ttl = assertValidTtl(ttlMs);
-    const n = await this.run('renewLease', () => this.scripts.renewLease(this.rowKeys(ref), [this.keys.member(ref), ...leaseArgs(lease), String(ttl)]));
+    const n = await this.run('renewLease', () =>
+      this.scripts.renewLease(this.rowKeys(ref), [this.keys.member(ref), ...leaseArgs(lease), String(ttl)]),
+    );
     return n === 1;
   }
 
@@ -142,12 +186,23 @@ export class RedisTokenStorage implements TokenStorage {
     // The lease must outlive the call it covers.
     const ttl = Math.max(assertValidTtl(call.ttlMs), budget);
     const n = await this.run('beginCall', () =>
-      this.scripts.beginCall(this.rowKeys(ref), [this.keys.member(ref), ...leaseArgs(lease), call.fingerprint, String(budget), String(ttl)]),
+      this.scripts.beginCall(this.rowKeys(ref), [
+        this.keys.member(ref),
+        ...leaseArgs(lease),
+        call.fingerprint,
+        String(budget),
+        String(ttl),
+      ]),
     );
     return n === 1;
   }
 
-  async compareAndSwapTokens(ref: ConnectionRef, expectedFingerprint: string, result: RefreshResult, lease: Lease): Promise<StoredConnection | null> {
+  async compareAndSwapTokens(
+    ref: ConnectionRef,
+    expectedFingerprint: string,
+    result: RefreshResult,
+    lease: Lease,
+  ): Promise<StoredConnection | null> {
     assertValidConnectionRef(ref);
     const tokens = this.tokenFields(ref, result);
     const fields = {
@@ -189,7 +244,13 @@ export class RedisTokenStorage implements TokenStorage {
   async markNeedsReauth(ref: ConnectionRef, lease: Lease, mark: ReauthMark): Promise<boolean> {
     assertValidConnectionRef(ref);
     const n = await this.run('markNeedsReauth', () =>
-      this.scripts.markNeedsReauth(this.rowKeys(ref), [this.keys.member(ref), ...leaseArgs(lease), mark.fingerprint, mark.errorCode, ms(mark.pendingUntil)]),
+      this.scripts.markNeedsReauth(this.rowKeys(ref), [
+        this.keys.member(ref),
+        ...leaseArgs(lease),
+        mark.fingerprint,
+        mark.errorCode,
+        ms(mark.pendingUntil),
+      ]),
     );
     return n === 1;
   }
@@ -197,14 +258,19 @@ export class RedisTokenStorage implements TokenStorage {
   async markRevoked(ref: ConnectionRef, fence?: RevokeFence): Promise<boolean> {
     assertValidConnectionRef(ref);
     assertValidRevokeFence(fence);
-    const n = await this.run('markRevoked', () => this.scripts.markRevoked(this.rowKeys(ref), [this.keys.member(ref), fence?.refusedFingerprint ?? '']));
+    const n = await this.run('markRevoked', () =>
+      this.scripts.markRevoked(this.rowKeys(ref), [this.keys.member(ref), fence?.refusedFingerprint ?? '']),
+    );
     return n === 1;
   }
 
   async markRevokePending(ref: ConnectionRef, retry: RevokeRetry): Promise<boolean> {
     assertValidConnectionRef(ref);
     const n = await this.run('markRevokePending', () =>
-      this.scripts.markRevokePending([this.keys.connection(ref), this.keys.due, this.keys.revocations], [this.keys.member(ref), ms(retry.retryAt), retry.errorCode]),
+      this.scripts.markRevokePending(
+        [this.keys.connection(ref), this.keys.due, this.keys.revocations],
+        [this.keys.member(ref), ms(retry.retryAt), retry.errorCode],
+      ),
     );
     return n === 1;
   }
@@ -214,7 +280,10 @@ export class RedisTokenStorage implements TokenStorage {
     const hold = assertValidTtl(holdMs);
     if (only) assertValidConnectionRef(only);
     const replies = await this.run('claimRevocations', () =>
-      this.scripts.claimRevocations([this.keys.revocations], [this.keys.prefix, String(now.getTime()), String(max), String(now.getTime() + hold), only ? this.keys.member(only) : '']),
+      this.scripts.claimRevocations(
+        [this.keys.revocations],
+        [this.keys.prefix, String(now.getTime()), String(max), String(now.getTime() + hold), only ? this.keys.member(only) : ''],
+      ),
     );
     return replies.map(([tenantId, realmId, status, sealed, fingerprint, attempts]) => {
       const ref = { tenantId: tenantId ?? '', realmId: realmId ?? '' };
@@ -231,7 +300,10 @@ export class RedisTokenStorage implements TokenStorage {
   async settleRevocation(ref: ConnectionRef, fingerprint: string, retryAt: Date | null): Promise<boolean> {
     assertValidConnectionRef(ref);
     const n = await this.run('settleRevocation', () =>
-      this.scripts.settleRevocation([this.keys.connection(ref), this.keys.revocations], [this.keys.member(ref), fingerprint, retryAt ? ms(retryAt) : '']),
+      this.scripts.settleRevocation(
+        [this.keys.connection(ref), this.keys.revocations],
+        [this.keys.member(ref), fingerprint, retryAt ? ms(retryAt) : ''],
+      ),
     );
     return n === 1;
   }
@@ -242,7 +314,13 @@ export class RedisTokenStorage implements TokenStorage {
     return n === 1;
   }
 
-  async claimDue(now: Date, limit: number, owner: string, ttlMs: number, onUndecryptable?: (row: UndecryptableConnection) => void): Promise<StoredConnection[]> {
+  async claimDue(
+    now: Date,
+    limit: number,
+    owner: string,
+    ttlMs: number,
+    onUndecryptable?: (row: UndecryptableConnection) => void,
+  ): Promise<StoredConnection[]> {
     const max = assertValidLimit(limit);
     const ttl = assertValidTtl(ttlMs);
     const scanCap = Math.max(1000, max * 20);
@@ -270,7 +348,12 @@ export class RedisTokenStorage implements TokenStorage {
     assertValidConnectionRef(ref);
     const pull = use.pullForward;
     await this.run('recordUse', () =>
-      this.scripts.recordUse(this.rowKeys(ref), [this.keys.member(ref), ms(use.usedAt), pull ? ms(pull.accessTokenExpiresAt) : '', pull ? ms(pull.refreshAt) : '']),
+      this.scripts.recordUse(this.rowKeys(ref), [
+        this.keys.member(ref),
+        ms(use.usedAt),
+        pull ? ms(pull.accessTokenExpiresAt) : '',
+        pull ? ms(pull.refreshAt) : '',
+      ]),
     );
   }
 
@@ -290,12 +373,22 @@ export class RedisTokenStorage implements TokenStorage {
     let soonestRefresh = Infinity;
     let cursor: string | null = null;
     do {
-      const page: string[] = await this.run('stats', () => this.redis.zrangebylex(this.keys.refs, cursor === null ? '-' : `(${cursor}`, '+', 'LIMIT', 0, PAGE));
+      const page: string[] = await this.run('stats', () =>
+        this.redis.zrangebylex(this.keys.refs, cursor === null ? '-' : `(${cursor}`, '+', 'LIMIT', 0, PAGE),
+      );
       if (!page.length) break;
       cursor = page[page.length - 1];
       const pipeline = this.redis.pipeline();
       for (const member of page) {
-        pipeline.hmget(this.keys.connection(this.keys.parseMember(member)), 'status', 'accessTokenExpiresAt', 'refreshTokenExpiresAt', 'leaseOwner', 'leaseExpiresAt', 'nextRefreshAt');
+        pipeline.hmget(
+          this.keys.connection(this.keys.parseMember(member)),
+          'status',
+          'accessTokenExpiresAt',
+          'refreshTokenExpiresAt',
+          'leaseOwner',
+          'leaseExpiresAt',
+          'nextRefreshAt',
+        );
       }
       const rows = (await this.run('stats', () => pipeline.exec())) ?? [];
       for (const [err, row] of rows) {
@@ -333,7 +426,9 @@ export class RedisTokenStorage implements TokenStorage {
   async listRefs(afterCursor: string | null, limit: number): Promise<{ refs: ConnectionRef[]; nextCursor: string | null }> {
     // The cursor is the last member returned: members are encoded ids, safe to hand out.
     assertValidLimit(limit);
-    const page = await this.run('listRefs', () => this.redis.zrangebylex(this.keys.refs, afterCursor === null ? '-' : `(${afterCursor}`, '+', 'LIMIT', 0, limit));
+    const page = await this.run('listRefs', () =>
+      this.redis.zrangebylex(this.keys.refs, afterCursor === null ? '-' : `(${afterCursor}`, '+', 'LIMIT', 0, limit),
+    );
     return {
       refs: page.map((m) => this.keys.parseMember(m)),
       nextCursor: page.length === limit && page.length > 0 ? page[page.length - 1] : null,
@@ -353,7 +448,14 @@ export class RedisTokenStorage implements TokenStorage {
     const n = await this.run('reencrypt', () =>
       this.scripts.reencrypt(
         [this.keys.connection(ref)],
-        [accessEnc ?? '', refreshEnc ?? '', revokeEnc ?? '', rewrap(accessEnc, 'access_token'), rewrap(refreshEnc, 'refresh_token'), rewrap(revokeEnc, 'refresh_token')],
+        [
+          accessEnc ?? '',
+          refreshEnc ?? '',
+          revokeEnc ?? '',
+          rewrap(accessEnc, 'access_token'),
+          rewrap(refreshEnc, 'refresh_token'),
+          rewrap(revokeEnc, 'refresh_token'),
+        ],
       ),
     );
     return n === 1;
@@ -378,7 +480,9 @@ export class RedisTokenStorage implements TokenStorage {
     const due: Array<{ ref: ConnectionRef; hard: number }> = [];
     let cursor: string | null = null;
     do {
-      const page: string[] = await this.run('listReconnectDue', () => this.redis.zrangebylex(this.keys.refs, cursor === null ? '-' : `(${cursor}`, '+', 'LIMIT', 0, PAGE));
+      const page: string[] = await this.run('listReconnectDue', () =>
+        this.redis.zrangebylex(this.keys.refs, cursor === null ? '-' : `(${cursor}`, '+', 'LIMIT', 0, PAGE),
+      );
       if (!page.length) break;
       cursor = page[page.length - 1];
       const pipeline = this.redis.pipeline();
@@ -394,7 +498,9 @@ export class RedisTokenStorage implements TokenStorage {
         due.push({ ref, hard: hardMs });
       });
     } while (cursor !== null);
-    const picked = due.sort((a, b) => compareReconnectOrder({ hardExpiresAt: a.hard, ...a.ref }, { hardExpiresAt: b.hard, ...b.ref })).slice(0, max);
+    const picked = due
+      .sort((a, b) => compareReconnectOrder({ hardExpiresAt: a.hard, ...a.ref }, { hardExpiresAt: b.hard, ...b.ref }))
+      .slice(0, max);
     const pipeline = this.redis.pipeline();
     for (const { ref } of picked) pipeline.hgetall(this.keys.connection(ref));
     const hashes = picked.length ? ((await this.run('listReconnectDue', () => pipeline.exec())) ?? []) : [];
@@ -420,11 +526,14 @@ export class RedisTokenStorage implements TokenStorage {
     const refs: ConnectionRef[] = [];
     let cursor: string | null = null;
     do {
-      const page: string[] = await this.run('listRefsByRealm', () => this.redis.zrangebylex(this.keys.refs, cursor === null ? '-' : `(${cursor}`, '+', 'LIMIT', 0, PAGE * 5));
+      const page: string[] = await this.run('listRefsByRealm', () =>
+        this.redis.zrangebylex(this.keys.refs, cursor === null ? '-' : `(${cursor}`, '+', 'LIMIT', 0, PAGE * 5),
+      );
       if (!page.length) break;
       cursor = page[page.length - 1];
       // The only unencoded ':' separates tenant and realm, so a suffix match is exact.
-      for (const member of page) if (member.endsWith(suffix) && member.indexOf(':') === member.length - suffix.length) refs.push(this.keys.parseMember(member));
+      for (const member of page)
+        if (member.endsWith(suffix) && member.indexOf(':') === member.length - suffix.length) refs.push(this.keys.parseMember(member));
     } while (cursor !== null && refs.length < max);
     return refs.slice(0, max);
   }

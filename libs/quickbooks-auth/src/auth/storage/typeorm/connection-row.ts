@@ -94,7 +94,11 @@ export function toStoredConnection(row: ConnectionRow, cipher: TokenCipher | nul
 }
 
 /** Like toStoredConnection with the refresh token left sealed (TokenStorage.getForAccess): one decryption. */
-export function toAccessConnection(row: ConnectionRow, cipher: TokenCipher | null, written?: Pick<JustWritten, 'accessTokenEnc' | 'accessToken'>): ConnectionForAccess {
+export function toAccessConnection(
+  row: ConnectionRow,
+  cipher: TokenCipher | null,
+  written?: Pick<JustWritten, 'accessTokenEnc' | 'accessToken'>,
+): ConnectionForAccess {
   const ref = { tenantId: row.tenant_id, realmId: row.realm_id };
   const accessEnc = textOf(row.access_token_enc);
   const scopes = textOf(row.scopes);
@@ -104,7 +108,11 @@ export function toAccessConnection(row: ConnectionRow, cipher: TokenCipher | nul
     environment: row.environment as IntuitEnvironment,
     status: row.status as ConnectionStatus,
     accessToken:
-      accessEnc === null || !cipher ? '' : written && accessEnc === written.accessTokenEnc ? written.accessToken : openToken(cipher, ref, ACCESS_TOKEN_FIELD, accessEnc),
+      accessEnc === null || !cipher
+        ? ''
+        : written && accessEnc === written.accessTokenEnc
+          ? written.accessToken
+          : openToken(cipher, ref, ACCESS_TOKEN_FIELD, accessEnc),
     refreshTokenFingerprint: row.refresh_token_fp ?? '',
     accessTokenExpiresAt: epochMs(row.access_token_expires_at) as Date,
     refreshTokenExpiresAt: epochMs(row.refresh_token_expires_at) as Date,
@@ -134,6 +142,7 @@ export function toAccessConnection(row: ConnectionRow, cipher: TokenCipher | nul
     createdAt: epochMs(row.created_at) as Date,
     updatedAt: epochMs(row.updated_at) as Date,
     lastUsedAt: epochMs(row.last_used_at),
-    reconnectWarnedDays: row.reconnect_warned_days === null || row.reconnect_warned_days === undefined ? null : Number(row.reconnect_warned_days),
+    reconnectWarnedDays:
+      row.reconnect_warned_days === null || row.reconnect_warned_days === undefined ? null : Number(row.reconnect_warned_days),
   };
 }

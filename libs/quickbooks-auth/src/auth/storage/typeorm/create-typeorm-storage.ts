@@ -20,7 +20,11 @@ export async function createTypeOrmStorage(s: TypeOrmStorageOptions, cipher: Tok
     if (!s.dataSource.isInitialized) await s.dataSource.initialize();
     // The host usually runs migrations itself (QUICKBOOKS_AUTH_*_MIGRATIONS); opt in to run them here.
     if (s.migrationsRun === true) await runStartupMigrations(s.dataSource);
-    return { storage: new TypeOrmTokenStorage(s.dataSource, cipher), nonces: new TypeOrmStateNonceStore(s.dataSource), dispose: async () => undefined };
+    return {
+      storage: new TypeOrmTokenStorage(s.dataSource, cipher),
+      nonces: new TypeOrmStateNonceStore(s.dataSource),
+      dispose: async () => undefined,
+    };
   }
   let options: DataSourceOptions;
   if (s.url) {

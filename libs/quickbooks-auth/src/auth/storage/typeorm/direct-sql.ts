@@ -40,7 +40,12 @@ interface SqliteDriverLike {
 
 /** The part of a pg pool client used here. */
 interface PostgresClient {
-  query(config: { name: string; text: string; values: SqlParam[]; query_timeout?: number }): Promise<{ rows: unknown[]; rowCount: number | null }>;
+  query(config: {
+    name: string;
+    text: string;
+    values: SqlParam[];
+    query_timeout?: number;
+  }): Promise<{ rows: unknown[]; rowCount: number | null }>;
   on(event: 'error', listener: (err: Error) => void): unknown;
   removeListener(event: 'error', listener: (err: Error) => void): unknown;
 }
@@ -156,7 +161,12 @@ export class DirectSql {
     const onBroken = () => void (broken = true);
     client.on('error', onBroken);
     try {
-      const result = await client.query({ name: statementName(sql), text: sql, values: params, ...(timeout ? { query_timeout: timeout } : {}) });
+      const result = await client.query({
+        name: statementName(sql),
+        text: sql,
+        values: params,
+        ...(timeout ? { query_timeout: timeout } : {}),
+      });
       return returnsRows ? result.rows : ({ affected: result.rowCount ?? 0, lastInsertId: 0 } satisfies WriteResult);
     } catch (err) {
       failed = err;

@@ -26,7 +26,12 @@ export function toStorageError(err: unknown, kind: string, operation: string): E
     hint = ': table quickbooks_connections is missing, run the QuickBooks auth migrations (npx quickbooks-auth migrate)';
   } else if (err instanceof Error && err.name === 'EntityMetadataNotFoundError') {
     hint = ': QuickBooksConnectionEntity is not registered, add QUICKBOOKS_AUTH_ENTITIES to the DataSource entities';
-  } else if (code === 'ECONNREFUSED' || code === 'ETIMEDOUT' || code === 'PROTOCOL_CONNECTION_LOST' || POSTGRES_UNREACHABLE.has(code ?? '')) {
+  } else if (
+    code === 'ECONNREFUSED' ||
+    code === 'ETIMEDOUT' ||
+    code === 'PROTOCOL_CONNECTION_LOST' ||
+    POSTGRES_UNREACHABLE.has(code ?? '')
+  ) {
     hint = ': the database is unreachable';
   } else if (code === 'SQLITE_BUSY') {
     hint = ': the SQLite file is locked by another process';

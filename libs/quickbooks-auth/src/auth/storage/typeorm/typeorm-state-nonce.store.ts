@@ -18,13 +18,18 @@ export class TypeOrmStateNonceStore implements StateNonceStore {
 
   async consume(nonce: string, expiresAt: Date): Promise<boolean> {
     try {
-      await this.dataSource.query(this.dialect.bind('INSERT INTO quickbooks_oauth_states (nonce, expires_at) VALUES (?, ?)'), [nonce, expiresAt.getTime() + 60_000]);
+      await this.dataSource.query(this.dialect.bind('INSERT INTO quickbooks_oauth_states (nonce, expires_at) VALUES (?, ?)'), [
+        nonce,
+        expiresAt.getTime() + 60_000,
+      ]);
     } catch (err) {
       if (this.dialect.isDuplicateKey(driverErrorCode(err))) return false;
       throw err;
     }
     if (++this.inserts % 100 === 0) {
-      await this.dataSource.query(this.dialect.bind('DELETE FROM quickbooks_oauth_states WHERE expires_at < ?'), [Date.now()]).catch(() => undefined);
+      await this.dataSource
+        .query(this.dialect.bind('DELETE FROM quickbooks_oauth_states WHERE expires_at < ?'), [Date.now()])
+        .catch(() => undefined);
     }
     return true;
   }

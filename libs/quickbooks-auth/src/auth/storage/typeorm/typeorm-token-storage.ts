@@ -2,9 +2,38 @@ import type { DataSource, EntityManager, UpdateQueryBuilder } from 'typeorm';
 import { ConfigurationError } from '../../../errors/configuration.error';
 import { StorageError } from '../../../errors/storage.error';
 import type { TokenCipher } from '../../../utils/crypto/token-cipher';
-import { CONNECTION_STATUSES, type ConnectionForAccess, type ConnectionRecord, type ConnectionRef, type ConnectionStatus, type Lease, type StoredConnection, type UndecryptableConnection } from '../../../domain/connection.interface';
-import { assertValidConnectionRef, assertValidLimit, assertValidTenantId, assertValidTtl, assertValidRevokeFence } from '../connection-ref.validation';
-import type { BeginCall, ClaimOptions, ConnectionUse, NewConnection, PendingRevocation, ReauthMark, ReconnectDuePage, RefreshFailure, RefreshResult, RevokeFence, RevokeRetry, StorageStats, TokenStorage } from '../token-storage.interface';
+import {
+  CONNECTION_STATUSES,
+  type ConnectionForAccess,
+  type ConnectionRecord,
+  type ConnectionRef,
+  type ConnectionStatus,
+  type Lease,
+  type StoredConnection,
+  type UndecryptableConnection,
+} from '../../../domain/connection.interface';
+import {
+  assertValidConnectionRef,
+  assertValidLimit,
+  assertValidTenantId,
+  assertValidTtl,
+  assertValidRevokeFence,
+} from '../connection-ref.validation';
+import type {
+  BeginCall,
+  ClaimOptions,
+  ConnectionUse,
+  NewConnection,
+  PendingRevocation,
+  ReauthMark,
+  ReconnectDuePage,
+  RefreshFailure,
+  RefreshResult,
+  RevokeFence,
+  RevokeRetry,
+  StorageStats,
+  TokenStorage,
+} from '../token-storage.interface';
 import { RECONNECT_LISTED_STATUSES, assertValidHorizonDays, decodeReconnectCursor, encodeReconnectCursor } from '../reconnect-cursor';
 import { openOrNull } from '../pending-revocation';
 import { ACCESS_TOKEN_FIELD, REFRESH_TOKEN_FIELD, openToken, sealToken } from '../token-sealing';
@@ -29,7 +58,8 @@ const HOLDS = 'lease_owner = ? AND lease_generation = ?';
 /** Statuses the reconnect campaign lists and warns about: every connection not disconnected. */
 const RECONNECT_LISTED = `status IN (${RECONNECT_LISTED_STATUSES.map((st) => `'${st}'`).join(', ')})`;
 const DAY_MS = 86_400_000;
-const NO_INFLIGHT = 'inflight_fp = NULL, inflight_owner = NULL, inflight_generation = NULL, inflight_started_at = NULL, inflight_deadline_at = NULL';
+const NO_INFLIGHT =
+  'inflight_fp = NULL, inflight_owner = NULL, inflight_generation = NULL, inflight_started_at = NULL, inflight_deadline_at = NULL';
 
 /** Refreshed ahead by the scheduler, not kept alive only (StorageStats). */
 const AHEAD = 'next_refresh_at <= access_token_expires_at';
@@ -86,7 +116,9 @@ export class TypeOrmTokenStorage implements TokenStorage {
     this.kind = this.dialect.kind;
     this.sql = new DirectSql(dataSource, this.dialect);
     if (dataSource.isInitialized && !dataSource.hasMetadata(Row)) {
-      throw new ConfigurationError(['the TypeORM DataSource for QuickBooks token storage must include QUICKBOOKS_AUTH_ENTITIES in its entities']);
+      throw new ConfigurationError([
+        'the TypeORM DataSource for QuickBooks token storage must include QUICKBOOKS_AUTH_ENTITIES in its entities',
+      ]);
     }
   }
 
@@ -149,7 +181,13 @@ export class TypeOrmTokenStorage implements TokenStorage {
       for (let attempt = 0; attempt < 3; attempt++) {
         // A reconnect fences every holder of the old tokens (I9), and retires the token it replaces.
         const updated = await this.update(
-          { ...retireReplaced(), ...values, leaseGeneration: () => 'lease_generation + 1', version: () => 'version + 1', updatedAt: () => this.dialect.nowMs },
+          {
+            ...retireReplaced(),
+            ...values,
+            leaseGeneration: () => 'lease_generation + 1',
+            version: () => 'version + 1',
+            updatedAt: () => this.dialect.nowMs,
+          },
           ref,
         )
           .setParameters({ replacedBy: values.refreshTokenFingerprint, revokeDueAt: conn.revokeReplacedAt?.getTime() ?? 0 })
@@ -160,7 +198,14 @@ export class TypeOrmTokenStorage implements TokenStorage {
               .createQueryBuilder()
               .insert()
               .into(Row)
-              .values({ ...ref, ...values, leaseGeneration: 1, version: 1, createdAt: () => this.dialect.nowMs, updatedAt: () => this.dialect.nowMs })
+              .values({
+                ...ref,
+                ...values,
+                leaseGeneration: 1,
+                version: 1,
+                createdAt: () => this.dialect.nowMs,
+                updatedAt: () => this.dialect.nowMs,
+              })
               .execute();
           } catch (err) {
             if (this.dialect.isDuplicateKey(driverErrorCode(err))) continue;
@@ -170,7 +215,10 @@ export class TypeOrmTokenStorage implements TokenStorage {
         const row = await this.readRow(ref);
         if (row) return this.toStored(row);
       }
-      throw new StorageError(`Token storage (${this.kind}) could not save the connection: it kept changing concurrently`, 'storage_conflict');
+      throw new StorageError(
+        `Token storage (${this.kind}) could not save the connection: it kept changing concurrently`,
+        'storage_conflict',
+      );
     });
   }
 
@@ -216,7 +264,10 @@ export class TypeOrmTokenStorage implements TokenStorage {
     const now = this.dialect.nowMs;
     // An expired lease can be renewed only while nobody else took it over (the generation says).
     const sql = `UPDATE ${TABLE} SET lease_expires_at = ${now} + ${ttl}, version = version + 1, updated_at = ${now} WHERE tenant_id = ? AND realm_id = ? AND ${HOLDS}`;
-    return this.run('renew a lease', async () => (await this.sql.affected(sql, [ref.tenantId, ref.realmId, lease.owner, lease.generation])) === 1);
+    return this.run(
+      'renew a lease',
+      async () => (await this.sql.affected(sql, [ref.tenantId, ref.realmId, lease.owner, lease.generation])) === 1,
+    );
   }
 
   async releaseLease(ref: ConnectionRef, lease: Lease): Promise<void> {
@@ -250,11 +301,27 @@ export class TypeOrmTokenStorage implements TokenStorage {
       ` inflight_deadline_at = ${now} + ${budget}, lease_expires_at = ${now} + ${ttl}, version = version + 1, updated_at = ${now}` +
       ` WHERE tenant_id = ? AND realm_id = ? AND ${HOLDS} AND status = 'active' AND refresh_token_fp = ?` +
       ` AND lease_expires_at >= ${now} + ${budget} AND NOT (${unresolved})`;
-    const params = [call.fingerprint, lease.owner, lease.generation, ref.tenantId, ref.realmId, lease.owner, lease.generation, call.fingerprint, lease.generation];
+    const params = [
+      call.fingerprint,
+      lease.owner,
+      lease.generation,
+      ref.tenantId,
+      ref.realmId,
+      lease.owner,
+      lease.generation,
+      call.fingerprint,
+      lease.generation,
+    ];
     return this.run('record a token call', async () => (await this.sql.affected(sql, params)) === 1);
   }
 
-  async compareAndSwapTokens(ref: ConnectionRef, expectedFingerprint: string, result: RefreshResult, lease: Lease, basis?: StoredConnection): Promise<StoredConnection | null> {
+  async compareAndSwapTokens(
+    ref: ConnectionRef,
+    expectedFingerprint: string,
+    result: RefreshResult,
+    lease: Lease,
+    basis?: StoredConnection,
+  ): Promise<StoredConnection | null> {
     assertValidConnectionRef(ref);
     const sealed = this.sealTokens(ref, result.accessToken, result.refreshToken);
     const rotated = sealed.refreshTokenFingerprint !== expectedFingerprint;
@@ -274,8 +341,11 @@ export class TypeOrmTokenStorage implements TokenStorage {
     // MySQL, with the holder's basis: the UPDATE says, through LAST_INSERT_ID, the version it
     // wrote and whether the lease was still ours (then every other column is the basis's or ours).
     // Assigned first, so it reads the old version and lease_generation (never assigned here).
-    const learn = !this.dialect.updateReturning && basis !== undefined && sameConnection(basis, ref) && basis.leaseGeneration === lease.generation;
-    const version = learn ? 'version = LAST_INSERT_ID((version + 1) * 2 + CASE WHEN lease_generation = ? THEN 1 ELSE 0 END) DIV 2' : 'version = version + 1';
+    const learn =
+      !this.dialect.updateReturning && basis !== undefined && sameConnection(basis, ref) && basis.leaseGeneration === lease.generation;
+    const version = learn
+      ? 'version = LAST_INSERT_ID((version + 1) * 2 + CASE WHEN lease_generation = ? THEN 1 ELSE 0 END) DIV 2'
+      : 'version = version + 1';
     const sql =
       `UPDATE ${TABLE} SET ${version}, status = 'active', access_token_enc = ?, refresh_token_enc = ?, refresh_token_fp = ?,` +
       ' access_token_expires_at = ?, refresh_token_expires_at = ?, refresh_token_hard_expires_at = ?, next_refresh_at = ?,' +
@@ -307,7 +377,8 @@ export class TypeOrmTokenStorage implements TokenStorage {
       if (outcome.affected !== 1) return null;
       // Our lease ended with the write: the row is the basis with what we wrote on top. Another
       // holder's lease (a rotated answer landing after a takeover) is read back as it is.
-      if (outcome.lastInsertId % 2 === 1) return swappedFrom(basis!, sealed.refreshTokenFingerprint, result, (outcome.lastInsertId - 1) / 2);
+      if (outcome.lastInsertId % 2 === 1)
+        return swappedFrom(basis!, sealed.refreshTokenFingerprint, result, (outcome.lastInsertId - 1) / 2);
       const row = await this.run('read a connection', () => this.readRow(ref));
       return row ? this.toStored(row, written) : null;
     }
@@ -329,7 +400,10 @@ export class TypeOrmTokenStorage implements TokenStorage {
     // Only the lease holder records; status is never touched here (I4).
     await this.run('record a refresh failure', () =>
       this.update(values, ref)
-        .andWhere(`status = 'active' AND lease_owner = :owner AND lease_generation = :generation`, { owner: lease.owner, generation: lease.generation })
+        .andWhere(`status = 'active' AND lease_owner = :owner AND lease_generation = :generation`, {
+          owner: lease.owner,
+          generation: lease.generation,
+        })
         .execute(),
     );
   }
@@ -378,7 +452,10 @@ export class TypeOrmTokenStorage implements TokenStorage {
       const update = this.update(values, ref);
       // Fenced: the same statement checks that the refused grant is still the stored one, so a
       // reconnect committed a moment before is never wiped.
-      if (fence) update.andWhere(`status = 'needs_reauth' AND refresh_token_fp = :refusedFingerprint`, { refusedFingerprint: fence.refusedFingerprint });
+      if (fence)
+        update.andWhere(`status = 'needs_reauth' AND refresh_token_fp = :refusedFingerprint`, {
+          refusedFingerprint: fence.refusedFingerprint,
+        });
       return ((await update.execute()).affected ?? 0) > 0;
     });
   }
@@ -403,7 +480,10 @@ export class TypeOrmTokenStorage implements TokenStorage {
       // Fences any holder of the disconnected tokens (I9).
       leaseGeneration: () => 'lease_generation + 1',
     });
-    return this.run('mark a revoke pending', async () => ((await this.update(values, ref).andWhere(`status <> 'revoked'`).execute()).affected ?? 0) > 0);
+    return this.run(
+      'mark a revoke pending',
+      async () => ((await this.update(values, ref).andWhere(`status <> 'revoked'`).execute()).affected ?? 0) > 0,
+    );
   }
 
   async claimRevocations(now: Date, limit: number, holdMs: number, only?: ConnectionRef): Promise<PendingRevocation[]> {
@@ -412,7 +492,9 @@ export class TypeOrmTokenStorage implements TokenStorage {
     if (only) assertValidConnectionRef(only);
     const t = now.getTime();
     // Due (or the one asked for), soonest first; the claim pushes the due time out by `hold`.
-    const where = only ? 'revoke_token_fp IS NOT NULL AND tenant_id = ? AND realm_id = ?' : 'revoke_token_fp IS NOT NULL AND revoke_due_at <= ?';
+    const where = only
+      ? 'revoke_token_fp IS NOT NULL AND tenant_id = ? AND realm_id = ?'
+      : 'revoke_token_fp IS NOT NULL AND revoke_due_at <= ?';
     const whereParams: SqlParam[] = only ? [only.tenantId, only.realmId] : [t];
     const rows = await this.run('claim pending revocations', async (): Promise<RevocationRow[]> => {
       if (this.kind === 'typeorm-sqlite') {
@@ -432,7 +514,9 @@ export class TypeOrmTokenStorage implements TokenStorage {
           `UPDATE ${TABLE} SET revoke_due_at = ?, version = version + 1
             FROM (SELECT id AS picked_id, revoke_due_at AS was_due FROM ${TABLE} WHERE ${where} ORDER BY revoke_due_at, id LIMIT ?${this.dialect.claimLock}) AS picked
             WHERE ${TABLE}.id = picked.picked_id
-            RETURNING ${REVOCATION_COLUMNS.split(', ').map((c) => `${TABLE}.${c}`).join(', ')}, picked.was_due`,
+            RETURNING ${REVOCATION_COLUMNS.split(', ')
+              .map((c) => `${TABLE}.${c}`)
+              .join(', ')}, picked.was_due`,
           [t + hold, ...whereParams, max],
         );
         return picked.sort((a, b) => Number(a.was_due) - Number(b.was_due) || Number(a.id) - Number(b.id));
@@ -443,7 +527,10 @@ export class TypeOrmTokenStorage implements TokenStorage {
           [...whereParams, max],
         );
         if (locked.length) {
-          await manager.query(`UPDATE ${TABLE} SET revoke_due_at = ?, version = version + 1 WHERE id IN (${locked.map(() => '?').join(', ')})`, [t + hold, ...locked.map((r) => r.id)]);
+          await manager.query(
+            `UPDATE ${TABLE} SET revoke_due_at = ?, version = version + 1 WHERE id IN (${locked.map(() => '?').join(', ')})`,
+            [t + hold, ...locked.map((r) => r.id)],
+          );
         }
         return locked;
       });
@@ -467,7 +554,15 @@ export class TypeOrmTokenStorage implements TokenStorage {
     const usedAt = use.usedAt.getTime();
     // -1 matches no expiry: lastUsedAt only. Neither assignment reads the other's column (MySQL order).
     await this.run('record a connection use', () =>
-      this.sql.affected(RECORD_USE, [pull ? pull.accessTokenExpiresAt.getTime() : -1, pull ? pull.refreshAt.getTime() : 0, pull ? pull.refreshAt.getTime() : 0, usedAt, usedAt, ref.tenantId, ref.realmId]),
+      this.sql.affected(RECORD_USE, [
+        pull ? pull.accessTokenExpiresAt.getTime() : -1,
+        pull ? pull.refreshAt.getTime() : 0,
+        pull ? pull.refreshAt.getTime() : 0,
+        usedAt,
+        usedAt,
+        ref.tenantId,
+        ref.realmId,
+      ]),
     );
   }
 
@@ -510,7 +605,9 @@ export class TypeOrmTokenStorage implements TokenStorage {
     const ttl = assertValidTtl(ttlMs);
     const begin = options?.beginCalls === true;
     const rows = await this.run('claim due connections', () =>
-      this.dialect.updateReturning ? this.claimDueReturning(now.getTime(), max, owner, ttl, begin) : this.claimDueMysql(now.getTime(), max, owner, ttl, begin),
+      this.dialect.updateReturning
+        ? this.claimDueReturning(now.getTime(), max, owner, ttl, begin)
+        : this.claimDueMysql(now.getTime(), max, owner, ttl, begin),
     );
     const claimed: StoredConnection[] = [];
     for (const row of rows) {
@@ -565,7 +662,8 @@ export class TypeOrmTokenStorage implements TokenStorage {
 
   async listRefs(afterCursor: string | null, limit: number): Promise<{ refs: ConnectionRef[]; nextCursor: string | null }> {
     const max = assertValidLimit(limit);
-    if (afterCursor !== null && !/^\d{1,19}$/.test(afterCursor)) throw new StorageError('listRefs cursor is not one this storage returned', 'invalid_cursor');
+    if (afterCursor !== null && !/^\d{1,19}$/.test(afterCursor))
+      throw new StorageError('listRefs cursor is not one this storage returned', 'invalid_cursor');
     const raw: Array<{ id: unknown; tenant_id: string; realm_id: string }> = await this.run('list connection refs', () =>
       this.query(`SELECT id, tenant_id, realm_id FROM ${TABLE} WHERE id > ? ORDER BY id LIMIT ?`, [afterCursor ?? '0', max]),
     );
@@ -592,7 +690,10 @@ export class TypeOrmTokenStorage implements TokenStorage {
       );
       // CAS on the ciphertexts we read: a refresh that stored new tokens meanwhile wins. The
       // fingerprint is kept as is: an in-flight refresh fences on it, and it is an opaque value.
-      const rewritten = await this.update(this.changeValues({ accessTokenEnc: sealed.accessTokenEnc, refreshTokenEnc: sealed.refreshTokenEnc }), ref)
+      const rewritten = await this.update(
+        this.changeValues({ accessTokenEnc: sealed.accessTokenEnc, refreshTokenEnc: sealed.refreshTokenEnc }),
+        ref,
+      )
         .andWhere('access_token_enc = :oldAccess AND refresh_token_enc = :oldRefresh', { oldAccess, oldRefresh })
         .execute();
       return rewritten.affected === 1 || pending;
@@ -608,8 +709,12 @@ export class TypeOrmTokenStorage implements TokenStorage {
     const old = textOf(rows[0]?.revoke_token_enc);
     if (!old || !this.cipher.needsReencryption(old)) return false;
     // It was the refresh token column's value: same AAD field.
-    const resealed = new SealedToken(sealToken(this.cipher, ref, REFRESH_TOKEN_FIELD, openToken(this.cipher, ref, REFRESH_TOKEN_FIELD, old)));
-    const rewritten = await this.update(this.changeValues({ revokeTokenEnc: resealed }), ref).andWhere('revoke_token_enc = :old', { old }).execute();
+    const resealed = new SealedToken(
+      sealToken(this.cipher, ref, REFRESH_TOKEN_FIELD, openToken(this.cipher, ref, REFRESH_TOKEN_FIELD, old)),
+    );
+    const rewritten = await this.update(this.changeValues({ revokeTokenEnc: resealed }), ref)
+      .andWhere('revoke_token_enc = :old', { old })
+      .execute();
     return rewritten.affected === 1;
   }
 
@@ -621,7 +726,10 @@ export class TypeOrmTokenStorage implements TokenStorage {
       `UPDATE ${TABLE} SET reconnect_warned_days = ? WHERE tenant_id = ? AND realm_id = ? AND ${RECONNECT_LISTED}` +
       ' AND refresh_token_hard_expires_at IS NOT NULL AND refresh_token_hard_expires_at <= ?' +
       ' AND (reconnect_warned_days IS NULL OR reconnect_warned_days > ?)';
-    return this.run('record a reconnect warning', async () => (await this.sql.affected(sql, [days, ref.tenantId, ref.realmId, now.getTime() + days * DAY_MS, days])) === 1);
+    return this.run(
+      'record a reconnect warning',
+      async () => (await this.sql.affected(sql, [days, ref.tenantId, ref.realmId, now.getTime() + days * DAY_MS, days])) === 1,
+    );
   }
 
   async listReconnectDue(before: Date, afterCursor: string | null, limit: number): Promise<ReconnectDuePage> {
@@ -649,13 +757,24 @@ export class TypeOrmTokenStorage implements TokenStorage {
       ),
     );
     const connections = rows.map((row) => {
-      const { accessToken: _a, refreshToken: _r, ...rest } = toStoredConnection({ ...row, access_token_enc: null, refresh_token_enc: null }, null);
+      const {
+        accessToken: _a,
+        refreshToken: _r,
+        ...rest
+      } = toStoredConnection({ ...row, access_token_enc: null, refresh_token_enc: null }, null);
       return rest;
     });
     const last = connections[connections.length - 1];
     return {
       connections,
-      nextCursor: connections.length === max ? encodeReconnectCursor({ hardExpiresAt: last.refreshTokenHardExpiresAt!.getTime(), tenantId: last.tenantId, realmId: last.realmId }) : null,
+      nextCursor:
+        connections.length === max
+          ? encodeReconnectCursor({
+              hardExpiresAt: last.refreshTokenHardExpiresAt!.getTime(),
+              tenantId: last.tenantId,
+              realmId: last.realmId,
+            })
+          : null,
     };
   }
 
@@ -717,7 +836,13 @@ export class TypeOrmTokenStorage implements TokenStorage {
         version: Number(r.version) + 1,
         updated_at: dbNow,
         ...(begunIds.has(r.id)
-          ? { inflight_fp: r.refresh_token_fp, inflight_owner: owner, inflight_generation: Number(r.lease_generation) + 1, inflight_started_at: dbNow, inflight_deadline_at: leaseExpiresAt }
+          ? {
+              inflight_fp: r.refresh_token_fp,
+              inflight_owner: owner,
+              inflight_generation: Number(r.lease_generation) + 1,
+              inflight_started_at: dbNow,
+              inflight_deadline_at: leaseExpiresAt,
+            }
           : {}),
       }));
     });
@@ -790,11 +915,7 @@ export class TypeOrmTokenStorage implements TokenStorage {
 
   /** A conditional UPDATE scoped to one tenant + realm (I7); callers add their rule with andWhere. */
   private update(values: RowValues, ref: ConnectionRef): UpdateQueryBuilder<Row> {
-    return this.dataSource
-      .createQueryBuilder()
-      .update(Row)
-      .set(values)
-      .where(BY_REF, { tenantId: ref.tenantId, realmId: ref.realmId });
+    return this.dataSource.createQueryBuilder().update(Row).set(values).where(BY_REF, { tenantId: ref.tenantId, realmId: ref.realmId });
   }
 
   /** Every write bumps the version and stamps updated_at from the database clock. */
@@ -815,7 +936,9 @@ export class TypeOrmTokenStorage implements TokenStorage {
   }
 
   private toRecord(row: ConnectionRow): ConnectionRecord {
-    return recordOf({ tenantId: row.tenant_id, realmId: row.realm_id }, (withTokens) => toStoredConnection(row, withTokens ? this.cipher : null));
+    return recordOf({ tenantId: row.tenant_id, realmId: row.realm_id }, (withTokens) =>
+      toStoredConnection(row, withTokens ? this.cipher : null),
+    );
   }
 
   /**
