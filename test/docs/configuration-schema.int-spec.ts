@@ -6,9 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { moduleOptionsSchema } from '../../libs/quickbooks-auth/src/config/schema/module-options.schema';
-import { listEnvVariables } from '../../libs/quickbooks-auth/src/config/schema/read-env';
-import { DEFAULT_SCOPES } from '../../libs/quickbooks-auth/src/quickbooks-auth.constants';
+import { moduleOptionsSchema } from '@quickbooks-auth/nestjs/config/schema/module-options.schema';
+import { listEnvVariables } from '@quickbooks-auth/nestjs/config/schema/read-env';
+import { DEFAULT_SCOPES } from '@quickbooks-auth/nestjs/quickbooks-auth.constants';
 import { options as allOptions } from '../../docs/examples/all-options';
 
 /** The schema's output for the required options alone: every default filled in. */

@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CliIo } from '../../libs/quickbooks-auth/src/cli/cli-io';
-import { runQuickBooksAuthCli } from '../../libs/quickbooks-auth/src/cli/run-cli';
+import type { CliIo } from '@quickbooks-auth/nestjs/cli/cli-io';
+import { runQuickBooksAuthCli } from '@quickbooks-auth/nestjs/cli/run-cli';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -31,7 +31,7 @@ describe('quickbooks-auth --env-file', () => {
         'ts-node/register/transpile-only',
         '-r',
         'tsconfig-paths/register',
-        join(ROOT, 'libs', 'quickbooks-auth', 'src', 'migrations', 'cli', 'migrate.cli.ts'),
+        join(ROOT, 'libs', 'quickbooks-auth', 'src', 'cli', 'migrate.cli.ts'),
         ...args,
       ],
       {
