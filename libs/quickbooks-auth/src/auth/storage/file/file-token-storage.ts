@@ -60,6 +60,8 @@ import {
 } from './connection-file-codec';
 import type { FileRevocation, RevocationSlot } from './file-revocation';
 import { FileLock } from './file-lock';
+import { transitionRecordOf, withTransition } from './file-transition-record';
+import { dueForClaim, leaseAcquired, leaseClaimed, leaseReleased, leaseRenewed } from '../transitions/lease-transitions';
 import { CONNECTION_SUFFIX, FilePaths } from './file-paths';
 
 export interface FileTokenStorageOptions {
@@ -162,30 +164,22 @@ export class FileTokenStorage implements TokenStorage {
   async acquireLease(ref: ConnectionRef, owner: string, ttlMs: number): Promise<StoredConnection | null> {
     assertValidConnectionRef(ref);
     const ttl = assertValidTtl(ttlMs);
-    return this.mutate(ref, (c, now) => {
-      if (!c || !LEASABLE.has(c.status) || !leaseFree(c, now, owner)) return null;
-      return bump({ ...c, leaseOwner: owner, leaseExpiresAt: new Date(now.getTime() + ttl), leaseGeneration: c.leaseGeneration + 1 }, now);
-    });
+    return this.mutate(ref, (c, now) => c && withTransition(c, leaseAcquired(transitionRecordOf(c), owner, ttl, now.getTime())));
   }
 
   async renewLease(ref: ConnectionRef, lease: Lease, ttlMs: number): Promise<boolean> {
     assertValidConnectionRef(ref);
     const ttl = assertValidTtl(ttlMs);
-    // An expired lease can be renewed only while nobody else took it over.
-    const renewed = await this.mutate(ref, (c, now) =>
-      c && holds(c, lease) ? bump({ ...c, leaseExpiresAt: new Date(now.getTime() + ttl) }, now) : null,
+    const renewed = await this.mutate(
+      ref,
+      (c, now) => c && withTransition(c, leaseRenewed(transitionRecordOf(c), lease, ttl, now.getTime())),
     );
     return renewed !== null;
   }
 
   async releaseLease(ref: ConnectionRef, lease: Lease): Promise<void> {
     assertValidConnectionRef(ref);
-    await this.mutate(ref, (c, now) => {
-      if (!c || !holds(c, lease)) return null;
-      // Only our own call record goes: an earlier holder's may still be answered.
-      const inflight = c.inflight?.generation === lease.generation ? null : c.inflight;
-      return bump({ ...c, inflight, leaseOwner: null, leaseExpiresAt: null }, now);
-    });
+    await this.mutate(ref, (c, now) => c && withTransition(c, leaseReleased(transitionRecordOf(c), lease, now.getTime())));
   }
 
   async beginCall(ref: ConnectionRef, lease: Lease, call: BeginCall): Promise<boolean> {
@@ -444,30 +438,21 @@ export class FileTokenStorage implements TokenStorage {
     const max = assertValidLimit(limit);
     const ttl = assertValidTtl(ttlMs);
     const due = now.getTime();
-    const isDue = (c: StoredConnection, leaseNow: Date) =>
-      LEASABLE.has(c.status) &&
-      c.nextRefreshAt.getTime() <= due &&
-      (c.nextAttemptAt === null || c.nextAttemptAt.getTime() <= due) &&
-      leaseFree(c, leaseNow);
     const records = await this.scanRecords();
     // Files that cannot be decrypted cannot be leased here (a lease is written inside the
     // encrypted document): reported on every scan instead, never blocking the others (I8).
     for (const r of records) if (isUndecryptable(r)) onUndecryptable?.(r);
     const candidates = records
       .filter((c): c is StoredConnection => !isUndecryptable(c))
-      .filter((c) => isDue(c, new Date()))
+      .filter((c) => dueForClaim(transitionRecordOf(c), due, Date.now()))
       .sort((a, b) => a.nextRefreshAt.getTime() - b.nextRefreshAt.getTime());
     const claimed: StoredConnection[] = [];
     for (const candidate of candidates) {
       if (claimed.length >= max) break;
       // Re-check under the lock: another process may have claimed it since the scan.
-      const leased = await this.mutate(candidate, (c, leaseNow) =>
-        c && isDue(c, leaseNow)
-          ? bump(
-              { ...c, leaseOwner: owner, leaseExpiresAt: new Date(leaseNow.getTime() + ttl), leaseGeneration: c.leaseGeneration + 1 },
-              leaseNow,
-            )
-          : null,
+      const leased = await this.mutate(
+        candidate,
+        (c, leaseNow) => c && withTransition(c, leaseClaimed(transitionRecordOf(c), owner, ttl, due, leaseNow.getTime())),
       ).catch((err) => {
         if (err instanceof QuickBooksAuthError && !(err instanceof StorageError && err.code === 'storage_unavailable')) return null;
         throw err;
@@ -889,19 +874,12 @@ export class FileTokenStorage implements TokenStorage {
   }
 }
 
-/** Statuses a lease (and a claim) can be taken on: reauth_pending is leased to be reconciled. */
-const LEASABLE = new Set<ConnectionStatus>(['active', 'reauth_pending']);
-
 /** `lease` still holds the connection: same owner and generation (the fence, I9). */
 const RECONNECT_LISTED = new Set<ConnectionStatus>(RECONNECT_LISTED_STATUSES);
 const DAY_MS = 86_400_000;
 
 function holds(c: StoredConnection, lease: Lease): boolean {
   return c.leaseOwner === lease.owner && c.leaseGeneration === lease.generation;
-}
-
-function leaseFree(c: StoredConnection, now: Date, owner?: string): boolean {
-  return c.leaseOwner === null || c.leaseOwner === owner || (c.leaseExpiresAt?.getTime() ?? 0) < now.getTime();
 }
 
 function bump(c: StoredConnection, now: Date): StoredConnection {

@@ -43,6 +43,7 @@ import {
 } from '../connection-ref.validation';
 import { ACCESS_TOKEN_FIELD, REFRESH_TOKEN_FIELD, openToken, sealToken } from '../token-sealing';
 import { isUndecryptable, recordOf } from '../undecryptable-record';
+import { dueForClaim, leaseAcquired, leaseClaimed, leaseReleased, leaseRenewed } from '../transitions/lease-transitions';
 import { MemoryConnectionStore, type MemoryConnectionRow } from './memory-connection.store';
 
 /**
@@ -148,30 +149,21 @@ export class MemoryTokenStorage implements TokenStorage {
     assertValidConnectionRef(ref);
     const ttl = assertValidTtl(ttlMs);
     const row = this.row(ref);
-    const now = this.clock();
-    if (!row || !LEASABLE.has(row.status) || !this.leaseFree(row, owner, now)) return null;
-    row.leaseGeneration++;
-    this.lease(row, owner, now + ttl, now);
-    return this.toStored(row);
+    const leased = row ? apply(row, leaseAcquired(row, owner, ttl, this.clock())) : null;
+    return leased ? this.toStored(leased) : null;
   }
 
   async renewLease(ref: ConnectionRef, lease: Lease, ttlMs: number): Promise<boolean> {
     assertValidConnectionRef(ref);
     const ttl = assertValidTtl(ttlMs);
     const row = this.row(ref);
-    const now = this.clock();
-    // An expired lease can be renewed only while nobody else took it over.
-    if (!row || !holds(row, lease)) return false;
-    this.lease(row, lease.owner, now + ttl, now);
-    return true;
+    return row ? apply(row, leaseRenewed(row, lease, ttl, this.clock())) !== null : false;
   }
 
   async releaseLease(ref: ConnectionRef, lease: Lease): Promise<void> {
     assertValidConnectionRef(ref);
     const row = this.row(ref);
-    if (!row || !holds(row, lease)) return;
-    if (row.inflightGeneration === lease.generation) Object.assign(row, NO_INFLIGHT);
-    this.lease(row, null, null, this.clock());
+    if (row) apply(row, leaseReleased(row, lease, this.clock()));
   }
 
   async beginCall(ref: ConnectionRef, lease: Lease, call: BeginCall): Promise<boolean> {
@@ -377,14 +369,12 @@ export class MemoryTokenStorage implements TokenStorage {
     const due = now.getTime();
     const leaseNow = this.clock();
     const candidates = [...this.store.rows.values()]
-      .filter((row) => LEASABLE.has(row.status) && row.nextRefreshAt <= due && (row.nextAttemptAt === null || row.nextAttemptAt <= due))
-      .filter((row) => row.leaseOwner === null || (row.leaseExpiresAt ?? 0) < leaseNow)
+      .filter((row) => dueForClaim(row, due, leaseNow))
       .sort((a, b) => a.nextRefreshAt - b.nextRefreshAt || a.id - b.id)
       .slice(0, max);
     const claimed: StoredConnection[] = [];
     for (const row of candidates) {
-      row.leaseGeneration++;
-      this.lease(row, owner, leaseNow + ttl, leaseNow);
+      apply(row, leaseClaimed(row, owner, ttl, due, leaseNow));
       // A row that cannot be decrypted stays leased until the TTL passes (a natural back-off
       // before it is reported again); it must not block every other connection in the batch (I8).
       const record = this.toRecord(row);
@@ -535,10 +525,6 @@ export class MemoryTokenStorage implements TokenStorage {
     return this.store.rows.get(MemoryConnectionStore.key(ref));
   }
 
-  private leaseFree(row: MemoryConnectionRow, owner: string, now: number): boolean {
-    return row.leaseOwner === null || row.leaseOwner === owner || (row.leaseExpiresAt ?? 0) < now;
-  }
-
   private lease(row: MemoryConnectionRow, owner: string | null, expiresAt: number | null, now: number): void {
     row.leaseOwner = owner;
     row.leaseExpiresAt = expiresAt;
@@ -597,9 +583,6 @@ export class MemoryTokenStorage implements TokenStorage {
 const RECONNECT_LISTED = new Set<ConnectionStatus>(RECONNECT_LISTED_STATUSES);
 const DAY_MS = 86_400_000;
 
-/** Statuses a lease (and a claim) can be taken on: reauth_pending is leased to be reconciled. */
-const LEASABLE = new Set<ConnectionStatus>(['active', 'reauth_pending']);
-
 type RevocationFields = Pick<MemoryConnectionRow, 'revokeTokenEnc' | 'revokeTokenFingerprint' | 'revokeDueAt' | 'revokeAttempts'>;
 
 const NO_REVOCATION: RevocationFields = { revokeTokenEnc: null, revokeTokenFingerprint: null, revokeDueAt: null, revokeAttempts: 0 };
@@ -620,6 +603,11 @@ const NO_INFLIGHT = {
   inflightStartedAt: null,
   inflightDeadlineAt: null,
 } satisfies Partial<MemoryConnectionRow>;
+
+/** Writes a transition's record into the stored row (kept as the same object); null: its rule did not hold. */
+function apply(row: MemoryConnectionRow, next: MemoryConnectionRow | null): MemoryConnectionRow | null {
+  return next ? Object.assign(row, next) : null;
+}
 
 /** `lease` still holds the row: same owner and generation (the fence, I9). */
 function holds(row: MemoryConnectionRow, lease: Lease): boolean {

@@ -1,0 +1,101 @@
+import { dueForClaim, leaseAcquired, leaseClaimed, leaseReleased, leaseRenewed } from './lease-transitions';
+import type { TransitionRecord } from './transition-record';
+
+const NOW = 10_000;
+
+/** An active, unleased record at version 3, generation 5 (specs of the transitions). */
+function aRecord(overrides: Partial<TransitionRecord> = {}): TransitionRecord {
+  return {
+    status: 'active',
+    refreshTokenFingerprint: 'fp-current',
+    leaseOwner: null,
+    leaseExpiresAt: null,
+    leaseGeneration: 5,
+    inflightFingerprint: null,
+    inflightOwner: null,
+    inflightGeneration: null,
+    inflightStartedAt: null,
+    inflightDeadlineAt: null,
+    lastErrorFingerprint: null,
+    lastErrorCode: null,
+    failureCount: 0,
+    nextAttemptAt: null,
+    nextRefreshAt: 1_000,
+    version: 3,
+    updatedAt: 0,
+    ...overrides,
+  };
+}
+
+describe('lease transitions', () => {
+  it('acquires a free leasable record: new generation, lease until now + ttl, version bumped', () => {
+    const row = aRecord();
+    expect(leaseAcquired(row, 'me', 500, NOW)).toEqual({
+      ...row,
+      leaseOwner: 'me',
+      leaseExpiresAt: 10_500,
+      leaseGeneration: 6,
+      version: 4,
+      updatedAt: NOW,
+    });
+    expect(row.leaseOwner).toBeNull(); // the input is never changed
+  });
+
+  it('acquires its own or an expired lease again, never a live lease of another owner', () => {
+    expect(leaseAcquired(aRecord({ leaseOwner: 'me', leaseExpiresAt: NOW + 1 }), 'me', 500, NOW)?.leaseGeneration).toBe(6);
+    expect(leaseAcquired(aRecord({ leaseOwner: 'other', leaseExpiresAt: NOW - 1 }), 'me', 500, NOW)?.leaseOwner).toBe('me');
+    expect(leaseAcquired(aRecord({ leaseOwner: 'other', leaseExpiresAt: NOW }), 'me', 500, NOW)).toBeNull();
+  });
+
+  it.each(['needs_reauth', 'revoked', 'revoke_pending'] as const)('never leases a %s record', (status) => {
+    expect(leaseAcquired(aRecord({ status }), 'me', 500, NOW)).toBeNull();
+    expect(leaseClaimed(aRecord({ status }), 'me', 500, NOW, NOW)).toBeNull();
+  });
+
+  it('leases reauth_pending (to be reconciled)', () => {
+    expect(leaseAcquired(aRecord({ status: 'reauth_pending' }), 'me', 500, NOW)?.leaseOwner).toBe('me');
+  });
+
+  it('claims only what is due, past its back-off, and not leased by a live owner (its own included)', () => {
+    expect(dueForClaim(aRecord({ nextRefreshAt: 2_000 }), 1_999, NOW)).toBe(false);
+    expect(dueForClaim(aRecord({ nextRefreshAt: 2_000 }), 2_000, NOW)).toBe(true);
+    expect(dueForClaim(aRecord({ nextAttemptAt: 3_000 }), 2_999, NOW)).toBe(false);
+    expect(dueForClaim(aRecord({ nextAttemptAt: 3_000 }), 3_000, NOW)).toBe(true);
+    expect(dueForClaim(aRecord({ leaseOwner: 'me', leaseExpiresAt: NOW }), NOW, NOW)).toBe(false);
+    expect(dueForClaim(aRecord({ leaseOwner: 'me', leaseExpiresAt: NOW - 1 }), NOW, NOW)).toBe(true);
+    expect(leaseClaimed(aRecord(), 'claimer', 500, NOW, NOW)).toMatchObject({ leaseOwner: 'claimer', leaseGeneration: 6, version: 4 });
+  });
+
+  it('renews only while the same owner and generation hold it, even expired', () => {
+    const held = aRecord({ leaseOwner: 'me', leaseExpiresAt: NOW - 1, leaseGeneration: 6 });
+    expect(leaseRenewed(held, { owner: 'me', generation: 6 }, 500, NOW)).toEqual({
+      ...held,
+      leaseExpiresAt: 10_500,
+      version: 4,
+      updatedAt: NOW,
+    });
+    expect(leaseRenewed(held, { owner: 'me', generation: 5 }, 500, NOW)).toBeNull();
+    expect(leaseRenewed(held, { owner: 'other', generation: 6 }, 500, NOW)).toBeNull();
+  });
+
+  it('releases the lease with its own call record, and keeps an earlier holder’s call', () => {
+    const call = { inflightFingerprint: 'fp-current', inflightOwner: 'me', inflightStartedAt: 1, inflightDeadlineAt: 2 };
+    const own = aRecord({ leaseOwner: 'me', leaseExpiresAt: NOW + 1, leaseGeneration: 6, ...call, inflightGeneration: 6 });
+    expect(leaseReleased(own, { owner: 'me', generation: 6 }, NOW)).toMatchObject({
+      leaseOwner: null,
+      leaseExpiresAt: null,
+      leaseGeneration: 6,
+      inflightFingerprint: null,
+      inflightGeneration: null,
+      inflightDeadlineAt: null,
+      version: 4,
+    });
+    const earlier = { ...own, inflightGeneration: 5 };
+    expect(leaseReleased(earlier, { owner: 'me', generation: 6 }, NOW)).toMatchObject({
+      leaseOwner: null,
+      inflightFingerprint: 'fp-current',
+      inflightGeneration: 5,
+    });
+    expect(leaseReleased(own, { owner: 'me', generation: 5 }, NOW)).toBeNull();
+  });
+});
