@@ -61,6 +61,7 @@ import {
 import type { FileRevocation, RevocationSlot } from './file-revocation';
 import { FileLock } from './file-lock';
 import { transitionRecordOf, withTransition } from './file-transition-record';
+import { callBegun } from '../transitions/begin-call';
 import { dueForClaim, leaseAcquired, leaseClaimed, leaseReleased, leaseRenewed } from '../transitions/lease-transitions';
 import { CONNECTION_SUFFIX, FilePaths } from './file-paths';
 
@@ -186,29 +187,11 @@ export class FileTokenStorage implements TokenStorage {
     assertValidConnectionRef(ref);
     const budget = assertValidTtl(call.callBudgetMs);
     const ttl = Math.max(assertValidTtl(call.ttlMs), budget);
-    const begun = await this.mutate(ref, (c, now) => {
-      if (!c || !holds(c, lease) || c.status !== 'active' || c.refreshTokenFingerprint !== call.fingerprint) return null;
-      const t = now.getTime();
-      if ((c.leaseExpiresAt?.getTime() ?? 0) < t + budget) return null;
-      // An earlier holder's call with this very token may still be answered: wait it out.
-      const unresolved =
-        c.inflight !== null && c.inflight.fingerprint === c.refreshTokenFingerprint && c.inflight.generation !== lease.generation;
-      if (unresolved && c.inflight!.deadlineAt.getTime() > t) return null;
-      return bump(
-        {
-          ...c,
-          inflight: {
-            fingerprint: call.fingerprint,
-            owner: lease.owner,
-            generation: lease.generation,
-            startedAt: now,
-            deadlineAt: new Date(t + budget),
-          },
-          leaseExpiresAt: new Date(t + ttl),
-        },
-        now,
-      );
-    });
+    const begun = await this.mutate(
+      ref,
+      (c, now) =>
+        c && withTransition(c, callBegun(transitionRecordOf(c), lease, { fingerprint: call.fingerprint, budget, ttl }, now.getTime())),
+    );
     return begun !== null;
   }
 

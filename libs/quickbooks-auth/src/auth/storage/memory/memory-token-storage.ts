@@ -43,6 +43,7 @@ import {
 } from '../connection-ref.validation';
 import { ACCESS_TOKEN_FIELD, REFRESH_TOKEN_FIELD, openToken, sealToken } from '../token-sealing';
 import { isUndecryptable, recordOf } from '../undecryptable-record';
+import { callBegun } from '../transitions/begin-call';
 import { dueForClaim, leaseAcquired, leaseClaimed, leaseReleased, leaseRenewed } from '../transitions/lease-transitions';
 import { MemoryConnectionStore, type MemoryConnectionRow } from './memory-connection.store';
 
@@ -171,21 +172,7 @@ export class MemoryTokenStorage implements TokenStorage {
     const budget = assertValidTtl(call.callBudgetMs);
     const ttl = Math.max(assertValidTtl(call.ttlMs), budget);
     const row = this.row(ref);
-    const now = this.clock();
-    if (!row || !holds(row, lease) || row.status !== 'active' || row.refreshTokenFingerprint !== call.fingerprint) return false;
-    if ((row.leaseExpiresAt ?? 0) < now + budget) return false;
-    // An earlier holder's call with this very token may still be answered: wait it out.
-    const unresolved = row.inflightFingerprint === row.refreshTokenFingerprint && row.inflightGeneration !== lease.generation;
-    if (unresolved && (row.inflightDeadlineAt ?? 0) > now) return false;
-    Object.assign(row, {
-      inflightFingerprint: call.fingerprint,
-      inflightOwner: lease.owner,
-      inflightGeneration: lease.generation,
-      inflightStartedAt: now,
-      inflightDeadlineAt: now + budget,
-    } satisfies Partial<MemoryConnectionRow>);
-    this.lease(row, lease.owner, now + ttl, now);
-    return true;
+    return row ? apply(row, callBegun(row, lease, { fingerprint: call.fingerprint, budget, ttl }, this.clock())) !== null : false;
   }
 
   async compareAndSwapTokens(
@@ -523,13 +510,6 @@ export class MemoryTokenStorage implements TokenStorage {
 
   private row(ref: ConnectionRef): MemoryConnectionRow | undefined {
     return this.store.rows.get(MemoryConnectionStore.key(ref));
-  }
-
-  private lease(row: MemoryConnectionRow, owner: string | null, expiresAt: number | null, now: number): void {
-    row.leaseOwner = owner;
-    row.leaseExpiresAt = expiresAt;
-    row.version++;
-    row.updatedAt = now;
   }
 
   /** The row as a connection; without `withTokens` the tokens stay sealed (reported as ''). */

@@ -1,5 +1,6 @@
 import { dueForClaim, leaseAcquired, leaseClaimed, leaseReleased, leaseRenewed } from './lease-transitions';
 import type { TransitionRecord } from './transition-record';
+import { callBegun } from './begin-call';
 
 const NOW = 10_000;
 
@@ -97,5 +98,48 @@ describe('lease transitions', () => {
       inflightGeneration: 5,
     });
     expect(leaseReleased(own, { owner: 'me', generation: 5 }, NOW)).toBeNull();
+  });
+});
+
+describe('beginCall transition', () => {
+  const lease = { owner: 'me', generation: 6 };
+  const held = aRecord({ leaseOwner: 'me', leaseExpiresAt: NOW + 1_000, leaseGeneration: 6 });
+  const call = { fingerprint: 'fp-current', budget: 300, ttl: 2_000 };
+
+  it('records the call and stretches the lease over it', () => {
+    expect(callBegun(held, lease, call, NOW)).toEqual({
+      ...held,
+      inflightFingerprint: 'fp-current',
+      inflightOwner: 'me',
+      inflightGeneration: 6,
+      inflightStartedAt: NOW,
+      inflightDeadlineAt: NOW + 300,
+      leaseExpiresAt: NOW + 2_000,
+      version: 4,
+      updatedAt: NOW,
+    });
+  });
+
+  it('refuses another token, a lost lease, a status other than active, or a lease shorter than the budget', () => {
+    expect(callBegun(held, lease, { ...call, fingerprint: 'fp-old' }, NOW)).toBeNull();
+    expect(callBegun(held, { owner: 'me', generation: 5 }, call, NOW)).toBeNull();
+    expect(callBegun({ ...held, status: 'reauth_pending' }, lease, call, NOW)).toBeNull();
+    expect(callBegun({ ...held, leaseExpiresAt: NOW + 299 }, lease, call, NOW)).toBeNull();
+    expect(callBegun({ ...held, leaseExpiresAt: NOW + 300 }, lease, call, NOW)).not.toBeNull();
+  });
+
+  it("waits out an earlier holder's call with the same token until its deadline", () => {
+    const earlier = {
+      ...held,
+      inflightFingerprint: 'fp-current',
+      inflightOwner: 'old',
+      inflightGeneration: 5,
+      inflightDeadlineAt: NOW + 1,
+    };
+    expect(callBegun(earlier, lease, call, NOW)).toBeNull();
+    expect(callBegun({ ...earlier, inflightDeadlineAt: NOW }, lease, call, NOW)?.inflightOwner).toBe('me');
+    // Its own earlier call (same generation) does not block it; nor does a call with another token.
+    expect(callBegun({ ...earlier, inflightGeneration: 6 }, lease, call, NOW)).not.toBeNull();
+    expect(callBegun({ ...earlier, inflightFingerprint: 'fp-old' }, lease, call, NOW)).not.toBeNull();
   });
 });
