@@ -62,6 +62,7 @@ import type { FileRevocation, RevocationSlot } from './file-revocation';
 import { FileLock } from './file-lock';
 import { transitionRecordOf, withTransition } from './file-transition-record';
 import { callBegun } from '../transitions/begin-call';
+import { failureRecorded } from '../transitions/refresh-failure';
 import { dueForClaim, leaseAcquired, leaseClaimed, leaseReleased, leaseRenewed } from '../transitions/lease-transitions';
 import { CONNECTION_SUFFIX, FilePaths } from './file-paths';
 
@@ -242,22 +243,7 @@ export class FileTokenStorage implements TokenStorage {
 
   async recordFailure(ref: ConnectionRef, lease: Lease, failure: RefreshFailure): Promise<void> {
     assertValidConnectionRef(ref);
-    await this.mutate(ref, (c, now) => {
-      // Only the lease holder records; never touches status (I4).
-      if (!c || c.status !== 'active' || !holds(c, lease)) return null;
-      return bump(
-        {
-          ...c,
-          failureCount: failure.failureCount,
-          nextAttemptAt: failure.nextAttemptAt ?? null,
-          lastErrorCode: failure.lastErrorCode,
-          inflight: null,
-          leaseOwner: null,
-          leaseExpiresAt: null,
-        },
-        now,
-      );
-    });
+    await this.mutate(ref, (c, now) => c && withTransition(c, failureRecorded(transitionRecordOf(c), lease, failure, now.getTime())));
   }
 
   async markNeedsReauth(ref: ConnectionRef, lease: Lease, mark: ReauthMark): Promise<boolean> {

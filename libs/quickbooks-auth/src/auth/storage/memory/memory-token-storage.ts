@@ -44,6 +44,7 @@ import {
 import { ACCESS_TOKEN_FIELD, REFRESH_TOKEN_FIELD, openToken, sealToken } from '../token-sealing';
 import { isUndecryptable, recordOf } from '../undecryptable-record';
 import { callBegun } from '../transitions/begin-call';
+import { failureRecorded } from '../transitions/refresh-failure';
 import { dueForClaim, leaseAcquired, leaseClaimed, leaseReleased, leaseRenewed } from '../transitions/lease-transitions';
 import { MemoryConnectionStore, type MemoryConnectionRow } from './memory-connection.store';
 
@@ -223,19 +224,7 @@ export class MemoryTokenStorage implements TokenStorage {
   async recordFailure(ref: ConnectionRef, lease: Lease, failure: RefreshFailure): Promise<void> {
     assertValidConnectionRef(ref);
     const row = this.row(ref);
-    // Only the lease holder records; never touches status (I4).
-    if (!row || row.status !== 'active' || !holds(row, lease)) return;
-    const now = this.clock();
-    Object.assign(row, {
-      failureCount: failure.failureCount,
-      nextAttemptAt: failure.nextAttemptAt?.getTime() ?? null,
-      lastErrorCode: failure.lastErrorCode,
-      ...NO_INFLIGHT,
-      leaseOwner: null,
-      leaseExpiresAt: null,
-      version: row.version + 1,
-      updatedAt: now,
-    } satisfies Partial<MemoryConnectionRow>);
+    if (row) apply(row, failureRecorded(row, lease, failure, this.clock()));
   }
 
   async markNeedsReauth(ref: ConnectionRef, lease: Lease, mark: ReauthMark): Promise<boolean> {

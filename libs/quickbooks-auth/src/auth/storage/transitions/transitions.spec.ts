@@ -1,6 +1,7 @@
 import { dueForClaim, leaseAcquired, leaseClaimed, leaseReleased, leaseRenewed } from './lease-transitions';
 import type { TransitionRecord } from './transition-record';
 import { callBegun } from './begin-call';
+import { failureRecorded } from './refresh-failure';
 
 const NOW = 10_000;
 
@@ -141,5 +142,44 @@ describe('beginCall transition', () => {
     // Its own earlier call (same generation) does not block it; nor does a call with another token.
     expect(callBegun({ ...earlier, inflightGeneration: 6 }, lease, call, NOW)).not.toBeNull();
     expect(callBegun({ ...earlier, inflightFingerprint: 'fp-old' }, lease, call, NOW)).not.toBeNull();
+  });
+});
+
+describe('recordFailure transition', () => {
+  const lease = { owner: 'me', generation: 6 };
+  const held = aRecord({
+    leaseOwner: 'me',
+    leaseExpiresAt: NOW + 1_000,
+    leaseGeneration: 6,
+    inflightFingerprint: 'fp-current',
+    inflightOwner: 'me',
+    inflightGeneration: 6,
+    inflightStartedAt: NOW - 10,
+    inflightDeadlineAt: NOW + 290,
+  });
+  const failure = { failureCount: 2, nextAttemptAt: new Date(NOW + 60_000), lastErrorCode: 'intuit_unavailable' };
+
+  it('records the failure and gives up the lease and its call record, status untouched (I4)', () => {
+    expect(failureRecorded(held, lease, failure, NOW)).toEqual({
+      ...held,
+      failureCount: 2,
+      nextAttemptAt: NOW + 60_000,
+      lastErrorCode: 'intuit_unavailable',
+      inflightFingerprint: null,
+      inflightOwner: null,
+      inflightGeneration: null,
+      inflightStartedAt: null,
+      inflightDeadlineAt: null,
+      leaseOwner: null,
+      leaseExpiresAt: null,
+      version: 4,
+      updatedAt: NOW,
+    });
+    expect(failureRecorded(held, lease, { ...failure, nextAttemptAt: null }, NOW)?.nextAttemptAt).toBeNull();
+  });
+
+  it('only by the holder of an active record', () => {
+    expect(failureRecorded(held, { owner: 'me', generation: 5 }, failure, NOW)).toBeNull();
+    expect(failureRecorded({ ...held, status: 'reauth_pending' }, lease, failure, NOW)).toBeNull();
   });
 });
