@@ -63,6 +63,7 @@ import { FileLock } from './file-lock';
 import { transitionRecordOf, withTransition } from './file-transition-record';
 import { callBegun } from '../transitions/begin-call';
 import { failureRecorded } from '../transitions/refresh-failure';
+import { reauthMarked } from '../transitions/reauth-mark';
 import { dueForClaim, leaseAcquired, leaseClaimed, leaseReleased, leaseRenewed } from '../transitions/lease-transitions';
 import { CONNECTION_SUFFIX, FilePaths } from './file-paths';
 
@@ -248,24 +249,10 @@ export class FileTokenStorage implements TokenStorage {
 
   async markNeedsReauth(ref: ConnectionRef, lease: Lease, mark: ReauthMark): Promise<boolean> {
     assertValidConnectionRef(ref);
-    const changed = await this.mutate(ref, (c, now) => {
-      if (!c || (c.status !== 'active' && c.status !== 'reauth_pending')) return null;
-      if (c.refreshTokenFingerprint !== mark.fingerprint || !holds(c, lease)) return null;
-      return bump(
-        {
-          ...c,
-          status: mark.pendingUntil ? 'reauth_pending' : 'needs_reauth',
-          lastErrorCode: mark.errorCode,
-          lastErrorFingerprint: mark.fingerprint,
-          nextRefreshAt: mark.pendingUntil ?? c.nextRefreshAt,
-          nextAttemptAt: null,
-          inflight: null,
-          leaseOwner: null,
-          leaseExpiresAt: null,
-        },
-        now,
-      );
-    });
+    const changed = await this.mutate(
+      ref,
+      (c, now) => c && withTransition(c, reauthMarked(transitionRecordOf(c), lease, mark, now.getTime())),
+    );
     return changed !== null;
   }
 
@@ -843,13 +830,8 @@ export class FileTokenStorage implements TokenStorage {
   }
 }
 
-/** `lease` still holds the connection: same owner and generation (the fence, I9). */
 const RECONNECT_LISTED = new Set<ConnectionStatus>(RECONNECT_LISTED_STATUSES);
 const DAY_MS = 86_400_000;
-
-function holds(c: StoredConnection, lease: Lease): boolean {
-  return c.leaseOwner === lease.owner && c.leaseGeneration === lease.generation;
-}
 
 function bump(c: StoredConnection, now: Date): StoredConnection {
   return { ...c, version: c.version + 1, updatedAt: now };

@@ -45,6 +45,7 @@ import { ACCESS_TOKEN_FIELD, REFRESH_TOKEN_FIELD, openToken, sealToken } from '.
 import { isUndecryptable, recordOf } from '../undecryptable-record';
 import { callBegun } from '../transitions/begin-call';
 import { failureRecorded } from '../transitions/refresh-failure';
+import { reauthMarked } from '../transitions/reauth-mark';
 import { dueForClaim, leaseAcquired, leaseClaimed, leaseReleased, leaseRenewed } from '../transitions/lease-transitions';
 import { MemoryConnectionStore, type MemoryConnectionRow } from './memory-connection.store';
 
@@ -230,21 +231,7 @@ export class MemoryTokenStorage implements TokenStorage {
   async markNeedsReauth(ref: ConnectionRef, lease: Lease, mark: ReauthMark): Promise<boolean> {
     assertValidConnectionRef(ref);
     const row = this.row(ref);
-    if (!row || (row.status !== 'active' && row.status !== 'reauth_pending')) return false;
-    if (row.refreshTokenFingerprint !== mark.fingerprint || !holds(row, lease)) return false;
-    Object.assign(row, {
-      status: mark.pendingUntil ? 'reauth_pending' : 'needs_reauth',
-      lastErrorCode: mark.errorCode,
-      lastErrorFingerprint: mark.fingerprint,
-      nextRefreshAt: mark.pendingUntil ? mark.pendingUntil.getTime() : row.nextRefreshAt,
-      nextAttemptAt: null,
-      ...NO_INFLIGHT,
-      leaseOwner: null,
-      leaseExpiresAt: null,
-      version: row.version + 1,
-      updatedAt: this.clock(),
-    } satisfies Partial<MemoryConnectionRow>);
-    return true;
+    return row ? apply(row, reauthMarked(row, lease, mark, this.clock())) !== null : false;
   }
 
   async markRevoked(ref: ConnectionRef, fence?: RevokeFence): Promise<boolean> {
@@ -576,11 +563,6 @@ const NO_INFLIGHT = {
 /** Writes a transition's record into the stored row (kept as the same object); null: its rule did not hold. */
 function apply(row: MemoryConnectionRow, next: MemoryConnectionRow | null): MemoryConnectionRow | null {
   return next ? Object.assign(row, next) : null;
-}
-
-/** `lease` still holds the row: same owner and generation (the fence, I9). */
-function holds(row: MemoryConnectionRow, lease: Lease): boolean {
-  return row.leaseOwner === lease.owner && row.leaseGeneration === lease.generation;
 }
 
 function date(ms: number | null): Date | null {

@@ -2,6 +2,7 @@ import { dueForClaim, leaseAcquired, leaseClaimed, leaseReleased, leaseRenewed }
 import type { TransitionRecord } from './transition-record';
 import { callBegun } from './begin-call';
 import { failureRecorded } from './refresh-failure';
+import { reauthMarked } from './reauth-mark';
 
 const NOW = 10_000;
 
@@ -181,5 +182,46 @@ describe('recordFailure transition', () => {
   it('only by the holder of an active record', () => {
     expect(failureRecorded(held, { owner: 'me', generation: 5 }, failure, NOW)).toBeNull();
     expect(failureRecorded({ ...held, status: 'reauth_pending' }, lease, failure, NOW)).toBeNull();
+  });
+});
+
+describe('markNeedsReauth transition', () => {
+  const lease = { owner: 'me', generation: 6 };
+  const held = aRecord({
+    leaseOwner: 'me',
+    leaseExpiresAt: NOW + 1_000,
+    leaseGeneration: 6,
+    inflightFingerprint: 'fp-current',
+    inflightGeneration: 6,
+  });
+  const mark = { fingerprint: 'fp-current', errorCode: 'invalid_grant', pendingUntil: null };
+
+  it('marks needs_reauth now, keeping the refused fingerprint and giving up lease and call record', () => {
+    expect(reauthMarked(held, lease, mark, NOW)).toEqual({
+      ...held,
+      status: 'needs_reauth',
+      lastErrorCode: 'invalid_grant',
+      lastErrorFingerprint: 'fp-current',
+      nextAttemptAt: null,
+      inflightFingerprint: null,
+      inflightGeneration: null,
+      leaseOwner: null,
+      leaseExpiresAt: null,
+      version: 4,
+      updatedAt: NOW,
+    });
+  });
+
+  it('parks reauth_pending until pendingUntil (as nextRefreshAt), and marks a parked record again', () => {
+    const parked = reauthMarked(held, lease, { ...mark, pendingUntil: new Date(NOW + 5_000) }, NOW);
+    expect(parked).toMatchObject({ status: 'reauth_pending', nextRefreshAt: NOW + 5_000 });
+    expect(reauthMarked({ ...held, status: 'reauth_pending' }, lease, mark, NOW)?.status).toBe('needs_reauth');
+  });
+
+  it('only the stored token, only by the lease holder, never a record already needs_reauth or revoked', () => {
+    expect(reauthMarked(held, lease, { ...mark, fingerprint: 'fp-old' }, NOW)).toBeNull();
+    expect(reauthMarked(held, { owner: 'other', generation: 6 }, mark, NOW)).toBeNull();
+    expect(reauthMarked({ ...held, status: 'needs_reauth' }, lease, mark, NOW)).toBeNull();
+    expect(reauthMarked({ ...held, status: 'revoked' }, lease, mark, NOW)).toBeNull();
   });
 });
