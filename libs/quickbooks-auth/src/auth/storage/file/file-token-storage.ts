@@ -64,6 +64,7 @@ import { transitionRecordOf, withTransition } from './file-transition-record';
 import { callBegun } from '../transitions/begin-call';
 import { failureRecorded } from '../transitions/refresh-failure';
 import { reauthMarked } from '../transitions/reauth-mark';
+import { tokensSwapped } from '../transitions/tokens-swapped';
 import { dueForClaim, leaseAcquired, leaseClaimed, leaseReleased, leaseRenewed } from '../transitions/lease-transitions';
 import { CONNECTION_SUFFIX, FilePaths } from './file-paths';
 
@@ -205,40 +206,10 @@ export class FileTokenStorage implements TokenStorage {
   ): Promise<StoredConnection | null> {
     assertValidConnectionRef(ref);
     const newFingerprint = this.cipher.fingerprint(result.refreshToken);
-    const rotated = newFingerprint !== expectedFingerprint;
     return this.mutate(ref, (c, now) => {
-      if (!c || c.refreshTokenFingerprint !== expectedFingerprint) return null;
-      if (rotated) {
-        // Fingerprint fence only: a rotated token is the only live one, whatever our generation.
-        const revivable = (c.status === 'reauth_pending' || c.status === 'needs_reauth') && c.lastErrorFingerprint === expectedFingerprint;
-        if (c.status !== 'active' && !revivable) return null;
-      } else if (c.status !== 'active' || c.leaseGeneration !== lease.generation) {
-        return null; // a late non-rotating answer must not revive or overwrite (I9)
-      }
-      const ours = c.leaseGeneration === lease.generation;
-      return bump(
-        {
-          ...c,
-          status: 'active',
-          accessToken: result.accessToken,
-          refreshToken: result.refreshToken,
-          refreshTokenFingerprint: newFingerprint,
-          accessTokenExpiresAt: result.accessTokenExpiresAt,
-          refreshTokenExpiresAt: result.refreshTokenExpiresAt,
-          refreshTokenHardExpiresAt: result.refreshTokenHardExpiresAt,
-          nextRefreshAt: result.nextRefreshAt,
-          failureCount: 0,
-          nextAttemptAt: null,
-          lastErrorCode: null,
-          lastErrorFingerprint: null,
-          lastRefreshedAt: now,
-          inflight: null,
-          // Another holder's lease is left alone: its beginCall now finds the fingerprint moved.
-          leaseOwner: ours ? null : c.leaseOwner,
-          leaseExpiresAt: ours ? null : c.leaseExpiresAt,
-        },
-        now,
-      );
+      const swapped =
+        c && withTransition(c, tokensSwapped(transitionRecordOf(c), expectedFingerprint, newFingerprint, result, lease, now.getTime()));
+      return swapped && { ...swapped, accessToken: result.accessToken, refreshToken: result.refreshToken };
     });
   }
 

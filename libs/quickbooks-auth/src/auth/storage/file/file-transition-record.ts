@@ -19,6 +19,10 @@ export function transitionRecordOf(c: StoredConnection): TransitionRecord {
     failureCount: c.failureCount,
     nextAttemptAt: c.nextAttemptAt?.getTime() ?? null,
     nextRefreshAt: c.nextRefreshAt.getTime(),
+    accessTokenExpiresAt: c.accessTokenExpiresAt.getTime(),
+    refreshTokenExpiresAt: c.refreshTokenExpiresAt.getTime(),
+    refreshTokenHardExpiresAt: c.refreshTokenHardExpiresAt?.getTime() ?? null,
+    lastRefreshedAt: c.lastRefreshedAt?.getTime() ?? null,
     version: c.version,
     updatedAt: c.updatedAt.getTime(),
   };
@@ -49,6 +53,10 @@ export function withTransition(c: StoredConnection, next: TransitionRecord | nul
     failureCount: next.failureCount,
     nextAttemptAt: dateOrNull(next.nextAttemptAt),
     nextRefreshAt: new Date(next.nextRefreshAt),
+    accessTokenExpiresAt: new Date(next.accessTokenExpiresAt),
+    refreshTokenExpiresAt: new Date(next.refreshTokenExpiresAt),
+    refreshTokenHardExpiresAt: dateOrNull(next.refreshTokenHardExpiresAt),
+    lastRefreshedAt: dateOrNull(next.lastRefreshedAt),
     version: next.version,
     updatedAt: new Date(next.updatedAt),
   };

@@ -46,6 +46,7 @@ import { isUndecryptable, recordOf } from '../undecryptable-record';
 import { callBegun } from '../transitions/begin-call';
 import { failureRecorded } from '../transitions/refresh-failure';
 import { reauthMarked } from '../transitions/reauth-mark';
+import { tokensSwapped } from '../transitions/tokens-swapped';
 import { dueForClaim, leaseAcquired, leaseClaimed, leaseReleased, leaseRenewed } from '../transitions/lease-transitions';
 import { MemoryConnectionStore, type MemoryConnectionRow } from './memory-connection.store';
 
@@ -185,39 +186,12 @@ export class MemoryTokenStorage implements TokenStorage {
   ): Promise<StoredConnection | null> {
     assertValidConnectionRef(ref);
     const row = this.row(ref);
-    if (!row || row.refreshTokenFingerprint !== expectedFingerprint) return null;
-    const newFingerprint = this.cipher.fingerprint(result.refreshToken);
-    const rotated = newFingerprint !== expectedFingerprint;
-    if (rotated) {
-      // Fingerprint fence only: a rotated token is the only live one, whatever our generation.
-      const revivable =
-        (row.status === 'reauth_pending' || row.status === 'needs_reauth') && row.lastErrorFingerprint === expectedFingerprint;
-      if (row.status !== 'active' && !revivable) return null;
-    } else if (row.status !== 'active' || row.leaseGeneration !== lease.generation) {
-      return null; // a late non-rotating answer must not revive or overwrite (I9)
-    }
-    const now = this.clock();
-    const ours = row.leaseGeneration === lease.generation;
-    Object.assign(row, {
-      status: 'active',
+    if (!row) return null;
+    const swapped = tokensSwapped(row, expectedFingerprint, this.cipher.fingerprint(result.refreshToken), result, lease, this.clock());
+    if (!swapped) return null;
+    Object.assign(row, swapped, {
       accessTokenEnc: sealToken(this.cipher, ref, ACCESS_TOKEN_FIELD, result.accessToken),
       refreshTokenEnc: sealToken(this.cipher, ref, REFRESH_TOKEN_FIELD, result.refreshToken),
-      refreshTokenFingerprint: newFingerprint,
-      accessTokenExpiresAt: result.accessTokenExpiresAt.getTime(),
-      refreshTokenExpiresAt: result.refreshTokenExpiresAt.getTime(),
-      refreshTokenHardExpiresAt: result.refreshTokenHardExpiresAt?.getTime() ?? null,
-      nextRefreshAt: result.nextRefreshAt.getTime(),
-      failureCount: 0,
-      nextAttemptAt: null,
-      lastErrorCode: null,
-      lastErrorFingerprint: null,
-      lastRefreshedAt: now,
-      ...NO_INFLIGHT,
-      // Another holder's lease is left alone: its beginCall now finds the fingerprint moved.
-      leaseOwner: ours ? null : row.leaseOwner,
-      leaseExpiresAt: ours ? null : row.leaseExpiresAt,
-      version: row.version + 1,
-      updatedAt: now,
     } satisfies Partial<MemoryConnectionRow>);
     return this.toStored(row);
   }

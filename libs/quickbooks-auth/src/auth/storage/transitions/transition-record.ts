@@ -22,6 +22,10 @@ export interface TransitionRecord {
   failureCount: number;
   nextAttemptAt: number | null;
   nextRefreshAt: number;
+  accessTokenExpiresAt: number;
+  refreshTokenExpiresAt: number;
+  refreshTokenHardExpiresAt: number | null;
+  lastRefreshedAt: number | null;
   version: number;
   updatedAt: number;
 }

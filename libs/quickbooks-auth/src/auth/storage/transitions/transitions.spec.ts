@@ -3,6 +3,7 @@ import type { TransitionRecord } from './transition-record';
 import { callBegun } from './begin-call';
 import { failureRecorded } from './refresh-failure';
 import { reauthMarked } from './reauth-mark';
+import { tokensSwapped } from './tokens-swapped';
 
 const NOW = 10_000;
 
@@ -24,6 +25,10 @@ function aRecord(overrides: Partial<TransitionRecord> = {}): TransitionRecord {
     failureCount: 0,
     nextAttemptAt: null,
     nextRefreshAt: 1_000,
+    accessTokenExpiresAt: 2_000,
+    refreshTokenExpiresAt: 90_000,
+    refreshTokenHardExpiresAt: null,
+    lastRefreshedAt: null,
     version: 3,
     updatedAt: 0,
     ...overrides,
@@ -223,5 +228,65 @@ describe('markNeedsReauth transition', () => {
     expect(reauthMarked(held, { owner: 'other', generation: 6 }, mark, NOW)).toBeNull();
     expect(reauthMarked({ ...held, status: 'needs_reauth' }, lease, mark, NOW)).toBeNull();
     expect(reauthMarked({ ...held, status: 'revoked' }, lease, mark, NOW)).toBeNull();
+  });
+});
+
+describe('compareAndSwapTokens transition', () => {
+  const lease = { owner: 'me', generation: 6 };
+  const held = aRecord({
+    leaseOwner: 'me',
+    leaseExpiresAt: NOW + 1_000,
+    leaseGeneration: 6,
+    inflightFingerprint: 'fp-current',
+    inflightGeneration: 6,
+    failureCount: 2,
+  });
+  const result = {
+    accessToken: 'access-canary',
+    refreshToken: 'refresh-canary',
+    accessTokenExpiresAt: new Date(NOW + 3_600_000),
+    refreshTokenExpiresAt: new Date(NOW + 86_400_000),
+    refreshTokenHardExpiresAt: new Date(NOW + 864_000_000),
+    nextRefreshAt: new Date(NOW + 3_000_000),
+  };
+
+  it('stores a rotated result, resets failures, ends our lease and call record', () => {
+    expect(tokensSwapped(held, 'fp-current', 'fp-new', result, lease, NOW)).toEqual({
+      ...held,
+      status: 'active',
+      refreshTokenFingerprint: 'fp-new',
+      accessTokenExpiresAt: NOW + 3_600_000,
+      refreshTokenExpiresAt: NOW + 86_400_000,
+      refreshTokenHardExpiresAt: NOW + 864_000_000,
+      nextRefreshAt: NOW + 3_000_000,
+      failureCount: 0,
+      lastRefreshedAt: NOW,
+      inflightFingerprint: null,
+      inflightGeneration: null,
+      leaseOwner: null,
+      leaseExpiresAt: null,
+      version: 4,
+      updatedAt: NOW,
+    });
+  });
+
+  it('rotated: fingerprint fence only; leaves a later holder its lease; revives exactly the refused token', () => {
+    const takenOver = { ...held, leaseOwner: 'other', leaseGeneration: 7 };
+    expect(tokensSwapped(takenOver, 'fp-current', 'fp-new', result, lease, NOW)).toMatchObject({
+      leaseOwner: 'other',
+      leaseExpiresAt: NOW + 1_000,
+    });
+    const refused = { ...held, status: 'needs_reauth' as const, lastErrorFingerprint: 'fp-current' };
+    expect(tokensSwapped(refused, 'fp-current', 'fp-new', result, lease, NOW)?.status).toBe('active');
+    expect(tokensSwapped({ ...refused, lastErrorFingerprint: 'fp-other' }, 'fp-current', 'fp-new', result, lease, NOW)).toBeNull();
+    expect(tokensSwapped({ ...held, status: 'revoked' }, 'fp-current', 'fp-new', result, lease, NOW)).toBeNull();
+    expect(tokensSwapped(held, 'fp-old', 'fp-new', result, lease, NOW)).toBeNull();
+  });
+
+  it('not rotated: only active and still our generation (a late answer never revives, I9)', () => {
+    expect(tokensSwapped(held, 'fp-current', 'fp-current', result, lease, NOW)?.refreshTokenFingerprint).toBe('fp-current');
+    expect(tokensSwapped({ ...held, leaseGeneration: 7 }, 'fp-current', 'fp-current', result, lease, NOW)).toBeNull();
+    const refused = { ...held, status: 'needs_reauth' as const, lastErrorFingerprint: 'fp-current' };
+    expect(tokensSwapped(refused, 'fp-current', 'fp-current', result, lease, NOW)).toBeNull();
   });
 });
