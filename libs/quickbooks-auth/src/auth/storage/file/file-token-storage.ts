@@ -60,6 +60,12 @@ import {
 } from './connection-file-codec';
 import type { FileRevocation, RevocationSlot } from './file-revocation';
 import { FileLock } from './file-lock';
+import { transitionRecordOf, withTransition } from './file-transition-record';
+import { callBegun } from '../transitions/begin-call';
+import { failureRecorded } from '../transitions/refresh-failure';
+import { reauthMarked } from '../transitions/reauth-mark';
+import { tokensSwapped } from '../transitions/tokens-swapped';
+import { dueForClaim, leaseAcquired, leaseClaimed, leaseReleased, leaseRenewed } from '../transitions/lease-transitions';
 import { CONNECTION_SUFFIX, FilePaths } from './file-paths';
 
 export interface FileTokenStorageOptions {
@@ -162,59 +168,33 @@ export class FileTokenStorage implements TokenStorage {
   async acquireLease(ref: ConnectionRef, owner: string, ttlMs: number): Promise<StoredConnection | null> {
     assertValidConnectionRef(ref);
     const ttl = assertValidTtl(ttlMs);
-    return this.mutate(ref, (c, now) => {
-      if (!c || !LEASABLE.has(c.status) || !leaseFree(c, now, owner)) return null;
-      return bump({ ...c, leaseOwner: owner, leaseExpiresAt: new Date(now.getTime() + ttl), leaseGeneration: c.leaseGeneration + 1 }, now);
-    });
+    return this.mutate(ref, (c, now) => c && withTransition(c, leaseAcquired(transitionRecordOf(c), owner, ttl, now.getTime())));
   }
 
   async renewLease(ref: ConnectionRef, lease: Lease, ttlMs: number): Promise<boolean> {
     assertValidConnectionRef(ref);
     const ttl = assertValidTtl(ttlMs);
-    // An expired lease can be renewed only while nobody else took it over.
-    const renewed = await this.mutate(ref, (c, now) =>
-      c && holds(c, lease) ? bump({ ...c, leaseExpiresAt: new Date(now.getTime() + ttl) }, now) : null,
+    const renewed = await this.mutate(
+      ref,
+      (c, now) => c && withTransition(c, leaseRenewed(transitionRecordOf(c), lease, ttl, now.getTime())),
     );
     return renewed !== null;
   }
 
   async releaseLease(ref: ConnectionRef, lease: Lease): Promise<void> {
     assertValidConnectionRef(ref);
-    await this.mutate(ref, (c, now) => {
-      if (!c || !holds(c, lease)) return null;
-      // Only our own call record goes: an earlier holder's may still be answered.
-      const inflight = c.inflight?.generation === lease.generation ? null : c.inflight;
-      return bump({ ...c, inflight, leaseOwner: null, leaseExpiresAt: null }, now);
-    });
+    await this.mutate(ref, (c, now) => c && withTransition(c, leaseReleased(transitionRecordOf(c), lease, now.getTime())));
   }
 
   async beginCall(ref: ConnectionRef, lease: Lease, call: BeginCall): Promise<boolean> {
     assertValidConnectionRef(ref);
     const budget = assertValidTtl(call.callBudgetMs);
     const ttl = Math.max(assertValidTtl(call.ttlMs), budget);
-    const begun = await this.mutate(ref, (c, now) => {
-      if (!c || !holds(c, lease) || c.status !== 'active' || c.refreshTokenFingerprint !== call.fingerprint) return null;
-      const t = now.getTime();
-      if ((c.leaseExpiresAt?.getTime() ?? 0) < t + budget) return null;
-      // An earlier holder's call with this very token may still be answered: wait it out.
-      const unresolved =
-        c.inflight !== null && c.inflight.fingerprint === c.refreshTokenFingerprint && c.inflight.generation !== lease.generation;
-      if (unresolved && c.inflight!.deadlineAt.getTime() > t) return null;
-      return bump(
-        {
-          ...c,
-          inflight: {
-            fingerprint: call.fingerprint,
-            owner: lease.owner,
-            generation: lease.generation,
-            startedAt: now,
-            deadlineAt: new Date(t + budget),
-          },
-          leaseExpiresAt: new Date(t + ttl),
-        },
-        now,
-      );
-    });
+    const begun = await this.mutate(
+      ref,
+      (c, now) =>
+        c && withTransition(c, callBegun(transitionRecordOf(c), lease, { fingerprint: call.fingerprint, budget, ttl }, now.getTime())),
+    );
     return begun !== null;
   }
 
@@ -226,83 +206,24 @@ export class FileTokenStorage implements TokenStorage {
   ): Promise<StoredConnection | null> {
     assertValidConnectionRef(ref);
     const newFingerprint = this.cipher.fingerprint(result.refreshToken);
-    const rotated = newFingerprint !== expectedFingerprint;
     return this.mutate(ref, (c, now) => {
-      if (!c || c.refreshTokenFingerprint !== expectedFingerprint) return null;
-      if (rotated) {
-        // Fingerprint fence only: a rotated token is the only live one, whatever our generation.
-        const revivable = (c.status === 'reauth_pending' || c.status === 'needs_reauth') && c.lastErrorFingerprint === expectedFingerprint;
-        if (c.status !== 'active' && !revivable) return null;
-      } else if (c.status !== 'active' || c.leaseGeneration !== lease.generation) {
-        return null; // a late non-rotating answer must not revive or overwrite (I9)
-      }
-      const ours = c.leaseGeneration === lease.generation;
-      return bump(
-        {
-          ...c,
-          status: 'active',
-          accessToken: result.accessToken,
-          refreshToken: result.refreshToken,
-          refreshTokenFingerprint: newFingerprint,
-          accessTokenExpiresAt: result.accessTokenExpiresAt,
-          refreshTokenExpiresAt: result.refreshTokenExpiresAt,
-          refreshTokenHardExpiresAt: result.refreshTokenHardExpiresAt,
-          nextRefreshAt: result.nextRefreshAt,
-          failureCount: 0,
-          nextAttemptAt: null,
-          lastErrorCode: null,
-          lastErrorFingerprint: null,
-          lastRefreshedAt: now,
-          inflight: null,
-          // Another holder's lease is left alone: its beginCall now finds the fingerprint moved.
-          leaseOwner: ours ? null : c.leaseOwner,
-          leaseExpiresAt: ours ? null : c.leaseExpiresAt,
-        },
-        now,
-      );
+      const swapped =
+        c && withTransition(c, tokensSwapped(transitionRecordOf(c), expectedFingerprint, newFingerprint, result, lease, now.getTime()));
+      return swapped && { ...swapped, accessToken: result.accessToken, refreshToken: result.refreshToken };
     });
   }
 
   async recordFailure(ref: ConnectionRef, lease: Lease, failure: RefreshFailure): Promise<void> {
     assertValidConnectionRef(ref);
-    await this.mutate(ref, (c, now) => {
-      // Only the lease holder records; never touches status (I4).
-      if (!c || c.status !== 'active' || !holds(c, lease)) return null;
-      return bump(
-        {
-          ...c,
-          failureCount: failure.failureCount,
-          nextAttemptAt: failure.nextAttemptAt ?? null,
-          lastErrorCode: failure.lastErrorCode,
-          inflight: null,
-          leaseOwner: null,
-          leaseExpiresAt: null,
-        },
-        now,
-      );
-    });
+    await this.mutate(ref, (c, now) => c && withTransition(c, failureRecorded(transitionRecordOf(c), lease, failure, now.getTime())));
   }
 
   async markNeedsReauth(ref: ConnectionRef, lease: Lease, mark: ReauthMark): Promise<boolean> {
     assertValidConnectionRef(ref);
-    const changed = await this.mutate(ref, (c, now) => {
-      if (!c || (c.status !== 'active' && c.status !== 'reauth_pending')) return null;
-      if (c.refreshTokenFingerprint !== mark.fingerprint || !holds(c, lease)) return null;
-      return bump(
-        {
-          ...c,
-          status: mark.pendingUntil ? 'reauth_pending' : 'needs_reauth',
-          lastErrorCode: mark.errorCode,
-          lastErrorFingerprint: mark.fingerprint,
-          nextRefreshAt: mark.pendingUntil ?? c.nextRefreshAt,
-          nextAttemptAt: null,
-          inflight: null,
-          leaseOwner: null,
-          leaseExpiresAt: null,
-        },
-        now,
-      );
-    });
+    const changed = await this.mutate(
+      ref,
+      (c, now) => c && withTransition(c, reauthMarked(transitionRecordOf(c), lease, mark, now.getTime())),
+    );
     return changed !== null;
   }
 
@@ -444,30 +365,21 @@ export class FileTokenStorage implements TokenStorage {
     const max = assertValidLimit(limit);
     const ttl = assertValidTtl(ttlMs);
     const due = now.getTime();
-    const isDue = (c: StoredConnection, leaseNow: Date) =>
-      LEASABLE.has(c.status) &&
-      c.nextRefreshAt.getTime() <= due &&
-      (c.nextAttemptAt === null || c.nextAttemptAt.getTime() <= due) &&
-      leaseFree(c, leaseNow);
     const records = await this.scanRecords();
     // Files that cannot be decrypted cannot be leased here (a lease is written inside the
     // encrypted document): reported on every scan instead, never blocking the others (I8).
     for (const r of records) if (isUndecryptable(r)) onUndecryptable?.(r);
     const candidates = records
       .filter((c): c is StoredConnection => !isUndecryptable(c))
-      .filter((c) => isDue(c, new Date()))
+      .filter((c) => dueForClaim(transitionRecordOf(c), due, Date.now()))
       .sort((a, b) => a.nextRefreshAt.getTime() - b.nextRefreshAt.getTime());
     const claimed: StoredConnection[] = [];
     for (const candidate of candidates) {
       if (claimed.length >= max) break;
       // Re-check under the lock: another process may have claimed it since the scan.
-      const leased = await this.mutate(candidate, (c, leaseNow) =>
-        c && isDue(c, leaseNow)
-          ? bump(
-              { ...c, leaseOwner: owner, leaseExpiresAt: new Date(leaseNow.getTime() + ttl), leaseGeneration: c.leaseGeneration + 1 },
-              leaseNow,
-            )
-          : null,
+      const leased = await this.mutate(
+        candidate,
+        (c, leaseNow) => c && withTransition(c, leaseClaimed(transitionRecordOf(c), owner, ttl, due, leaseNow.getTime())),
       ).catch((err) => {
         if (err instanceof QuickBooksAuthError && !(err instanceof StorageError && err.code === 'storage_unavailable')) return null;
         throw err;
@@ -889,20 +801,8 @@ export class FileTokenStorage implements TokenStorage {
   }
 }
 
-/** Statuses a lease (and a claim) can be taken on: reauth_pending is leased to be reconciled. */
-const LEASABLE = new Set<ConnectionStatus>(['active', 'reauth_pending']);
-
-/** `lease` still holds the connection: same owner and generation (the fence, I9). */
 const RECONNECT_LISTED = new Set<ConnectionStatus>(RECONNECT_LISTED_STATUSES);
 const DAY_MS = 86_400_000;
-
-function holds(c: StoredConnection, lease: Lease): boolean {
-  return c.leaseOwner === lease.owner && c.leaseGeneration === lease.generation;
-}
-
-function leaseFree(c: StoredConnection, now: Date, owner?: string): boolean {
-  return c.leaseOwner === null || c.leaseOwner === owner || (c.leaseExpiresAt?.getTime() ?? 0) < now.getTime();
-}
 
 function bump(c: StoredConnection, now: Date): StoredConnection {
   return { ...c, version: c.version + 1, updatedAt: now };

@@ -43,6 +43,11 @@ import {
 } from '../connection-ref.validation';
 import { ACCESS_TOKEN_FIELD, REFRESH_TOKEN_FIELD, openToken, sealToken } from '../token-sealing';
 import { isUndecryptable, recordOf } from '../undecryptable-record';
+import { callBegun } from '../transitions/begin-call';
+import { failureRecorded } from '../transitions/refresh-failure';
+import { reauthMarked } from '../transitions/reauth-mark';
+import { tokensSwapped } from '../transitions/tokens-swapped';
+import { dueForClaim, leaseAcquired, leaseClaimed, leaseReleased, leaseRenewed } from '../transitions/lease-transitions';
 import { MemoryConnectionStore, type MemoryConnectionRow } from './memory-connection.store';
 
 /**
@@ -148,30 +153,21 @@ export class MemoryTokenStorage implements TokenStorage {
     assertValidConnectionRef(ref);
     const ttl = assertValidTtl(ttlMs);
     const row = this.row(ref);
-    const now = this.clock();
-    if (!row || !LEASABLE.has(row.status) || !this.leaseFree(row, owner, now)) return null;
-    row.leaseGeneration++;
-    this.lease(row, owner, now + ttl, now);
-    return this.toStored(row);
+    const leased = row ? apply(row, leaseAcquired(row, owner, ttl, this.clock())) : null;
+    return leased ? this.toStored(leased) : null;
   }
 
   async renewLease(ref: ConnectionRef, lease: Lease, ttlMs: number): Promise<boolean> {
     assertValidConnectionRef(ref);
     const ttl = assertValidTtl(ttlMs);
     const row = this.row(ref);
-    const now = this.clock();
-    // An expired lease can be renewed only while nobody else took it over.
-    if (!row || !holds(row, lease)) return false;
-    this.lease(row, lease.owner, now + ttl, now);
-    return true;
+    return row ? apply(row, leaseRenewed(row, lease, ttl, this.clock())) !== null : false;
   }
 
   async releaseLease(ref: ConnectionRef, lease: Lease): Promise<void> {
     assertValidConnectionRef(ref);
     const row = this.row(ref);
-    if (!row || !holds(row, lease)) return;
-    if (row.inflightGeneration === lease.generation) Object.assign(row, NO_INFLIGHT);
-    this.lease(row, null, null, this.clock());
+    if (row) apply(row, leaseReleased(row, lease, this.clock()));
   }
 
   async beginCall(ref: ConnectionRef, lease: Lease, call: BeginCall): Promise<boolean> {
@@ -179,21 +175,7 @@ export class MemoryTokenStorage implements TokenStorage {
     const budget = assertValidTtl(call.callBudgetMs);
     const ttl = Math.max(assertValidTtl(call.ttlMs), budget);
     const row = this.row(ref);
-    const now = this.clock();
-    if (!row || !holds(row, lease) || row.status !== 'active' || row.refreshTokenFingerprint !== call.fingerprint) return false;
-    if ((row.leaseExpiresAt ?? 0) < now + budget) return false;
-    // An earlier holder's call with this very token may still be answered: wait it out.
-    const unresolved = row.inflightFingerprint === row.refreshTokenFingerprint && row.inflightGeneration !== lease.generation;
-    if (unresolved && (row.inflightDeadlineAt ?? 0) > now) return false;
-    Object.assign(row, {
-      inflightFingerprint: call.fingerprint,
-      inflightOwner: lease.owner,
-      inflightGeneration: lease.generation,
-      inflightStartedAt: now,
-      inflightDeadlineAt: now + budget,
-    } satisfies Partial<MemoryConnectionRow>);
-    this.lease(row, lease.owner, now + ttl, now);
-    return true;
+    return row ? apply(row, callBegun(row, lease, { fingerprint: call.fingerprint, budget, ttl }, this.clock())) !== null : false;
   }
 
   async compareAndSwapTokens(
@@ -204,39 +186,12 @@ export class MemoryTokenStorage implements TokenStorage {
   ): Promise<StoredConnection | null> {
     assertValidConnectionRef(ref);
     const row = this.row(ref);
-    if (!row || row.refreshTokenFingerprint !== expectedFingerprint) return null;
-    const newFingerprint = this.cipher.fingerprint(result.refreshToken);
-    const rotated = newFingerprint !== expectedFingerprint;
-    if (rotated) {
-      // Fingerprint fence only: a rotated token is the only live one, whatever our generation.
-      const revivable =
-        (row.status === 'reauth_pending' || row.status === 'needs_reauth') && row.lastErrorFingerprint === expectedFingerprint;
-      if (row.status !== 'active' && !revivable) return null;
-    } else if (row.status !== 'active' || row.leaseGeneration !== lease.generation) {
-      return null; // a late non-rotating answer must not revive or overwrite (I9)
-    }
-    const now = this.clock();
-    const ours = row.leaseGeneration === lease.generation;
-    Object.assign(row, {
-      status: 'active',
+    if (!row) return null;
+    const swapped = tokensSwapped(row, expectedFingerprint, this.cipher.fingerprint(result.refreshToken), result, lease, this.clock());
+    if (!swapped) return null;
+    Object.assign(row, swapped, {
       accessTokenEnc: sealToken(this.cipher, ref, ACCESS_TOKEN_FIELD, result.accessToken),
       refreshTokenEnc: sealToken(this.cipher, ref, REFRESH_TOKEN_FIELD, result.refreshToken),
-      refreshTokenFingerprint: newFingerprint,
-      accessTokenExpiresAt: result.accessTokenExpiresAt.getTime(),
-      refreshTokenExpiresAt: result.refreshTokenExpiresAt.getTime(),
-      refreshTokenHardExpiresAt: result.refreshTokenHardExpiresAt?.getTime() ?? null,
-      nextRefreshAt: result.nextRefreshAt.getTime(),
-      failureCount: 0,
-      nextAttemptAt: null,
-      lastErrorCode: null,
-      lastErrorFingerprint: null,
-      lastRefreshedAt: now,
-      ...NO_INFLIGHT,
-      // Another holder's lease is left alone: its beginCall now finds the fingerprint moved.
-      leaseOwner: ours ? null : row.leaseOwner,
-      leaseExpiresAt: ours ? null : row.leaseExpiresAt,
-      version: row.version + 1,
-      updatedAt: now,
     } satisfies Partial<MemoryConnectionRow>);
     return this.toStored(row);
   }
@@ -244,39 +199,13 @@ export class MemoryTokenStorage implements TokenStorage {
   async recordFailure(ref: ConnectionRef, lease: Lease, failure: RefreshFailure): Promise<void> {
     assertValidConnectionRef(ref);
     const row = this.row(ref);
-    // Only the lease holder records; never touches status (I4).
-    if (!row || row.status !== 'active' || !holds(row, lease)) return;
-    const now = this.clock();
-    Object.assign(row, {
-      failureCount: failure.failureCount,
-      nextAttemptAt: failure.nextAttemptAt?.getTime() ?? null,
-      lastErrorCode: failure.lastErrorCode,
-      ...NO_INFLIGHT,
-      leaseOwner: null,
-      leaseExpiresAt: null,
-      version: row.version + 1,
-      updatedAt: now,
-    } satisfies Partial<MemoryConnectionRow>);
+    if (row) apply(row, failureRecorded(row, lease, failure, this.clock()));
   }
 
   async markNeedsReauth(ref: ConnectionRef, lease: Lease, mark: ReauthMark): Promise<boolean> {
     assertValidConnectionRef(ref);
     const row = this.row(ref);
-    if (!row || (row.status !== 'active' && row.status !== 'reauth_pending')) return false;
-    if (row.refreshTokenFingerprint !== mark.fingerprint || !holds(row, lease)) return false;
-    Object.assign(row, {
-      status: mark.pendingUntil ? 'reauth_pending' : 'needs_reauth',
-      lastErrorCode: mark.errorCode,
-      lastErrorFingerprint: mark.fingerprint,
-      nextRefreshAt: mark.pendingUntil ? mark.pendingUntil.getTime() : row.nextRefreshAt,
-      nextAttemptAt: null,
-      ...NO_INFLIGHT,
-      leaseOwner: null,
-      leaseExpiresAt: null,
-      version: row.version + 1,
-      updatedAt: this.clock(),
-    } satisfies Partial<MemoryConnectionRow>);
-    return true;
+    return row ? apply(row, reauthMarked(row, lease, mark, this.clock())) !== null : false;
   }
 
   async markRevoked(ref: ConnectionRef, fence?: RevokeFence): Promise<boolean> {
@@ -377,14 +306,12 @@ export class MemoryTokenStorage implements TokenStorage {
     const due = now.getTime();
     const leaseNow = this.clock();
     const candidates = [...this.store.rows.values()]
-      .filter((row) => LEASABLE.has(row.status) && row.nextRefreshAt <= due && (row.nextAttemptAt === null || row.nextAttemptAt <= due))
-      .filter((row) => row.leaseOwner === null || (row.leaseExpiresAt ?? 0) < leaseNow)
+      .filter((row) => dueForClaim(row, due, leaseNow))
       .sort((a, b) => a.nextRefreshAt - b.nextRefreshAt || a.id - b.id)
       .slice(0, max);
     const claimed: StoredConnection[] = [];
     for (const row of candidates) {
-      row.leaseGeneration++;
-      this.lease(row, owner, leaseNow + ttl, leaseNow);
+      apply(row, leaseClaimed(row, owner, ttl, due, leaseNow));
       // A row that cannot be decrypted stays leased until the TTL passes (a natural back-off
       // before it is reported again); it must not block every other connection in the batch (I8).
       const record = this.toRecord(row);
@@ -535,17 +462,6 @@ export class MemoryTokenStorage implements TokenStorage {
     return this.store.rows.get(MemoryConnectionStore.key(ref));
   }
 
-  private leaseFree(row: MemoryConnectionRow, owner: string, now: number): boolean {
-    return row.leaseOwner === null || row.leaseOwner === owner || (row.leaseExpiresAt ?? 0) < now;
-  }
-
-  private lease(row: MemoryConnectionRow, owner: string | null, expiresAt: number | null, now: number): void {
-    row.leaseOwner = owner;
-    row.leaseExpiresAt = expiresAt;
-    row.version++;
-    row.updatedAt = now;
-  }
-
   /** The row as a connection; without `withTokens` the tokens stay sealed (reported as ''). */
   /** withTokens 'access': the refresh token is left sealed (reported as ''), for getForAccess. */
   private toStored(row: MemoryConnectionRow, withTokens: boolean | 'access' = true): StoredConnection {
@@ -597,9 +513,6 @@ export class MemoryTokenStorage implements TokenStorage {
 const RECONNECT_LISTED = new Set<ConnectionStatus>(RECONNECT_LISTED_STATUSES);
 const DAY_MS = 86_400_000;
 
-/** Statuses a lease (and a claim) can be taken on: reauth_pending is leased to be reconciled. */
-const LEASABLE = new Set<ConnectionStatus>(['active', 'reauth_pending']);
-
 type RevocationFields = Pick<MemoryConnectionRow, 'revokeTokenEnc' | 'revokeTokenFingerprint' | 'revokeDueAt' | 'revokeAttempts'>;
 
 const NO_REVOCATION: RevocationFields = { revokeTokenEnc: null, revokeTokenFingerprint: null, revokeDueAt: null, revokeAttempts: 0 };
@@ -621,9 +534,9 @@ const NO_INFLIGHT = {
   inflightDeadlineAt: null,
 } satisfies Partial<MemoryConnectionRow>;
 
-/** `lease` still holds the row: same owner and generation (the fence, I9). */
-function holds(row: MemoryConnectionRow, lease: Lease): boolean {
-  return row.leaseOwner === lease.owner && row.leaseGeneration === lease.generation;
+/** Writes a transition's record into the stored row (kept as the same object); null: its rule did not hold. */
+function apply(row: MemoryConnectionRow, next: MemoryConnectionRow | null): MemoryConnectionRow | null {
+  return next ? Object.assign(row, next) : null;
 }
 
 function date(ms: number | null): Date | null {

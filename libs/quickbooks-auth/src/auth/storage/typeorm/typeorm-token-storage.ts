@@ -34,42 +34,19 @@ import type {
   StorageStats,
   TokenStorage,
 } from '../token-storage.interface';
-import { RECONNECT_LISTED_STATUSES, assertValidHorizonDays, decodeReconnectCursor, encodeReconnectCursor } from '../reconnect-cursor';
+import { assertValidHorizonDays, decodeReconnectCursor, encodeReconnectCursor } from '../reconnect-cursor';
 import { openOrNull } from '../pending-revocation';
 import { ACCESS_TOKEN_FIELD, REFRESH_TOKEN_FIELD, openToken, sealToken } from '../token-sealing';
 import { isUndecryptable, recordOf } from '../undecryptable-record';
-import { CONNECTION_COLUMNS, textOf, toAccessConnection, toStoredConnection, type ConnectionRow, type JustWritten } from './connection-row';
-import { DirectSql, type SqlParam } from './direct-sql';
+import { BUILT_SET, BUILT_WHERE, connectionStatementsFor, type ConnectionStatements, type Statement } from './connection-statements';
+import { textOf, toAccessConnection, toStoredConnection, type ConnectionRow, type JustWritten } from './connection-row';
+import { DirectSql, type WriteResult } from './direct-sql';
 import { QuickBooksConnectionEntity as Row } from './quickbooks-connection.entity';
 import { SealedToken } from './sealed-token';
 import { sealedTokenTransformer } from './sealed-token.transformer';
 import { epochMsTransformer } from './epoch-ms.transformer';
 import { sqlDialectFor, type SqlDialect, type TypeOrmStorageKind } from './sql-dialect';
 import { driverErrorCode, toStorageError } from './storage-error.mapper';
-
-const TABLE = 'quickbooks_connections';
-const BY_REF = 'tenant_id = :tenantId AND realm_id = :realmId';
-const SELECT_BY_REF = `SELECT ${CONNECTION_COLUMNS} FROM ${TABLE} WHERE tenant_id = ? AND realm_id = ?`;
-const SELECT_BY_TENANT = `SELECT ${CONNECTION_COLUMNS} FROM ${TABLE} WHERE tenant_id = ? ORDER BY id`;
-/** Statuses a lease (and a claim) can be taken on: reauth_pending is leased to be reconciled. */
-const LEASABLE = `status IN ('active', 'reauth_pending')`;
-/** `lease` (owner, generation) still holds the row: the fence every holder's write checks (I9). */
-const HOLDS = 'lease_owner = ? AND lease_generation = ?';
-/** Statuses the reconnect campaign lists and warns about: every connection not disconnected. */
-const RECONNECT_LISTED = `status IN (${RECONNECT_LISTED_STATUSES.map((st) => `'${st}'`).join(', ')})`;
-const DAY_MS = 86_400_000;
-const NO_INFLIGHT =
-  'inflight_fp = NULL, inflight_owner = NULL, inflight_generation = NULL, inflight_started_at = NULL, inflight_deadline_at = NULL';
-
-/** Refreshed ahead by the scheduler, not kept alive only (StorageStats). */
-const AHEAD = 'next_refresh_at <= access_token_expires_at';
-
-/** recordUse in one prepared statement (TokenStorage.recordUse): no version bump, active rows only. */
-const RECORD_USE =
-  `UPDATE ${TABLE} SET` +
-  ' next_refresh_at = CASE WHEN access_token_expires_at = ? AND next_refresh_at > ? THEN ? ELSE next_refresh_at END,' +
-  ' last_used_at = CASE WHEN last_used_at IS NULL OR last_used_at < ? THEN ? ELSE last_used_at END' +
-  ` WHERE tenant_id = ? AND realm_id = ? AND status = 'active'`;
 
 type RowValues = Parameters<UpdateQueryBuilder<Row>['set']>[0];
 
@@ -82,6 +59,9 @@ type RowValues = Parameters<UpdateQueryBuilder<Row>['set']>[0];
  * Lease times come from the database clock. Writes name their columns explicitly (no `save()`:
  * random IVs make a loaded entity always dirty). Tokens are sealed here, with the row's tenant and
  * realm in the AAD, before they reach the guard transformer on the column.
+ *
+ * The statements are named in ConnectionStatements (connection-statements.ts), one set per dialect;
+ * the writes built with TypeORM's query builder take their WHERE rules and raw SET expressions from there.
  *
  * The hot path (get, acquireLease, renewLease, releaseLease, beginCall, compareAndSwapTokens, and
  * every re-read) skips TypeORM's query builder and entity hydration: prepared statements with an
@@ -107,6 +87,7 @@ export class TypeOrmTokenStorage implements TokenStorage {
   readonly kind: TypeOrmStorageKind;
   private readonly dialect: SqlDialect;
   private readonly sql: DirectSql;
+  private readonly statements: ConnectionStatements;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -115,6 +96,7 @@ export class TypeOrmTokenStorage implements TokenStorage {
     this.dialect = sqlDialectFor(dataSource);
     this.kind = this.dialect.kind;
     this.sql = new DirectSql(dataSource, this.dialect);
+    this.statements = connectionStatementsFor(this.dialect);
     if (dataSource.isInitialized && !dataSource.hasMetadata(Row)) {
       throw new ConfigurationError([
         'the TypeORM DataSource for QuickBooks token storage must include QUICKBOOKS_AUTH_ENTITIES in its entities',
@@ -136,7 +118,7 @@ export class TypeOrmTokenStorage implements TokenStorage {
 
   async listByTenant(tenantId: string): Promise<StoredConnection[]> {
     assertValidTenantId(tenantId);
-    const rows = await this.run('list connections', () => this.sql.rows<ConnectionRow>(SELECT_BY_TENANT, [tenantId]));
+    const rows = await this.run('list connections', () => this.rowsOf<ConnectionRow>(this.statements.listByTenant(tenantId)));
     return rows.map((row) => this.toStored(row));
   }
 
@@ -148,7 +130,7 @@ export class TypeOrmTokenStorage implements TokenStorage {
 
   async listRecordsByTenant(tenantId: string): Promise<ConnectionRecord[]> {
     assertValidTenantId(tenantId);
-    const rows = await this.run('list connections', () => this.sql.rows<ConnectionRow>(SELECT_BY_TENANT, [tenantId]));
+    const rows = await this.run('list connections', () => this.rowsOf<ConnectionRow>(this.statements.listByTenant(tenantId)));
     return rows.map((row) => this.toRecord(row));
   }
 
@@ -184,8 +166,8 @@ export class TypeOrmTokenStorage implements TokenStorage {
           {
             ...retireReplaced(),
             ...values,
-            leaseGeneration: () => 'lease_generation + 1',
-            version: () => 'version + 1',
+            leaseGeneration: () => BUILT_SET.nextGeneration,
+            version: () => BUILT_SET.nextVersion,
             updatedAt: () => this.dialect.nowMs,
           },
           ref,
@@ -225,30 +207,11 @@ export class TypeOrmTokenStorage implements TokenStorage {
   async acquireLease(ref: ConnectionRef, owner: string, ttlMs: number, options?: ClaimOptions): Promise<StoredConnection | null> {
     assertValidConnectionRef(ref);
     const ttl = assertValidTtl(ttlMs);
-    const now = this.dialect.nowMs;
     const mysql = !this.dialect.updateReturning;
-    const begin = options?.beginCalls === true;
-    // Begin the call in the same write (claimDue beginCalls). MySQL assigns left to right:
-    // inflight_owner first, on the old row, and the rest follow it (the owner is new); elsewhere
-    // every assignment sees the old row and repeats the condition.
-    const may = MAY_BEGIN_ON_CLAIM;
-    const began = mysql ? 'inflight_owner <=> ?' : may;
-    const beginSet = begin
-      ? `inflight_owner = CASE WHEN ${may} THEN ? ELSE inflight_owner END,` +
-        ` inflight_fp = CASE WHEN ${began} THEN refresh_token_fp ELSE inflight_fp END,` +
-        ` inflight_started_at = CASE WHEN ${began} THEN ${now} ELSE inflight_started_at END,` +
-        ` inflight_deadline_at = CASE WHEN ${began} THEN ${now} + ${ttl} ELSE inflight_deadline_at END,` +
-        ` inflight_generation = CASE WHEN ${began} THEN lease_generation + 1 ELSE inflight_generation END, `
-      : '';
-    const beginParams = begin ? [owner, ...(mysql ? [owner, owner, owner, owner] : [])] : [];
-    const sql =
-      `UPDATE ${TABLE} SET ${beginSet}lease_owner = ?, lease_expires_at = ${now} + ${ttl},` +
-      ` lease_generation = ${mysql ? 'LAST_INSERT_ID(lease_generation + 1)' : 'lease_generation + 1'}, version = version + 1, updated_at = ${now}` +
-      ` WHERE tenant_id = ? AND realm_id = ? AND ${LEASABLE} AND (lease_owner IS NULL OR lease_owner = ? OR lease_expires_at < ${now})`;
-    const params = [...beginParams, owner, ref.tenantId, ref.realmId, owner];
+    const statement = this.statements.acquireLease(ref, owner, ttl, options?.beginCalls === true);
     const row = await this.run('acquire a lease', async () => {
-      if (!mysql) return (await this.sql.rows<ConnectionRow>(`${sql} RETURNING ${CONNECTION_COLUMNS}`, params))[0] ?? null;
-      const written = await this.sql.write(sql, params);
+      if (!mysql) return (await this.rowsOf<ConnectionRow>(this.statements.returning(statement)))[0] ?? null;
+      const written = await this.writeBy(statement);
       if (written.affected !== 1) return null;
       const reread = await this.readRow(ref);
       // A revoke, reconnect or another acquisition in between (even by this owner) means the lease
@@ -261,58 +224,22 @@ export class TypeOrmTokenStorage implements TokenStorage {
   async renewLease(ref: ConnectionRef, lease: Lease, ttlMs: number): Promise<boolean> {
     assertValidConnectionRef(ref);
     const ttl = assertValidTtl(ttlMs);
-    const now = this.dialect.nowMs;
-    // An expired lease can be renewed only while nobody else took it over (the generation says).
-    const sql = `UPDATE ${TABLE} SET lease_expires_at = ${now} + ${ttl}, version = version + 1, updated_at = ${now} WHERE tenant_id = ? AND realm_id = ? AND ${HOLDS}`;
-    return this.run(
-      'renew a lease',
-      async () => (await this.sql.affected(sql, [ref.tenantId, ref.realmId, lease.owner, lease.generation])) === 1,
-    );
+    return this.run('renew a lease', async () => (await this.affectedBy(this.statements.renewLease(ref, lease, ttl))) === 1);
   }
 
   async releaseLease(ref: ConnectionRef, lease: Lease): Promise<void> {
     assertValidConnectionRef(ref);
-    const now = this.dialect.nowMs;
-    // The in-flight record goes only if this lease's own call made it (the WHERE pins
-    // lease_generation, which this UPDATE never assigns); inflight_generation is assigned last.
-    const mine = 'inflight_generation = lease_generation';
-    const sql =
-      `UPDATE ${TABLE} SET` +
-      ['inflight_fp', 'inflight_owner', 'inflight_started_at', 'inflight_deadline_at', 'inflight_generation']
-        .map((col) => ` ${col} = CASE WHEN ${mine} THEN NULL ELSE ${col} END,`)
-        .join('') +
-      ` lease_owner = NULL, lease_expires_at = NULL, version = version + 1, updated_at = ${now}` +
-      ` WHERE tenant_id = ? AND realm_id = ? AND ${HOLDS}`;
-    await this.run('release a lease', () => this.sql.affected(sql, [ref.tenantId, ref.realmId, lease.owner, lease.generation]));
+    await this.run('release a lease', () => this.affectedBy(this.statements.releaseLease(ref, lease)));
   }
 
   async beginCall(ref: ConnectionRef, lease: Lease, call: BeginCall): Promise<boolean> {
     assertValidConnectionRef(ref);
     const budget = assertValidTtl(call.callBudgetMs);
     const ttl = Math.max(assertValidTtl(call.ttlMs), budget);
-    const now = this.dialect.nowMs;
-    // An earlier holder's call with this very token may still be answered until its deadline:
-    // wait it out. refresh_token_fp is pinned non-null by the WHERE, so the NOT never sees NULL.
-    const unresolved =
-      'inflight_fp IS NOT NULL AND inflight_fp = refresh_token_fp AND (inflight_generation IS NULL OR inflight_generation <> ?)' +
-      ` AND COALESCE(inflight_deadline_at, 0) > ${now}`;
-    const sql =
-      `UPDATE ${TABLE} SET inflight_fp = ?, inflight_owner = ?, inflight_generation = ?, inflight_started_at = ${now},` +
-      ` inflight_deadline_at = ${now} + ${budget}, lease_expires_at = ${now} + ${ttl}, version = version + 1, updated_at = ${now}` +
-      ` WHERE tenant_id = ? AND realm_id = ? AND ${HOLDS} AND status = 'active' AND refresh_token_fp = ?` +
-      ` AND lease_expires_at >= ${now} + ${budget} AND NOT (${unresolved})`;
-    const params = [
-      call.fingerprint,
-      lease.owner,
-      lease.generation,
-      ref.tenantId,
-      ref.realmId,
-      lease.owner,
-      lease.generation,
-      call.fingerprint,
-      lease.generation,
-    ];
-    return this.run('record a token call', async () => (await this.sql.affected(sql, params)) === 1);
+    return this.run(
+      'record a token call',
+      async () => (await this.affectedBy(this.statements.beginCall(ref, lease, call.fingerprint, budget, ttl))) === 1,
+    );
   }
 
   async compareAndSwapTokens(
@@ -331,49 +258,29 @@ export class TypeOrmTokenStorage implements TokenStorage {
       refreshTokenEnc: sealed.refreshTokenEnc.value,
       refreshToken: result.refreshToken,
     };
-    const now = this.dialect.nowMs;
-    // Rotated: the fingerprint fence only, never the generation (these tokens are now the only
-    // live ones); revives reauth_pending / needs_reauth for exactly the refused token. Not rotated:
-    // active and still our generation, so a late answer never revives a dead token (I9).
-    const rule = rotated
-      ? `(status = 'active' OR (status IN ('reauth_pending', 'needs_reauth') AND last_error_fp = ?))`
-      : `status = 'active' AND lease_generation = ?`;
     // MySQL, with the holder's basis: the UPDATE says, through LAST_INSERT_ID, the version it
     // wrote and whether the lease was still ours (then every other column is the basis's or ours).
-    // Assigned first, so it reads the old version and lease_generation (never assigned here).
     const learn =
       !this.dialect.updateReturning && basis !== undefined && sameConnection(basis, ref) && basis.leaseGeneration === lease.generation;
-    const version = learn
-      ? 'version = LAST_INSERT_ID((version + 1) * 2 + CASE WHEN lease_generation = ? THEN 1 ELSE 0 END) DIV 2'
-      : 'version = version + 1';
-    const sql =
-      `UPDATE ${TABLE} SET ${version}, status = 'active', access_token_enc = ?, refresh_token_enc = ?, refresh_token_fp = ?,` +
-      ' access_token_expires_at = ?, refresh_token_expires_at = ?, refresh_token_hard_expires_at = ?, next_refresh_at = ?,' +
-      ` failure_count = 0, next_attempt_at = NULL, last_error_code = NULL, last_error_fp = NULL, last_refreshed_at = ${now}, ${NO_INFLIGHT},` +
-      // Another holder's lease is left alone: its beginCall now finds the fingerprint moved.
-      ' lease_owner = CASE WHEN lease_generation = ? THEN NULL ELSE lease_owner END,' +
-      ' lease_expires_at = CASE WHEN lease_generation = ? THEN NULL ELSE lease_expires_at END,' +
-      ` updated_at = ${now}` +
-      ` WHERE tenant_id = ? AND realm_id = ? AND refresh_token_fp = ? AND ${rule}`;
-    const params: SqlParam[] = [
-      ...(learn ? [lease.generation] : []),
-      // The same guard as the token columns' transformer: only sealed values reach them.
-      guardSealed(sealed.accessTokenEnc),
-      guardSealed(sealed.refreshTokenEnc),
-      sealed.refreshTokenFingerprint,
-      epochMsParam(result.accessTokenExpiresAt),
-      epochMsParam(result.refreshTokenExpiresAt),
-      epochMsParam(result.refreshTokenHardExpiresAt),
-      epochMsParam(result.nextRefreshAt),
-      lease.generation,
-      lease.generation,
-      ref.tenantId,
-      ref.realmId,
+    const statement = this.statements.compareAndSwapTokens(
+      ref,
       expectedFingerprint,
-      rotated ? expectedFingerprint : lease.generation,
-    ];
+      {
+        // The same guard as the token columns' transformer: only sealed values reach them.
+        accessTokenEnc: guardSealed(sealed.accessTokenEnc),
+        refreshTokenEnc: guardSealed(sealed.refreshTokenEnc),
+        refreshTokenFingerprint: sealed.refreshTokenFingerprint,
+        accessTokenExpiresAt: epochMsParam(result.accessTokenExpiresAt),
+        refreshTokenExpiresAt: epochMsParam(result.refreshTokenExpiresAt),
+        refreshTokenHardExpiresAt: epochMsParam(result.refreshTokenHardExpiresAt),
+        nextRefreshAt: epochMsParam(result.nextRefreshAt),
+      },
+      lease,
+      rotated,
+      learn,
+    );
     if (learn) {
-      const outcome = await this.run('store refreshed tokens', () => this.sql.write(sql, params));
+      const outcome = await this.run('store refreshed tokens', () => this.writeBy(statement));
       if (outcome.affected !== 1) return null;
       // Our lease ended with the write: the row is the basis with what we wrote on top. Another
       // holder's lease (a rotated answer landing after a takeover) is read back as it is.
@@ -382,7 +289,7 @@ export class TypeOrmTokenStorage implements TokenStorage {
       const row = await this.run('read a connection', () => this.readRow(ref));
       return row ? this.toStored(row, written) : null;
     }
-    const row = await this.run('store refreshed tokens', () => this.updateAndRead(sql, params, ref));
+    const row = await this.run('store refreshed tokens', () => this.updateAndRead(statement, ref));
     // What was read back is what is stored; the ciphertexts just written need no decryption.
     return row ? this.toStored(row, written) : null;
   }
@@ -400,7 +307,7 @@ export class TypeOrmTokenStorage implements TokenStorage {
     // Only the lease holder records; status is never touched here (I4).
     await this.run('record a refresh failure', () =>
       this.update(values, ref)
-        .andWhere(`status = 'active' AND lease_owner = :owner AND lease_generation = :generation`, {
+        .andWhere(BUILT_WHERE.holderOfActive, {
           owner: lease.owner,
           generation: lease.generation,
         })
@@ -424,7 +331,7 @@ export class TypeOrmTokenStorage implements TokenStorage {
     return this.run('mark a connection for reauthorization', async () => {
       // Only a refused token that is still the stored one, and only by the lease holder (I4, I9).
       const marked = await this.update(values, ref)
-        .andWhere(`${LEASABLE} AND refresh_token_fp = :fingerprint AND lease_owner = :owner AND lease_generation = :generation`, {
+        .andWhere(BUILT_WHERE.holderOfRefused, {
           fingerprint: mark.fingerprint,
           owner: lease.owner,
           generation: lease.generation,
@@ -446,14 +353,14 @@ export class TypeOrmTokenStorage implements TokenStorage {
       leaseOwner: null,
       leaseExpiresAt: null,
       // Fences any holder of the revoked tokens (I9).
-      leaseGeneration: () => 'lease_generation + 1',
+      leaseGeneration: () => BUILT_SET.nextGeneration,
     });
     return this.run('revoke a connection', async () => {
       const update = this.update(values, ref);
       // Fenced: the same statement checks that the refused grant is still the stored one, so a
       // reconnect committed a moment before is never wiped.
       if (fence)
-        update.andWhere(`status = 'needs_reauth' AND refresh_token_fp = :refusedFingerprint`, {
+        update.andWhere(BUILT_WHERE.refusedGrant, {
           refusedFingerprint: fence.refusedFingerprint,
         });
       return ((await update.execute()).affected ?? 0) > 0;
@@ -462,12 +369,12 @@ export class TypeOrmTokenStorage implements TokenStorage {
 
   async markRevokePending(ref: ConnectionRef, retry: RevokeRetry): Promise<boolean> {
     assertValidConnectionRef(ref);
-    const hasToken = 'refresh_token_enc IS NOT NULL AND refresh_token_fp IS NOT NULL';
+    const retire = BUILT_SET.retireCurrent;
     const values = this.changeValues({
       // First: MySQL assigns left to right, and these read the refresh token columns wiped below.
-      revokeTokenEnc: () => `CASE WHEN ${hasToken} THEN refresh_token_enc ELSE revoke_token_enc END`,
-      revokeTokenFingerprint: () => `CASE WHEN ${hasToken} THEN refresh_token_fp ELSE revoke_token_fp END`,
-      revokeAttempts: () => `CASE WHEN ${hasToken} THEN 1 ELSE revoke_attempts END`,
+      revokeTokenEnc: () => retire.revokeTokenEnc,
+      revokeTokenFingerprint: () => retire.revokeTokenFingerprint,
+      revokeAttempts: () => retire.revokeAttempts,
       revokeDueAt: retry.retryAt,
       status: 'revoke_pending',
       accessTokenEnc: null,
@@ -478,11 +385,11 @@ export class TypeOrmTokenStorage implements TokenStorage {
       leaseOwner: null,
       leaseExpiresAt: null,
       // Fences any holder of the disconnected tokens (I9).
-      leaseGeneration: () => 'lease_generation + 1',
+      leaseGeneration: () => BUILT_SET.nextGeneration,
     });
     return this.run(
       'mark a revoke pending',
-      async () => ((await this.update(values, ref).andWhere(`status <> 'revoked'`).execute()).affected ?? 0) > 0,
+      async () => ((await this.update(values, ref).andWhere(BUILT_WHERE.notRevoked).execute()).affected ?? 0) > 0,
     );
   }
 
@@ -492,46 +399,26 @@ export class TypeOrmTokenStorage implements TokenStorage {
     if (only) assertValidConnectionRef(only);
     const t = now.getTime();
     // Due (or the one asked for), soonest first; the claim pushes the due time out by `hold`.
-    const where = only
-      ? 'revoke_token_fp IS NOT NULL AND tenant_id = ? AND realm_id = ?'
-      : 'revoke_token_fp IS NOT NULL AND revoke_due_at <= ?';
-    const whereParams: SqlParam[] = only ? [only.tenantId, only.realmId] : [t];
     const rows = await this.run('claim pending revocations', async (): Promise<RevocationRow[]> => {
-      if (this.kind === 'typeorm-sqlite') {
-        return this.sql.rows<RevocationRow>(
-          `UPDATE ${TABLE} SET revoke_due_at = ?, version = version + 1
-            WHERE id IN (SELECT id FROM ${TABLE} WHERE ${where} ORDER BY revoke_due_at, id LIMIT ?)
-            RETURNING ${REVOCATION_COLUMNS}`,
-          [t + hold, ...whereParams, max],
-        );
-      }
+      if (this.kind === 'typeorm-sqlite')
+        return this.rowsOf<RevocationRow>(this.statements.claimRevocationsReturning(t, t + hold, max, only));
       if (this.kind === 'typeorm-postgres') {
         // On the driver itself: TypeORM's query() hands back [rows, count] for an UPDATE on PostgreSQL.
-        // UPDATE ... FROM the locked picks, so RETURNING can say when each was due (RETURNING order
-        // is unspecified, and the claim has just overwritten revoke_due_at). SQLite's RETURNING
-        // cannot name a FROM table, hence its own statement above.
-        const picked = await this.sql.rows<RevocationRow & { was_due: unknown; picked_id: unknown }>(
-          `UPDATE ${TABLE} SET revoke_due_at = ?, version = version + 1
-            FROM (SELECT id AS picked_id, revoke_due_at AS was_due FROM ${TABLE} WHERE ${where} ORDER BY revoke_due_at, id LIMIT ?${this.dialect.claimLock}) AS picked
-            WHERE ${TABLE}.id = picked.picked_id
-            RETURNING ${REVOCATION_COLUMNS.split(', ')
-              .map((c) => `${TABLE}.${c}`)
-              .join(', ')}, picked.was_due`,
-          [t + hold, ...whereParams, max],
+        const picked = await this.rowsOf<RevocationRow & { was_due: unknown; picked_id: unknown }>(
+          this.statements.claimRevocationsPicked(t, t + hold, max, only),
         );
         return picked.sort((a, b) => Number(a.was_due) - Number(b.was_due) || Number(a.id) - Number(b.id));
       }
       return this.dataSource.transaction('READ COMMITTED', async (manager: EntityManager) => {
-        const locked: RevocationRow[] = await manager.query(
-          `SELECT ${REVOCATION_COLUMNS} FROM ${TABLE} WHERE ${where} ORDER BY revoke_due_at, id LIMIT ?${this.dialect.claimLock}`,
-          [...whereParams, max],
-        );
-        if (locked.length) {
-          await manager.query(
-            `UPDATE ${TABLE} SET revoke_due_at = ?, version = version + 1 WHERE id IN (${locked.map(() => '?').join(', ')})`,
-            [t + hold, ...locked.map((r) => r.id)],
+        const locked: RevocationRow[] = await queryIn(manager, this.statements.claimRevocationsLock(t, max, only));
+        if (locked.length)
+          await queryIn(
+            manager,
+            this.statements.claimRevocationsHold(
+              locked.map((r) => r.id),
+              t + hold,
+            ),
           );
-        }
         return locked;
       });
     });
@@ -550,37 +437,24 @@ export class TypeOrmTokenStorage implements TokenStorage {
 
   async recordUse(ref: ConnectionRef, use: ConnectionUse): Promise<void> {
     assertValidConnectionRef(ref);
-    const pull = use.pullForward;
-    const usedAt = use.usedAt.getTime();
-    // -1 matches no expiry: lastUsedAt only. Neither assignment reads the other's column (MySQL order).
-    await this.run('record a connection use', () =>
-      this.sql.affected(RECORD_USE, [
-        pull ? pull.accessTokenExpiresAt.getTime() : -1,
-        pull ? pull.refreshAt.getTime() : 0,
-        pull ? pull.refreshAt.getTime() : 0,
-        usedAt,
-        usedAt,
-        ref.tenantId,
-        ref.realmId,
-      ]),
-    );
+    await this.run('record a connection use', () => this.affectedBy(this.statements.recordUse(ref, use)));
   }
 
   async settleRevocation(ref: ConnectionRef, fingerprint: string, retryAt: Date | null): Promise<boolean> {
     assertValidConnectionRef(ref);
     const values = this.changeValues(
       retryAt
-        ? { revokeDueAt: retryAt, revokeAttempts: () => 'revoke_attempts + 1' }
+        ? { revokeDueAt: retryAt, revokeAttempts: () => BUILT_SET.nextRevokeAttempt }
         : {
             revokeTokenEnc: null,
             revokeTokenFingerprint: null,
             revokeDueAt: null,
             revokeAttempts: 0,
-            status: () => `CASE WHEN status = 'revoke_pending' THEN 'revoked' ELSE status END`,
+            status: () => BUILT_SET.revokedIfDisconnecting,
           },
     );
     return this.run('settle a revocation', async () => {
-      const settled = await this.update(values, ref).andWhere('revoke_token_fp = :fingerprint', { fingerprint }).execute();
+      const settled = await this.update(values, ref).andWhere(BUILT_WHERE.revocationOf, { fingerprint }).execute();
       return settled.affected === 1;
     });
   }
@@ -588,7 +462,7 @@ export class TypeOrmTokenStorage implements TokenStorage {
   async delete(ref: ConnectionRef): Promise<boolean> {
     assertValidConnectionRef(ref);
     return this.run('delete a connection', async () => {
-      const deleted = await this.dataSource.createQueryBuilder().delete().from(Row).where(BY_REF, ref).execute();
+      const deleted = await this.dataSource.createQueryBuilder().delete().from(Row).where(BUILT_WHERE.byRef, ref).execute();
       return (deleted.affected ?? 0) > 0;
     });
   }
@@ -622,19 +496,7 @@ export class TypeOrmTokenStorage implements TokenStorage {
 
   async stats(now: Date, withinMs: number): Promise<StorageStats> {
     const t = now.getTime();
-    const dbNow = this.dialect.nowMs;
-    const raw: Array<Record<string, unknown>> = await this.run('compute stats', () =>
-      this.query(
-        `SELECT status, COUNT(*) AS total,
-           SUM(CASE WHEN access_token_expires_at < ? AND ${AHEAD} THEN 1 ELSE 0 END) AS expiring,
-           SUM(CASE WHEN access_token_expires_at < ? AND ${AHEAD} THEN 1 ELSE 0 END) AS expired,
-           MIN(CASE WHEN ${AHEAD} THEN access_token_expires_at END) AS soonest_access,
-           MIN(refresh_token_expires_at) AS soonest_refresh,
-           SUM(CASE WHEN lease_owner IS NOT NULL AND lease_expires_at < ${dbNow} THEN 1 ELSE 0 END) AS stale
-         FROM ${TABLE} GROUP BY status`,
-        [t + withinMs, t],
-      ),
-    );
+    const raw: Array<Record<string, unknown>> = await this.run('compute stats', () => this.query(this.statements.stats(t, withinMs)));
     const stats: StorageStats = {
       byStatus: Object.fromEntries(CONNECTION_STATUSES.map((status) => [status, 0])) as Record<ConnectionStatus, number>,
       accessExpiringSoon: 0,
@@ -657,7 +519,7 @@ export class TypeOrmTokenStorage implements TokenStorage {
   }
 
   async ping(): Promise<void> {
-    await this.run('reach the database', () => this.dataSource.query('SELECT 1'));
+    await this.run('reach the database', () => this.dataSource.query(this.statements.ping().sql));
   }
 
   async listRefs(afterCursor: string | null, limit: number): Promise<{ refs: ConnectionRef[]; nextCursor: string | null }> {
@@ -665,7 +527,7 @@ export class TypeOrmTokenStorage implements TokenStorage {
     if (afterCursor !== null && !/^\d{1,19}$/.test(afterCursor))
       throw new StorageError('listRefs cursor is not one this storage returned', 'invalid_cursor');
     const raw: Array<{ id: unknown; tenant_id: string; realm_id: string }> = await this.run('list connection refs', () =>
-      this.query(`SELECT id, tenant_id, realm_id FROM ${TABLE} WHERE id > ? ORDER BY id LIMIT ?`, [afterCursor ?? '0', max]),
+      this.query(this.statements.listRefs(afterCursor ?? '0', max)),
     );
     return {
       refs: raw.map((r) => ({ tenantId: r.tenant_id, realmId: r.realm_id })),
@@ -694,7 +556,7 @@ export class TypeOrmTokenStorage implements TokenStorage {
         this.changeValues({ accessTokenEnc: sealed.accessTokenEnc, refreshTokenEnc: sealed.refreshTokenEnc }),
         ref,
       )
-        .andWhere('access_token_enc = :oldAccess AND refresh_token_enc = :oldRefresh', { oldAccess, oldRefresh })
+        .andWhere(BUILT_WHERE.sameCiphertexts, { oldAccess, oldRefresh })
         .execute();
       return rewritten.affected === 1 || pending;
     });
@@ -702,10 +564,7 @@ export class TypeOrmTokenStorage implements TokenStorage {
 
   /** Re-seals a pending revocation under the newest key; CAS on the ciphertext read. True if rewritten. */
   private async reencryptPendingRevocation(ref: ConnectionRef): Promise<boolean> {
-    const rows: Array<{ revoke_token_enc: string | Buffer | null }> = await this.query(
-      `SELECT revoke_token_enc FROM ${TABLE} WHERE tenant_id = ? AND realm_id = ?`,
-      [ref.tenantId, ref.realmId],
-    );
+    const rows: Array<{ revoke_token_enc: string | Buffer | null }> = await this.query(this.statements.readRevokeToken(ref));
     const old = textOf(rows[0]?.revoke_token_enc);
     if (!old || !this.cipher.needsReencryption(old)) return false;
     // It was the refresh token column's value: same AAD field.
@@ -713,7 +572,7 @@ export class TypeOrmTokenStorage implements TokenStorage {
       sealToken(this.cipher, ref, REFRESH_TOKEN_FIELD, openToken(this.cipher, ref, REFRESH_TOKEN_FIELD, old)),
     );
     const rewritten = await this.update(this.changeValues({ revokeTokenEnc: resealed }), ref)
-      .andWhere('revoke_token_enc = :old', { old })
+      .andWhere(BUILT_WHERE.sameRevocationCiphertext, { old })
       .execute();
     return rewritten.affected === 1;
   }
@@ -721,40 +580,17 @@ export class TypeOrmTokenStorage implements TokenStorage {
   async claimReconnectWarning(ref: ConnectionRef, horizonDays: number, now: Date): Promise<boolean> {
     assertValidConnectionRef(ref);
     const days = assertValidHorizonDays(horizonDays);
-    // One conditional UPDATE: the replica whose write lands sends the warning, the others see 0 rows.
-    const sql =
-      `UPDATE ${TABLE} SET reconnect_warned_days = ? WHERE tenant_id = ? AND realm_id = ? AND ${RECONNECT_LISTED}` +
-      ' AND refresh_token_hard_expires_at IS NOT NULL AND refresh_token_hard_expires_at <= ?' +
-      ' AND (reconnect_warned_days IS NULL OR reconnect_warned_days > ?)';
     return this.run(
       'record a reconnect warning',
-      async () => (await this.sql.affected(sql, [days, ref.tenantId, ref.realmId, now.getTime() + days * DAY_MS, days])) === 1,
+      async () => (await this.affectedBy(this.statements.claimReconnectWarning(ref, days, now))) === 1,
     );
   }
 
   async listReconnectDue(before: Date, afterCursor: string | null, limit: number): Promise<ReconnectDuePage> {
     const max = assertValidLimit(limit);
     const after = decodeReconnectCursor(afterCursor);
-    // Keyset paging on idx_quickbooks_connections_hard_expiry (hard expiry, tenant, realm): each
-    // page is one index range scan, however deep the campaign goes. Tokens are not selected.
-    // PostgreSQL and SQLite start the range at a row-value comparison (an OR chain would make
-    // PostgreSQL read the index from its start and filter); MySQL/MariaDB plan the OR chain as a range.
-    const rowValues = this.dialect.kind !== 'typeorm-mysql';
-    const keyset = !after
-      ? ''
-      : rowValues
-        ? ' AND (refresh_token_hard_expires_at, tenant_id, realm_id) > (?, ?, ?)'
-        : ' AND (refresh_token_hard_expires_at > ? OR (refresh_token_hard_expires_at = ? AND (tenant_id > ? OR (tenant_id = ? AND realm_id > ?))))';
-    const params: SqlParam[] = [before.getTime()];
-    if (after && rowValues) params.push(after.hardExpiresAt, after.tenantId, after.realmId);
-    else if (after) params.push(after.hardExpiresAt, after.hardExpiresAt, after.tenantId, after.tenantId, after.realmId);
     const rows = await this.run('list connections to reconnect', () =>
-      this.query<ConnectionRow[]>(
-        `SELECT ${CONNECTION_COLUMNS.replace('access_token_enc, refresh_token_enc, ', '')} FROM ${TABLE}` +
-          ` WHERE refresh_token_hard_expires_at IS NOT NULL AND refresh_token_hard_expires_at <= ?${keyset} AND ${RECONNECT_LISTED}` +
-          ` ORDER BY refresh_token_hard_expires_at, tenant_id, realm_id LIMIT ${max}`,
-        params,
-      ),
+      this.query<ConnectionRow[]>(this.statements.listReconnectDue(before, after, max)),
     );
     const connections = rows.map((row) => {
       const {
@@ -781,9 +617,8 @@ export class TypeOrmTokenStorage implements TokenStorage {
   async listRefsByRealm(realmId: string, limit: number): Promise<ConnectionRef[]> {
     assertValidConnectionRef({ tenantId: 'any', realmId });
     const max = assertValidLimit(limit);
-    // idx_quickbooks_connections_realm (realm_id): one index lookup, never a table scan.
     const rows: Array<{ tenant_id: string; realm_id: string }> = await this.run('list connections of a company', () =>
-      this.query(`SELECT tenant_id, realm_id FROM ${TABLE} WHERE realm_id = ? ORDER BY tenant_id LIMIT ${max}`, [realmId]),
+      this.query(this.statements.listRefsByRealm(realmId, max)),
     );
     return rows.map((r) => ({ tenantId: r.tenant_id, realmId: r.realm_id }));
   }
@@ -793,38 +628,21 @@ export class TypeOrmTokenStorage implements TokenStorage {
   /** MySQL/MariaDB: one short READ COMMITTED transaction (no gap locks), SKIP LOCKED so claimers never wait on each other. */
   private claimDueMysql(due: number, limit: number, owner: string, ttl: number, begin: boolean): Promise<ConnectionRow[]> {
     return this.dataSource.transaction('READ COMMITTED', async (manager: EntityManager) => {
-      // One ordered index range per status, each stopping at `limit` rows: `status IN (...)` over
-      // (status, next_refresh_at) cannot be read in next_refresh_at order, so it sorted every due
-      // row on every claim (O(due rows): seconds at a million). `status = ?` is read in
-      // (next_refresh_at, id) order straight from the index (InnoDB's secondary index ends in the
-      // primary key). Rows the outer LIMIT drops stay locked only until COMMIT, untouched.
-      const part = (status: string) =>
-        `(SELECT ${CONNECTION_COLUMNS}, ${this.dialect.nowMs} AS db_now FROM ${TABLE}
-          WHERE status = '${status}' AND ${this.dueWithoutStatus()}
-          ORDER BY next_refresh_at ASC, id ASC LIMIT ?${this.dialect.claimLock})`;
-      const locked: Array<ConnectionRow & { db_now: unknown }> = await manager.query(
-        `${part('active')} UNION ALL ${part('reauth_pending')} ORDER BY next_refresh_at ASC, id ASC LIMIT ?`,
-        [due, due, limit, due, due, limit, limit],
-      );
+      const locked: Array<ConnectionRow & { db_now: unknown }> = await queryIn(manager, this.statements.claimDueLock(due, limit));
       if (locked.length === 0) return [];
       const dbNow = Number(locked[0].db_now);
       const leaseExpiresAt = dbNow + ttl;
       // The rows are locked: which ones may have their call begun is decided on what was read.
       const begun = begin ? locked.filter((r) => mayBeginOnClaim(r)) : [];
-      // inflight_owner is assigned first and decides the rest (MySQL assigns left to right; the
-      // claim's owner id is new, so no earlier record carries it); lease_generation is already the new one.
-      const beginSet = begun.length
-        ? `, inflight_owner = CASE WHEN id IN (${begun.map(() => '?').join(', ')}) THEN ? ELSE inflight_owner END` +
-          ', inflight_fp = CASE WHEN inflight_owner <=> ? THEN refresh_token_fp ELSE inflight_fp END' +
-          ', inflight_generation = CASE WHEN inflight_owner <=> ? THEN lease_generation ELSE inflight_generation END' +
-          ', inflight_started_at = CASE WHEN inflight_owner <=> ? THEN ? ELSE inflight_started_at END' +
-          ', inflight_deadline_at = CASE WHEN inflight_owner <=> ? THEN ? ELSE inflight_deadline_at END'
-        : '';
-      const beginParams = begun.length ? [...begun.map((r) => r.id), owner, owner, owner, owner, dbNow, owner, leaseExpiresAt] : [];
-      await manager.query(
-        `UPDATE ${TABLE} SET lease_owner = ?, lease_expires_at = ?, lease_generation = lease_generation + 1${beginSet}, version = version + 1, updated_at = ?` +
-          ` WHERE id IN (${locked.map(() => '?').join(', ')})`,
-        [owner, leaseExpiresAt, ...beginParams, dbNow, ...locked.map((r) => r.id)],
+      await queryIn(
+        manager,
+        this.statements.claimDueLease(
+          locked.map((r) => r.id),
+          begun.map((r) => r.id),
+          owner,
+          leaseExpiresAt,
+          dbNow,
+        ),
       );
       const begunIds = new Set(begun.map((r) => r.id));
       // The rows are locked until COMMIT: what was written on top of what was read is what is stored.
@@ -854,44 +672,15 @@ export class TypeOrmTokenStorage implements TokenStorage {
    * re-checks its condition on a row that changed meanwhile, so no row is claimed twice.
    */
   private async claimDueReturning(due: number, limit: number, owner: string, ttl: number, begin: boolean): Promise<ConnectionRow[]> {
-    const now = this.dialect.nowMs;
-    // Every assignment sees the old row here: each one repeats the condition.
-    const may = MAY_BEGIN_ON_CLAIM;
-    const beginSet = begin
-      ? `, inflight_fp = CASE WHEN ${may} THEN refresh_token_fp ELSE inflight_fp END` +
-        `, inflight_owner = CASE WHEN ${may} THEN ? ELSE inflight_owner END` +
-        `, inflight_generation = CASE WHEN ${may} THEN lease_generation + 1 ELSE inflight_generation END` +
-        `, inflight_started_at = CASE WHEN ${may} THEN ${now} ELSE inflight_started_at END` +
-        `, inflight_deadline_at = CASE WHEN ${may} THEN ${now} + ${ttl} ELSE inflight_deadline_at END`
-      : '';
-    // One ordered index range per status, each stopping at `limit` rows (see claimDueMysql):
-    // `status IN (...)` made PostgreSQL sort every due row on every claim. Ordered by
-    // next_refresh_at alone: its index does not order ties by id, and sorting a tie of a whole
-    // fleet due at once is what this avoids. Rows the outer LIMIT drops stay locked only until
-    // this statement ends.
-    const part = (status: string) =>
-      `SELECT id, next_refresh_at FROM (SELECT id, next_refresh_at FROM ${TABLE} WHERE status = '${status}' AND ${this.dueWithoutStatus()}` +
-      ` ORDER BY next_refresh_at LIMIT ?${this.dialect.claimLock}) AS due_${status}`;
     // On the driver itself: TypeORM's query() hands back [rows, count] for an UPDATE on PostgreSQL.
-    const rows = await this.sql.rows<ConnectionRow>(
-      `UPDATE ${TABLE}
-          SET lease_owner = ?, lease_expires_at = ${now} + ${ttl}, lease_generation = lease_generation + 1${beginSet}, version = version + 1, updated_at = ${now}
-        WHERE id IN (SELECT id FROM (${part('active')} UNION ALL ${part('reauth_pending')}) AS due ORDER BY next_refresh_at, id LIMIT ?)
-        RETURNING ${CONNECTION_COLUMNS}`,
-      [owner, ...(begin ? [owner] : []), due, due, limit, due, due, limit, limit],
-    );
+    const rows = await this.rowsOf<ConnectionRow>(this.statements.claimDueReturning(due, limit, owner, ttl, begin));
     // RETURNING order is unspecified.
     return rows.sort((a, b) => Number(a.next_refresh_at) - Number(b.next_refresh_at) || Number(a.id) - Number(b.id));
   }
 
-  /** Due and not leased by a live owner (the claim adds its status), with `?` for the due time (twice). */
-  private dueWithoutStatus(): string {
-    return `next_refresh_at <= ? AND (next_attempt_at IS NULL OR next_attempt_at <= ?) AND (lease_owner IS NULL OR lease_expires_at < ${this.dialect.nowMs})`;
-  }
-
   /** One connection by tenant + realm (I7), from the primary: a replica may lag behind a refresh and hand out a superseded token (I3). */
   private async readRow(ref: ConnectionRef): Promise<ConnectionRow | null> {
-    const rows = await this.sql.rows<ConnectionRow>(SELECT_BY_REF, [ref.tenantId, ref.realmId]);
+    const rows = await this.rowsOf<ConnectionRow>(this.statements.readByRef(ref));
     return rows[0] ?? null;
   }
 
@@ -900,27 +689,46 @@ export class TypeOrmTokenStorage implements TokenStorage {
    * condition did not hold. SQLite and PostgreSQL: one UPDATE ... RETURNING. MySQL: the UPDATE,
    * then a prepared re-read on the primary (2 statements).
    */
-  private async updateAndRead(sql: string, params: SqlParam[], ref: ConnectionRef): Promise<ConnectionRow | null> {
+  private async updateAndRead(statement: Statement, ref: ConnectionRef): Promise<ConnectionRow | null> {
     if (this.dialect.updateReturning) {
-      const rows = await this.sql.rows<ConnectionRow>(`${sql} RETURNING ${CONNECTION_COLUMNS}`, params);
+      const rows = await this.rowsOf<ConnectionRow>(this.statements.returning(statement));
       return rows[0] ?? null;
     }
-    return (await this.sql.affected(sql, params)) ? this.readRow(ref) : null;
+    return (await this.affectedBy(statement)) ? this.readRow(ref) : null;
+  }
+
+  /** Rows of a hot statement, prepared on the driver itself (DirectSql, primary only). */
+  private rowsOf<T>(statement: Statement): Promise<T[]> {
+    return this.sql.rows<T>(statement.sql, statement.params);
+  }
+
+  /** Rows a hot UPDATE matched (DirectSql). */
+  private affectedBy(statement: Statement): Promise<number> {
+    return this.sql.affected(statement.sql, statement.params);
+  }
+
+  /** What a hot UPDATE reports, with MySQL's LAST_INSERT_ID (DirectSql). */
+  private writeBy(statement: Statement): Promise<WriteResult> {
+    return this.sql.write(statement.sql, statement.params);
   }
 
   /** A statement off the hot path through TypeORM, written with `?` placeholders like the hot ones. */
-  private query<T = unknown>(sql: string, params: SqlParam[]): Promise<T> {
-    return this.dataSource.query(this.dialect.bind(sql), params);
+  private query<T = unknown>(statement: Statement): Promise<T> {
+    return this.dataSource.query(this.dialect.bind(statement.sql), statement.params);
   }
 
   /** A conditional UPDATE scoped to one tenant + realm (I7); callers add their rule with andWhere. */
   private update(values: RowValues, ref: ConnectionRef): UpdateQueryBuilder<Row> {
-    return this.dataSource.createQueryBuilder().update(Row).set(values).where(BY_REF, { tenantId: ref.tenantId, realmId: ref.realmId });
+    return this.dataSource
+      .createQueryBuilder()
+      .update(Row)
+      .set(values)
+      .where(BUILT_WHERE.byRef, { tenantId: ref.tenantId, realmId: ref.realmId });
   }
 
   /** Every write bumps the version and stamps updated_at from the database clock. */
   private changeValues(values: RowValues): RowValues {
-    return { ...values, version: () => 'version + 1', updatedAt: () => this.dialect.nowMs };
+    return { ...values, version: () => BUILT_SET.nextVersion, updatedAt: () => this.dialect.nowMs };
   }
 
   private sealTokens(ref: ConnectionRef, accessToken: string, refreshToken: string) {
@@ -958,9 +766,6 @@ export class TypeOrmTokenStorage implements TokenStorage {
   }
 }
 
-/** What claimRevocations reads of a row. */
-const REVOCATION_COLUMNS = 'id, tenant_id, realm_id, status, revoke_token_enc, revoke_token_fp, revoke_attempts';
-
 interface RevocationRow {
   id: string | number;
   tenant_id: string;
@@ -978,26 +783,21 @@ interface RevocationRow {
  * right, and these must read the old refresh token columns.
  */
 function retireReplaced(): RowValues {
-  const replaced = 'refresh_token_enc IS NOT NULL AND refresh_token_fp IS NOT NULL AND refresh_token_fp <> :replacedBy';
+  const retire = BUILT_SET.retireReplaced;
   return {
-    revokeTokenEnc: () => `CASE WHEN ${replaced} THEN refresh_token_enc ELSE revoke_token_enc END`,
-    revokeTokenFingerprint: () => `CASE WHEN ${replaced} THEN refresh_token_fp ELSE revoke_token_fp END`,
-    revokeDueAt: () => `CASE WHEN ${replaced} THEN :revokeDueAt ELSE revoke_due_at END`,
-    revokeAttempts: () => `CASE WHEN ${replaced} THEN 0 ELSE revoke_attempts END`,
+    revokeTokenEnc: () => retire.revokeTokenEnc,
+    revokeTokenFingerprint: () => retire.revokeTokenFingerprint,
+    revokeDueAt: () => retire.revokeDueAt,
+    revokeAttempts: () => retire.revokeAttempts,
   };
 }
 
-/**
- * An earlier holder's call with the stored token, past its deadline or not: the new holder must
- * see it (wait it out, park a refusal), so a claim never begins over it. On a claim every earlier
- * record is another generation's: the claim bumps it.
- */
-const EARLIER_CALL_ON_CLAIM = 'inflight_fp IS NOT NULL AND inflight_fp = refresh_token_fp';
+/** A statement of a MySQL claim inside its transaction (MySQL placeholders are `?` as written). */
+function queryIn<T>(manager: EntityManager, statement: Statement): Promise<T> {
+  return manager.query(statement.sql, statement.params);
+}
 
-/** May a claim or an acquisition begin the call (beginCalls)? Active, and no earlier call with the stored token. */
-const MAY_BEGIN_ON_CLAIM = `status = 'active' AND refresh_token_fp IS NOT NULL AND NOT (${EARLIER_CALL_ON_CLAIM})`;
-
-/** MAY_BEGIN_ON_CLAIM on a row MySQL's claim has read and locked. */
+/** MAY_BEGIN_ON_CLAIM (connection-statements) on a row MySQL's claim has read and locked. */
 function mayBeginOnClaim(row: ConnectionRow): boolean {
   if (row.status !== 'active' || row.refresh_token_fp === null) return false;
   return !(row.inflight_fp !== null && row.inflight_fp === row.refresh_token_fp);
