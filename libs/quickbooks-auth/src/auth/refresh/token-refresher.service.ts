@@ -3,9 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { ResolvedQuickBooksAuthOptions } from '../../config/resolved-options';
 import { AuthEventsPublisher } from '../../events/auth-events.publisher';
 import type { RefreshTrigger } from '../../events/quickbooks-auth.events';
-import { QuickBooksAuthError } from '../../errors/quickbooks-auth.error';
 import { RefreshShutdownError } from '../../errors/refresh-shutdown.error';
-import { IntuitCallFailure } from '../../intuit/intuit-call-failure';
 import { IntuitOAuthClient, type TokenCallResult } from '../../intuit/intuit-oauth.client';
 import { QUICKBOOKS_AUTH_RESOLVED_OPTIONS, QUICKBOOKS_TOKEN_STORAGE } from '../../quickbooks-auth.constants';
 import type { ConnectionRef, InflightCall, Lease, StoredConnection } from '../../domain/connection.interface';
@@ -13,7 +11,9 @@ import type { TokenStorage } from '../storage/token-storage.interface';
 import { TenantSettingsService } from '../tenant-settings.service';
 import type { RefreshOutcome } from './refresh-outcome';
 import type { RefreshSignal, SendRefusal } from '../../events/refresh-signal';
-import { computeNextRefreshAt, fullJitterBackoffMs, usedWithin } from './refresh-schedule';
+import { computeNextRefreshAt, usedWithin } from './refresh-schedule';
+import { asCallFailure, decidePending, decideRefreshFailure, inDoubtRetryDelayMs, retriesInDoubtAtOnce } from './refresh-failure-policy';
+import { persistRetryPolicy, persistRetryStopAt } from './persist-retry';
 
 export interface RefreshRequest {
   trigger: RefreshTrigger;
@@ -29,36 +29,6 @@ export interface RefreshRequest {
    */
   claimStartedAt?: number;
 }
-
-/**
- * How long a rotated token's write is retried through a store outage: these tokens exist nowhere
- * else. Longer than the lease on purpose. The swap is fenced on the refresh token the call was
- * made with, so a late write lands only while the row still holds that token (no rotation stored
- * since); at worst it replaces an access token another replica got with the same refresh token,
- * and both stay valid at Intuit. On shutdown the budget shrinks to one lease.
- */
-const PERSIST_RETRY_WINDOW_MS = 10 * 60_000;
-
-/** Store errors worth retrying a write for; anything else (corrupt row, bad key) will not heal. */
-const RETRYABLE_STORAGE_CODES = new Set(['storage_unavailable', 'storage_lock_timeout']);
-
-/** A Retry-After longer than this is treated as this (a broken header must not park a connection for days). */
-const MAX_RETRY_AFTER_MS = 3_600_000;
-
-/** Adds up to 10 % so connections told the same Retry-After do not come back in one burst. */
-function withJitter(ms: number): number {
-  return Math.round(ms * (1 + Math.random() * 0.1));
-}
-
-/** Failures after which the request may have reached Intuit, so the token may have been rotated. */
-const IN_DOUBT_KINDS = new Set(['network_in_doubt', 'bad_response', 'server_error']);
-
-/**
- * lastErrorCode kept while an earlier holder's call with the stored token may still commit a
- * rotation: a later definite failure (429, open breaker) must not erase that evidence, or the next
- * invalid_grant would not be parked (I9).
- */
-const EARLIER_CALL_UNRESOLVED = 'earlier_call_unresolved';
 
 /** Not sent: beginCall or the local send deadline refused (I9). Never counted by the breaker. */
 class SendRefused extends Error {
@@ -222,10 +192,12 @@ export class TokenRefresher implements OnModuleDestroy {
         }
         // A lost answer may hide a rotation: try the same token once more at once (Intuit may still
         // accept it); if it is refused now, the rotation's answer was lost (rotation_response_lost).
-        if (!inDoubtRetried && err instanceof IntuitCallFailure && IN_DOUBT_KINDS.has(err.kind) && !this.shuttingDown) {
+        if (retriesInDoubtAtOnce(err, inDoubtRetried, this.shuttingDown)) {
           inDoubtRetried = true;
-          this.logger.warn(`token call answer lost (${err.kind}); retrying with the same refresh token cid=${correlationId}`);
-          await sleep(200 + Math.random() * 300);
+          this.logger.warn(
+            `token call answer lost (${asCallFailure(err).kind}); retrying with the same refresh token cid=${correlationId}`,
+          );
+          await sleep(inDoubtRetryDelayMs(Math.random));
           continue;
         }
         heartbeat.stop();
@@ -333,13 +305,12 @@ export class TokenRefresher implements OnModuleDestroy {
   private async reconcilePending(conn: StoredConnection, lease: Lease, correlationId: string): Promise<RefreshOutcome> {
     const ref = { tenantId: conn.tenantId, realmId: conn.realmId };
     const now = this.options.clock.now();
-    const waitMs = conn.nextRefreshAt.getTime() - now;
-    if (waitMs > 0) {
+    const decision = decidePending(conn, now);
+    if (decision.kind === 'wait') {
       await this.storage.releaseLease(ref, lease).catch(() => undefined);
-      return { kind: 'pending', retryAfterMs: waitMs };
+      return { kind: 'pending', retryAfterMs: decision.waitMs };
     }
-    // Nothing revived it within the wait: no rotation for that token will be stored.
-    const reason = conn.lastErrorCode ?? 'invalid_grant';
+    const { reason } = decision;
     const marked = await this.storage.markNeedsReauth(ref, lease, {
       fingerprint: conn.refreshTokenFingerprint,
       errorCode: reason,
@@ -444,20 +415,22 @@ export class TokenRefresher implements OnModuleDestroy {
     context: { prior: InflightCall | null; inDoubtRetried: boolean },
   ): Promise<RefreshOutcome> {
     const ref = { tenantId: conn.tenantId, realmId: conn.realmId };
-    const failure = err instanceof IntuitCallFailure ? err : new IntuitCallFailure('network_in_doubt', null, null);
-    if (!(err instanceof IntuitCallFailure)) {
+    const failure = asCallFailure(err);
+    if (failure !== err) {
       this.logger.error(`unexpected error during refresh cid=${correlationId}: ${(err as Error)?.message ?? 'unknown'}`);
     }
     const now = this.options.clock.now();
-    // An earlier holder's call with this token may still commit: seen now, or kept in the row.
-    const earlierUnresolved = context.prior !== null || conn.lastErrorCode === EARLIER_CALL_UNRESOLVED;
-    if (failure.kind === 'invalid_grant') {
-      // A refusal that follows a lost answer or an interrupted earlier call: that call's rotation
-      // was lost (an Intuit-side loss), not a customer revoking access.
-      const lostRotation = context.inDoubtRetried || earlierUnresolved || IN_DOUBT_KINDS.has(conn.lastErrorCode ?? '');
-      const reason = lostRotation ? 'rotation_response_lost' : 'invalid_grant';
-      // The earlier call may still store its rotation: park, with no customer-facing event.
-      const pendingUntil = earlierUnresolved ? new Date(now + this.options.reauthPendingMs) : null;
+    const decision = decideRefreshFailure({
+      failure,
+      stored: conn,
+      priorCallSeen: context.prior !== null,
+      inDoubtRetried: context.inDoubtRetried,
+      now,
+      reauthPendingMs: this.options.reauthPendingMs,
+      random: Math.random,
+    });
+    if (decision.kind === 'refused') {
+      const { reason, pendingUntil } = decision;
       // I4 + I9: only while the token we sent is still stored and our lease generation holds.
       const changed = await this.storage.markNeedsReauth(ref, lease, {
         fingerprint: conn.refreshTokenFingerprint,
@@ -485,30 +458,9 @@ export class TokenRefresher implements OnModuleDestroy {
       });
       return { kind: 'reauth_required', reason };
     }
-    // 429 is Intuit pacing us and circuit_open was never sent: neither is a failure of the
-    // connection. Honour Retry-After (plus a little jitter so a fleet does not return at once).
-    const counted = failure.kind !== 'rate_limited' && failure.kind !== 'circuit_open';
-    const failureCount = conn.failureCount + (counted ? 1 : 0);
-    let retryAfterMs: number;
-    if (failure.kind === 'rate_limited') retryAfterMs = withJitter(Math.min(failure.retryAfterMs ?? 30_000, MAX_RETRY_AFTER_MS));
-    else if (failure.kind === 'circuit_open') retryAfterMs = withJitter(failure.retryAfterMs ?? 30_000);
-    else if (failure.kind === 'network_in_doubt' || failure.kind === 'bad_response')
-      retryAfterMs = Math.min(fullJitterBackoffMs(failureCount, 1_000, 60_000), 60_000);
-    else if (failure.kind === 'invalid_client' || failure.kind === 'oauth_error')
-      retryAfterMs = fullJitterBackoffMs(failureCount, 60_000, 3_600_000);
-    else retryAfterMs = Math.max(failure.retryAfterMs ?? 0, fullJitterBackoffMs(failureCount));
-    const nextAttemptAt = new Date(now + retryAfterMs);
-    // An in-doubt kind is kept as is (server_error included), so a later invalid_grant is attributed.
-    const code = failure.oauthError && failure.kind !== 'server_error' ? failure.oauthError : failure.kind;
-    // The stored code is also the evidence the next attempt reads: a definite failure (429, open
-    // breaker, refused before sending) never erases an earlier unresolved or in-doubt call.
-    const evidence = earlierUnresolved
-      ? EARLIER_CALL_UNRESOLVED
-      : !IN_DOUBT_KINDS.has(code) && IN_DOUBT_KINDS.has(conn.lastErrorCode ?? '')
-        ? conn.lastErrorCode!
-        : code;
+    const { failureCount, nextAttemptAt, retryAfterMs } = decision;
     await this.storage
-      .recordFailure(ref, lease, { failureCount, nextAttemptAt, lastErrorCode: evidence })
+      .recordFailure(ref, lease, { failureCount, nextAttemptAt, lastErrorCode: decision.lastErrorCode })
       .catch((e) => this.logger.warn(`could not record refresh failure cid=${correlationId}: ${(e as Error).message}`));
     this.events.refreshFailed({
       ...ref,
@@ -516,7 +468,7 @@ export class TokenRefresher implements OnModuleDestroy {
       intuitTid: failure.intuitTid,
       at: new Date(now),
       trigger,
-      reason: code,
+      reason: decision.reason,
       httpStatus: failure.httpStatus,
       failureCount,
       nextAttemptAt,
@@ -524,28 +476,25 @@ export class TokenRefresher implements OnModuleDestroy {
     return { kind: 'transient', failure, retryAfterMs };
   }
 
-  /** Storage outages must not lose a token Intuit already rotated: retry the write (see PERSIST_RETRY_WINDOW_MS). */
+  /** Storage outages must not lose a token Intuit already rotated: retry the write (persist-retry.ts: window, delays, give-up). */
   private async persistWithRetry<T>(write: () => Promise<T>, correlationId: string): Promise<T> {
-    const deadline = Date.now() + Math.max(this.options.leaseTtlMs, PERSIST_RETRY_WINDOW_MS);
-    let delay = 100;
-    for (;;) {
-      try {
-        return await write();
-      } catch (err) {
-        const stopAt =
-          this.shutdownAt === null
-            ? deadline
-            : Math.min(deadline, this.shutdownAt + this.options.tokenCallBudgetMs + this.options.leaseTtlMs);
-        if (!isRetryableStorageError(err) || Date.now() + delay > stopAt) {
-          this.logger.error(
-            `refreshed tokens could not be stored before giving up; the connection may need reconnecting cid=${correlationId}: ${(err as Error).message}`,
-          );
-          throw err;
-        }
-        this.logger.warn(`storing refreshed tokens failed, retrying in ${delay} ms cid=${correlationId}: ${(err as Error).message}`);
-        await sleep(delay);
-        delay = Math.min(delay * 2, 5_000);
-      }
+    const startedAt = Date.now();
+    const { leaseTtlMs, tokenCallBudgetMs } = this.options;
+    // Read at each failure: a shutdown that begins meanwhile shortens the budget.
+    const policy = persistRetryPolicy(() => persistRetryStopAt({ startedAt, shutdownAt: this.shutdownAt, leaseTtlMs, tokenCallBudgetMs }));
+    const retrying = policy.onRetry((r) => {
+      const message = 'error' in r ? (r.error as Error).message : 'unknown';
+      this.logger.warn(`storing refreshed tokens failed, retrying in ${r.delay} ms cid=${correlationId}: ${message}`);
+    });
+    try {
+      return await policy.execute(write);
+    } catch (err) {
+      this.logger.error(
+        `refreshed tokens could not be stored before giving up; the connection may need reconnecting cid=${correlationId}: ${(err as Error).message}`,
+      );
+      throw err;
+    } finally {
+      retrying.dispose();
     }
   }
 
@@ -622,11 +571,6 @@ function begunByClaim(conn: StoredConnection, lease: Lease, claimStartedAt: numb
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, Math.max(0, ms)));
-}
-
-function isRetryableStorageError(err: unknown): boolean {
-  // Our own errors say what they are; anything else (a custom store's driver) may be transient.
-  return !(err instanceof QuickBooksAuthError) || RETRYABLE_STORAGE_CODES.has(err.code);
 }
 
 function runningKey(ref: ConnectionRef): string {

@@ -46,6 +46,7 @@ import { SealedToken } from './sealed-token';
 import { sealedTokenTransformer } from './sealed-token.transformer';
 import { epochMsTransformer } from './epoch-ms.transformer';
 import { sqlDialectFor, type SqlDialect, type TypeOrmStorageKind } from './sql-dialect';
+import { deadlockRetry } from './deadlock-retry';
 import { driverErrorCode, toStorageError } from './storage-error.mapper';
 
 type RowValues = Parameters<UpdateQueryBuilder<Row>['set']>[0];
@@ -755,13 +756,10 @@ export class TypeOrmTokenStorage implements TokenStorage {
    * here re-checks its condition, so it is retried (twice at most).
    */
   private async run<T>(operation: string, fn: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await fn();
-      } catch (err) {
-        if (attempt < 3 && this.dialect.isRetryable(driverErrorCode(err))) continue;
-        throw toStorageError(err, this.kind, operation);
-      }
+    try {
+      return await deadlockRetry(this.dialect).execute(() => fn());
+    } catch (err) {
+      throw toStorageError(err, this.kind, operation);
     }
   }
 }
