@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter, Gauge, Histogram } from 'prom-client';
-import { RefreshStatus, type BreakerState } from '../auth/refresh/refresh-status.service';
+import { RefreshStatus } from '../auth/refresh/refresh-status.service';
+import type { BreakerState } from '../intuit/intuit-circuit-breaker.service';
 import { UndecryptableConnections } from '../auth/undecryptable-connections.service';
 import type { ResolvedQuickBooksAuthOptions } from '../config/resolved-options';
 import { AuthEventsPublisher } from '../events/auth-events.publisher';

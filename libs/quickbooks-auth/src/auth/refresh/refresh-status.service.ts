@@ -1,8 +1,6 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { IntuitCircuitBreaker, type BreakerState } from '../../intuit/intuit-circuit-breaker.service';
 
-export type { BreakerState } from '../../intuit/intuit-circuit-breaker.service';
-
 /**
  * What the refresh machinery is doing right now, in this process: written by the scheduler, and
  * by the breaker's state changes, read by health and metrics (so neither depends on the other's internals).
