@@ -1,11 +1,14 @@
 import type { HttpService } from '@nestjs/axios';
 import { Inject, Injectable } from '@nestjs/common';
-import type { AxiosResponse } from 'axios';
+import type http from 'node:http';
+import type https from 'node:https';
+import { getProxyForUrl } from 'proxy-from-env';
 import type { ResolvedQuickBooksAuthOptions } from '../config/resolved-options';
 import { AuthEventsPublisher } from '../events/auth-events.publisher';
 import { QUICKBOOKS_AUTH_RESOLVED_OPTIONS } from '../quickbooks-auth.constants';
 import { IntuitCallFailure, parseRetryAfter } from './intuit-call-failure';
 import { IntuitDiscoveryService } from './intuit-discovery.service';
+import { postForm, type IntuitHttpResponse } from './form-post';
 import { QUICKBOOKS_HTTP } from './intuit-http.provider';
 import { INTUIT_TOKEN_CALL_GATE } from './intuit.constants';
 import type { TokenCallContext, TokenCallGate } from './token-call-gate';
@@ -117,16 +120,17 @@ export class IntuitOAuthClient {
     const { token_endpoint } = await this.discovery.endpoints();
     const sentAt = this.options.clock.now();
     const started = performance.now();
+    const headers = {
+      ...this.basic(creds),
+      'Content-Type': 'application/x-www-form-urlencoded',
+      Accept: 'application/json',
+      'x-include-refresh-token-hard-expires-in': 'true',
+    };
+    const sent = form.toString();
     const res = await this.send(() =>
-      this.http.axiosRef.post(token_endpoint, form.toString(), {
-        headers: {
-          ...this.basic(creds),
-          'Content-Type': 'application/x-www-form-urlencoded',
-          Accept: 'application/json',
-          'x-include-refresh-token-hard-expires-in': 'true',
-        },
-        timeout: 0, // never abort a sent token call: see class comment
-      }),
+      this.throughProxy(token_endpoint)
+        ? this.http.axiosRef.post(token_endpoint, sent, { headers, timeout: 0 }) // never abort a sent token call: see class comment
+        : postForm(new URL(token_endpoint), sent, headers, this.agents()),
     ).catch((err: unknown) => {
       this.notify(form.get('grant_type') ?? 'unknown', null, performance.now() - started);
       throw err;
@@ -146,8 +150,24 @@ export class IntuitOAuthClient {
     return { tokens, intuitTid, clockSkewMs: skewOf(res, sentAt, this.options.clock.now()), latencyMs };
   }
 
+  /**
+   * Token calls go out on Node's own client unless a proxy applies: axios is what honours
+   * HTTP(S)_PROXY / NO_PROXY (and a `proxy` set on the module's instance), so those stay on it.
+   */
+  private throughProxy(url: string): boolean {
+    const configured = this.http.axiosRef.defaults.proxy;
+    if (configured !== undefined) return configured !== false;
+    return getProxyForUrl(url) !== '';
+  }
+
+  /** The module's keep-alive agents with the connect and idle guards (intuitHttpProvider). */
+  private agents(): { httpAgent: http.Agent; httpsAgent: https.Agent } {
+    const { httpAgent, httpsAgent } = this.http.axiosRef.defaults;
+    return { httpAgent: httpAgent as http.Agent, httpsAgent: httpsAgent as https.Agent };
+  }
+
   /** Runs a request; network errors become classified IntuitCallFailures. */
-  private async send(request: () => Promise<AxiosResponse>): Promise<AxiosResponse> {
+  private async send(request: () => Promise<IntuitHttpResponse>): Promise<IntuitHttpResponse> {
     try {
       return await request();
     } catch (err) {
@@ -162,7 +182,7 @@ export class IntuitOAuthClient {
     this.events.signal({ kind: 'token_call', grantType, status, latencyMs });
   }
 
-  private failureFrom(res: AxiosResponse): IntuitCallFailure {
+  private failureFrom(res: IntuitHttpResponse): IntuitCallFailure {
     const tid = tidOf(res);
     const body = safeJson(res.data) as { error?: unknown } | null;
     const oauthError = body && typeof body.error === 'string' ? body.error.slice(0, 64) : null;
@@ -183,12 +203,12 @@ export class IntuitOAuthClient {
   }
 }
 
-function header(res: AxiosResponse, name: string): string | null {
+function header(res: IntuitHttpResponse, name: string): string | null {
   const v = res.headers?.[name];
   return typeof v === 'string' ? v : Array.isArray(v) ? v[0] : null;
 }
 
-function tidOf(res: AxiosResponse): string | null {
+function tidOf(res: IntuitHttpResponse): string | null {
   return header(res, 'intuit_tid');
 }
 
@@ -201,7 +221,7 @@ function safeJson(data: unknown): unknown {
   }
 }
 
-function skewOf(res: AxiosResponse, sentAt: number, receivedAt: number): number | null {
+function skewOf(res: IntuitHttpResponse, sentAt: number, receivedAt: number): number | null {
   const date = header(res, 'date');
   if (!date) return null;
   const server = Date.parse(date);
