@@ -76,4 +76,6 @@ export interface ReplicaStats {
   statements: number;
   statementsByKind: Record<string, number>;
   scheduler: Record<string, number>;
+  /** Refresh-grant token calls this replica sent, and their latency as it saw them (send to parsed answer). */
+  tokenCalls: { count: number; totalMs: number };
 }

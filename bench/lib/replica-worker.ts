@@ -4,6 +4,7 @@
  */
 import 'reflect-metadata';
 import type { StorageOptions } from '@quickbooks-auth/nestjs';
+import { AuthEventsPublisher } from '@quickbooks-auth/nestjs/events/auth-events.publisher';
 import { QUICKBOOKS_AUTH_ENTITIES } from '@quickbooks-auth/nestjs/auth/storage/typeorm/quickbooks-auth.entities';
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
@@ -19,6 +20,7 @@ let counter: StatementCounter | null = null;
 let ownDataSource: DataSource | null = null;
 let loadRunning = false;
 let stalls: EventLoopStalls | null = null;
+const tokenCalls = { count: 0, totalMs: 0 };
 
 /** Wall ms of the module's latest clock reading: its last validity decision is no later than this. */
 let lastModuleClockRead = 0;
@@ -137,6 +139,11 @@ async function handle(req: ReplicaRequest): Promise<unknown> {
         clockNow: moduleClockNow,
         options: { instanceId: req.init.name, ...req.init.options },
       });
+      app.app.get(AuthEventsPublisher).listen((signal) => {
+        if (signal.kind !== 'token_call' || signal.grantType !== 'refresh_token') return;
+        tokenCalls.count++;
+        tokenCalls.totalMs += signal.latencyMs;
+      });
       if (req.init.tapProtocol) tapProtocol(app, (event) => send({ report: 'protocol', event }));
       return { pid: process.pid };
     }
@@ -161,6 +168,7 @@ async function handle(req: ReplicaRequest): Promise<unknown> {
         statements: counter?.total ?? 0,
         statementsByKind: { ...(counter?.byKind ?? {}) },
         scheduler: { ...(app?.scheduler.counters ?? {}) } as unknown as Record<string, number>,
+        tokenCalls: { ...tokenCalls },
       };
       return stats;
     }

@@ -158,6 +158,8 @@ async function scaleOn(store: ScaleStore, profile: BenchProfile, n: number): Pro
     const cpuPerRefresh = (stats.cpuMs - startStats.cpuMs) / Math.max(1, refreshed);
     const userPerRefresh = (stats.cpuUserMs - startStats.cpuUserMs) / Math.max(1, refreshed);
     const systemPerRefresh = (stats.cpuSystemMs - startStats.cpuSystemMs) / Math.max(1, refreshed);
+    const calls = stats.tokenCalls.count - startStats.tokenCalls.count;
+    const callLatencyMs = (stats.tokenCalls.totalMs - startStats.tokenCalls.totalMs) / Math.max(1, calls);
     return {
       figures: [
         {
@@ -201,6 +203,15 @@ async function scaleOn(store: ScaleStore, profile: BenchProfile, n: number): Pro
         },
         {
           section: 'scale',
+          metric: `${store.name}: ${n}: token call latency as the replica saw it (mean; C / this is the call-bound ceiling)`,
+          value: callLatencyMs,
+          unit: 'ms',
+          baseline: latencyMs,
+          baselineLabel: 'emulator latency',
+          ratio: callLatencyMs / latencyMs,
+        },
+        {
+          section: 'scale',
           metric: `${store.name}: ${n}: token calls per connection; superseded uses`,
           value: (emu.calls.byGrant.refresh_token ?? 0) / n,
           unit: '',
@@ -219,6 +230,7 @@ async function scaleOn(store: ScaleStore, profile: BenchProfile, n: number): Pro
         memory: { bootRssMb: startStats.maxRssMb, peakRssMb: stats.maxRssMb, end: stats.memory },
         cpuPerRefreshUserMs: userPerRefresh,
         cpuPerRefreshSystemMs: systemPerRefresh,
+        tokenCallLatencyMs: callLatencyMs,
         failed: stats.scheduler.failed ?? 0,
         statements,
         statementsByKind: diffCounts(stats.statementsByKind, startStats.statementsByKind),

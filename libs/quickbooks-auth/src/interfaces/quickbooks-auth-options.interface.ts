@@ -39,7 +39,7 @@ export interface SchedulerOptions {
   enabled?: boolean;
   /** Tick interval in seconds (default 30). */
   tickSeconds?: number;
-  /** Connections refreshed at once per process (default 16). */
+  /** Token calls in flight at once per process (default 16); the writes of received answers go on beside them, at most as many again. */
   concurrency?: number;
   /** Connections claimed per tick (default 200). */
   batchSize?: number;

@@ -1,6 +1,7 @@
 import { QUICKBOOKS_TOKEN_STORAGE } from '../../quickbooks-auth.constants';
 import type { ConnectionRef } from '../../domain/connection.interface';
 import type { TokenStorage } from '../storage/token-storage.interface';
+import { IntuitOAuthClient } from '../../intuit/intuit-oauth.client';
 import { RefreshScheduler } from './refresh-scheduler.service';
 import { connectTenant, startHarness, type Harness } from '../../../../../test/support/quickbooks-harness';
 
@@ -64,6 +65,61 @@ describe('RefreshScheduler', () => {
     await Promise.all([scheduler.tick(), scheduler.tick()]);
     expect(scheduler.counters.overlapsSkipped - skipped).toBe(1);
     expect(scheduler.counters.ticks - ticks).toBe(1);
+  });
+});
+
+describe('RefreshScheduler call slots', () => {
+  it('bounds token calls in flight by concurrency, not the writes after them, and the tick waits for those writes', async () => {
+    const h = await startHarness({ storage: { type: 'memory' }, options: { scheduler: { enabled: false, concurrency: 2, batchSize: 8 } } });
+    try {
+      const storage = h.app.get<TokenStorage>(QUICKBOOKS_TOKEN_STORAGE);
+      const refs: ConnectionRef[] = [];
+      for (let i = 0; i < 6; i++) refs.push({ tenantId: `tenant-slot${i}`, realmId: await connectTenant(h, `tenant-slot${i}`) });
+      const before = await Promise.all(refs.map(async (r) => (await storage.get(r))!.accessToken));
+      h.emulator.state.clock.advance(3600);
+      h.emulator.state.faults.add({ endpoint: 'token', type: 'latency', latencyMs: 50 });
+
+      let calls = 0;
+      let writes = 0;
+      const peak = { calls: 0, writes: 0, callsDuringWrites: 0 };
+      const intuit = h.app.get(IntuitOAuthClient);
+      const send = intuit.refresh.bind(intuit);
+      jest.spyOn(intuit, 'refresh').mockImplementation(async (...args) => {
+        calls++;
+        peak.calls = Math.max(peak.calls, calls);
+        if (writes > 0) peak.callsDuringWrites++;
+        try {
+          return await send(...args);
+        } finally {
+          calls--;
+        }
+      });
+      const swap = storage.compareAndSwapTokens.bind(storage);
+      jest.spyOn(storage, 'compareAndSwapTokens').mockImplementation(async (...args) => {
+        writes++;
+        peak.writes = Math.max(peak.writes, writes);
+        try {
+          await new Promise((r) => setTimeout(r, 250)); // a slow store: the write outlasts the call
+          return await swap(...args);
+        } finally {
+          writes--;
+        }
+      });
+
+      await h.app.get(RefreshScheduler).tick();
+
+      const after = await Promise.all(refs.map(async (r) => (await storage.get(r))!.accessToken));
+      after.forEach((token, i) => expect(token).not.toBe(before[i])); // every write landed before tick() returned
+      expect(writes).toBe(0);
+      expect(peak.calls).toBe(2);
+      // Later calls went on while earlier answers were stored: more writes at once than call slots,
+      // but at most `concurrency` behind the calls plus the calls' own.
+      expect(peak.callsDuringWrites).toBeGreaterThan(0);
+      expect(peak.writes).toBeGreaterThan(2);
+      expect(peak.writes).toBeLessThanOrEqual(2 + 2);
+    } finally {
+      await h.close();
+    }
   });
 });
 

@@ -125,8 +125,11 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
   /**
    * Claims and refreshes as a pipeline: `concurrency` workers pull claimed connections from a
    * local queue, and a new batch is claimed as soon as the queue runs low, so no worker idles
-   * while the slowest refresh of a batch finishes. Stops when nothing more is due, the breaker
-   * pauses, the tick budget is spent or the app shuts down.
+   * while the slowest refresh of a batch finishes. `concurrency` bounds the token calls in flight:
+   * a worker moves on once its refresh's call has settled, and the write of the answer goes on
+   * without the call slot (at most `concurrency` such writes behind the calls; the tick waits for
+   * them). Stops when nothing more is due, the breaker pauses, the tick budget is spent or the app
+   * shuts down.
    */
   private async runTick(): Promise<void> {
     const { batchSize, concurrency, tickBudgetSeconds } = this.options.scheduler;
@@ -140,6 +143,8 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
     // Undecryptable rows met this tick. Leased ones are not handed out again, so they count as
     // progress through the due set; one seen again (a backend that cannot lease it) does not.
     const undecryptableSeen = new Set<string>();
+    // Refreshes past their token call, still storing the answer.
+    const writing = new Set<Promise<void>>();
 
     const claimMore = (): Promise<void> => {
       claiming ??= (async () => {
@@ -225,10 +230,18 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
             .catch(() => undefined);
           continue;
         }
-        await this.refreshOne(item.conn, item.owner, item.claimedAt, item.claimStartedAt);
+        let callsSettled!: () => void;
+        const callPhase = new Promise<void>((resolve) => (callsSettled = resolve));
+        const whole = this.refreshOne(item.conn, item.owner, item.claimedAt, item.claimStartedAt, callsSettled);
+        await Promise.race([callPhase, whole]);
+        // Past its call: the answer's write goes on without the call slot.
+        writing.add(whole);
+        void whole.finally(() => writing.delete(whole));
+        while (writing.size > concurrency) await Promise.race(writing);
       }
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
+    await Promise.all(writing);
     // Grants Intuit has not confirmed revoked (revoke_pending disconnects, replaced grants): after
     // the refreshes, a batch per tick, each with its own backoff.
     if (!this.stopping) {
@@ -243,7 +256,13 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
     this.status.lastTickLagMs = lagMs;
   }
 
-  private async refreshOne(conn: StoredConnection, owner: string, claimedAt: number, claimStartedAt: number): Promise<void> {
+  private async refreshOne(
+    conn: StoredConnection,
+    owner: string,
+    claimedAt: number,
+    claimStartedAt: number,
+    onCallsSettled?: () => void,
+  ): Promise<void> {
     const correlationId = randomUUID();
     this.status.inFlight++;
     try {
@@ -254,6 +273,7 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
         correlationId,
         leasedAt: claimedAt,
         claimStartedAt,
+        onCallsSettled,
       });
       switch (outcome.kind) {
         case 'refreshed':

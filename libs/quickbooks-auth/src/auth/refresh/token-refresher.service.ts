@@ -28,6 +28,11 @@ export interface RefreshRequest {
    * write if it starts within leaseTtlMs - tokenCallBudgetMs of this.
    */
   claimStartedAt?: number;
+  /**
+   * Told once this refresh will send no more token calls (the answer is in, or the call failed or
+   * was refused), while its write may still be running: the scheduler frees its call slot then.
+   */
+  onCallsSettled?: () => void;
 }
 
 /** Not sent: beginCall or the local send deadline refused (I9). Never counted by the breaker. */
@@ -188,6 +193,7 @@ export class TokenRefresher implements OnModuleDestroy {
       } catch (err) {
         if (err instanceof SendRefused) {
           heartbeat.stop();
+          request.onCallsSettled?.();
           return this.onRefused(ref, lease, err.reason, request.trigger);
         }
         // A lost answer may hide a rotation: try the same token once more at once (Intuit may still
@@ -201,8 +207,10 @@ export class TokenRefresher implements OnModuleDestroy {
           continue;
         }
         heartbeat.stop();
+        request.onCallsSettled?.();
         return this.onFailure(conn, lease, err, request.trigger, correlationId, { prior, inDoubtRetried });
       }
+      request.onCallsSettled?.();
       if (result.tokens.refreshToken !== conn.refreshToken) {
         this.signal({
           kind: 'rotation_received',
