@@ -53,6 +53,31 @@ describe('TokenService', () => {
     expect(h.emulator.state.statsSnapshot().concurrentRefreshesMaxPerToken).toBe(1);
   });
 
+  it('shares one storage read among a stampede of cache misses, and gives each details caller its own object', async () => {
+    const ref = { tenantId: 'tenant-a', realmId: await connectTenant(h, 'tenant-a') };
+    h.emulator.state.clock.advance(3600);
+    const read = jest.spyOn(h.storage, 'getForAccess');
+    try {
+      const [tokens, details] = await Promise.all([
+        Promise.all(Array.from({ length: 1000 }, () => h.tokens.getAccessToken(ref))),
+        Promise.all(Array.from({ length: 3 }, () => h.tokens.getAccessTokenDetails(ref))),
+      ]);
+      expect(new Set(tokens).size).toBe(1);
+      expect(details.map((d) => d.accessToken)).toEqual([tokens[0], tokens[0], tokens[0]]);
+      expect(details[0]).not.toBe(details[1]);
+      expect(details[0].expiresAt).not.toBe(details[1].expiresAt);
+      expect(read).toHaveBeenCalledTimes(1);
+      expect(refreshCalls()).toBe(1);
+    } finally {
+      read.mockRestore();
+    }
+  });
+
+  it('refuses a malformed ref as a rejection, not a synchronous throw', async () => {
+    const call = h.tokens.getAccessToken({ tenantId: 'tenant-a', realmId: '../1' });
+    await expect(call).rejects.toBeInstanceOf(ConnectionNotFoundError);
+  });
+
   it("never serves another tenant's connection (I7)", async () => {
     const realmId = await connectTenant(h, 'tenant-own');
     await expect(h.tokens.getAccessToken({ tenantId: 'tenant-b', realmId })).rejects.toBeInstanceOf(ConnectionNotFoundError);

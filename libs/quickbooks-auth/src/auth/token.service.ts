@@ -50,6 +50,7 @@ export interface AccessToken {
 @Injectable()
 export class TokenService {
   private readonly inFlight = new Map<string, Promise<StoredConnection>>();
+  private readonly accessFlights = new Map<string, AccessFlight>();
   private readonly reads = new Map<string, Promise<ConnectionForAccess | null>>();
   private readonly refused = new RefusedAccessTokens();
   private readonly logger = new Logger(TokenService.name);
@@ -74,26 +75,55 @@ export class TokenService {
    * @throws ConnectionUndecryptableError the stored tokens cannot be decrypted (key removed, row
    *   altered): reconnect or disconnect it, or restore the key (hosts answer 409).
    */
-  async getAccessToken(ref: ConnectionRef): Promise<string> {
-    return (await this.getAccessTokenDetails(ref)).accessToken;
+  getAccessToken(ref: ConnectionRef): Promise<string> {
+    const cached = this.freshCached(ref);
+    if (cached) return Promise.resolve(cached.accessToken);
+    return this.accessFlight(ref).token;
   }
 
   /** Like getAccessToken, with the expiry. */
-  async getAccessTokenDetails(ref: ConnectionRef): Promise<AccessToken> {
+  getAccessTokenDetails(ref: ConnectionRef): Promise<AccessToken> {
+    const cached = this.freshCached(ref);
+    if (cached) return Promise.resolve({ accessToken: cached.accessToken, expiresAt: cached.expiresAt, realmId: ref.realmId });
+    return this.accessFlight(ref).details.then((d) => ({ ...d, expiresAt: new Date(d.expiresAt) }));
+  }
+
+  private freshCached(ref: ConnectionRef): { accessToken: string; expiresAt: Date } | undefined {
+    const cached = this.cache.get(ref);
+    if (cached && cached.expiresAt.getTime() - this.options.clock.now() > this.options.minValiditySeconds * 1000) return cached;
+    return undefined;
+  }
+
+  /**
+   * Every caller that misses the cache for one connection shares one flight: one storage read
+   * and, when the token is due, one refresh. A stampede of N callers then costs one promise, not
+   * N chains of reads, checks and awaits (docs/benchmarks.md, stampede).
+   */
+  private accessFlight(ref: ConnectionRef): AccessFlight {
     try {
-      return await this.accessTokenDetails(ref);
+      assertConnectionRef(ref);
     } catch (err) {
-      throw this.undecryptableError(ref, err);
+      const refused = Promise.reject(err);
+      return { token: refused, details: refused };
     }
+    const key = flightKey('access', ref);
+    let flight = this.accessFlights.get(key);
+    if (!flight) {
+      const details = this.accessTokenDetails(ref)
+        .catch((err: unknown) => Promise.reject(this.undecryptableError(ref, err)))
+        .finally(() => this.accessFlights.delete(key));
+      const token = details.then((d) => d.accessToken);
+      // Either side may have no caller (getAccessToken vs getAccessTokenDetails): never an unhandled rejection.
+      details.catch(() => undefined);
+      token.catch(() => undefined);
+      flight = { details, token };
+      this.accessFlights.set(key, flight);
+    }
+    return flight;
   }
 
   private async accessTokenDetails(ref: ConnectionRef): Promise<AccessToken> {
-    const cached = this.cache.get(ref);
-    if (cached && cached.expiresAt.getTime() - this.options.clock.now() > this.options.minValiditySeconds * 1000) {
-      return { accessToken: cached.accessToken, expiresAt: cached.expiresAt, realmId: ref.realmId };
-    }
-    assertConnectionRef(ref);
-    // A stampede on one connection: join the refresh already running instead of reading storage.
+    // A refresh already running here on this connection (a 401's forced refresh): wait for it.
     const refreshing = this.inFlight.get(flightKey('on_demand', ref));
     if (refreshing) return this.tokenOf(await refreshing);
     const conn = this.usable(await this.readOnce(ref), ref);
@@ -394,7 +424,13 @@ const DAY_MS = 86_400_000;
 const BUSY_POLL_FIRST_MS = 15;
 const BUSY_POLL_TIGHT_FOR_MS = 1_000;
 
-function flightKey(kind: RefreshTrigger | 'read', ref: ConnectionRef): string {
+/** One connection's cache miss, shared by every caller that arrives while it runs. */
+interface AccessFlight {
+  details: Promise<AccessToken>;
+  token: Promise<string>;
+}
+
+function flightKey(kind: RefreshTrigger | 'read' | 'access', ref: ConnectionRef): string {
   return `${kind}\u0000${ref.tenantId}\u0000${ref.realmId}`;
 }
 
