@@ -27,46 +27,49 @@ async function startForwardProxy(): Promise<{ url: string; carried: string[]; cl
 
 /**
  * Token calls go out on Node's own client (the refresh's hot path) except where a proxy applies:
- * HTTP(S)_PROXY and NO_PROXY are honoured as axios honours them, read at each call.
+ * HTTP(S)_PROXY and NO_PROXY are honoured as axios honours them, read at the first call to each endpoint.
  */
 describe('Intuit client behind a proxy', () => {
-  let h: Harness;
   let proxy: Awaited<ReturnType<typeof startForwardProxy>>;
   const saved = new Map<string, string | undefined>();
 
   beforeAll(async () => {
     for (const name of PROXY_VARS) saved.set(name, process.env[name]);
-    for (const name of PROXY_VARS) delete process.env[name];
     proxy = await startForwardProxy();
-    h = await startHarness({ storage: { type: 'memory' } });
   });
-  afterEach(() => {
+  beforeEach(() => {
     for (const name of PROXY_VARS) delete process.env[name];
+    proxy.carried.length = 0;
   });
   afterAll(async () => {
-    await h?.close();
     await proxy?.close();
+    for (const name of PROXY_VARS) delete process.env[name];
     for (const [name, value] of saved) if (value !== undefined) process.env[name] = value;
   });
 
+  /** A fresh module (proxy settings are read at its first token call), one connection refreshed once. */
   const refreshOnce = async (tenantId: string) => {
-    const realmId = await connectTenant(h, tenantId);
-    const ref = { tenantId, realmId };
-    const before = await h.tokens.getAccessToken(ref);
-    h.emulator.state.clock.advance(2 * HOUR); // expired: the next read refreshes
-    const after = await h.tokens.getAccessToken(ref);
-    expect(after).not.toBe(before);
-    expect(h.emulator.state.realmSummary(realmId)!.refreshes).toBeGreaterThanOrEqual(1);
+    const h: Harness = await startHarness({ storage: { type: 'memory' } });
+    try {
+      const realmId = await connectTenant(h, tenantId);
+      const ref = { tenantId, realmId };
+      const before = await h.tokens.getAccessToken(ref);
+      h.emulator.state.clock.advance(2 * HOUR); // expired: the next read refreshes
+      const after = await h.tokens.getAccessToken(ref);
+      expect(after).not.toBe(before);
+      expect(h.emulator.state.realmSummary(realmId)!.refreshes).toBeGreaterThanOrEqual(1);
+    } finally {
+      await h.close();
+    }
   };
 
-  it('sends the refresh through HTTP_PROXY when it is set', async () => {
+  it('sends the code exchange and the refresh through HTTP_PROXY when it is set', async () => {
     process.env.HTTP_PROXY = proxy.url;
     await refreshOnce('tenant-proxied');
-    expect(proxy.carried).toContain('POST /oauth2/v1/tokens/bearer');
+    expect(proxy.carried.filter((c) => c === 'POST /oauth2/v1/tokens/bearer')).toHaveLength(2);
   });
 
   it('goes direct, not through the proxy, when NO_PROXY names the token host', async () => {
-    proxy.carried.length = 0;
     process.env.HTTP_PROXY = proxy.url;
     process.env.NO_PROXY = '127.0.0.1';
     await refreshOnce('tenant-no-proxy');
@@ -74,7 +77,6 @@ describe('Intuit client behind a proxy', () => {
   });
 
   it('goes direct without proxy settings', async () => {
-    proxy.carried.length = 0;
     await refreshOnce('tenant-direct');
     expect(proxy.carried).toEqual([]);
   });

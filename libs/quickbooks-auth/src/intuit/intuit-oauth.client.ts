@@ -50,6 +50,9 @@ const BEFORE_SEND_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EC
  */
 @Injectable()
 export class IntuitOAuthClient {
+  /** Token endpoint URL → whether a proxy applies to it (throughProxy). */
+  private readonly proxied = new Map<string, boolean>();
+
   constructor(
     @Inject(QUICKBOOKS_HTTP) private readonly http: HttpService,
     private readonly discovery: IntuitDiscoveryService,
@@ -153,11 +156,17 @@ export class IntuitOAuthClient {
   /**
    * Token calls go out on Node's own client unless a proxy applies: axios is what honours
    * HTTP(S)_PROXY / NO_PROXY (and a `proxy` set on the module's instance), so those stay on it.
+   * Decided once per endpoint, at its first call (reading the environment costs more than the
+   * rest of the decision): proxy settings are read when the process starts calling Intuit.
    */
   private throughProxy(url: string): boolean {
-    const configured = this.http.axiosRef.defaults.proxy;
-    if (configured !== undefined) return configured !== false;
-    return getProxyForUrl(url) !== '';
+    let decided = this.proxied.get(url);
+    if (decided === undefined) {
+      const configured = this.http.axiosRef.defaults.proxy;
+      decided = configured !== undefined ? configured !== false : getProxyForUrl(url) !== '';
+      this.proxied.set(url, decided);
+    }
+    return decided;
   }
 
   /** The module's keep-alive agents with the connect and idle guards (intuitHttpProvider). */
