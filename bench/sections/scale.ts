@@ -140,7 +140,9 @@ async function scaleOn(store: ScaleStore, profile: BenchProfile, n: number): Pro
       const done = (stats.scheduler.refreshed ?? 0) + (stats.scheduler.failed ?? 0) + (stats.scheduler.reauthRequired ?? 0);
       marks.push({ at: Date.now(), done });
       if (marks.length % 10 === 0)
-        progress(`scale (${store.name}): ${done}/${n} refreshed (${stats.scheduler.failed ?? 0} failed), rss ${stats.maxRssMb} MB`);
+        progress(
+          `scale (${store.name}): ${done}/${n} refreshed (${stats.scheduler.failed ?? 0} failed), peak rss ${stats.maxRssMb} MB (now ${stats.memory.rssMb}: heap ${stats.memory.heapUsedMb}/${stats.memory.heapTotalMb}, external ${stats.memory.externalMb})`,
+        );
       if (done >= n || Date.now() > deadline) break;
     }
     const at = (fraction: number) => marks.find((m) => m.done >= fraction * n);

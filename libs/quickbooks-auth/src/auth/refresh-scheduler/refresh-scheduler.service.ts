@@ -143,8 +143,10 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
     // Undecryptable rows met this tick. Leased ones are not handed out again, so they count as
     // progress through the due set; one seen again (a backend that cannot lease it) does not.
     const undecryptableSeen = new Set<string>();
-    // Refreshes past their token call, still storing the answer.
+    // Refreshes past their token call, still storing the answer; workers over the bound queue up
+    // and each finished write wakes exactly one (a race over every write would wake them all).
     const writing = new Set<Promise<void>>();
+    const waitingForWrite: Array<() => void> = [];
 
     const claimMore = (): Promise<void> => {
       claiming ??= (async () => {
@@ -236,8 +238,11 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
         await Promise.race([callPhase, whole]);
         // Past its call: the answer's write goes on without the call slot.
         writing.add(whole);
-        void whole.finally(() => writing.delete(whole));
-        while (writing.size > concurrency) await Promise.race(writing);
+        void whole.finally(() => {
+          writing.delete(whole);
+          waitingForWrite.shift()?.();
+        });
+        while (writing.size > concurrency) await new Promise<void>((wake) => waitingForWrite.push(wake));
       }
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
