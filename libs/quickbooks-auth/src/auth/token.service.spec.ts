@@ -73,6 +73,27 @@ describe('TokenService', () => {
     }
   });
 
+  it("while another process's lease stands, polls with one read each and takes the lease only once it is gone", async () => {
+    const ref = { tenantId: 'tenant-a', realmId: await connectTenant(h, 'tenant-a') };
+    h.emulator.state.clock.advance(3600);
+    const held = (await h.storage.acquireLease(ref, 'other-replica', 60_000))!;
+    const lease = jest.spyOn(h.storage, 'acquireLease');
+    const reads = jest.spyOn(h.storage, 'get');
+    try {
+      const token = h.tokens.getAccessToken(ref);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(lease).toHaveBeenCalledTimes(1); // the first try, refused: then reads only
+      expect(reads.mock.calls.length).toBeGreaterThanOrEqual(4);
+      await h.storage.releaseLease(ref, { owner: 'other-replica', generation: held.leaseGeneration }); // gone without refreshing
+      await expect(token).resolves.toEqual(expect.any(String));
+      expect(lease).toHaveBeenCalledTimes(2);
+      expect(refreshCalls()).toBe(1);
+    } finally {
+      lease.mockRestore();
+      reads.mockRestore();
+    }
+  });
+
   it('refuses a malformed ref as a rejection, not a synchronous throw', async () => {
     const call = h.tokens.getAccessToken({ tenantId: 'tenant-a', realmId: '../1' });
     await expect(call).rejects.toBeInstanceOf(ConnectionNotFoundError);

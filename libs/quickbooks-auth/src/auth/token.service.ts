@@ -352,24 +352,26 @@ export class TokenService {
         case 'superseded': {
           // Another refresh is ahead of us: wait for its result, then re-check. In this process
           // (the scheduler) we await it; another replica's we poll for.
-          if (outcome.kind === 'busy') {
-            const local = this.refresher.inProgress(ref);
-            if (local) await this.beforeDeadline(local, deadline).catch(() => undefined);
-            else await sleep(pollMs * (1 + Math.random() / 2));
-          }
+          const local = outcome.kind === 'busy' ? this.refresher.inProgress(ref) : undefined;
+          if (local) await this.beforeDeadline(local, deadline).catch(() => undefined);
           // Another replica's refresh is usually one token round trip: poll tightly for the first
           // second (one read per process per connection: callers share this loop), then back off.
-          if (Date.now() - startedWaiting > BUSY_POLL_TIGHT_FOR_MS) pollMs = Math.min(pollMs * 2, 500);
-          const current = this.usable(await this.storage.get(ref), ref);
-          if (isFresh(current)) return current;
-          if (Date.now() > deadline) {
-            if (servable(current)) return current;
-            // Another holder is still working (or waiting out an earlier call): retryable, never a
-            // rejected token.
-            throw new QuickBooksUnavailableError(
-              'timed out waiting for another refresh of this connection',
-              this.busyRetryAfterMs(current),
-            );
+          // While its lease stands, a poll is that one read: taking the lease again would only fail.
+          for (;;) {
+            if (outcome.kind === 'busy' && !local) await sleep(pollMs * (1 + Math.random() / 2));
+            if (Date.now() - startedWaiting > BUSY_POLL_TIGHT_FOR_MS) pollMs = Math.min(pollMs * 2, 500);
+            const current = this.usable(await this.storage.get(ref), ref);
+            if (isFresh(current)) return current;
+            if (Date.now() > deadline) {
+              if (servable(current)) return current;
+              // Another holder is still working (or waiting out an earlier call): retryable, never a
+              // rejected token.
+              throw new QuickBooksUnavailableError(
+                'timed out waiting for another refresh of this connection',
+                this.busyRetryAfterMs(current),
+              );
+            }
+            if (outcome.kind !== 'busy' || local || !leaseHeldByAnother(current)) break;
           }
         }
       }
@@ -423,6 +425,11 @@ const DAY_MS = 86_400_000;
 /** Polling for another replica's refresh: every ~15 ms for the first second, then doubling to 500 ms. */
 const BUSY_POLL_FIRST_MS = 15;
 const BUSY_POLL_TIGHT_FOR_MS = 1_000;
+
+/** Another process holds a lease that has not run out (by this clock: a skewed one only polls a little longer). */
+function leaseHeldByAnother(conn: StoredConnection): boolean {
+  return conn.leaseOwner !== null && conn.leaseExpiresAt !== null && conn.leaseExpiresAt.getTime() > Date.now();
+}
 
 /** One connection's cache miss, shared by every caller that arrives while it runs. */
 interface AccessFlight {
