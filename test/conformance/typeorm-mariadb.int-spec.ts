@@ -1,8 +1,8 @@
 import { DataSource } from 'typeorm';
 import { TypeOrmTokenStorage } from '@quickbooks-auth/nestjs/auth/storage/typeorm/typeorm-token-storage';
-import { QUICKBOOKS_AUTH_ENTITIES, runQuickBooksMigrations } from '@quickbooks-auth/nestjs';
+import { ConnectionUndecryptableError, QUICKBOOKS_AUTH_ENTITIES, runQuickBooksMigrations } from '@quickbooks-auth/nestjs';
 import { createScratchDatabase } from '../support/mariadb';
-import { cipherFor, describeTokenStorageConformance, newKeySpec } from '@quickbooks-auth/nestjs/testing';
+import { cipherFor, createQuickBooksTestingModule, describeTokenStorageConformance, newKeySpec } from '@quickbooks-auth/nestjs/testing';
 import { CountingLogger } from './counting-logger';
 import { typeOrmHarness } from './typeorm-harness';
 
@@ -159,6 +159,116 @@ describe('TypeOrmTokenStorage on MariaDB', () => {
     expect(stored.refreshToken).toBe('RT-s2');
   });
 
+  it("an on-demand refresh on the caller's own read costs 3 statements (read, lease, swap); a basis that moved falls back to the re-read", async () => {
+    const storage = new TypeOrmTokenStorage(dataSource, cipherFor(newKeySpec('k1')));
+    const ref = { tenantId: 'tenant-on-demand-basis', realmId: '1' };
+    const now = Date.now();
+    const swapResult = (n: number) => ({
+      accessToken: `AT-b${n}`,
+      refreshToken: `RT-b${n}`,
+      accessTokenExpiresAt: new Date(now + 7200_000),
+      refreshTokenExpiresAt: new Date(now + 86400_000),
+      refreshTokenHardExpiresAt: null,
+      nextRefreshAt: new Date(now + 3000_000),
+    });
+    await storage.saveConnection({
+      ...ref,
+      environment: 'sandbox',
+      accessToken: 'AT-b0',
+      refreshToken: 'RT-b0',
+      accessTokenExpiresAt: new Date(now - 1000),
+      refreshTokenExpiresAt: new Date(now + 86400_000),
+      refreshTokenHardExpiresAt: null,
+      scopes: [],
+      nextRefreshAt: new Date(now + 3000_000),
+    });
+    logger.statements = [];
+    const read = (await storage.getForAccess(ref))!;
+    const leased = (await storage.acquireLease(ref, 'on-demand#1', 60_000, { beginCalls: true, basis: read }))!;
+    expect(leased).toMatchObject({ refreshToken: 'RT-b0', leaseOwner: 'on-demand#1', inflight: { owner: 'on-demand#1' } });
+    const lease = { owner: 'on-demand#1', generation: leased.leaseGeneration };
+    const swapped = await storage.compareAndSwapTokens(ref, leased.refreshTokenFingerprint, swapResult(1), lease, leased);
+    expect(logger.statements.map(kindOf)).toEqual(['SELECT', 'UPDATE', 'UPDATE']);
+    const stored = (await storage.get(ref))!;
+    expect(swapped).toMatchObject({ refreshToken: 'RT-b1', version: stored.version, leaseOwner: null, inflight: null });
+
+    // Another writer between the read and the lease: the lease on the basis's version finds
+    // nothing, the plain acquisition and its re-read follow, and the newer row is what is handed back.
+    const stale = (await storage.getForAccess(ref))!;
+    const other = (await storage.acquireLease(ref, 'other', 60_000))!;
+    await storage.compareAndSwapTokens(
+      ref,
+      other.refreshTokenFingerprint,
+      swapResult(2),
+      { owner: 'other', generation: other.leaseGeneration },
+      other,
+    );
+    logger.statements = [];
+    const fallback = (await storage.acquireLease(ref, 'on-demand#2', 60_000, { beginCalls: true, basis: stale }))!;
+    expect(logger.statements.map(kindOf)).toEqual(['UPDATE', 'UPDATE', 'SELECT']);
+    expect(fallback).toEqual(await storage.get(ref));
+    expect(fallback).toMatchObject({ refreshToken: 'RT-b2', leaseOwner: 'on-demand#2', leaseGeneration: other.leaseGeneration + 1 });
+    // The stale read's token is superseded: a swap fenced on it is refused (I3).
+    await expect(
+      storage.compareAndSwapTokens(
+        ref,
+        stale.refreshTokenFingerprint,
+        swapResult(3),
+        { owner: 'on-demand#2', generation: fallback.leaseGeneration },
+        fallback,
+      ),
+    ).resolves.toBeNull();
+  });
+
+  it('getAccessToken on an expired token costs 3 statements end to end: the read, the lease that begins the call, the swap', async () => {
+    const h = await createQuickBooksTestingModule({
+      storage: { type: 'typeorm', dataSource },
+      // No cache, no use records: only the on-demand path's own statements.
+      options: { accessTokenCacheSeconds: 0, scheduler: { enabled: false, proactive: 'all' } },
+      connectTenant: false,
+    });
+    try {
+      const ref = await h.connectRealm('tenant-on-demand-e2e');
+      const first = await h.tokens.getAccessToken(ref);
+      h.emulator.state.clock.advance(2 * 3600); // the access token has expired
+      logger.statements = [];
+      const refreshed = await h.tokens.getAccessTokenDetails(ref);
+      expect(logger.statements.map(kindOf)).toEqual(['SELECT', 'UPDATE', 'UPDATE']);
+      expect(refreshed.accessToken).not.toBe(first);
+      expect(refreshed.expiresAt.getTime()).toBeGreaterThan(h.emulator.state.clock.now());
+      expect((await h.storage.get(ref))!).toMatchObject({ accessToken: refreshed.accessToken, leaseOwner: null, inflight: null });
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('getAccessToken on an expired token whose refresh token was tampered with: ConnectionUndecryptableError, nothing sent to Intuit', async () => {
+    const h = await createQuickBooksTestingModule({
+      storage: { type: 'typeorm', dataSource },
+      options: { accessTokenCacheSeconds: 0, scheduler: { enabled: false, proactive: 'all' } },
+      connectTenant: false,
+    });
+    try {
+      const ref = await h.connectRealm('tenant-on-demand-tampered');
+      const stored = (await h.storage.get(ref))!;
+      // One character of the sealed refresh token flipped behind the storage's back.
+      await dataSource.query(
+        `UPDATE quickbooks_connections SET refresh_token_enc = CONCAT(LEFT(refresh_token_enc, 40), IF(SUBSTRING(refresh_token_enc, 41, 1) = 'A', 'B', 'A'), SUBSTRING(refresh_token_enc, 42)) WHERE tenant_id = ? AND realm_id = ?`,
+        [ref.tenantId, ref.realmId],
+      );
+      h.emulator.state.clock.advance(2 * 3600);
+      const refreshCalls = () => h.emulator.state.statsSnapshot().calls.byGrant.refresh_token;
+      const before = refreshCalls();
+      const err = await h.tokens.getAccessToken(ref).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ConnectionUndecryptableError);
+      const message = `${(err as Error).message} ${(err as Error).stack}`;
+      for (const secret of [stored.accessToken, stored.refreshToken]) expect(message).not.toContain(secret);
+      expect(refreshCalls()).toBe(before);
+    } finally {
+      await h.close();
+    }
+  });
+
   it("a rotated swap landing after a takeover reads the row back: the other holder's lease is reported as it is", async () => {
     const storage = new TypeOrmTokenStorage(dataSource, cipherFor(newKeySpec('k1')));
     const ref = { tenantId: 'tenant-late-swap', realmId: '1' };
@@ -257,3 +367,8 @@ describe('TypeOrmTokenStorage on MariaDB', () => {
     }
   });
 });
+
+/** A statement's first keyword (SELECT, UPDATE...). */
+function kindOf(sql: string): string {
+  return /^\s*(\w+)/.exec(sql)?.[1]?.toUpperCase() ?? '?';
+}

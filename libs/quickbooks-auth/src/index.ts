@@ -41,6 +41,7 @@ export type {
   ReconnectDuePage,
   ConnectionUse,
   ClaimOptions,
+  AcquireOptions,
 } from './auth/storage/token-storage.interface';
 export { isUndecryptable } from './auth/storage/undecryptable-record';
 export * from './events/quickbooks-auth.events';

@@ -132,7 +132,8 @@ export class TokenService {
       this.cache.put(conn);
       return this.tokenOf(conn);
     }
-    return this.tokenOf(await this.singleFlight(ref, 'on_demand', (c) => this.validFor(c, this.options.minValiditySeconds)));
+    // The read that found the token expired is the lease's basis (no re-read after the acquisition on MySQL).
+    return this.tokenOf(await this.singleFlight(ref, 'on_demand', (c) => this.validFor(c, this.options.minValiditySeconds), conn));
   }
 
   /**
@@ -275,11 +276,16 @@ export class TokenService {
     return pending;
   }
 
-  private singleFlight(ref: ConnectionRef, trigger: RefreshTrigger, isFresh: (c: StoredConnection) => boolean): Promise<StoredConnection> {
+  private singleFlight(
+    ref: ConnectionRef,
+    trigger: RefreshTrigger,
+    isFresh: (c: StoredConnection) => boolean,
+    basis?: ConnectionForAccess,
+  ): Promise<StoredConnection> {
     const key = flightKey(trigger, ref);
     let pending = this.inFlight.get(key);
     if (!pending) {
-      pending = this.refreshUntilFresh(ref, trigger, isFresh)
+      pending = this.refreshUntilFresh(ref, trigger, isFresh, basis)
         .then((conn) => {
           this.cache.put(conn);
           return conn;
@@ -290,11 +296,15 @@ export class TokenService {
     return pending;
   }
 
-  /** Refresh, or wait for whoever holds the lease, until the stored token is fresh. */
+  /**
+   * Refresh, or wait for whoever holds the lease, until the stored token is fresh. `basis`: the
+   * caller's own read, for the first attempt only (later ones follow reads of their own).
+   */
   private async refreshUntilFresh(
     ref: ConnectionRef,
     trigger: RefreshTrigger,
     isFresh: (c: StoredConnection) => boolean,
+    basis?: ConnectionForAccess,
   ): Promise<StoredConnection> {
     const correlationId = randomUUID();
     const deadline = Date.now() + this.options.leaseWaitTimeoutMs;
@@ -310,7 +320,9 @@ export class TokenService {
       const calledAt = this.options.clock.now();
       // A write retrying through a store outage goes on in the background (TokenRefresher) and
       // lands when the store is back; the caller is not held for it.
-      const outcome = await this.beforeDeadline(this.refresher.refresh(ref, { trigger, isFresh, correlationId }), ownDeadline);
+      const request = { trigger, isFresh, correlationId, ...(basis ? { basis } : {}) };
+      basis = undefined;
+      const outcome = await this.beforeDeadline(this.refresher.refresh(ref, request), ownDeadline);
       switch (outcome.kind) {
         case 'fresh':
           return outcome.connection;

@@ -6,7 +6,7 @@ import type { RefreshTrigger } from '../../events/quickbooks-auth.events';
 import { RefreshShutdownError } from '../../errors/refresh-shutdown.error';
 import { IntuitOAuthClient, type TokenCallResult } from '../../intuit/intuit-oauth.client';
 import { QUICKBOOKS_AUTH_RESOLVED_OPTIONS, QUICKBOOKS_TOKEN_STORAGE } from '../../quickbooks-auth.constants';
-import type { ConnectionRef, InflightCall, Lease, StoredConnection } from '../../domain/connection.interface';
+import type { ConnectionForAccess, ConnectionRef, InflightCall, Lease, StoredConnection } from '../../domain/connection.interface';
 import type { TokenStorage } from '../storage/token-storage.interface';
 import { TenantSettingsService } from '../tenant-settings.service';
 import type { RefreshOutcome } from './refresh-outcome';
@@ -33,6 +33,12 @@ export interface RefreshRequest {
    * was refused), while its write may still be running: the scheduler frees its call slot then.
    */
   onCallsSettled?: () => void;
+  /**
+   * The connection as the caller has just read it from storage (on demand: the read that found the
+   * token expired). refresh takes the lease on it (AcquireOptions.basis): on MySQL, while the row
+   * is still that read, no re-read after the acquisition.
+   */
+  basis?: ConnectionForAccess;
 }
 
 /** Not sent: beginCall or the local send deadline refused (I9). Never counted by the breaker. */
@@ -132,7 +138,10 @@ export class TokenRefresher implements OnModuleDestroy {
     const owner = this.newOwner();
     // Read before the acquisition, which may begin the call too (one write: lease and call record).
     const claimStartedAt = Date.now();
-    const leased = await this.storage.acquireLease(ref, owner, this.options.leaseTtlMs, { beginCalls: true });
+    const leased = await this.storage.acquireLease(ref, owner, this.options.leaseTtlMs, {
+      beginCalls: true,
+      ...(request.basis ? { basis: request.basis } : {}),
+    });
     if (!leased) {
       const current = await this.storage.get(ref);
       if (!current || (current.status !== 'active' && current.status !== 'reauth_pending'))

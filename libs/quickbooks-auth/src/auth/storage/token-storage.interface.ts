@@ -87,6 +87,19 @@ export interface ClaimOptions {
   beginCalls?: boolean;
 }
 
+/**
+ * acquireLease options: ClaimOptions, and `basis`, the connection as the caller has just read it
+ * from this same store (getForAccess or get; on demand, the read that found the token expired). A
+ * backend whose UPDATE cannot return the row (MySQL) may then take the lease only while the row is
+ * still at the basis's version and build the answer from the basis and what it wrote instead of
+ * reading the row again; when the row moved, or the basis holds what only a re-read can tell (an
+ * earlier holder's call record), it acquires as without it. The outcome is the same either way; a
+ * backend may ignore it.
+ */
+export interface AcquireOptions extends ClaimOptions {
+  basis?: ConnectionForAccess;
+}
+
 /** How markNeedsReauth parks or marks a connection. */
 export interface ReauthMark {
   /** Fingerprint of the refresh token Intuit refused: must still be the stored one. */
@@ -213,8 +226,9 @@ export interface TokenStorage {
    * connections can be leased. The row's `inflight` tells the new holder about a call that may
    * still commit. `options.beginCalls`: as in claimDue (ClaimOptions), in the same write; `owner`
    * must then be one never used before (the refresher's owners are unique per attempt).
+   * `options.basis`: the caller's own read of the row (AcquireOptions).
    */
-  acquireLease(ref: ConnectionRef, owner: string, ttlMs: number, options?: ClaimOptions): Promise<StoredConnection | null>;
+  acquireLease(ref: ConnectionRef, owner: string, ttlMs: number, options?: AcquireOptions): Promise<StoredConnection | null>;
 
   /**
    * Extend a lease the caller still holds (owner and generation match), even if it expired while

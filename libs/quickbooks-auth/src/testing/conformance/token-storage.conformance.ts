@@ -815,6 +815,86 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
         expect(next.inflight).toEqual(got.inflight);
       });
 
+      it("acquireLease on the caller's own read (basis) hands back the row as stored: a new generation, the call begun, the refresh token opened", async () => {
+        const r = ref('tenant-acquire-basis', '1');
+        const { input, stored } = await save(r);
+        const read = (await (storage.getForAccess ? storage.getForAccess(r) : storage.get(r)))!;
+        const got = (await storage.acquireLease(r, 'basis#1', 60_000, { beginCalls: true, basis: read }))!;
+        const row = (await storage.get(r))!;
+        // Clock readings may be this process's where the store did not hand its own back.
+        const { updatedAt: _u, leaseExpiresAt: _e, inflight: rowCall, ...same } = row;
+        expect(got).toMatchObject({ ...same, refreshToken: input.refreshToken, leaseOwner: 'basis#1' });
+        expect(got.leaseGeneration).toBe(stored.leaseGeneration + 1);
+        expect(got.version).toBeGreaterThan(read.version);
+        if (rowCall) {
+          expect(got.inflight).toMatchObject({
+            fingerprint: stored.refreshTokenFingerprint,
+            owner: 'basis#1',
+            generation: got.leaseGeneration,
+          });
+          expect(rowCall).toMatchObject({ owner: 'basis#1', generation: got.leaseGeneration });
+        } else expect(got.inflight).toBeNull();
+        // The same read again, while the lease is live: nobody else gets it (I1), whatever the basis says.
+        await expect(storage.acquireLease(r, 'basis#2', 60_000, { beginCalls: true, basis: read })).resolves.toBeNull();
+        // The whole on-demand write: the swap with the acquisition as its basis.
+        const rotation = rotatedResult();
+        const swapped = (await storage.compareAndSwapTokens(
+          r,
+          got.refreshTokenFingerprint,
+          rotation,
+          { owner: 'basis#1', generation: got.leaseGeneration },
+          got,
+        ))!;
+        const after = (await storage.get(r))!;
+        expect(swapped).toMatchObject({ refreshToken: rotation.refreshToken, version: after.version, leaseOwner: null, inflight: null });
+        expect(after.refreshToken).toBe(rotation.refreshToken);
+      });
+
+      it('acquireLease on a basis whose row moved meanwhile acquires as without it: the newer row, a fresh generation, the old holder fenced', async () => {
+        const r = ref('tenant-acquire-basis', 'moved');
+        const { stored } = await save(r);
+        const read = (await (storage.getForAccess ? storage.getForAccess(r) : storage.get(r)))!;
+        // Another writer in between: a holder that refreshed (rotation) and one that only took and dropped the lease.
+        const writer = await lease(r, 'writer');
+        const rotation = rotatedResult();
+        expect(await storage.compareAndSwapTokens(r, stored.refreshTokenFingerprint, rotation, writer)).not.toBeNull();
+        const dropped = await lease(r, 'dropper');
+        await storage.releaseLease(r, dropped);
+        const moved = (await storage.get(r))!;
+        expect(moved.version).toBeGreaterThan(read.version);
+        const got = (await storage.acquireLease(r, 'basis#moved', 60_000, { beginCalls: true, basis: read }))!;
+        expect(got).toMatchObject({
+          refreshToken: rotation.refreshToken,
+          refreshTokenFingerprint: moved.refreshTokenFingerprint,
+          leaseOwner: 'basis#moved',
+          leaseGeneration: moved.leaseGeneration + 1,
+        });
+        expect(got).toEqual(await storage.get(r));
+        const holder = { owner: 'basis#moved', generation: got.leaseGeneration };
+        // The fence holds: the read's token is superseded (I3), earlier holders' leases are gone (I9).
+        expect(await storage.compareAndSwapTokens(r, read.refreshTokenFingerprint, rotatedResult(), holder, got)).toBeNull();
+        await expect(storage.renewLease(r, dropped, 60_000)).resolves.toBe(false);
+        await expect(storage.beginCall(r, writer, { fingerprint: got.refreshTokenFingerprint, ...budget })).resolves.toBe(false);
+        const next = rotatedResult();
+        const swapped = (await storage.compareAndSwapTokens(r, got.refreshTokenFingerprint, next, holder, got))!;
+        expect(swapped).toMatchObject({ refreshToken: next.refreshToken, leaseOwner: null });
+        expect((await storage.get(r))!.refreshToken).toBe(next.refreshToken);
+      });
+
+      it("acquireLease on a basis holding an earlier holder's call record reports it as stored: the new holder must wait it out", async () => {
+        const r = ref('tenant-acquire-basis', 'earlier-call');
+        const { stored } = await save(r);
+        const first = await lease(r, 'first', 60_000);
+        await expect(storage.beginCall(r, first, { fingerprint: stored.refreshTokenFingerprint, ...budget })).resolves.toBe(true);
+        await storage.renewLease(r, first, 100);
+        await sleep(200);
+        const read = (await (storage.getForAccess ? storage.getForAccess(r) : storage.get(r)))!;
+        expect(read.inflight).toMatchObject({ owner: 'first', generation: first.generation });
+        const got = (await storage.acquireLease(r, 'basis#late', 60_000, { beginCalls: true, basis: read }))!;
+        expect(got.inflight).toMatchObject({ owner: 'first', generation: first.generation });
+        expect(got).toEqual(await storage.get(r));
+      });
+
       it("T6: a stale holder's invalid_grant does not mark the connection", async () => {
         const r = ref('tenant-stale', '1');
         const { stored } = await save(r);
@@ -1250,6 +1330,20 @@ export function describeTokenStorageConformance(name: string, factory: Conforman
         await harness.raw.tamper(r, 'refresh_token', flipMiddle);
         expect((await storage.getForAccess!(r))!.accessToken).toBe(input.accessToken);
         await expect(storage.get(r)).rejects.toBeInstanceOf(DecryptionError);
+      });
+
+      it('acquireLease on a getForAccess read whose refresh token was tampered with fails with a typed DecryptionError that contains no token', async () => {
+        const r = ref('tenant-for-access', 'tampered-basis');
+        const { input } = await save(r);
+        await harness.raw.tamper(r, 'refresh_token', flipMiddle);
+        const read = (await storage.getForAccess!(r))!;
+        const err = await storage.acquireLease(r, 'basis#tampered', 60_000, { beginCalls: true, basis: read }).then(
+          () => null,
+          (e: unknown) => e,
+        );
+        expect(err).toBeInstanceOf(DecryptionError);
+        const message = `${(err as Error).message} ${(err as Error).stack}`;
+        for (const secret of [input.accessToken, input.refreshToken]) expect(message).not.toContain(secret);
       });
 
       it('getForAccess: a tampered access token fails with a typed DecryptionError that contains no token', async () => {

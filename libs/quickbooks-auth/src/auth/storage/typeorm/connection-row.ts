@@ -62,6 +62,9 @@ export interface JustWritten {
   refreshToken: string;
 }
 
+/** An access token this process has already opened (getForAccess), with its ciphertext. */
+export type JustOpened = Pick<JustWritten, 'accessTokenEnc' | 'accessToken'>;
+
 /** A stored text value (token ciphertext, scopes) as a string. */
 export function textOf(value: string | Buffer | null | undefined): string | null {
   if (value === null || value === undefined) return null;
@@ -81,24 +84,20 @@ function epochMs(value: string | number | null | undefined): Date | null {
  * null cipher the tokens are not opened (reported as ''): the row's other fields, for a row that
  * cannot be decrypted.
  */
-export function toStoredConnection(row: ConnectionRow, cipher: TokenCipher | null, written?: JustWritten): StoredConnection {
+export function toStoredConnection(row: ConnectionRow, cipher: TokenCipher | null, written?: JustWritten | JustOpened): StoredConnection {
   const conn = toAccessConnection(row, cipher, written) as StoredConnection;
   const refreshEnc = textOf(row.refresh_token_enc);
   conn.refreshToken =
     refreshEnc === null || !cipher
       ? ''
-      : written && refreshEnc === written.refreshTokenEnc
+      : written && 'refreshTokenEnc' in written && refreshEnc === written.refreshTokenEnc
         ? written.refreshToken
         : openToken(cipher, { tenantId: row.tenant_id, realmId: row.realm_id }, REFRESH_TOKEN_FIELD, refreshEnc);
   return conn;
 }
 
 /** Like toStoredConnection with the refresh token left sealed (TokenStorage.getForAccess): one decryption. */
-export function toAccessConnection(
-  row: ConnectionRow,
-  cipher: TokenCipher | null,
-  written?: Pick<JustWritten, 'accessTokenEnc' | 'accessToken'>,
-): ConnectionForAccess {
+export function toAccessConnection(row: ConnectionRow, cipher: TokenCipher | null, written?: JustOpened): ConnectionForAccess {
   const ref = { tenantId: row.tenant_id, realmId: row.realm_id };
   const accessEnc = textOf(row.access_token_enc);
   const scopes = textOf(row.scopes);

@@ -153,8 +153,10 @@ export class ConnectionStatements {
    * generation with LAST_INSERT_ID. With `begin`, the call is begun in the same write (claimDue
    * beginCalls). MySQL assigns left to right: inflight_owner first, on the old row, and the rest
    * follow it (the owner is new); elsewhere every assignment sees the old row and repeats the condition.
+   * `atVersion` (MySQL, on the caller's basis): only while the row is still at that version, so
+   * what the UPDATE assigned on top of the basis is the whole row.
    */
-  acquireLease(ref: ConnectionRef, owner: string, ttl: number, begin: boolean): Statement {
+  acquireLease(ref: ConnectionRef, owner: string, ttl: number, begin: boolean, atVersion?: number): Statement {
     const now = this.dialect.nowMs;
     const mysql = this.mysql;
     const may = MAY_BEGIN_ON_CLAIM;
@@ -170,8 +172,10 @@ export class ConnectionStatements {
     const sql =
       `UPDATE ${TABLE} SET ${beginSet}lease_owner = ?, lease_expires_at = ${now} + ${ttl},` +
       ` lease_generation = ${mysql ? 'LAST_INSERT_ID(lease_generation + 1)' : 'lease_generation + 1'}, version = version + 1, updated_at = ${now}` +
-      ` WHERE tenant_id = ? AND realm_id = ? AND ${LEASABLE} AND (lease_owner IS NULL OR lease_owner = ? OR lease_expires_at < ${now})`;
-    return { sql, params: [...beginParams, owner, ref.tenantId, ref.realmId, owner] };
+      ` WHERE tenant_id = ? AND realm_id = ? AND ${LEASABLE} AND (lease_owner IS NULL OR lease_owner = ? OR lease_expires_at < ${now})` +
+      (atVersion === undefined ? '' : ' AND version = ?');
+    const versionParams = atVersion === undefined ? [] : [atVersion];
+    return { sql, params: [...beginParams, owner, ref.tenantId, ref.realmId, owner, ...versionParams] };
   }
 
   /** An expired lease can be renewed only while nobody else took it over (the generation says). */

@@ -20,6 +20,7 @@ import {
   assertValidRevokeFence,
 } from '../connection-ref.validation';
 import type {
+  AcquireOptions,
   BeginCall,
   ClaimOptions,
   ConnectionUse,
@@ -39,7 +40,7 @@ import { openOrNull } from '../pending-revocation';
 import { ACCESS_TOKEN_FIELD, REFRESH_TOKEN_FIELD, openToken, sealToken } from '../token-sealing';
 import { isUndecryptable, recordOf } from '../undecryptable-record';
 import { BUILT_SET, BUILT_WHERE, connectionStatementsFor, type ConnectionStatements, type Statement } from './connection-statements';
-import { textOf, toAccessConnection, toStoredConnection, type ConnectionRow, type JustWritten } from './connection-row';
+import { textOf, toAccessConnection, toStoredConnection, type ConnectionRow, type JustOpened, type JustWritten } from './connection-row';
 import { DirectSql, type WriteResult } from './direct-sql';
 import { QuickBooksConnectionEntity as Row } from './quickbooks-connection.entity';
 import { SealedToken } from './sealed-token';
@@ -74,6 +75,8 @@ type RowValues = Parameters<UpdateQueryBuilder<Row>['set']>[0];
  * then a prepared re-read: MySQL has no UPDATE ... RETURNING, and the row holds values only the
  * database knows, such as its clock and the version, so what is returned is what was read back;
  * acquireLease learns the generation it wrote from the UPDATE itself, LAST_INSERT_ID);
+ * acquireLease on the caller's own getForAccess read (AcquireOptions.basis) 1 on MySQL too, while the
+ * row is still at the basis's version (else as without it: the UPDATE again, unconditioned, and the re-read);
  * compareAndSwapTokens with the holder's basis 1 on MySQL too (LAST_INSERT_ID says the version written
  * and whether the lease was still ours; only a swap landing on another holder's lease is read back);
  * with beginCalls, claimDue and acquireLease record the call in the same write (no beginCall);
@@ -89,6 +92,12 @@ export class TypeOrmTokenStorage implements TokenStorage {
   private readonly dialect: SqlDialect;
   private readonly sql: DirectSql;
   private readonly statements: ConnectionStatements;
+  /**
+   * MySQL: the row behind each connection getForAccess handed out, so acquireLease on that basis
+   * needs no re-read. Held only as long as the caller holds the connection; never on the object
+   * itself (nothing to serialise or log), and only this store's own reads are found here.
+   */
+  private readonly accessReads = new WeakMap<ConnectionForAccess, AccessRead>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -114,7 +123,10 @@ export class TypeOrmTokenStorage implements TokenStorage {
   async getForAccess(ref: ConnectionRef): Promise<ConnectionForAccess | null> {
     assertValidConnectionRef(ref);
     const row = await this.run('read a connection', () => this.readRow(ref));
-    return row ? toAccessConnection(row, this.cipher) : null;
+    if (!row) return null;
+    const conn = toAccessConnection(row, this.cipher);
+    if (!this.dialect.updateReturning) this.accessReads.set(conn, { row, accessToken: conn.accessToken });
+    return conn;
   }
 
   async listByTenant(tenantId: string): Promise<StoredConnection[]> {
@@ -205,21 +217,34 @@ export class TypeOrmTokenStorage implements TokenStorage {
     });
   }
 
-  async acquireLease(ref: ConnectionRef, owner: string, ttlMs: number, options?: ClaimOptions): Promise<StoredConnection | null> {
+  async acquireLease(ref: ConnectionRef, owner: string, ttlMs: number, options?: AcquireOptions): Promise<StoredConnection | null> {
     assertValidConnectionRef(ref);
     const ttl = assertValidTtl(ttlMs);
     const mysql = !this.dialect.updateReturning;
-    const statement = this.statements.acquireLease(ref, owner, ttl, options?.beginCalls === true);
+    const begin = options?.beginCalls === true;
+    const statement = this.statements.acquireLease(ref, owner, ttl, begin);
+    const basis = mysql && options?.basis ? this.basisFor(options.basis, ref) : null;
+    let opened: JustOpened | undefined;
     const row = await this.run('acquire a lease', async () => {
       if (!mysql) return (await this.rowsOf<ConnectionRow>(this.statements.returning(statement)))[0] ?? null;
+      if (basis) {
+        const onBasis = await this.writeBy(this.statements.acquireLease(ref, owner, ttl, begin, Number(basis.row.version)));
+        if (onBasis.affected === 1) {
+          // The row was the basis, so the generation before ours was the basis's: the row is now
+          // the basis with what this UPDATE assigned. Anything else is read back, as below.
+          if (onBasis.lastInsertId !== Number(basis.row.lease_generation) + 1) return this.acquiredRow(ref, onBasis);
+          opened = { accessTokenEnc: textOf(basis.row.access_token_enc)!, accessToken: basis.accessToken };
+          return leasedOnBasis(basis.row, owner, ttl, begin, onBasis.lastInsertId);
+        }
+        // The row moved since the caller read it (or another owner holds the lease): as without a basis.
+      }
       const written = await this.writeBy(statement);
       if (written.affected !== 1) return null;
-      const reread = await this.readRow(ref);
-      // A revoke, reconnect or another acquisition in between (even by this owner) means the lease
-      // this call took is gone again: two callers must never share a generation.
-      return reread && Number(reread.lease_generation) === written.lastInsertId ? reread : null;
+      return this.acquiredRow(ref, written);
     });
-    return row && row.lease_owner === owner ? this.toStored(row) : null;
+    // Opened here, under the lease we hold, as a re-read would be: a refresh token that cannot be
+    // decrypted throws DecryptionError (no token text) just the same.
+    return row && row.lease_owner === owner ? this.toStored(row, opened) : null;
   }
 
   async renewLease(ref: ConnectionRef, lease: Lease, ttlMs: number): Promise<boolean> {
@@ -679,6 +704,38 @@ export class TypeOrmTokenStorage implements TokenStorage {
     return rows.sort((a, b) => Number(a.next_refresh_at) - Number(b.next_refresh_at) || Number(a.id) - Number(b.id));
   }
 
+  /**
+   * MySQL, after an acquisition's UPDATE took the lease: the row read back, if it still carries the
+   * generation that UPDATE wrote. A revoke, reconnect or another acquisition in between (even by
+   * this owner) means the lease this call took is gone again: two callers must never share a generation.
+   */
+  private async acquiredRow(ref: ConnectionRef, written: WriteResult): Promise<ConnectionRow | null> {
+    const reread = await this.readRow(ref);
+    return reread && Number(reread.lease_generation) === written.lastInsertId ? reread : null;
+  }
+
+  /**
+   * The row behind `basis` when an acquisition can be built on it: this store's own read of this
+   * ref (I7), active with a refresh token, no lease and no in-flight record at all. An earlier
+   * holder's record, resolved or not, is left to the re-read: waiting it out needs the store's clock
+   * at the acquisition (updatedAt), which only a read of the row gives. A lease held at the read is
+   * left to the plain acquisition, so contention costs what it did (one UPDATE when it is live).
+   */
+  private basisFor(basis: ConnectionForAccess, ref: ConnectionRef): AccessRead | null {
+    const read = this.accessReads.get(basis);
+    if (!read) return null;
+    const { row } = read;
+    const learnable =
+      row.tenant_id === ref.tenantId &&
+      row.realm_id === ref.realmId &&
+      row.status === 'active' &&
+      row.refresh_token_enc !== null &&
+      row.refresh_token_fp !== null &&
+      row.lease_owner === null &&
+      (row.inflight_fp === null || row.inflight_fp === undefined);
+    return learnable ? read : null;
+  }
+
   /** One connection by tenant + realm (I7), from the primary: a replica may lag behind a refresh and hand out a superseded token (I3). */
   private async readRow(ref: ConnectionRef): Promise<ConnectionRow | null> {
     const rows = await this.rowsOf<ConnectionRow>(this.statements.readByRef(ref));
@@ -740,7 +797,7 @@ export class TypeOrmTokenStorage implements TokenStorage {
     };
   }
 
-  private toStored(row: ConnectionRow, written?: JustWritten): StoredConnection {
+  private toStored(row: ConnectionRow, written?: JustWritten | JustOpened): StoredConnection {
     return toStoredConnection(row, this.cipher, written);
   }
 
@@ -762,6 +819,42 @@ export class TypeOrmTokenStorage implements TokenStorage {
       throw toStorageError(err, this.kind, operation);
     }
   }
+}
+
+/** A row getForAccess read (MySQL), with the access token it opened. */
+interface AccessRead {
+  row: ConnectionRow;
+  accessToken: string;
+}
+
+/**
+ * The row after an acquisition on the caller's basis (MySQL, no re-read): the basis row, with every
+ * column the UPDATE assigned. The call is begun exactly as the UPDATE's own condition decides
+ * (MAY_BEGIN_ON_CLAIM, which basisFor's rules make true). Not read back: the lease expiry, the
+ * call's start and deadline and updatedAt are this process's clock just after the write (stored:
+ * the database's; the holder times its send from its own clock read before the write, and waits out
+ * only an earlier holder's call, which basisFor excludes); lastUsedAt, nextRefreshAt and
+ * reconnectWarnedDays as of the basis (recordUse and claimReconnectWarning do not bump the version).
+ */
+function leasedOnBasis(row: ConnectionRow, owner: string, ttl: number, begin: boolean, generation: number): ConnectionRow {
+  const at = Date.now();
+  return {
+    ...row,
+    lease_owner: owner,
+    lease_expires_at: at + ttl,
+    lease_generation: generation,
+    version: Number(row.version) + 1,
+    updated_at: at,
+    ...(begin && mayBeginOnClaim(row)
+      ? {
+          inflight_fp: row.refresh_token_fp,
+          inflight_owner: owner,
+          inflight_generation: generation,
+          inflight_started_at: at,
+          inflight_deadline_at: at + ttl,
+        }
+      : {}),
+  };
 }
 
 interface RevocationRow {
