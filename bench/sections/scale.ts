@@ -7,7 +7,7 @@ import { runQuickBooksMigrations } from '@quickbooks-auth/nestjs/migrations/run-
 import { createScratchDatabase } from '../../test/support/mariadb';
 import { createScratchPostgresDatabase } from '../../test/support/postgres';
 import type { Figure } from '../lib/report';
-import { bulkInsertConnections, type BulkInsertTarget } from '../lib/bulk-insert';
+import { analyzeConnections, bulkInsertConnections, type BulkInsertTarget } from '../lib/bulk-insert';
 import { ReplicaProcess } from '../lib/fork-replica';
 import { BENCH_CLIENT, benchSecrets } from '../lib/module-app';
 import { progress } from '../lib/progress';
@@ -109,6 +109,10 @@ async function scaleOn(store: ScaleStore, profile: BenchProfile, n: number): Pro
     });
     const insertMs = Date.now() - t;
     progress(`scale (${store.name}): inserted ${n} rows in ${insertMs} ms`);
+    t = Date.now();
+    await analyzeConnections(target);
+    const analyzeMs = Date.now() - t;
+    progress(`scale (${store.name}): analyzed in ${analyzeMs} ms`);
 
     emulator.state.faults.add({ endpoint: 'token', type: 'latency', latencyMs });
     const batchSize = 4 * c;
@@ -127,7 +131,7 @@ async function scaleOn(store: ScaleStore, profile: BenchProfile, n: number): Pro
     const startStats = await replica.request<ReplicaStats>({ type: 'stats' });
     const setupMs = Date.now() - setupStarted;
     progress(
-      `scale (${store.name}): setup ${setupMs} ms (mint ${mintMs}, insert ${insertMs}), replica up at ${startStats.maxRssMb} MB RSS`,
+      `scale (${store.name}): setup ${setupMs} ms (mint ${mintMs}, insert ${insertMs}, analyze ${analyzeMs}), replica up at ${startStats.maxRssMb} MB RSS`,
     );
     const marks: Array<{ at: number; done: number }> = [];
     const runStarted = Date.now();
@@ -181,7 +185,7 @@ async function scaleOn(store: ScaleStore, profile: BenchProfile, n: number): Pro
           metric: `${store.name}: ${n}: setup (mint, bulk insert, replica boot)`,
           value: setupMs / 1000,
           unit: 's',
-          note: `mint ${round(mintMs / 1000)} s, insert ${round(insertMs / 1000)} s`,
+          note: `mint ${round(mintMs / 1000)} s, insert ${round(insertMs / 1000)} s, analyze ${round(analyzeMs / 1000)} s`,
         },
         {
           section: 'scale',
@@ -228,6 +232,7 @@ async function scaleOn(store: ScaleStore, profile: BenchProfile, n: number): Pro
         setupMs,
         mintMs,
         insertMs,
+        analyzeMs,
         refreshed,
         memory: { bootRssMb: startStats.maxRssMb, peakRssMb: stats.maxRssMb, end: stats.memory },
         cpuPerRefreshUserMs: userPerRefresh,
