@@ -51,7 +51,6 @@ export interface AccessToken {
 export class TokenService {
   private readonly inFlight = new Map<string, Promise<StoredConnection>>();
   private readonly accessFlights = new Map<string, AccessFlight>();
-  private readonly reads = new Map<string, Promise<ConnectionForAccess | null>>();
   private readonly refused = new RefusedAccessTokens();
   private readonly logger = new Logger(TokenService.name);
 
@@ -123,10 +122,8 @@ export class TokenService {
   }
 
   private async accessTokenDetails(ref: ConnectionRef): Promise<AccessToken> {
-    // A refresh already running here on this connection (a 401's forced refresh): wait for it.
-    const refreshing = this.inFlight.get(flightKey('on_demand', ref));
-    if (refreshing) return this.tokenOf(await refreshing);
-    const conn = this.usable(await this.readOnce(ref), ref);
+    // Runs once at a time per connection (accessFlight): this read and this refresh are already shared.
+    const conn = this.usable(await this.readForAccess(ref), ref);
     this.usage.seen(conn); // proactive 'recent': coarse, fire and forget, only on this storage read
     if (this.validFor(conn, this.options.minValiditySeconds)) {
       this.cache.put(conn);
@@ -265,15 +262,9 @@ export class TokenService {
     return new ConnectionUndecryptableError(ref.tenantId, ref.realmId, err.reason);
   }
 
-  /** Concurrent readers of one connection share one storage read, of the access token only. */
-  private readOnce(ref: ConnectionRef): Promise<ConnectionForAccess | null> {
-    const key = flightKey('read', ref);
-    let pending = this.reads.get(key);
-    if (!pending) {
-      pending = (this.storage.getForAccess ? this.storage.getForAccess(ref) : this.storage.get(ref)).finally(() => this.reads.delete(key));
-      this.reads.set(key, pending);
-    }
-    return pending;
+  /** One storage read of the access token only (a custom store without getForAccess: the whole row). */
+  private readForAccess(ref: ConnectionRef): Promise<ConnectionForAccess | null> {
+    return this.storage.getForAccess ? this.storage.getForAccess(ref) : this.storage.get(ref);
   }
 
   private singleFlight(
@@ -449,7 +440,7 @@ interface AccessFlight {
   token: Promise<string>;
 }
 
-function flightKey(kind: RefreshTrigger | 'read' | 'access', ref: ConnectionRef): string {
+function flightKey(kind: RefreshTrigger | 'access', ref: ConnectionRef): string {
   return `${kind}\u0000${ref.tenantId}\u0000${ref.realmId}`;
 }
 
