@@ -6,7 +6,8 @@ import { createScratchPostgresDatabase } from '../../test/support/postgres';
 import { BENCH_CLIENT, startModuleApp } from '../lib/module-app';
 import { progress } from '../lib/progress';
 import { seedThroughStorage, startBenchEmulator } from '../lib/seed';
-import { median, msSince, now, percentile, round } from '../lib/stats';
+import { inputRange, timePaired } from '../lib/paired-timing';
+import { median, percentile, round } from '../lib/stats';
 import type { Figure } from '../lib/report';
 import type { BenchProfile, SectionResult } from './section';
 
@@ -86,35 +87,16 @@ async function coldPathOn(store: ColdStore, profile: BenchProfile): Promise<{ fi
     const viaModule = async (i: number) => {
       await app.tokens.getAccessToken(refs[i % refs.length]);
     };
-    /**
-     * Both paths timed call by call, alternating which goes first, on the same rows: a load spike
-     * from the shared machine lands on both sides instead of on one batch.
-     */
-    const timePaired = async (n: number, offset: number): Promise<{ base: number[]; subj: number[] }> => {
-      const base: number[] = [];
-      const subj: number[] = [];
-      const timeOne = async (fn: (i: number) => Promise<void>, i: number, out: number[]) => {
-        const t = now();
-        await fn(i);
-        out.push(msSince(t) * 1000);
-      };
-      for (let i = 0; i < n; i++) {
-        const row = offset + i * 7;
-        if (i % 2 === 0) {
-          await timeOne(raw, row, base);
-          await timeOne(viaModule, row, subj);
-        } else {
-          await timeOne(viaModule, row, subj);
-          await timeOne(raw, row, base);
-        }
-      }
-      return { base, subj };
+    // Both paths timed call by call, alternating which goes first, on the same rows (in µs).
+    const timeBoth = async (n: number, offset: number) => {
+      const { base, subj } = await timePaired(inputRange(n, offset, 7), raw, viaModule);
+      return { base: base.map((ms) => ms * 1000), subj: subj.map((ms) => ms * 1000) };
     };
-    await timePaired(500, 0);
+    await timeBoth(500, 0);
     const n = profile.coldIterations;
     const rounds: Array<{ baseP50: number; baseP99: number; p50: number; p99: number }> = [];
     for (let r = 0; r < profile.repeats; r++) {
-      const { base, subj } = await timePaired(n, r * 13);
+      const { base, subj } = await timeBoth(n, r * 13);
       rounds.push({ baseP50: percentile(base, 50), baseP99: percentile(base, 99), p50: percentile(subj, 50), p99: percentile(subj, 99) });
       progress(
         `cold path (${store.name}): repeat ${r + 1}/${profile.repeats}: getAccessToken p50 ${round(rounds[r].p50, 0)} µs, raw select p50 ${round(rounds[r].baseP50, 0)} µs`,

@@ -4,6 +4,7 @@ import { createScratchDatabase } from '../../test/support/mariadb';
 import { BENCH_CLIENT, startModuleApp } from '../lib/module-app';
 import { progress } from '../lib/progress';
 import { seedThroughStorage, startBenchEmulator } from '../lib/seed';
+import { inputRange, timePaired } from '../lib/paired-timing';
 import { median, msSince, now, percentile, round } from '../lib/stats';
 import type { BenchProfile, SectionResult } from './section';
 
@@ -139,32 +140,12 @@ export async function benchRefresh(profile: BenchProfile): Promise<SectionResult
         emulator.state.clock.now() - 1000,
         ids.get(onDemandRefs[i % half].realmId) ?? 0,
       ]);
-    /** Both sides call by call, alternating which goes first: a load spike lands on both. */
-    const timePaired = async (n: number, offset: number): Promise<{ base: number[]; subj: number[] }> => {
-      const base: number[] = [];
-      const subj: number[] = [];
-      const timeOne = async (fn: (i: number) => Promise<void>, i: number, out: number[]) => {
-        const t = now();
-        await fn(i);
-        out.push(msSince(t));
-      };
-      for (let k = 0; k < n; k++) {
-        const i = offset + k;
-        await expire(i);
-        if (k % 2 === 0) {
-          await timeOne(handRolled, i, base);
-          await timeOne(onDemand, i, subj);
-        } else {
-          await timeOne(onDemand, i, subj);
-          await timeOne(handRolled, i, base);
-        }
-      }
-      return { base, subj };
-    };
-    await timePaired(50, 0);
+    // Both sides call by call, alternating which goes first, the module's row expired before each pair.
+    const timeBoth = (n: number, offset: number) => timePaired(inputRange(n, offset), handRolled, onDemand, expire);
+    await timeBoth(50, 0);
     const onDemandRounds: Array<{ baseP50: number; p50: number; baseP99: number; p99: number }> = [];
     for (let r = 0; r < profile.repeats; r++) {
-      const { base, subj } = await timePaired(profile.refreshIterations, r * 7);
+      const { base, subj } = await timeBoth(profile.refreshIterations, r * 7);
       onDemandRounds.push({
         baseP50: percentile(base, 50),
         p50: percentile(subj, 50),
