@@ -220,13 +220,16 @@ describe('TypeOrmTokenStorage on MariaDB', () => {
     ).resolves.toBeNull();
   });
 
-  it('getAccessToken on an expired token costs 3 statements end to end: the read, the lease that begins the call, the swap', async () => {
-    const h = await createQuickBooksTestingModule({
+  /** The module on this data source with no cache and no use records: only the on-demand path's own statements. */
+  const onDemandModule = () =>
+    createQuickBooksTestingModule({
       storage: { type: 'typeorm', dataSource },
-      // No cache, no use records: only the on-demand path's own statements.
       options: { accessTokenCacheSeconds: 0, scheduler: { enabled: false, proactive: 'all' } },
       connectTenant: false,
     });
+
+  it('getAccessToken on an expired token costs 3 statements end to end: the read, the lease that begins the call, the swap', async () => {
+    const h = await onDemandModule();
     try {
       const ref = await h.connectRealm('tenant-on-demand-e2e');
       const first = await h.tokens.getAccessToken(ref);
@@ -243,11 +246,7 @@ describe('TypeOrmTokenStorage on MariaDB', () => {
   });
 
   it('getAccessToken on an expired token whose refresh token was tampered with: ConnectionUndecryptableError, nothing sent to Intuit', async () => {
-    const h = await createQuickBooksTestingModule({
-      storage: { type: 'typeorm', dataSource },
-      options: { accessTokenCacheSeconds: 0, scheduler: { enabled: false, proactive: 'all' } },
-      connectTenant: false,
-    });
+    const h = await onDemandModule();
     try {
       const ref = await h.connectRealm('tenant-on-demand-tampered');
       const stored = (await h.storage.get(ref))!;
