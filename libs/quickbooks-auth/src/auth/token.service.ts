@@ -23,6 +23,7 @@ import type { ReconnectCampaignPage, ReconnectCampaignQuery } from './reconnect-
 import { InvalidArgumentError } from '../errors/invalid-argument.error';
 import { StorageError } from '../errors/storage.error';
 import { TokenRefresher } from './refresh/token-refresher.service';
+import { holderPollDelayMs } from './refresh/holder-poll-delay';
 import type { TokenStorage } from './storage/token-storage.interface';
 import { isUndecryptable } from './storage/undecryptable-record';
 import { UndecryptableConnections } from './undecryptable-connections.service';
@@ -357,14 +358,33 @@ export class TokenService {
           // (the scheduler) we await it; another replica's we poll for.
           const local = outcome.kind === 'busy' ? this.refresher.inProgress(ref) : undefined;
           if (local) await this.beforeDeadline(local, deadline).catch(() => undefined);
-          // Another replica's refresh is usually one token round trip: poll tightly for the first
-          // second (one read per process per connection: callers share this loop), then back off.
-          // While its lease stands, a poll is that one read: taking the lease again would only fail.
+          // Another replica's refresh is usually one token round trip: poll every ~15 ms for the
+          // first second (one read per process per connection: callers share this loop), every few
+          // ms around the answer we expect from its call, then back off. While its lease stands,
+          // a poll is that one read: taking the lease again would only fail.
+          let holder = outcome.kind === 'busy' ? outcome.connection : undefined;
           for (;;) {
-            if (outcome.kind === 'busy' && !local) await sleep(pollMs * (1 + Math.random() / 2));
+            let sleptMs = 0;
+            if (outcome.kind === 'busy' && !local) {
+              const call = holder?.inflight;
+              sleptMs = holderPollDelayMs({
+                regularMs: pollMs * (1 + Math.random() / 2),
+                sinceCallStartMs: call ? Date.now() - call.startedAt.getTime() : undefined,
+                typicalCallMs: this.refresher.callLatency.typicalMs(),
+              });
+              await sleep(sleptMs);
+            }
             if (Date.now() - startedWaiting > BUSY_POLL_TIGHT_FOR_MS) pollMs = Math.min(pollMs * 2, 500);
             const current = this.usable(await this.storage.get(ref), ref);
-            if (isFresh(current)) return current;
+            if (isFresh(current)) {
+              // The holder's call, start to stored answer, as seen from here: when the last sleep
+              // was short enough for the figure to mean something.
+              const call = holder?.inflight;
+              if (call && !local && sleptMs <= LEARN_FROM_POLLS_UP_TO_MS)
+                this.refresher.callLatency.observe(Date.now() - call.startedAt.getTime());
+              return current;
+            }
+            holder = current;
             if (Date.now() > deadline) {
               if (servable(current)) return current;
               // Another holder is still working (or waiting out an earlier call): retryable, never a
@@ -428,6 +448,8 @@ const DAY_MS = 86_400_000;
 /** Polling for another replica's refresh: every ~15 ms for the first second, then doubling to 500 ms. */
 const BUSY_POLL_FIRST_MS = 15;
 const BUSY_POLL_TIGHT_FOR_MS = 1_000;
+/** A remote refresh's duration is learned only from a poll this close behind it. */
+const LEARN_FROM_POLLS_UP_TO_MS = 25;
 
 /** Another process holds a lease that has not run out (by this clock: a skewed one only polls a little longer). */
 function leaseHeldByAnother(conn: StoredConnection): boolean {

@@ -7,8 +7,8 @@ export type RefreshOutcome =
   | { kind: 'refreshed'; connection: StoredConnection }
   /** Under the lease the stored token was already fresh: someone else refreshed. */
   | { kind: 'fresh'; connection: StoredConnection }
-  /** Another owner holds the lease (or this process is draining): wait for it. */
-  | { kind: 'busy' }
+  /** Another owner holds the lease (or this process is draining): wait for it. `connection`: the row as read then. */
+  | { kind: 'busy'; connection?: StoredConnection }
   /** The chain moved on (a newer token or a reconnect was stored meanwhile): re-read and retry. */
   | { kind: 'superseded' }
   /** Intuit refused the refresh token and storage holds nothing newer: needs_reauth (I4). */

@@ -48,10 +48,13 @@ describe('TokenRefresher', () => {
     expect(h.emulator.state.statsSnapshot().calls.byGrant.refresh_token).toBe(calls);
   });
 
-  it('busy: another owner holds an unexpired lease (fencing), nothing sent', async () => {
+  it("busy: another owner holds an unexpired lease (fencing), nothing sent; the holder's row comes with it", async () => {
     const ref = await connect();
     const leased = (await storage.acquireLease(ref, 'other-replica', 60_000))!;
-    expect(await refresher.refresh(ref, always)).toEqual({ kind: 'busy' });
+    expect(await refresher.refresh(ref, always)).toEqual({
+      kind: 'busy',
+      connection: expect.objectContaining({ leaseOwner: 'other-replica', leaseGeneration: leased.leaseGeneration }),
+    });
     expect((await storage.get(ref))!).toMatchObject({ leaseOwner: 'other-replica', leaseGeneration: leased.leaseGeneration });
   });
 

@@ -14,6 +14,7 @@ import type { RefreshSignal, SendRefusal } from '../../events/refresh-signal';
 import { computeNextRefreshAt, usedWithin } from './refresh-schedule';
 import { asCallFailure, decidePending, decideRefreshFailure, inDoubtRetryDelayMs, retriesInDoubtAtOnce } from './refresh-failure-policy';
 import { persistRetryPolicy, persistRetryStopAt } from './persist-retry';
+import { TokenCallLatency } from './token-call-latency';
 
 export interface RefreshRequest {
   trigger: RefreshTrigger;
@@ -71,6 +72,8 @@ export class TokenRefresher implements OnModuleDestroy {
   private readonly running = new Map<string, Promise<RefreshOutcome>>();
   private shutdownAt: number | null = null;
   private drained: Promise<void> | null = null;
+  /** Token calls as this process sees them: times the polls of a caller waiting for another replica. */
+  readonly callLatency = new TokenCallLatency();
 
   constructor(
     @Inject(QUICKBOOKS_TOKEN_STORAGE) private readonly storage: TokenStorage,
@@ -146,7 +149,7 @@ export class TokenRefresher implements OnModuleDestroy {
       const current = await this.storage.get(ref);
       if (!current || (current.status !== 'active' && current.status !== 'reauth_pending'))
         return { kind: 'unavailable', connection: current };
-      return this.busy(request.trigger);
+      return this.busy(request.trigger, current);
     }
     return this.refreshLeased(leased, owner, { ...request, claimStartedAt });
   }
@@ -409,6 +412,7 @@ export class TokenRefresher implements OnModuleDestroy {
         `clock skew with Intuit of ${Math.round(result.clockSkewMs / 1000)} s (expiries are computed from request time, so tokens stay safe)`,
       );
     }
+    this.callLatency.observe(result.latencyMs);
     this.events.refreshed({
       ...ref,
       correlationId,
@@ -521,9 +525,9 @@ export class TokenRefresher implements OnModuleDestroy {
     return this.shutdownAt + this.options.tokenCallBudgetMs + this.options.leaseTtlMs - Date.now();
   }
 
-  private busy(trigger: RefreshTrigger): RefreshOutcome {
+  private busy(trigger: RefreshTrigger, holder?: StoredConnection): RefreshOutcome {
     this.signal({ kind: 'lease_busy', trigger });
-    return { kind: 'busy' };
+    return holder ? { kind: 'busy', connection: holder } : { kind: 'busy' };
   }
 
   /** Watched through the events publisher's internal signal (metrics, chaos, tests). */
