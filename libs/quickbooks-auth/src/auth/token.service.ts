@@ -378,10 +378,12 @@ export class TokenService {
             const current = this.usable(await this.storage.get(ref), ref);
             if (isFresh(current)) {
               // The holder's call, start to stored answer, as seen from here: when the last sleep
-              // was short enough for the figure to mean something.
+              // was short enough for the figure to mean something, and within a call's budget
+              // (a skewed store clock can make it anything).
               const call = holder?.inflight;
-              if (call && !local && sleptMs <= LEARN_FROM_POLLS_UP_TO_MS)
-                this.refresher.callLatency.observe(Date.now() - call.startedAt.getTime());
+              const tookMs = call ? Date.now() - call.startedAt.getTime() : -1;
+              if (!local && sleptMs <= LEARN_FROM_POLLS_UP_TO_MS && tookMs >= 0 && tookMs <= this.options.tokenCallBudgetMs)
+                this.refresher.callLatency.observe(tookMs);
               return current;
             }
             holder = current;
