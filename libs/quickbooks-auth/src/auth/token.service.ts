@@ -366,10 +366,9 @@ export class TokenService {
           for (;;) {
             let sleptMs = 0;
             if (outcome.kind === 'busy' && !local) {
-              const call = holder?.inflight;
               sleptMs = holderPollDelayMs({
                 regularMs: pollMs * (1 + Math.random() / 2),
-                sinceCallStartMs: call ? Date.now() - call.startedAt.getTime() : undefined,
+                sinceCallStartMs: msSinceCallStarted(holder),
                 typicalCallMs: this.refresher.callLatency.typicalMs(),
               });
               await sleep(sleptMs);
@@ -379,10 +378,9 @@ export class TokenService {
             if (isFresh(current)) {
               // The holder's call, start to stored answer, as seen from here: when the last sleep
               // was short enough for the figure to mean something, and within a call's budget
-              // (a skewed store clock can make it anything).
-              const call = holder?.inflight;
-              const tookMs = call ? Date.now() - call.startedAt.getTime() : -1;
-              if (!local && sleptMs <= LEARN_FROM_POLLS_UP_TO_MS && tookMs >= 0 && tookMs <= this.options.tokenCallBudgetMs)
+              // (a skewed store clock can make it anything; observe drops a negative one).
+              const tookMs = msSinceCallStarted(holder);
+              if (tookMs !== undefined && !local && sleptMs <= LEARN_FROM_POLLS_UP_TO_MS && tookMs <= this.options.tokenCallBudgetMs)
                 this.refresher.callLatency.observe(tookMs);
               return current;
             }
@@ -452,6 +450,11 @@ const BUSY_POLL_FIRST_MS = 15;
 const BUSY_POLL_TIGHT_FOR_MS = 1_000;
 /** A remote refresh's duration is learned only from a poll this close behind it. */
 const LEARN_FROM_POLLS_UP_TO_MS = 25;
+
+/** Wall ms since the token call recorded on `conn` began (store clock); undefined when none is recorded. */
+function msSinceCallStarted(conn: StoredConnection | undefined): number | undefined {
+  return conn?.inflight ? Date.now() - conn.inflight.startedAt.getTime() : undefined;
+}
 
 /** Another process holds a lease that has not run out (by this clock: a skewed one only polls a little longer). */
 function leaseHeldByAnother(conn: StoredConnection): boolean {
