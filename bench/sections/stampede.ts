@@ -69,7 +69,7 @@ export async function benchStampede(profile: BenchProfile): Promise<SectionResul
     let refIndex = 0;
     for (const procs of variants) {
       const perRound: Array<{ calls: number; p99: number; p50: number; errors: number; distinctTokens: number }> = [];
-      // Round 0 is a warm-up, not reported: the first stampede on a cold process compiles its path
+      // The first round (r = -1) is a warm-up, not reported: the first stampede on a cold process compiles its path
       // (20-25 ms more), and a replica times its polls by the token calls it has seen.
       for (let r = -1; r < rounds; r++) {
         const ref = refs[refIndex++];
