@@ -1,6 +1,7 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { DecryptionError } from '../../errors/decryption.error';
 import type { KeyRing } from './key-ring';
+import { IV_BYTES, randomIv } from './random-iv';
 
 /** Which secret a ciphertext holds; part of the AAD so a value moved to another field fails. */
 export type TokenField = 'access_token' | 'refresh_token' | (string & {});
@@ -13,7 +14,6 @@ export interface CipherContext {
 }
 
 const FORMAT = 'v1';
-const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
 /**
@@ -27,7 +27,7 @@ export class TokenCipher {
   /** AES-256-GCM under the newest key, bound to the connection and field in `ctx` (additional data). */
   encrypt(plaintext: string, ctx: CipherContext): string {
     const keyId = this.keys.activeId;
-    const iv = randomBytes(IV_BYTES);
+    const iv = randomIv();
     const cipher = createCipheriv('aes-256-gcm', this.keys.activeKey, iv, { authTagLength: TAG_BYTES });
     cipher.setAAD(aad(keyId, ctx));
     const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
