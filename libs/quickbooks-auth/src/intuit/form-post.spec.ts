@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { postForm } from './form-post';
+import { formTarget, postForm } from './form-post';
 
 describe('postForm', () => {
   const agents = { httpAgent: new http.Agent({ keepAlive: true }), httpsAgent: new https.Agent({ keepAlive: true }) };
@@ -29,7 +29,7 @@ describe('postForm', () => {
       res.end(JSON.stringify({ got: body, type: req.headers['content-type'], length: req.headers['content-length'] }));
     };
     const res = await postForm(
-      new URL(`${base}/token`),
+      formTarget(new URL(`${base}/token`)),
       'grant_type=refresh_token&x=%C3%A9',
       { 'Content-Type': 'application/x-www-form-urlencoded' },
       agents,
@@ -49,7 +49,7 @@ describe('postForm', () => {
       res.write('{"access_token":"');
       setTimeout(() => res.socket?.destroy(), 20);
     };
-    await expect(postForm(new URL(`${base}/token`), 'a=b', {}, agents)).rejects.toMatchObject({ code: 'ECONNRESET' });
+    await expect(postForm(formTarget(new URL(`${base}/token`)), 'a=b', {}, agents)).rejects.toMatchObject({ code: 'ECONNRESET' });
   });
 
   it('stops reading an answer over 1 MiB', async () => {
@@ -57,7 +57,7 @@ describe('postForm', () => {
       res.writeHead(200);
       res.end('x'.repeat(1024 * 1024 + 10));
     };
-    await expect(postForm(new URL(`${base}/token`), 'a=b', {}, agents)).rejects.toMatchObject({ code: 'ERESPONSETOOLARGE' });
+    await expect(postForm(formTarget(new URL(`${base}/token`)), 'a=b', {}, agents)).rejects.toMatchObject({ code: 'ERESPONSETOOLARGE' });
   });
 
   it("keeps Node's code for a refused connection (classified as never sent)", async () => {
@@ -65,6 +65,35 @@ describe('postForm', () => {
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
     const port = (closed.address() as AddressInfo).port;
     await new Promise((r) => closed.close(r));
-    await expect(postForm(new URL(`http://127.0.0.1:${port}/token`), 'a=b', {}, agents)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    await expect(postForm(formTarget(new URL(`http://127.0.0.1:${port}/token`)), 'a=b', {}, agents)).rejects.toMatchObject({
+      code: 'ECONNREFUSED',
+    });
+  });
+
+  it('sends to the parsed endpoint: its path and query, on its host and port', async () => {
+    answer = (req, res) => res.end(req.url);
+    const res = await postForm(formTarget(new URL(`${base}/oauth2/v1/tokens/bearer?minorversion=1`)), 'a=b', {}, agents);
+    expect(res.data).toBe('/oauth2/v1/tokens/bearer?minorversion=1');
+  });
+});
+
+describe('formTarget', () => {
+  it('takes the scheme, host, port and path with query from a URL, once', () => {
+    expect(formTarget(new URL('https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer'))).toEqual({
+      secure: true,
+      hostname: 'oauth.platform.intuit.com',
+      port: undefined,
+      path: '/oauth2/v1/tokens/bearer',
+    });
+    expect(formTarget(new URL('http://127.0.0.1:4010/t?x=1'))).toEqual({
+      secure: false,
+      hostname: '127.0.0.1',
+      port: 4010,
+      path: '/t?x=1',
+    });
+  });
+
+  it('unbrackets an IPv6 literal (a hostname option never has brackets)', () => {
+    expect(formTarget(new URL('http://[::1]:4010/t')).hostname).toBe('::1');
   });
 });

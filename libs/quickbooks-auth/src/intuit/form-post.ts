@@ -10,6 +10,24 @@ export interface IntuitHttpResponse {
   data: unknown;
 }
 
+/** Where a form goes, parsed once per endpoint: Node would turn a URL into these options on every request. */
+export interface FormTarget {
+  secure: boolean;
+  hostname: string;
+  port: number | undefined;
+  path: string;
+}
+
+export function formTarget(url: URL): FormTarget {
+  return {
+    secure: url.protocol === 'https:',
+    // An IPv6 literal is bracketed in a URL, never in a hostname option.
+    hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
+    port: url.port === '' ? undefined : Number(url.port),
+    path: `${url.pathname}${url.search}`,
+  };
+}
+
 /** An answer larger than this is no token response; reading on would only spend memory. */
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -21,19 +39,20 @@ const MAX_BODY_BYTES = 1024 * 1024;
  * Network errors keep Node's `code` (ECONNREFUSED …), which the client classifies.
  */
 export function postForm(
-  url: URL,
+  target: FormTarget,
   body: string,
   headers: Record<string, string>,
   agents: { httpAgent: http.Agent; httpsAgent: https.Agent },
 ): Promise<IntuitHttpResponse> {
-  const secure = url.protocol === 'https:';
-  const send = secure ? https.request : http.request;
+  const send = target.secure ? https.request : http.request;
   return new Promise((resolve, reject) => {
     const req = send(
-      url,
       {
+        hostname: target.hostname,
+        port: target.port,
+        path: target.path,
         method: 'POST',
-        agent: secure ? agents.httpsAgent : agents.httpAgent,
+        agent: target.secure ? agents.httpsAgent : agents.httpAgent,
         headers: { ...headers, 'Content-Length': Buffer.byteLength(body) },
       },
       (res) => {

@@ -8,7 +8,7 @@ import { AuthEventsPublisher } from '../events/auth-events.publisher';
 import { QUICKBOOKS_AUTH_RESOLVED_OPTIONS } from '../quickbooks-auth.constants';
 import { IntuitCallFailure, parseRetryAfter } from './intuit-call-failure';
 import { IntuitDiscoveryService } from './intuit-discovery.service';
-import { postForm, type IntuitHttpResponse } from './form-post';
+import { formTarget, postForm, type FormTarget, type IntuitHttpResponse } from './form-post';
 import { QUICKBOOKS_HTTP } from './intuit-http.provider';
 import { INTUIT_TOKEN_CALL_GATE } from './intuit.constants';
 import type { TokenCallContext, TokenCallGate } from './token-call-gate';
@@ -50,8 +50,8 @@ const BEFORE_SEND_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EC
  */
 @Injectable()
 export class IntuitOAuthClient {
-  /** Token endpoint URL → whether a proxy applies to it (throughProxy). */
-  private readonly proxied = new Map<string, boolean>();
+  /** Token endpoint URL → axios through a proxy, or where Node's client sends the form (routeOf). */
+  private readonly routes = new Map<string, FormTarget | 'proxy'>();
 
   constructor(
     @Inject(QUICKBOOKS_HTTP) private readonly http: HttpService,
@@ -80,7 +80,8 @@ export class IntuitOAuthClient {
   }
 
   exchangeCode(code: string, redirectUri: string, creds: IntuitClientCredentials): Promise<TokenCallResult> {
-    return this.tokenCall(new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri }), creds);
+    const form = new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri });
+    return this.tokenCall('authorization_code', form.toString(), creds);
   }
 
   /** A refresh-token grant, once the gate admits it (an open breaker refuses with `circuit_open`). */
@@ -88,7 +89,8 @@ export class IntuitOAuthClient {
     const { beforeSend, ...context } = gated;
     return this.gate.run(async () => {
       if (beforeSend) await beforeSend();
-      return this.tokenCall(new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }), creds);
+      // Written out: the hot path's one form (encodeURIComponent output is valid form encoding).
+      return this.tokenCall('refresh_token', `grant_type=refresh_token&refresh_token=${encodeURIComponent(refreshToken)}`, creds);
     }, context);
   }
 
@@ -119,7 +121,7 @@ export class IntuitOAuthClient {
     return body as Record<string, unknown>;
   }
 
-  private async tokenCall(form: URLSearchParams, creds: IntuitClientCredentials): Promise<TokenCallResult> {
+  private async tokenCall(grantType: string, sent: string, creds: IntuitClientCredentials): Promise<TokenCallResult> {
     const { token_endpoint } = await this.discovery.endpoints();
     const sentAt = this.options.clock.now();
     const started = performance.now();
@@ -129,17 +131,17 @@ export class IntuitOAuthClient {
       Accept: 'application/json',
       'x-include-refresh-token-hard-expires-in': 'true',
     };
-    const sent = form.toString();
+    const route = this.routeOf(token_endpoint);
     const res = await this.send(() =>
-      this.throughProxy(token_endpoint)
+      route === 'proxy'
         ? this.http.axiosRef.post(token_endpoint, sent, { headers, timeout: 0 }) // never abort a sent token call: see class comment
-        : postForm(new URL(token_endpoint), sent, headers, this.agents()),
+        : postForm(route, sent, headers, this.agents()),
     ).catch((err: unknown) => {
-      this.notify(form.get('grant_type') ?? 'unknown', null, performance.now() - started);
+      this.notify(grantType, null, performance.now() - started);
       throw err;
     });
     const latencyMs = performance.now() - started;
-    this.notify(form.get('grant_type') ?? 'unknown', res.status, latencyMs);
+    this.notify(grantType, res.status, latencyMs);
     if (res.status !== 200) throw this.failureFrom(res);
     const intuitTid = tidOf(res);
     const body = safeJson(res.data);
@@ -158,15 +160,17 @@ export class IntuitOAuthClient {
    * HTTP(S)_PROXY / NO_PROXY (and a `proxy` set on the module's instance), so those stay on it.
    * Decided once per endpoint, at its first call (reading the environment costs more than the
    * rest of the decision): proxy settings are read when the process starts calling Intuit.
+   * Otherwise the endpoint is parsed once, into where Node's client sends the form.
    */
-  private throughProxy(url: string): boolean {
-    let decided = this.proxied.get(url);
-    if (decided === undefined) {
+  private routeOf(url: string): FormTarget | 'proxy' {
+    let route = this.routes.get(url);
+    if (route === undefined) {
       const configured = this.http.axiosRef.defaults.proxy;
-      decided = configured !== undefined ? configured !== false : getProxyForUrl(url) !== '';
-      this.proxied.set(url, decided);
+      const proxied = configured !== undefined ? configured !== false : getProxyForUrl(url) !== '';
+      route = proxied ? 'proxy' : formTarget(new URL(url));
+      this.routes.set(url, route);
     }
-    return decided;
+    return route;
   }
 
   /** The module's keep-alive agents with the connect and idle guards (intuitHttpProvider). */
