@@ -26,7 +26,15 @@ describe('postForm', () => {
   it('sends the form with its headers and returns status, headers and the body as text', async () => {
     answer = (req, res, body) => {
       res.writeHead(400, { 'Content-Type': 'application/json', intuit_tid: 'tid-1' });
-      res.end(JSON.stringify({ got: body, type: req.headers['content-type'], length: req.headers['content-length'] }));
+      res.end(
+        JSON.stringify({
+          got: body,
+          type: req.headers['content-type'],
+          length: req.headers['content-length'],
+          host: req.headers.host,
+          connection: req.headers.connection,
+        }),
+      );
     };
     const res = await postForm(
       formTarget(new URL(`${base}/token`)),
@@ -40,6 +48,8 @@ describe('postForm', () => {
       got: 'grant_type=refresh_token&x=%C3%A9',
       type: 'application/x-www-form-urlencoded',
       length: '33',
+      host: base.slice('http://'.length),
+      connection: 'keep-alive',
     });
   });
 
@@ -84,16 +94,18 @@ describe('formTarget', () => {
       hostname: 'oauth.platform.intuit.com',
       port: undefined,
       path: '/oauth2/v1/tokens/bearer',
+      host: 'oauth.platform.intuit.com',
     });
     expect(formTarget(new URL('http://127.0.0.1:4010/t?x=1'))).toEqual({
       secure: false,
       hostname: '127.0.0.1',
       port: 4010,
       path: '/t?x=1',
+      host: '127.0.0.1:4010',
     });
   });
 
-  it('unbrackets an IPv6 literal (a hostname option never has brackets)', () => {
-    expect(formTarget(new URL('http://[::1]:4010/t')).hostname).toBe('::1');
+  it('unbrackets an IPv6 literal for the hostname option, and keeps it bracketed in the Host header', () => {
+    expect(formTarget(new URL('http://[::1]:4010/t'))).toMatchObject({ hostname: '::1', host: '[::1]:4010' });
   });
 });

@@ -16,6 +16,8 @@ export interface FormTarget {
   hostname: string;
   port: number | undefined;
   path: string;
+  /** The Host header: the URL's host (port only when not the default, IPv6 bracketed). */
+  host: string;
 }
 
 export function formTarget(url: URL): FormTarget {
@@ -25,6 +27,7 @@ export function formTarget(url: URL): FormTarget {
     hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
     port: url.port === '' ? undefined : Number(url.port),
     path: `${url.pathname}${url.search}`,
+    host: url.host,
   };
 }
 
@@ -53,7 +56,7 @@ export function postForm(
         path: target.path,
         method: 'POST',
         agent: target.secure ? agents.httpsAgent : agents.httpAgent,
-        headers: { ...headers, 'Content-Length': Buffer.byteLength(body) },
+        headers: rawHeaders(target, headers, body),
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -79,4 +82,16 @@ export function postForm(
     req.on('error', reject);
     req.end(body);
   });
+}
+
+/**
+ * The headers as a flat name/value list, Host and Content-Length included: Node then writes them
+ * as given (still validating each name and value) instead of a setHeader per header, about 8 us
+ * less CPU per call (docs/benchmarks.md).
+ */
+function rawHeaders(target: FormTarget, headers: Record<string, string>, body: string): string[] {
+  const raw = ['Host', target.host];
+  for (const name of Object.keys(headers)) raw.push(name, headers[name]);
+  raw.push('Content-Length', String(Buffer.byteLength(body)));
+  return raw;
 }
