@@ -35,7 +35,11 @@ export class ReplicaProcess {
     // compiled: plain JavaScript, as a host runs the module (compiledTree); else through ts-node.
     const tree = compiled ? compiledTree() : null;
     // QB_BENCH_CPU_PROF=<dir>: each replica writes a V8 CPU profile there when it exits (node --cpu-prof).
-    const profile = process.env.QB_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.QB_BENCH_CPU_PROF}`] : [];
+    // QB_BENCH_REPLICA_NODE_ARGS="--max-semi-space-size=32 …": more node flags for each replica (V8 tuning experiments).
+    const profile = [
+      ...(process.env.QB_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.QB_BENCH_CPU_PROF}`] : []),
+      ...(process.env.QB_BENCH_REPLICA_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? []),
+    ];
     this.child = fork(tree ? join(tree, 'bench', 'lib', 'replica-worker.js') : join(__dirname, 'replica-worker.ts'), [], {
       execArgv: tree
         ? ['-r', 'tsconfig-paths/register', ...profile]
