@@ -139,3 +139,70 @@ describe('RefreshScheduler on shutdown', () => {
     await h.close();
   });
 });
+
+describe('RefreshScheduler tick budget', () => {
+  const connectAll = async (h: Harness, prefix: string, n: number): Promise<ConnectionRef[]> => {
+    const refs: ConnectionRef[] = [];
+    for (let i = 0; i < n; i++) refs.push({ tenantId: `${prefix}${i}`, realmId: await connectTenant(h, `${prefix}${i}`) });
+    return refs;
+  };
+  const refreshedWithin = async (storage: TokenStorage, refs: ConnectionRef[], before: string[], ms: number): Promise<boolean> => {
+    const until = Date.now() + ms;
+    for (;;) {
+      const now = await Promise.all(refs.map(async (r) => (await storage.get(r))!.accessToken));
+      if (now.every((token, i) => token !== before[i])) return true;
+      if (Date.now() > until) return false;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+
+  it('on its own timer, starts the next tick at once when a tick spent its budget with connections still due', async () => {
+    // The interval would next fire in an hour: only continuing at once can finish the backlog.
+    const h = await startHarness({
+      storage: { type: 'memory' },
+      options: { scheduler: { enabled: true, tickSeconds: 3600, tickBudgetSeconds: 0.05, concurrency: 1, batchSize: 1 } },
+    });
+    try {
+      const storage = h.app.get<TokenStorage>(QUICKBOOKS_TOKEN_STORAGE);
+      const scheduler = h.app.get(RefreshScheduler);
+      const refs = await connectAll(h, 'tenant-budget', 6);
+      const before = await Promise.all(refs.map(async (r) => (await storage.get(r))!.accessToken));
+      h.emulator.state.clock.advance(3600);
+      h.emulator.state.faults.add({ endpoint: 'token', type: 'latency', latencyMs: 40 });
+      const ticks = scheduler.counters.ticks;
+
+      await scheduler.tick(); // about one refresh fits in a 50 ms budget
+
+      expect(await refreshedWithin(storage, refs, before, 10_000)).toBe(true);
+      expect(scheduler.counters.ticks - ticks).toBeGreaterThan(2);
+      expect(scheduler.counters.continuedAfterBudget).toBeGreaterThan(1);
+      expect(h.emulator.state.statsSnapshot().concurrentRefreshesMaxPerToken).toBe(1);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('driven by hand (no timer of its own), a tick that spent its budget leaves the rest to the next call', async () => {
+    const h = await startHarness({
+      storage: { type: 'memory' },
+      options: { scheduler: { enabled: false, tickBudgetSeconds: 0.05, concurrency: 1, batchSize: 1 } },
+    });
+    try {
+      const storage = h.app.get<TokenStorage>(QUICKBOOKS_TOKEN_STORAGE);
+      const scheduler = h.app.get(RefreshScheduler);
+      const refs = await connectAll(h, 'tenant-manual', 4);
+      const before = await Promise.all(refs.map(async (r) => (await storage.get(r))!.accessToken));
+      h.emulator.state.clock.advance(3600);
+      h.emulator.state.faults.add({ endpoint: 'token', type: 'latency', latencyMs: 40 });
+
+      await scheduler.tick();
+      await new Promise((r) => setTimeout(r, 300));
+
+      const after = await Promise.all(refs.map(async (r) => (await storage.get(r))!.accessToken));
+      expect(after.filter((token, i) => token !== before[i]).length).toBeLessThan(refs.length);
+      expect(scheduler.counters.continuedAfterBudget).toBe(0);
+    } finally {
+      await h.close();
+    }
+  });
+});

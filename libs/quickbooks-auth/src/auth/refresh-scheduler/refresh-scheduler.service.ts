@@ -25,6 +25,8 @@ export interface RefreshSchedulerCounters {
   pausedByBreaker: number;
   /** Due connections skipped because their tokens cannot be decrypted (logged and counted, I8). */
   undecryptable: number;
+  /** Ticks started at once because the previous one spent its budget with connections still due. */
+  continuedAfterBudget: number;
 }
 
 /**
@@ -53,6 +55,7 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
     reauthRequired: 0,
     pausedByBreaker: 0,
     undecryptable: 0,
+    continuedAfterBudget: 0,
   };
 
   constructor(
@@ -107,19 +110,32 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
     await this.running;
   }
 
-  /** One tick; a tick that finds the previous one still running does nothing (no overlap). */
+  /**
+   * One tick; a tick that finds the previous one still running does nothing (no overlap). When
+   * the scheduler runs on its own timer and a tick spent its budget with connections still due,
+   * the next tick starts at once: waiting for the interval left the backlog idle for up to
+   * `tickSeconds` after every budget (a third of a large catch-up at the defaults).
+   */
   async tick(): Promise<void> {
     if (this.stopping) return;
     if (this.running) {
       this.counters.overlapsSkipped++;
       return;
     }
+    let moreDue = false;
     this.running = this.runTick()
+      .then((more) => {
+        moreDue = more;
+      })
       .catch((err) => this.logger.error(`refresh scheduler tick failed: ${(err as Error)?.message ?? 'unknown error'}`))
       .finally(() => {
         this.running = null;
       });
     await this.running;
+    if (moreDue && this.timer && !this.stopping) {
+      this.counters.continuedAfterBudget++;
+      setImmediate(() => void this.tick());
+    }
   }
 
   /**
@@ -129,9 +145,9 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
    * a worker moves on once its refresh's call has settled, and the write of the answer goes on
    * without the call slot (at most `concurrency` such writes behind the calls; the tick waits for
    * them). Stops when nothing more is due, the breaker pauses, the tick budget is spent or the app
-   * shuts down.
+   * shuts down. True when it stopped on its budget with connections possibly still due.
    */
-  private async runTick(): Promise<void> {
+  private async runTick(): Promise<boolean> {
     const { batchSize, concurrency, tickBudgetSeconds } = this.options.scheduler;
     const started = Date.now();
     const deadline = started + tickBudgetSeconds * 1000;
@@ -259,6 +275,7 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
     this.status.lastTickAt = Date.now();
     this.status.lastTickDurationMs = this.status.lastTickAt - started;
     this.status.lastTickLagMs = lagMs;
+    return !exhausted && !this.stopping && this.status.lastTickAt >= deadline;
   }
 
   private async refreshOne(
