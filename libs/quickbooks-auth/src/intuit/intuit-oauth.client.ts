@@ -131,12 +131,13 @@ export class IntuitOAuthClient {
       Accept: 'application/json',
       'x-include-refresh-token-hard-expires-in': 'true',
     };
-    const route = this.routeOf(token_endpoint);
-    const res = await this.send(() =>
-      route === 'proxy'
+    const res = await this.send(() => {
+      // Inside send, as before: an endpoint that is no URL fails as a classified call failure.
+      const route = this.routeOf(token_endpoint);
+      return route === 'proxy'
         ? this.http.axiosRef.post(token_endpoint, sent, { headers, timeout: 0 }) // never abort a sent token call: see class comment
-        : postForm(route, sent, headers, this.agents()),
-    ).catch((err: unknown) => {
+        : postForm(route, sent, headers, this.agents());
+    }).catch((err: unknown) => {
       this.notify(grantType, null, performance.now() - started);
       throw err;
     });
