@@ -141,10 +141,15 @@ describe('RefreshScheduler on shutdown', () => {
 });
 
 describe('RefreshScheduler tick budget', () => {
-  const connectAll = async (h: Harness, prefix: string, n: number): Promise<ConnectionRef[]> => {
+  /** `n` connections, all due, and a token endpoint slow enough (40 ms) that one 50 ms tick cannot refresh them all. */
+  const dueBacklog = async (h: Harness, prefix: string, n: number) => {
+    const storage = h.app.get<TokenStorage>(QUICKBOOKS_TOKEN_STORAGE);
     const refs: ConnectionRef[] = [];
     for (let i = 0; i < n; i++) refs.push({ tenantId: `${prefix}${i}`, realmId: await connectTenant(h, `${prefix}${i}`) });
-    return refs;
+    const before = await Promise.all(refs.map(async (r) => (await storage.get(r))!.accessToken));
+    h.emulator.state.clock.advance(3600);
+    h.emulator.state.faults.add({ endpoint: 'token', type: 'latency', latencyMs: 40 });
+    return { storage, scheduler: h.app.get(RefreshScheduler), refs, before };
   };
   const refreshedWithin = async (storage: TokenStorage, refs: ConnectionRef[], before: string[], ms: number): Promise<boolean> => {
     const until = Date.now() + ms;
@@ -163,12 +168,7 @@ describe('RefreshScheduler tick budget', () => {
       options: { scheduler: { enabled: true, tickSeconds: 3600, tickBudgetSeconds: 0.05, concurrency: 1, batchSize: 1 } },
     });
     try {
-      const storage = h.app.get<TokenStorage>(QUICKBOOKS_TOKEN_STORAGE);
-      const scheduler = h.app.get(RefreshScheduler);
-      const refs = await connectAll(h, 'tenant-budget', 6);
-      const before = await Promise.all(refs.map(async (r) => (await storage.get(r))!.accessToken));
-      h.emulator.state.clock.advance(3600);
-      h.emulator.state.faults.add({ endpoint: 'token', type: 'latency', latencyMs: 40 });
+      const { storage, scheduler, refs, before } = await dueBacklog(h, 'tenant-budget', 6);
       const ticks = scheduler.counters.ticks;
 
       await scheduler.tick(); // about one refresh fits in a 50 ms budget
@@ -188,12 +188,7 @@ describe('RefreshScheduler tick budget', () => {
       options: { scheduler: { enabled: false, tickBudgetSeconds: 0.05, concurrency: 1, batchSize: 1 } },
     });
     try {
-      const storage = h.app.get<TokenStorage>(QUICKBOOKS_TOKEN_STORAGE);
-      const scheduler = h.app.get(RefreshScheduler);
-      const refs = await connectAll(h, 'tenant-manual', 4);
-      const before = await Promise.all(refs.map(async (r) => (await storage.get(r))!.accessToken));
-      h.emulator.state.clock.advance(3600);
-      h.emulator.state.faults.add({ endpoint: 'token', type: 'latency', latencyMs: 40 });
+      const { storage, scheduler, refs, before } = await dueBacklog(h, 'tenant-manual', 4);
 
       await scheduler.tick();
       await new Promise((r) => setTimeout(r, 300));
